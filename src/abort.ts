@@ -1,0 +1,35 @@
+/**
+ * Settles with `promise`, or rejects with `signal.reason` as soon as `signal`
+ * aborts, whichever comes first. The listener is removed either way, so
+ * thousands of waiting calls leave nothing behind on a long-lived signal.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined | null): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) {
+    promise.catch(() => {}) // the loser may still reject: never as an unhandled rejection
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const delay = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return raceAbort(delay, signal).finally(() => clearTimeout(timer))
+}

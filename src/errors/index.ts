@@ -1,0 +1,8 @@
+export { attachHidden, isTokenflightError, TokenflightError } from './tokenflight-error.js'
+export type { TokenflightErrorCode } from './tokenflight-error.js'
+export { RefreshError } from './refresh-error.js'
+export type { RefreshErrorOptions } from './refresh-error.js'
+export { SessionExpiredError } from './session-expired-error.js'
+export { InvalidRefreshResponseError } from './invalid-refresh-response-error.js'
+export { RefreshTimeoutError } from './refresh-timeout-error.js'
+export { BodyNotReplayableError } from './body-not-replayable-error.js'

@@ -1,0 +1,45 @@
+import { attachHidden, TokenflightError } from './tokenflight-error.js'
+
+/** What a strategy knows about a failed refresh call. */
+export interface RefreshErrorOptions {
+  /** `true`: worth retrying with backoff (5xx, busy, network). `false`: the session is over. */
+  transient: boolean
+  /** HTTP status of the refresh response, when there was one. */
+  status?: number | undefined
+  /** The provider's own error code (`ESB-IDP-E0003`, `IDAAS.SDK.COM.0002`, `invalid_grant`…). */
+  providerCode?: string | undefined
+  /** Milliseconds the provider asked us to wait (`Retry-After`). */
+  retryAfterMs?: number | undefined
+  /** Provider-specific details safe to log (a support id such as S360's `esbUUID`). */
+  details?: Readonly<Record<string, string>> | undefined
+  /** The parsed response body. Kept non-enumerable: it may contain tokens. */
+  body?: unknown
+  cause?: unknown
+}
+
+/**
+ * A refresh call failed. `transient` says whether tokenflight retries it; a
+ * terminal one ends the session (`expired` event, {@link SessionExpiredError}).
+ *
+ * @example
+ * throw new RefreshError('Refresh rejected', { transient: false, status: 401, providerCode: 'ESB-IDP-E0003' })
+ */
+export class RefreshError extends TokenflightError {
+  readonly transient: boolean
+  readonly status: number | undefined
+  readonly providerCode: string | undefined
+  readonly retryAfterMs: number | undefined
+  readonly details: Readonly<Record<string, string>>
+  declare readonly body: unknown
+
+  constructor(message: string, options: RefreshErrorOptions) {
+    super('ERR_REFRESH_FAILED', message, { cause: options.cause })
+    this.name = 'RefreshError'
+    this.transient = options.transient
+    this.status = options.status
+    this.providerCode = options.providerCode
+    this.retryAfterMs = options.retryAfterMs
+    this.details = options.details ?? {}
+    attachHidden(this, 'body', options.body)
+  }
+}

@@ -1,0 +1,43 @@
+/** Stable codes of every error tokenflight throws, for `switch (err.code)`. */
+export type TokenflightErrorCode =
+  | 'ERR_REFRESH_FAILED'
+  | 'ERR_SESSION_EXPIRED'
+  | 'ERR_INVALID_REFRESH_RESPONSE'
+  | 'ERR_REFRESH_TIMEOUT'
+  | 'ERR_BODY_NOT_REPLAYABLE'
+
+// A registry symbol rather than `instanceof`: errors must be recognised across
+// realms (iframes, workers) and across duplicated copies of the package (ESM + CJS).
+const brand = Symbol.for('tokenflight.error')
+
+/**
+ * Base class of every error tokenflight throws. Messages never contain a token.
+ *
+ * @example
+ * try { await session.getAccessToken() } catch (err) { if (isTokenflightError(err)) console.warn(err.code) }
+ */
+export class TokenflightError extends Error {
+  readonly code: TokenflightErrorCode
+
+  constructor(code: TokenflightErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'TokenflightError'
+    this.code = code
+    Object.defineProperty(this, brand, { value: true })
+  }
+}
+
+/**
+ * True for any error thrown by tokenflight, from any copy of the package or any realm.
+ *
+ * @example
+ * if (isTokenflightError(err) && err.code === 'ERR_SESSION_EXPIRED') showLogin()
+ */
+export function isTokenflightError(value: unknown): value is TokenflightError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+}
+
+/** Attaches a value that must never be printed (a response body may hold tokens). */
+export function attachHidden(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, configurable: true })
+}

@@ -1,0 +1,19 @@
+export { createSession } from './session.js'
+export type { Session, SessionState } from './session.js'
+export type { SessionOptions } from './session-options.js'
+export type { RefreshReason, SessionEvents } from './session-events.js'
+export type { AuthFailureInput, RefreshContext, Strategy, Tokens } from './strategy.js'
+export type { TokenStore } from './token-store.js'
+export type { RetryOptions } from './backoff.js'
+export type { InvalidArgumentError } from './invalid-argument.js'
+export { memoryStore } from './stores/memory.js'
+export {
+  BodyNotReplayableError,
+  InvalidRefreshResponseError,
+  isTokenflightError,
+  RefreshError,
+  RefreshTimeoutError,
+  SessionExpiredError,
+  TokenflightError,
+} from './errors/index.js'
+export type { RefreshErrorOptions, TokenflightErrorCode } from './errors/index.js'

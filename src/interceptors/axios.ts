@@ -1,0 +1,117 @@
+import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
+import { raceAbort } from '../abort.js'
+import { invalidArgument } from '../invalid-argument.js'
+import type { Session } from '../session.js'
+import type { Tokens } from '../strategy.js'
+import { pinFormBoundary } from './form-boundary.js'
+import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
+import { enqueueReplay } from './replay-queue.js'
+import { type SessionSource, toResolver } from './session-source.js'
+
+/** Per-request options, on the axios request config as `tokenflight`. */
+export interface AxiosRequestOptions {
+  /** Send this request untouched: no token, no refresh on 401. @default false */
+  skip?: boolean | undefined
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** tokenflight's per-request options. */
+    tokenflight?: AxiosRequestOptions | undefined
+  }
+}
+
+/** Options of {@link attachAxios}. */
+export interface AttachAxiosOptions extends OriginOptions {}
+
+// Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
+// reference, so this survives `instance.request()` while the caller's config stays untouched.
+class Replay implements AxiosRequestOptions {
+  readonly skip = false
+}
+
+interface Sent {
+  session: Session<Tokens>
+  sentWith: string | undefined
+  replay: boolean
+}
+
+// Per-request bookkeeping lives here, never on the caller's config (style: leave their objects alone).
+const sentRequests = new WeakMap<object, Sent>()
+
+const isAxiosInstance = (value: unknown): value is AxiosInstance =>
+  typeof value === 'function' &&
+  typeof (value as AxiosInstance).request === 'function' &&
+  typeof (value as AxiosInstance).interceptors?.request?.use === 'function'
+
+/**
+ * Attaches tokenflight to an axios instance: the token goes on requests to allowed origins,
+ * and a 401 waits for one shared refresh, then replays once through the same instance.
+ * Returns a function that removes everything it added.
+ *
+ * @example
+ * const api = axios.create({ baseURL: 'https://api.example.com' })
+ * const detach = attachAxios(api, session)
+ * await api.get('/me') // Authorization: Bearer <token>, refreshed as needed
+ */
+export function attachAxios<T extends Tokens>(
+  instance: AxiosInstance,
+  session: SessionSource<InternalAxiosRequestConfig, T>,
+  options: AttachAxiosOptions = {},
+): () => void {
+  if (!isAxiosInstance(instance)) throw invalidArgument('instance', 'an axios instance', instance)
+  const resolveSession = toResolver(session) as (config: InternalAxiosRequestConfig) => Session<Tokens> | undefined
+  const baseURL = instance.defaults.baseURL
+  const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
+  const isAllowed = createOriginPolicy(options, fallback)
+
+  const requestId = instance.interceptors.request.use(async (config) => {
+    const replay = config.tokenflight instanceof Replay
+    if (config.tokenflight?.skip) return config
+    const url = resolveUrl(config.url ?? '', config.baseURL)
+    const target = url && isAllowed(url) ? resolveSession(config) : undefined
+    // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
+    if (!target || config.signal?.aborted) return config
+    let tokens: Tokens | undefined
+    try {
+      tokens = await raceAbort(target.getTokens(), config.signal as AbortSignal | undefined)
+    } catch (error) {
+      if (config.signal?.aborted) return config
+      throw error
+    }
+    if (tokens) {
+      const headers = new Headers()
+      target.authorize(tokens, headers)
+      // Headers lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
+      headers.forEach((value, name) => config.headers.set(name === 'authorization' ? 'Authorization' : name, value))
+    }
+    if (!replay) pinFormBoundary(config)
+    sentRequests.set(config, { session: target, sentWith: tokens?.accessToken, replay })
+    return config
+  })
+
+  const responseId = instance.interceptors.response.use(undefined, async (error: AxiosError) => {
+    const config = error?.config
+    const sent = config ? sentRequests.get(config) : undefined
+    const response = error?.response
+    // Invariant 3: a replay that fails again goes back to the caller as it came.
+    if (!config || !sent || sent.replay || !response) throw error
+    if (!sent.session.isAuthFailure({ status: response.status, body: response.data })) throw error
+    const signal = config.signal as AbortSignal | undefined
+    const replayConfig = { ...config, tokenflight: new Replay() }
+    try {
+      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
+      if (!tokens) throw error
+      return await enqueueReplay(sent.session, () => instance.request(replayConfig), signal)
+    } catch (failure) {
+      // Aborted while waiting or queued: let axios produce its usual CanceledError, without a request.
+      if (signal?.aborted && failure === signal.reason) return instance.request(replayConfig)
+      throw failure
+    }
+  })
+
+  return () => {
+    instance.interceptors.request.eject(requestId)
+    instance.interceptors.response.eject(responseId)
+  }
+}

@@ -1,0 +1,72 @@
+import { raceAbort } from '../abort.js'
+import { BodyNotReplayableError } from '../errors/index.js'
+import { assertFunction } from '../invalid-argument.js'
+import type { Session } from '../session.js'
+import type { Tokens } from '../strategy.js'
+import { createOriginPolicy, type OriginOptions, pageOrigin } from './origin-policy.js'
+import { enqueueReplay } from './replay-queue.js'
+import { type SessionSource, toResolver } from './session-source.js'
+
+/** `RequestInit` plus tokenflight's per-request options. */
+export interface TokenflightRequestInit extends RequestInit {
+  tokenflight?: {
+    /** Send this request untouched: no token, no refresh on 401. @default false */
+    skip?: boolean | undefined
+  }
+}
+
+/** A fetch with tokenflight in front of it. */
+export type AuthedFetch = (input: RequestInfo | URL, init?: TokenflightRequestInit) => Promise<Response>
+
+/** Options of {@link wrapFetch}. */
+export interface WrapFetchOptions extends OriginOptions {}
+
+// A stream body is read as it is sent: it cannot be sent twice without buffering all of it.
+const isOneShot = (body: unknown): boolean =>
+  typeof body === 'object' &&
+  body !== null &&
+  ((typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
+    typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+
+/**
+ * Wraps a fetch function: the token goes on requests to allowed origins, and a 401 waits for one
+ * shared refresh, then replays once with the same body. Other origins pass through untouched.
+ *
+ * @example
+ * const authedFetch = wrapFetch(fetch, session, { origins: ['https://api.example.com'] })
+ * const me = await authedFetch('https://api.example.com/me').then((r) => r.json())
+ */
+export function wrapFetch<T extends Tokens>(
+  fetchFn: typeof fetch,
+  session: SessionSource<Request, T>,
+  options: WrapFetchOptions = {},
+): AuthedFetch {
+  assertFunction('fetch', fetchFn, false)
+  const resolveSession = toResolver(session) as (request: Request) => Session<Tokens> | undefined
+  const isAllowed = createOriginPolicy(options, pageOrigin())
+
+  function authorized(template: Request, target: Session<Tokens>, tokens: Tokens | undefined, keep: boolean): Request {
+    const headers = new Headers(template.headers)
+    if (tokens) target.authorize(tokens, headers)
+    // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
+    return new Request(keep && template.body ? template.clone() : template, { headers })
+  }
+
+  return async function authedFetch(input, init) {
+    if (init?.tokenflight?.skip) return fetchFn(input, init)
+    const template = new Request(input, init)
+    const target = isAllowed(new URL(template.url)) ? resolveSession(template) : undefined
+    // `template` now owns a Request input's body, so it is what goes out either way.
+    if (!target) return fetchFn(template)
+    const { signal } = template
+    const replayable = !isOneShot(init?.body)
+    const tokens = await raceAbort(target.getTokens(), signal)
+    const response = await fetchFn(authorized(template, target, tokens, replayable))
+    if (!target.isAuthFailure({ status: response.status })) return response
+    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
+    if (!next) return response
+    if (!replayable) throw new BodyNotReplayableError(response)
+    await response.body?.cancel().catch(() => {}) // free the connection; the caller gets the replay
+    return enqueueReplay(target, async () => fetchFn(authorized(template, target, await target.getTokens(), false)), signal)
+  }
+}

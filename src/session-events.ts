@@ -1,0 +1,19 @@
+/** Why a refresh started. */
+export type RefreshReason = 'expired' | 'ahead' | 'unauthorized' | 'manual'
+
+/**
+ * Events a session emits (through mitt). None carries a token, so every
+ * payload is safe to log as it is.
+ */
+export type SessionEvents = {
+  /** A refresh started (one per single flight, not per waiting request). */
+  refreshing: { reason: RefreshReason }
+  /** New tokens are stored and in use. */
+  refreshed: { reason: RefreshReason; expiresAt: number | undefined }
+  /** A refresh failed after its retries. `terminal` failures are followed by `expired`. */
+  refreshFailed: { reason: RefreshReason; error: Error; terminal: boolean }
+  /** The session cannot be refreshed: the user must sign in again. Fires once per expiry. */
+  expired: { error: Error }
+  /** An interceptor replayed a request after a refresh; `queueDepth` is what still waits. */
+  replayed: { queueDepth: number }
+}

@@ -1,0 +1,175 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { invalidArgument } from '../invalid-argument.js'
+import type { Tokens } from '../strategy.js'
+import { TokenAuthority } from './token-authority.js'
+import { fibWire } from './wire/fib.js'
+import type { ProviderWire, WireResponse } from './wire/provider-wire.js'
+
+const wires = { fib: fibWire } satisfies Record<string, ProviderWire>
+
+/** Providers the emulator speaks. */
+export type EmulatedProvider = keyof typeof wires
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  provider: EmulatedProvider
+  /** Lifetime of access tokens. @default 60000 */
+  accessTtlMs?: number | undefined
+  /** Lifetime of refresh tokens. @default unlimited */
+  refreshTtlMs?: number | undefined
+  /** Issue a new refresh token on every refresh. @default true */
+  rotateRefreshTokens?: boolean | undefined
+  /** A spent refresh token presented again revokes its whole family. @default true */
+  reuseDetection?: boolean | undefined
+  /** Delay before each refresh answer. @default 0 */
+  latencyMs?: number | undefined
+}
+
+/** A forced answer for the next refresh calls. */
+export type RefreshFault =
+  | { status: number; code?: string | undefined }
+  | { status: number; rawBody: string; contentType?: string | undefined; headers?: Record<string, string> | undefined }
+  | 'hang'
+  | 'reset'
+  | 'truncate'
+
+/** Live counters of what the emulator has seen. */
+export interface EmulatorStats {
+  refreshCalls: number
+  refreshSucceeded: number
+  refreshRefused: number
+  resourceRequests: number
+  resourceUnauthorized: number
+  reuseDetections: number
+}
+
+/** A running emulator. */
+export interface Emulator {
+  readonly provider: EmulatedProvider
+  /** `http://127.0.0.1:<port>`: the provider's base URL. */
+  readonly url: string
+  readonly stats: Readonly<EmulatorStats>
+  /** A URL on the protected resource server (any path under `/api/`). */
+  resourceUrl(path?: string): string
+  /** Signs a user in: the tokens to start a session with, shaped as the provider's strategy keeps them. */
+  signIn(): Tokens
+  expireAccessTokens(): void
+  expireRefreshTokens(): void
+  /** The user signed out everywhere: their refresh tokens stop working. */
+  logOut(): void
+  /** The next `count` refresh calls get `fault` instead of the real answer. */
+  failNextRefreshes(count: number, fault: RefreshFault): void
+  /** The next `count` refresh calls never answer. */
+  hangNextRefreshes(count?: number): void
+  stop(): Promise<void>
+}
+
+function send(res: ServerResponse, answer: WireResponse): void {
+  const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body)
+  const type = typeof answer.body === 'string' ? 'text/plain' : 'application/json'
+  res.writeHead(answer.status, { 'content-type': type, ...answer.headers })
+  res.end(text)
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Starts an emulated identity provider plus a protected resource server on 127.0.0.1 (random port),
+ * speaking the provider's exact wire format, for offline tests and demos.
+ *
+ * @example
+ * const emulator = await startEmulator({ provider: 'fib', accessTtlMs: 1000 })
+ * const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
+ * await emulator.stop()
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const found: ProviderWire | undefined = wires[options.provider]
+  if (!found) throw invalidArgument('provider', `one of ${Object.keys(wires).join(', ')}`, options.provider, { wrongType: false })
+  const wire = found
+  const authority = new TokenAuthority({
+    accessTtlMs: options.accessTtlMs ?? 60_000,
+    refreshTtlMs: options.refreshTtlMs,
+    rotate: options.rotateRefreshTokens ?? true,
+    reuseDetection: options.reuseDetection ?? true,
+  })
+  const latencyMs = options.latencyMs ?? 0
+  const faults: RefreshFault[] = []
+  const stats: EmulatorStats = { refreshCalls: 0, refreshSucceeded: 0, refreshRefused: 0, resourceRequests: 0, resourceUnauthorized: 0, reuseDetections: 0 }
+
+  async function refresh(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.refreshCalls++
+    const body = await readBody(req)
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
+    const fault = faults.shift()
+    if (fault === 'hang') return
+    if (fault === 'reset') return void req.socket.destroy()
+    if (fault === 'truncate') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' })
+      res.write('{"data":{"accessToken":"')
+      return void setTimeout(() => req.socket.destroy(), 10)
+    }
+    let answer: WireResponse
+    if (fault && 'rawBody' in fault) {
+      answer = { status: fault.status, body: fault.rawBody, headers: { 'content-type': fault.contentType ?? 'text/html', ...fault.headers } }
+    } else if (fault) {
+      answer = wire.failure(fault.status, fault.code)
+    } else {
+      answer = wire.refresh({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }, authority)
+    }
+    stats.reuseDetections = authority.reuseDetections
+    if (answer.status < 300) stats.refreshSucceeded++
+    else stats.refreshRefused++
+    send(res, answer)
+  }
+
+  function resource(req: IncomingMessage, res: ServerResponse): void {
+    stats.resourceRequests++
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
+    if (!match?.[1] || !authority.accepts(match[1])) {
+      stats.resourceUnauthorized++
+      return send(res, { status: 401, body: { error: 'invalid_token' }, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+    }
+    send(res, { status: 200, body: { ok: true, method: req.method, path: req.url } })
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    if (path === wire.path && req.method === wire.method) {
+      refresh(req, res).catch(() => res.destroy())
+    } else if (path.startsWith('/api/')) {
+      // Drain the body so keep-alive connections stay usable.
+      readBody(req).then(() => resource(req, res), () => res.destroy())
+    } else {
+      send(res, { status: 404, body: { error: 'not_found' } })
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    provider: options.provider,
+    url,
+    stats,
+    resourceUrl: (path = '/api/data') => `${url}${path.startsWith('/') ? path : `/${path}`}`,
+    signIn: () => wire.sessionTokens(authority.signIn()),
+    expireAccessTokens: () => authority.expireAccessTokens(),
+    expireRefreshTokens: () => authority.expireRefreshTokens(),
+    logOut: () => authority.logOut(),
+    failNextRefreshes(count, fault) {
+      for (let i = 0; i < count; i++) faults.push(fault)
+    },
+    hangNextRefreshes(count = 1) {
+      for (let i = 0; i < count; i++) faults.push('hang')
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,2 @@
+export { startEmulator } from './emulator.js'
+export type { EmulatedProvider, Emulator, EmulatorOptions, EmulatorStats, RefreshFault } from './emulator.js'

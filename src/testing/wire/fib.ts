@@ -1,0 +1,32 @@
+import { bearerToken, isRefusal, type ProviderWire } from './provider-wire.js'
+
+const names: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 422: 'UNPROCESSABLE_ENTITY', 500: 'INTERNAL_SERVER_ERROR' }
+
+const envelope = (status: number, name?: string): { status: { code: number; name: string } } => ({
+  status: { code: status, name: name ?? names[status] ?? 'ERROR' },
+})
+
+/** FIB: PATCH /auth/api/v1/authentication-management/session, rotating refresh tokens. */
+export const fibWire: ProviderWire = {
+  method: 'PATCH',
+  path: '/auth/api/v1/authentication-management/session',
+  sessionTokens: (issued) => ({ accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.accessExpiresAt }),
+  refresh(request, authority) {
+    const refreshToken = bearerToken(request.headers)
+    if (!refreshToken) return { status: 401, body: envelope(401) }
+    const result = authority.redeem(refreshToken)
+    if (isRefusal(result)) return { status: 401, body: envelope(401) }
+    return {
+      status: 200,
+      body: {
+        ...envelope(200, 'OK'),
+        data: {
+          accessToken: result.accessToken,
+          refreshToken: result.refreshToken,
+          expirationTime: Math.ceil(authority.options.accessTtlMs / 1000),
+        },
+      },
+    }
+  },
+  failure: (status, code) => ({ status, body: envelope(status, code) }),
+}

@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Tokens } from '../../strategy.js'
+import type { Issued, Refusal, TokenAuthority } from '../token-authority.js'
+
+/** A refresh call as the emulator received it. */
+export interface WireRequest {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** What the emulator answers. A string body is sent as it is; anything else as JSON. */
+export interface WireResponse {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** One provider's wire format: its refresh endpoint, envelopes and error codes. */
+export interface ProviderWire {
+  readonly method: string
+  readonly path: string
+  /** The tokens a strategy starts from after sign-in. */
+  sessionTokens(issued: Issued): Tokens
+  /** Answers a refresh call. */
+  refresh(request: WireRequest, authority: TokenAuthority): WireResponse
+  /** The provider's error answer for a forced failure (`failNextRefreshes`). */
+  failure(status: number, code: string | undefined): WireResponse
+}
+
+/** Reads `Authorization: Bearer <token>` (or a bare token, which some providers document). */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization
+  if (!value) return undefined
+  const match = /^Bearer\s+(.+)$/i.exec(value)
+  return match ? match[1] : value
+}
+
+/** Narrows a redeem result. */
+export const isRefusal = (result: Issued | Refusal): result is Refusal => typeof result === 'string'

@@ -1,0 +1,12 @@
+import type { Tokens } from './strategy.js'
+
+/**
+ * Where a session persists its tokens. Methods may be sync or async; `set`
+ * must not resolve before the tokens are durable, because a rotated refresh
+ * token is only used once the store has it.
+ */
+export interface TokenStore<T extends Tokens = Tokens> {
+  get(): T | undefined | Promise<T | undefined>
+  set(tokens: T): void | Promise<void>
+  delete(): void | Promise<void>
+}

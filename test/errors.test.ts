@@ -1,0 +1,50 @@
+import { inspect } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import {
+  BodyNotReplayableError,
+  InvalidRefreshResponseError,
+  isTokenflightError,
+  RefreshError,
+  RefreshTimeoutError,
+  SessionExpiredError,
+  TokenflightError,
+} from '../src/index.js'
+
+const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.signature-secret'
+const body = { data: { accessToken: SECRET, refreshToken: SECRET } }
+
+const samples: Array<[string, TokenflightError]> = [
+  ['RefreshError', new RefreshError('FIB refresh failed with HTTP 500', { transient: true, status: 500, body })],
+  ['InvalidRefreshResponseError', new InvalidRefreshResponseError('data.expirationTime', 'a number', 'string', { body })],
+  ['SessionExpiredError', new SessionExpiredError(undefined, { cause: new RefreshError('gone', { transient: false, body }) })],
+  ['RefreshTimeoutError', new RefreshTimeoutError(10_000)],
+  ['BodyNotReplayableError', new BodyNotReplayableError({ headers: { authorization: `Bearer ${SECRET}` } })],
+]
+
+describe('errors', () => {
+  it.each(samples)('%s never shows a token in message, toString, stack, inspect or JSON', (name, error) => {
+    expect(error.name).toBe(name)
+    for (const text of [error.message, String(error), error.stack ?? '', inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+      expect(text).not.toContain(SECRET)
+    }
+  })
+
+  it.each(samples)('%s has a stable code and is recognised by isTokenflightError', (_name, error) => {
+    expect(error.code).toMatch(/^ERR_[A-Z_]+$/)
+    expect(isTokenflightError(error)).toBe(true)
+    expect(error).toBeInstanceOf(TokenflightError)
+  })
+
+  it('keeps the body reachable for code that needs it, just not printable', () => {
+    const error = samples[0]?.[1] as RefreshError
+    expect(error.body).toEqual(body)
+    expect(Object.keys(error)).not.toContain('body')
+  })
+
+  it('isTokenflightError works across copies of the package (brand, not instanceof)', () => {
+    const foreign = Object.defineProperty(new Error('x'), Symbol.for('tokenflight.error'), { value: true })
+    expect(isTokenflightError(foreign)).toBe(true)
+    expect(isTokenflightError(new Error('x'))).toBe(false)
+    expect(isTokenflightError(null)).toBe(false)
+  })
+})

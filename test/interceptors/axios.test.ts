@@ -1,0 +1,221 @@
+import axios, { type AxiosError } from 'axios'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { fib } from '../../src/strategies/index.js'
+import { startEmulator } from '../../src/testing/index.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { deferred, flush } from '../_helpers/deferred.js'
+import { startResourceServer, type ResourceServer } from '../_helpers/resource-server.js'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+})
+
+async function server(accepts: (token: string | undefined) => boolean | Promise<boolean>): Promise<ResourceServer> {
+  const started = await startResourceServer(accepts)
+  cleanups.push(started.stop)
+  return started
+}
+
+describe('attachAxios', () => {
+  it('1,000 concurrent 401s on an expired token → exactly 1 refresh, all succeed with the new token', async () => {
+    const emulator = await startEmulator({ provider: 'fib' })
+    cleanups.push(emulator.stop)
+    const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
+    const api = axios.create({ baseURL: emulator.url })
+    attachAxios(api, session)
+    emulator.expireAccessTokens()
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) => api.get(`/api/items/${i}`)))
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(0)
+    expect(emulator.stats.refreshCalls).toBe(1)
+    expect(emulator.stats.resourceUnauthorized).toBe(1000)
+    expect(emulator.stats.reuseDetections).toBe(0)
+    const token = await session.getAccessToken()
+    for (const result of results) {
+      expect((result as PromiseFulfilledResult<{ config: { headers: { Authorization: string } } }>).value.config.headers.Authorization).toBe(`Bearer ${token}`)
+    }
+  })
+
+  it('one session behind two axios instances and a fetch wrapper → 1 refresh in total', async () => {
+    const emulator = await startEmulator({ provider: 'fib' })
+    cleanups.push(emulator.stop)
+    const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
+    const first = axios.create({ baseURL: emulator.url })
+    const second = axios.create({ baseURL: emulator.url })
+    attachAxios(first, session)
+    attachAxios(second, session)
+    const authedFetch = wrapFetch(fetch, session, { origins: [emulator.url] })
+    emulator.expireAccessTokens()
+    const calls = Array.from({ length: 60 }, (_, i) => {
+      if (i % 3 === 0) return first.get('/api/a').then((r) => r.status)
+      if (i % 3 === 1) return second.get('/api/b').then((r) => r.status)
+      return authedFetch(emulator.resourceUrl('/api/c')).then((r) => r.status)
+    })
+    expect(await Promise.all(calls)).toEqual(Array(60).fill(200))
+    expect(emulator.stats.refreshCalls).toBe(1)
+  })
+
+  it('replays a 401 for an already-replaced token with the current one and starts no refresh', async () => {
+    const hold = deferred()
+    const api = await server(async (token) => {
+      if (token === 'token-A') await hold.promise // answer only once the session has moved on to B
+      return token === 'token-B'
+    })
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-A' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const sent = client.get('/stale')
+    while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 2))
+    await session.setTokens({ accessToken: 'token-B' })
+    hold.resolve()
+    const response = await sent
+    expect(response.status).toBe(200)
+    expect(strategy.calls).toBe(0)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-A', 'Bearer token-B'])
+  })
+
+  it('returns a replay that fails again as the 401 it is: no second refresh, no loop', async () => {
+    const api = await server(() => false)
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const error = (await client.get('/always-401').catch((e: unknown) => e)) as AxiosError
+    expect(error.response?.status).toBe(401)
+    expect(strategy.calls).toBe(1)
+    expect(api.requests).toHaveLength(2)
+  })
+
+  it('never intercepts the refresh call itself, even when it goes through the same axios instance origin', async () => {
+    const emulator = await startEmulator({ provider: 'fib' })
+    cleanups.push(emulator.stop)
+    emulator.failNextRefreshes(1, { status: 401 })
+    const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
+    const api = axios.create({ baseURL: emulator.url })
+    attachAxios(api, session)
+    emulator.expireAccessTokens()
+    await expect(api.get('/api/x')).rejects.toBeInstanceOf(SessionExpiredError)
+    expect(emulator.stats.refreshCalls).toBe(1)
+  })
+
+  it('rejects every waiting request with SessionExpiredError on a terminal refresh, then sends nothing until setTokens', async () => {
+    const api = await server((token) => token === 'fresh')
+    let fail = true
+    const strategy = countingStrategy((_call, current) => {
+      if (fail) throw new RefreshError('gone', { transient: false, status: 401 })
+      return { ...current, accessToken: 'fresh' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'dead' } })
+    let expired = 0
+    session.on('expired', () => expired++)
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => client.get('/x')))
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof SessionExpiredError)).toBe(true)
+    expect(expired).toBe(1)
+    const seen = api.requests.length
+    await expect(client.get('/after')).rejects.toBeInstanceOf(SessionExpiredError)
+    expect(api.requests.length).toBe(seen) // no network call with the dead token
+    fail = false
+    await session.setTokens({ accessToken: 'fresh' })
+    await expect(client.get('/again')).resolves.toMatchObject({ status: 200 })
+  })
+
+  it('aborting one of 100 waiting requests rejects it at once; the other 99 succeed', async () => {
+    const api = await server((token) => token === 'token-1')
+    const gate = deferred()
+    const strategy = countingStrategy(async (call, current) => {
+      await gate.promise
+      return { ...current, accessToken: `token-${call}` }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const controllers = Array.from({ length: 100 }, () => new AbortController())
+    const calls = controllers.map((controller, i) => client.get(`/w/${i}`, { signal: controller.signal }))
+    while (api.unauthorized < 100) await new Promise((r) => setTimeout(r, 5))
+    await flush()
+    controllers[42]?.abort()
+    const aborted = await calls[42]?.catch((e: unknown) => e)
+    expect(axios.isCancel(aborted)).toBe(true)
+    expect(strategy.calls).toBe(1)
+    gate.resolve()
+    const results = await Promise.allSettled(calls)
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(99)
+    expect(api.requests.filter((r) => r.path === '/w/42')).toHaveLength(1) // never replayed
+  })
+
+  it('replays JSON and FormData bodies byte for byte', async () => {
+    const api = await server((token) => token !== 'token-0')
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    await client.post('/json', { name: 'Ada', list: [1, 2, 3] })
+    await session.setTokens({ accessToken: 'token-0' }) // back to a refused token: the form is replayed too
+    const form = new FormData()
+    form.append('field', 'value')
+    form.append('file', new Blob([new Uint8Array([0, 1, 2, 255])]), 'bytes.bin')
+    await client.post('/form', form)
+    const bodies = (path: string) => api.requests.filter((r) => r.path === path)
+    const [jsonFirst, jsonReplay] = bodies('/json')
+    expect(jsonReplay?.body.equals(jsonFirst?.body as Buffer)).toBe(true)
+    expect(JSON.parse(jsonFirst?.body.toString() ?? '')).toEqual({ name: 'Ada', list: [1, 2, 3] })
+    const [formFirst, formReplay] = bodies('/form')
+    expect(formFirst?.body.length).toBeGreaterThan(0)
+    expect(formReplay?.body.equals(formFirst?.body as Buffer)).toBe(true)
+    expect(formReplay?.contentType).toBe(formFirst?.contentType)
+  })
+
+  it('sends no token to an origin outside the allowlist, and none when skipped', async () => {
+    const allowed = await server(() => true)
+    const foreign = await server(() => true)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
+    const client = axios.create({ baseURL: allowed.url })
+    attachAxios(client, session)
+    await client.get(`${foreign.url}/absolute`)
+    await client.get('/skipped', { tokenflight: { skip: true } })
+    await client.get('/normal')
+    expect(foreign.requests[0]?.authorization).toBeUndefined()
+    expect(allowed.requests.map((r) => r.authorization)).toEqual([undefined, 'Bearer secret-token'])
+  })
+
+  it('detach removes both interceptors', async () => {
+    const api = await server(() => true)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 't' } })
+    const client = axios.create({ baseURL: api.url })
+    const detach = attachAxios(client, session)
+    detach()
+    await client.get('/x')
+    expect(api.requests[0]?.authorization).toBeUndefined()
+  })
+
+  it('replays through the instance, so other request interceptors run again', async () => {
+    const api = await server((token) => token === 'token-1')
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    let runs = 0
+    client.interceptors.request.use((config) => {
+      runs++
+      return config
+    })
+    attachAxios(client, session)
+    await client.get('/x')
+    expect(runs).toBe(2)
+  })
+
+  it('waits on an expired token before sending instead of sending it', async () => {
+    const api = await server((token) => token === 'token-1')
+    let time = 0
+    const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: time + 60_000 }))
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', expiresAt: 1_000 } as Tokens, now: () => time })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    time = 1_000
+    await client.get('/x')
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-1'])
+  })
+})

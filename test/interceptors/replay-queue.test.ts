@@ -1,0 +1,64 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+
+const stops: Array<() => void> = []
+afterEach(() => stops.splice(0).forEach((stop) => stop()))
+
+// Counts replays (token-1) in flight at once; each is held `holdMs` so they overlap.
+// Requests whose path ends in /late get their 401 10 ms after the others.
+async function slowApi(holdMs = 15) {
+  const state = { inFlight: 0, peak: 0, url: '' }
+  const server = createServer((req, res) => {
+    if (req.headers.authorization !== 'Bearer token-1') {
+      return void setTimeout(() => res.writeHead(401).end(), req.url?.endsWith('/late') ? 10 : 0)
+    }
+    state.inFlight++
+    state.peak = Math.max(state.peak, state.inFlight)
+    setTimeout(() => {
+      state.inFlight--
+      res.writeHead(200).end()
+    }, holdMs)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  stops.push(() => server.close())
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return state
+}
+
+describe('replay queue', () => {
+  it.each([1, 3, 16])('replays at most replayConcurrency (%i) at once, and all of them', async (replayConcurrency) => {
+    const api = await slowApi()
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency })
+    const depths: number[] = []
+    session.on('replayed', ({ queueDepth }) => depths.push(queueDepth))
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const statuses = await Promise.all(Array.from({ length: 24 }, (_, i) => authedFetch(`${api.url}/r/${i}`).then((r) => r.status)))
+    expect(statuses).toEqual(Array(24).fill(200))
+    expect(api.peak).toBeLessThanOrEqual(replayConcurrency)
+    expect(api.peak).toBe(Math.min(replayConcurrency, 24))
+    expect(depths).toHaveLength(24)
+  })
+
+  it('drops a queued replay whose caller aborts, without sending it', async () => {
+    const api = await slowApi(25)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency: 1 })
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const controller = new AbortController()
+    let replays = 0
+    // Replays start at ~0, 25, 50, 75 ms; the late caller queues at ~10 ms and leaves at ~25 ms.
+    session.on('replayed', () => {
+      replays++
+      if (replays === 2) controller.abort(new Error('gone'))
+    })
+    const calls = Array.from({ length: 5 }, (_, i) =>
+      i === 4 ? authedFetch(`${api.url}/q/late`, { signal: controller.signal }) : authedFetch(`${api.url}/q/${i}`),
+    )
+    const results = await Promise.allSettled(calls)
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
+    expect(replays).toBe(4)
+  })
+})

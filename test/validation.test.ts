@@ -1,0 +1,75 @@
+import axios from 'axios'
+import { describe, expect, it } from 'vitest'
+import { createSession } from '../src/index.js'
+import { attachAxios } from '../src/interceptors/axios.js'
+import { wrapFetch } from '../src/interceptors/fetch.js'
+import { custom, fib } from '../src/strategies/index.js'
+
+const strategy = custom(async (t) => t)
+const tokens = { accessToken: 'secret-value' }
+
+describe('createSession validates its options at creation', () => {
+  it.each([
+    [{ strategy, refreshTimeoutMs: -1 }, 'ERR_INVALID_ARG_VALUE', 'Expected `refreshTimeoutMs` to be a positive number, got `-1` (number)'],
+    [{ strategy, refreshTimeoutMs: '10' }, 'ERR_INVALID_ARG_TYPE', 'Expected `refreshTimeoutMs` to be a positive number, got `10` (string)'],
+    [{ strategy, refreshAheadMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
+    [{ strategy, replayConcurrency: 0 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
+    [{ strategy, retry: { retries: -1 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
+    [{ strategy, retry: { tries: 3 } }, 'ERR_INVALID_ARG_VALUE', 'Unknown option `tries`'],
+    [{ strategy, now: 5 }, 'ERR_INVALID_ARG_TYPE', '`now` to be a function'],
+    [{ strategy, store: { get: () => undefined } }, 'ERR_INVALID_ARG_TYPE', '`store.set`'],
+    [{ strategy: {} }, 'ERR_INVALID_ARG_TYPE', '`strategy.refresh`'],
+    [{}, 'ERR_INVALID_ARG_TYPE', '`strategy`'],
+    [{ strategy, refreshTimeout: 5 }, 'ERR_INVALID_ARG_VALUE', 'Unknown option `refreshTimeout`'],
+    [{ strategy, tokens: { accessToken: 42 } }, 'ERR_INVALID_ARG_TYPE', '`tokens.accessToken`'],
+    [{ strategy, tokens: { accessToken: 'a', expiresAt: 'soon' } }, 'ERR_INVALID_ARG_TYPE', '`tokens.expiresAt`'],
+  ])('%o → %s', (options, code, message) => {
+    expect(() => createSession(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', code, message: expect.stringContaining(message) }))
+  })
+
+  it('describes a wrong token by its type only', () => {
+    const error = (() => {
+      try {
+        createSession({ strategy, tokens: { accessToken: 'a', refreshToken: 'secret-value' } as never, refreshAheadMs: -1 })
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(error?.message).not.toContain('secret-value')
+    expect(() => createSession({ strategy, tokens: { accessToken: '' } })).toThrow(/`tokens.accessToken`.*string/)
+  })
+
+  it('setTokens rejects a token that is not a string', async () => {
+    const session = createSession({ strategy, tokens })
+    await expect(session.setTokens({ accessToken: 7 } as never)).rejects.toThrow(/`tokens.accessToken`/)
+  })
+})
+
+describe('interceptors validate at attach time', () => {
+  const session = createSession({ strategy, tokens })
+
+  it('attachAxios refuses what is not an axios instance', () => {
+    expect(() => attachAxios({} as never, session)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('axios instance') }))
+  })
+
+  it('attachAxios needs origins when the instance has no baseURL (Node)', () => {
+    expect(() => attachAxios(axios.create(), session)).toThrow(/`origins`/)
+  })
+
+  it('refuses a plain-http origin that is not loopback unless allowed', () => {
+    expect(() => wrapFetch(fetch, session, { origins: ['http://api.example.com'] })).toThrow(/https origin.*allowInsecureHttp/)
+    expect(() => wrapFetch(fetch, session, { origins: ['http://api.example.com'], allowInsecureHttp: true })).not.toThrow()
+    expect(() => wrapFetch(fetch, session, { origins: ['http://127.0.0.1:8080', 'http://localhost:3000'] })).not.toThrow()
+  })
+
+  it('refuses a malformed origin and a non-session', () => {
+    expect(() => wrapFetch(fetch, session, { origins: ['not a url'] })).toThrow(/`origins\[0\]`/)
+    expect(() => wrapFetch(fetch, {} as never, { origins: ['https://a.example'] })).toThrow(/`session`/)
+    expect(() => wrapFetch('fetch' as never, session, { origins: ['https://a.example'] })).toThrow(/`fetch`/)
+  })
+
+  it('strategies validate their own options', () => {
+    expect(() => fib({ baseURL: '' })).toThrow(/`baseURL`/)
+    expect(() => custom('nope' as never)).toThrow(/`refresh`/)
+  })
+})
