@@ -6,10 +6,10 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const cases: Record<string, string> = {
-  'tokenflight (createSession)': `export { createSession } from './dist/index.js'`,
-  'tokenflight + tokenflight/axios': `export { createSession } from './dist/index.js'; export { attachAxios } from './dist/axios.js'`,
-  'tokenflight + tokenflight/fetch': `export { createSession } from './dist/index.js'; export { wrapFetch } from './dist/fetch.js'`,
-  'core + axios + fib strategy': `export { createSession } from './dist/index.js'; export { attachAxios } from './dist/axios.js'; export { fib } from './dist/strategies.js'`,
+  'tokenflight (createSession)': `export { createSession } from './dist/esm/index.js'`,
+  'tokenflight + tokenflight/axios': `export { createSession } from './dist/esm/index.js'; export { attachAxios } from './dist/esm/interceptors/axios.js'`,
+  'tokenflight + tokenflight/fetch': `export { createSession } from './dist/esm/index.js'; export { wrapFetch } from './dist/esm/interceptors/fetch.js'`,
+  'core + axios + fib strategy': `export { createSession } from './dist/esm/index.js'; export { attachAxios } from './dist/esm/interceptors/axios.js'; export { fib } from './dist/esm/strategies/index.js'`,
 }
 
 const rows = []

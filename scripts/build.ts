@@ -1,0 +1,14 @@
+/**
+ * `npm run build`: unbundled ESM (dist/esm) and CommonJS (dist/cjs) with declarations, both by tsc.
+ * Unbundled output keeps one module graph, so every subpath shares the same session and error
+ * classes; users' bundlers tree-shake it. No rollup: the registry here lacks its platform binaries.
+ */
+import { execFileSync } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+
+rmSync('dist', { recursive: true, force: true })
+for (const project of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' })
+}
+// Marks dist/cjs as CommonJS for Node and TypeScript alike (the package itself is "type": "module").
+writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
