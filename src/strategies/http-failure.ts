@@ -10,6 +10,8 @@ export interface FailureRules {
   providerCode?: string | undefined
   /** Overrides the status rule once the provider code is known. */
   transient?: boolean | undefined
+  /** What to do about it, appended to the message (never response content). */
+  hint?: string | undefined
   /** Safe-to-log details (support ids). */
   details?: Record<string, string> | undefined
 }
@@ -29,7 +31,8 @@ export function httpFailure(response: Response, body: unknown, rules: FailureRul
   const { status } = response
   const transient = rules.transient ?? (rules.transientStatuses ?? defaultTransient)(status)
   const code = rules.providerCode ? ` (${rules.providerCode})` : ''
-  return new RefreshError(`${rules.provider} refresh failed with HTTP ${status}${code}`, {
+  const hint = rules.hint ? `: ${rules.hint}` : ''
+  return new RefreshError(`${rules.provider} refresh failed with HTTP ${status}${code}${hint}`, {
     transient,
     status,
     providerCode: rules.providerCode,

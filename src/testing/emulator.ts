@@ -1,24 +1,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { invalidArgument } from '../invalid-argument.js'
-import type { Tokens } from '../strategy.js'
+import type { Strategy } from '../strategy.js'
+import { type EmulatedProvider, type EmulatedProviders, factories, providerDefaults, strategyOptionsFor, wires } from './provider-registry.js'
 import { TokenAuthority } from './token-authority.js'
-import { fibWire } from './wire/fib.js'
 import type { ProviderWire, WireResponse } from './wire/provider-wire.js'
 
-const wires = { fib: fibWire } satisfies Record<string, ProviderWire>
-
-/** Providers the emulator speaks. */
-export type EmulatedProvider = keyof typeof wires
-
 /** Options of {@link startEmulator}. */
-export interface EmulatorOptions {
-  provider: EmulatedProvider
+export interface EmulatorOptions<P extends EmulatedProvider = EmulatedProvider> {
+  provider: P
   /** Lifetime of access tokens. @default 60000 */
   accessTtlMs?: number | undefined
-  /** Lifetime of refresh tokens. @default unlimited */
+  /** Lifetime of refresh tokens (CIAM: the session_token). @default unlimited; CIAM 7 days; AGS 2 days */
   refreshTtlMs?: number | undefined
-  /** Issue a new refresh token on every refresh. @default true */
+  /** A fixed cap on the whole session, whatever the refreshes. @default none; AGS 30 days */
+  sessionCapMs?: number | undefined
+  /** Issue a new refresh token on every refresh (S360's session never rotates). @default true */
   rotateRefreshTokens?: boolean | undefined
   /** A spent refresh token presented again revokes its whole family. @default true */
   reuseDetection?: boolean | undefined
@@ -45,15 +42,19 @@ export interface EmulatorStats {
 }
 
 /** A running emulator. */
-export interface Emulator {
-  readonly provider: EmulatedProvider
+export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
+  readonly provider: P
   /** `http://127.0.0.1:<port>`: the provider's base URL. */
   readonly url: string
+  /** Options for the provider's strategy factory, pointing here with the credentials the emulator accepts. */
+  readonly strategyOptions: EmulatedProviders[P]['options']
+  /** The provider's strategy, configured with `strategyOptions`. */
+  strategy(): Strategy<EmulatedProviders[P]['tokens']>
   readonly stats: Readonly<EmulatorStats>
   /** A URL on the protected resource server (any path under `/api/`). */
   resourceUrl(path?: string): string
   /** Signs a user in: the tokens to start a session with, shaped as the provider's strategy keeps them. */
-  signIn(): Tokens
+  signIn(): EmulatedProviders[P]['tokens']
   expireAccessTokens(): void
   expireRefreshTokens(): void
   /** The user signed out everywhere: their refresh tokens stop working. */
@@ -87,14 +88,16 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
  * await emulator.stop()
  */
-export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+export async function startEmulator<P extends EmulatedProvider>(options: EmulatorOptions<P>): Promise<Emulator<P>> {
   const found: ProviderWire | undefined = wires[options.provider]
   if (!found) throw invalidArgument('provider', `one of ${Object.keys(wires).join(', ')}`, options.provider, { wrongType: false })
   const wire = found
+  const defaults: { refreshTtlMs?: number; sessionCapMs?: number } = providerDefaults[options.provider] ?? {}
   const authority = new TokenAuthority({
     accessTtlMs: options.accessTtlMs ?? 60_000,
-    refreshTtlMs: options.refreshTtlMs,
-    rotate: options.rotateRefreshTokens ?? true,
+    refreshTtlMs: options.refreshTtlMs ?? defaults.refreshTtlMs,
+    sessionCapMs: options.sessionCapMs ?? defaults.sessionCapMs,
+    rotate: wire.rotates && (options.rotateRefreshTokens ?? true),
     reuseDetection: options.reuseDetection ?? true,
   })
   const latencyMs = options.latencyMs ?? 0
@@ -151,12 +154,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+  const strategyOptions = strategyOptionsFor(options.provider, url) as EmulatedProviders[P]['options']
   return {
     provider: options.provider,
     url,
+    strategyOptions,
+    strategy: () => factories[options.provider](strategyOptions as never) as Strategy<EmulatedProviders[P]['tokens']>,
     stats,
     resourceUrl: (path = '/api/data') => `${url}${path.startsWith('/') ? path : `/${path}`}`,
-    signIn: () => wire.sessionTokens(authority.signIn()),
+    signIn: () => wire.sessionTokens(authority.signIn()) as EmulatedProviders[P]['tokens'],
     expireAccessTokens: () => authority.expireAccessTokens(),
     expireRefreshTokens: () => authority.expireRefreshTokens(),
     logOut: () => authority.logOut(),

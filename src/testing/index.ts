@@ -1,2 +1,5 @@
 export { startEmulator } from './emulator.js'
-export type { EmulatedProvider, Emulator, EmulatorOptions, EmulatorStats, RefreshFault } from './emulator.js'
+export type { Emulator, EmulatorOptions, EmulatorStats, RefreshFault } from './emulator.js'
+export { emulatedProviders } from './provider-registry.js'
+export type { EmulatedProvider, EmulatedProviders } from './provider-registry.js'
+export { emulatorCredentials } from './credentials.js'

@@ -9,12 +9,15 @@ export interface Issued {
   accessExpiresAt: number
   refreshToken: string
   refreshExpiresAt: number | undefined
+  /** End of the family's fixed session cap, if there is one. */
+  sessionCapAt: number | undefined
   family: string
 }
 
 interface Family {
   revoked: boolean
   loggedOut: boolean
+  capAt: number | undefined
 }
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url')
@@ -35,7 +38,13 @@ export class TokenAuthority {
   reuseDetections = 0
 
   constructor(
-    readonly options: { accessTtlMs: number; refreshTtlMs: number | undefined; rotate: boolean; reuseDetection: boolean },
+    readonly options: {
+      accessTtlMs: number
+      refreshTtlMs: number | undefined
+      sessionCapMs?: number | undefined
+      rotate: boolean
+      reuseDetection: boolean
+    },
     readonly now: () => number = Date.now,
   ) {}
 
@@ -49,28 +58,32 @@ export class TokenAuthority {
     return { accessToken, accessExpiresAt }
   }
 
-  #issueRefresh(family: string): { refreshToken: string; refreshExpiresAt: number | undefined } {
+  #issueRefresh(family: string): { refreshToken: string; refreshExpiresAt: number | undefined; sessionCapAt: number | undefined } {
     const refreshToken = `rt.${randomBytes(24).toString('base64url')}`
-    const refreshExpiresAt = this.options.refreshTtlMs === undefined ? undefined : this.now() + this.options.refreshTtlMs
+    const sessionCapAt = this.#families.get(family)?.capAt
+    const ttlEnd = this.options.refreshTtlMs === undefined ? undefined : this.now() + this.options.refreshTtlMs
+    const refreshExpiresAt = ttlEnd === undefined ? sessionCapAt : Math.min(ttlEnd, sessionCapAt ?? ttlEnd)
     this.#refresh.set(refreshToken, { family, spent: false, expiresAt: refreshExpiresAt })
-    return { refreshToken, refreshExpiresAt }
+    return { refreshToken, refreshExpiresAt, sessionCapAt }
   }
 
   /** A new sign-in: a new family with its first token pair. */
   signIn(): Issued {
     const family = randomUUID()
-    this.#families.set(family, { revoked: false, loggedOut: false })
+    const capAt = this.options.sessionCapMs === undefined ? undefined : this.now() + this.options.sessionCapMs
+    this.#families.set(family, { revoked: false, loggedOut: false, capAt })
     return { family, ...this.#issueAccess(family), ...this.#issueRefresh(family) }
   }
 
   /** Redeems a refresh token for a new access token (and a new refresh token when rotating). */
-  redeem(refreshToken: string): Issued | Refusal {
+  redeem(refreshToken: string, expectedFamily?: string): Issued | Refusal {
     const entry = this.#refresh.get(refreshToken)
-    if (!entry) return 'unknown'
+    if (!entry || (expectedFamily !== undefined && entry.family !== expectedFamily)) return 'unknown'
     const family = this.#families.get(entry.family) as Family
     if (family.loggedOut) return 'logged-out'
     if (family.revoked) return 'revoked'
     if (entry.expiresAt !== undefined && this.now() >= entry.expiresAt) return 'expired'
+    if (family.capAt !== undefined && this.now() >= family.capAt) return 'expired'
     if (entry.spent) {
       if (!this.options.reuseDetection) return 'revoked'
       this.reuseDetections++
@@ -78,7 +91,7 @@ export class TokenAuthority {
       return 'reused'
     }
     if (!this.options.rotate) {
-      return { family: entry.family, ...this.#issueAccess(entry.family), refreshToken, refreshExpiresAt: entry.expiresAt }
+      return { family: entry.family, ...this.#issueAccess(entry.family), refreshToken, refreshExpiresAt: entry.expiresAt, sessionCapAt: family.capAt }
     }
     entry.spent = true
     return { family: entry.family, ...this.#issueAccess(entry.family), ...this.#issueRefresh(entry.family) }

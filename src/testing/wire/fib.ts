@@ -10,6 +10,7 @@ const envelope = (status: number, name?: string): { status: { code: number; name
 export const fibWire: ProviderWire = {
   method: 'PATCH',
   path: '/auth/api/v1/authentication-management/session',
+  rotates: true,
   sessionTokens: (issued) => ({ accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.accessExpiresAt }),
   refresh(request, authority) {
     const refreshToken = bearerToken(request.headers)

@@ -21,6 +21,8 @@ export interface WireResponse {
 export interface ProviderWire {
   readonly method: string
   readonly path: string
+  /** Whether the provider can rotate its refresh credential at all (S360's session never does). */
+  readonly rotates: boolean
   /** The tokens a strategy starts from after sign-in. */
   sessionTokens(issued: Issued): Tokens
   /** Answers a refresh call. */

@@ -1,0 +1,19 @@
+import { RefreshError } from '../errors/index.js'
+import type { Tokens } from '../strategy.js'
+
+/**
+ * The credential a strategy refreshes with (`refreshToken`, `sessionToken`…). Without it the
+ * session cannot be refreshed: a terminal failure, raised before any network call.
+ */
+export function requireCredential(tokens: Tokens, field: string, provider: string): string {
+  const value = tokens[field]
+  if (typeof value === 'string' && value !== '') return value
+  throw new RefreshError(`${provider} session holds no \`${field}\`: sign in again`, { transient: false })
+}
+
+/** A terminal failure for a session whose credential is past a known deadline: no call is made. */
+export function assertNotPast(deadline: unknown, now: number, what: string, provider: string): void {
+  if (typeof deadline === 'number' && now >= deadline) {
+    throw new RefreshError(`${provider} ${what} has expired: sign in again`, { transient: false, providerCode: 'EXPIRED_LOCALLY' })
+  }
+}

@@ -1,0 +1,115 @@
+import nock from 'nock'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createSession, RefreshError, SessionExpiredError } from '../../src/index.js'
+import { oauth2 } from '../../src/strategies/index.js'
+import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce } from '../_helpers/strategy-harness.js'
+
+const ISSUER = 'https://id.example.com'
+const PATH = '/oauth/token'
+const NOW = 1_700_000_000_000
+const tokens = { accessToken: 'old-access', refreshToken: 'refresh-1' }
+const success = { access_token: 'new-access', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-2' }
+const confidential = { tokenEndpoint: `${ISSUER}${PATH}`, clientId: 's6BhdRkqt3', clientSecret: 'gX1fBat3bV' }
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+afterAll(() => nock.enableNetConnect())
+
+async function captureOne(options: Parameters<typeof oauth2>[0]): Promise<Captured> {
+  const requests: Captured[] = []
+  nock(ISSUER).post(PATH).reply(recordInto(requests, 200, success))
+  await refreshOnce(oauth2(options), tokens, () => NOW).result
+  return requests[0] as Captured
+}
+
+describe('oauth2 strategy (RFC 6749 §6)', () => {
+  it('basic: form-encoded refresh_token grant with HTTP Basic client credentials', async () => {
+    const request = await captureOne({ ...confidential, clientAuth: 'basic' })
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(request.headers.authorization).toBe(`Basic ${Buffer.from('s6BhdRkqt3:gX1fBat3bV').toString('base64')}`)
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-1' })
+  })
+
+  it('basic form-encodes the id and secret before base64 (§2.3.1)', async () => {
+    const request = await captureOne({ ...confidential, clientId: 'a b:c', clientSecret: 'p&ss', clientAuth: 'basic' })
+    expect(request.headers.authorization).toBe(`Basic ${Buffer.from('a+b%3Ac:p%26ss').toString('base64')}`)
+  })
+
+  it('body: client_id and client_secret in the form, no Authorization header', async () => {
+    const request = await captureOne({ ...confidential, clientAuth: 'body' })
+    expect(request.headers).not.toHaveProperty('authorization')
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'refresh-1',
+      client_id: 's6BhdRkqt3',
+      client_secret: 'gX1fBat3bV',
+    })
+  })
+
+  it('none: a public client sends only its client_id; scope when configured', async () => {
+    const request = await captureOne({ tokenEndpoint: `${ISSUER}${PATH}`, clientId: 'spa', scope: 'openid profile' })
+    expect(request.headers).not.toHaveProperty('authorization')
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-1', client_id: 'spa', scope: 'openid profile' })
+  })
+
+  it('rotates the refresh token when one is returned, keeps it when not, and reads expires_in', async () => {
+    nock(ISSUER).post(PATH).reply(200, success)
+    const writes: Array<Record<string, unknown>> = []
+    const store = { get: () => undefined, set: (t: Record<string, unknown>) => void writes.push(t), delete: () => {} }
+    const session = createSession({ strategy: oauth2(confidential), tokens, store, now: () => NOW })
+    await session.refresh()
+    expect(writes.at(-1)).toMatchObject({ accessToken: 'new-access', refreshToken: 'refresh-2', expiresAt: NOW + 3_600_000 })
+    nock(ISSUER).post(PATH).reply(200, { access_token: 'newer', token_type: 'bearer', expires_in: '60' })
+    await session.refresh()
+    expect(writes.at(-1)).toMatchObject({ accessToken: 'newer', refreshToken: 'refresh-2', expiresAt: NOW + 60_000 })
+  })
+
+  it.each([
+    { status: 400, error: 'invalid_grant', terminal: true },
+    { status: 401, error: 'invalid_client', terminal: true },
+    { status: 400, error: 'invalid_request', terminal: true },
+    { status: 400, error: 'unauthorized_client', terminal: true },
+    { status: 400, error: 'unsupported_grant_type', terminal: true },
+    { status: 400, error: 'invalid_scope', terminal: true },
+    { status: 500, error: 'server_error', terminal: false },
+    { status: 503, error: 'temporarily_unavailable', terminal: false },
+  ])('HTTP $status $error → terminal: $terminal', async ({ status, error, terminal }) => {
+    nock(ISSUER).post(PATH).reply(status, { error, error_description: 'details' })
+    const { session, result } = refreshOnce(oauth2(confidential), tokens)
+    const failure = await result.catch((e: unknown) => e)
+    const refreshError = (terminal ? (failure as SessionExpiredError).cause : failure) as RefreshError
+    expect(failure).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+    expect(refreshError).toMatchObject({ status, providerCode: error, transient: !terminal })
+    expect(session.state).toBe(terminal ? 'expired' : 'active')
+  })
+
+  it('429 honours Retry-After, then succeeds', async () => {
+    nock(ISSUER).post(PATH).reply(429, { error: 'slow_down' }, { 'Retry-After': '1' }).post(PATH).reply(200, success)
+    const session = createSession({ strategy: oauth2(confidential), tokens, retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2_000 } })
+    const failures: number[] = []
+    session.on('refreshFailed', () => failures.push(1))
+    const began = performance.now()
+    await expect(session.refresh()).resolves.toBe('new-access')
+    expect(performance.now() - began).toBeGreaterThanOrEqual(990)
+    expect(failures).toEqual([])
+  })
+
+  it.each<MalformedCase>([
+    ...malformedBodies,
+    { label: 'token_type DPoP', status: 200, body: { ...success, token_type: 'DPoP' }, field: 'token_type' },
+    { label: 'access_token empty', status: 200, body: { ...success, access_token: '' }, field: 'access_token' },
+    { label: 'expires_in "soon"', status: 200, body: { ...success, expires_in: 'soon' }, field: 'expires_in' },
+  ])('$label → InvalidRefreshResponseError', async ({ status, body, headers, field }) => {
+    nock(ISSUER).post(PATH).reply(status, body, headers)
+    const { session, result } = refreshOnce(oauth2(confidential), tokens)
+    await expect(result).rejects.toMatchObject({ name: 'InvalidRefreshResponseError', field: field ?? 'access_token' })
+    await expect(session.getAccessToken()).resolves.toBe('old-access')
+  })
+
+  it('validates its options when called', () => {
+    expect(() => oauth2({ clientId: 'c' } as never)).toThrow(/`tokenEndpoint`/)
+    expect(() => oauth2({ tokenEndpoint: 'relative/path', clientId: 'c' })).toThrow(/`tokenEndpoint`.*absolute/)
+    expect(() => oauth2({ tokenEndpoint: `${ISSUER}${PATH}`, clientId: 'c', clientAuth: 'basic' })).toThrow(/`clientSecret`/)
+    expect(() => oauth2({ tokenEndpoint: `${ISSUER}${PATH}`, clientId: 'c', clientAuth: 'jwt' as never })).toThrow(/`clientAuth`/)
+  })
+})
