@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { raceAbort } from '../abort.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { Session } from '../session.js'
@@ -90,25 +90,42 @@ export function attachAxios<T extends Tokens>(
     return config
   })
 
-  const responseId = instance.interceptors.response.use(undefined, async (error: AxiosError) => {
-    const config = error?.config
+  // The bookkeeping of a refused first send, or undefined when there is nothing to recover:
+  // not ours, a replay (invariant 3: it goes back to the caller as it came), or no auth failure.
+  function refused(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined): Sent | undefined {
     const sent = config ? sentRequests.get(config) : undefined
-    const response = error?.response
-    // Invariant 3: a replay that fails again goes back to the caller as it came.
-    if (!config || !sent || sent.replay || !response) throw error
-    if (!sent.session.isAuthFailure({ status: response.status, body: response.data })) throw error
+    if (!sent || sent.replay || !response) return undefined
+    return sent.session.isAuthFailure({ status: response.status, body: response.data }) ? sent : undefined
+  }
+
+  async function recover<R>(sent: Sent, config: InternalAxiosRequestConfig, settled: () => R): Promise<R | AxiosResponse> {
     const signal = config.signal as AbortSignal | undefined
     const replayConfig = { ...config, tokenflight: new Replay() }
     try {
       const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
-      if (!tokens) throw error
+      if (!tokens) return settled()
       return await enqueueReplay(sent.session, () => instance.request(replayConfig), signal)
     } catch (failure) {
       // Aborted while waiting or queued: let axios produce its usual CanceledError, without a request.
       if (signal?.aborted && failure === signal.reason) return instance.request(replayConfig)
       throw failure
     }
-  })
+  }
+
+  // A 401 comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
+  const responseId = instance.interceptors.response.use(
+    (response) => {
+      const sent = refused(response.config, response)
+      return sent ? recover(sent, response.config, () => response) : response
+    },
+    (error: AxiosError) => {
+      const sent = refused(error?.config, error?.response)
+      if (!sent || !error.config) throw error
+      return recover(sent, error.config, () => {
+        throw error
+      })
+    },
+  )
 
   return () => {
     instance.interceptors.request.eject(requestId)

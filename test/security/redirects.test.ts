@@ -1,0 +1,75 @@
+/**
+ * A redirect from an allowed origin to a foreign one must not carry the token, in Node's axios
+ * (follow-redirects) and in fetch (undici). Tokens never go over plain http to a host that is
+ * not loopback unless the user opts in.
+ */
+import axios from 'axios'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { type ResourceServer, startResourceServer } from '../_helpers/resource-server.js'
+
+const servers: ResourceServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()))
+})
+
+async function pair() {
+  const allowed = await startResourceServer(() => true)
+  const foreign = await startResourceServer(() => true)
+  servers.push(allowed, foreign)
+  const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
+  return { allowed, foreign, session, to: `/redirect?to=${encodeURIComponent(`${foreign.url}/landing`)}` }
+}
+
+describe('redirects to a foreign origin', () => {
+  it('axios (Node, follow-redirects) drops Authorization', async () => {
+    const { allowed, foreign, session, to } = await pair()
+    const api = axios.create({ baseURL: allowed.url })
+    attachAxios(api, session)
+    await expect(api.get(to)).resolves.toMatchObject({ status: 200 })
+    expect(allowed.requests[0]?.authorization).toBe('Bearer secret-token')
+    expect(foreign.requests).toHaveLength(1)
+    expect(foreign.requests[0]?.authorization).toBeUndefined()
+  })
+
+  it('fetch (undici) drops Authorization', async () => {
+    const { allowed, foreign, session, to } = await pair()
+    const authedFetch = wrapFetch(fetch, session, { origins: [allowed.url] })
+    await expect(authedFetch(allowed.url + to)).resolves.toMatchObject({ status: 200 })
+    expect(allowed.requests[0]?.authorization).toBe('Bearer secret-token')
+    expect(foreign.requests).toHaveLength(1)
+    expect(foreign.requests[0]?.authorization).toBeUndefined()
+  })
+})
+
+describe('plain http', () => {
+  // A fake fetch records what would be sent: no traffic leaves this machine.
+  function recorder() {
+    const seen: Array<string | null> = []
+    const fakeFetch = async (input: RequestInfo | URL) => {
+      seen.push((input as Request).headers.get('authorization'))
+      return new Response('ok')
+    }
+    return { seen, fakeFetch: fakeFetch as typeof fetch }
+  }
+
+  it('a pattern that matches an http host which is not loopback gets no token', async () => {
+    const { seen, fakeFetch } = recorder()
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
+    const authedFetch = wrapFetch(fakeFetch, session, { origins: [/\.example\.test$/] })
+    await authedFetch('http://api.example.test/data')
+    await authedFetch('https://api.example.test/data')
+    expect(seen).toEqual([null, 'Bearer secret-token'])
+  })
+
+  it('allowInsecureHttp opts in', async () => {
+    const { seen, fakeFetch } = recorder()
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
+    const authedFetch = wrapFetch(fakeFetch, session, { origins: ['http://intranet.example.test'], allowInsecureHttp: true })
+    await authedFetch('http://intranet.example.test/data')
+    expect(seen).toEqual(['Bearer secret-token'])
+  })
+})
