@@ -62,6 +62,12 @@ describe('interceptors validate at attach time', () => {
     expect(() => wrapFetch(fetch, session, { origins: ['http://127.0.0.1:8080', 'http://localhost:3000'] })).not.toThrow()
   })
 
+  it('refuses unknown options: a misspelt allowlist must not go unnoticed', () => {
+    expect(() => wrapFetch(fetch, session, { origin: ['https://a.example'] } as never)).toThrow(/Unknown option `origin` in wrapFetch options/)
+    const api = axios.create({ baseURL: 'https://a.example' })
+    expect(() => attachAxios(api, session, { allowInsecure: true } as never)).toThrow(/Unknown option `allowInsecure` in attachAxios options/)
+  })
+
   it('refuses a malformed origin and a non-session', () => {
     expect(() => wrapFetch(fetch, session, { origins: ['not a url'] })).toThrow(/`origins\[0\]`/)
     expect(() => wrapFetch(fetch, {} as never, { origins: ['https://a.example'] })).toThrow(/`session`/)

@@ -63,7 +63,7 @@ export function attachAxios<T extends Tokens>(
   const resolveSession = toResolver(session) as (config: InternalAxiosRequestConfig) => Session<Tokens> | undefined
   const baseURL = instance.defaults.baseURL
   const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
-  const isAllowed = createOriginPolicy(options, fallback)
+  const isAllowed = createOriginPolicy('attachAxios options', options, fallback)
 
   const requestId = instance.interceptors.request.use(async (config) => {
     const replay = config.tokenflight instanceof Replay

@@ -43,7 +43,7 @@ export function wrapFetch<T extends Tokens>(
 ): AuthedFetch {
   assertFunction('fetch', fetchFn, false)
   const resolveSession = toResolver(session) as (request: Request) => Session<Tokens> | undefined
-  const isAllowed = createOriginPolicy(options, pageOrigin())
+  const isAllowed = createOriginPolicy('wrapFetch options', options, pageOrigin())
 
   function authorized(template: Request, target: Session<Tokens>, tokens: Tokens | undefined, keep: boolean): Request {
     const headers = new Headers(template.headers)

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../invalid-argument.js'
+import { assertKnownKeys, assertObject, invalidArgument } from '../invalid-argument.js'
 
 /** Which origins receive tokens. Shared by every interceptor. */
 export interface OriginOptions {
@@ -23,7 +23,9 @@ const isSecure = (url: URL): boolean => url.protocol === 'https:' || (url.protoc
  * Builds the allowlist check once, at attach time, so a bad origin fails then rather than
  * on the first request. `fallback` is the origin used when `origins` is not given.
  */
-export function createOriginPolicy(options: OriginOptions, fallback: string | undefined): OriginPolicy {
+export function createOriginPolicy(where: string, options: OriginOptions, fallback: string | undefined): OriginPolicy {
+  assertObject(where, options)
+  assertKnownKeys(where, options, ['origins', 'allowInsecureHttp'])
   const { origins, allowInsecureHttp = false } = options
   if (origins !== undefined && !Array.isArray(origins)) throw invalidArgument('origins', 'an array of origins', origins)
   const list = origins ?? (fallback === undefined ? [] : [fallback])

@@ -57,6 +57,8 @@ export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
   signIn(): EmulatedProviders[P]['tokens']
   expireAccessTokens(): void
   expireRefreshTokens(): void
+  /** Every access and refresh token issued so far: for asserting none leaks into logs or errors. */
+  issuedTokens(): string[]
   /** The user signed out everywhere: their refresh tokens stop working. */
   logOut(): void
   /** The next `count` refresh calls get `fault` instead of the real answer. */
@@ -165,6 +167,7 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     signIn: () => wire.sessionTokens(authority.signIn()) as EmulatedProviders[P]['tokens'],
     expireAccessTokens: () => authority.expireAccessTokens(),
     expireRefreshTokens: () => authority.expireRefreshTokens(),
+    issuedTokens: () => authority.issued(),
     logOut: () => authority.logOut(),
     failNextRefreshes(count, fault) {
       for (let i = 0; i < count; i++) faults.push(fault)

@@ -117,6 +117,11 @@ export class TokenAuthority {
     for (const entry of this.#refresh.values()) entry.expiresAt = time
   }
 
+  /** Every access and refresh token issued so far. */
+  issued(): string[] {
+    return [...this.#access.keys(), ...this.#refresh.keys()]
+  }
+
   /** The user signed out everywhere: every family is dead. */
   logOut(): void {
     for (const family of this.#families.values()) family.loggedOut = true
