@@ -16,4 +16,8 @@ export type SessionEvents = {
   expired: { error: Error }
   /** An interceptor replayed a request after a refresh; `queueDepth` is what still waits. */
   replayed: { queueDepth: number }
+  /** The shared coordinator (Redis) could not be reached in time: this copy refreshed on its own. */
+  coordinationDegraded: { error: Error }
+  /** The coordinator is reachable again after `coordinationDegraded`. */
+  coordinationRestored: Record<string, never>
 }

@@ -1,5 +1,6 @@
 import type { RetryOptions } from './backoff.js'
 import { assertFunction, assertKnownKeys, assertNumber, assertObject, assertString, invalidArgument } from './invalid-argument.js'
+import type { Coordinator } from './coordinator.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
 
@@ -11,6 +12,8 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   tokens?: T | undefined
   /** Where tokens are persisted. @default kept in memory only */
   store?: TokenStore<T> | undefined
+  /** Shares refreshes with other processes or tabs (`redisCoordination`, `tabCoordinator`). @default none */
+  coordinator?: Coordinator<T> | undefined
   /** Refresh this long before a known expiry, in the background. @default 30000 */
   refreshAheadMs?: number | undefined
   /** Abort a refresh attempt after this long; it then counts as a transient failure. @default 10000 */
@@ -30,6 +33,7 @@ export interface ResolvedSessionOptions<T extends Tokens> {
   strategy: Strategy<T>
   tokens: T | undefined
   store: TokenStore<T> | undefined
+  coordinator: Coordinator<T> | undefined
   refreshAheadMs: number
   refreshTimeoutMs: number
   retries: number
@@ -49,7 +53,7 @@ const defaults = {
   replayConcurrency: 16,
 }
 
-const known = ['strategy', 'tokens', 'store', 'refreshAheadMs', 'refreshTimeoutMs', 'retry', 'replayConcurrency', 'fetch', 'now']
+const known = ['strategy', 'tokens', 'store', 'coordinator', 'refreshAheadMs', 'refreshTimeoutMs', 'retry', 'replayConcurrency', 'fetch', 'now']
 
 const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global fetch: pass `fetch` to createSession'))
 
@@ -78,6 +82,12 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     assertObject('store', store)
     for (const method of ['get', 'set', 'delete'] as const) assertFunction(`store.${method}`, store[method], false)
   }
+  if (options.coordinator !== undefined) {
+    assertObject('coordinator', options.coordinator)
+    assertFunction('coordinator.refresh', options.coordinator.refresh, false)
+    assertFunction('coordinator.attach', options.coordinator.attach)
+    assertFunction('coordinator.announce', options.coordinator.announce)
+  }
   assertNumber('refreshAheadMs', options.refreshAheadMs, 0)
   assertNumber('refreshTimeoutMs', options.refreshTimeoutMs, 1)
   assertNumber('replayConcurrency', options.replayConcurrency, 1)
@@ -95,6 +105,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     strategy,
     tokens: options.tokens,
     store,
+    coordinator: options.coordinator,
     refreshAheadMs: options.refreshAheadMs ?? defaults.refreshAheadMs,
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     retries,

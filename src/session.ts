@@ -73,7 +73,7 @@ function checkRefreshResult(result: unknown): Tokens {
  */
 export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
   const config = resolveSessionOptions(options)
-  const { strategy, store, now } = config
+  const { strategy, store, coordinator, now } = config
   const emitter = mitt<SessionEvents>()
   const lifetime = new AbortController()
 
@@ -100,17 +100,30 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   // The store is read once, lazily; until then callers wait on `loading`.
   let loading: Promise<void> | undefined = store
     ? (async () => {
-        const stored = await store.get()
+        // An unreachable store must not block requests: start from the initial tokens instead.
+        const stored = await Promise.resolve(store.get()).catch(() => undefined)
         if (epoch !== 0) return
         if (stored) adopt(stored)
         else if (config.tokens) {
-          await store.set(config.tokens)
           adopt(config.tokens)
+          await Promise.resolve(store.set(config.tokens)).catch(() => {})
         }
       })().finally(() => {
         loading = undefined
       })
     : undefined
+
+  // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
+  const detachCoordinator = coordinator?.attach?.({
+    adopt(next) {
+      if (lifetime.signal.aborted || next?.accessToken === tokens?.accessToken) return
+      epoch++
+      loading = undefined
+      expiredBy = undefined
+      adopt(next, next ? now() : undefined)
+    },
+    emit: (type, event) => emitter.emit(type, event),
+  })
 
   function expiredError(): SessionExpiredError {
     if (lifetime.signal.aborted) return new SessionExpiredError('The session was destroyed')
@@ -146,38 +159,49 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     throw expiredError()
   }
 
+  // The strategy's attempts with retries: resolves with checked tokens or throws the last failure.
+  async function attempts(current: T, startEpoch: number): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt(current)
+      } catch (caught) {
+        const error = caught instanceof Error ? caught : new Error(String(caught))
+        if (retry >= config.retries || !isRetryable(error) || epoch !== startEpoch) throw error
+        const delay = backoffDelay(retry, config.minDelayMs, config.maxDelayMs, Math.random)
+        await sleep(Math.max(delay, (error as RefreshError).retryAfterMs ?? 0), lifetime.signal).catch(() => {})
+        if (lifetime.signal.aborted) throw error
+      }
+    }
+  }
+
   async function run(reason: RefreshReason): Promise<T> {
     const startEpoch = epoch
     const current = tokens
     if (!current) throw expiredError()
     emitter.emit('refreshing', { reason })
-    for (let retry = 0; ; retry++) {
-      try {
-        const next = await attempt(current)
-        if (epoch !== startEpoch) return currentOrThrow()
-        // Invariant 6: the store has a rotated refresh token before anyone uses the new access token.
-        if (store) await store.set(next)
-        if (epoch !== startEpoch) return currentOrThrow()
-        adopt(next, now())
-        emitter.emit('refreshed', { reason, expiresAt })
-        return next
-      } catch (caught) {
-        if (epoch !== startEpoch || lifetime.signal.aborted) return currentOrThrow()
-        const error = caught instanceof Error ? caught : new Error(String(caught))
-        if (retry < config.retries && isRetryable(error)) {
-          const delay = backoffDelay(retry, config.minDelayMs, config.maxDelayMs, Math.random)
-          await sleep(Math.max(delay, (error as RefreshError).retryAfterMs ?? 0), lifetime.signal).catch(() => {})
-          if (epoch !== startEpoch || lifetime.signal.aborted) return currentOrThrow()
-          continue
-        }
-        const terminal = error instanceof RefreshError && !error.transient
-        lastFailureAt = now()
-        emitter.emit('refreshFailed', { reason, error, terminal })
-        if (!terminal) throw error
-        expiredBy = error
-        emitter.emit('expired', { error })
-        throw expiredError()
-      }
+    // Refresh and persist: invariant 6, the store has a rotated refresh token before anyone uses
+    // the new access token. With a coordinator this runs at most once across every copy.
+    const work = async (): Promise<T> => {
+      const next = await attempts(current, startEpoch)
+      if (store && epoch === startEpoch) await store.set(next)
+      return next
+    }
+    try {
+      const next = coordinator ? await coordinator.refresh(current, work) : await work()
+      if (epoch !== startEpoch) return currentOrThrow()
+      adopt(next, now())
+      emitter.emit('refreshed', { reason, expiresAt })
+      return next
+    } catch (caught) {
+      if (epoch !== startEpoch || lifetime.signal.aborted) return currentOrThrow()
+      const error = caught instanceof Error ? caught : new Error(String(caught))
+      const terminal = error instanceof RefreshError && !error.transient
+      lastFailureAt = now()
+      emitter.emit('refreshFailed', { reason, error, terminal })
+      if (!terminal) throw error
+      expiredBy = error
+      emitter.emit('expired', { error })
+      throw expiredError()
     }
   }
 
@@ -208,8 +232,14 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     if (loading) await loading
     if (expiredBy || lifetime.signal.aborted) throw expiredError()
     if (!tokens) return undefined
-    // Invariant 2: the refused token was already replaced, so replay with the current one.
-    if (tokens.accessToken !== sentWith) return tokens
+    // Invariant 2: the refused token was already replaced, so no new refresh. If one is running
+    // anyway (ahead of expiry), the replay waits for it rather than go out with a token about to go.
+    if (tokens.accessToken !== sentWith) {
+      if (inflight) return inflight
+      // Inside its refresh window the current token is about to go: the replay waits for the
+      // proactive refresh the next request would start anyway.
+      return refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens
+    }
     return refreshOnce('unauthorized')
   }
 
@@ -239,6 +269,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       lastFailureAt = Number.NEGATIVE_INFINITY
       adopt(next)
       if (store) await store.set(next)
+      await coordinator?.announce?.(next)
     },
     async clear() {
       epoch++
@@ -246,8 +277,10 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       expiredBy = undefined
       adopt(undefined)
       if (store) await store.delete()
+      await coordinator?.announce?.(undefined)
     },
     destroy() {
+      detachCoordinator?.()
       lifetime.abort(new SessionExpiredError('The session was destroyed'))
       emitter.all.clear()
     },

@@ -1,5 +1,5 @@
 import { emulatorCredentials, secondsUntil } from '../credentials.js'
-import { bearerToken, isRefusal, type ProviderWire, type WireResponse } from './provider-wire.js'
+import { bearerToken, isRefusal, lifetimeSeconds, type ProviderWire, type WireResponse } from './provider-wire.js'
 
 const error = (status: number, code: string): WireResponse => ({ status, body: { error: code, message: code.replace(/_/g, ' ') } })
 
@@ -42,7 +42,7 @@ export const agsWire: ProviderWire = {
         client_id: 'PUB_EMULATOR',
         accountId: '1663',
         token_type: 'bearer',
-        expires_in: Math.ceil(authority.options.accessTtlMs / 1000),
+        expires_in: lifetimeSeconds(authority.options.accessTtlMs),
         refresh_expires_in: result.refreshExpiresAt === undefined ? 172_800 : secondsUntil(result.refreshExpiresAt, now),
         fixed_refresh_expires_in: result.sessionCapAt === undefined ? 2_592_000 : secondsUntil(result.sessionCapAt, now),
       },

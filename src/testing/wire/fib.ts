@@ -1,4 +1,4 @@
-import { bearerToken, isRefusal, type ProviderWire } from './provider-wire.js'
+import { bearerToken, isRefusal, lifetimeSeconds, type ProviderWire } from './provider-wire.js'
 
 const names: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 422: 'UNPROCESSABLE_ENTITY', 500: 'INTERNAL_SERVER_ERROR' }
 
@@ -24,7 +24,9 @@ export const fibWire: ProviderWire = {
         data: {
           accessToken: result.accessToken,
           refreshToken: result.refreshToken,
-          expirationTime: Math.ceil(authority.options.accessTtlMs / 1000),
+          // Whole seconds as FIB sends them; a sub-second test lifetime is sent as it is (0.5), so
+          // clients know the true expiry instead of one rounded past it.
+          expirationTime: lifetimeSeconds(authority.options.accessTtlMs),
         },
       },
     }

@@ -1,5 +1,5 @@
 import { emulatorCredentials } from '../credentials.js'
-import { isRefusal, type ProviderWire, type WireResponse } from './provider-wire.js'
+import { isRefusal, lifetimeSeconds, type ProviderWire, type WireResponse } from './provider-wire.js'
 
 const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
@@ -46,7 +46,7 @@ export const oauth2Wire: ProviderWire = {
       body: {
         access_token: result.accessToken,
         token_type: 'Bearer',
-        expires_in: Math.ceil(authority.options.accessTtlMs / 1000),
+        expires_in: lifetimeSeconds(authority.options.accessTtlMs),
         refresh_token: result.refreshToken,
         ...(form.get('scope') ? { scope: form.get('scope') } : {}),
       },

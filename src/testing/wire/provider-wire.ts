@@ -41,3 +41,6 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 
 /** Narrows a redeem result. */
 export const isRefusal = (result: Issued | Refusal): result is Refusal => typeof result === 'string'
+
+/** A lifetime in seconds as providers state it: whole seconds, but a sub-second test lifetime as it is. */
+export const lifetimeSeconds = (ms: number): number => (ms < 1000 ? ms / 1000 : Math.round(ms / 1000))

@@ -1,0 +1,154 @@
+import type { Coordinator, CoordinatorLink } from '../coordinator.js'
+import { RefreshError } from '../errors/index.js'
+import { randomUuid } from '../strategies/random-uuid.js'
+import type { Tokens } from '../strategy.js'
+import { bounded, type RedisClient, type RedisSubscriber } from '../stores/redis-client.js'
+import { type RedisTokenStore, redisStore } from '../stores/redis.js'
+
+/** Options of {@link redisCoordination}. */
+export interface RedisCoordinationOptions {
+  /** An ioredis client (or one of the same shape). */
+  client: RedisClient
+  /** Names this shared session in Redis: tokens at `key`, the lock at `key:lock`, news on `key:refreshed`. */
+  key: string
+  /** The lock's expiry; longer than a whole refresh with its retries. @default 30000 */
+  lockTtlMs?: number | undefined
+  /** How long a process that needs a refresh waits for an unreachable Redis before refreshing alone. @default 5000 */
+  coordinationWaitMs?: number | undefined
+  /** How often a waiting process looks for the new tokens if no notification comes. @default 100 */
+  pollIntervalMs?: number | undefined
+  /** Longest wait for one Redis command. @default 1000 */
+  commandTimeoutMs?: number | undefined
+}
+
+// Deletes the lock only if this process still owns it (a lock that expired and was retaken by
+// another process must not be released by the first one).
+const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * One refresh per expiry for every process sharing a refresh token: tokens live in Redis; a
+ * process refreshes only under a lock (SET NX PX, owner-checked release) and re-reads the tokens
+ * once it holds it; the others wait for a pub/sub notice (or poll) and adopt the new tokens.
+ * If Redis is unreachable for `coordinationWaitMs`, a process refreshes alone and the session
+ * emits `coordinationDegraded`; its tokens are written back when Redis answers again.
+ *
+ * @example
+ * const session = createSession({ strategy, tokens, ...redisCoordination({ client: new Redis(), key: 'tokenflight:svc-billing' }) })
+ */
+export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoordinationOptions): { store: RedisTokenStore<T>; coordinator: Coordinator<T> } {
+  const { client, key } = options
+  const lockKey = `${key}:lock`
+  const channel = `${key}:refreshed`
+  const lockTtlMs = options.lockTtlMs ?? 30_000
+  const waitMs = options.coordinationWaitMs ?? 5_000
+  const pollMs = options.pollIntervalMs ?? 100
+  const timeout = options.commandTimeoutMs ?? 1_000
+  const store = redisStore<T>({ client, key, commandTimeoutMs: timeout })
+  const links = new Set<CoordinatorLink<T>>()
+  const wakers = new Set<() => void>()
+  let degraded = false
+
+  const wakeAll = (): void => {
+    for (const wake of wakers) wake()
+    wakers.clear()
+  }
+  const nextNotice = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      wakers.add(resolve)
+      setTimeout(() => {
+        wakers.delete(resolve)
+        resolve()
+      }, ms)
+    })
+  const newer = async (stale: T): Promise<T | undefined> => {
+    const stored = await store.get().catch(() => undefined)
+    return stored && stored.accessToken !== stale.accessToken ? stored : undefined
+  }
+
+  async function reachable(): Promise<void> {
+    if (!degraded) return
+    degraded = false
+    await store.flushPending().catch(() => {})
+    for (const link of links) link.emit('coordinationRestored', {})
+  }
+
+  async function underLock(stale: T, work: () => Promise<T>, owner: string): Promise<T> {
+    try {
+      const raw = await store.readRaw()
+      const stored = raw === null ? undefined : await newer(stale)
+      if (stored) return stored // another process refreshed while this one waited for the lock
+      store.guardNextWrite(raw)
+      let next: T
+      try {
+        next = await work()
+      } catch (error) {
+        // "Invalid refresh token" may mean another process already rotated it: look before giving up.
+        const adopted = error instanceof RefreshError && !error.transient ? await newer(stale) : undefined
+        if (adopted) return adopted
+        throw error
+      } finally {
+        store.guardNextWrite(undefined)
+      }
+      await bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
+      return next
+    } finally {
+      await bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
+    }
+  }
+
+  const coordinator: Coordinator<T> = {
+    attach(link) {
+      links.add(link)
+      let subscriber: RedisSubscriber | undefined = client.duplicate()
+      subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
+      subscriber.on('message', (from) => {
+        if (from !== channel) return
+        wakeAll()
+        void store.get().then((tokens) => tokens && link.adopt(tokens), () => {})
+      })
+      // Subscribe on every (re)connection: with the offline queue off, a command sent before the
+      // connection is ready fails. Without notices, waiting processes still poll.
+      const listen = (): void => void subscriber?.subscribe(channel).catch(() => {})
+      subscriber.on('ready', listen)
+      listen()
+      return () => {
+        links.delete(link)
+        subscriber?.disconnect()
+        subscriber = undefined
+      }
+    },
+    async refresh(stale, work) {
+      const started = Date.now()
+      const owner = randomUuid()
+      for (;;) {
+        let acquired: boolean
+        try {
+          acquired = (await bounded(client.set(lockKey, owner, 'PX', lockTtlMs, 'NX'), timeout)) === 'OK'
+          await reachable()
+        } catch (error) {
+          if (Date.now() - started < waitMs) {
+            await sleep(pollMs)
+            continue
+          }
+          // Redis stayed unreachable: refresh alone rather than hold every request (docs/scaling.md).
+          if (!degraded) for (const link of links) link.emit('coordinationDegraded', { error: error as Error })
+          degraded = true
+          return work()
+        }
+        if (acquired) return underLock(stale, work, owner)
+        await nextNotice(pollMs) // another process holds the lock: wait for its notice
+        const adopted = await newer(stale)
+        if (adopted) return adopted
+        if (Date.now() - started > lockTtlMs + waitMs) {
+          throw new RefreshError('Timed out waiting for another process to refresh the shared tokens', { transient: true })
+        }
+      }
+    },
+    async announce(tokens) {
+      if (tokens) await bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
+    },
+  }
+  return { store, coordinator }
+}

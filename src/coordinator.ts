@@ -1,0 +1,27 @@
+import type { SessionEvents } from './session-events.js'
+import type { Tokens } from './strategy.js'
+
+/** What a coordinator may do to the session it serves. */
+export interface CoordinatorLink<T extends Tokens = Tokens> {
+  /** Tokens another copy (process, tab) stored, or `undefined` when it signed out: the session adopts them. */
+  adopt(tokens: T | undefined): void
+  /** Emits a session event (`coordinationDegraded`, `coordinationRestored`). */
+  emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
+}
+
+/**
+ * Shares one refresh between copies of a session (processes through Redis, tabs through Web Locks).
+ * The session calls `refresh` instead of refreshing directly; `work` refreshes and persists, and
+ * must run at most once across all copies for a given stale token.
+ */
+export interface Coordinator<T extends Tokens = Tokens> {
+  /** Connects to the session; returns a function that disconnects (on `destroy()`). */
+  attach?(link: CoordinatorLink<T>): () => void
+  /**
+   * Resolves with the tokens that replace `stale`: adopted when another copy already refreshed
+   * them, else from `work()` run under the shared lock.
+   */
+  refresh(stale: T, work: () => Promise<T>): Promise<T>
+  /** Tells the other copies about tokens set or cleared by the user (sign-in, sign-out). */
+  announce?(tokens: T | undefined): void | Promise<void>
+}

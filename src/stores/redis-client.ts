@@ -1,0 +1,32 @@
+/**
+ * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
+ * Another client fits with a small adapter: see docs/scaling.md.
+ */
+export interface RedisClient {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string, ...options: Array<string | number>): Promise<unknown>
+  del(key: string): Promise<unknown>
+  eval(script: string, keyCount: number, ...keysAndArgs: Array<string | number>): Promise<unknown>
+  publish(channel: string, message: string): Promise<unknown>
+  /** A second connection for SUBSCRIBE (a subscribed connection can run nothing else). */
+  duplicate(): RedisSubscriber
+}
+
+/** The subscribing connection. */
+export interface RedisSubscriber {
+  subscribe(channel: string): Promise<unknown>
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  on(event: 'ready', listener: () => void): unknown
+  disconnect(): void
+}
+
+/** Rejects when a Redis command takes longer than `ms`: a down Redis must never hold a request. */
+export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
+  })
+  command.catch(() => {}) // a late failure after the timeout is not an unhandled rejection
+  return Promise.race([command, timeout]).finally(() => clearTimeout(timer))
+}

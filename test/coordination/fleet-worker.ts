@@ -1,0 +1,57 @@
+/**
+ * One process of a fleet sharing a refresh token (forked by redis-fleet.test.ts): keeps
+ * `IN_FLIGHT` requests going against the emulator for `DURATION_MS`, then reports its counts.
+ */
+import Redis from 'ioredis'
+import { createSession } from '../../src/index.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { type RedisClient, redisCoordination } from '../../src/redis.js'
+import { fib } from '../../src/strategies/index.js'
+
+const env = JSON.parse(process.env.FLEET ?? '{}') as {
+  baseURL: string
+  redisPort?: number
+  key: string
+  tokens: { accessToken: string; refreshToken: string; expiresAt: number }
+  durationMs: number
+  inFlight: number
+  coordinationWaitMs: number
+  refreshAheadMs: number
+}
+
+// ioredis's overloaded `set` does not match the plain signature tokenflight declares; the calls it makes do.
+const client = env.redisPort
+  ? (new Redis({ port: env.redisPort, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 }) as unknown as RedisClient & Redis)
+  : undefined
+client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
+const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: 5_000 }) : {}
+const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, refreshAheadMs: env.refreshAheadMs, ...shared })
+const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
+session.on('coordinationDegraded', () => counts.degraded++)
+session.on('coordinationRestored', () => counts.restored++)
+const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
+
+const deadline = Date.now() + env.durationMs
+async function lane(lane: number): Promise<void> {
+  for (let i = 0; Date.now() < deadline; i++) {
+    counts.sent++
+    const began = Date.now()
+    try {
+      const res = await authedFetch(`${env.baseURL}/api/p${process.pid}/${lane}/${i}`)
+      if (res.ok) counts.ok++
+      else {
+        counts.failed++
+        if (counts.errors.length < 3) counts.errors.push(`HTTP ${res.status}`)
+      }
+    } catch (error) {
+      counts.failed++
+      if (counts.errors.length < 3) counts.errors.push(String(error))
+    }
+    counts.slowest = Math.max(counts.slowest, Date.now() - began)
+  }
+}
+
+await Promise.all(Array.from({ length: env.inFlight }, (_, i) => lane(i)))
+session.destroy()
+client?.disconnect()
+process.send?.(counts, () => process.exit(0))
