@@ -8,6 +8,9 @@ export type { Coordinator, CoordinatorLink } from './coordinator.js'
 export type { RetryOptions } from './backoff.js'
 export type { InvalidArgumentError } from './invalid-argument.js'
 export { memoryStore } from './stores/memory.js'
+export { webStorageStore } from './stores/web-storage.js'
+export { tabCoordinator } from './coordination/tabs.js'
+export type { TabCoordinatorOptions } from './coordination/tabs.js'
 export {
   BodyNotReplayableError,
   InvalidRefreshResponseError,

@@ -65,6 +65,8 @@ export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
   failNextRefreshes(count: number, fault: RefreshFault): void
   /** The next `count` refresh calls never answer. */
   hangNextRefreshes(count?: number): void
+  /** Serves a file at `path` (a test page, a script), so pages share the emulator's origin. */
+  serveFile(path: string, contentType: string, body: string | Uint8Array): void
   stop(): Promise<void>
 }
 
@@ -142,9 +144,13 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     send(res, { status: 200, body: { ok: true, method: req.method, path: req.url } })
   }
 
+  const files = new Map<string, { contentType: string; body: string | Uint8Array }>()
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
-    if (path === wire.path && req.method === wire.method) {
+    const file = req.method === 'GET' ? files.get(path) : undefined
+    if (file) {
+      res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body)
+    } else if (path === wire.path && req.method === wire.method) {
       refresh(req, res).catch(() => res.destroy())
     } else if (path.startsWith('/api/')) {
       // Drain the body so keep-alive connections stay usable.
@@ -174,6 +180,9 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     },
     hangNextRefreshes(count = 1) {
       for (let i = 0; i < count; i++) faults.push('hang')
+    },
+    serveFile(path, contentType, body) {
+      files.set(path, { contentType, body })
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { missing } from '../_helpers/requires.js'
 import { type Emulator, startEmulator } from '../../src/testing/index.js'
 import { type RedisServer, startRedisServer } from '../_helpers/redis-server.js'
 
@@ -33,105 +34,107 @@ interface Counts {
   errors: string[]
 }
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis?.dispose()
-})
-
-async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; during?: () => Promise<void> }) {
-  const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
-  const env = {
-    baseURL: emulator.url,
-    redisPort: options.coordinated ? redis.port : undefined,
-    key: `tokenflight:fleet:${Math.random().toString(36).slice(2)}`,
-    tokens: emulator.signIn(),
-    durationMs: DURATION,
-    inFlight: IN_FLIGHT,
-    coordinationWaitMs: options.coordinationWaitMs ?? 3_000,
-    // One refresh per token lifetime: refresh when the known expiry comes, not half-way through it.
-    refreshAheadMs: 0,
-  }
-  const began = Date.now()
-  const results = Array.from({ length: PROCESSES }, () => {
-    const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
-    return new Promise<Counts>((resolve, reject) => {
-      child.once('message', (counts) => resolve(counts as Counts))
-      child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)))
-    })
+describe.skipIf(missing('redis-server'))('needs redis-server', () => {
+  let redis: RedisServer
+  beforeAll(async () => {
+    redis = await startRedisServer()
   })
-  await options.during?.()
-  const counts = await Promise.all(results)
-  const elapsed = Date.now() - began
-  const stats = { ...emulator.stats }
-  await emulator.stop()
-  const total = (field: 'sent' | 'ok' | 'failed' | 'degraded' | 'restored') => counts.reduce((sum, c) => sum + c[field], 0)
-  const summary = {
-    requests: total('sent'),
-    failed: total('failed'),
-    refreshCalls: stats.refreshCalls,
-    expiryPeriods: Math.ceil(elapsed / TTL),
-    reuseDetections: stats.reuseDetections,
-    unauthorized: stats.resourceUnauthorized,
-    degradedProcesses: total('degraded'),
-    restoredProcesses: total('restored'),
-    slowestMs: Math.max(...counts.map((c) => c.slowest)),
-    errors: counts.flatMap((c) => c.errors).slice(0, 3),
+  afterAll(async () => {
+    await redis?.dispose()
+  })
+
+  async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; during?: () => Promise<void> }) {
+    const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
+    const env = {
+      baseURL: emulator.url,
+      redisPort: options.coordinated ? redis.port : undefined,
+      key: `tokenflight:fleet:${Math.random().toString(36).slice(2)}`,
+      tokens: emulator.signIn(),
+      durationMs: DURATION,
+      inFlight: IN_FLIGHT,
+      coordinationWaitMs: options.coordinationWaitMs ?? 3_000,
+      // One refresh per token lifetime: refresh when the known expiry comes, not half-way through it.
+      refreshAheadMs: 0,
+    }
+    const began = Date.now()
+    const results = Array.from({ length: PROCESSES }, () => {
+      const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
+      return new Promise<Counts>((resolve, reject) => {
+        child.once('message', (counts) => resolve(counts as Counts))
+        child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)))
+      })
+    })
+    await options.during?.()
+    const counts = await Promise.all(results)
+    const elapsed = Date.now() - began
+    const stats = { ...emulator.stats }
+    await emulator.stop()
+    const total = (field: 'sent' | 'ok' | 'failed' | 'degraded' | 'restored') => counts.reduce((sum, c) => sum + c[field], 0)
+    const summary = {
+      requests: total('sent'),
+      failed: total('failed'),
+      refreshCalls: stats.refreshCalls,
+      expiryPeriods: Math.ceil(elapsed / TTL),
+      reuseDetections: stats.reuseDetections,
+      unauthorized: stats.resourceUnauthorized,
+      degradedProcesses: total('degraded'),
+      restoredProcesses: total('restored'),
+      slowestMs: Math.max(...counts.map((c) => c.slowest)),
+      errors: counts.flatMap((c) => c.errors).slice(0, 3),
+    }
+    console.log(JSON.stringify(summary))
+    return summary
   }
-  console.log(JSON.stringify(summary))
-  return summary
-}
 
-describe('8 processes sharing one refresh token', () => {
-  it('with the Redis coordinator: ≤ one refresh per expiry period + 1, no reuse detection', async () => {
-    const run = await fleet({ coordinated: true })
-    expect(run.requests).toBeGreaterThan(PROCESSES * IN_FLIGHT)
-    expect(run.failed / run.requests).toBeLessThan(0.005)
-    expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
-    expect(run.reuseDetections).toBe(0)
-    expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
-    expect(run.refreshCalls).toBeGreaterThan(0)
-  }, 60_000)
+  describe('8 processes sharing one refresh token', () => {
+    it('with the Redis coordinator: ≤ one refresh per expiry period + 1, no reuse detection', async () => {
+      const run = await fleet({ coordinated: true })
+      expect(run.requests).toBeGreaterThan(PROCESSES * IN_FLIGHT)
+      expect(run.failed / run.requests).toBeLessThan(0.005)
+      expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
+      expect(run.reuseDetections).toBe(0)
+      expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
+      expect(run.refreshCalls).toBeGreaterThan(0)
+    }, 60_000)
 
-  it('contrast, without a coordinator: the processes refresh on their own and trip reuse detection', async () => {
-    const run = await fleet({ coordinated: false })
-    expect(run.reuseDetections).toBeGreaterThan(0)
-    expect(run.failed).toBeGreaterThan(0)
-  }, 60_000)
+    it('contrast, without a coordinator: the processes refresh on their own and trip reuse detection', async () => {
+      const run = await fleet({ coordinated: false })
+      expect(run.reuseDetections).toBeGreaterThan(0)
+      expect(run.failed).toBeGreaterThan(0)
+    }, 60_000)
 
-  it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: no reuse, no degradation, coordination resumes', async () => {
-    const run = await fleet({
-      coordinated: true,
-      coordinationWaitMs: 4_000,
-      during: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 3_000))
-        await redis.stop()
-        await new Promise((resolve) => setTimeout(resolve, 2_000))
-        await redis.start()
-      },
-    })
-    expect(run.failed / run.requests).toBeLessThan(0.005)
-    expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
-    expect(run.reuseDetections).toBe(0)
-    expect(run.degradedProcesses).toBe(0)
-    expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
-  }, 60_000)
+    it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: no reuse, no degradation, coordination resumes', async () => {
+      const run = await fleet({
+        coordinated: true,
+        coordinationWaitMs: 4_000,
+        during: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 3_000))
+          await redis.stop()
+          await new Promise((resolve) => setTimeout(resolve, 2_000))
+          await redis.start()
+        },
+      })
+      expect(run.failed / run.requests).toBeLessThan(0.005)
+      expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
+      expect(run.reuseDetections).toBe(0)
+      expect(run.degradedProcesses).toBe(0)
+      expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
+    }, 60_000)
 
-  it('Redis stopped for longer than coordinationWaitMs: coordinationDegraded fires and no request hangs', async () => {
-    const run = await fleet({
-      coordinated: true,
-      coordinationWaitMs: 500,
-      during: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 2_000))
-        await redis.stop()
-        await new Promise((resolve) => setTimeout(resolve, 4_000))
-        await redis.start()
-      },
-    })
-    console.log(`Redis down 4 s with coordinationWaitMs 500: ${run.failed} of ${run.requests} requests failed, reuse detections ${run.reuseDetections}`)
-    expect(run.degradedProcesses).toBeGreaterThan(0)
-    expect(run.slowestMs).toBeLessThan(10_000) // every request settled: none waited out the run
-  }, 60_000)
+    it('Redis stopped for longer than coordinationWaitMs: coordinationDegraded fires and no request hangs', async () => {
+      const run = await fleet({
+        coordinated: true,
+        coordinationWaitMs: 500,
+        during: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2_000))
+          await redis.stop()
+          await new Promise((resolve) => setTimeout(resolve, 4_000))
+          await redis.start()
+        },
+      })
+      console.log(`Redis down 4 s with coordinationWaitMs 500: ${run.failed} of ${run.requests} requests failed, reuse detections ${run.reuseDetections}`)
+      expect(run.degradedProcesses).toBeGreaterThan(0)
+      expect(run.slowestMs).toBeLessThan(10_000) // every request settled: none waited out the run
+    }, 60_000)
+  })
 })

@@ -1,146 +1,149 @@
 import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { missing } from '../_helpers/requires.js'
 import { createSession, RefreshError, type Tokens } from '../../src/index.js'
 import { type RedisClient, redisCoordination, redisStore } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
 import { type RedisServer, startRedisServer } from '../_helpers/redis-server.js'
 
-let server: RedisServer
-const clients: Redis[] = []
-let keyIndex = 0
-beforeAll(async () => {
-  server = await startRedisServer()
-})
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
-
-// ioredis's overloaded `set` does not match the plain signature tokenflight declares; the calls it makes do.
-async function connect(): Promise<RedisClient & Redis> {
-  const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-  clients.push(client)
-  await new Promise((resolve) => client.once('ready', resolve))
-  return client as unknown as RedisClient & Redis
-}
-const nextKey = () => `tokenflight:test:${++keyIndex}`
-// Polls until `check` holds (or 2 s pass), for effects that travel through pub/sub.
-const until = async (check: () => boolean | Promise<boolean>) => {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-}
-
-describe('redisStore', () => {
-  it('stores tokens as JSON under one key and reads them back; a corrupt value reads as absent', async () => {
-    const client = await connect()
-    const key = nextKey()
-    const store = redisStore({ client, key })
-    await store.set({ accessToken: 'a', refreshToken: 'r' })
-    expect(JSON.parse((await client.get(key)) ?? '')).toEqual({ accessToken: 'a', refreshToken: 'r' })
-    await expect(store.get()).resolves.toEqual({ accessToken: 'a', refreshToken: 'r' })
-    await client.set(key, '{not json')
-    await expect(store.get()).resolves.toBeUndefined()
-    await store.delete()
-    await expect(client.get(key)).resolves.toBeNull()
+describe.skipIf(missing('redis-server'))('needs redis-server', () => {
+  let server: RedisServer
+  const clients: Redis[] = []
+  let keyIndex = 0
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect()
+  })
+  afterAll(async () => {
+    await server?.dispose()
   })
 
-  it('a fenced write fails when another process changed the tokens since they were read', async () => {
-    const client = await connect()
-    const key = nextKey()
-    const store = redisStore({ client, key })
-    await store.set({ accessToken: 'a' })
-    const seen = await store.readRaw()
-    await client.set(key, JSON.stringify({ accessToken: 'written-by-another-process' }))
-    store.guardNextWrite(seen)
-    await expect(store.set({ accessToken: 'late' })).rejects.toBeInstanceOf(RefreshError)
-    await expect(store.get()).resolves.toEqual({ accessToken: 'written-by-another-process' })
-  })
-})
-
-describe('redisCoordination', () => {
-  async function pair(strategy = countingStrategy()) {
-    const key = nextKey()
-    const make = async () => {
-      const client = await connect()
-      return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client, key }) })
-    }
-    const sessions = { key, strategy, a: await make(), b: await make() }
-    await new Promise((resolve) => setTimeout(resolve, 100)) // both subscriptions are live
-    return sessions
+  // ioredis's overloaded `set` does not match the plain signature tokenflight declares; the calls it makes do.
+  async function connect(): Promise<RedisClient & Redis> {
+    const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    clients.push(client)
+    await new Promise((resolve) => client.once('ready', resolve))
+    return client as unknown as RedisClient & Redis
+  }
+  const nextKey = () => `tokenflight:test:${++keyIndex}`
+  // Polls until `check` holds (or 2 s pass), for effects that travel through pub/sub.
+  const until = async (check: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
-  it('two processes failing on the same token refresh once; the other adopts the result', async () => {
-    const gate = deferred()
-    const { strategy, a, b } = await pair(
-      countingStrategy(async (call, current) => {
-        await gate.promise
-        return { ...current, accessToken: `token-${call}` }
-      }),
-    )
-    await a.getTokens()
-    await b.getTokens()
-    const first = a.handleAuthFailure('token-0')
-    const second = b.handleAuthFailure('token-0')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    gate.resolve()
-    const [ta, tb] = await Promise.all([first, second])
-    expect(strategy.calls).toBe(1)
-    expect(ta?.accessToken).toBe('token-1')
-    expect(tb?.accessToken).toBe('token-1')
-  })
-
-  it('a process that is not refreshing adopts the new tokens from the notification', async () => {
-    const { a, b } = await pair()
-    await b.getTokens()
-    await a.refresh()
-    await until(async () => (await b.getAccessToken()) === 'token-1')
-    await expect(b.getAccessToken()).resolves.toBe('token-1')
-  })
-
-  it('a terminal answer is checked against Redis first: tokens rotated elsewhere are adopted, not an expiry', async () => {
-    const key = nextKey()
-    const client = await connect()
-    const strategy = countingStrategy(async () => {
-      // Another process rotated the refresh token just before this call was answered.
-      await client.set(key, JSON.stringify({ accessToken: 'rotated-elsewhere', refreshToken: 'r9' }))
-      throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+  describe('redisStore', () => {
+    it('stores tokens as JSON under one key and reads them back; a corrupt value reads as absent', async () => {
+      const client = await connect()
+      const key = nextKey()
+      const store = redisStore({ client, key })
+      await store.set({ accessToken: 'a', refreshToken: 'r' })
+      expect(JSON.parse((await client.get(key)) ?? '')).toEqual({ accessToken: 'a', refreshToken: 'r' })
+      await expect(store.get()).resolves.toEqual({ accessToken: 'a', refreshToken: 'r' })
+      await client.set(key, '{not json')
+      await expect(store.get()).resolves.toBeUndefined()
+      await store.delete()
+      await expect(client.get(key)).resolves.toBeNull()
     })
-    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key }) })
-    let expired = 0
-    session.on('expired', () => expired++)
-    await expect(session.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'rotated-elsewhere' })
-    expect(expired).toBe(0)
-  })
 
-  it('setTokens is announced: other processes adopt a new sign-in', async () => {
-    const { a, b } = await pair()
-    await a.getTokens()
-    await b.getTokens()
-    await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
-    await until(async () => (await b.getAccessToken()) === 'signed-in-again')
-    await expect(b.getAccessToken()).resolves.toBe('signed-in-again')
-  })
-
-  it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
-    const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-    client.on('error', () => {})
-    const strategy = countingStrategy()
-    const session = createSession({
-      strategy,
-      tokens: { accessToken: 'token-0' },
-      ...redisCoordination<Tokens>({ client: client as unknown as RedisClient, key: nextKey(), coordinationWaitMs: 150, pollIntervalMs: 20 }),
+    it('a fenced write fails when another process changed the tokens since they were read', async () => {
+      const client = await connect()
+      const key = nextKey()
+      const store = redisStore({ client, key })
+      await store.set({ accessToken: 'a' })
+      const seen = await store.readRaw()
+      await client.set(key, JSON.stringify({ accessToken: 'written-by-another-process' }))
+      store.guardNextWrite(seen)
+      await expect(store.set({ accessToken: 'late' })).rejects.toBeInstanceOf(RefreshError)
+      await expect(store.get()).resolves.toEqual({ accessToken: 'written-by-another-process' })
     })
-    const degraded: Error[] = []
-    session.on('coordinationDegraded', ({ error }) => degraded.push(error))
-    await expect(session.getAccessToken()).resolves.toBe('token-0')
-    const began = performance.now()
-    await expect(session.refresh()).resolves.toBe('token-1')
-    expect(performance.now() - began).toBeGreaterThanOrEqual(140)
-    expect(degraded).toHaveLength(1)
-    expect(strategy.calls).toBe(1)
-    await flush()
-    client.disconnect()
+  })
+
+  describe('redisCoordination', () => {
+    async function pair(strategy = countingStrategy()) {
+      const key = nextKey()
+      const make = async () => {
+        const client = await connect()
+        return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client, key }) })
+      }
+      const sessions = { key, strategy, a: await make(), b: await make() }
+      await new Promise((resolve) => setTimeout(resolve, 100)) // both subscriptions are live
+      return sessions
+    }
+
+    it('two processes failing on the same token refresh once; the other adopts the result', async () => {
+      const gate = deferred()
+      const { strategy, a, b } = await pair(
+        countingStrategy(async (call, current) => {
+          await gate.promise
+          return { ...current, accessToken: `token-${call}` }
+        }),
+      )
+      await a.getTokens()
+      await b.getTokens()
+      const first = a.handleAuthFailure('token-0')
+      const second = b.handleAuthFailure('token-0')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      gate.resolve()
+      const [ta, tb] = await Promise.all([first, second])
+      expect(strategy.calls).toBe(1)
+      expect(ta?.accessToken).toBe('token-1')
+      expect(tb?.accessToken).toBe('token-1')
+    })
+
+    it('a process that is not refreshing adopts the new tokens from the notification', async () => {
+      const { a, b } = await pair()
+      await b.getTokens()
+      await a.refresh()
+      await until(async () => (await b.getAccessToken()) === 'token-1')
+      await expect(b.getAccessToken()).resolves.toBe('token-1')
+    })
+
+    it('a terminal answer is checked against Redis first: tokens rotated elsewhere are adopted, not an expiry', async () => {
+      const key = nextKey()
+      const client = await connect()
+      const strategy = countingStrategy(async () => {
+        // Another process rotated the refresh token just before this call was answered.
+        await client.set(key, JSON.stringify({ accessToken: 'rotated-elsewhere', refreshToken: 'r9' }))
+        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      })
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key }) })
+      let expired = 0
+      session.on('expired', () => expired++)
+      await expect(session.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'rotated-elsewhere' })
+      expect(expired).toBe(0)
+    })
+
+    it('setTokens is announced: other processes adopt a new sign-in', async () => {
+      const { a, b } = await pair()
+      await a.getTokens()
+      await b.getTokens()
+      await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
+      await until(async () => (await b.getAccessToken()) === 'signed-in-again')
+      await expect(b.getAccessToken()).resolves.toBe('signed-in-again')
+    })
+
+    it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
+      const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      client.on('error', () => {})
+      const strategy = countingStrategy()
+      const session = createSession({
+        strategy,
+        tokens: { accessToken: 'token-0' },
+        ...redisCoordination<Tokens>({ client: client as unknown as RedisClient, key: nextKey(), coordinationWaitMs: 150, pollIntervalMs: 20 }),
+      })
+      const degraded: Error[] = []
+      session.on('coordinationDegraded', ({ error }) => degraded.push(error))
+      await expect(session.getAccessToken()).resolves.toBe('token-0')
+      const began = performance.now()
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect(performance.now() - began).toBeGreaterThanOrEqual(140)
+      expect(degraded).toHaveLength(1)
+      expect(strategy.calls).toBe(1)
+      await flush()
+      client.disconnect()
+    })
   })
 })
