@@ -1,6 +1,7 @@
 import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
+import { parseStoredTokens } from './parse-stored-tokens.js'
 import { bounded, type RedisClient } from './redis-client.js'
 
 /** Options of {@link redisStore}. */
@@ -27,16 +28,6 @@ export interface RedisTokenStore<T extends Tokens = Tokens> extends TokenStore<T
   /** Tokens a write could not store while Redis was unreachable; written when it answers again. */
   readonly pending: T | undefined
   flushPending(): Promise<void>
-}
-
-const parse = <T extends Tokens>(raw: string | null): T | undefined => {
-  if (!raw) return undefined
-  try {
-    const value = JSON.parse(raw) as T
-    return typeof value?.accessToken === 'string' && value.accessToken !== '' ? value : undefined
-  } catch {
-    return undefined // a corrupt value is treated as absent, never as tokens
-  }
 }
 
 // Writes only if the key still holds what was read: a slower process cannot overwrite newer tokens.
@@ -68,7 +59,7 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
     },
     readRaw: () => bounded(client.get(key), timeout),
     async get() {
-      return parse<T>(await store.readRaw())
+      return parseStoredTokens<T>(await store.readRaw())
     },
     guardNextWrite(expected) {
       guard = expected === undefined ? undefined : { expected }

@@ -1,5 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
+import { parseStoredTokens } from './parse-stored-tokens.js'
 
 /**
  * Keeps tokens in `localStorage` or `sessionStorage` under one key (JSON). They survive a reload,
@@ -11,16 +12,7 @@ import type { TokenStore } from '../token-store.js'
  */
 export function webStorageStore<T extends Tokens = Tokens>(storage: Storage, key: string): TokenStore<T> {
   return {
-    get() {
-      const raw = storage.getItem(key)
-      if (!raw) return undefined
-      try {
-        const tokens = JSON.parse(raw) as T
-        return typeof tokens?.accessToken === 'string' && tokens.accessToken !== '' ? tokens : undefined
-      } catch {
-        return undefined // a corrupt entry is treated as absent, never as tokens
-      }
-    },
+    get: () => parseStoredTokens<T>(storage.getItem(key)),
     set: (tokens) => storage.setItem(key, JSON.stringify(tokens)),
     delete: () => storage.removeItem(key),
   }

@@ -55,3 +55,18 @@ export async function startResourceServer(accepts: (token: string | undefined) =
       }),
   })
 }
+
+/** Starts a resource server that `stopAll()` stops: for a file's afterEach. */
+export function serverPool(): { start: typeof startResourceServer; stopAll: () => Promise<void> } {
+  const started: ResourceServer[] = []
+  return {
+    start: async (accepts) => {
+      const server = await startResourceServer(accepts)
+      started.push(server)
+      return server
+    },
+    stopAll: async () => {
+      await Promise.all(started.splice(0).map((server) => server.stop()))
+    },
+  }
+}

@@ -7,18 +7,15 @@ import { fib } from '../../src/strategies/index.js'
 import { startEmulator } from '../../src/testing/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
-import { startResourceServer, type ResourceServer } from '../_helpers/resource-server.js'
+import { serverPool } from '../_helpers/resource-server.js'
 
+const servers = serverPool()
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.()
+  await servers.stopAll()
 })
-
-async function server(accepts: (token: string | undefined) => boolean | Promise<boolean>): Promise<ResourceServer> {
-  const started = await startResourceServer(accepts)
-  cleanups.push(started.stop)
-  return started
-}
+const server = servers.start
 
 describe('attachAxios', () => {
   it('1,000 concurrent 401s on an expired token → exactly 1 refresh, all succeed with the new token', async () => {
