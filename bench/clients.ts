@@ -1,0 +1,127 @@
+/**
+ * The clients compared by `npm run bench`, each set up as its own documentation recommends,
+ * all refreshing through the same FIB call so only the refresh handling differs.
+ */
+import { Agent } from 'node:http'
+import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios'
+import { createAuthRefresh } from 'axios-auth-refresh'
+import { createSession, type Tokens } from '../src/index.js'
+import { attachAxios } from '../src/interceptors/axios.js'
+import { wrapFetch } from '../src/interceptors/fetch.js'
+import { fib } from '../src/strategies/index.js'
+import type { Emulator } from '../src/testing/index.js'
+
+/** Sends one GET to a path of the resource server; resolves with the status, rejects on failure. */
+export type Send = (path: string) => Promise<number>
+
+export interface ClientOptions {
+  refreshTimeoutMs?: number
+}
+
+export type ClientFactory = (emulator: Emulator<'fib'>, tokens: Tokens, options?: ClientOptions) => Send
+
+const REFRESH_PATH = '/auth/api/v1/authentication-management/session'
+
+// The raw FIB refresh call the peers make themselves (tokenflight's fib strategy makes the same).
+async function fibRefresh(baseURL: string, refreshToken: string): Promise<{ accessToken: string; refreshToken: string }> {
+  const { data } = await axios.patch(`${baseURL}${REFRESH_PATH}`, undefined, { headers: { Authorization: `Bearer ${refreshToken}` }, httpAgent: agent })
+  return { accessToken: data.data.accessToken, refreshToken: data.data.refreshToken }
+}
+
+const statusOf = (r: { status: number }): number => r.status
+
+// What a service would configure: kept-alive connections, a bounded pool (the same for every
+// axios client, so the comparison is of refresh handling, not of socket churn).
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+const instance = (baseURL: string, headers: Record<string, string> = {}) => axios.create({ baseURL, headers, httpAgent: agent })
+
+export const bareAxios: ClientFactory = (emulator, tokens) => {
+  const api = instance(emulator.url, { Authorization: `Bearer ${tokens.accessToken}` })
+  return (path) => api.get(path).then(statusOf)
+}
+
+export const bareFetch: ClientFactory = (emulator, tokens) => {
+  const headers = { Authorization: `Bearer ${tokens.accessToken}` }
+  return (path) => fetch(`${emulator.url}${path}`, { headers }).then(async (r) => (await r.arrayBuffer(), r.status))
+}
+
+export const tokenflightAxios: ClientFactory = (emulator, tokens, options = {}) => {
+  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, refreshTimeoutMs: options.refreshTimeoutMs })
+  const api = instance(emulator.url)
+  attachAxios(api, session)
+  return (path) => api.get(path).then(statusOf)
+}
+
+export const tokenflightFetch: ClientFactory = (emulator, tokens, options = {}) => {
+  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, refreshTimeoutMs: options.refreshTimeoutMs })
+  const authedFetch = wrapFetch(fetch, session, { origins: [emulator.url] })
+  return async (path) => {
+    const res = await authedFetch(`${emulator.url}${path}`)
+    await res.arrayBuffer()
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    return res.status
+  }
+}
+
+// axios-auth-refresh 5, as its README shows: a request interceptor adds the current token; the
+// refresh logic stores the new one and patches the failed request.
+function authRefresh(deduplicateRefresh: boolean): ClientFactory {
+  return (emulator, tokens) => {
+    let current = { accessToken: tokens.accessToken, refreshToken: String(tokens.refreshToken) }
+    const api = instance(emulator.url)
+    api.interceptors.request.use((config) => {
+      config.headers.Authorization = `Bearer ${current.accessToken}`
+      return config
+    })
+    createAuthRefresh(
+      api,
+      async (failed: AxiosError) => {
+        current = await fibRefresh(emulator.url, current.refreshToken)
+        if (failed.response) failed.response.config.headers.Authorization = `Bearer ${current.accessToken}`
+      },
+      { deduplicateRefresh },
+    )
+    return (path) => api.get(path).then(statusOf)
+  }
+}
+export const axiosAuthRefresh = authRefresh(true)
+export const axiosAuthRefreshNoDedupe = authRefresh(false)
+
+// The interceptor people write by hand (isRefreshing + failedQueue), in its usual form.
+export const handWritten: ClientFactory = (emulator, tokens) => {
+  let current = { accessToken: tokens.accessToken, refreshToken: String(tokens.refreshToken) }
+  let isRefreshing = false
+  let failedQueue: Array<{ resolve: (token: string) => void; reject: (error: unknown) => void }> = []
+  const processQueue = (error: unknown, token?: string): void => {
+    for (const waiter of failedQueue) error ? waiter.reject(error) : waiter.resolve(token as string)
+    failedQueue = []
+  }
+  const api = instance(emulator.url)
+  api.interceptors.request.use((config) => {
+    config.headers.Authorization ??= `Bearer ${current.accessToken}`
+    return config
+  })
+  api.interceptors.response.use(undefined, async (error: AxiosError) => {
+    const original = error.config as InternalAxiosRequestConfig & { _retry?: boolean }
+    if (error.response?.status !== 401 || original._retry) throw error
+    if (isRefreshing) {
+      const token = await new Promise<string>((resolve, reject) => failedQueue.push({ resolve, reject }))
+      original.headers.Authorization = `Bearer ${token}`
+      return api(original)
+    }
+    original._retry = true
+    isRefreshing = true
+    try {
+      current = await fibRefresh(emulator.url, current.refreshToken)
+      processQueue(undefined, current.accessToken)
+      original.headers.Authorization = `Bearer ${current.accessToken}`
+      return api(original)
+    } catch (refreshError) {
+      processQueue(refreshError)
+      throw refreshError
+    } finally {
+      isRefreshing = false
+    }
+  })
+  return (path) => api.get(path).then(statusOf)
+}

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench`: tokenflight against axios-auth-refresh 5 and the hand-written
+ * isRefreshing/failedQueue interceptor, side by side in one run, on the FIB emulator (rotating
+ * refresh tokens, reuse detection). Writes docs/benchmarks.md and bench/results/latest.json.
+ * Ratios, not absolute times, are what to compare: machines are noisy.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { type Emulator, startEmulator } from '../src/testing/index.js'
+import {
+  axiosAuthRefresh,
+  axiosAuthRefreshNoDedupe,
+  bareAxios,
+  bareFetch,
+  type ClientFactory,
+  handWritten,
+  tokenflightAxios,
+  tokenflightFetch,
+} from './clients.js'
+
+const refreshing: Record<string, ClientFactory> = {
+  'tokenflight (axios)': tokenflightAxios,
+  'tokenflight (fetch)': tokenflightFetch,
+  'axios-auth-refresh 5': axiosAuthRefresh,
+  'axios-auth-refresh 5, deduplicateRefresh: false': axiosAuthRefreshNoDedupe,
+  'hand-written failedQueue': handWritten,
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+const median = (values: number[]): number => quantile([...values].sort((a, b) => a - b), 0.5)
+const round = (n: number, digits = 1): number => Number(n.toFixed(digits))
+
+async function withEmulator<R>(run: (emulator: Emulator<'fib'>) => Promise<R>, accessTtlMs = 60_000): Promise<R> {
+  const emulator = await startEmulator({ provider: 'fib', accessTtlMs, rotateRefreshTokens: true, reuseDetection: true })
+  try {
+    return await run(emulator)
+  } finally {
+    await emulator.stop()
+  }
+}
+
+// Burst: N concurrent requests on an expired token.
+async function burst(name: string, factory: ClientFactory, n: number) {
+  return withEmulator(async (emulator) => {
+    const send = factory(emulator, emulator.signIn())
+    emulator.expireAccessTokens()
+    const began = performance.now()
+    const latencies: number[] = []
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) => {
+        const start = performance.now()
+        return send(`/api/burst/${i}`).finally(() => latencies.push(performance.now() - start))
+      }),
+    )
+    const wall = performance.now() - began
+    latencies.sort((a, b) => a - b)
+    return {
+      client: name,
+      requests: n,
+      refreshCalls: emulator.stats.refreshCalls,
+      failures: results.filter((r) => r.status === 'rejected').length,
+      reuseDetections: emulator.stats.reuseDetections,
+      p50Ms: round(quantile(latencies, 0.5)),
+      p99Ms: round(quantile(latencies, 0.99)),
+      wallMs: Math.round(wall),
+    }
+  })
+}
+
+// Steady state: a valid token, a zero-latency server; clients interleaved A B A B, median of rounds.
+async function steady(rounds = 5, perRound = 4_000, inFlight = 32) {
+  const clients: Record<string, ClientFactory> = { 'bare axios': bareAxios, 'bare fetch': bareFetch, ...refreshing }
+  return withEmulator(async (emulator) => {
+    // One sign-in per client (its own token family); tokens live an hour: nothing refreshes here.
+    const senders = Object.entries(clients).map(([name, factory]) => [name, factory(emulator, emulator.signIn())] as const)
+    const perRequest = new Map<string, number[]>(senders.map(([name]) => [name, []]))
+    for (let round = 0; round < rounds + 1; round++) {
+      for (const [name, send] of senders) {
+        let next = 0
+        const began = performance.now()
+        await Promise.all(Array.from({ length: inFlight }, async () => {
+          while (next++ < perRound) await send('/api/steady')
+        }))
+        if (round > 0) perRequest.get(name)?.push(((performance.now() - began) * 1000) / perRound) // round 0 warms up
+      }
+    }
+    const usPer = (name: string) => median(perRequest.get(name) ?? [])
+    return senders.map(([name]) => ({
+      client: name,
+      usPerRequest: round(usPer(name)),
+      vsBare: round(usPer(name) / usPer(name.includes('fetch') ? 'bare fetch' : 'bare axios'), 2),
+    }))
+  }, 3_600_000)
+}
+
+// Refresh failure: while 100 requests wait, the refresh endpoint hangs, answers 500, or answers HTML.
+async function refreshFailure(fault: 'hang' | '500' | 'html') {
+  const waitMs = 10_000
+  return Promise.all(
+    Object.entries(refreshing).map(([name, factory]) =>
+      withEmulator(async (emulator) => {
+        const send = factory(emulator, emulator.signIn(), { refreshTimeoutMs: 3_000 })
+        emulator.expireAccessTokens()
+        if (fault === 'hang') emulator.hangNextRefreshes(100)
+        else if (fault === '500') emulator.failNextRefreshes(100, { status: 500 })
+        else emulator.failNextRefreshes(100, { status: 200, rawBody: '<html>maintenance</html>' })
+        let settled = 0
+        const calls = Array.from({ length: 100 }, (_, i) => send(`/api/fail/${i}`).then(() => settled++, () => settled++))
+        await Promise.race([Promise.all(calls), new Promise((resolve) => setTimeout(resolve, waitMs))])
+        return { client: name, fault, settledWithin10s: settled, refreshCalls: emulator.stats.refreshCalls }
+      }),
+    ),
+  )
+}
+
+// Memory: heap per request waiting on a refresh (the refresh hangs while 10,000 requests wait).
+async function memory(n = 10_000) {
+  if (!gc) return []
+  const rows = []
+  for (const [name, factory] of Object.entries(refreshing)) {
+    rows.push(
+      await withEmulator(async (emulator) => {
+        const send = factory(emulator, emulator.signIn(), { refreshTimeoutMs: 60_000 })
+        emulator.expireAccessTokens()
+        emulator.hangNextRefreshes(n)
+        gc?.()
+        const before = process.memoryUsage().heapUsed
+        const calls = Array.from({ length: n }, (_, i) => send(`/api/mem/${i}`).catch(() => {}))
+        while (emulator.stats.resourceUnauthorized < n) await new Promise((resolve) => setTimeout(resolve, 20))
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        gc?.()
+        const bytes = (process.memoryUsage().heapUsed - before) / n
+        await emulator.stop() // releases the hung refresh; requests settle one way or another
+        await Promise.race([Promise.all(calls), new Promise((resolve) => setTimeout(resolve, 2_000))])
+        return { client: name, waiting: n, heapPerWaitingRequestBytes: Math.round(bytes) }
+      }),
+    )
+  }
+  return rows
+}
+
+function table(rows: Array<Record<string, unknown>>): string {
+  const [first] = rows
+  if (!first) return ''
+  const keys = Object.keys(first)
+  return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${keys.map((k) => String(row[k])).join(' | ')} |`)].join('\n')
+}
+
+const began = Date.now()
+const progress = (what: string): void => console.error(`[bench ${Math.round((Date.now() - began) / 1000)} s] ${what}`)
+const only = process.env.BENCH_ONLY
+const wanted = (scenario: string): boolean => !only || only.split(',').includes(scenario)
+const results = {
+  burst1k: [] as Array<Record<string, unknown>>,
+  burst10k: [] as Array<Record<string, unknown>>,
+  steady: [] as Array<Record<string, unknown>>,
+  failure: [] as Array<Record<string, unknown>>,
+  memory: [] as Array<Record<string, unknown>>,
+}
+for (const [name, factory] of Object.entries(refreshing)) {
+  if (!wanted('burst')) break
+  results.burst1k.push(await burst(name, factory, 1_000))
+  progress(`burst 1,000: ${name}`)
+  results.burst10k.push(await burst(name, factory, 10_000))
+  progress(`burst 10,000: ${name}`)
+}
+if (wanted('steady')) results.steady = await steady()
+progress('steady')
+for (const fault of ['hang', '500', 'html'] as const) {
+  if (!wanted('failure')) break
+  results.failure.push(...(await refreshFailure(fault)))
+  progress(`refresh failure: ${fault}`)
+}
+if (wanted('memory')) results.memory = await memory()
+progress('memory')
+
+const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}`
+const markdown = `# Benchmarks
+
+Generated by \`npm run bench\` (${Math.round((Date.now() - began) / 1000)} s) on ${machine}.
+Server: the FIB emulator (\`tokenflight/testing\`) on loopback, rotating refresh tokens with reuse
+detection. Peers: axios-auth-refresh 5.0.2 (as its README shows, with and without
+\`deduplicateRefresh\`) and the hand-written isRefreshing/failedQueue interceptor
+(\`bench/clients.ts\`). Compare ratios, not absolute times.
+
+## Burst: 1,000 concurrent requests on an expired token
+
+${table(results.burst1k)}
+
+## Burst: 10,000 concurrent requests on an expired token
+
+${table(results.burst10k)}
+
+## Steady state: valid token, zero-latency server, 32 in flight
+
+Per-request time, median of 5 rounds of 4,000 with the clients interleaved; \`vsBare\` is the
+ratio to bare axios (bare fetch for the fetch client).
+
+${table(results.steady)}
+
+## Refresh failure: 100 requests waiting while the refresh endpoint fails
+
+tokenflight with \`refreshTimeoutMs: 3000\` and its default 2 retries. How many of the 100
+requests settle (resolve or reject) within 10 s:
+
+${table(results.failure)}
+
+## Memory: heap per request waiting on a refresh (10,000 waiting)
+
+${results.memory.length ? table(results.memory) : '(run with --expose-gc: `npm run bench`)'}
+
+Not measured yet (issue 7): axios-jwt 4, the rolling scenario (32 in flight for 10 s, 500 ms
+tokens), an SVG chart.
+`
+mkdirSync('bench/results', { recursive: true })
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ machine, ...results }, null, 2)}\n`)
+writeFileSync('docs/benchmarks.md', markdown)
+console.log(markdown)
