@@ -40,8 +40,8 @@ const adapter: AxiosAdapter = async (config) => {
   if (status !== 200) throw new AxiosError('HTTP 401', AxiosError.ERR_BAD_REQUEST, config, undefined, response)
   return response
 }
-const fakeFetch = (async (input: RequestInfo | URL) =>
-  new Response(null, { status: (input as Request).headers.get('authorization') === `Bearer ${valid}` ? 200 : 401 })) as typeof fetch
+const fakeFetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
+  new Response(null, { status: new Request(input, init).headers.get('authorization') === `Bearer ${valid}` ? 200 : 401 })) as typeof fetch
 
 const api = axios.create({ baseURL: 'https://api.test', adapter })
 const detach = attachAxios(api, session)

@@ -3,7 +3,7 @@ import { BodyNotReplayableError } from '../errors/index.js'
 import { assertFunction } from '../invalid-argument.js'
 import type { Session } from '../session.js'
 import type { Tokens } from '../strategy.js'
-import { createOriginPolicy, type OriginOptions, pageOrigin } from './origin-policy.js'
+import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
 import { enqueueReplay } from './replay-queue.js'
 import { type SessionSource, toResolver } from './session-source.js'
 
@@ -42,31 +42,52 @@ export function wrapFetch<T extends Tokens>(
   options: WrapFetchOptions = {},
 ): AuthedFetch {
   assertFunction('fetch', fetchFn, false)
+  const fixed = typeof session === 'function' ? undefined : (session as Session<Tokens>)
   const resolveSession = toResolver(session) as (request: Request) => Session<Tokens> | undefined
   const isAllowed = createOriginPolicy('wrapFetch options', options, pageOrigin())
 
-  function authorized(template: Request, target: Session<Tokens>, tokens: Tokens | undefined, keep: boolean): Request {
-    const headers = new Headers(template.headers)
-    if (tokens) target.authorize(tokens, headers)
-    // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-    return new Request(keep && template.body ? template.clone() : template, { headers })
-  }
-
-  return async function authedFetch(input, init) {
-    if (init?.tokenflight?.skip) return fetchFn(input, init)
-    const template = new Request(input, init)
-    const target = isAllowed(new URL(template.url)) ? resolveSession(template) : undefined
-    // `template` now owns a Request input's body, so it is what goes out either way.
-    if (!target) return fetchFn(template)
-    const { signal } = template
-    const replayable = !isOneShot(init?.body)
+  // One request's life: token, send, and on an auth failure one shared refresh and one replay.
+  // `send(tokens, first)` puts the token on a fresh copy of the request each time.
+  async function flow(
+    target: Session<Tokens>,
+    signal: AbortSignal | null | undefined,
+    replayable: boolean,
+    send: (tokens: Tokens | undefined, first: boolean) => Promise<Response>,
+  ): Promise<Response> {
     const tokens = await raceAbort(target.getTokens(), signal)
-    const response = await fetchFn(authorized(template, target, tokens, replayable))
+    const response = await send(tokens, true)
     if (!target.isAuthFailure({ status: response.status })) return response
     const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
     if (!next) return response
     if (!replayable) throw new BodyNotReplayableError(response)
     await response.body?.cancel().catch(() => {}) // free the connection; the caller gets the replay
-    return enqueueReplay(target, async () => fetchFn(authorized(template, target, await target.getTokens(), false)), signal)
+    return enqueueReplay(target, async () => send(await target.getTokens(), false), signal)
+  }
+
+  const withToken = (target: Session<Tokens>, tokens: Tokens | undefined, from?: HeadersInit): Headers => {
+    const headers = new Headers(from)
+    if (tokens) target.authorize(tokens, headers)
+    return headers
+  }
+
+  return async function authedFetch(input, init) {
+    if (init?.tokenflight?.skip) return fetchFn(input, init)
+    // The common case (a URL, no body, one session) needs no Request objects: the same
+    // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
+    if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
+      const url = resolveUrl(String(input))
+      if (!url || !isAllowed(url)) return fetchFn(input, init)
+      return flow(fixed, init?.signal, true, (tokens) => fetchFn(input, { ...init, headers: withToken(fixed, tokens, init?.headers) }))
+    }
+    const template = new Request(input, init)
+    const target = isAllowed(new URL(template.url)) ? resolveSession(template) : undefined
+    // `template` now owns a Request input's body, so it is what goes out either way.
+    if (!target) return fetchFn(template)
+    const replayable = !isOneShot(init?.body)
+    return flow(target, template.signal, replayable, (tokens, first) => {
+      const headers = withToken(target, tokens, template.headers)
+      // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
+      return fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers }))
+    })
   }
 }

@@ -11,9 +11,10 @@ afterEach(() => stops.splice(0).forEach((stop) => stop()))
 // Counts replays (token-1) in flight at once; each is held `holdMs` so they overlap.
 // Requests whose path ends in /late get their 401 10 ms after the others.
 async function slowApi(holdMs = 15) {
-  const state = { inFlight: 0, peak: 0, url: '' }
+  const state = { inFlight: 0, peak: 0, refused: 0, url: '' }
   const server = createServer((req, res) => {
     if (req.headers.authorization !== 'Bearer token-1') {
+      state.refused++
       return void setTimeout(() => res.writeHead(401).end(), req.url?.endsWith('/late') ? 10 : 0)
     }
     state.inFlight++
@@ -32,7 +33,12 @@ async function slowApi(holdMs = 15) {
 describe('replay queue', () => {
   it.each([1, 3, 16])('replays at most replayConcurrency (%i) at once, and all of them', async (replayConcurrency) => {
     const api = await slowApi()
-    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency })
+    // The refresh answers once all 24 were refused, so all 24 replays queue at once.
+    const strategy = countingStrategy(async (call, current) => {
+      while (api.refused < 24) await new Promise((resolve) => setTimeout(resolve, 2))
+      return { ...current, accessToken: `token-${call}` }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, replayConcurrency })
     const depths: number[] = []
     session.on('replayed', ({ queueDepth }) => depths.push(queueDepth))
     const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })

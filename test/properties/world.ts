@@ -90,8 +90,8 @@ export class World {
   }
 
   /** A fetch whose answers the scheduler releases. */
-  readonly fetch = (input: RequestInfo | URL): Promise<Response> => {
-    const request = input as Request
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init)
     const id = Number(request.headers.get('x-request-id'))
     const token = this.#sent(id, request.headers.get('authorization'))
     return this.scheduler.schedule(Promise.resolve(), `fetch #${id} answer`).then(() => {

@@ -49,8 +49,8 @@ describe('plain http', () => {
   // A fake fetch records what would be sent: no traffic leaves this machine.
   function recorder() {
     const seen: Array<string | null> = []
-    const fakeFetch = async (input: RequestInfo | URL) => {
-      seen.push((input as Request).headers.get('authorization'))
+    const fakeFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Request(input, init).headers.get('authorization'))
       return new Response('ok')
     }
     return { seen, fakeFetch: fakeFetch as typeof fetch }
