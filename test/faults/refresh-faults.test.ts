@@ -3,6 +3,10 @@
  * endpoint does, every waiting request settles within refreshTimeoutMs × (retries + 1) plus
  * backoff and slack, with a typed error naming what happened, and refreshFailed / expired fire
  * the right number of times.
+ *
+ * The session starts with a token it knows has expired, so all requests join one refresh before
+ * anything is sent: with a 401 path, a fault that fails in milliseconds (connection refused)
+ * could finish before a late 401 arrives, which rightly starts a second refresh.
  */
 import axios from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -15,7 +19,7 @@ const TIMEOUT = 150
 const RETRIES = 2
 const BOUND = TIMEOUT * (RETRIES + 1) + 2 * 20 + 400 // attempts + backoff ceiling + slack
 
-const running: Emulator[] = []
+const running: Emulator<'fib'>[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((emulator) => emulator.stop()))
 })
@@ -41,6 +45,8 @@ const cases: Case[] = [
   { label: 'a terminal 401', fault: { status: 401 }, times: 1, error: { name: 'SessionExpiredError', message: /expired/ }, refreshFailed: 1, expired: 1 },
 ]
 
+const knownExpired = (emulator: Emulator<'fib'>) => ({ ...emulator.signIn(), expiresAt: Date.now() - 1 })
+
 function count(session: Session): { refreshFailed: number; expired: number } {
   const seen = { refreshFailed: 0, expired: 0 }
   session.on('refreshFailed', () => seen.refreshFailed++)
@@ -58,7 +64,7 @@ describe.each(['axios', 'fetch'])('refresh endpoint faults through %s', (client)
   it.each(cases)('$label', async ({ fault, times, error, refreshFailed, expired }) => {
     const emulator = await startEmulator({ provider: 'fib' })
     running.push(emulator)
-    const session = createSession({ strategy: emulator.strategy(), tokens: emulator.signIn(), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10, maxDelayMs: 1_500 } })
+    const session = createSession({ strategy: emulator.strategy(), tokens: knownExpired(emulator), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10, maxDelayMs: 1_500 } })
     const seen = count(session)
     emulator.expireAccessTokens()
     emulator.failNextRefreshes(times, fault)
@@ -77,7 +83,7 @@ describe.each(['axios', 'fetch'])('refresh endpoint faults through %s', (client)
 
   it('connection refused: the refresh endpoint is down', async () => {
     const emulator = await startEmulator({ provider: 'fib' })
-    const session = createSession({ strategy: emulator.strategy(), tokens: emulator.signIn(), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10 } })
+    const session = createSession({ strategy: emulator.strategy(), tokens: knownExpired(emulator), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10 } })
     const seen = count(session)
     // Requests go to a live resource server; only the refresh endpoint is unreachable.
     const api = await startEmulator({ provider: 'fib' })
