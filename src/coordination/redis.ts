@@ -3,6 +3,7 @@ import { RefreshError } from '../errors/index.js'
 import { randomUuid } from '../strategies/random-uuid.js'
 import type { Tokens } from '../strategy.js'
 import { bounded, type RedisClient, type RedisSubscriber } from '../stores/redis-client.js'
+import { parseStoredTokens } from '../stores/parse-stored-tokens.js'
 import { type RedisTokenStore, redisStore } from '../stores/redis.js'
 
 /** Options of {@link redisCoordination}. */
@@ -76,9 +77,10 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
 
   async function underLock(stale: T, work: () => Promise<T>, owner: string): Promise<T> {
     try {
+      // One read decides both: adopt what another process stored, or fence our write on it.
       const raw = await store.readRaw()
-      const stored = raw === null ? undefined : await newer(stale)
-      if (stored) return stored // another process refreshed while this one waited for the lock
+      const stored = parseStoredTokens<T>(raw)
+      if (stored && stored.accessToken !== stale.accessToken) return stored // refreshed while we waited
       store.guardNextWrite(raw)
       let next: T
       try {

@@ -60,8 +60,13 @@ export const pageOrigin = (): string | undefined => (globalThis as { location?: 
 export function resolveUrl(url: string, base?: string): URL | undefined {
   const page = (globalThis as { location?: { href?: string } }).location?.href
   try {
-    return new URL(url, base === undefined ? page : new URL(base, page))
+    return new URL(url, base ?? page) // one parse per request when the base is absolute
   } catch {
-    return undefined
+    // A relative baseURL ('/api') first resolves against the page.
+    try {
+      return base !== undefined && page !== undefined ? new URL(url, new URL(base, page)) : undefined
+    } catch {
+      return undefined
+    }
   }
 }

@@ -1,10 +1,22 @@
 import type nock from 'nock'
-import { createSession, type Strategy, type Tokens } from '../../src/index.js'
+import { expect } from 'vitest'
+import { createSession, RefreshError, type Session, SessionExpiredError, type Strategy, type Tokens } from '../../src/index.js'
 
 /** One refresh of `strategy` from `tokens`, without retries, on a fixed clock. */
 export function refreshOnce<T extends Tokens>(strategy: Strategy<T>, tokens: T, now = () => 1_700_000_000_000) {
   const session = createSession({ strategy, tokens, retry: false, now })
   return { session, result: session.refresh() }
+}
+
+/**
+ * Awaits a refresh that must fail: terminal failures surface as `SessionExpiredError` and expire
+ * the session, transient ones as the `RefreshError` itself. Returns the `RefreshError` to inspect.
+ */
+export async function expectRefreshFailure(session: Session, result: Promise<unknown>, terminal: boolean): Promise<RefreshError> {
+  const error = await result.catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+  expect(session.state).toBe(terminal ? 'expired' : 'active')
+  return (terminal ? (error as SessionExpiredError).cause : error) as RefreshError
 }
 
 /** What one intercepted request looked like. */

@@ -43,6 +43,14 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await redis?.dispose()
   })
 
+  // Stops redis-server `afterMs` into the run and starts it again `forMs` later (AOF keeps the keys).
+  async function outage(afterMs: number, forMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, afterMs))
+    await redis.stop()
+    await new Promise((resolve) => setTimeout(resolve, forMs))
+    await redis.start()
+  }
+
   async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; during?: () => Promise<void> }) {
     const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
     const env = {
@@ -107,12 +115,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const run = await fleet({
         coordinated: true,
         coordinationWaitMs: 4_000,
-        during: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 3_000))
-          await redis.stop()
-          await new Promise((resolve) => setTimeout(resolve, 2_000))
-          await redis.start()
-        },
+        during: () => outage(3_000, 2_000),
       })
       expect(run.failed / run.requests).toBeLessThan(0.005)
       expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
@@ -125,12 +128,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const run = await fleet({
         coordinated: true,
         coordinationWaitMs: 500,
-        during: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 2_000))
-          await redis.stop()
-          await new Promise((resolve) => setTimeout(resolve, 4_000))
-          await redis.start()
-        },
+        during: () => outage(2_000, 4_000),
       })
       console.log(`Redis down 4 s with coordinationWaitMs 500: ${run.failed} of ${run.requests} requests failed, reuse detections ${run.reuseDetections}`)
       expect(run.degradedProcesses).toBeGreaterThan(0)

@@ -2,7 +2,7 @@ import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError } from '../../src/index.js'
 import { ags } from '../../src/strategies/index.js'
-import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce } from '../_helpers/strategy-harness.js'
+import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 
 const HOST = 'https://ags.example.com:8443'
 const PATH = '/ags/refresh'
@@ -98,11 +98,8 @@ describe('ags strategy', () => {
   ])('HTTP $status → terminal: $terminal', async ({ status, terminal }) => {
     nock(HOST).post(PATH).reply(status, { error: `code_${status}` })
     const { session, result } = refreshOnce(ags({ baseURL: HOST, authServiceId: 'sso-1' }), tokens)
-    const error = await result.catch((e: unknown) => e)
-    const refreshError = (terminal ? (error as SessionExpiredError).cause : error) as RefreshError
-    expect(error).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+    const refreshError = await expectRefreshFailure(session, result, terminal)
     expect(refreshError).toMatchObject({ status, transient: !terminal, providerCode: `code_${status}` })
-    expect(session.state).toBe(terminal ? 'expired' : 'active')
   })
 
   it.each<MalformedCase>([

@@ -2,7 +2,7 @@ import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError } from '../../src/index.js'
 import { ciam } from '../../src/strategies/index.js'
-import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce } from '../_helpers/strategy-harness.js'
+import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 
 const DOMAIN = 'https://tenant.idaas.example.com'
 const PATH = '/api/v2/sdk/sso/session-token/id-token'
@@ -81,12 +81,9 @@ describe('ciam strategy', () => {
   ])('400 $code → terminal: $terminal, with a message that says what to fix', async ({ code, terminal, hint }) => {
     nock(DOMAIN).post(PATH).reply(400, { error_code: code, error_msg: 'message from the provider' })
     const { session, result } = refreshOnce(ciam({ baseURL: DOMAIN, clientId, device }), tokens)
-    const error = await result.catch((e: unknown) => e)
-    const refreshError = (terminal ? (error as SessionExpiredError).cause : error) as RefreshError
-    expect(error).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+    const refreshError = await expectRefreshFailure(session, result, terminal)
     expect(refreshError).toMatchObject({ status: 400, providerCode: code, transient: !terminal })
     expect(refreshError.message).toMatch(hint)
-    expect(session.state).toBe(terminal ? 'expired' : 'active')
   })
 
   it('retries "system busy" and then succeeds', async () => {

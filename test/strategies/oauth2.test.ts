@@ -2,7 +2,7 @@ import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError } from '../../src/index.js'
 import { oauth2 } from '../../src/strategies/index.js'
-import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce } from '../_helpers/strategy-harness.js'
+import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 
 const ISSUER = 'https://id.example.com'
 const PATH = '/oauth/token'
@@ -76,11 +76,8 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
   ])('HTTP $status $error → terminal: $terminal', async ({ status, error, terminal }) => {
     nock(ISSUER).post(PATH).reply(status, { error, error_description: 'details' })
     const { session, result } = refreshOnce(oauth2(confidential), tokens)
-    const failure = await result.catch((e: unknown) => e)
-    const refreshError = (terminal ? (failure as SessionExpiredError).cause : failure) as RefreshError
-    expect(failure).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+    const refreshError = await expectRefreshFailure(session, result, terminal)
     expect(refreshError).toMatchObject({ status, providerCode: error, transient: !terminal })
-    expect(session.state).toBe(terminal ? 'expired' : 'active')
   })
 
   it('429 honours Retry-After, then succeeds', async () => {

@@ -2,7 +2,7 @@ import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidRefreshResponseError, RefreshError, SessionExpiredError } from '../../src/index.js'
 import { s360 } from '../../src/strategies/index.js'
-import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce } from '../_helpers/strategy-harness.js'
+import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 
 const API = 'https://apiqa.example.com'
 const PATH = '/idp/sso/v1/refresh'
@@ -45,11 +45,8 @@ describe('s360 strategy', () => {
   ])('HTTP $status $code → terminal: $terminal, providerCode and esbUUID kept', async ({ status, code, terminal }) => {
     nock(API).post(PATH).reply(status, failure(status, code))
     const { session, result } = refreshOnce(strategy(), tokens)
-    const error = await result.catch((e: unknown) => e)
-    const refreshError = (terminal ? (error as SessionExpiredError).cause : error) as RefreshError
-    expect(error).toBeInstanceOf(terminal ? SessionExpiredError : RefreshError)
+    const refreshError = await expectRefreshFailure(session, result, terminal)
     expect(refreshError).toMatchObject({ status, providerCode: code, transient: !terminal, details: { esbUUID: 'support-id-123' } })
-    expect(session.state).toBe(terminal ? 'expired' : 'active')
   })
 
   it.each<MalformedCase>([
