@@ -1,4 +1,5 @@
-// The legacy-page build: everything on one global, `TokenFlight`, from a single <script>.
+// The legacy-page build: everything a page needs on one global, `TokenFlight`, from a single
+// <script>. Node-only parts (Redis, the testing emulator) are not in it.
 export {
   BodyNotReplayableError,
   createSession,
@@ -13,5 +14,6 @@ export {
   webStorageStore,
 } from './index.js'
 export { attachAxios } from './interceptors/axios.js'
-export { wrapFetch } from './interceptors/fetch.js'
+export { installFetch, wrapFetch } from './interceptors/fetch.js'
+export { installXHR } from './interceptors/xhr.js'
 export { ags, ciam, custom, defineStrategy, fib, oauth2, s360 } from './strategies/index.js'

@@ -65,8 +65,11 @@ export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
   failNextRefreshes(count: number, fault: RefreshFault): void
   /** The next `count` refresh calls never answer. */
   hangNextRefreshes(count?: number): void
-  /** Serves a file at `path` (a test page, a script), so pages share the emulator's origin. */
-  serveFile(path: string, contentType: string, body: string | Uint8Array): void
+  /**
+   * Serves a file at `path` (a test page, a script), so pages share the emulator's origin.
+   * A function body is rendered on every request (a page with a fresh sign-in in it).
+   */
+  serveFile(path: string, contentType: string, body: string | Uint8Array | (() => string)): void
   stop(): Promise<void>
 }
 
@@ -144,12 +147,12 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     send(res, { status: 200, body: { ok: true, method: req.method, path: req.url } })
   }
 
-  const files = new Map<string, { contentType: string; body: string | Uint8Array }>()
+  const files = new Map<string, { contentType: string; body: string | Uint8Array | (() => string) }>()
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const file = req.method === 'GET' ? files.get(path) : undefined
     if (file) {
-      res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body)
+      res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(typeof file.body === 'function' ? file.body() : file.body)
     } else if (path === wire.path && req.method === wire.method) {
       refresh(req, res).catch(() => res.destroy())
     } else if (path.startsWith('/api/')) {

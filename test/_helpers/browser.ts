@@ -1,5 +1,5 @@
-import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
+import { bundleIife } from '../../scripts/iife.js'
 
 /** Debian's Chromium, headless, with the flags this machine needs (no background network). */
 export function launchChromium(): Promise<Browser> {
@@ -10,8 +10,7 @@ export function launchChromium(): Promise<Browser> {
   })
 }
 
-/** The single-script build (global `TokenFlight`), bundled from the sources. */
+/** dist/tokenflight.iife.js (global `TokenFlight`), built exactly as `npm run build` builds it. */
 export async function iifeBundle(): Promise<string> {
-  const result = await build({ entryPoints: ['src/iife.ts'], bundle: true, format: 'iife', globalName: 'TokenFlight', target: 'es2020', write: false, minify: true })
-  return result.outputFiles[0]?.text ?? ''
+  return (await bundleIife()).code
 }

@@ -1,0 +1,287 @@
+/**
+ * examples/legacy-page in real Chromium: jQuery + dist/tokenflight.iife.js and nothing else.
+ * After the access token expired server-side, 30 `$.ajax`, 30 XHR and 30 fetch calls cost one
+ * refresh, all succeed, and every handler fires once, with the final response only.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type LegacyPage, startLegacyPage } from '../../examples/legacy-page/server.js'
+import { launchChromium } from '../_helpers/browser.js'
+import { missing } from '../_helpers/requires.js'
+
+// What a page-side helper reports about one request: every event the caller's handlers saw.
+interface Seen {
+  status: number
+  events: string[]
+}
+
+// Runs in the page: an XHR whose handlers of all three kinds record what they see.
+const xhrHelpers = () => {
+  const w = window as any
+  w.tracedXhr = (method: string, url: string, setup?: (xhr: XMLHttpRequest) => void, body?: string) =>
+    new Promise((resolve) => {
+      const xhr = new XMLHttpRequest()
+      const events: string[] = []
+      const note = (name: string) => events.push(`${name}:${xhr.readyState}:${xhr.status}`)
+      xhr.onreadystatechange = () => note('readystatechange')
+      xhr.onloadstart = () => note('loadstart')
+      xhr.onload = () => note('onload')
+      xhr.addEventListener('load', () => note('load'))
+      xhr.onerror = () => note('error')
+      xhr.onabort = () => note('abort')
+      xhr.ontimeout = () => note('timeout')
+      xhr.onloadend = () => {
+        note('loadend')
+        resolve({ status: xhr.status, events, text: xhr.responseText === undefined ? '' : String(xhr.responseType === '' ? xhr.responseText : '') })
+      }
+      xhr.open(method, url)
+      setup?.(xhr)
+      xhr.send(body ?? null)
+      w.lastXhr = xhr
+    })
+}
+
+const FINAL_200 = ['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:2:200', 'readystatechange:3:200', 'readystatechange:4:200', 'onload:4:200', 'load:4:200', 'loadend:4:200']
+
+describe.skipIf(missing('chromium'))('needs chromium', () => {
+  let browser: Browser
+  let app: LegacyPage
+  let context: BrowserContext | undefined
+
+  beforeAll(async () => {
+    browser = await launchChromium()
+    app = await startLegacyPage()
+  }, 60_000)
+  afterEach(async () => {
+    await context?.close()
+    context = undefined
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+
+  async function openPage(): Promise<Page> {
+    context = await browser.newContext()
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(app.url)
+    await page.evaluate(xhrHelpers)
+    // The IIFE ran with no module loader, next to jQuery only, and installed itself.
+    expect(errors).toEqual([])
+    expect(await page.evaluate(() => typeof (window as any).TokenFlight.createSession)).toBe('function')
+    return page
+  }
+
+  it('30 $.ajax + 30 XHR + 30 fetch after expiry → 1 refresh, 90 successes, each handler once with the final response', async () => {
+    const page = await openPage()
+    const before = { ...app.emulator.stats }
+    app.emulator.expireAccessTokens()
+    const result = await page.evaluate(async () => {
+      const w = window as any
+      const $ = w.jQuery
+      const ajax = Array.from({ length: 30 }, (_, i) => {
+        const seen = { done: 0, fail: 0, always: 0, statuses: [] as number[] }
+        return new Promise((resolve) => {
+          $.ajax({ url: `/api/ajax/${i}`, dataType: 'json' })
+            .done((body: { path: string }, _status: string, jq: { status: number }) => {
+              seen.done++
+              seen.statuses.push(jq.status)
+              if (body.path !== `/api/ajax/${i}`) seen.fail += 100
+            })
+            .fail(() => seen.fail++)
+            .always(() => {
+              seen.always++
+              setTimeout(() => resolve(seen), 50) // any second callback would land by now
+            })
+        })
+      })
+      const xhr = Array.from({ length: 30 }, (_, i) => w.tracedXhr('GET', `/api/xhr/${i}`))
+      const fetches = Array.from({ length: 30 }, (_, i) => fetch(`/api/fetch/${i}`).then((r) => r.json().then((b) => [r.status, b.path])))
+      return { ajax: await Promise.all(ajax), xhr: await Promise.all(xhr), fetch: await Promise.all(fetches) }
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+
+    expect(app.emulator.stats.refreshCalls - before.refreshCalls).toBe(1)
+    expect(app.emulator.stats.reuseDetections).toBe(0)
+    // Every call was refused once, then replayed: 90 × 401 then 90 × 200 at the server.
+    expect(app.emulator.stats.resourceUnauthorized - before.resourceUnauthorized).toBe(90)
+    expect(app.emulator.stats.resourceRequests - before.resourceRequests).toBe(180)
+    expect(result.ajax).toEqual(Array(30).fill({ done: 1, fail: 0, always: 1, statuses: [200] }))
+    for (const seen of result.xhr as Seen[]) {
+      expect(seen.status).toBe(200)
+      // No 401 and no second loadstart reaches a handler: the same events as a request that never needed a refresh.
+      expect(seen.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    }
+    expect(result.fetch).toEqual(Array.from({ length: 30 }, (_, i) => [200, `/api/fetch/${i}`]))
+  }, 60_000)
+
+  it('an XHR that needed a refresh shows its handlers exactly what one that did not shows them', async () => {
+    const page = await openPage()
+    const fresh = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/plain'))) as Seen
+    app.emulator.expireAccessTokens()
+    const replayed = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/plain'))) as Seen
+    expect(fresh.events).toEqual(FINAL_200)
+    expect(replayed.events).toEqual(fresh.events)
+  }, 30_000)
+
+  it('a POST is replayed with the same body, headers and responseType', async () => {
+    const page = await openPage()
+    const sent: Array<{ body: string | null; header: string | undefined; auth: boolean }> = []
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/orders')) sent.push({ body: request.postData(), header: request.headers()['x-order'], auth: /^Bearer /.test(request.headers().authorization ?? '') })
+    })
+    app.emulator.expireAccessTokens()
+    const seen = await page.evaluate(() =>
+      new Promise<{ status: number; path: unknown }>((resolve) => {
+        const xhr = new XMLHttpRequest()
+        xhr.open('POST', '/api/orders')
+        xhr.setRequestHeader('Content-Type', 'application/json')
+        xhr.setRequestHeader('X-Order', '42')
+        xhr.responseType = 'json'
+        xhr.onload = () => resolve({ status: xhr.status, path: xhr.response?.path })
+        xhr.send('{"item":"tea"}')
+      }),
+    )
+    expect(seen).toEqual({ status: 200, path: '/api/orders' })
+    expect(sent).toEqual([
+      { body: '{"item":"tea"}', header: '42', auth: true },
+      { body: '{"item":"tea"}', header: '42', auth: true },
+    ])
+  }, 30_000)
+
+  it('abort() while the request waits for the refresh: abort handlers once, no load, nothing sent again', async () => {
+    const page = await openPage()
+    app.emulator.hangNextRefreshes(1)
+    app.emulator.expireAccessTokens()
+    const before = app.emulator.stats.resourceRequests
+    const waiting = page.evaluate(() => (window as any).tracedXhr('GET', '/api/slow'))
+    const ajaxWaiting = page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const jq = (window as any).jQuery.ajax({ url: '/api/slow-ajax' })
+          ;(window as any).lastJq = jq
+          jq.fail((_: unknown, textStatus: string) => resolve(textStatus))
+        }),
+    )
+    await expect.poll(() => app.emulator.stats.refreshCalls).toBeGreaterThan(0)
+    await expect.poll(() => app.emulator.stats.resourceRequests - before).toBe(2)
+    expect(await page.evaluate(() => [(window as any).lastXhr.readyState, (window as any).lastXhr.status])).toEqual([1, 0])
+    await page.evaluate(() => {
+      ;(window as any).lastXhr.abort()
+      ;(window as any).lastJq.abort()
+    })
+    const seen = (await waiting) as Seen
+    expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'abort:4:0', 'loadend:4:0'])
+    expect(seen.status).toBe(0)
+    expect(await page.evaluate(() => (window as any).lastXhr.readyState)).toBe(0)
+    expect(await ajaxWaiting).toBe('abort')
+    expect(app.emulator.stats.resourceRequests - before).toBe(2)
+  }, 30_000)
+
+  it('the timeout covers the wait for the refresh', async () => {
+    const page = await openPage()
+    app.emulator.hangNextRefreshes(1)
+    app.emulator.expireAccessTokens()
+    const seen = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/slow', (xhr: XMLHttpRequest) => (xhr.timeout = 300)))) as Seen
+    expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'timeout:4:0', 'loadend:4:0'])
+  }, 30_000)
+
+  it('a failed refresh hands the refused 401 to the handlers once, as it came', async () => {
+    const page = await openPage()
+    app.emulator.logOut()
+    app.emulator.expireAccessTokens()
+    const result = await page.evaluate(async () => {
+      const w = window as any
+      const expired = new Promise((resolve) => w.session.on('expired', () => resolve(true)))
+      const xhr = (await w.tracedXhr('GET', '/api/after-logout')) as Seen
+      const ajax = await new Promise((resolve) => w.jQuery.ajax({ url: '/api/after-logout-ajax' }).fail((jq: { status: number }) => resolve(jq.status)))
+      return { xhr, ajax, expired: await expired }
+    })
+    expect(result.xhr.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:2:401', 'readystatechange:3:401', 'readystatechange:4:401', 'onload:4:401', 'load:4:401', 'loadend:4:401'])
+    expect(result.ajax).toBe(401)
+    expect(result.expired).toBe(true)
+  }, 30_000)
+
+  it('synchronous XHR is left alone: no token, no refresh', async () => {
+    const page = await openPage()
+    const calls = app.emulator.stats.refreshCalls
+    const sent: Array<string | undefined> = []
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/sync')) sent.push(request.headers().authorization)
+    })
+    const status = await page.evaluate(() => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('GET', '/api/sync', false)
+      xhr.send()
+      return xhr.status
+    })
+    expect(status).toBe(401) // the emulator's resource server wants a token it was not given
+    expect(sent).toEqual([undefined])
+    expect(app.emulator.stats.refreshCalls).toBe(calls)
+  }, 30_000)
+
+  it('requests to other origins get no token, through XHR, $.ajax and fetch', async () => {
+    const page = await openPage()
+    const other = app.url.replace('127.0.0.1', 'localhost') // same server, another origin
+    const seen: Array<[string, string | undefined]> = []
+    page.on('request', (request) => {
+      if (request.url().includes('/api/elsewhere')) seen.push([request.method(), request.headers().authorization])
+    })
+    await page.evaluate(async (base) => {
+      const w = window as any
+      await w.tracedXhr('GET', `${base}api/elsewhere/xhr`)
+      await new Promise((resolve) => w.jQuery.ajax({ url: `${base}api/elsewhere/ajax` }).always(() => resolve(null))) // a jqXHR is a thenable
+      await fetch(`${base}api/elsewhere/fetch`).catch(() => undefined)
+    }, other)
+    expect(seen).toEqual([
+      ['GET', undefined],
+      ['GET', undefined],
+      ['GET', undefined],
+    ])
+  }, 30_000)
+
+  it('uninstalling restores the native XMLHttpRequest and fetch; installing twice is refused', async () => {
+    const page = await openPage()
+    const result = await page.evaluate(() => {
+      const w = window as any
+      const session = w.TokenFlight.createSession({ strategy: w.TokenFlight.fib({ baseURL: location.origin }) })
+      const twice = (install: () => void) => {
+        try {
+          install()
+          return 'installed'
+        } catch (error) {
+          return (error as Error).name
+        }
+      }
+      const patched = [w.XMLHttpRequest, w.fetch]
+      // The page installed both already.
+      const refused = [twice(() => w.TokenFlight.installXHR(session)), twice(() => w.TokenFlight.installFetch(session))]
+      return { refused, patchedIsNative: patched.map((f: Function) => /\[native code\]/.test(Function.prototype.toString.call(f))) }
+    })
+    expect(result.refused).toEqual(['TypeError', 'TypeError'])
+    expect(result.patchedIsNative).toEqual([false, false])
+
+    // A page of its own with only the script: install, then uninstall.
+    const bare = await context!.newPage()
+    await bare.goto(`${app.url}tokenflight.iife.js`)
+    const restored = await bare.evaluate(async (src) => {
+      await new Promise((resolve, reject) => {
+        const script = document.createElement('script')
+        script.src = src
+        script.onload = resolve
+        script.onerror = reject
+        document.head.append(script)
+      })
+      const w = window as any
+      const native = [w.XMLHttpRequest, w.fetch]
+      const session = w.TokenFlight.createSession({ strategy: w.TokenFlight.fib({ baseURL: location.origin }) })
+      const undo = [w.TokenFlight.installXHR(session), w.TokenFlight.installFetch(session)]
+      const patched = w.XMLHttpRequest !== native[0] && w.fetch !== native[1] && new XMLHttpRequest() instanceof XMLHttpRequest
+      for (const u of undo) u()
+      return { patched, restored: w.XMLHttpRequest === native[0] && w.fetch === native[1] }
+    }, `${app.url}tokenflight.iife.js`)
+    expect(restored).toEqual({ patched: true, restored: true })
+  }, 30_000)
+})
