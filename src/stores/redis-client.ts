@@ -4,7 +4,9 @@
  */
 export interface RedisClient {
   get(key: string): Promise<string | null>
-  set(key: string, value: string, ...options: Array<string | number>): Promise<unknown>
+  set(key: string, value: string): Promise<unknown>
+  /** SET key value PX ms NX: the lock. */
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>
   del(key: string): Promise<unknown>
   eval(script: string, keyCount: number, ...keysAndArgs: Array<string | number>): Promise<unknown>
   publish(channel: string, message: string): Promise<unknown>

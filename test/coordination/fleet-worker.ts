@@ -5,7 +5,7 @@
 import Redis from 'ioredis'
 import { createSession } from '../../src/index.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
-import { type RedisClient, redisCoordination } from '../../src/redis.js'
+import { redisCoordination } from '../../src/redis.js'
 import { fib } from '../../src/strategies/index.js'
 
 const env = JSON.parse(process.env.FLEET ?? '{}') as {
@@ -19,9 +19,8 @@ const env = JSON.parse(process.env.FLEET ?? '{}') as {
   refreshAheadMs: number
 }
 
-// ioredis's overloaded `set` does not match the plain signature tokenflight declares; the calls it makes do.
 const client = env.redisPort
-  ? (new Redis({ port: env.redisPort, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 }) as unknown as RedisClient & Redis)
+  ? new Redis({ port: env.redisPort, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
   : undefined
 client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
 const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: 5_000 }) : {}

@@ -2,7 +2,7 @@ import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
 import { createSession, RefreshError, type Tokens } from '../../src/index.js'
-import { type RedisClient, redisCoordination, redisStore } from '../../src/redis.js'
+import { redisCoordination, redisStore } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
 import { type RedisServer, startRedisServer } from '../_helpers/redis-server.js'
@@ -21,12 +21,11 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await server?.dispose()
   })
 
-  // ioredis's overloaded `set` does not match the plain signature tokenflight declares; the calls it makes do.
-  async function connect(): Promise<RedisClient & Redis> {
+  async function connect(): Promise<Redis> {
     const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     clients.push(client)
     await new Promise((resolve) => client.once('ready', resolve))
-    return client as unknown as RedisClient & Redis
+    return client
   }
   const nextKey = () => `tokenflight:test:${++keyIndex}`
   // Polls until `check` holds (or 2 s pass), for effects that travel through pub/sub.
@@ -132,7 +131,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const session = createSession({
         strategy,
         tokens: { accessToken: 'token-0' },
-        ...redisCoordination<Tokens>({ client: client as unknown as RedisClient, key: nextKey(), coordinationWaitMs: 150, pollIntervalMs: 20 }),
+        ...redisCoordination<Tokens>({ client, key: nextKey(), coordinationWaitMs: 150, pollIntervalMs: 20 }),
       })
       const degraded: Error[] = []
       session.on('coordinationDegraded', ({ error }) => degraded.push(error))

@@ -1,0 +1,201 @@
+import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { RefreshTimeoutError } from '../errors/index.js'
+import { assertFunction, assertKnownKeys, assertNumber, assertObject, invalidArgument } from '../invalid-argument.js'
+
+/** The options of axios-auth-refresh 5, plus `pauseInstanceWhileRefreshing` (3.x) and `refreshTimeoutMs`. */
+export interface AxiosAuthRefreshOptions {
+  /** Response statuses that mean "refresh, then retry". @default [401] */
+  statusCodes?: number[] | undefined
+  /** Decides instead of `statusCodes`. A throw counts as `false`. */
+  shouldRefresh?: ((error: AxiosError) => boolean) | undefined
+  /** The instance that sends the retries. @default the intercepted instance */
+  retryInstance?: AxiosInstance | undefined
+  /** Also refresh on a network error with no response (a CORS-less 401). @default false */
+  interceptNetworkError?: boolean | undefined
+  /**
+   * Pause the instance while refreshing: new requests wait for the refresh before going out.
+   * There is one refresh at a time either way (see docs/migration.md). @default true
+   */
+  deduplicateRefresh?: boolean | undefined
+  /** Changes a request's config before it is retried or released from the pause. */
+  onRetry?: ((requestConfig: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>) | undefined
+  /** How many times one request may be retried after a refresh; tokenflight retries at most once. @default 3 */
+  maxRetries?: number | undefined
+  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`. */
+  pauseInstanceWhileRefreshing?: boolean | undefined
+  /** tokenflight's addition: a refresh that has not settled by then fails, so no request hangs. @default 10000 */
+  refreshTimeoutMs?: number | undefined
+}
+
+/** A request config with the per-request flag. */
+export interface AxiosAuthRefreshRequestConfig extends AxiosRequestConfig {
+  /** Neither paused nor retried after a refresh. */
+  skipAuthRefresh?: boolean | undefined
+}
+
+type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | undefined }
+
+/** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
+export type FailedRequest = AxiosError & { response: AxiosResponse }
+
+// One refresh: the logic's promise, and the Authorization header it put on the failed request.
+interface Flight {
+  done: Promise<void>
+  authorization?: unknown
+}
+
+interface Sent {
+  generation: number // refreshes completed when the request went out
+  flight: Flight | undefined // the refresh running when it went out
+}
+
+const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetworkError', 'deduplicateRefresh', 'onRetry', 'maxRetries', 'pauseInstanceWhileRefreshing', 'refreshTimeoutMs']
+
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RefreshTimeoutError(ms)), ms)
+  })
+  return Promise.race([promise.then(() => undefined), late]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * axios-auth-refresh's `createAuthRefresh`, same arguments and options, with tokenflight's
+ * guarantees underneath: every concurrent auth failure waits on one refresh (also those that
+ * arrive while it runs, which axios-auth-refresh 5 rejects), a request sent before the last
+ * refresh is retried without another one, each request is retried at most once, and a refresh
+ * that hangs fails after `refreshTimeoutMs`, so every request settles.
+ * Returns the response interceptor's id, as axios-auth-refresh does.
+ *
+ * @example
+ * // was: import createAuthRefreshInterceptor from 'axios-auth-refresh'
+ * import createAuthRefreshInterceptor from 'tokenflight/compat/axios-auth-refresh'
+ * createAuthRefreshInterceptor(api, async (failedRequest) => {
+ *   const { data } = await axios.post('/auth/refresh', { refreshToken })
+ *   failedRequest.response.config.headers.Authorization = `Bearer ${data.accessToken}`
+ * })
+ */
+export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (failedRequest: FailedRequest) => Promise<unknown>, options: AxiosAuthRefreshOptions = {}): number {
+  if (typeof instance?.interceptors?.response?.use !== 'function') throw invalidArgument('instance', 'an axios instance', instance)
+  assertFunction('refreshAuthLogic', refreshAuthLogic, false)
+  assertObject('createAuthRefresh options', options)
+  assertKnownKeys('createAuthRefresh options', options, KNOWN)
+  const { statusCodes = [401], shouldRefresh, retryInstance, interceptNetworkError = false, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
+  const pause = options.deduplicateRefresh ?? options.pauseInstanceWhileRefreshing ?? true
+  if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
+  assertFunction('shouldRefresh', shouldRefresh)
+  assertFunction('onRetry', onRetry)
+  assertNumber('maxRetries', maxRetries, 0)
+  assertNumber('refreshTimeoutMs', refreshTimeoutMs, 1)
+
+  let generation = 0
+  let inflight: Flight | undefined
+  let lastSucceeded: Flight | undefined
+  const sentRequests = new WeakMap<object, Sent>()
+  const skipped = (config: Config | undefined): boolean => config?.skipAuthRefresh === true
+
+  const applyOnRetry = async (config: Config): Promise<Config> => {
+    if (!onRetry) return config
+    try {
+      return (await onRetry(config)) ?? config
+    } catch {
+      return config // as axios-auth-refresh: a failing onRetry leaves the request as it was
+    }
+  }
+
+  // Every request: when it went out, relative to refreshes. Kept off the caller's config.
+  instance.interceptors.request.use((config: Config) => {
+    if (!skipped(config)) sentRequests.set(config, { generation, flight: inflight })
+    return config
+  })
+
+  function intercepts(error: AxiosError): boolean {
+    if (!error || skipped(error.config)) return false
+    if (!error.response) return interceptNetworkError && (error.request as { status?: number } | undefined)?.status === 0
+    if (!shouldRefresh) return statusCodes.includes(error.response.status)
+    try {
+      return shouldRefresh(error) === true
+    } catch {
+      return false
+    }
+  }
+
+  function startFlight(error: AxiosError): Flight {
+    // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
+    const response = (error.response ??= { config: error.config } as AxiosResponse)
+    const before = response.config?.headers?.Authorization
+    const flight: Flight = { done: Promise.resolve() }
+    let pauseId: number | undefined
+    let outcome: Promise<unknown>
+    try {
+      outcome = refreshAuthLogic(error as FailedRequest)
+    } catch (thrown) {
+      outcome = Promise.reject(thrown)
+    }
+    if (typeof (outcome as Promise<unknown> | undefined)?.then !== 'function') {
+      outcome = Promise.reject(new TypeError('refreshAuthLogic must return a promise'))
+    }
+    // Installed after the logic started, so requests it sends synchronously are not paused.
+    if (pause) {
+      pauseId = instance.interceptors.request.use(async (config: Config) => {
+        if (skipped(config) || inflight !== flight) return config
+        await flight.done // a failed refresh rejects the paused request with its error
+        return applyOnRetry(withAuthorization(config, flight))
+      })
+    }
+    flight.done = settleWithin(outcome, refreshTimeoutMs)
+      .then(() => {
+        const after = response.config?.headers?.Authorization
+        if (after !== before) flight.authorization = after
+        generation++
+        lastSucceeded = flight
+      })
+      .finally(() => {
+        if (inflight === flight) inflight = undefined
+        if (pauseId !== undefined) instance.interceptors.request.eject(pauseId)
+      })
+    inflight = flight
+    return flight
+  }
+
+  async function retry(config: Config, flight: Flight | undefined): Promise<AxiosResponse> {
+    const next = await applyOnRetry(withAuthorization({ ...config }, flight))
+    // A retry is final (invariant 3): its auth failure goes back to the caller.
+    return (retryInstance ?? instance).request({ ...next, skipAuthRefresh: true } as AxiosAuthRefreshRequestConfig)
+  }
+
+  return instance.interceptors.response.use(undefined, async (error: AxiosError) => {
+    if (!intercepts(error)) throw error
+    const config = error.config as Config | undefined
+    const sent = config ? sentRequests.get(config) : undefined
+    // Retries carry skipAuthRefresh, so a request is retried once at most: maxRetries 0 turns retrying off.
+    if (!config || !sent || maxRetries < 1) throw error
+    let flight: Flight
+    if (inflight && sent.flight === inflight) {
+      // Sent while this refresh ran and not paused: with the pause on, that is the refresh logic's
+      // own call, which must not wait on itself. Without the pause, it waits like any other.
+      if (pause) throw error
+      flight = inflight
+    } else if (inflight) {
+      flight = inflight
+    } else if (sent.generation < generation) {
+      // A refresh finished after this request went out: its token is already replaced.
+      return retry(config, lastSucceeded)
+    } else {
+      flight = startFlight(error)
+    }
+    await flight.done
+    return retry(config, flight)
+  })
+}
+
+// The header the refresh logic put on its failed request goes on every retry of that refresh,
+// so the README's pattern (patch `failedRequest.response.config`) works for all of them.
+function withAuthorization(config: Config, flight: Flight | undefined): Config {
+  if (flight?.authorization !== undefined) config.headers?.set?.('Authorization', flight.authorization as string)
+  return config
+}
+
+/** @deprecated axios-auth-refresh's old name, kept as it keeps it. */
+export const createAuthRefreshInterceptor = createAuthRefresh
+export default createAuthRefresh

@@ -1,0 +1,346 @@
+/**
+ * tokenflight/compat/axios-auth-refresh against axios-auth-refresh 5's documented behaviour
+ * (its README, its tests and its examples, restated here in our own words), and against the
+ * two failures of the original: concurrent 401s rejected during a refresh (its issue #307)
+ * and a hung refresh hanging every request.
+ */
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import createAuthRefreshInterceptor, { type AxiosAuthRefreshRequestConfig, createAuthRefresh, type FailedRequest } from '../../src/compat/axios-auth-refresh.js'
+import { RefreshTimeoutError } from '../../src/errors/index.js'
+import { type Emulator, startEmulator } from '../../src/testing/index.js'
+import { deferred, flush } from '../_helpers/deferred.js'
+
+// An in-memory API: `valid` is the token it accepts; every request is recorded.
+function fakeApi(handle?: (config: InternalAxiosRequestConfig) => { status: number; data?: unknown } | 'network-error' | undefined) {
+  const state = { valid: 'v1', seen: [] as Array<{ url: string; authorization: unknown; retry: unknown }> }
+  const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    state.seen.push({ url: String(config.url), authorization: config.headers.Authorization, retry: config.headers['X-Retry'] })
+    const forced = handle?.(config)
+    if (forced === 'network-error') throw new AxiosError('Network Error', 'ERR_NETWORK', config, { status: 0 })
+    const answer = forced ?? (config.headers.Authorization === `Bearer ${state.valid}` ? { status: 200, data: { ok: true } } : { status: 401, data: { error: 'invalid_token' } })
+    const response = { ...answer, statusText: '', headers: {}, config, request: {} } as AxiosResponse
+    if (config.validateStatus?.(answer.status) ?? true) return response
+    throw new AxiosError(`Request failed with status code ${answer.status}`, 'ERR_BAD_REQUEST', config, {}, response)
+  }
+  const api = axios.create({ adapter, headers: { Authorization: 'Bearer v0' } })
+  return { api, state }
+}
+
+// The README's refresh logic: get a new token, patch the failed request with it.
+function readmeLogic(state: { valid: string }, calls: { n: number }, wait?: Promise<void>) {
+  return async (failedRequest: FailedRequest) => {
+    calls.n++
+    await wait
+    state.valid = `v${calls.n + 1}`
+    failedRequest.response.config.headers.Authorization = `Bearer ${state.valid}`
+  }
+}
+
+describe('the interceptor itself', () => {
+  it('is exported under the names axios-auth-refresh uses (default, createAuthRefresh, createAuthRefreshInterceptor)', async () => {
+    const compat = await import('../../src/compat/axios-auth-refresh.js')
+    expect(compat.default).toBe(createAuthRefresh)
+    expect(compat.createAuthRefreshInterceptor).toBe(createAuthRefresh)
+  })
+
+  it('throws when the refresh logic is not a function, or an option is unknown', () => {
+    expect(() => createAuthRefreshInterceptor(axios.create(), null as never)).toThrow(TypeError)
+    expect(() => createAuthRefreshInterceptor(axios.create(), async () => {}, { statusCode: [401] } as never)).toThrow(/statusCode/)
+    expect(() => createAuthRefreshInterceptor(axios.create(), async () => {}, { maxRetries: -1 })).toThrow(/maxRetries/)
+  })
+
+  it('returns the response interceptor id: ejecting it turns refreshing off', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    const id = createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    expect(typeof id).toBe('number')
+    expect(id).toBeGreaterThan(-1)
+    api.interceptors.response.eject(id)
+    await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
+    expect(calls.n).toBe(0)
+  })
+
+  it('leaves the other interceptors where they were', async () => {
+    const { api, state } = fakeApi()
+    const id = createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 }))
+    const other = api.interceptors.response.use((r) => r)
+    const handlers = (api.interceptors.response as unknown as { handlers: unknown[] }).handlers
+    const before = [handlers[id], handlers[other]]
+    await api.get('/a')
+    expect([handlers[id], handlers[other]]).toEqual(before)
+  })
+})
+
+describe('which failures are intercepted', () => {
+  it('401 by default: refresh once, retry with the header the logic put on failedRequest.response.config', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    let failed: FailedRequest | undefined
+    createAuthRefreshInterceptor(api, async (failedRequest) => {
+      failed = failedRequest
+      await readmeLogic(state, calls)(failedRequest)
+    })
+    const response = await api.get('/a')
+    expect(response.status).toBe(200)
+    expect(calls.n).toBe(1)
+    expect(failed?.response.status).toBe(401)
+    expect(state.seen.map((s) => s.authorization)).toEqual(['Bearer v0', 'Bearer v2'])
+  })
+
+  it('statusCodes: only the listed statuses', async () => {
+    const { api, state } = fakeApi((config) => (config.url === '/forbidden' && config.headers.Authorization === 'Bearer v0' ? { status: 403 } : config.url === '/missing' ? { status: 404 } : undefined))
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls), { statusCodes: [401, 403] })
+    expect((await api.get('/forbidden')).status).toBe(200)
+    await expect(api.get('/missing')).rejects.toMatchObject({ response: { status: 404 } })
+    expect(calls.n).toBe(1)
+  })
+
+  it('shouldRefresh decides instead of statusCodes; a throwing one means no', async () => {
+    const { api, state } = fakeApi((config) => (config.headers.Authorization === 'Bearer v0' ? { status: 400, data: { business_error_code: 100385 } } : undefined))
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls), { shouldRefresh: (error) => (error.response?.data as { business_error_code?: number }).business_error_code === 100385 })
+    expect((await api.get('/a')).status).toBe(200)
+
+    const other = fakeApi()
+    const otherCalls = { n: 0 }
+    createAuthRefreshInterceptor(other.api, readmeLogic(other.state, otherCalls), {
+      shouldRefresh: () => {
+        throw new Error('bug in the callback')
+      },
+    })
+    await expect(other.api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
+    expect([calls.n, otherCalls.n]).toEqual([1, 0])
+  })
+
+  it('skipAuthRefresh: the 401 comes back as it is', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    await expect(api.get('/a', { skipAuthRefresh: true } as AxiosAuthRefreshRequestConfig)).rejects.toMatchObject({ response: { status: 401 } })
+    expect(calls.n).toBe(0)
+  })
+
+  it('interceptNetworkError: a network error with request.status 0 refreshes and retries; without it, it does not', async () => {
+    let down = true
+    const { api, state } = fakeApi(() => (down ? 'network-error' : undefined))
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(
+      api,
+      async (failedRequest) => {
+        down = false
+        await readmeLogic(state, calls)(failedRequest) // failedRequest.response.config exists even without a response
+      },
+      { interceptNetworkError: true },
+    )
+    expect((await api.get('/a')).status).toBe(200)
+
+    const off = fakeApi(() => 'network-error')
+    const offCalls = { n: 0 }
+    createAuthRefreshInterceptor(off.api, readmeLogic(off.state, offCalls))
+    await expect(off.api.get('/a')).rejects.toMatchObject({ code: 'ERR_NETWORK' })
+    expect([calls.n, offCalls.n]).toEqual([1, 0])
+  })
+})
+
+describe('retrying', () => {
+  it('retryInstance sends the retries (through its own interceptors, with the failed config)', async () => {
+    const { api, state } = fakeApi()
+    const retryInstance = axios.create()
+    retryInstance.interceptors.request.use((config) => {
+      config.headers['X-Retry'] = 'via retryInstance'
+      return config
+    })
+    createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 }), { retryInstance })
+    expect((await api.get('/a')).status).toBe(200)
+    expect(state.seen.map((s) => s.retry)).toEqual([undefined, 'via retryInstance'])
+  })
+
+  it('onRetry changes the config before the retry (sync, async; a throwing one is ignored)', async () => {
+    for (const onRetry of [
+      (config: InternalAxiosRequestConfig) => {
+        config.headers['X-Retry'] = 'true'
+        return config
+      },
+      async (config: InternalAxiosRequestConfig) => {
+        config.headers['X-Retry'] = 'true'
+        return config
+      },
+    ]) {
+      const { api, state } = fakeApi()
+      createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 }), { onRetry })
+      await api.get('/a')
+      expect(state.seen.map((s) => s.retry)).toEqual([undefined, 'true'])
+    }
+    const { api, state } = fakeApi()
+    createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 }), {
+      onRetry: () => {
+        throw new Error('bug')
+      },
+    })
+    expect((await api.get('/a')).status).toBe(200)
+  })
+
+  it('a request is retried once: a second 401 goes back to the caller, with one refresh', async () => {
+    const { api } = fakeApi(() => ({ status: 401 }))
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, async () => void calls.n++)
+    await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
+    expect(calls.n).toBe(1)
+  })
+
+  it('maxRetries: 0 turns retrying off', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls), { maxRetries: 0 })
+    await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
+    expect(calls.n).toBe(0)
+  })
+})
+
+describe('one refresh for everyone', () => {
+  it('pauses the instance: requests started during the refresh wait for it, then go out once with the new token', async () => {
+    const { api, state } = fakeApi()
+    api.interceptors.request.use((config) => {
+      if (state.valid !== 'v1') config.headers.Authorization = `Bearer ${state.valid}`
+      return config
+    })
+    const calls = { n: 0 }
+    const gate = deferred()
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls, gate.promise))
+    const first = api.get('/first')
+    await vi.waitFor(() => expect(calls.n).toBe(1))
+    const later = Array.from({ length: 4 }, (_, i) => api.get(`/later/${i}`))
+    await flush()
+    expect(state.seen.map((s) => s.url)).toEqual(['/first']) // the later ones are held
+    gate.resolve()
+    expect((await Promise.all([first, ...later])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    expect(calls.n).toBe(1)
+    expect(state.seen.filter((s) => s.url.startsWith('/later')).map((s) => s.authorization)).toEqual(Array(4).fill('Bearer v2'))
+  })
+
+  it('deduplicateRefresh: false (and pauseInstanceWhileRefreshing: false, its 3.x name) sends them at once, still with one refresh', async () => {
+    for (const options of [{ deduplicateRefresh: false }, { pauseInstanceWhileRefreshing: false }]) {
+      const { api, state } = fakeApi()
+      const calls = { n: 0 }
+      const gate = deferred()
+      createAuthRefreshInterceptor(api, readmeLogic(state, calls, gate.promise), options)
+      const first = api.get('/first')
+      await vi.waitFor(() => expect(calls.n).toBe(1))
+      const later = Array.from({ length: 4 }, (_, i) => api.get(`/later/${i}`))
+      await vi.waitFor(() => expect(state.seen).toHaveLength(5)) // not held back
+      gate.resolve()
+      expect((await Promise.all([first, ...later])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+      expect(calls.n).toBe(1)
+    }
+  })
+
+  it('a 401 arriving after the refresh for a request sent before it is retried without another refresh', async () => {
+    const held = deferred()
+    const { api, state } = fakeApi()
+    const slowAdapter = api.defaults.adapter as (config: InternalAxiosRequestConfig) => Promise<AxiosResponse>
+    api.defaults.adapter = async (config) => {
+      if (config.url === '/slow' && config.headers.Authorization === 'Bearer v0') await held.promise
+      return slowAdapter(config)
+    }
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    const slow = api.get('/slow')
+    await flush()
+    expect((await api.get('/fast')).status).toBe(200) // refresh 1 happened here
+    held.resolve()
+    expect((await slow).status).toBe(200)
+    expect(calls.n).toBe(1)
+  })
+
+  it('a failed refresh rejects every waiting and paused request with its error; the next 401 tries again', async () => {
+    const { api, state } = fakeApi()
+    const gate = deferred()
+    let attempt = 0
+    const failure = new Error('refresh endpoint said no')
+    createAuthRefreshInterceptor(api, async (failedRequest: FailedRequest) => {
+      attempt++
+      if (attempt === 1) {
+        await gate.promise
+        throw failure
+      }
+      state.valid = 'v2'
+      failedRequest.response.config.headers.Authorization = 'Bearer v2'
+    })
+    const waiting = [api.get('/a'), api.get('/b')]
+    await vi.waitFor(() => expect(attempt).toBe(1))
+    const paused = api.get('/c')
+    gate.resolve()
+    const settled = await Promise.allSettled([...waiting, paused])
+    expect(settled.map((s) => (s.status === 'rejected' ? s.reason : s.value.status))).toEqual([failure, failure, failure])
+    expect((await api.get('/d')).status).toBe(200)
+    expect(attempt).toBe(2)
+  })
+
+  it('refresh logic that returns no promise fails the refresh with a TypeError', async () => {
+    const { api } = fakeApi()
+    createAuthRefreshInterceptor(api, (() => undefined) as never)
+    await expect(api.get('/a')).rejects.toThrow(/must return a promise/)
+  })
+
+  it('the refresh logic may call the same instance: its own 401 does not wait on itself', async () => {
+    const { api, state } = fakeApi((config) => (config.url === '/auth/refresh' ? { status: 401 } : undefined))
+    createAuthRefreshInterceptor(api, async (failedRequest: FailedRequest) => {
+      await api.post('/auth/refresh') // refused: the refresh fails with that error
+      state.valid = 'v2'
+      failedRequest.response.config.headers.Authorization = 'Bearer v2'
+    })
+    const started = Date.now()
+    await expect(api.get('/a')).rejects.toMatchObject({ config: { url: '/auth/refresh' }, response: { status: 401 } })
+    expect(Date.now() - started).toBeLessThan(5_000) // settled by the refusal, not by the refresh timeout
+  })
+})
+
+describe('against a real server: the bursts axios-auth-refresh 5 gets wrong', () => {
+  let emulator: Emulator<'fib'>
+  afterEach(async () => {
+    await emulator?.stop()
+  })
+
+  // The README's setup, with tokenflight's module in place of axios-auth-refresh.
+  function readmeClient(deduplicateRefresh: boolean, refreshTimeoutMs?: number): AxiosInstance {
+    let current = emulator.signIn()
+    const api = axios.create({ baseURL: emulator.url })
+    api.interceptors.request.use((config) => {
+      config.headers.Authorization = `Bearer ${current.accessToken}`
+      return config
+    })
+    createAuthRefreshInterceptor(
+      api,
+      async (failedRequest: FailedRequest) => {
+        const { data } = await axios.patch(`${emulator.url}/auth/api/v1/authentication-management/session`, undefined, { headers: { Authorization: `Bearer ${current.refreshToken}` } })
+        current = { ...current, accessToken: data.data.accessToken, refreshToken: data.data.refreshToken }
+        failedRequest.response.config.headers.Authorization = `Bearer ${current.accessToken}`
+      },
+      { deduplicateRefresh, ...(refreshTimeoutMs ? { refreshTimeoutMs } : {}) },
+    )
+    return api
+  }
+
+  for (const deduplicateRefresh of [true, false]) {
+    it(`1,000 concurrent 401s (deduplicateRefresh: ${deduplicateRefresh}) → 1 refresh, 0 failures, 0 reuse`, async () => {
+      emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true })
+      const api = readmeClient(deduplicateRefresh)
+      emulator.expireAccessTokens()
+      const settled = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) => api.get(`/api/burst/${i}`)))
+      expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(0)
+      expect(emulator.stats.refreshCalls).toBe(1)
+      expect(emulator.stats.reuseDetections).toBe(0)
+    }, 30_000)
+  }
+
+  it('a hung refresh (deduplicateRefresh: false): all 100 waiting requests settle with RefreshTimeoutError', async () => {
+    emulator = await startEmulator({ provider: 'fib' })
+    const api = readmeClient(false, 300)
+    emulator.hangNextRefreshes(1)
+    emulator.expireAccessTokens()
+    const settled = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => api.get(`/api/hung/${i}`)))
+    expect(settled.map((s) => s.status === 'rejected' && s.reason instanceof RefreshTimeoutError)).toEqual(Array(100).fill(true))
+  }, 30_000)
+})
