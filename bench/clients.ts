@@ -5,6 +5,8 @@
 import { Agent } from 'node:http'
 import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
+import { applyAuthTokenInterceptor, setAuthTokens } from 'axios-jwt'
+import compatCreateAuthRefresh from '../src/compat/axios-auth-refresh.js'
 import { createSession, type Tokens } from '../src/index.js'
 import { attachAxios } from '../src/interceptors/axios.js'
 import { wrapFetch } from '../src/interceptors/fetch.js'
@@ -16,6 +18,8 @@ export type Send = (path: string) => Promise<number>
 
 export interface ClientOptions {
   refreshTimeoutMs?: number
+  /** tokenflight's `refreshAheadMs` (the rolling scenario's 500 ms tokens need a short one). */
+  refreshAheadMs?: number
 }
 
 export type ClientFactory = (emulator: Emulator<'fib'>, tokens: Tokens, options?: ClientOptions) => Send
@@ -46,14 +50,14 @@ export const bareFetch: ClientFactory = (emulator, tokens) => {
 }
 
 export const tokenflightAxios: ClientFactory = (emulator, tokens, options = {}) => {
-  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, refreshTimeoutMs: options.refreshTimeoutMs })
+  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, ...options })
   const api = instance(emulator.url)
   attachAxios(api, session)
   return (path) => api.get(path).then(statusOf)
 }
 
 export const tokenflightFetch: ClientFactory = (emulator, tokens, options = {}) => {
-  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, refreshTimeoutMs: options.refreshTimeoutMs })
+  const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens, ...options })
   const authedFetch = wrapFetch(fetch, session, { origins: [emulator.url] })
   return async (path) => {
     const res = await authedFetch(`${emulator.url}${path}`)
@@ -64,28 +68,50 @@ export const tokenflightFetch: ClientFactory = (emulator, tokens, options = {}) 
 }
 
 // axios-auth-refresh 5, as its README shows: a request interceptor adds the current token; the
-// refresh logic stores the new one and patches the failed request.
-function authRefresh(deduplicateRefresh: boolean): ClientFactory {
-  return (emulator, tokens) => {
+// refresh logic stores the new one and patches the failed request. `create` is the peer itself
+// or tokenflight's compat module, set up identically.
+function authRefresh(deduplicateRefresh: boolean, create: typeof createAuthRefresh = createAuthRefresh): ClientFactory {
+  return (emulator, tokens, options = {}) => {
     let current = { accessToken: tokens.accessToken, refreshToken: String(tokens.refreshToken) }
     const api = instance(emulator.url)
     api.interceptors.request.use((config) => {
       config.headers.Authorization = `Bearer ${current.accessToken}`
       return config
     })
-    createAuthRefresh(
+    const compatOnly = create === createAuthRefresh ? {} : { refreshTimeoutMs: options.refreshTimeoutMs }
+    create(
       api,
       async (failed: AxiosError) => {
         current = await fibRefresh(emulator.url, current.refreshToken)
         if (failed.response) failed.response.config.headers.Authorization = `Bearer ${current.accessToken}`
       },
-      { deduplicateRefresh },
+      { deduplicateRefresh, ...compatOnly },
     )
     return (path) => api.get(path).then(statusOf)
   }
 }
 export const axiosAuthRefresh = authRefresh(true)
 export const axiosAuthRefreshNoDedupe = authRefresh(false)
+export const compatAuthRefresh = authRefresh(true, compatCreateAuthRefresh as typeof createAuthRefresh)
+export const compatAuthRefreshNoDedupe = authRefresh(false, compatCreateAuthRefresh as typeof createAuthRefresh)
+
+// axios-jwt 4, as its README shows. It refreshes before a request when the JWT's `exp` is within
+// `tokenExpireFudge`, and has no 401 handling. Its state is module-wide: one client at a time.
+export const axiosJwt: ClientFactory = (emulator, tokens) => {
+  const memory = new Map<string, string>()
+  const api = instance(emulator.url)
+  applyAuthTokenInterceptor(api, {
+    requestRefresh: (refreshToken) => fibRefresh(emulator.url, refreshToken),
+    tokenExpireFudge: '100ms', // its default, 10 s, would refresh on every request with 500 ms tokens
+    getStorage: () => ({
+      get: async (key) => memory.get(key) ?? null,
+      set: async (key, value) => void memory.set(key, value),
+      remove: async (key) => void memory.delete(key),
+    }),
+  })
+  const ready = setAuthTokens({ accessToken: tokens.accessToken, refreshToken: String(tokens.refreshToken) })
+  return (path) => ready.then(() => api.get(path)).then(statusOf)
+}
 
 // The interceptor people write by hand (isRefreshing + failedQueue), in its usual form.
 export const handWritten: ClientFactory = (emulator, tokens) => {
