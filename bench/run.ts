@@ -78,7 +78,7 @@ async function burst(name: string, factory: ClientFactory, n: number) {
 }
 
 // Steady state: a valid token, a zero-latency server; clients interleaved A B A B, median of rounds.
-async function steady(rounds = 5, perRound = 4_000, inFlight = 32) {
+async function steady(rounds = 4, perRound = 3_000, inFlight = 32) {
   const clients: Record<string, ClientFactory> = { 'bare axios': bareAxios, 'bare fetch': bareFetch, ...refreshing }
   return withEmulator(async (emulator) => {
     // One sign-in per client (its own token family); tokens live an hour: nothing refreshes here.
@@ -159,6 +159,7 @@ async function memory(n = 10_000) {
   const rows = []
   for (const [name, factory] of Object.entries(refreshing)) {
     if (!waitsOn401(name)) continue
+    progress(`memory: ${name}`)
     rows.push(
       await withEmulator(async (emulator) => {
         const send = factory(emulator, emulator.signIn(), { refreshTimeoutMs: 60_000 })
@@ -247,7 +248,7 @@ ${table(results.burst10k)}
 
 ## Steady state: valid token, zero-latency server, 32 in flight
 
-Per-request time, median of 5 rounds of 4,000 with the clients interleaved; \`vsBare\` is the
+Per-request time, median of 4 rounds of 3,000 with the clients interleaved; \`vsBare\` is the
 ratio to bare axios (bare fetch for the fetch client).
 
 ${table(results.steady)}

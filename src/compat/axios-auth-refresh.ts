@@ -1,5 +1,6 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { RefreshTimeoutError } from '../errors/index.js'
+import { ownError } from '../interceptors/own-error.js'
 import { assertFunction, assertKnownKeys, assertNumber, assertObject, invalidArgument } from '../invalid-argument.js'
 
 /** The options of axios-auth-refresh 5, plus `pauseInstanceWhileRefreshing` (3.x) and `refreshTimeoutMs`. */
@@ -38,14 +39,16 @@ type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | undefin
 /** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
 export type FailedRequest = AxiosError & { response: AxiosResponse }
 
-// One refresh: the logic's promise, and the Authorization header it put on the failed request.
+// One refresh: the logic's promise, its outcome, and the Authorization header it put on the failed request.
 interface Flight {
   done: Promise<void>
+  ended: number // requests sent before it settled (a position in the send count)
+  failure?: { error: unknown }
   authorization?: unknown
 }
 
 interface Sent {
-  generation: number // refreshes completed when the request went out
+  sequence: number // its position in the send count
   flight: Flight | undefined // the refresh running when it went out
 }
 
@@ -88,9 +91,9 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
   assertNumber('maxRetries', maxRetries, 0)
   assertNumber('refreshTimeoutMs', refreshTimeoutMs, 1)
 
-  let generation = 0
+  let sends = 0
   let inflight: Flight | undefined
-  let lastSucceeded: Flight | undefined
+  let lastSettled: Flight | undefined
   const sentRequests = new WeakMap<object, Sent>()
   const skipped = (config: Config | undefined): boolean => config?.skipAuthRefresh === true
 
@@ -105,7 +108,7 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
 
   // Every request: when it went out, relative to refreshes. Kept off the caller's config.
   instance.interceptors.request.use((config: Config) => {
-    if (!skipped(config)) sentRequests.set(config, { generation, flight: inflight })
+    if (!skipped(config)) sentRequests.set(config, { sequence: ++sends, flight: inflight })
     return config
   })
 
@@ -124,7 +127,7 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
     // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
     const response = (error.response ??= { config: error.config } as AxiosResponse)
     const before = response.config?.headers?.Authorization
-    const flight: Flight = { done: Promise.resolve() }
+    const flight: Flight = { done: Promise.resolve(), ended: Number.POSITIVE_INFINITY }
     let pauseId: number | undefined
     let outcome: Promise<unknown>
     try {
@@ -139,18 +142,24 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
     if (pause) {
       pauseId = instance.interceptors.request.use(async (config: Config) => {
         if (skipped(config) || inflight !== flight) return config
-        await flight.done // a failed refresh rejects the paused request with its error
+        await flight.done.catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
         return applyOnRetry(withAuthorization(config, flight))
       })
     }
     flight.done = settleWithin(outcome, refreshTimeoutMs)
-      .then(() => {
-        const after = response.config?.headers?.Authorization
-        if (after !== before) flight.authorization = after
-        generation++
-        lastSucceeded = flight
-      })
+      .then(
+        () => {
+          const after = response.config?.headers?.Authorization
+          if (after !== before) flight.authorization = after
+        },
+        (error: unknown) => {
+          flight.failure = { error }
+          throw error
+        },
+      )
       .finally(() => {
+        flight.ended = sends
+        lastSettled = flight
         if (inflight === flight) inflight = undefined
         if (pauseId !== undefined) instance.interceptors.request.eject(pauseId)
       })
@@ -178,13 +187,19 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
       flight = inflight
     } else if (inflight) {
       flight = inflight
-    } else if (sent.generation < generation) {
-      // A refresh finished after this request went out: its token is already replaced.
-      return retry(config, lastSucceeded)
+    } else if (lastSettled && sent.sequence <= lastSettled.ended) {
+      // The last refresh settled after this request went out: its token was replaced (retry now,
+      // no second refresh), or replacing it just failed (fail with that error, not hammer the endpoint).
+      if (lastSettled.failure) throw ownError(lastSettled.failure.error)
+      return retry(config, lastSettled)
     } else {
       flight = startFlight(error)
     }
-    await flight.done
+    try {
+      await flight.done
+    } catch (failure) {
+      throw ownError(failure)
+    }
     return retry(config, flight)
   })
 }

@@ -4,6 +4,7 @@ import { invalidArgument } from '../invalid-argument.js'
 import type { Session } from '../session.js'
 import type { Tokens } from '../strategy.js'
 import { pinFormBoundary } from './form-boundary.js'
+import { ownError } from './own-error.js'
 import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
 import { enqueueReplay } from './replay-queue.js'
 import { type SessionSource, toResolver } from './session-source.js'
@@ -108,7 +109,7 @@ export function attachAxios<T extends Tokens>(
     } catch (failure) {
       // Aborted while waiting or queued: let axios produce its usual CanceledError, without a request.
       if (signal?.aborted && failure === signal.reason) return instance.request(replayConfig)
-      throw failure
+      throw ownError(failure)
     }
   }
 

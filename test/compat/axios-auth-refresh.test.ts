@@ -272,10 +272,37 @@ describe('one refresh for everyone', () => {
     await vi.waitFor(() => expect(attempt).toBe(1))
     const paused = api.get('/c')
     gate.resolve()
+    const stackBefore = failure.stack
     const settled = await Promise.allSettled([...waiting, paused])
-    expect(settled.map((s) => (s.status === 'rejected' ? s.reason : s.value.status))).toEqual([failure, failure, failure])
+    const reasons = settled.map((s) => (s.status === 'rejected' ? s.reason : s.value.status))
+    // Each request gets its own copy of the refresh's error (axios writes each caller's stack into it).
+    for (const reason of reasons) expect(Object.getPrototypeOf(reason)).toBe(failure)
+    expect(new Set(reasons).size).toBe(3)
+    expect(failure.stack).toBe(stackBefore)
     expect((await api.get('/d')).status).toBe(200)
     expect(attempt).toBe(2)
+  })
+
+  it('a 401 arriving after a failed refresh, for a request sent before it, fails with that error: no second refresh', async () => {
+    const held = deferred()
+    const { api } = fakeApi()
+    const plain = api.defaults.adapter as (config: InternalAxiosRequestConfig) => Promise<AxiosResponse>
+    api.defaults.adapter = async (config) => {
+      if (config.url === '/slow') await held.promise
+      return plain(config)
+    }
+    let calls = 0
+    const failure = new Error('refresh endpoint answered 500')
+    createAuthRefreshInterceptor(api, async () => {
+      calls++
+      throw failure
+    })
+    const slow = api.get('/slow')
+    await flush()
+    await expect(api.get('/fast')).rejects.toMatchObject({ message: failure.message }) // the request that started it
+    held.resolve()
+    await expect(slow).rejects.toMatchObject({ message: failure.message })
+    expect(calls).toBe(1)
   })
 
   it('refresh logic that returns no promise fails the refresh with a TypeError', async () => {

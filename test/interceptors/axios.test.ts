@@ -122,6 +122,19 @@ describe('attachAxios', () => {
     await expect(client.get('/again')).resolves.toMatchObject({ status: 200 })
   })
 
+  it('gives each waiting request its own copy of the refresh error, so axios never grows one shared stack', async () => {
+    const api = await server(() => false)
+    const session = createSession({ strategy: countingStrategy(() => Promise.reject(new RefreshError('gone', { transient: false, status: 401 }))), tokens: { accessToken: 'dead' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => client.get('/x')))
+    const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : undefined)) as SessionExpiredError[]
+    expect(reasons.every((reason) => reason instanceof SessionExpiredError)).toBe(true)
+    expect(new Set(reasons).size).toBe(20)
+    // Copies of the session's errors (those waiting on the refresh share one): axios wrote into the copies only.
+    expect(reasons.every((reason) => Object.getPrototypeOf(reason) instanceof SessionExpiredError)).toBe(true)
+  })
+
   it('aborting one of 100 waiting requests rejects it at once; the other 99 succeed', async () => {
     const api = await server((token) => token === 'token-1')
     const gate = deferred()
