@@ -11,7 +11,7 @@ interface Panel {
   format: (value: number) => string
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const LABEL_WIDTH = 330
 const BAR_WIDTH = 360
 const ROW = 22
@@ -23,12 +23,12 @@ function panel({ title, bars, format }: Panel, top: number): { svg: string; heig
     const width = Math.max(1, Math.round((value / max) * BAR_WIDTH))
     const colour = label.startsWith('tokenflight') ? '#2f6fdf' : '#9aa4b2'
     return [
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" text-anchor="end">${escape(label)}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" text-anchor="end">${escapeXml(label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${width}" height="${ROW - 6}" fill="${colour}"/>`,
-      `<text x="${LABEL_WIDTH + width + 6}" y="${y + 14}">${escape(format(value))}</text>`,
+      `<text x="${LABEL_WIDTH + width + 6}" y="${y + 14}">${escapeXml(format(value))}</text>`,
     ].join('')
   })
-  const heading = `<text x="8" y="${top + 18}" font-weight="bold">${escape(title)}</text>`
+  const heading = `<text x="8" y="${top + 18}" font-weight="bold">${escapeXml(title)}</text>`
   return { svg: heading + rows.join(''), height: 36 + bars.length * ROW }
 }
 

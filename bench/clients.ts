@@ -46,7 +46,11 @@ export const bareAxios: ClientFactory = (emulator, tokens) => {
 
 export const bareFetch: ClientFactory = (emulator, tokens) => {
   const headers = { Authorization: `Bearer ${tokens.accessToken}` }
-  return (path) => fetch(`${emulator.url}${path}`, { headers }).then(async (r) => (await r.arrayBuffer(), r.status))
+  return async (path) => {
+    const response = await fetch(`${emulator.url}${path}`, { headers })
+    await response.arrayBuffer()
+    return response.status
+  }
 }
 
 export const tokenflightAxios: ClientFactory = (emulator, tokens, options = {}) => {

@@ -103,8 +103,12 @@ const leftListeners = getEventListeners(longLived.signal, 'abort').length
 // axios's InterceptorManager has forEach (skipping ejected handlers) but does not type it.
 type Walkable = { forEach(fn: (handler: unknown) => void): void }
 const handlers = { request: 0, response: 0 }
-;(api.interceptors.request as unknown as Walkable).forEach(() => handlers.request++)
-;(api.interceptors.response as unknown as Walkable).forEach(() => handlers.response++)
+;(api.interceptors.request as unknown as Walkable).forEach(() => {
+  handlers.request++
+})
+;(api.interceptors.response as unknown as Walkable).forEach(() => {
+  handlers.response++
+})
 
 const growth = (end - warm) / warm
 console.log(`requests: ${TOTAL}, refresh cycles: ${issued}, aborted while waiting: ${aborted}, other failures: ${failed}`)

@@ -20,7 +20,7 @@ export interface RunReport {
   samples: Sample[]
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 const SERIES = [
   { key: 'completed', label: 'requests completed', colour: '#2f6fdf' },
@@ -61,12 +61,12 @@ export function renderReport(runs: RunReport[], title: string): string {
   const legend = [...SERIES.map(({ label, colour }) => `<span><i style="background:${colour}"></i>${label}</span>`), '<span><i class="dash"></i>refresh call</span>'].join('')
   const sections = runs.map((run) => {
     const cells = Object.entries(run.summary)
-      .map(([name, value]) => `<dt>${escape(name)}</dt><dd>${escape(value)}</dd>`)
+      .map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`)
       .join('')
-    return `<section><h2>${escape(run.provider)} · ${escape(run.client)}</h2>${timeline(run.samples)}<dl>${cells}</dl></section>`
+    return `<section><h2>${escapeHtml(run.provider)} · ${escapeHtml(run.client)}</h2>${timeline(run.samples)}<dl>${cells}</dl></section>`
   })
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 main { display: grid; grid-template-columns: repeat(auto-fill, minmax(580px, 1fr)); gap: 16px; }
@@ -78,6 +78,6 @@ dt { color: #666; } dd { margin: 0; font-variant-numeric: tabular-nums; }
 .legend span { margin-right: 16px; } .legend i { display: inline-block; width: 14px; height: 3px; margin-right: 6px; vertical-align: middle; }
 .legend i.dash { border-top: 2px dashed #d33; height: 0; }
 </style></head>
-<body><h1>${escape(title)}</h1><p class="legend">${legend}</p><main>${sections.join('\n')}</main></body></html>
+<body><h1>${escapeHtml(title)}</h1><p class="legend">${legend}</p><main>${sections.join('\n')}</main></body></html>
 `
 }

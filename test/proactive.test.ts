@@ -14,7 +14,9 @@ const jwt = (exp: number, id: string) => `e30.${Buffer.from(JSON.stringify({ exp
 const expiryOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp * 1000
 
 const stops: Array<() => void> = []
-afterEach(() => stops.splice(0).forEach((stop) => stop()))
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop()
+})
 
 async function api() {
   const seen: Array<{ token: string; status: number }> = []

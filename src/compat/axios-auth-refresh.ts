@@ -125,7 +125,8 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
 
   function startFlight(error: AxiosError): Flight {
     // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
-    const response = (error.response ??= { config: error.config } as AxiosResponse)
+    error.response ??= { config: error.config } as AxiosResponse
+    const response = error.response
     const before = response.config?.headers?.Authorization
     const flight: Flight = { done: Promise.resolve(), ended: Number.POSITIVE_INFINITY }
     let pauseId: number | undefined

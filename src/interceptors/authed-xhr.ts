@@ -55,6 +55,7 @@ export function authedXhrClass(
     static readonly DONE = 4
     // Objects made before installXHR (or by the native class) still pass `instanceof XMLHttpRequest`.
     static override [Symbol.hasInstance](value: unknown): boolean {
+      // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof is asked about, a subclass included
       return Function.prototype[Symbol.hasInstance].call(this, value) || value instanceof Native
     }
 
@@ -166,14 +167,20 @@ export function authedXhrClass(
     }
 
     setRequestHeader(name: string, value: string): void {
-      if (!this.#session) return this.#inner.setRequestHeader(name, value)
+      if (!this.#session) {
+        this.#inner.setRequestHeader(name, value)
+        return
+      }
       if (this.#phase !== 'idle' || this.#inner.readyState !== 1) throw invalidState('setRequestHeader')
       this.#headers.append(name, value) // applied at send, when the token goes on
     }
 
     send(body?: Document | XMLHttpRequestBodyInit | null): void {
       const session = this.#session
-      if (!session) return this.#inner.send(body)
+      if (!session) {
+        this.#inner.send(body)
+        return
+      }
       if (this.#phase !== 'idle' || this.#inner.readyState !== 1) throw invalidState('send')
       this.#body = body
       this.#sentAt = Date.now()
@@ -188,8 +195,8 @@ export function authedXhrClass(
     }
 
     abort(): void {
-      if (this.#phase === 'waiting' || this.#phase === 'held') return this.#cancel('abort')
-      this.#inner.abort()
+      if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('abort')
+      else this.#inner.abort()
     }
 
     #blank(): boolean {
@@ -236,7 +243,7 @@ export function authedXhrClass(
       }
       const headers = new Headers(this.#headers)
       if (tokens) this.#session?.authorize(tokens, headers)
-      headers.forEach((value, name) => inner.setRequestHeader(name, value))
+      for (const [name, value] of headers) inner.setRequestHeader(name, value)
       inner.send(this.#body)
     }
 

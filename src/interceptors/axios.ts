@@ -84,7 +84,7 @@ export function attachAxios<T extends Tokens>(
       const headers = new Headers()
       target.authorize(tokens, headers)
       // Headers lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
-      headers.forEach((value, name) => config.headers.set(name === 'authorization' ? 'Authorization' : name, value))
+      for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
     }
     if (!replay) pinFormBoundary(config)
     sentRequests.set(config, { session: target, sentWith: tokens?.accessToken, replay })

@@ -34,8 +34,11 @@ export function createOriginPolicy(where: string, options: OriginOptions, fallba
   }
   const exact = new Set<string>()
   const patterns: RegExp[] = []
-  list.forEach((origin, index) => {
-    if (origin instanceof RegExp) return void patterns.push(origin)
+  for (const [index, origin] of list.entries()) {
+    if (origin instanceof RegExp) {
+      patterns.push(origin)
+      continue
+    }
     let url: URL
     try {
       url = new URL(origin)
@@ -46,7 +49,7 @@ export function createOriginPolicy(where: string, options: OriginOptions, fallba
       throw invalidArgument(`origins[${index}]`, 'an https origin (or set `allowInsecureHttp: true`)', origin, { wrongType: false })
     }
     exact.add(url.origin)
-  })
+  }
   return (url) => {
     if (!allowInsecureHttp && !isSecure(url)) return false
     return exact.has(url.origin) || patterns.some((pattern) => pattern.test(url.origin))

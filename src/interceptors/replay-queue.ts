@@ -24,9 +24,11 @@ function release(queue: Queue): void {
  * then dropped, never sent.
  */
 export function enqueueReplay<T extends Tokens, R>(session: Session<T>, send: () => Promise<R>, signal?: AbortSignal | null): Promise<R> {
-  let queue = queues.get(session)
-  if (!queue) queues.set(session, (queue = { running: 0, waiting: [] }))
-  const slots = queue
+  let slots = queues.get(session)
+  if (!slots) {
+    slots = { running: 0, waiting: [] }
+    queues.set(session, slots)
+  }
   const run = (): Promise<R> => {
     slots.running++
     session.emit('replayed', { queueDepth: slots.waiting.length })

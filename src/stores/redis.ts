@@ -69,7 +69,12 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
       guard = undefined
       let written: boolean
       try {
-        written = fence ? await store.compareAndSet(fence.expected, tokens) : (await bounded(client.set(key, JSON.stringify(tokens)), timeout), true)
+        if (fence) {
+          written = await store.compareAndSet(fence.expected, tokens)
+        } else {
+          await bounded(client.set(key, JSON.stringify(tokens)), timeout)
+          written = true
+        }
       } catch {
         pending = tokens // Redis is down: keep the tokens, write them back later (see flushPending)
         return

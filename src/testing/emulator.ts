@@ -63,8 +63,10 @@ export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
   logOut(): void
   /** The next `count` refresh calls get `fault` instead of the real answer. */
   failNextRefreshes(count: number, fault: RefreshFault): void
-  /** The next `count` refresh calls never answer. */
+  /** The next `count` refresh calls never answer (until {@link Emulator.releaseHungRefreshes}). */
   hangNextRefreshes(count?: number): void
+  /** Answers every hung refresh call now, as it would have been answered. */
+  releaseHungRefreshes(): void
   /**
    * Serves a file at `path` (a test page, a script), so pages share the emulator's origin.
    * A function body is rendered on every request (a page with a fresh sign-in in it).
@@ -109,6 +111,7 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
   })
   const latencyMs = options.latencyMs ?? 0
   const faults: RefreshFault[] = []
+  const hung: Array<() => void> = []
   const stats: EmulatorStats = { refreshCalls: 0, refreshSucceeded: 0, refreshRefused: 0, resourceRequests: 0, resourceUnauthorized: 0, reuseDetections: 0 }
 
   async function refresh(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -116,25 +119,27 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     const body = await readBody(req)
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     const fault = faults.shift()
-    if (fault === 'hang') return
+    const reply = (answer: WireResponse): void => {
+      stats.reuseDetections = authority.reuseDetections
+      if (answer.status < 300) stats.refreshSucceeded++
+      else stats.refreshRefused++
+      send(res, answer)
+    }
+    const realAnswer = (): void => reply(wire.refresh({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }, authority))
+    if (fault === 'hang') return void hung.push(realAnswer)
     if (fault === 'reset') return void req.socket.destroy()
     if (fault === 'truncate') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' })
       res.write('{"data":{"accessToken":"')
       return void setTimeout(() => req.socket.destroy(), 10)
     }
-    let answer: WireResponse
     if (fault && 'rawBody' in fault) {
-      answer = { status: fault.status, body: fault.rawBody, headers: { 'content-type': fault.contentType ?? 'text/html', ...fault.headers } }
+      reply({ status: fault.status, body: fault.rawBody, headers: { 'content-type': fault.contentType ?? 'text/html', ...fault.headers } })
     } else if (fault) {
-      answer = wire.failure(fault.status, fault.code)
+      reply(wire.failure(fault.status, fault.code))
     } else {
-      answer = wire.refresh({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }, authority)
+      realAnswer()
     }
-    stats.reuseDetections = authority.reuseDetections
-    if (answer.status < 300) stats.refreshSucceeded++
-    else stats.refreshRefused++
-    send(res, answer)
   }
 
   function resource(req: IncomingMessage, res: ServerResponse): void {
@@ -142,7 +147,8 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
     if (!match?.[1] || !authority.accepts(match[1])) {
       stats.resourceUnauthorized++
-      return send(res, { status: 401, body: { error: 'invalid_token' }, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      send(res, { status: 401, body: { error: 'invalid_token' }, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      return
     }
     send(res, { status: 200, body: { ok: true, method: req.method, path: req.url } })
   }
@@ -183,6 +189,9 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     },
     hangNextRefreshes(count = 1) {
       for (let i = 0; i < count; i++) faults.push('hang')
+    },
+    releaseHungRefreshes() {
+      for (const answer of hung.splice(0)) answer()
     },
     serveFile(path, contentType, body) {
       files.set(path, { contentType, body })

@@ -184,7 +184,9 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     const page = await openPage()
     app.emulator.hangNextRefreshes(1)
     app.emulator.expireAccessTokens()
-    const seen = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/slow', (xhr: XMLHttpRequest) => (xhr.timeout = 300)))) as Seen
+    const seen = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/slow', (xhr: XMLHttpRequest) => {
+          xhr.timeout = 300
+        }))) as Seen
     expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'timeout:4:0', 'loadend:4:0'])
   }, 30_000)
 
@@ -258,13 +260,13 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       const patched = [w.XMLHttpRequest, w.fetch]
       // The page installed both already.
       const refused = [twice(() => w.TokenFlight.installXHR(session)), twice(() => w.TokenFlight.installFetch(session))]
-      return { refused, patchedIsNative: patched.map((f: Function) => /\[native code\]/.test(Function.prototype.toString.call(f))) }
+      return { refused, patchedIsNative: patched.map((f: unknown) => /\[native code\]/.test(Function.prototype.toString.call(f))) }
     })
     expect(result.refused).toEqual(['TypeError', 'TypeError'])
     expect(result.patchedIsNative).toEqual([false, false])
 
     // A page of its own with only the script: install, then uninstall.
-    const bare = await context!.newPage()
+    const bare = await page.context().newPage()
     await bare.goto(`${app.url}tokenflight.iife.js`)
     const restored = await bare.evaluate(async (src) => {
       await new Promise((resolve, reject) => {

@@ -12,7 +12,9 @@ import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 
 const stops: Array<() => void> = []
-afterEach(() => stops.splice(0).forEach((stop) => stop()))
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop()
+})
 
 async function flappingServer() {
   const sends = new Map<string, number>()

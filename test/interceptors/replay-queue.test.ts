@@ -6,7 +6,9 @@ import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 
 const stops: Array<() => void> = []
-afterEach(() => stops.splice(0).forEach((stop) => stop()))
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop()
+})
 
 // Counts replays (token-1) in flight at once; each is held `holdMs` so they overlap.
 // Requests whose path ends in /late get their 401 10 ms after the others.

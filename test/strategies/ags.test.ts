@@ -1,6 +1,6 @@
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createSession, RefreshError, SessionExpiredError } from '../../src/index.js'
+import { createSession, SessionExpiredError } from '../../src/index.js'
 import { ags } from '../../src/strategies/index.js'
 import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 

@@ -1,6 +1,6 @@
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidRefreshResponseError, RefreshError, SessionExpiredError } from '../../src/index.js'
+import { InvalidRefreshResponseError, SessionExpiredError } from '../../src/index.js'
 import { s360 } from '../../src/strategies/index.js'
 import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 

@@ -116,6 +116,18 @@ describe('emulator behaviour', () => {
     await expect(session.refresh()).resolves.toEqual(expect.any(String))
   })
 
+  it('releaseHungRefreshes answers the hung calls as they would have been answered', async () => {
+    const emulator = await start({ provider: 'fib' })
+    emulator.hangNextRefreshes(1)
+    const session = createSession({ strategy: emulator.strategy(), tokens: emulator.signIn(), refreshTimeoutMs: 5_000, retry: false })
+    const refreshed = session.refresh()
+    await expect.poll(() => emulator.stats.refreshCalls).toBe(1)
+    expect(emulator.stats.refreshSucceeded).toBe(0)
+    emulator.releaseHungRefreshes()
+    await expect(refreshed).resolves.toEqual(expect.any(String))
+    expect(emulator.stats.refreshSucceeded).toBe(1)
+  })
+
   it('refuses an unknown provider', async () => {
     await expect(startEmulator({ provider: 'okta' as never })).rejects.toThrow(/`provider`/)
   })
