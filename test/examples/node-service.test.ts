@@ -9,7 +9,8 @@ describe('examples/node-service', () => {
   })
 
   it('50 concurrent GET /orders after the API expired the token → all 200, one refresh call', async () => {
-    service = await startNodeService()
+    // A token that lives a minute, so no refresh ahead of expiry happens during the test.
+    service = await startNodeService({ accessTtlMs: 60_000 })
     const get = () => fetch(`${service?.url}/orders`).then(async (r) => [r.status, ((await r.json()) as { upstreamStatus: number }).upstreamStatus])
     expect(await get()).toEqual([200, 200])
     service.emulator.expireAccessTokens()
