@@ -101,14 +101,15 @@ export function attachAxios<T extends Tokens>(
 
   async function recover<R>(sent: Sent, config: InternalAxiosRequestConfig, settled: () => R): Promise<R | AxiosResponse> {
     const signal = config.signal as AbortSignal | undefined
-    const replayConfig = { ...config, tokenflight: new Replay() }
+    // Made when needed, not while waiting: thousands of requests may wait on one refresh.
+    const replay = () => instance.request({ ...config, tokenflight: new Replay() })
     try {
       const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
       if (!tokens) return settled()
-      return await enqueueReplay(sent.session, () => instance.request(replayConfig), signal)
+      return await enqueueReplay(sent.session, replay, signal)
     } catch (failure) {
       // Aborted while waiting or queued: let axios produce its usual CanceledError, without a request.
-      if (signal?.aborted && failure === signal.reason) return instance.request(replayConfig)
+      if (signal?.aborted && failure === signal.reason) return replay()
       throw ownError(failure)
     }
   }

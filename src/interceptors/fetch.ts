@@ -15,6 +15,17 @@ export interface TokenflightRequestInit extends RequestInit {
   }
 }
 
+// The refused answer with its body discarded, before waiting on the refresh: an unread body holds
+// its connection (and its buffers) for as long as the refresh takes, with thousands of requests
+// waiting. Cancelling beats reading it: read, the connections go back to the pool idle and the
+// replays of a 10,000 burst took 31 s instead of 19 (npm run bench). The copy keeps status,
+// headers, url and redirected, for the rare caller who gets it back (tokens cleared meanwhile).
+async function withoutBody(response: Response): Promise<Response> {
+  await response.body?.cancel().catch(() => {})
+  const copy = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
+  return Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } })
+}
+
 /** A fetch with tokenflight in front of it. */
 export type AuthedFetch = (input: RequestInfo | URL, init?: TokenflightRequestInit) => Promise<Response>
 
@@ -57,10 +68,11 @@ export function wrapFetch<T extends Tokens>(
     const tokens = await raceAbort(target.getTokens(), signal)
     const response = await send(tokens, true)
     if (!target.isAuthFailure({ status: response.status })) return response
+    // Sent without a token (signed out): no refresh will follow, so the caller gets the 401 intact.
+    const refused = tokens ? await withoutBody(response) : response
     const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
-    if (!next) return response
-    if (!replayable) throw new BodyNotReplayableError(response)
-    await response.body?.cancel().catch(() => {}) // free the connection; the caller gets the replay
+    if (!next) return refused
+    if (!replayable) throw new BodyNotReplayableError(refused)
     return enqueueReplay(target, async () => send(await target.getTokens(), false), signal)
   }
 

@@ -324,6 +324,22 @@ describe('one refresh for everyone', () => {
   })
 })
 
+describe('a refresh call through the intercepted instance itself', () => {
+  it('sent after an await, it would wait on its own refresh: the refresh times out and everyone settles', async () => {
+    const { api } = fakeApi((config) => (config.url === '/auth/refresh' ? { status: 401 } : undefined))
+    createAuthRefreshInterceptor(
+      api,
+      async () => {
+        await flush()
+        await api.post('/auth/refresh') // held back by the pause it is part of
+      },
+      { refreshTimeoutMs: 200 },
+    )
+    const settled = await Promise.allSettled([api.get('/a'), api.get('/b')])
+    expect(settled.map((s) => s.status === 'rejected' && s.reason instanceof RefreshTimeoutError)).toEqual([true, true])
+  })
+})
+
 describe('against a real server: the bursts axios-auth-refresh 5 gets wrong', () => {
   let emulator: Emulator<'fib'>
   afterEach(async () => {

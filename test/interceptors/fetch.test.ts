@@ -73,6 +73,15 @@ describe('wrapFetch', () => {
     expect(api.requests.length).toBe(seen)
   })
 
+  it('a 401 no refresh follows (signed out) comes back whole: status, headers, body and url', async () => {
+    const api = await server(() => false)
+    const session = createSession({ strategy: countingStrategy(() => Promise.reject(new Error('no call expected'))) })
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const response = await authedFetch(`${api.url}/me?x=1`)
+    expect([response.status, response.headers.get('content-type'), response.url]).toEqual([401, 'application/json', `${api.url}/me?x=1`])
+    expect(await response.json()).toEqual({ error: 'invalid_token' })
+  })
+
   it('aborting one of 100 waiting requests rejects it at once with the abort reason; 99 succeed', async () => {
     const api = await server((token) => token === 'token-1')
     const gate = deferred()
