@@ -193,6 +193,29 @@ describe('attachAxios', () => {
     expect(allowed.requests.map((r) => r.authorization)).toEqual([undefined, 'Bearer secret-token'])
   })
 
+  it('checks every way a request can leave its baseURL: a per-request baseURL, an upper-case absolute URL', async () => {
+    const allowed = await server(() => true)
+    const foreign = await server(() => true)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
+    const client = axios.create({ baseURL: allowed.url })
+    attachAxios(client, session)
+    const foreignHost = foreign.url.replace('http://', '')
+    await client.get('/a')
+    await client.get('/b', { baseURL: foreign.url })
+    await client.get('/c', { baseURL: `${allowed.url}/api` }) // same origin, another base: still allowed
+    await client.get(`HTTP://${foreignHost}/d`)
+    await client.get('/e')
+    expect(foreign.requests.map((r) => [r.path, r.authorization])).toEqual([
+      ['/b', undefined],
+      ['/d', undefined],
+    ])
+    expect(allowed.requests.map((r) => [r.path, r.authorization])).toEqual([
+      ['/a', 'Bearer secret-token'],
+      ['/api/c', 'Bearer secret-token'],
+      ['/e', 'Bearer secret-token'],
+    ])
+  })
+
   it('detach removes both interceptors', async () => {
     const api = await server(() => true)
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 't' } })
