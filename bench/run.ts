@@ -242,6 +242,10 @@ Compare ratios, not absolute times.
 
 ## Burst: 1,000 concurrent requests on an expired token
 
+tokenflight's native clients replay at most \`replayConcurrency\` requests at once after a refresh
+(default 16, so a refresh does not turn into a stampede on the API): that is the price in p50
+next to the clients that replay everything at once.
+
 ${table(results.burst1k)}
 
 ## Burst: 10,000 concurrent requests on an expired token
