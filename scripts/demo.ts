@@ -45,9 +45,12 @@ const clients: Record<string, (emulator: Emulator, session: Session) => Send> = 
   },
 }
 
-// One line, rewritten in place on a terminal.
+// One line, rewritten in place on a terminal, at most every 50 ms (an empty line clears it at once).
+let shownAt = 0
 function status(line: string): void {
-  if (live) process.stdout.write(`\r\x1b[2K${line}`)
+  if (!live || (line && performance.now() - shownAt < 50)) return
+  shownAt = performance.now()
+  process.stdout.write(`\r\x1b[2K${line}`)
 }
 
 // Each provider × client gets its own emulator and session, so every count in its row is its own.
