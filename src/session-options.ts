@@ -74,9 +74,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
   assertKnownKeys('createSession options', options, known)
   const { strategy, store, retry } = options
   assertObject('strategy', strategy)
-  assertFunction('strategy.refresh', strategy.refresh, false)
-  assertFunction('strategy.authorize', strategy.authorize)
-  assertFunction('strategy.isAuthFailure', strategy.isAuthFailure)
+  for (const method of ['refresh', 'authorize', 'isAuthFailure'] as const) assertFunction(`strategy.${method}`, strategy[method], method !== 'refresh')
   if (options.tokens !== undefined) assertTokens('tokens', options.tokens)
   if (store !== undefined) {
     assertObject('store', store)
@@ -84,21 +82,15 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
   }
   if (options.coordinator !== undefined) {
     assertObject('coordinator', options.coordinator)
-    assertFunction('coordinator.refresh', options.coordinator.refresh, false)
-    assertFunction('coordinator.attach', options.coordinator.attach)
-    assertFunction('coordinator.announce', options.coordinator.announce)
+    for (const method of ['refresh', 'attach', 'announce'] as const) assertFunction(`coordinator.${method}`, options.coordinator[method], method !== 'refresh')
   }
-  assertNumber('refreshAheadMs', options.refreshAheadMs, 0)
-  assertNumber('refreshTimeoutMs', options.refreshTimeoutMs, 1)
-  assertNumber('replayConcurrency', options.replayConcurrency, 1)
+  for (const [name, min] of [['refreshAheadMs', 0], ['refreshTimeoutMs', 1], ['replayConcurrency', 1]] as const) assertNumber(name, options[name], min)
   assertFunction('fetch', options.fetch)
   assertFunction('now', options.now)
   if (retry !== undefined && retry !== false) {
     assertObject('retry', retry)
     assertKnownKeys('retry options', retry, ['retries', 'minDelayMs', 'maxDelayMs'])
-    assertNumber('retry.retries', retry.retries, 0)
-    assertNumber('retry.minDelayMs', retry.minDelayMs, 0)
-    assertNumber('retry.maxDelayMs', retry.maxDelayMs, 0)
+    for (const name of ['retries', 'minDelayMs', 'maxDelayMs'] as const) assertNumber(`retry.${name}`, retry[name], 0)
   }
   const retries = retry === false ? 0 : Math.floor(retry?.retries ?? defaults.retries)
   return {

@@ -43,10 +43,9 @@ const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
 // Per-request bookkeeping lives here, never on the caller's config (style: leave their objects alone).
 const sentRequests = new WeakMap<object, Sent>()
 
+// What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
-  typeof value === 'function' &&
-  typeof (value as AxiosInstance).request === 'function' &&
-  typeof (value as AxiosInstance).interceptors?.request?.use === 'function'
+  typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
 
 /**
  * Attaches tokenflight to an axios instance: the token goes on requests to allowed origins,
@@ -74,18 +73,14 @@ export function attachAxios<T extends Tokens>(
   // interceptor's time in the steady-state benchmark.
   let checkedBase: string | undefined
   let baseAllowed = false
-  function allowed(config: InternalAxiosRequestConfig): boolean {
-    const { url = '', baseURL } = config
-    if (baseURL && !ABSOLUTE.test(url)) {
-      if (baseURL !== checkedBase) {
-        const base = resolveUrl(baseURL)
-        baseAllowed = base !== undefined && isAllowed(base)
-        checkedBase = baseURL
-      }
-      return baseAllowed
+  const allowedUrl = (url: URL | undefined): boolean => url !== undefined && isAllowed(url)
+  function allowed({ url = '', baseURL }: InternalAxiosRequestConfig): boolean {
+    if (!baseURL || ABSOLUTE.test(url)) return allowedUrl(resolveUrl(url, baseURL))
+    if (baseURL !== checkedBase) {
+      checkedBase = baseURL
+      baseAllowed = allowedUrl(resolveUrl(baseURL))
     }
-    const target = resolveUrl(url, baseURL)
-    return target !== undefined && isAllowed(target)
+    return baseAllowed
   }
 
   const requestId = instance.interceptors.request.use(async (config) => {
