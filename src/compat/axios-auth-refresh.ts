@@ -1,4 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { withTimeout } from '../abort.js'
 import { RefreshTimeoutError } from '../errors/index.js'
 import { ownError } from '../interceptors/own-error.js'
 import { assertFunction, assertKnownKeys, assertNumber, assertObject, invalidArgument } from '../invalid-argument.js'
@@ -53,14 +54,6 @@ interface Sent {
 }
 
 const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetworkError', 'deduplicateRefresh', 'onRetry', 'maxRetries', 'pauseInstanceWhileRefreshing', 'refreshTimeoutMs']
-
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RefreshTimeoutError(ms)), ms)
-  })
-  return Promise.race([promise.then(() => undefined), late]).finally(() => clearTimeout(timer))
-}
 
 /**
  * axios-auth-refresh's `createAuthRefresh`, same arguments and options, with tokenflight's
@@ -147,7 +140,7 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
         return applyOnRetry(withAuthorization(config, flight))
       })
     }
-    flight.done = settleWithin(outcome, refreshTimeoutMs)
+    flight.done = withTimeout(outcome, refreshTimeoutMs, () => new RefreshTimeoutError(refreshTimeoutMs))
       .then(
         () => {
           const after = response.config?.headers?.Authorization

@@ -4,6 +4,7 @@ import { assertFunction } from '../invalid-argument.js'
 import type { Session } from '../session.js'
 import type { Tokens } from '../strategy.js'
 import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
+import { patchGlobal } from './global-patch.js'
 import { enqueueReplay } from './replay-queue.js'
 import { type SessionSource, toResolver } from './session-source.js'
 
@@ -107,8 +108,6 @@ export function wrapFetch<T extends Tokens>(
 /** Options of {@link installFetch}. */
 export interface InstallFetchOptions extends OriginOptions {}
 
-const installedFetches = /* @__PURE__ */ new WeakSet<object>()
-
 /**
  * Replaces the global `fetch` with {@link wrapFetch} around it, for pages that call `fetch`
  * directly. Other origins pass through untouched. Returns the uninstall function.
@@ -118,14 +117,5 @@ const installedFetches = /* @__PURE__ */ new WeakSet<object>()
  * const me = await fetch('/api/me').then((r) => r.json()) // token attached, refreshed as needed
  */
 export function installFetch<T extends Tokens>(session: SessionSource<Request, T>, options: InstallFetchOptions = {}): () => void {
-  const scope = globalThis as { fetch?: typeof fetch }
-  assertFunction('fetch', scope.fetch, false)
-  const original = scope.fetch as typeof fetch
-  if (installedFetches.has(original)) throw new TypeError('installFetch() is already installed: call the function it returned before installing again')
-  const authed = wrapFetch(original.bind(globalThis), session, options) as typeof fetch
-  installedFetches.add(authed)
-  scope.fetch = authed
-  return () => {
-    if (scope.fetch === authed) scope.fetch = original
-  }
+  return patchGlobal('fetch', 'installFetch', (original) => wrapFetch(original.bind(globalThis), session, options) as typeof fetch)
 }

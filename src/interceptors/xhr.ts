@@ -1,7 +1,7 @@
-import { invalidArgument } from '../invalid-argument.js'
 import type { Session } from '../session.js'
 import type { Tokens } from '../strategy.js'
 import { authedXhrClass, type XhrRequest } from './authed-xhr.js'
+import { patchGlobal } from './global-patch.js'
 import { createOriginPolicy, type OriginOptions, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toResolver } from './session-source.js'
 
@@ -9,8 +9,6 @@ export type { XhrRequest } from './authed-xhr.js'
 
 /** Options of {@link installXHR}. */
 export interface InstallXHROptions extends OriginOptions {}
-
-const installed = new WeakSet<object>()
 
 /**
  * Replaces the global `XMLHttpRequest` so plain XHR and jQuery `$.ajax` calls to allowed origins
@@ -23,16 +21,7 @@ const installed = new WeakSet<object>()
  * $.getJSON('/api/me', (me) => render(me)) // Authorization: Bearer <token>, refreshed as needed
  */
 export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, T>, options: InstallXHROptions = {}): () => void {
-  const scope = globalThis as { XMLHttpRequest?: typeof XMLHttpRequest }
-  const Native = scope.XMLHttpRequest
-  if (typeof Native !== 'function') throw invalidArgument('XMLHttpRequest', 'a global XMLHttpRequest (installXHR runs in browsers)', Native)
-  if (installed.has(Native)) throw new TypeError('installXHR() is already installed: call the function it returned before installing again')
   const pick = toResolver(session) as (request: XhrRequest) => Session<Tokens> | undefined
   const isAllowed = createOriginPolicy('installXHR options', options, pageOrigin())
-  const Authed = authedXhrClass(Native, pick, isAllowed)
-  installed.add(Authed)
-  scope.XMLHttpRequest = Authed
-  return () => {
-    if (scope.XMLHttpRequest === Authed) scope.XMLHttpRequest = Native
-  }
+  return patchGlobal('XMLHttpRequest', 'installXHR', (Native) => authedXhrClass(Native, pick, isAllowed))
 }

@@ -1,3 +1,5 @@
+import { withTimeout } from '../abort.js'
+
 /**
  * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
  * Another client fits with a small adapter: see docs/scaling.md.
@@ -24,11 +26,4 @@ export interface RedisSubscriber {
 }
 
 /** Rejects when a Redis command takes longer than `ms`: a down Redis must never hold a request. */
-export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
-  })
-  command.catch(() => {}) // a late failure after the timeout is not an unhandled rejection
-  return Promise.race([command, timeout]).finally(() => clearTimeout(timer))
-}
+export const bounded = <T>(command: Promise<T>, ms: number): Promise<T> => withTimeout(command, ms, () => new Error(`Redis did not answer within ${ms} ms`))

@@ -7,7 +7,8 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
 import { type Emulator, startEmulator } from '../../src/testing/index.js'
-import { iifeBundle, launchChromium } from '../_helpers/browser.js'
+import { bundleIife } from '../../scripts/iife.js'
+import { launchChromium } from '../_helpers/browser.js'
 
 const page = `<!doctype html><meta charset="utf-8"><title>tab</title><script src="/tokenflight.js"></script>`
 
@@ -18,7 +19,7 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     browser = await launchChromium()
     emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true })
     emulator.serveFile('/', 'text/html', page)
-    emulator.serveFile('/tokenflight.js', 'text/javascript', await iifeBundle())
+    emulator.serveFile('/tokenflight.js', 'text/javascript', (await bundleIife()).code)
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
