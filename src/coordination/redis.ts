@@ -46,7 +46,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const waitMs = options.coordinationWaitMs ?? 5_000
   const pollMs = options.pollIntervalMs ?? 100
   const timeout = options.commandTimeoutMs ?? 1_000
-  const store = redisStore<T>({ client, key, commandTimeoutMs: timeout })
+  const store = redisStore<T>({ client, key, commandTimeoutMs: timeout, retryIntervalMs: pollMs })
   const links = new Set<CoordinatorLink<T>>()
   const wakers = new Set<() => void>()
   let degraded = false
@@ -63,24 +63,30 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
         resolve()
       }, ms)
     })
+  // Tokens in Redis replace `stale` when they differ from it, unless this process still holds
+  // tokens Redis has not got (written during an outage): then Redis holds older ones.
+  const replaces = (stored: T | undefined, stale: T): stored is T => !!stored && stored.accessToken !== stale.accessToken && !store.pending
   const newer = async (stale: T): Promise<T | undefined> => {
     const stored = await store.get().catch(() => undefined)
-    return stored && stored.accessToken !== stale.accessToken ? stored : undefined
+    return replaces(stored, stale) ? stored : undefined
   }
+  const release = (owner: string): Promise<unknown> => bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
+  const notify = (): Promise<unknown> => bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
 
   async function reachable(): Promise<void> {
+    await store.flushPending().catch(() => {})
     if (!degraded) return
     degraded = false
-    await store.flushPending().catch(() => {})
     for (const link of links) link.emit('coordinationRestored', {})
   }
 
   async function underLock(stale: T, work: () => Promise<T>, owner: string): Promise<T> {
+    let keepLock = false
     try {
       // One read decides both: adopt what another process stored, or fence our write on it.
       const raw = await store.readRaw()
       const stored = parseStoredTokens<T>(raw)
-      if (stored && stored.accessToken !== stale.accessToken) return stored // refreshed while we waited
+      if (replaces(stored, stale)) return stored // refreshed while we waited
       store.guardNextWrite(raw)
       let next: T
       try {
@@ -93,10 +99,16 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       } finally {
         store.guardNextWrite(undefined)
       }
-      await bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
+      if (store.pending) {
+        // Redis went away before the rotated tokens were written. Until they are, the lock stays:
+        // released now (or on reconnection), it would let a waiting process refresh with the
+        // refresh token this one just spent. Its TTL bounds how long an outage this covers.
+        keepLock = true
+        void store.whenWritten().then(notify).then(() => release(owner))
+      } else await notify()
       return next
     } finally {
-      await bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
+      if (!keepLock) await release(owner)
     }
   }
 
@@ -108,7 +120,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       subscriber.on('message', (from) => {
         if (from !== channel) return
         wakeAll()
-        void store.get().then((tokens) => tokens && link.adopt(tokens), () => {})
+        if (!store.pending) void store.get().then((tokens) => tokens && link.adopt(tokens), () => {})
       })
       // Subscribe on every (re)connection: with the offline queue off, a command sent before the
       // connection is ready fails. Without notices, waiting processes still poll.
@@ -149,7 +161,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       }
     },
     async announce(tokens) {
-      if (tokens) await bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
+      if (tokens) await notify()
     },
   }
   return { store, coordinator }

@@ -11,6 +11,8 @@ export interface RedisStoreOptions {
   key: string
   /** Longest wait for one Redis command. @default 1000 */
   commandTimeoutMs?: number | undefined
+  /** How often a write that failed while Redis was unreachable is tried again. @default 100 */
+  retryIntervalMs?: number | undefined
 }
 
 /** A Redis-backed store that also reports whether Redis answered its last command. */
@@ -25,9 +27,12 @@ export interface RedisTokenStore<T extends Tokens = Tokens> extends TokenStore<T
    * lock): a fenced write. `undefined` lifts the guard.
    */
   guardNextWrite(expected: string | null | undefined): void
-  /** Tokens a write could not store while Redis was unreachable; written when it answers again. */
+  /** Tokens a write could not store while Redis was unreachable; written back as soon as it answers. */
   readonly pending: T | undefined
+  /** Tries once to write the pending tokens (fenced like the write that failed). */
   flushPending(): Promise<void>
+  /** Resolves once nothing is pending: the tokens were written back, or newer ones replaced them. */
+  whenWritten(): Promise<void>
 }
 
 // Writes only if the key still holds what was read: a slower process cannot overwrite newer tokens.
@@ -39,10 +44,18 @@ if (current == false and ARGV[1] == '') or current == ARGV[1] then
 end
 return 0`
 
+// A timer that does not keep a Node process alive just to retry a write.
+const idle = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms) as { unref?: () => void }
+    timer.unref?.()
+  })
+
 /**
  * Keeps a session's tokens in Redis (one key, JSON). Every command is bounded in time. A write
- * that fails because Redis is unreachable is kept and written when Redis answers again, so a
- * refresh made during an outage is not lost.
+ * that fails because Redis is unreachable is kept and tried again every `retryIntervalMs` until
+ * Redis answers, so a refresh made during an outage is not lost: the refresh token it rotated
+ * must reach the other processes before any of them refreshes with the old one.
  *
  * @example
  * const store = redisStore({ client: new Redis(), key: 'tokenflight:svc-billing' })
@@ -50,14 +63,36 @@ return 0`
 export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions): RedisTokenStore<T> {
   const { client, key } = options
   const timeout = options.commandTimeoutMs ?? 1_000
-  let pending: T | undefined
+  const retryMs = options.retryIntervalMs ?? 100
+  // The stored value as last read or written here (undefined: never seen, so a write-back
+  // goes in only where nothing is stored).
+  let seen: string | null | undefined
+  // A write Redis did not take, and the value it was to replace: written back only over that value,
+  // so a late write-back never buries tokens another process stored in the meantime.
+  let pending: { tokens: T; expected: string | null | undefined } | undefined
   let guard: { expected: string | null } | undefined
+  let retrying: Promise<void> | undefined
+
+  async function retry(): Promise<void> {
+    while (pending) {
+      await idle(retryMs)
+      await store.flushPending().catch(() => {})
+    }
+    retrying = undefined
+  }
+  const writeBack = (): Promise<void> => {
+    retrying ??= retry()
+    return retrying
+  }
 
   const store: RedisTokenStore<T> = {
     get pending() {
-      return pending
+      return pending?.tokens
     },
-    readRaw: () => bounded(client.get(key), timeout),
+    async readRaw() {
+      seen = await bounded(client.get(key), timeout)
+      return seen
+    },
     async get() {
       return parseStoredTokens<T>(await store.readRaw())
     },
@@ -72,11 +107,14 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
         if (fence) {
           written = await store.compareAndSet(fence.expected, tokens)
         } else {
-          await bounded(client.set(key, JSON.stringify(tokens)), timeout)
+          const value = JSON.stringify(tokens)
+          await bounded(client.set(key, value), timeout)
+          seen = value
           written = true
         }
       } catch {
-        pending = tokens // Redis is down: keep the tokens, write them back later (see flushPending)
+        pending = { tokens, expected: fence ? fence.expected : (seen ?? null) } // Redis is down: write them back when it answers
+        void writeBack()
         return
       }
       pending = undefined
@@ -89,15 +127,20 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
       await bounded(client.del(key), timeout).catch(() => {})
     },
     async compareAndSet(expected, tokens) {
-      const result = await bounded(client.eval(compareAndSetScript, 1, key, expected ?? '', JSON.stringify(tokens)), timeout)
-      return result === 1
+      const value = JSON.stringify(tokens)
+      const written = (await bounded(client.eval(compareAndSetScript, 1, key, expected ?? '', value), timeout)) === 1
+      if (written) seen = value
+      return written
     },
     async flushPending() {
-      if (!pending) return
-      const tokens = pending
-      await bounded(client.set(key, JSON.stringify(tokens)), timeout)
-      if (pending === tokens) pending = undefined
+      const write = pending
+      if (!write) return
+      // A write-back that finds other tokens in Redis yields to them: they were written since.
+      if (write.expected === undefined) await bounded(client.set(key, JSON.stringify(write.tokens)), timeout)
+      else await store.compareAndSet(write.expected, write.tokens)
+      if (pending === write) pending = undefined
     },
+    whenWritten: () => (pending ? writeBack() : Promise.resolve()),
   }
   return store
 }

@@ -2,7 +2,7 @@ import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
 import { createSession, RefreshError, type Tokens } from '../../src/index.js'
-import { redisCoordination, redisStore } from '../../src/redis.js'
+import { type RedisClient, redisCoordination, redisStore } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
 import { type RedisServer, startRedisServer } from '../_helpers/redis-server.js'
@@ -122,6 +122,88 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
       await until(async () => (await b.getAccessToken()) === 'signed-in-again')
       await expect(b.getAccessToken()).resolves.toBe('signed-in-again')
+    })
+
+    it('Redis goes down while a process refreshes under the lock: its tokens reach Redis before the lock goes, and no one reuses the old refresh token', async () => {
+      // A provider that rotates refresh tokens and detects reuse, as FIB does.
+      let live = 'r0'
+      let reuse = 0
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current) => {
+        if (call === 1) await gate.promise
+        if (current.refreshToken !== live) {
+          reuse++
+          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+        }
+        live = `r${call}`
+        return { accessToken: `token-${call}`, refreshToken: live }
+      })
+      const key = nextKey()
+      const make = async () => {
+        const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
+        client.on('error', () => {})
+        clients.push(client)
+        await new Promise((resolve) => client.once('ready', resolve))
+        const shared = redisCoordination<Tokens>({ client, key, lockTtlMs: 5_000, coordinationWaitMs: 10_000, pollIntervalMs: 20 })
+        return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...shared })
+      }
+      const a = await make()
+      const b = await make()
+      await a.getTokens()
+      await b.getTokens()
+      const refreshing = a.handleAuthFailure('token-0')
+      await until(() => strategy.calls === 1)
+      await server.stop()
+      gate.resolve()
+      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' }) // written nowhere yet
+      const waiting = b.handleAuthFailure('token-0')
+      await new Promise((resolve) => setTimeout(resolve, 1_200)) // b keeps asking Redis for the lock
+      await server.start()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      // a's next refresh uses its own newer tokens, never the older ones Redis held during the outage.
+      await expect(a.refresh()).resolves.toBe('token-2')
+      await until(async () => (await b.getAccessToken()) === 'token-2')
+      expect({ calls: strategy.calls, reuse, b: await b.getAccessToken() }).toEqual({ calls: 2, reuse: 0, b: 'token-2' })
+      a.destroy()
+      b.destroy()
+    }, 15_000)
+
+    it('a write of rotated tokens that fails keeps the lock until it is written back; meanwhile Redis\'s older tokens are not adopted', async () => {
+      let live = 'r0'
+      let reuse = 0
+      const strategy = countingStrategy(async (call, current) => {
+        if (current.refreshToken !== live) {
+          reuse++
+          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+        }
+        live = `r${call}`
+        return { accessToken: `token-${call}`, refreshToken: live }
+      })
+      const key = nextKey()
+      const real = await connect()
+      // a's token write (a fenced script) times out three times although Redis is up: when made,
+      // when a's next refresh reaches Redis, and on the first retry 300 ms on. The next retry goes in.
+      let failWrites = 3
+      const flaky: RedisClient = {
+        get: (k) => real.get(k),
+        set: (...args: [string, string]) => real.set(...args),
+        del: (k) => real.del(k),
+        publish: (c, m) => real.publish(c, m),
+        duplicate: () => real.duplicate(),
+        eval: (script, count, ...rest) => (script.includes("'SET'") && failWrites-- > 0 ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
+      }
+      const options = { key, pollIntervalMs: 300 }
+      const a = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client: flaky, ...options }) })
+      const b = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client: await connect(), ...options }) })
+      await a.getTokens()
+      await b.getTokens()
+      await expect(a.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(await real.get(key)).toContain('token-0') // not written yet
+      // Both need the next refresh at once: b must wait for a's tokens, a must not take Redis's older ones.
+      const [fromA, fromB] = await Promise.all([a.refresh(), b.handleAuthFailure('token-0')])
+      expect({ fromA, fromB: fromB?.accessToken, calls: strategy.calls, reuse }).toEqual({ fromA: 'token-2', fromB: 'token-1', calls: 2, reuse: 0 })
+      a.destroy()
+      b.destroy()
     })
 
     it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
