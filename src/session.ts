@@ -31,11 +31,12 @@ export interface Session<T extends Tokens = Tokens> {
   /** For interceptors: valid tokens to send, `undefined` when signed out. Starts a background refresh inside `refreshAheadMs`. */
   getTokens(): Promise<T | undefined>
   /**
-   * For interceptors: a request sent with `sentWith` was refused. Resolves with the tokens to replay it
-   * with (the current ones if they already differ: no refresh), or `undefined` when there is nothing to
-   * replay with. Concurrent callers share one refresh.
+   * For interceptors: a request sent with `sentWith` was refused after `roundTripMs`. Resolves with
+   * the tokens to replay it with (the current ones if they already differ and will outlive another
+   * round trip: no refresh), or `undefined` when there is nothing to replay with. Concurrent callers
+   * share one refresh.
    */
-  handleAuthFailure(sentWith: string | undefined): Promise<T | undefined>
+  handleAuthFailure(sentWith: string | undefined, roundTripMs?: number): Promise<T | undefined>
   /** For interceptors: puts the token on outgoing headers, as the strategy does it. */
   authorize(tokens: T, headers: Headers): void
   /** For interceptors: whether a response means the token was refused. */
@@ -228,7 +229,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     return tokens
   }
 
-  async function handleAuthFailure(sentWith: string | undefined): Promise<T | undefined> {
+  async function handleAuthFailure(sentWith: string | undefined, roundTripMs = 0): Promise<T | undefined> {
     if (loading) await loading
     if (expiredBy || lifetime.signal.aborted) throw expiredError()
     if (!tokens) return undefined
@@ -236,6 +237,14 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     // anyway (ahead of expiry), the replay waits for it rather than go out with a token about to go.
     if (tokens.accessToken !== sentWith) {
       if (inflight) return inflight
+      // The replay is the call's last chance (invariant 3): a token that would expire before it
+      // arrives, judging by how long the refused send took, is waited out and its successor used.
+      // That refresh is due at expiry anyway: no extra one.
+      const left = (expiresAt ?? Number.POSITIVE_INFINITY) - now()
+      if (left < roundTripMs) {
+        await sleep(left, lifetime.signal).catch(() => {})
+        return getTokens()
+      }
       // Inside its refresh window the current token is about to go: the replay waits for the
       // proactive refresh the next request would start anyway.
       return refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens

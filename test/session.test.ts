@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   createSession,
   InvalidRefreshResponseError,
@@ -43,6 +43,27 @@ describe('single flight', () => {
     const session = createSession({ strategy, tokens: { accessToken: 'token-B' } })
     await expect(session.handleAuthFailure('token-A')).resolves.toMatchObject({ accessToken: 'token-B' })
     expect(strategy.calls).toBe(0)
+  })
+
+  it('replays with the successor, not a replaced token that expires sooner than the refused call took', async () => {
+    vi.useFakeTimers()
+    try {
+      const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 1_000 }))
+      const session = createSession({ strategy, tokens: { accessToken: 'token-B', expiresAt: Date.now() + 50 }, refreshAheadMs: 0, now: () => Date.now() })
+      // The refused call took 20 ms: token-B, with 50 ms left, outlives another round trip.
+      await expect(session.handleAuthFailure('token-A', 20)).resolves.toMatchObject({ accessToken: 'token-B' })
+      // It took 200 ms: token-B would be dead on arrival, so the replay waits for its expiry and the
+      // refresh that expiry calls for anyway (one, however many calls wait).
+      let replayWith: string | undefined
+      const waiting = Array.from({ length: 3 }, () => session.handleAuthFailure('token-A', 200).then((t) => (replayWith = t?.accessToken)))
+      await vi.advanceTimersByTimeAsync(49)
+      expect({ replayWith, calls: strategy.calls }).toEqual({ replayWith: undefined, calls: 0 })
+      await vi.advanceTimersByTimeAsync(1)
+      await Promise.all(waiting)
+      expect({ replayWith, calls: strategy.calls }).toEqual({ replayWith: 'token-1', calls: 1 })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('answers undefined when signed out: there is nothing to replay with', async () => {

@@ -279,7 +279,7 @@ export function authedXhrClass(
       const session = this.#session as Session<Tokens>
       const resume = this.#wait()
       const signal = this.#waits?.signal
-      raceAbort(session.handleAuthFailure(this.#sentWith), signal)
+      raceAbort(session.handleAuthFailure(this.#sentWith, Date.now() - this.#sentAt), signal)
         .then((tokens) => {
           if (!tokens) throw new Error('no new tokens')
           return enqueueReplay(session, () => this.#replay(session, resume), signal)

@@ -34,6 +34,8 @@ class Replay implements AxiosRequestOptions {
 interface Sent {
   session: Session<Tokens>
   sentWith: string | undefined
+  /** When the token went on: the refused send's round trip tells how long a replay's token must last. */
+  sentAt: number
   replay: boolean
 }
 
@@ -103,7 +105,7 @@ export function attachAxios<T extends Tokens>(
       for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
     }
     if (!replay) pinFormBoundary(config)
-    sentRequests.set(config, { session: target, sentWith: tokens?.accessToken, replay })
+    sentRequests.set(config, { session: target, sentWith: tokens?.accessToken, sentAt: Date.now(), replay })
     return config
   })
 
@@ -120,7 +122,7 @@ export function attachAxios<T extends Tokens>(
     // Made when needed, not while waiting: thousands of requests may wait on one refresh.
     const replay = () => instance.request({ ...config, tokenflight: new Replay() })
     try {
-      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
+      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith, Date.now() - sent.sentAt), signal)
       if (!tokens) return settled()
       return await enqueueReplay(sent.session, replay, signal)
     } catch (failure) {

@@ -67,11 +67,13 @@ export function wrapFetch<T extends Tokens>(
     send: (tokens: Tokens | undefined, first: boolean) => Promise<Response>,
   ): Promise<Response> {
     const tokens = await raceAbort(target.getTokens(), signal)
+    const sentAt = Date.now()
     const response = await send(tokens, true)
     if (!target.isAuthFailure({ status: response.status })) return response
+    const roundTrip = Date.now() - sentAt
     // Sent without a token (signed out): no refresh will follow, so the caller gets the 401 intact.
     const refused = tokens ? await withoutBody(response) : response
-    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
+    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken, roundTrip), signal)
     if (!next) return refused
     if (!replayable) throw new BodyNotReplayableError(refused)
     return enqueueReplay(target, async () => send(await target.getTokens(), false), signal)

@@ -1,6 +1,7 @@
 /**
- * One process of a fleet sharing a refresh token (forked by redis-fleet.test.ts): keeps
- * `IN_FLIGHT` requests going against the emulator for `DURATION_MS`, then reports its counts.
+ * One process of a fleet sharing a refresh token (forked by redis-fleet.test.ts): says `ready`,
+ * and on `go` keeps `inFlight` requests going against the emulator for `durationMs`, then
+ * reports its counts.
  */
 import Redis from 'ioredis'
 import { createSession } from '../../src/index.js'
@@ -29,6 +30,16 @@ const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0
 session.on('coordinationDegraded', () => counts.degraded++)
 session.on('coordinationRestored', () => counts.restored++)
 const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
+
+// Ready once Redis answers and the session has its tokens; the load starts when every process is.
+if (client) await new Promise((resolve) => (client.status === 'ready' ? resolve(undefined) : client.once('ready', resolve)))
+await session.getTokens().catch(() => {})
+// Warm-up, not counted: one round of `inFlight` calls opens the connections and compiles the
+// fetch path. Cold, eight processes starting at once answered their first calls up to 1.8 s
+// late, longer than these tokens live; what that costs is reported as `warmUpFailed`.
+const warmUp = await Promise.all(Array.from({ length: env.inFlight }, (_, i) => authedFetch(`${env.baseURL}/api/warm-up/${i}`).then((r) => r.ok, () => false)))
+process.send?.({ ready: true, warmUpFailed: warmUp.filter((ok) => !ok).length })
+await new Promise((resolve) => process.once('message', resolve))
 
 const deadline = Date.now() + env.durationMs
 async function lane(lane: number): Promise<void> {

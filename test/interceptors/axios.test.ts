@@ -36,6 +36,26 @@ describe('attachAxios', () => {
     }
   })
 
+  it.each(['axios', 'fetch'] as const)('%s: a slow 401 replays with the successor of a current token that would expire on the way', async (client) => {
+    // token-A is refused after 200 ms; by then the session holds token-B, which has 100 ms left:
+    // less than the refused call took, so the replay waits for token-B's expiry and its refresh.
+    const api = await server(async (token) => {
+      if (token === 'token-A') await new Promise((resolve) => setTimeout(resolve, 200))
+      return token !== 'token-A'
+    })
+    const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 60_000 }))
+    const session = createSession({ strategy, tokens: { accessToken: 'token-A' }, refreshAheadMs: 0 })
+    const instance = axios.create({ baseURL: api.url })
+    attachAxios(instance, session)
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const pending = client === 'axios' ? instance.get('/slow').then((r) => r.status) : authedFetch(`${api.url}/slow`).then((r) => r.status)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await session.setTokens({ accessToken: 'token-B', expiresAt: Date.now() + 250 })
+    await expect(pending).resolves.toBe(200)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-A', 'Bearer token-1'])
+    expect(strategy.calls).toBe(1)
+  })
+
   it('one session behind two axios instances and a fetch wrapper → 1 refresh in total', async () => {
     const emulator = await startEmulator({ provider: 'fib' })
     cleanups.push(emulator.stop)
