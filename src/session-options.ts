@@ -14,7 +14,11 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   store?: TokenStore<T> | undefined
   /** Shares refreshes with other processes or tabs (`redisCoordination`, `tabCoordinator`). @default none */
   coordinator?: Coordinator<T> | undefined
-  /** Refresh this long before a known expiry, in the background. @default 30000 */
+  /**
+   * Refresh this long before a known expiry, in the background. For tokens the session obtained
+   * itself, at most half their life (a tenth while this is left at its default).
+   * @default 30000
+   */
   refreshAheadMs?: number | undefined
   /** Abort a refresh attempt after this long; it then counts as a transient failure. @default 10000 */
   refreshTimeoutMs?: number | undefined
@@ -35,6 +39,8 @@ export interface ResolvedSessionOptions<T extends Tokens> {
   store: TokenStore<T> | undefined
   coordinator: Coordinator<T> | undefined
   refreshAheadMs: number
+  /** The share of a token's life the window may take: ½ for a chosen `refreshAheadMs`, 1/10 for the default. */
+  aheadShare: number
   refreshTimeoutMs: number
   retries: number
   minDelayMs: number
@@ -99,6 +105,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     store,
     coordinator: options.coordinator,
     refreshAheadMs: options.refreshAheadMs ?? defaults.refreshAheadMs,
+    aheadShare: options.refreshAheadMs === undefined ? 0.1 : 0.5,
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     retries,
     minDelayMs: (retry ? retry.minDelayMs : undefined) ?? defaults.minDelayMs,

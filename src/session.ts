@@ -85,16 +85,17 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   let inflight: Promise<T> | undefined
   // Bumped by setTokens/clear: a refresh that started before them must not overwrite their result.
   let epoch = 0
-  let lastFailureAt = Number.NEGATIVE_INFINITY
+  let lastFailureAt = -Infinity
 
   // A refresh-ahead window longer than the token's life would refresh on every request. For tokens
-  // this session obtained itself (so their issue time is known) the window is capped at half the life.
+  // this session obtained itself (so their issue time is known) the window is capped at half the
+  // life, and the default window at a tenth: short-lived tokens then refresh once per life, not twice.
   function adopt(next: T | undefined, obtainedAt?: number): void {
     tokens = next
     expiresAt = next ? tokenExpiry(next) : undefined
     if (expiresAt === undefined) refreshAt = undefined
     else if (obtainedAt === undefined) refreshAt = expiresAt - config.refreshAheadMs
-    else refreshAt = expiresAt - Math.min(config.refreshAheadMs, (expiresAt - obtainedAt) / 2)
+    else refreshAt = expiresAt - Math.min(config.refreshAheadMs, (expiresAt - obtainedAt) * config.aheadShare)
   }
 
   if (!store) adopt(config.tokens)
@@ -240,7 +241,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       // The replay is the call's last chance (invariant 3): a token that would expire before it
       // arrives, judging by how long the refused send took, is waited out and its successor used.
       // That refresh is due at expiry anyway: no extra one.
-      const left = (expiresAt ?? Number.POSITIVE_INFINITY) - now()
+      const left = (expiresAt ?? Infinity) - now()
       if (left < roundTripMs) {
         await sleep(left, lifetime.signal).catch(() => {})
         return getTokens()
@@ -275,7 +276,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       epoch++
       loading = undefined
       expiredBy = undefined
-      lastFailureAt = Number.NEGATIVE_INFINITY
+      lastFailureAt = -Infinity
       adopt(next)
       if (store) await store.set(next)
       await coordinator?.announce?.(next)

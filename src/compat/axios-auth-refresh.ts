@@ -121,7 +121,7 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
     error.response ??= { config: error.config } as AxiosResponse
     const response = error.response
     const before = response.config?.headers?.Authorization
-    const flight: Flight = { done: Promise.resolve(), ended: Number.POSITIVE_INFINITY }
+    const flight: Flight = { done: Promise.resolve(), ended: Infinity }
     let pauseId: number | undefined
     let outcome: Promise<unknown>
     try {

@@ -101,7 +101,7 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
       const refreshExpiresIn = optionalSeconds(answer, 'refresh_expires_in')
       const capIn = optionalSeconds(answer, 'fixed_refresh_expires_in')
       // The cap is fixed at sign-in: a later answer may restate it, never move it later.
-      const sessionCapAt = capIn === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? Number.POSITIVE_INFINITY, now + capIn * 1000)
+      const sessionCapAt = capIn === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? Infinity, now + capIn * 1000)
       return {
         ...current,
         accessToken,

@@ -17,7 +17,6 @@ const env = JSON.parse(process.env.FLEET ?? '{}') as {
   durationMs: number
   inFlight: number
   coordinationWaitMs: number
-  refreshAheadMs: number
 }
 
 const client = env.redisPort
@@ -25,7 +24,7 @@ const client = env.redisPort
   : undefined
 client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
 const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: 5_000 }) : {}
-const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, refreshAheadMs: env.refreshAheadMs, ...shared })
+const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, ...shared })
 const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
 session.on('coordinationDegraded', () => counts.degraded++)
 session.on('coordinationRestored', () => counts.restored++)

@@ -1,18 +1,18 @@
 /**
  * 8 Node processes sharing one rotating refresh token against the FIB emulator (rotation and
- * reuse detection on), 32 requests in flight each, access tokens living 500 ms, for 10 s. With
- * the Redis coordinator: at most one refresh per expiry period (+1), no reuse detection, also
- * across a Redis restart. Without it: the reuse detections that revoke the session (kept as the
- * contrast, asserted so that it stays true).
+ * reuse detection on), 32 requests in flight each, access tokens living 500 ms, for 10 s, with
+ * the session's default options. With the Redis coordinator: 0 failed requests, at most one
+ * refresh per expiry period (+1), no reuse detection, also across a 2 s Redis restart. Without
+ * it: the reuse detections that revoke the session (kept as the contrast, asserted so that it
+ * stays true).
  *
- * Failed requests: 8 closed-loop processes, the emulator and Redis saturate this machine's two
- * cores, and some calls take 1–2 s, past the 500 ms token life. A call whose replay meets that
- * fate gets its second 401 back (each call is replayed once). Measured with the warm-up and the
- * common start below: 0–10 of 20,000–38,000 in most runs, up to 40 (0.15%); 0 at 4 processes
- * (docs/scaling.md). The bound is 2%, far under what uncoordinated processes fail (nearly all);
- * the count is printed.
+ * Two conditions keep the machine from deciding the result: the servers (emulator, Redis) get
+ * the CPU before the eight load generators (niced), as they would on their own machines; and
+ * the 10 s start together once every process is up and warmed. Without them, on 2 cores, some
+ * calls took 1–2 s, past the token's 500 ms life, and 0.1–0.2% of calls failed (docs/scaling.md).
  */
 import { fork } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
@@ -62,11 +62,12 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       durationMs: DURATION,
       inFlight: IN_FLIGHT,
       coordinationWaitMs: options.coordinationWaitMs ?? 3_000,
-      // One refresh per token lifetime: refresh when the known expiry comes, not half-way through it.
-      refreshAheadMs: 0,
     }
     const children = Array.from({ length: PROCESSES }, () => {
       const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
+      // The servers (emulator, Redis) would run on their own machines; here they share two cores
+      // with the eight load generators, which are therefore niced so as not to starve them.
+      if (child.pid) setPriority(child.pid, 10)
       const exited = new Promise<never>((_, reject) => child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`))))
       const next = () => Promise.race([new Promise((resolve) => child.once('message', resolve)), exited])
       return { child, ready: next(), next }
@@ -107,15 +108,19 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   }
 
   describe('8 processes sharing one refresh token', () => {
-    it('with the Redis coordinator: ≤ one refresh per expiry period + 1, no reuse detection', async () => {
+    // One retry: the load saturates this machine, and a call held up past the token's life by the
+    // scheduler fails whatever the client does (measured: docs/scaling.md). Every attempt prints.
+    const loaded = { retry: 1, timeout: 60_000 }
+
+    it('with the Redis coordinator: 0 failed requests, ≤ one refresh per expiry period + 1, no reuse detection', loaded, async () => {
       const run = await fleet({ coordinated: true })
       expect(run.requests).toBeGreaterThan(PROCESSES * IN_FLIGHT)
-      expect(run.failed / run.requests).toBeLessThan(0.02)
-      expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
+      expect(run.errors).toEqual([])
+      expect(run.failed).toBe(0)
       expect(run.reuseDetections).toBe(0)
       expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
       expect(run.refreshCalls).toBeGreaterThan(0)
-    }, 60_000)
+    })
 
     it('contrast, without a coordinator: the processes refresh on their own and trip reuse detection', async () => {
       const run = await fleet({ coordinated: false })
@@ -123,18 +128,18 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(run.failed).toBeGreaterThan(0)
     }, 60_000)
 
-    it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: no reuse, no degradation, coordination resumes', async () => {
+    it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: 0 failed requests, no reuse, no degradation, coordination resumes', loaded, async () => {
       const run = await fleet({
         coordinated: true,
         coordinationWaitMs: 4_000,
         during: () => outage(3_000, 2_000),
       })
-      expect(run.failed / run.requests).toBeLessThan(0.02)
-      expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
+      expect(run.errors).toEqual([])
+      expect(run.failed).toBe(0)
       expect(run.reuseDetections).toBe(0)
       expect(run.degradedProcesses).toBe(0)
       expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
-    }, 60_000)
+    })
 
     it('Redis stopped for longer than coordinationWaitMs: coordinationDegraded fires and no request hangs', async () => {
       const run = await fleet({
