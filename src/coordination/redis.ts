@@ -63,14 +63,30 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
         resolve()
       }, ms)
     })
-  // Tokens in Redis replace `stale` when they differ from it, unless this process still holds
-  // tokens Redis has not got (written during an outage): then Redis holds older ones.
-  const replaces = (stored: T | undefined, stale: T): stored is T => !!stored && stored.accessToken !== stale.accessToken && !store.pending
+  // Tokens this process refreshed that Redis has not got yet (it went away meanwhile).
+  let unwritten: T | undefined
+  // Tokens in Redis replace `stale` when they differ from it, unless `stale` is still unwritten:
+  // then Redis holds older ones.
+  const replaces = (stored: T | undefined, stale: T): stored is T => !!stored && stored.accessToken !== stale.accessToken && unwritten !== stale
+  // Undefined when `next` reached Redis; else resolves once the store has written it back.
+  const writeBack = (next: T): Promise<void> | undefined => {
+    if (store.pending !== next) return undefined
+    unwritten = next
+    return store.whenWritten().then(() => {
+      if (unwritten === next) unwritten = undefined
+    })
+  }
   const newer = async (stale: T): Promise<T | undefined> => {
     const stored = await store.get().catch(() => undefined)
     return replaces(stored, stale) ? stored : undefined
   }
-  const release = (owner: string): Promise<unknown> => bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
+  // Owners of the locks this process holds, released on destroy too: a process shutting down
+  // mid-refresh would otherwise leave every other one waiting out the lock's TTL.
+  const held = new Set<string>()
+  const release = (owner: string): Promise<unknown> => {
+    held.delete(owner)
+    return bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
+  }
   const notify = (): Promise<unknown> => bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
 
   async function reachable(): Promise<void> {
@@ -99,12 +115,14 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       } finally {
         store.guardNextWrite(undefined)
       }
-      if (store.pending) {
+      const written = writeBack(next)
+      if (written) {
         // Redis went away before the rotated tokens were written. Until they are, the lock stays:
         // released now (or on reconnection), it would let a waiting process refresh with the
         // refresh token this one just spent. Its TTL bounds how long an outage this covers.
         keepLock = true
-        void store.whenWritten().then(notify).then(() => release(owner))
+        held.delete(owner)
+        void written.then(notify).then(() => release(owner))
       } else await notify()
       return next
     } finally {
@@ -120,7 +138,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       subscriber.on('message', (from) => {
         if (from !== channel) return
         wakeAll()
-        if (!store.pending) void store.get().then((tokens) => tokens && link.adopt(tokens), () => {})
+        if (!unwritten) void store.get().then((tokens) => tokens && link.adopt(tokens), () => {})
       })
       // Subscribe on every (re)connection: with the offline queue off, a command sent before the
       // connection is ready fails. Without notices, waiting processes still poll.
@@ -128,6 +146,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       subscriber.on('ready', listen)
       listen()
       return () => {
+        for (const owner of held) void release(owner)
         links.delete(link)
         subscriber?.disconnect()
         subscriber = undefined
@@ -149,9 +168,14 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
           // Redis stayed unreachable: refresh alone rather than hold every request (docs/scaling.md).
           if (!degraded) for (const link of links) link.emit('coordinationDegraded', { error: error as Error })
           degraded = true
-          return work()
+          const next = await work()
+          void writeBack(next)
+          return next
         }
-        if (acquired) return underLock(stale, work, owner)
+        if (acquired) {
+          held.add(owner)
+          return underLock(stale, work, owner)
+        }
         await nextNotice(pollMs) // another process holds the lock: wait for its notice
         const adopted = await newer(stale)
         if (adopted) return adopted

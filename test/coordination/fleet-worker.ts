@@ -62,5 +62,5 @@ async function lane(lane: number): Promise<void> {
 
 await Promise.all(Array.from({ length: env.inFlight }, (_, i) => lane(i)))
 session.destroy()
-client?.disconnect()
+await client?.quit().catch(() => {}) // after the lock release destroy() sent
 process.send?.(counts, () => process.exit(0))

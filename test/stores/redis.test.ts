@@ -206,6 +206,66 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       b.destroy()
     })
 
+    it('a process that could not reach Redis at start adopts the tokens others rotated, not refresh with its spent initial ones', async () => {
+      let live = 'r0'
+      let reuse = 0
+      const strategy = countingStrategy(async (call, current) => {
+        if (current.refreshToken !== live) {
+          reuse++
+          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+        }
+        live = `r${call}`
+        return { accessToken: `token-${call}`, refreshToken: live }
+      })
+      const key = nextKey()
+      const real = await connect()
+      const initial = { accessToken: 'token-0', refreshToken: 'r0' }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: real, key }) })
+      await expect(a.refresh()).resolves.toBe('token-1')
+      // c's first read and its seed write fail (not connected yet), and its write-backs keep failing.
+      let down = 2
+      const late: RedisClient = {
+        get: (k) => (down-- > 0 ? Promise.reject(new Error('not connected')) : real.get(k)),
+        set: (...args: [string, string]) => (args.length === 2 && down-- > 0 ? Promise.reject(new Error('not connected')) : real.set(...args)),
+        del: (k) => real.del(k),
+        publish: (c, m) => real.publish(c, m),
+        duplicate: () => real.duplicate(),
+        eval: (script, count, ...rest) => (script.includes("'SET'") ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
+      }
+      const c = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: late, key, pollIntervalMs: 20 }) })
+      await expect(c.getTokens()).resolves.toMatchObject({ accessToken: 'token-0' })
+      await expect(c.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse }).toEqual({ calls: 1, reuse: 0 })
+      a.destroy()
+      c.destroy()
+    })
+
+    it('destroying a session mid-refresh releases its lock: the other processes do not wait out the TTL', async () => {
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current, { signal }) => {
+        if (call === 1) await Promise.race([gate.promise, new Promise((resolve) => signal.addEventListener('abort', resolve))])
+        return { ...current, accessToken: `token-${call}` }
+      })
+      const key = nextKey()
+      const client = await connect()
+      const options = { key, lockTtlMs: 10_000, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, ...options }) })
+      const b = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client: await connect(), ...options }) })
+      await a.getTokens()
+      await b.getTokens()
+      const leaving = a.handleAuthFailure('token-0').catch(() => 'destroyed')
+      await until(() => strategy.calls === 1)
+      expect(await client.get(`${key}:lock`)).not.toBeNull()
+      a.destroy()
+      await client.quit() // as a process shutting down does, right after destroy()
+      const began = performance.now()
+      await expect(b.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(performance.now() - began).toBeLessThan(2_000)
+      await expect(leaving).resolves.toBe('destroyed')
+      gate.resolve()
+      b.destroy()
+    })
+
     it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
       const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
       client.on('error', () => {})
