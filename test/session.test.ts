@@ -55,7 +55,11 @@ describe('single flight', () => {
       // It took 200 ms: token-B would be dead on arrival, so the replay waits for its expiry and the
       // refresh that expiry calls for anyway (one, however many calls wait).
       let replayWith: string | undefined
-      const waiting = Array.from({ length: 3 }, () => session.handleAuthFailure('token-A', 200).then((t) => (replayWith = t?.accessToken)))
+      const waiting = Array.from({ length: 3 }, () =>
+        session.handleAuthFailure('token-A', 200).then((t) => {
+          replayWith = t?.accessToken
+        }),
+      )
       await vi.advanceTimersByTimeAsync(49)
       expect({ replayWith, calls: strategy.calls }).toEqual({ replayWith: undefined, calls: 0 })
       await vi.advanceTimersByTimeAsync(1)
