@@ -39,8 +39,6 @@ export interface ResolvedSessionOptions<T extends Tokens> {
   store: TokenStore<T> | undefined
   coordinator: Coordinator<T> | undefined
   refreshAheadMs: number
-  /** The share of a token's life the window may take: ½ for a chosen `refreshAheadMs`, 1/10 for the default. */
-  aheadShare: number
   refreshTimeoutMs: number
   retries: number
   minDelayMs: number
@@ -105,7 +103,6 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     store,
     coordinator: options.coordinator,
     refreshAheadMs: options.refreshAheadMs ?? defaults.refreshAheadMs,
-    aheadShare: options.refreshAheadMs === undefined ? 0.1 : 0.5,
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     retries,
     minDelayMs: (retry ? retry.minDelayMs : undefined) ?? defaults.minDelayMs,

@@ -24,8 +24,13 @@ export interface Session<T extends Tokens = Tokens> {
   setTokens(tokens: T): Promise<void>
   /** Forgets the tokens (sign-out): requests go out without credentials. */
   clear(): Promise<void>
-  /** Aborts any refresh, drops every listener; later calls reject with `SessionExpiredError`. */
-  destroy(): void
+  /**
+   * Rejects what waits and every later call with `SessionExpiredError`, drops every listener, and
+   * aborts a refresh in flight, except one shared through a coordinator: the other copies depend
+   * on its result, so it finishes and is stored. Resolves once it has (at once without one); a
+   * process shutting down closes its Redis client after that.
+   */
+  destroy(): Promise<void>
   /** `signed-out`, `active` or `expired`. */
   readonly state: SessionState
   /** For interceptors: valid tokens to send, `undefined` when signed out. Starts a background refresh inside `refreshAheadMs`. */
@@ -48,6 +53,7 @@ export interface Session<T extends Tokens = Tokens> {
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
 }
 
+const noop = (): void => {}
 const bearer = (tokens: Tokens, headers: Headers): void => headers.set('Authorization', `Bearer ${tokens.accessToken}`)
 
 function checkRefreshResult(result: unknown): Tokens {
@@ -86,16 +92,19 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   // Bumped by setTokens/clear: a refresh that started before them must not overwrite their result.
   let epoch = 0
   let lastFailureAt = -Infinity
+  // The last refresh shared through the coordinator, settled: what destroy() waits for.
+  let settling: Promise<void> | undefined
 
   // A refresh-ahead window longer than the token's life would refresh on every request. For tokens
   // this session obtained itself (so their issue time is known) the window is capped at half the
   // life, and the default window at a tenth: short-lived tokens then refresh once per life, not twice.
+  const aheadShare = options.refreshAheadMs === undefined ? 0.1 : 0.5
   function adopt(next: T | undefined, obtainedAt?: number): void {
     tokens = next
     expiresAt = next ? tokenExpiry(next) : undefined
     if (expiresAt === undefined) refreshAt = undefined
     else if (obtainedAt === undefined) refreshAt = expiresAt - config.refreshAheadMs
-    else refreshAt = expiresAt - Math.min(config.refreshAheadMs, (expiresAt - obtainedAt) * config.aheadShare)
+    else refreshAt = expiresAt - Math.min(config.refreshAheadMs, (expiresAt - obtainedAt) * aheadShare)
   }
 
   if (!store) adopt(config.tokens)
@@ -135,7 +144,9 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   async function attempt(current: T): Promise<T> {
     const controller = new AbortController()
     const onDestroy = (): void => controller.abort(lifetime.signal.reason)
-    lifetime.signal.addEventListener('abort', onDestroy, { once: true })
+    // A refresh shared with other copies is not cut short by destroy(): aborted after the provider
+    // rotated, it would leave them a spent refresh token (see destroy).
+    if (!coordinator) lifetime.signal.addEventListener('abort', onDestroy, { once: true })
     const timer = setTimeout(() => controller.abort(new RefreshTimeoutError(config.refreshTimeoutMs)), config.refreshTimeoutMs)
     try {
       // raceAbort: a strategy that ignores its signal still cannot hold waiting requests past the timeout.
@@ -189,7 +200,12 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       return next
     }
     try {
-      const next = coordinator ? await coordinator.refresh(current, work) : await work()
+      let next: T
+      if (coordinator) {
+        const refreshing = coordinator.refresh(current, work)
+        settling = refreshing.then(noop, noop)
+        next = await raceAbort(refreshing, lifetime.signal) // destroy() releases the callers, not the work
+      } else next = await work()
       if (epoch !== startEpoch) return currentOrThrow()
       adopt(next, now())
       emitter.emit('refreshed', { reason, expiresAt })
@@ -243,7 +259,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       // That refresh is due at expiry anyway: no extra one.
       const left = (expiresAt ?? Infinity) - now()
       if (left < roundTripMs) {
-        await sleep(left, lifetime.signal).catch(() => {})
+        await sleep(left, lifetime.signal) // destroyed meanwhile: rejects as getTokens would
         return getTokens()
       }
       // Inside its refresh window the current token is about to go: the replay waits for the
@@ -293,6 +309,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       detachCoordinator?.()
       lifetime.abort(new SessionExpiredError('The session was destroyed'))
       emitter.all.clear()
+      return settling ?? Promise.resolve()
     },
     authorize(current, headers) {
       ;(strategy.authorize ?? bearer)(current, headers)

@@ -80,13 +80,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     const stored = await store.get().catch(() => undefined)
     return replaces(stored, stale) ? stored : undefined
   }
-  // Owners of the locks this process holds, released on destroy too: a process shutting down
-  // mid-refresh would otherwise leave every other one waiting out the lock's TTL.
-  const held = new Set<string>()
-  const release = (owner: string): Promise<unknown> => {
-    held.delete(owner)
-    return bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
-  }
+  const release = (owner: string): Promise<unknown> => bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
   const notify = (): Promise<unknown> => bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
 
   async function reachable(): Promise<void> {
@@ -96,11 +90,11 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     for (const link of links) link.emit('coordinationRestored', {})
   }
 
-  async function underLock(stale: T, work: () => Promise<T>, owner: string): Promise<T> {
+  // `raw`: the tokens as read once the lock was taken. That one read decides both: adopt what
+  // another process stored, or fence our write on it.
+  async function underLock(stale: T, work: () => Promise<T>, owner: string, raw: string | null): Promise<T> {
     let keepLock = false
     try {
-      // One read decides both: adopt what another process stored, or fence our write on it.
-      const raw = await store.readRaw()
       const stored = parseStoredTokens<T>(raw)
       if (replaces(stored, stale)) return stored // refreshed while we waited
       store.guardNextWrite(raw)
@@ -121,7 +115,6 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
         // released now (or on reconnection), it would let a waiting process refresh with the
         // refresh token this one just spent. Its TTL bounds how long an outage this covers.
         keepLock = true
-        held.delete(owner)
         void written.then(notify).then(() => release(owner))
       } else await notify()
       return next
@@ -146,7 +139,6 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       subscriber.on('ready', listen)
       listen()
       return () => {
-        for (const owner of held) void release(owner)
         links.delete(link)
         subscriber?.disconnect()
         subscriber = undefined
@@ -157,9 +149,12 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       const owner = randomUuid()
       for (;;) {
         let acquired: boolean
+        let raw: string | null = null
         try {
           acquired = (await bounded(client.set(lockKey, owner, 'PX', lockTtlMs, 'NX'), timeout)) === 'OK'
           await reachable()
+          // Redis going away right after the lock was taken is an outage like any other.
+          if (acquired) raw = await store.readRaw().catch((error) => release(owner).then(() => Promise.reject(error)))
         } catch (error) {
           if (Date.now() - started < waitMs) {
             await sleep(pollMs)
@@ -172,10 +167,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
           void writeBack(next)
           return next
         }
-        if (acquired) {
-          held.add(owner)
-          return underLock(stale, work, owner)
-        }
+        if (acquired) return underLock(stale, work, owner, raw)
         await nextNotice(pollMs) // another process holds the lock: wait for its notice
         const adopted = await newer(stale)
         if (adopted) return adopted

@@ -9,7 +9,7 @@ import { attachHidden, TokenflightError } from './tokenflight-error.js'
  * new InvalidRefreshResponseError('data.accessToken', 'a non-empty string', 'undefined')
  */
 export class InvalidRefreshResponseError extends TokenflightError {
-  readonly field: string
+  declare readonly field: string
   declare readonly body: unknown
 
   constructor(field: string, expected: string, received: string, options?: { body?: unknown; cause?: unknown }) {

@@ -25,11 +25,11 @@ export interface RefreshErrorOptions {
  * throw new RefreshError('Refresh rejected', { transient: false, status: 401, providerCode: 'ESB-IDP-E0003' })
  */
 export class RefreshError extends TokenflightError {
-  readonly transient: boolean
-  readonly status: number | undefined
-  readonly providerCode: string | undefined
-  readonly retryAfterMs: number | undefined
-  readonly details: Readonly<Record<string, string>>
+  declare readonly transient: boolean
+  declare readonly status: number | undefined
+  declare readonly providerCode: string | undefined
+  declare readonly retryAfterMs: number | undefined
+  declare readonly details: Readonly<Record<string, string>>
   declare readonly body: unknown
 
   constructor(message: string, options: RefreshErrorOptions) {

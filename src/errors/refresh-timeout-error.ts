@@ -7,7 +7,7 @@ import { TokenflightError } from './tokenflight-error.js'
  * session.on('refreshFailed', ({ error }) => { if (error instanceof RefreshTimeoutError) metrics.timeout() })
  */
 export class RefreshTimeoutError extends TokenflightError {
-  readonly timeoutMs: number
+  declare readonly timeoutMs: number
 
   constructor(timeoutMs: number) {
     super('ERR_REFRESH_TIMEOUT', `Token refresh timed out after ${timeoutMs} ms`)

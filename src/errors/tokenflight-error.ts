@@ -17,7 +17,8 @@ const brand = Symbol.for('tokenflight.error')
  * try { await session.getAccessToken() } catch (err) { if (isTokenflightError(err)) console.warn(err.code) }
  */
 export class TokenflightError extends Error {
-  readonly code: TokenflightErrorCode
+  // `declare`: assigned in the constructor, so no class-field definition is emitted (bytes).
+  declare readonly code: TokenflightErrorCode
 
   constructor(code: TokenflightErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)

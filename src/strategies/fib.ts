@@ -20,8 +20,7 @@ export interface FibTokens extends Tokens {
 }
 
 // FIB documents 400, 401, 404 and 422 as final and 500 as a server fault; other 5xx
-// (gateways) and 408/429 are treated as passing too.
-const transientStatuses = (status: number): boolean => status >= 500 || status === 408 || status === 429
+// (gateways) and 408/429 are treated as passing too: httpFailure's default rule.
 
 /**
  * FIB bearer refresh-token rotation: `PATCH /auth/api/v1/authentication-management/session`
@@ -50,7 +49,7 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
         const body = await readErrorBody(response)
         const name = fieldAt(body, 'status.name')
         const providerCode = typeof name === 'string' ? name : undefined
-        throw httpFailure(response, body, { provider: 'FIB', transientStatuses, providerCode }, context.now())
+        throw httpFailure(response, body, { provider: 'FIB', providerCode }, context.now())
       }
       const body = await readJson(response)
       return {

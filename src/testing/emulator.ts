@@ -168,7 +168,6 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
       send(res, { status: 404, body: { error: 'not_found' } })
     }
   })
-  server.keepAliveTimeout = 30_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 

@@ -61,6 +61,6 @@ async function lane(lane: number): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: env.inFlight }, (_, i) => lane(i)))
-session.destroy()
-await client?.quit().catch(() => {}) // after the lock release destroy() sent
+await session.destroy() // a shared refresh under way finishes and is stored first
+await client?.quit().catch(() => {})
 process.send?.(counts, () => process.exit(0))

@@ -9,7 +9,7 @@
  * Two conditions keep the machine from deciding the result: the servers (emulator, Redis) get
  * the CPU before the eight load generators (niced), as they would on their own machines; and
  * the 10 s start together once every process is up and warmed. Without them, on 2 cores, some
- * calls took 1–2 s, past the token's 500 ms life, and 0.1–0.2% of calls failed (docs/scaling.md).
+ * calls took 1–2 s, past the token's 500 ms life, and up to 0.2% of calls failed (docs/scaling.md).
  */
 import { fork } from 'node:child_process'
 import { setPriority } from 'node:os'

@@ -1,7 +1,7 @@
 import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
-import { createSession, RefreshError, type Tokens } from '../../src/index.js'
+import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
 import { type RedisClient, redisCoordination, redisStore } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
@@ -240,30 +240,67 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       c.destroy()
     })
 
-    it('destroying a session mid-refresh releases its lock: the other processes do not wait out the TTL', async () => {
+    it('destroying a session mid-refresh releases its callers but lets the shared refresh finish: the others adopt it, no reuse', async () => {
+      // Aborting it instead could leave the provider rotated and Redis holding the spent token.
+      let live = 'r0'
+      let reuse = 0
       const gate = deferred()
       const strategy = countingStrategy(async (call, current, { signal }) => {
-        if (call === 1) await Promise.race([gate.promise, new Promise((resolve) => signal.addEventListener('abort', resolve))])
-        return { ...current, accessToken: `token-${call}` }
+        if (call === 1) await gate.promise
+        if (signal.aborted) throw signal.reason
+        if (current.refreshToken !== live) {
+          reuse++
+          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+        }
+        live = `r${call}`
+        return { accessToken: `token-${call}`, refreshToken: live }
       })
       const key = nextKey()
       const client = await connect()
-      const options = { key, lockTtlMs: 10_000, pollIntervalMs: 20 }
-      const a = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, ...options }) })
-      const b = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client: await connect(), ...options }) })
+      const initial = { accessToken: 'token-0', refreshToken: 'r0' }
+      const options = { key, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await connect(), ...options }) })
       await a.getTokens()
       await b.getTokens()
-      const leaving = a.handleAuthFailure('token-0').catch(() => 'destroyed')
+      const leaving = a.handleAuthFailure('token-0')
       await until(() => strategy.calls === 1)
-      expect(await client.get(`${key}:lock`)).not.toBeNull()
-      a.destroy()
-      await client.quit() // as a process shutting down does, right after destroy()
-      const began = performance.now()
-      await expect(b.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-2' })
-      expect(performance.now() - began).toBeLessThan(2_000)
-      await expect(leaving).resolves.toBe('destroyed')
+      let destroyed = false
+      const closing = a.destroy().then(() => {
+        destroyed = true
+      })
+      await expect(leaving).rejects.toBeInstanceOf(SessionExpiredError) // its callers are not kept waiting
+      const waiting = b.handleAuthFailure('token-0')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(destroyed).toBe(false) // destroy() resolves once the shared refresh is stored
       gate.resolve()
-      b.destroy()
+      await closing
+      await client.quit()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse }).toEqual({ calls: 1, reuse: 0 })
+      await b.destroy()
+    })
+
+    it('Redis failing right after the lock was taken is waited out like an outage, not handed to the callers', async () => {
+      const real = await connect()
+      let failGets = 0
+      const client: RedisClient = {
+        get: (k) => (failGets-- > 0 ? Promise.reject(new Error('Reached the max retries per request limit')) : real.get(k)),
+        set: (...args: [string, string]) => real.set(...args),
+        del: (k) => real.del(k),
+        publish: (c, m) => real.publish(c, m),
+        duplicate: () => real.duplicate(),
+        eval: (script, count, ...rest) => real.eval(script, count, ...rest),
+      }
+      const key = nextKey()
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      await session.getTokens()
+      failGets = 1
+      await expect(session.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(strategy.calls).toBe(1)
+      expect(await real.get(`${key}:lock`)).toBeNull()
+      await session.destroy()
     })
 
     it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
