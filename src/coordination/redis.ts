@@ -147,15 +147,23 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     async refresh(stale, work) {
       const started = Date.now()
       const owner = randomUuid()
+      // Set when this call took the lock but Redis went away before it could use or release it:
+      // once Redis is back, the lock found in place may still be this call's own.
+      let mayHold = false
       for (;;) {
         let acquired: boolean
         let raw: string | null = null
         try {
           acquired = (await bounded(client.set(lockKey, owner, 'PX', lockTtlMs, 'NX'), timeout)) === 'OK'
+          if (!acquired && mayHold) acquired = (await bounded(client.get(lockKey), timeout)) === owner
           await reachable()
           // Redis going away right after the lock was taken is an outage like any other.
-          if (acquired) raw = await store.readRaw().catch((error) => release(owner).then(() => Promise.reject(error)))
+          if (acquired) {
+            mayHold = true
+            raw = await store.readRaw()
+          }
         } catch (error) {
+          if (mayHold) await release(owner)
           if (Date.now() - started < waitMs) {
             await sleep(pollMs)
             continue

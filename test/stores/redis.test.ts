@@ -284,20 +284,24 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     it('Redis failing right after the lock was taken is waited out like an outage, not handed to the callers', async () => {
       const real = await connect()
       let failGets = 0
+      let failReleases = 0
       const client: RedisClient = {
         get: (k) => (failGets-- > 0 ? Promise.reject(new Error('Reached the max retries per request limit')) : real.get(k)),
         set: (...args: [string, string]) => real.set(...args),
         del: (k) => real.del(k),
         publish: (c, m) => real.publish(c, m),
         duplicate: () => real.duplicate(),
-        eval: (script, count, ...rest) => real.eval(script, count, ...rest),
+        eval: (script, count, ...rest) => (script.includes("'DEL'") && failReleases-- > 0 ? Promise.reject(new Error('Connection is closed')) : real.eval(script, count, ...rest)),
       }
       const key = nextKey()
       const strategy = countingStrategy()
-      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, lockTtlMs: 5_000 }) })
       await session.getTokens()
       failGets = 1
+      failReleases = 1 // and the release fails too: the lock it finds back is its own, not a stranger's to wait out
+      const began = performance.now()
       await expect(session.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(performance.now() - began).toBeLessThan(2_000)
       expect(strategy.calls).toBe(1)
       expect(await real.get(`${key}:lock`)).toBeNull()
       await session.destroy()
