@@ -33,6 +33,31 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
+  // A provider that rotates refresh tokens and detects reuse, as FIB does; `hold` delays a call.
+  function rotatingProvider(hold?: (call: number, signal: AbortSignal) => Promise<void> | undefined) {
+    const state = { live: 'r0', reuse: 0 }
+    const strategy = countingStrategy(async (call, current, { signal }) => {
+      await hold?.(call, signal)
+      if (current.refreshToken !== state.live) {
+        state.reuse++
+        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      }
+      state.live = `r${call}`
+      return { accessToken: `token-${call}`, refreshToken: state.live }
+    })
+    return { strategy, reuses: () => state.reuse }
+  }
+  // `real`, with some commands replaced to fail on cue.
+  const faulty = (real: Redis, overrides: Partial<RedisClient>): RedisClient => ({
+    get: (k) => real.get(k),
+    set: (...args: [string, string]) => real.set(...args),
+    del: (k) => real.del(k),
+    publish: (c, m) => real.publish(c, m),
+    duplicate: () => real.duplicate(),
+    eval: (script, count, ...rest) => real.eval(script, count, ...rest),
+    ...overrides,
+  })
+
   describe('redisStore', () => {
     it('stores tokens as JSON under one key and reads them back; a corrupt value reads as absent', async () => {
       const client = await connect()
@@ -125,19 +150,8 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     })
 
     it('Redis goes down while a process refreshes under the lock: its tokens reach Redis before the lock goes, and no one reuses the old refresh token', async () => {
-      // A provider that rotates refresh tokens and detects reuse, as FIB does.
-      let live = 'r0'
-      let reuse = 0
       const gate = deferred()
-      const strategy = countingStrategy(async (call, current) => {
-        if (call === 1) await gate.promise
-        if (current.refreshToken !== live) {
-          reuse++
-          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-        }
-        live = `r${call}`
-        return { accessToken: `token-${call}`, refreshToken: live }
-      })
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
       const key = nextKey()
       const make = async () => {
         const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
@@ -163,35 +177,21 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       // a's next refresh uses its own newer tokens, never the older ones Redis held during the outage.
       await expect(a.refresh()).resolves.toBe('token-2')
       await until(async () => (await b.getAccessToken()) === 'token-2')
-      expect({ calls: strategy.calls, reuse, b: await b.getAccessToken() }).toEqual({ calls: 2, reuse: 0, b: 'token-2' })
+      expect({ calls: strategy.calls, reuse: reuses(), b: await b.getAccessToken() }).toEqual({ calls: 2, reuse: 0, b: 'token-2' })
       a.destroy()
       b.destroy()
     }, 15_000)
 
     it('a write of rotated tokens that fails keeps the lock until it is written back; meanwhile Redis\'s older tokens are not adopted', async () => {
-      let live = 'r0'
-      let reuse = 0
-      const strategy = countingStrategy(async (call, current) => {
-        if (current.refreshToken !== live) {
-          reuse++
-          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-        }
-        live = `r${call}`
-        return { accessToken: `token-${call}`, refreshToken: live }
-      })
+      const { strategy, reuses } = rotatingProvider()
       const key = nextKey()
       const real = await connect()
       // a's token write (a fenced script) times out three times although Redis is up: when made,
       // when a's next refresh reaches Redis, and on the first retry 300 ms on. The next retry goes in.
       let failWrites = 3
-      const flaky: RedisClient = {
-        get: (k) => real.get(k),
-        set: (...args: [string, string]) => real.set(...args),
-        del: (k) => real.del(k),
-        publish: (c, m) => real.publish(c, m),
-        duplicate: () => real.duplicate(),
+      const flaky = faulty(real, {
         eval: (script, count, ...rest) => (script.includes("'SET'") && failWrites-- > 0 ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
-      }
+      })
       const options = { key, pollIntervalMs: 300 }
       const a = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client: flaky, ...options }) })
       const b = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...redisCoordination<Tokens>({ client: await connect(), ...options }) })
@@ -201,22 +201,13 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(await real.get(key)).toContain('token-0') // not written yet
       // Both need the next refresh at once: b must wait for a's tokens, a must not take Redis's older ones.
       const [fromA, fromB] = await Promise.all([a.refresh(), b.handleAuthFailure('token-0')])
-      expect({ fromA, fromB: fromB?.accessToken, calls: strategy.calls, reuse }).toEqual({ fromA: 'token-2', fromB: 'token-1', calls: 2, reuse: 0 })
+      expect({ fromA, fromB: fromB?.accessToken, calls: strategy.calls, reuse: reuses() }).toEqual({ fromA: 'token-2', fromB: 'token-1', calls: 2, reuse: 0 })
       a.destroy()
       b.destroy()
     })
 
     it('a process that could not reach Redis at start adopts the tokens others rotated, not refresh with its spent initial ones', async () => {
-      let live = 'r0'
-      let reuse = 0
-      const strategy = countingStrategy(async (call, current) => {
-        if (current.refreshToken !== live) {
-          reuse++
-          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-        }
-        live = `r${call}`
-        return { accessToken: `token-${call}`, refreshToken: live }
-      })
+      const { strategy, reuses } = rotatingProvider()
       const key = nextKey()
       const real = await connect()
       const initial = { accessToken: 'token-0', refreshToken: 'r0' }
@@ -224,36 +215,25 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       await expect(a.refresh()).resolves.toBe('token-1')
       // c's first read and its seed write fail (not connected yet), and its write-backs keep failing.
       let down = 2
-      const late: RedisClient = {
+      const late = faulty(real, {
         get: (k) => (down-- > 0 ? Promise.reject(new Error('not connected')) : real.get(k)),
         set: (...args: [string, string]) => (args.length === 2 && down-- > 0 ? Promise.reject(new Error('not connected')) : real.set(...args)),
-        del: (k) => real.del(k),
-        publish: (c, m) => real.publish(c, m),
-        duplicate: () => real.duplicate(),
         eval: (script, count, ...rest) => (script.includes("'SET'") ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
-      }
+      })
       const c = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: late, key, pollIntervalMs: 20 }) })
       await expect(c.getTokens()).resolves.toMatchObject({ accessToken: 'token-0' })
       await expect(c.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
-      expect({ calls: strategy.calls, reuse }).toEqual({ calls: 1, reuse: 0 })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
       a.destroy()
       c.destroy()
     })
 
     it('destroying a session mid-refresh releases its callers but lets the shared refresh finish: the others adopt it, no reuse', async () => {
       // Aborting it instead could leave the provider rotated and Redis holding the spent token.
-      let live = 'r0'
-      let reuse = 0
       const gate = deferred()
-      const strategy = countingStrategy(async (call, current, { signal }) => {
+      const { strategy, reuses } = rotatingProvider(async (call, signal) => {
         if (call === 1) await gate.promise
         if (signal.aborted) throw signal.reason
-        if (current.refreshToken !== live) {
-          reuse++
-          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-        }
-        live = `r${call}`
-        return { accessToken: `token-${call}`, refreshToken: live }
       })
       const key = nextKey()
       const client = await connect()
@@ -277,7 +257,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       await closing
       await client.quit()
       await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
-      expect({ calls: strategy.calls, reuse }).toEqual({ calls: 1, reuse: 0 })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
       await b.destroy()
     })
 
@@ -285,14 +265,10 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const real = await connect()
       let failGets = 0
       let failReleases = 0
-      const client: RedisClient = {
+      const client = faulty(real, {
         get: (k) => (failGets-- > 0 ? Promise.reject(new Error('Reached the max retries per request limit')) : real.get(k)),
-        set: (...args: [string, string]) => real.set(...args),
-        del: (k) => real.del(k),
-        publish: (c, m) => real.publish(c, m),
-        duplicate: () => real.duplicate(),
         eval: (script, count, ...rest) => (script.includes("'DEL'") && failReleases-- > 0 ? Promise.reject(new Error('Connection is closed')) : real.eval(script, count, ...rest)),
-      }
+      })
       const key = nextKey()
       const strategy = countingStrategy()
       const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, lockTtlMs: 5_000 }) })
