@@ -69,7 +69,7 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
   let seen: string | null | undefined
   // A write Redis did not take, and the value it was to replace: written back only over that value,
   // so a late write-back never buries tokens another process stored in the meantime.
-  let pending: { tokens: T; expected: string | null | undefined } | undefined
+  let pending: { tokens: T; expected: string | null } | undefined
   let guard: { expected: string | null } | undefined
   let retrying: Promise<void> | undefined
 
@@ -136,8 +136,7 @@ export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions
       const write = pending
       if (!write) return
       // A write-back that finds other tokens in Redis yields to them: they were written since.
-      if (write.expected === undefined) await bounded(client.set(key, JSON.stringify(write.tokens)), timeout)
-      else await store.compareAndSet(write.expected, write.tokens)
+      await store.compareAndSet(write.expected, write.tokens)
       if (pending === write) pending = undefined
     },
     whenWritten: () => (pending ? writeBack() : Promise.resolve()),
