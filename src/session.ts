@@ -33,15 +33,18 @@ export interface Session<T extends Tokens = Tokens> {
   destroy(): Promise<void>
   /** `signed-out`, `active` or `expired`. */
   readonly state: SessionState
-  /** For interceptors: valid tokens to send, `undefined` when signed out. Starts a background refresh inside `refreshAheadMs`. */
-  getTokens(): Promise<T | undefined>
   /**
-   * For interceptors: a request sent with `sentWith` was refused after `roundTripMs`. Resolves with
-   * the tokens to replay it with (the current ones if they already differ and will outlive another
-   * round trip: no refresh), or `undefined` when there is nothing to replay with. Concurrent callers
-   * share one refresh.
+   * For interceptors: valid tokens to send, `undefined` when signed out. Starts a background
+   * refresh inside `refreshAheadMs`. For a replay, `outliveMs` is the refused send's round trip:
+   * tokens expiring sooner than that are waited out and their successor returned.
    */
-  handleAuthFailure(sentWith: string | undefined, roundTripMs?: number): Promise<T | undefined>
+  getTokens(outliveMs?: number): Promise<T | undefined>
+  /**
+   * For interceptors: a request sent with `sentWith` was refused. Resolves once there are tokens to
+   * replay it with (the current ones if they already differ: no refresh), or with `undefined` when
+   * there is nothing to replay with. Concurrent callers share one refresh.
+   */
+  handleAuthFailure(sentWith: string | undefined): Promise<T | undefined>
   /** For interceptors: puts the token on outgoing headers, as the strategy does it. */
   authorize(tokens: T, headers: Headers): void
   /** For interceptors: whether a response means the token was refused. */
@@ -133,7 +136,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       expiredBy = undefined
       adopt(next, next ? now() : undefined)
     },
-    emit: (type, event) => emitter.emit(type, event),
+    emit: emitter.emit,
   })
 
   function expiredError(): SessionExpiredError {
@@ -231,13 +234,23 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     return inflight
   }
 
-  async function getTokens(): Promise<T | undefined> {
+  async function getTokens(outliveMs = 0): Promise<T | undefined> {
     if (loading) await loading
     if (expiredBy || lifetime.signal.aborted) throw expiredError()
     if (!tokens || expiresAt === undefined || refreshAt === undefined) return tokens
     const time = now()
     // Checked on every read, never left to a timer: a machine waking from sleep sends no dead token.
     if (time >= expiresAt) return refreshOnce('expired')
+    // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
+    // are waited out and their successor sent. Once: the successor is due at expiry anyway, so no
+    // extra refresh, but it may itself live shorter than a slow round trip.
+    if (expiresAt - time < outliveMs) {
+      if (inflight) return inflight
+      const waitedOut = tokens
+      await sleep(expiresAt - time, lifetime.signal) // destroyed meanwhile: rejects like the rest
+      // A timer may fire a millisecond early by the wall clock: the tokens are done either way.
+      return tokens === waitedOut && !expiredBy ? refreshOnce('expired') : getTokens()
+    }
     // Inside the window: refresh in the background and keep using the still-valid token. After a
     // failure, wait out the backoff ceiling before trying again so a dead endpoint is not hammered.
     if (time >= refreshAt && !inflight && time - lastFailureAt >= config.maxDelayMs) {
@@ -246,26 +259,15 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     return tokens
   }
 
-  async function handleAuthFailure(sentWith: string | undefined, roundTripMs = 0): Promise<T | undefined> {
+  async function handleAuthFailure(sentWith: string | undefined): Promise<T | undefined> {
     if (loading) await loading
     if (expiredBy || lifetime.signal.aborted) throw expiredError()
     if (!tokens) return undefined
     // Invariant 2: the refused token was already replaced, so no new refresh. If one is running
     // anyway (ahead of expiry), the replay waits for it rather than go out with a token about to go.
-    if (tokens.accessToken !== sentWith) {
-      if (inflight) return inflight
-      // The replay is the call's last chance (invariant 3): a token that would expire before it
-      // arrives, judging by how long the refused send took, is waited out and its successor used.
-      // That refresh is due at expiry anyway: no extra one.
-      const left = (expiresAt ?? Infinity) - now()
-      if (left < roundTripMs) {
-        await sleep(left, lifetime.signal) // destroyed meanwhile: rejects as getTokens would
-        return getTokens()
-      }
-      // Inside its refresh window the current token is about to go: the replay waits for the
-      // proactive refresh the next request would start anyway.
-      return refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens
-    }
+    // Inside its refresh window the current token is about to go: the replay waits for the
+    // proactive refresh the next request would start anyway.
+    if (tokens.accessToken !== sentWith) return inflight ?? (refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens)
     return refreshOnce('unauthorized')
   }
 
@@ -283,7 +285,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     },
     async refresh() {
       if (loading) await loading
-      if (expiredBy || lifetime.signal.aborted) throw expiredError()
+    if (expiredBy || lifetime.signal.aborted) throw expiredError()
       return (await refreshOnce('manual')).accessToken
     },
     async setTokens(next) {
@@ -305,11 +307,11 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       if (store) await store.delete()
       await coordinator?.announce?.(undefined)
     },
-    destroy() {
+    async destroy() {
       detachCoordinator?.()
       lifetime.abort(new SessionExpiredError('The session was destroyed'))
       emitter.all.clear()
-      return settling ?? Promise.resolve()
+      await settling
     },
     authorize(current, headers) {
       ;(strategy.authorize ?? bearer)(current, headers)

@@ -45,18 +45,18 @@ describe('single flight', () => {
     expect(strategy.calls).toBe(0)
   })
 
-  it('replays with the successor, not a replaced token that expires sooner than the refused call took', async () => {
+  it('gives a replay the successor, not tokens that expire sooner than the refused call took', async () => {
     vi.useFakeTimers()
     try {
       const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 1_000 }))
       const session = createSession({ strategy, tokens: { accessToken: 'token-B', expiresAt: Date.now() + 50 }, refreshAheadMs: 0, now: () => Date.now() })
       // The refused call took 20 ms: token-B, with 50 ms left, outlives another round trip.
-      await expect(session.handleAuthFailure('token-A', 20)).resolves.toMatchObject({ accessToken: 'token-B' })
+      await expect(session.getTokens(20)).resolves.toMatchObject({ accessToken: 'token-B' })
       // It took 200 ms: token-B would be dead on arrival, so the replay waits for its expiry and the
       // refresh that expiry calls for anyway (one, however many calls wait).
       let replayWith: string | undefined
       const waiting = Array.from({ length: 3 }, () =>
-        session.handleAuthFailure('token-A', 200).then((t) => {
+        session.getTokens(200).then((t) => {
           replayWith = t?.accessToken
         }),
       )
@@ -65,9 +65,29 @@ describe('single flight', () => {
       await vi.advanceTimersByTimeAsync(1)
       await Promise.all(waiting)
       expect({ replayWith, calls: strategy.calls }).toEqual({ replayWith: 'token-1', calls: 1 })
+      // Once: a successor that lives shorter than the round trip too is sent, not waited out again.
+      const slower = session.getTokens(5_000)
+      await vi.advanceTimersByTimeAsync(1_000)
+      await expect(slower).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(strategy.calls).toBe(2)
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('gives a replay a refresh already running rather than tokens about to expire', async () => {
+    const gate = deferred()
+    const strategy = countingStrategy(async (call, current) => {
+      await gate.promise
+      return { ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 60_000 }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', expiresAt: Date.now() + 10_000 }, refreshAheadMs: 20_000 })
+    await session.getTokens() // inside the window: starts the refresh in the background
+    expect(strategy.calls).toBe(1)
+    const replay = session.getTokens(15_000)
+    gate.resolve()
+    await expect(replay).resolves.toMatchObject({ accessToken: 'token-1' })
+    expect(strategy.calls).toBe(1)
   })
 
   it('answers undefined when signed out: there is nothing to replay with', async () => {

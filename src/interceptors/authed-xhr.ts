@@ -279,19 +279,21 @@ export function authedXhrClass(
       const session = this.#session as Session<Tokens>
       const resume = this.#wait()
       const signal = this.#waits?.signal
-      raceAbort(session.handleAuthFailure(this.#sentWith, Date.now() - this.#sentAt), signal)
+      const roundTrip = Date.now() - this.#sentAt
+      raceAbort(session.handleAuthFailure(this.#sentWith), signal)
         .then((tokens) => {
           if (!tokens) throw new Error('no new tokens')
-          return enqueueReplay(session, () => this.#replay(session, resume), signal)
+          return enqueueReplay(session, () => this.#replay(session, resume, roundTrip, signal), signal)
         })
         // The refresh failed or gave nothing: the caller gets the refused answer as it came,
         // e.g. to send the user to a sign-in page; the session has emitted why.
         .catch(() => resume(() => this.#release()))
     }
 
-    // Resolves when the replay has ended, so its replay slot is held that long.
-    #replay(session: Session<Tokens>, resume: (next: () => unknown) => void): Promise<void> {
-      return session.getTokens().then(
+    // Resolves when the replay has ended, so its replay slot is held that long. Its token must
+    // outlive `roundTrip`, how long the refused send took.
+    #replay(session: Session<Tokens>, resume: (next: () => unknown) => void, roundTrip: number, signal?: AbortSignal): Promise<void> {
+      return raceAbort(session.getTokens(roundTrip), signal).then(
         (tokens) =>
           new Promise<void>((ended) => {
             this.#replayEnded = ended

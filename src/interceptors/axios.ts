@@ -27,8 +27,10 @@ export interface AttachAxiosOptions extends OriginOptions {}
 
 // Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
 // reference, so this survives `instance.request()` while the caller's config stays untouched.
+// It carries the refused send's round trip: how long the replay's token must still live.
 class Replay implements AxiosRequestOptions {
-  readonly skip = false
+  declare readonly skip?: false
+  constructor(readonly outliveMs: number) {}
 }
 
 interface Sent {
@@ -36,7 +38,7 @@ interface Sent {
   sentWith: string | undefined
   /** When the token went on: the refused send's round trip tells how long a replay's token must last. */
   sentAt: number
-  replay: boolean
+  replay: Replay | undefined
 }
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
@@ -86,14 +88,14 @@ export function attachAxios<T extends Tokens>(
   }
 
   const requestId = instance.interceptors.request.use(async (config) => {
-    const replay = config.tokenflight instanceof Replay
+    const replay = config.tokenflight instanceof Replay ? config.tokenflight : undefined
     if (config.tokenflight?.skip) return config
     const target = allowed(config) ? resolveSession(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!target || config.signal?.aborted) return config
     let tokens: Tokens | undefined
     try {
-      tokens = await raceAbort(target.getTokens(), config.signal as AbortSignal | undefined)
+      tokens = await raceAbort(target.getTokens(replay?.outliveMs), config.signal as AbortSignal | undefined)
     } catch (error) {
       if (config.signal?.aborted) return config
       throw error
@@ -120,9 +122,10 @@ export function attachAxios<T extends Tokens>(
   async function recover<R>(sent: Sent, config: InternalAxiosRequestConfig, settled: () => R): Promise<R | AxiosResponse> {
     const signal = config.signal as AbortSignal | undefined
     // Made when needed, not while waiting: thousands of requests may wait on one refresh.
-    const replay = () => instance.request({ ...config, tokenflight: new Replay() })
+    const outlive = new Replay(Date.now() - sent.sentAt)
+    const replay = () => instance.request({ ...config, tokenflight: outlive })
     try {
-      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith, Date.now() - sent.sentAt), signal)
+      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
       if (!tokens) return settled()
       return await enqueueReplay(sent.session, replay, signal)
     } catch (failure) {

@@ -73,10 +73,10 @@ export function wrapFetch<T extends Tokens>(
     const roundTrip = Date.now() - sentAt
     // Sent without a token (signed out): no refresh will follow, so the caller gets the 401 intact.
     const refused = tokens ? await withoutBody(response) : response
-    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken, roundTrip), signal)
+    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
     if (!next) return refused
     if (!replayable) throw new BodyNotReplayableError(refused)
-    return enqueueReplay(target, async () => send(await target.getTokens(), false), signal)
+    return enqueueReplay(target, async () => send(await raceAbort(target.getTokens(roundTrip), signal), false), signal)
   }
 
   const withToken = (target: Session<Tokens>, tokens: Tokens | undefined, from?: HeadersInit): Headers => {

@@ -19,7 +19,7 @@ function release(queue: Queue): void {
 }
 
 /**
- * Runs `send` when one of the session's `replayConcurrency` slots is free, first come first served.
+ * Runs `send` (an async function: it must not throw, or the slot would be lost) when one of the session's `replayConcurrency` slots is free, first come first served.
  * Rejects with `signal.reason` at once if the caller aborts while still queued; the entry is
  * then dropped, never sent.
  */
@@ -32,13 +32,7 @@ export function enqueueReplay<T extends Tokens, R>(session: Session<T>, send: ()
   const run = (): Promise<R> => {
     slots.running++
     session.emit('replayed', { queueDepth: slots.waiting.length })
-    let sent: Promise<R>
-    try {
-      sent = send()
-    } catch (error) {
-      sent = Promise.reject(error)
-    }
-    return sent.finally(() => release(slots))
+    return send().finally(() => release(slots))
   }
   if (slots.running < session.replayConcurrency) return run()
   return new Promise<R>((resolve, reject) => {
