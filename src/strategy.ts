@@ -16,7 +16,10 @@ export interface RefreshContext {
   signal: AbortSignal
   /** The un-intercepted fetch: the refresh call never passes through tokenflight's own wrappers. */
   fetch: typeof fetch
-  /** The session's clock (epoch ms), for turning a lifetime into `expiresAt`. */
+  /**
+   * The session's clock (epoch ms), for turning a lifetime into `expiresAt`. Read it before
+   * sending: a lifetime counted from the send ends early, never after the server's.
+   */
   now: () => number
 }
 

@@ -77,9 +77,10 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
     name: 'ags',
     async refresh(current, context) {
       const refreshToken = requireCredential(current, 'refreshToken', 'AGS')
+      const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       // The document says to sign in again once the refresh token has expired: don't call.
-      assertNotPast(current.refreshExpiresAt, context.now(), 'refresh token', 'AGS')
-      assertNotPast(current.sessionCapAt, context.now(), 'session (fixed cap)', 'AGS')
+      assertNotPast(current.refreshExpiresAt, sentAt, 'refresh token', 'AGS')
+      assertNotPast(current.sessionCapAt, sentAt, 'session (fixed cap)', 'AGS')
       const headers: Record<string, string> = {
         'Content-Type': 'application/json',
         Accept: 'application/json',
@@ -94,20 +95,19 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
         throw httpFailure(response, error, { provider: 'AGS', providerCode: errorCode(error) }, context.now())
       }
       const answer = await readJson(response)
-      const now = context.now()
       const accessToken = requireString(answer, 'access_token')
       const expiresIn = requireSeconds(answer, 'expires_in')
       const rotated = optionalString(answer, 'refresh_token')
       const refreshExpiresIn = optionalSeconds(answer, 'refresh_expires_in')
       const capIn = optionalSeconds(answer, 'fixed_refresh_expires_in')
       // The cap is fixed at sign-in: a later answer may restate it, never move it later.
-      const sessionCapAt = capIn === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? Infinity, now + capIn * 1000)
+      const sessionCapAt = capIn === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? Infinity, sentAt + capIn * 1000)
       return {
         ...current,
         accessToken,
         refreshToken: rotated ?? refreshToken,
-        expiresAt: now + expiresIn * 1000,
-        refreshExpiresAt: refreshExpiresIn === undefined ? current.refreshExpiresAt : now + refreshExpiresIn * 1000,
+        expiresAt: sentAt + expiresIn * 1000,
+        refreshExpiresAt: refreshExpiresIn === undefined ? current.refreshExpiresAt : sentAt + refreshExpiresIn * 1000,
         sessionCapAt,
       }
     },

@@ -89,7 +89,8 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
     name: 'ciam',
     async refresh(current, context) {
       const sessionToken = requireCredential(current, 'sessionToken', 'CIAM')
-      assertNotPast(current.sessionExpiresAt, context.now(), 'session_token', 'CIAM')
+      const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
+      assertNotPast(current.sessionExpiresAt, sentAt, 'session_token', 'CIAM')
       const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } })
       if (!response.ok) {
         const body = await readErrorBody(response)
@@ -103,12 +104,11 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
       const accessToken = requireString(body, 'id_token')
       const rotated = optionalString(body, 'session_token')
       const expire = optionalSeconds(body, 'expire')
-      const now = context.now()
       let sessionExpiresAt = current.sessionExpiresAt
       if (expire !== undefined) {
-        const fromNow = now + expire * 1000
+        const fromSend = sentAt + expire * 1000
         // A new session_token starts a new validity; an unchanged one cannot outlive its old deadline.
-        sessionExpiresAt = rotated && rotated !== sessionToken ? fromNow : Math.min(sessionExpiresAt ?? fromNow, fromNow)
+        sessionExpiresAt = rotated && rotated !== sessionToken ? fromSend : Math.min(sessionExpiresAt ?? fromSend, fromSend)
       }
       return { ...current, accessToken, sessionToken: rotated ?? sessionToken, sessionExpiresAt, expiresAt: undefined }
     },

@@ -41,6 +41,10 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
     name: 'fib',
     async refresh(current, context) {
       if (!current.refreshToken) throw new RefreshError('FIB session holds no refresh token', { transient: false })
+      // A lifetime in an answer counts from when the server wrote it, some time after this send:
+      // counted from the send, it ends early, never late. Counted from when the answer is read, a
+      // busy process would believe a token alive that the server already refuses.
+      const sentAt = context.now()
       const response = await callEndpoint(context, 'FIB', url, {
         method: 'PATCH',
         headers: { Authorization: `Bearer ${current.refreshToken}`, Accept: 'application/json' },
@@ -56,7 +60,7 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
         ...current,
         accessToken: requireString(body, 'data.accessToken'),
         refreshToken: requireString(body, 'data.refreshToken'),
-        expiresAt: context.now() + requireSeconds(body, 'data.expirationTime') * 1000,
+        expiresAt: sentAt + requireSeconds(body, 'data.expirationTime') * 1000,
       }
     },
   }

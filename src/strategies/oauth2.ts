@@ -86,6 +86,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       if (clientAuth === 'body') form.set('client_secret', options.clientSecret ?? '')
       const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }
       if (basic) headers.Authorization = basic
+      const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
       if (!response.ok) {
         const body = await readErrorBody(response)
@@ -106,7 +107,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
         ...current,
         accessToken,
         refreshToken: optionalString(body, 'refresh_token') ?? current.refreshToken,
-        expiresAt: expiresIn === undefined ? undefined : context.now() + expiresIn * 1000,
+        expiresAt: expiresIn === undefined ? undefined : sentAt + expiresIn * 1000,
         scope: optionalString(body, 'scope') ?? current.scope,
         idToken: optionalString(body, 'id_token') ?? current.idToken,
       }
