@@ -67,7 +67,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
       // The servers (emulator, Redis) would run on their own machines; here they share two cores
       // with the eight load generators, which are therefore niced so as not to starve them.
-      if (child.pid) setPriority(child.pid, 10)
+      if (child.pid) setPriority(child.pid, Number(process.env.FLEET_NICE ?? 10))
       const exited = new Promise<never>((_, reject) => child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`))))
       const next = () => Promise.race([new Promise((resolve) => child.once('message', resolve)), exited])
       return { child, ready: next(), next }
