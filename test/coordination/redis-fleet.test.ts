@@ -1,15 +1,16 @@
 /**
  * 8 Node processes sharing one rotating refresh token against the FIB emulator (rotation and
  * reuse detection on), 32 requests in flight each, access tokens living 500 ms, for 10 s, with
- * the session's default options. With the Redis coordinator: at most one refresh per expiry
- * period (+1), no reuse detection, also across a 2 s Redis restart, and failed requests under 1%
- * (0 in most runs; see below). Without it: the reuse detections that revoke the session (kept
- * as the contrast, asserted so that it stays true).
+ * the session's default options. With the Redis coordinator: 0 failed requests, at most one
+ * refresh per expiry period (+1), no reuse detection, also across a 2 s Redis restart. Without
+ * it: the reuse detections that revoke the session (kept as the contrast, asserted so that it
+ * stays true).
  *
- * Two conditions keep the machine from deciding most of the result: the servers (emulator, Redis) get
+ * Two conditions keep the machine from deciding the result: the servers (emulator, Redis) get
  * the CPU before the eight load generators (niced), as they would on their own machines; and
- * the 10 s start together once every process is up and warmed. Without them, on 2 cores, some
- * calls took 1–2 s, past the token's 500 ms life, and up to 0.2% of calls failed (docs/scaling.md).
+ * the 10 s start together once every process is up and warmed. Without them, on 2 cores, calls
+ * took up to 1.5 s, three times the token's life, and a few replays expired on the way
+ * (docs/scaling.md). FLEET_PROCESSES and FLEET_NICE change the setup for such experiments.
  */
 import { fork } from 'node:child_process'
 import { setPriority } from 'node:os'
@@ -108,20 +109,13 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   }
 
   describe('8 processes sharing one refresh token', () => {
-    // Issue 5 asks for 0 failed requests. Measured here: 0 in most runs, but in fresh-clone CI runs
-    // 2 and 27 of ~25,000 (HTTP 401: a replay that arrived after its 500 ms token expired, the
-    // machine being saturated). So the bound is 1%, far under what uncoordinated processes fail
-    // (all of them), and the count is printed; docs/scaling.md has the figures.
     const loaded = { timeout: 60_000 }
-    const fewFailures = (run: { failed: number; requests: number; errors: string[] }) => {
-      expect(run.failed / run.requests).toBeLessThan(0.01)
-      expect(run.errors.every((e) => e === 'HTTP 401')).toBe(true)
-    }
+    const noFailures = (run: { failed: number; errors: string[] }) => expect({ failed: run.failed, errors: run.errors }).toEqual({ failed: 0, errors: [] })
 
-    it('with the Redis coordinator: failures under 1% (0 in most runs), ≤ one refresh per expiry period + 1, no reuse detection', loaded, async () => {
+    it('with the Redis coordinator: 0 failed requests, ≤ one refresh per expiry period + 1, no reuse detection', loaded, async () => {
       const run = await fleet({ coordinated: true })
       expect(run.requests).toBeGreaterThan(PROCESSES * IN_FLIGHT)
-      fewFailures(run)
+      noFailures(run)
       expect(run.reuseDetections).toBe(0)
       expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
       expect(run.refreshCalls).toBeGreaterThan(0)
@@ -133,13 +127,13 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(run.failed).toBeGreaterThan(0)
     }, 60_000)
 
-    it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: failures under 1%, no reuse, no degradation, coordination resumes', loaded, async () => {
+    it('Redis stopped for 2 s (shorter than coordinationWaitMs) mid-run: 0 failed requests, no reuse, no degradation, coordination resumes', loaded, async () => {
       const run = await fleet({
         coordinated: true,
         coordinationWaitMs: 4_000,
         during: () => outage(3_000, 2_000),
       })
-      fewFailures(run)
+      noFailures(run)
       expect(run.reuseDetections).toBe(0)
       expect(run.degradedProcesses).toBe(0)
       expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
