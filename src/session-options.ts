@@ -16,7 +16,7 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   coordinator?: Coordinator<T> | undefined
   /**
    * Refresh this long before a known expiry, in the background. For tokens the session obtained
-   * itself, at most half their life (a tenth while this is left at its default).
+   * itself, at most half their life (a twentieth while this is left at its default).
    * @default 30000
    */
   refreshAheadMs?: number | undefined

@@ -282,16 +282,16 @@ describe('expiry and proactive refresh', () => {
     await flush()
     expect(strategy.calls).toBe(2)
   })
-  it('left at its default, the window takes at most a tenth of the life of tokens it obtained: one refresh per life', async () => {
+  it('left at its default, the window takes at most a twentieth of the life of tokens it obtained: one refresh per life', async () => {
     let time = 0
     const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: time + 2_000 }))
     const session = createSession({ strategy, tokens: { ...start, expiresAt: 0 }, now: () => time })
     await expect(session.getAccessToken()).resolves.toBe('token-1') // expired: token-1 lives until 2000
-    time = 1_799
+    time = 1_899
     await session.getAccessToken()
     await flush()
     expect(strategy.calls).toBe(1)
-    time = 1_800 // 200 ms (a tenth) before its expiry
+    time = 1_900 // 100 ms (a twentieth) before its expiry
     await session.getAccessToken()
     await flush()
     expect(strategy.calls).toBe(2)
