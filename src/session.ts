@@ -101,13 +101,15 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   // A refresh-ahead window longer than the token's life would refresh on every request. For tokens
   // this session obtained itself (so their issue time is known) the window is capped at half the
   // life, and the default window at a twentieth: short-lived tokens are then used for nearly their
-  // whole life, one refresh per life (issue 5's fleet, unniced: 20-21 refreshes in 21 lives; 21-22 at a tenth).
+  // whole life, one refresh per life (issue 5's unniced fleet: 20-21 refreshes in 21 lives; 21-22
+  // at a tenth).
   const aheadShare = options.refreshAheadMs === undefined ? 0.05 : 0.5
   function adopt(next: T | undefined, obtainedAt?: number): void {
     tokens = next
     expiresAt = next ? tokenExpiry(next) : undefined
     // An unknown issue time (`obtainedAt`) caps nothing: the life counts as infinite.
-    refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(config.refreshAheadMs, (expiresAt - (obtainedAt ?? -Infinity)) * aheadShare)
+    refreshAt =
+      expiresAt === undefined ? undefined : expiresAt - Math.min(config.refreshAheadMs, (expiresAt - (obtainedAt ?? -Infinity)) * aheadShare)
   }
 
   if (!store) adopt(config.tokens)
@@ -263,12 +265,12 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     if (loading) await loading
     if (expiredBy || lifetime.signal.aborted) throw expiredError()
     if (!tokens) return undefined
+    if (tokens.accessToken === sentWith) return refreshOnce('unauthorized')
     // Invariant 2: the refused token was already replaced, so no new refresh. If one is running
-    // anyway (ahead of expiry), the replay waits for it rather than go out with a token about to go.
-    // Inside its refresh window the current token is about to go: the replay waits for the
-    // proactive refresh the next request would start anyway.
-    if (tokens.accessToken !== sentWith) return inflight ?? (refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens)
-    return refreshOnce('unauthorized')
+    // anyway (ahead of expiry), or the current token is inside its refresh window (about to go),
+    // the replay waits for that refresh, which the next request would start anyway.
+    if (inflight) return inflight
+    return refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens
   }
 
   return {
@@ -285,7 +287,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     },
     async refresh() {
       if (loading) await loading
-    if (expiredBy || lifetime.signal.aborted) throw expiredError()
+      if (expiredBy || lifetime.signal.aborted) throw expiredError()
       return (await refreshOnce('manual')).accessToken
     },
     async setTokens(next) {

@@ -19,7 +19,8 @@ function release(queue: Queue): void {
 }
 
 /**
- * Runs `send` (an async function: it must not throw, or the slot would be lost) when one of the session's `replayConcurrency` slots is free, first come first served.
+ * Runs `send` when one of the session's `replayConcurrency` slots is free, first come first
+ * served. `send` returns a promise and never throws: the slot is freed when the promise settles.
  * Rejects with `signal.reason` at once if the caller aborts while still queued; the entry is
  * then dropped, never sent.
  */
