@@ -83,11 +83,14 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const release = (owner: string): Promise<unknown> => bounded(client.eval(releaseScript, 1, lockKey, owner), timeout).catch(() => {})
   const notify = (): Promise<unknown> => bounded(client.publish(channel, 'refreshed'), timeout).catch(() => {})
 
-  async function reachable(): Promise<void> {
-    await store.flushPending().catch(() => {})
+  function restored(): void {
     if (!degraded) return
     degraded = false
     for (const link of links) link.emit('coordinationRestored', {})
+  }
+  async function reachable(): Promise<void> {
+    await store.flushPending().catch(() => {})
+    restored()
   }
 
   // `raw`: the tokens as read once the lock was taken. That one read decides both: adopt what
@@ -172,7 +175,10 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
           if (!degraded) for (const link of links) link.emit('coordinationDegraded', { error: error as Error })
           degraded = true
           const next = await work()
-          void writeBack(next)
+          // Redis answering the write-back (at once, or on a retry) is the end of the outage.
+          const written = writeBack(next)
+          if (!written) restored()
+          else void written.then(() => store.pending === undefined && restored())
           return next
         }
         if (acquired) return underLock(stale, work, owner, raw)

@@ -283,6 +283,39 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       await session.destroy()
     })
 
+    it('Redis down past coordinationWaitMs: tokens refreshed alone reach Redis when it is back, coordinationRestored fires, the others adopt them', async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = nextKey()
+      const make = async () => {
+        const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
+        client.on('error', () => {})
+        clients.push(client)
+        await new Promise((resolve) => client.once('ready', resolve))
+        const shared = redisCoordination<Tokens>({ client, key, coordinationWaitMs: 150, pollIntervalMs: 20 })
+        return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...shared })
+      }
+      const a = await make()
+      const b = await make()
+      const events: string[] = []
+      a.on('coordinationDegraded', () => events.push('degraded'))
+      a.on('coordinationRestored', () => events.push('restored'))
+      await a.getTokens()
+      await b.getTokens()
+      await server.stop()
+      await expect(a.refresh()).resolves.toBe('token-1') // alone, after coordinationWaitMs
+      expect(events).toEqual(['degraded'])
+      await server.start()
+      await until(() => events.length === 2)
+      expect(events).toEqual(['degraded', 'restored'])
+      const stored = JSON.parse((await (await connect()).get(key)) ?? 'null')
+      expect(stored).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
+      // b never refreshed: its next refresh finds a's tokens in Redis and makes no call.
+      await expect(b.handleAuthFailure('token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await a.destroy()
+      await b.destroy()
+    }, 15_000)
+
     it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
       const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
       client.on('error', () => {})
