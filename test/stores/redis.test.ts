@@ -1,7 +1,7 @@
 import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
-import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
+import { createSession, RefreshError, SessionExpiredError, type Strategy, type Tokens } from '../../src/index.js'
 import { type RedisClient, redisCoordination, redisStore } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred, flush } from '../_helpers/deferred.js'
@@ -57,6 +57,16 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     eval: (script, count, ...rest) => real.eval(script, count, ...rest),
     ...overrides,
   })
+
+  // A session sharing `key` through its own client, which reconnects every 50 ms across a restart.
+  async function outageSession(strategy: Strategy<Tokens>, key: string, options: { lockTtlMs?: number; coordinationWaitMs: number }) {
+    const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
+    client.on('error', () => {})
+    clients.push(client)
+    await new Promise((resolve) => client.once('ready', resolve))
+    const shared = redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, ...options })
+    return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...shared })
+  }
 
   describe('redisStore', () => {
     it('stores tokens as JSON under one key and reads them back; a corrupt value reads as absent', async () => {
@@ -153,16 +163,8 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       const gate = deferred()
       const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
       const key = nextKey()
-      const make = async () => {
-        const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
-        client.on('error', () => {})
-        clients.push(client)
-        await new Promise((resolve) => client.once('ready', resolve))
-        const shared = redisCoordination<Tokens>({ client, key, lockTtlMs: 5_000, coordinationWaitMs: 10_000, pollIntervalMs: 20 })
-        return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...shared })
-      }
-      const a = await make()
-      const b = await make()
+      const a = await outageSession(strategy, key, { lockTtlMs: 5_000, coordinationWaitMs: 10_000 })
+      const b = await outageSession(strategy, key, { lockTtlMs: 5_000, coordinationWaitMs: 10_000 })
       await a.getTokens()
       await b.getTokens()
       const refreshing = a.handleAuthFailure('token-0')
@@ -286,16 +288,8 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     it('Redis down past coordinationWaitMs: tokens refreshed alone reach Redis when it is back, coordinationRestored fires, the others adopt them', async () => {
       const { strategy, reuses } = rotatingProvider()
       const key = nextKey()
-      const make = async () => {
-        const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
-        client.on('error', () => {})
-        clients.push(client)
-        await new Promise((resolve) => client.once('ready', resolve))
-        const shared = redisCoordination<Tokens>({ client, key, coordinationWaitMs: 150, pollIntervalMs: 20 })
-        return createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, ...shared })
-      }
-      const a = await make()
-      const b = await make()
+      const a = await outageSession(strategy, key, { coordinationWaitMs: 150 })
+      const b = await outageSession(strategy, key, { coordinationWaitMs: 150 })
       const events: string[] = []
       a.on('coordinationDegraded', () => events.push('degraded'))
       a.on('coordinationRestored', () => events.push('restored'))
