@@ -175,10 +175,8 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
           if (!degraded) for (const link of links) link.emit('coordinationDegraded', { error: error as Error })
           degraded = true
           const next = await work()
-          // Redis answering the write-back (at once, or on a retry) is the end of the outage.
-          const written = writeBack(next)
-          if (!written) restored()
-          else void written.then(() => store.pending === undefined && restored())
+          // Redis taking the write-back (at once, or on a retry) is the end of the outage.
+          void (writeBack(next) ?? Promise.resolve()).then(() => store.pending === undefined && restored())
           return next
         }
         if (acquired) return underLock(stale, work, owner, raw)

@@ -122,8 +122,8 @@ export function attachAxios<T extends Tokens>(
   async function recover<R>(sent: Sent, config: InternalAxiosRequestConfig, settled: () => R): Promise<R | AxiosResponse> {
     const signal = config.signal as AbortSignal | undefined
     // Made when needed, not while waiting: thousands of requests may wait on one refresh.
-    const outlive = new Replay(Date.now() - sent.sentAt)
-    const replay = () => instance.request({ ...config, tokenflight: outlive })
+    const marker = new Replay(Date.now() - sent.sentAt)
+    const replay = () => instance.request({ ...config, tokenflight: marker })
     try {
       const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
       if (!tokens) return settled()

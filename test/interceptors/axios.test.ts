@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import axios, { type AxiosError } from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
@@ -60,10 +61,9 @@ describe('attachAxios', () => {
     // Two calls on token-A are refused after 100 ms; token-B then has 200 ms left, enough for
     // either. One replay at a time: the first holds the slot for 150 ms, so the second would
     // leave with 50 ms left, less than its refused send took. It waits for token-B's successor.
-    const slow = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     const api = await server(async (token) => {
-      if (token === 'token-A') await slow(100)
-      if (token === 'token-B') await slow(150)
+      if (token === 'token-A') await sleep(100)
+      if (token === 'token-B') await sleep(150)
       return token !== 'token-A'
     })
     const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 60_000 }))
@@ -73,7 +73,7 @@ describe('attachAxios', () => {
     const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
     const call = (path: string) => (client === 'axios' ? instance.get(path).then((r) => r.status) : authedFetch(`${api.url}${path}`).then((r) => r.status))
     const pending = [call('/first'), call('/second')]
-    await slow(50)
+    await sleep(50)
     await session.setTokens({ accessToken: 'token-B', expiresAt: Date.now() + 250 })
     await expect(Promise.all(pending)).resolves.toEqual([200, 200])
     expect(api.requests.map((r) => r.authorization).slice(2)).toEqual(['Bearer token-B', 'Bearer token-1'])
