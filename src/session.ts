@@ -5,6 +5,7 @@ import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError, Session
 import type { RefreshReason, SessionEvents } from './session-events.js'
 import { assertTokens, resolveSessionOptions, type SessionOptions } from './session-options.js'
 import type { AuthFailureInput, Tokens } from './strategy.js'
+import { attachInternals } from './session/internals.js'
 import { tokenExpiry } from './token-expiry.js'
 
 /** Where a session stands: signed out, holding tokens, or past a terminal refresh failure. */
@@ -273,7 +274,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     return refreshAt !== undefined && now() >= refreshAt ? refreshOnce('ahead') : tokens
   }
 
-  return {
+  const session: Session<T> = {
     get state(): SessionState {
       return expiredBy || lifetime.signal.aborted ? 'expired' : tokens ? 'active' : 'signed-out'
     },
@@ -325,4 +326,13 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     off: emitter.off,
     emit: emitter.emit,
   }
+  attachInternals(session, {
+    tokensForSend: getTokens,
+    afterRefusal: handleAuthFailure,
+    strategy,
+    replayConcurrency: config.replayConcurrency,
+    emit: emitter.emit,
+    now,
+  })
+  return session
 }

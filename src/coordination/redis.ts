@@ -1,6 +1,6 @@
 import type { Coordinator, CoordinatorLink } from '../coordinator.js'
 import { RefreshError } from '../errors/index.js'
-import { randomUuid } from '../strategies/random-uuid.js'
+import { randomUuid } from '../random-uuid.js'
 import type { Tokens } from '../strategy.js'
 import { bounded, type RedisClient, type RedisSubscriber } from '../stores/redis-client.js'
 import { parseStoredTokens } from '../stores/parse-stored-tokens.js'

@@ -2,7 +2,7 @@ import { assertFunction, assertKnownKeys, assertObject, assertString, invalidArg
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint, endpointUrl } from './call-endpoint.js'
 import { httpFailure } from './http-failure.js'
-import { randomUuid } from './random-uuid.js'
+import { randomUuid } from '../random-uuid.js'
 import { readErrorBody, readJson } from './read-body.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
 import { fieldAt, optionalSeconds, optionalString, requireSeconds, requireString } from './response-fields.js'

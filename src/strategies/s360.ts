@@ -2,7 +2,7 @@ import { assertKnownKeys, assertObject, assertString } from '../invalid-argument
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint, endpointUrl } from './call-endpoint.js'
 import { httpFailure } from './http-failure.js'
-import { randomUuid } from './random-uuid.js'
+import { randomUuid } from '../random-uuid.js'
 import { readErrorBody, readJson } from './read-body.js'
 import { requireCredential } from './require-credential.js'
 import { fieldAt, requireString } from './response-fields.js'

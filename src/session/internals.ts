@@ -1,0 +1,44 @@
+import type { SessionEvents } from '../session-events.js'
+import type { Strategy, Tokens } from '../strategy.js'
+
+/**
+ * What the exchange (the one port every interceptor uses) needs of a session. Not part of the
+ * user-facing `Session`: users cannot fake events or reach the refusal plumbing.
+ */
+export interface SessionInternals<T extends Tokens = Tokens> {
+  /**
+   * Valid tokens to send, `undefined` when signed out; rejects with `SessionExpiredError` when the
+   * session is expired or destroyed. Starts a background refresh inside the refresh window. Tokens
+   * that expire within `outliveMs` (a replay's round trip) are waited out and their successor returned.
+   */
+  tokensForSend(outliveMs?: number): Promise<T | undefined>
+  /**
+   * A send carrying `sentWith` was refused. Resolves with the tokens to replay with (the current
+   * ones, without a refresh, when they already differ), or `undefined` when there is nothing to
+   * replay with. Concurrent callers share one refresh.
+   */
+  afterRefusal(sentWith: string | undefined): Promise<T | undefined>
+  /** The session's strategy: how a token goes on a request and its own rule for a refusal. */
+  readonly strategy: Strategy<T>
+  /** How many queued replays run at once. */
+  readonly replayConcurrency: number
+  /** Emits an event to the session's listeners; a throwing listener never changes an outcome. */
+  emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
+  /** The session's clock (epoch ms). */
+  now(): number
+}
+
+// A registry symbol, not a WeakMap: a session made by one copy of the package (ESM) is still
+// recognised by interceptors of another (CJS).
+const INTERNALS = Symbol.for('tokenflight.session-internals')
+
+/** Links a session to its internals (non-enumerable: nothing prints or copies them). */
+export function attachInternals<T extends Tokens>(session: object, internals: SessionInternals<T>): void {
+  Object.defineProperty(session, INTERNALS, { value: internals })
+}
+
+/** The internals of a session made by `createSession`, or `undefined` for anything else. */
+export function internalsOf<T extends Tokens = Tokens>(session: unknown): SessionInternals<T> | undefined {
+  if (typeof session !== 'object' || session === null) return undefined
+  return (session as Record<symbol, SessionInternals<T> | undefined>)[INTERNALS]
+}
