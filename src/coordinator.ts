@@ -7,6 +7,11 @@ export interface CoordinatorLink<T extends Tokens = Tokens> {
   adopt(tokens: T | undefined): void
   /** Emits a session event (`coordinationDegraded`, `coordinationRestored`). */
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
+  /**
+   * The longest a refresh may take in this session, retries included (ms): the callers waiting on
+   * it are released with a transient error past it, so a lock guarding it should be derived from it.
+   */
+  readonly refreshDeadlineMs: number
 }
 
 /**

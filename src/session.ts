@@ -140,6 +140,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       adopt(next, next ? now() : undefined)
     },
     emit: emitter.emit,
+    refreshDeadlineMs: config.refreshTimeoutMs * (config.retries + 1) + config.maxDelayMs * config.retries,
   })
 
   function expiredError(): SessionExpiredError {
