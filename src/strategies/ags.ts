@@ -1,11 +1,14 @@
-import { assertFunction, assertKnownKeys, assertObject, assertString, invalidArgument } from '../invalid-argument.js'
-import type { Strategy, Tokens } from '../strategy.js'
-import { callEndpoint, endpointUrl } from './call-endpoint.js'
-import { httpFailure } from './http-failure.js'
+import { assertNonEmptyString, assertOptionalFunction, assertOptionalSecret, assertOptionalString, assertSecret, invalidArgument } from '../invalid-argument.js'
 import { randomUuid } from '../random-uuid.js'
-import { readErrorBody, readJson } from './read-body.js'
+import type { Strategy, Tokens } from '../strategy.js'
+import { callEndpoint } from './call-endpoint.js'
+import { endpointUrl } from './endpoint-url.js'
+import { readJson } from './read-body.js'
+import { refusal, secretsOf } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
-import { fieldAt, optionalSeconds, optionalString, requireSeconds, requireString } from './response-fields.js'
+import { expiryAt, optionalString, requireString } from './response-fields.js'
+import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
+import { tokenHeader } from './token-header.js'
 
 /** One entry of the AGS `parameters` array (names come from `GET /servicediscovery`). */
 export interface AgsParameter {
@@ -14,7 +17,7 @@ export interface AgsParameter {
 }
 
 /** Options of {@link ags}. */
-export interface AgsOptions {
+export interface AgsOptions extends CommonOptions {
   /** `https://<host>:<port>` of the Authentication Gateway Service. */
   baseURL: string
   /** `x-auth-service-id`: the SSO service to authenticate with (mandatory). */
@@ -38,12 +41,25 @@ export interface AgsTokens extends Tokens {
   sessionCapAt?: number | undefined
 }
 
-const errorCode = (body: unknown): string | undefined => {
-  for (const path of ['error', 'code', 'errorCode']) {
-    const value = fieldAt(body, path)
-    if (typeof value === 'string') return value
-  }
-  return undefined
+const known = {
+  ...commonKeys,
+  baseURL: true,
+  authServiceId: true,
+  tenantId: true,
+  parameters: true,
+  correlationId: true,
+  path: true,
+} satisfies Record<keyof AgsOptions, true>
+const defaults = { path: '/ags/refresh', parameters: [] as readonly AgsParameter[], correlationId: randomUuid }
+// The document lists 400, 401 and 403 and no error codes: a body's code is shown only sanitised.
+const rules = { provider: 'AGS', codeAt: ['error', 'code', 'errorCode'] }
+
+function assertParameters(parameters: unknown): void {
+  if (!Array.isArray(parameters)) throw invalidArgument('parameters', 'an array of { name, value }', parameters)
+  parameters.forEach((parameter: Partial<AgsParameter> | undefined, index) => {
+    assertNonEmptyString(`parameters[${index}].name`, parameter?.name)
+    if (typeof parameter?.value !== 'string') throw invalidArgument(`parameters[${index}].value`, 'a string', parameter?.value)
+  })
 }
 
 /**
@@ -55,26 +71,19 @@ const errorCode = (body: unknown): string | undefined => {
  * const strategy = ags({ baseURL: 'https://ags.example.com:8443', authServiceId: 'sso-1', tenantId: 'acme' })
  */
 export function ags(options: AgsOptions): Strategy<AgsTokens> {
-  assertObject('ags options', options)
-  assertKnownKeys('ags options', options, ['baseURL', 'authServiceId', 'tenantId', 'parameters', 'correlationId', 'path'])
-  assertString('baseURL', options.baseURL)
-  assertString('authServiceId', options.authServiceId)
-  assertString('tenantId', options.tenantId, true)
-  assertFunction('correlationId', options.correlationId)
-  assertString('path', options.path, true)
-  const parameters = options.parameters ?? []
-  if (!Array.isArray(parameters)) throw invalidArgument('parameters', 'an array of { name, value }', parameters)
-  parameters.forEach((parameter: AgsParameter, index) => {
-    assertObject(`parameters[${index}]`, parameter)
-    assertString(`parameters[${index}].name`, parameter.name)
-    if (typeof parameter.value !== 'string') throw invalidArgument(`parameters[${index}].value`, 'a string', parameter.value)
-  })
-  const url = endpointUrl(options.baseURL, options.path ?? '/ags/refresh')
-  const body = JSON.stringify({ parameters })
-  const nextCorrelationId = options.correlationId ?? randomUuid
+  const o = withDefaults('ags options', options, known, defaults)
+  assertSecret('authServiceId', o.authServiceId)
+  assertOptionalSecret('tenantId', o.tenantId)
+  assertOptionalFunction('correlationId', o.correlationId)
+  assertOptionalString('path', o.path)
+  assertParameters(o.parameters)
+  const url = endpointUrl('baseURL', o.baseURL, o.path, o.allowInsecureHttp)
+  const authorize = tokenHeader(o.authorization)
+  const body = JSON.stringify({ parameters: o.parameters })
 
   return {
     name: 'ags',
+    ...(authorize && { authorize }),
     async refresh(current, context) {
       const refreshToken = requireCredential(current, 'refreshToken', 'AGS')
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
@@ -85,30 +94,27 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
         'Content-Type': 'application/json',
         Accept: 'application/json',
         Authorization: refreshToken,
-        'x-auth-service-id': options.authServiceId,
-        'x-correlation-id': nextCorrelationId(),
+        'x-auth-service-id': o.authServiceId,
+        'x-correlation-id': o.correlationId(),
+        ...(o.tenantId && { 'nv-tenant-id': o.tenantId }),
       }
-      if (options.tenantId) headers['nv-tenant-id'] = options.tenantId
-      const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body })
-      if (!response.ok) {
-        const error = await readErrorBody(response)
-        throw httpFailure(response, error, { provider: 'AGS', providerCode: errorCode(error) }, context.now())
-      }
+      const secrets = secretsOf(current)
+      const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body }, secrets)
+      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const answer = await readJson(response)
       const accessToken = requireString(answer, 'access_token')
-      const expiresIn = requireSeconds(answer, 'expires_in')
       const rotated = optionalString(answer, 'refresh_token')
-      const refreshExpiresIn = optionalSeconds(answer, 'refresh_expires_in')
-      const capIn = optionalSeconds(answer, 'fixed_refresh_expires_in')
-      // The cap is fixed at sign-in: a later answer may restate it, never move it later.
-      const sessionCapAt = capIn === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? Infinity, sentAt + capIn * 1000)
+      const capAt = expiryAt(answer, 'fixed_refresh_expires_in', sentAt)
+      const refreshExpiresAt = expiryAt(answer, 'refresh_expires_in', sentAt)
       return {
         ...current,
         accessToken,
         refreshToken: rotated ?? refreshToken,
-        expiresAt: sentAt + expiresIn * 1000,
-        refreshExpiresAt: refreshExpiresIn === undefined ? current.refreshExpiresAt : sentAt + refreshExpiresIn * 1000,
-        sessionCapAt,
+        expiresAt: expiryAt(answer, 'expires_in', sentAt),
+        // A rotated token's expiry is its own; an unusable one is unknown (the server decides).
+        refreshExpiresAt: refreshExpiresAt ?? (rotated ? undefined : current.refreshExpiresAt),
+        // The cap is fixed at sign-in: a later answer may restate it, never move it later.
+        sessionCapAt: capAt === undefined ? current.sessionCapAt : Math.min(current.sessionCapAt ?? capAt, capAt),
       }
     },
   }

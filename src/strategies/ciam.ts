@@ -1,10 +1,13 @@
-import { assertKnownKeys, assertObject, assertString } from '../invalid-argument.js'
+import { assertObject, assertOnlyKnownKeys, assertOptionalSecret, assertOptionalString, assertSecret } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
-import { callEndpoint, endpointUrl } from './call-endpoint.js'
-import { httpFailure } from './http-failure.js'
-import { readErrorBody, readJson } from './read-body.js'
+import { callEndpoint } from './call-endpoint.js'
+import { endpointUrl } from './endpoint-url.js'
+import { readJson } from './read-body.js'
+import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
-import { fieldAt, optionalSeconds, optionalString, requireString } from './response-fields.js'
+import { expiryAt, optionalString, requireString } from './response-fields.js'
+import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
+import { tokenHeader } from './token-header.js'
 
 /** The calling device, sent as CIAM's `X-…` headers on every refresh. */
 export interface CiamDevice {
@@ -21,11 +24,12 @@ export interface CiamDevice {
 }
 
 /** Options of {@link ciam}. */
-export interface CiamOptions {
+export interface CiamOptions extends CommonOptions {
   /** `https://{your_domain}` */
   baseURL: string
   /** `X-client-id`: the application's authorization id. */
   clientId: string
+  /** The calling device's headers. */
   device: CiamDevice
   /** @default '/api/v2/sdk/sso/session-token/id-token' */
   path?: string | undefined
@@ -38,18 +42,31 @@ export interface CiamTokens extends Tokens {
   sessionExpiresAt?: number | undefined
 }
 
-// Error codes from the CIAM document. Configuration errors name what to fix; all are final
-// except "system busy", which the document says to retry.
-const configurationErrors: Record<string, string> = {
-  'IDAAS.SDK.PARAM.0001': 'device information is incomplete: check X-device-fingerprint, X-operating-sys-version and X-agent (`device` option)',
-  'IDAAS.SDK.PARAM.0002': 'X-client-id is empty (`clientId` option)',
-  'IDAAS.SDK.PARAM.0003': 'the app is not registered: X-client-id is wrong (`clientId` option)',
+const known = { ...commonKeys, baseURL: true, clientId: true, device: true, path: true } satisfies Record<keyof CiamOptions, true>
+const deviceKeys = { fingerprint: true, osVersion: true, agent: true, ip: true, language: true } satisfies Record<keyof CiamDevice, true>
+const defaults = { path: '/api/v2/sdk/sso/session-token/id-token' }
+// The document's codes, all at HTTP 400: every one is final except "system busy", which it says
+// to retry. Configuration errors name what to fix.
+const rules: RefusalRules = {
+  provider: 'CIAM',
+  codeAt: ['error_code'],
+  codes: {
+    'IDAAS.SDK.PARAM.0001': false,
+    'IDAAS.SDK.PARAM.0002': false,
+    'IDAAS.SDK.PARAM.0003': false,
+    'IDAAS.SDK.PARAM.0022': false,
+    'IDAAS.SDK.PARAM.0023': false,
+    'IDAAS.SDK.COM.0002': true,
+  },
+  hints: {
+    'IDAAS.SDK.PARAM.0001': 'device information is incomplete: check X-device-fingerprint, X-operating-sys-version and X-agent (`device` option)',
+    'IDAAS.SDK.PARAM.0002': 'X-client-id is empty (`clientId` option)',
+    'IDAAS.SDK.PARAM.0003': 'the app is not registered: X-client-id is wrong (`clientId` option)',
+    'IDAAS.SDK.PARAM.0022': 'the session token is empty: sign in again',
+    'IDAAS.SDK.PARAM.0023': 'the session token is invalid or expired: sign in again',
+    'IDAAS.SDK.COM.0002': 'system busy: retried',
+  },
 }
-const sessionErrors: Record<string, string> = {
-  'IDAAS.SDK.PARAM.0022': 'the session token is empty: sign in again',
-  'IDAAS.SDK.PARAM.0023': 'the session token is invalid or expired: sign in again',
-}
-const BUSY = 'IDAAS.SDK.COM.0002'
 
 /**
  * CIAM / IDaaS id_token refresh: `POST /api/v2/sdk/sso/session-token/id-token` with the
@@ -60,56 +77,49 @@ const BUSY = 'IDAAS.SDK.COM.0002'
  * const strategy = ciam({ baseURL: 'https://tenant.example.com', clientId, device: { fingerprint, osVersion: 'windows10.1.1', agent: navigator.userAgent } })
  */
 export function ciam(options: CiamOptions): Strategy<CiamTokens> {
-  assertObject('ciam options', options)
-  assertKnownKeys('ciam options', options, ['baseURL', 'clientId', 'device', 'path'])
-  assertString('baseURL', options.baseURL)
-  assertString('clientId', options.clientId)
-  assertString('path', options.path, true)
-  const { device } = options
+  const o = withDefaults('ciam options', options, known, defaults)
+  assertSecret('clientId', o.clientId)
+  assertOptionalString('path', o.path)
+  const { device } = o
   assertObject('device', device)
-  assertKnownKeys('ciam device', device, ['fingerprint', 'osVersion', 'agent', 'ip', 'language'])
-  assertString('device.fingerprint', device.fingerprint)
-  assertString('device.osVersion', device.osVersion)
-  assertString('device.agent', device.agent)
-  assertString('device.ip', device.ip, true)
-  assertString('device.language', device.language, true)
-  const url = endpointUrl(options.baseURL, options.path ?? '/api/v2/sdk/sso/session-token/id-token')
+  assertOnlyKnownKeys('ciam device', device, deviceKeys)
+  // Header values: a CR or LF would fail every refresh, so they are refused here.
+  assertSecret('device.fingerprint', device.fingerprint)
+  assertSecret('device.osVersion', device.osVersion)
+  assertSecret('device.agent', device.agent)
+  assertOptionalSecret('device.ip', device.ip)
+  assertOptionalSecret('device.language', device.language)
+  const url = endpointUrl('baseURL', o.baseURL, o.path, o.allowInsecureHttp)
+  const authorize = tokenHeader(o.authorization)
   const fixedHeaders: Record<string, string> = {
     'content-type': 'application/json',
     Accept: 'application/json',
-    'X-client-id': options.clientId,
+    'X-client-id': o.clientId,
     'X-device-fingerprint': device.fingerprint,
     'X-operating-sys-version': device.osVersion,
     'X-agent': device.agent,
-    ...(device.ip ? { 'X-device-ip': device.ip } : {}),
-    ...(device.language ? { 'X-L': device.language } : {}),
+    ...(device.ip && { 'X-device-ip': device.ip }),
+    ...(device.language && { 'X-L': device.language }),
   }
 
   return {
     name: 'ciam',
+    ...(authorize && { authorize }),
     async refresh(current, context) {
       const sessionToken = requireCredential(current, 'sessionToken', 'CIAM')
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       assertNotPast(current.sessionExpiresAt, sentAt, 'session_token', 'CIAM')
-      const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } })
-      if (!response.ok) {
-        const body = await readErrorBody(response)
-        const code = fieldAt(body, 'error_code')
-        const providerCode = typeof code === 'string' ? code : undefined
-        const hint = providerCode ? (configurationErrors[providerCode] ?? sessionErrors[providerCode]) : undefined
-        const transient = providerCode === BUSY ? true : undefined
-        throw httpFailure(response, body, { provider: 'CIAM', providerCode, transient, hint }, context.now())
-      }
+      const secrets = secretsOf(current)
+      const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } }, secrets)
+      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const accessToken = requireString(body, 'id_token')
       const rotated = optionalString(body, 'session_token')
-      const expire = optionalSeconds(body, 'expire')
-      let sessionExpiresAt = current.sessionExpiresAt
-      if (expire !== undefined) {
-        const fromSend = sentAt + expire * 1000
-        // A new session_token starts a new validity; an unchanged one cannot outlive its old deadline.
-        sessionExpiresAt = rotated && rotated !== sessionToken ? fromSend : Math.min(sessionExpiresAt ?? fromSend, fromSend)
-      }
+      const fromSend = expiryAt(body, 'expire', sentAt)
+      const old = current.sessionExpiresAt
+      // A new session_token starts a new validity; an unchanged one cannot outlive its old deadline.
+      const sessionExpiresAt =
+        rotated !== undefined && rotated !== sessionToken ? fromSend : fromSend === undefined ? old : Math.min(old ?? fromSend, fromSend)
       return { ...current, accessToken, sessionToken: rotated ?? sessionToken, sessionExpiresAt, expiresAt: undefined }
     },
   }

@@ -1,13 +1,21 @@
-import { assertFunction, assertKnownKeys, assertObject, assertString } from '../invalid-argument.js'
-import type { AuthFailureInput, RefreshContext, Strategy, Tokens } from '../strategy.js'
+import { assertNonEmptyString, assertObject, assertOnlyKnownKeys, assertOptionalFunction, assertOptionalString, invalidArgument } from '../invalid-argument.js'
+import type { RefreshContext, Strategy, Tokens } from '../strategy.js'
+import { type TokenHeader, tokenHeader } from './token-header.js'
 
 /** Options of {@link custom}. */
 export interface CustomOptions<T extends Tokens> {
   /** @default 'custom' */
   name?: string | undefined
-  authorize?: ((tokens: T, headers: Headers) => void) | undefined
-  isAuthFailure?: ((response: AuthFailureInput) => boolean) | undefined
+  /** Puts the token on a request yourself. @default `authorization`'s header, else `Authorization: Bearer <token>` */
+  authorize?: Strategy<T>['authorize'] | undefined
+  /** Where the access token goes, without writing `authorize`. @default { header: 'Authorization', scheme: 'Bearer' } */
+  authorization?: TokenHeader | undefined
+  /** Whether a response means the token was refused. @default status 401 */
+  isAuthFailure?: Strategy<T>['isAuthFailure'] | undefined
 }
+
+const known = { name: true, authorize: true, authorization: true, isAuthFailure: true } satisfies Record<keyof CustomOptions<Tokens>, true>
+const defaults = { name: 'custom' }
 
 /**
  * Checks a hand-written strategy object at creation and returns it.
@@ -17,10 +25,10 @@ export interface CustomOptions<T extends Tokens> {
  */
 export function defineStrategy<T extends Tokens>(strategy: Strategy<T>): Strategy<T> {
   assertObject('strategy', strategy)
-  assertString('strategy.name', strategy.name)
-  assertFunction('strategy.refresh', strategy.refresh, false)
-  assertFunction('strategy.authorize', strategy.authorize)
-  assertFunction('strategy.isAuthFailure', strategy.isAuthFailure)
+  assertNonEmptyString('strategy.name', strategy.name)
+  if (typeof strategy.refresh !== 'function') throw invalidArgument('strategy.refresh', 'a function', strategy.refresh)
+  assertOptionalFunction('strategy.authorize', strategy.authorize)
+  assertOptionalFunction('strategy.isAuthFailure', strategy.isAuthFailure)
   return strategy
 }
 
@@ -32,17 +40,22 @@ export function defineStrategy<T extends Tokens>(strategy: Strategy<T>): Strateg
  * const strategy = custom(async (tokens, { fetch, signal }) => {
  *   const res = await fetch('https://auth.example.com/renew', { method: 'POST', signal })
  *   return { ...tokens, accessToken: (await res.json()).token }
- * })
+ * }, { authorization: { header: 'X-Auth-Token', scheme: '' } })
  */
-export function custom<T extends Tokens>(
-  refresh: (current: T, context: RefreshContext) => Promise<T> | T,
-  options: CustomOptions<T> = {},
-): Strategy<T> {
-  assertFunction('refresh', refresh, false)
+export function custom<T extends Tokens>(refresh: (current: T, context: RefreshContext) => Promise<T> | T, options: CustomOptions<T> = {}): Strategy<T> {
+  if (typeof refresh !== 'function') throw invalidArgument('refresh', 'a function', refresh)
   assertObject('custom options', options)
-  assertKnownKeys('custom options', options, ['name', 'authorize', 'isAuthFailure'])
-  const strategy: Strategy<T> = { name: options.name ?? 'custom', refresh: async (current, context) => refresh(current, context) }
-  if (options.authorize) strategy.authorize = options.authorize
-  if (options.isAuthFailure) strategy.isAuthFailure = options.isAuthFailure
-  return defineStrategy(strategy)
+  assertOnlyKnownKeys('custom options', options, known)
+  const { name = defaults.name, isAuthFailure } = options
+  assertOptionalString('name', options.name)
+  if (options.authorize && options.authorization) {
+    throw invalidArgument('authorization', 'left out when `authorize` is given (one of the two says where the token goes)', 'both', { wrongType: false })
+  }
+  const authorize = options.authorize ?? tokenHeader(options.authorization)
+  return defineStrategy<T>({
+    name,
+    refresh: async (current, context) => refresh(current, context),
+    ...(authorize && { authorize }),
+    ...(isAuthFailure && { isAuthFailure }),
+  })
 }

@@ -1,13 +1,16 @@
-import { RefreshError } from '../errors/index.js'
-import { assertKnownKeys, assertObject, assertString } from '../invalid-argument.js'
+import { assertOptionalString } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
-import { callEndpoint, endpointUrl } from './call-endpoint.js'
-import { httpFailure } from './http-failure.js'
-import { readErrorBody, readJson } from './read-body.js'
-import { fieldAt, requireSeconds, requireString } from './response-fields.js'
+import { callEndpoint } from './call-endpoint.js'
+import { endpointUrl } from './endpoint-url.js'
+import { readJson } from './read-body.js'
+import { refusal, secretsOf } from './refusal.js'
+import { requireCredential } from './require-credential.js'
+import { expiryAt, requireString } from './response-fields.js'
+import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
+import { tokenHeader } from './token-header.js'
 
 /** Options of {@link fib}. */
-export interface FibOptions {
+export interface FibOptions extends CommonOptions {
   /** Origin (and optional path prefix) of the FIB authentication service. */
   baseURL: string
   /** @default '/auth/api/v1/authentication-management/session' */
@@ -19,8 +22,11 @@ export interface FibTokens extends Tokens {
   refreshToken: string
 }
 
-// FIB documents 400, 401, 404 and 422 as final and 500 as a server fault; other 5xx
-// (gateways) and 408/429 are treated as passing too: httpFailure's default rule.
+const known = { ...commonKeys, baseURL: true, path: true } satisfies Record<keyof FibOptions, true>
+const defaults = { path: '/auth/api/v1/authentication-management/session' }
+// FIB documents 400, 401, 404 and 422 as final and 500 as a server fault; its error names
+// (`status.name`) are not documented, so they are shown only in a sanitised form.
+const rules = { provider: 'FIB', codeAt: ['status.name'] }
 
 /**
  * FIB bearer refresh-token rotation: `PATCH /auth/api/v1/authentication-management/session`
@@ -31,36 +37,30 @@ export interface FibTokens extends Tokens {
  * const session = createSession({ strategy: fib({ baseURL: 'https://fib.example.com' }), tokens: { accessToken, refreshToken } })
  */
 export function fib(options: FibOptions): Strategy<FibTokens> {
-  assertObject('fib options', options)
-  assertKnownKeys('fib options', options, ['baseURL', 'path'])
-  assertString('baseURL', options.baseURL)
-  assertString('path', options.path, true)
-  const url = endpointUrl(options.baseURL, options.path ?? '/auth/api/v1/authentication-management/session')
+  const o = withDefaults('fib options', options, known, defaults)
+  assertOptionalString('path', o.path)
+  const url = endpointUrl('baseURL', o.baseURL, o.path, o.allowInsecureHttp)
+  const authorize = tokenHeader(o.authorization)
 
   return {
     name: 'fib',
+    ...(authorize && { authorize }),
     async refresh(current, context) {
-      if (!current.refreshToken) throw new RefreshError('FIB session holds no refresh token', { transient: false })
+      const refreshToken = requireCredential(current, 'refreshToken', 'FIB')
       // A lifetime in an answer counts from when the server wrote it, some time after this send:
       // counted from the send, it ends early, never late. Counted from when the answer is read, a
       // busy process would believe a token alive that the server already refuses.
       const sentAt = context.now()
-      const response = await callEndpoint(context, 'FIB', url, {
-        method: 'PATCH',
-        headers: { Authorization: `Bearer ${current.refreshToken}`, Accept: 'application/json' },
-      })
-      if (!response.ok) {
-        const body = await readErrorBody(response)
-        const name = fieldAt(body, 'status.name')
-        const providerCode = typeof name === 'string' ? name : undefined
-        throw httpFailure(response, body, { provider: 'FIB', providerCode }, context.now())
-      }
+      const secrets = secretsOf(current)
+      const headers = { Authorization: `Bearer ${refreshToken}`, Accept: 'application/json' }
+      const response = await callEndpoint(context, 'FIB', url, { method: 'PATCH', headers }, secrets)
+      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       return {
         ...current,
         accessToken: requireString(body, 'data.accessToken'),
         refreshToken: requireString(body, 'data.refreshToken'),
-        expiresAt: sentAt + requireSeconds(body, 'data.expirationTime') * 1000,
+        expiresAt: expiryAt(body, 'data.expirationTime', sentAt),
       }
     },
   }

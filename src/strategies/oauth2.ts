@@ -1,19 +1,23 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
-import { assertKnownKeys, assertObject, assertString, invalidArgument } from '../invalid-argument.js'
+import { assertNonEmptyString, assertOptionalSecret, assertOptionalString, invalidArgument } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
-import { httpFailure } from './http-failure.js'
-import { readErrorBody, readJson } from './read-body.js'
+import { endpointUrl } from './endpoint-url.js'
+import { readJson } from './read-body.js'
+import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { requireCredential } from './require-credential.js'
-import { fieldAt, optionalString, requireString } from './response-fields.js'
+import { expiryAt, optionalString, requireString } from './response-fields.js'
+import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
+import { tokenHeader } from './token-header.js'
 
 /** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuth = 'basic' | 'body' | 'none'
 
 /** Options of {@link oauth2}. */
-export interface OAuth2Options {
+export interface OAuth2Options extends CommonOptions {
   /** Absolute URL of the token endpoint. */
   tokenEndpoint: string
+  /** The client's `client_id`. */
   clientId: string
   /** Required for `basic` and `body` client authentication. */
   clientSecret?: string | undefined
@@ -30,22 +34,34 @@ export interface OAuth2Tokens extends Tokens {
   idToken?: string | undefined
 }
 
-// RFC 6749 §5.2: invalid_grant (refresh token invalid, expired, revoked or reused) and
-// invalid_client end the session; the others mean misconfiguration and are final as well.
-// `temporarily_unavailable` is what some servers send while overloaded.
-const transientCodes = new Set(['temporarily_unavailable', 'server_error'])
+const known = {
+  ...commonKeys,
+  tokenEndpoint: true,
+  clientId: true,
+  clientSecret: true,
+  clientAuth: true,
+  scope: true,
+} satisfies Record<keyof OAuth2Options, true>
+// RFC 6749 §5.2: every error code of the token endpoint is final (invalid_grant: the refresh token
+// is invalid, expired, revoked or reused). `temporarily_unavailable` and `server_error` (§4.1.2.1)
+// are what some servers send while overloaded: retried.
+const rules: RefusalRules = {
+  provider: 'OAuth2',
+  codeAt: ['error'],
+  codes: {
+    invalid_request: false,
+    invalid_client: false,
+    invalid_grant: false,
+    unauthorized_client: false,
+    unsupported_grant_type: false,
+    invalid_scope: false,
+    temporarily_unavailable: true,
+    server_error: true,
+  },
+}
 
 // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
 const formEncode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+')
-
-function readExpiresIn(body: unknown): number | undefined {
-  const value = fieldAt(body, 'expires_in')
-  if (value === undefined) return undefined
-  // Some servers send the number as a string ("3600"); accept it, refuse anything else.
-  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-  if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) return seconds
-  throw new InvalidRefreshResponseError('expires_in', 'a non-negative number of seconds', typeof value, { body })
-}
 
 /**
  * The standard OAuth 2.0 refresh_token grant (RFC 6749 §6): a form-encoded POST with client
@@ -56,58 +72,48 @@ function readExpiresIn(body: unknown): number | undefined {
  * const strategy = oauth2({ tokenEndpoint: 'https://id.example.com/oauth/token', clientId: 'web', clientSecret, clientAuth: 'basic' })
  */
 export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
-  assertObject('oauth2 options', options)
-  assertKnownKeys('oauth2 options', options, ['tokenEndpoint', 'clientId', 'clientSecret', 'clientAuth', 'scope'])
-  assertString('tokenEndpoint', options.tokenEndpoint)
-  assertString('clientId', options.clientId)
-  assertString('clientSecret', options.clientSecret, true, true)
-  assertString('scope', options.scope, true)
-  const clientAuth = options.clientAuth ?? (options.clientSecret ? 'basic' : 'none')
+  const o = withDefaults('oauth2 options', options, known, { clientAuth: (options?.clientSecret ? 'basic' : 'none') as ClientAuth })
+  assertNonEmptyString('clientId', o.clientId)
+  assertOptionalSecret('clientSecret', o.clientSecret)
+  assertOptionalString('scope', o.scope)
+  const { clientAuth, clientId, clientSecret = '' } = o
   if (!['basic', 'body', 'none'].includes(clientAuth)) {
     throw invalidArgument('clientAuth', "'basic', 'body' or 'none'", clientAuth, { wrongType: typeof clientAuth !== 'string' })
   }
-  if (clientAuth !== 'none' && !options.clientSecret) {
-    throw invalidArgument('clientSecret', `a non-empty string (clientAuth '${clientAuth}' sends it)`, options.clientSecret)
+  if (clientAuth !== 'none' && !clientSecret) {
+    throw invalidArgument('clientSecret', `a non-empty string (clientAuth '${clientAuth}' sends it)`, o.clientSecret)
   }
-  let url: URL
-  try {
-    url = new URL(options.tokenEndpoint)
-  } catch {
-    throw invalidArgument('tokenEndpoint', 'an absolute URL', options.tokenEndpoint, { wrongType: false })
-  }
-  const basic = clientAuth === 'basic' ? `Basic ${btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret ?? '')}`)}` : undefined
+  const url = endpointUrl('tokenEndpoint', o.tokenEndpoint, undefined, o.allowInsecureHttp)
+  const authorize = tokenHeader(o.authorization)
+  const scheme = o.authorization?.scheme ?? 'Bearer'
+  const basic = clientAuth === 'basic' && `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`
 
   return {
     name: 'oauth2',
+    ...(authorize && { authorize }),
     async refresh(current, context) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: requireCredential(current, 'refreshToken', 'OAuth2') })
-      if (options.scope) form.set('scope', options.scope)
-      if (clientAuth !== 'basic') form.set('client_id', options.clientId)
-      if (clientAuth === 'body') form.set('client_secret', options.clientSecret ?? '')
+      if (o.scope) form.set('scope', o.scope)
+      if (clientAuth !== 'basic') form.set('client_id', clientId)
+      if (clientAuth === 'body') form.set('client_secret', clientSecret)
       const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }
       if (basic) headers.Authorization = basic
+      const secrets = secretsOf(current, [clientSecret])
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
-      const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
-      if (!response.ok) {
-        const body = await readErrorBody(response)
-        const error = fieldAt(body, 'error')
-        const providerCode = typeof error === 'string' ? error : undefined
-        const transient = providerCode && transientCodes.has(providerCode) ? true : undefined
-        throw httpFailure(response, body, { provider: 'OAuth2', providerCode, transient }, context.now())
-      }
+      const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() }, secrets)
+      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const accessToken = requireString(body, 'access_token')
       const tokenType = optionalString(body, 'token_type')
-      // tokenflight sends `Authorization: Bearer`; another token type (DPoP, MAC) would be sent wrong.
-      if (tokenType !== undefined && tokenType.toLowerCase() !== 'bearer') {
-        throw new InvalidRefreshResponseError('token_type', '"Bearer"', `\`${tokenType}\``, { body })
+      // The token goes out under the configured scheme; another token type (DPoP, MAC) would be sent wrong.
+      if (tokenType !== undefined && scheme !== '' && tokenType.toLowerCase() !== scheme.toLowerCase()) {
+        throw new InvalidRefreshResponseError('token_type', `"${scheme}"`, 'another token type', { body })
       }
-      const expiresIn = readExpiresIn(body)
       return {
         ...current,
         accessToken,
         refreshToken: optionalString(body, 'refresh_token') ?? current.refreshToken,
-        expiresAt: expiresIn === undefined ? undefined : sentAt + expiresIn * 1000,
+        expiresAt: expiryAt(body, 'expires_in', sentAt),
         scope: optionalString(body, 'scope') ?? current.scope,
         idToken: optionalString(body, 'id_token') ?? current.idToken,
       }

@@ -1,29 +1,57 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
 
+/** The most a strategy reads of a refresh answer: a token answer is a few kB. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** Reads at most `MAX_BODY_BYTES`; past that the body is cancelled, never buffered whole. */
+async function readText(response: Response): Promise<string> {
+  const reader = response.body?.getReader()
+  if (!reader) return response.text()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    size += next.value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      reader.cancel().catch(() => {})
+      throw new InvalidRefreshResponseError('body', `at most ${MAX_BODY_BYTES} bytes`, 'more')
+    }
+    chunks.push(next.value)
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return new TextDecoder().decode(bytes)
+}
+
 /**
- * Parses a success body as JSON. Anything else (an HTML error page behind a 200, an empty or
- * truncated body) is an `InvalidRefreshResponseError`, never a crash.
+ * Parses a success body as JSON. Anything else (an HTML error page behind a 200, an empty,
+ * truncated or oversized body) is an `InvalidRefreshResponseError`, never a crash.
  */
 export async function readJson(response: Response): Promise<unknown> {
   let text: string
   try {
-    text = await response.text()
+    text = await readText(response)
   } catch (cause) {
+    if (cause instanceof InvalidRefreshResponseError) throw cause
     throw new InvalidRefreshResponseError('body', 'a complete response body', 'a body cut off mid-way', { cause })
   }
   if (text.trim() === '') throw new InvalidRefreshResponseError('body', 'JSON', 'an empty body')
   try {
     return JSON.parse(text) as unknown
-  } catch (cause) {
+  } catch {
+    // No cause: a SyntaxError quotes the start of the body, which may be a token.
     const kind = /^\s*</.test(text) ? 'HTML or XML' : 'text that is not JSON'
-    throw new InvalidRefreshResponseError('body', 'JSON', kind, { cause })
+    throw new InvalidRefreshResponseError('body', 'JSON', kind)
   }
 }
 
-/** Parses an error body as JSON when it is JSON; `undefined` otherwise (error pages are often HTML). */
+/** Parses an error body as JSON when it is JSON (and not oversized); `undefined` otherwise. */
 export async function readErrorBody(response: Response): Promise<unknown> {
   try {
-    return JSON.parse(await response.text()) as unknown
+    return JSON.parse(await readText(response)) as unknown
   } catch {
     return undefined
   }

@@ -1,14 +1,17 @@
 import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a credential with CR, LF or NUL cannot be sent
+const CONTROL = /[\u0000-\u001f\u007f]/
+
 /**
- * The credential a strategy refreshes with (`refreshToken`, `sessionToken`…). Without it the
- * session cannot be refreshed: a terminal failure, raised before any network call.
+ * The credential a strategy refreshes with (`refreshToken`, `sessionToken`…). Without a usable
+ * one the session cannot be refreshed: a terminal failure, raised before any network call.
  */
 export function requireCredential(tokens: Tokens, field: string, provider: string): string {
   const value = tokens[field]
-  if (typeof value === 'string' && value !== '') return value
-  throw new RefreshError(`${provider} session holds no \`${field}\`: sign in again`, { transient: false })
+  if (typeof value === 'string' && value !== '' && !CONTROL.test(value)) return value
+  throw new RefreshError(`${provider} session holds no usable \`${field}\`: sign in again`, { transient: false })
 }
 
 /** A terminal failure for a session whose credential is past a known deadline: no call is made. */

@@ -11,28 +11,32 @@ export function fieldAt(body: unknown, path: string): unknown {
 }
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a token with CR, LF or NUL cannot go in a header
+const CONTROL = /[\u0000-\u001f\u007f]/
 
-/** A required non-empty string field, or an error naming it (never its value: it may be a token). */
+/** A required token field: a non-empty string that can go in a header, or an error naming it (never its value). */
 export function requireString(body: unknown, path: string): string {
   const value = fieldAt(body, path)
-  if (typeof value === 'string' && value !== '') return value
-  throw new InvalidRefreshResponseError(path, 'a non-empty string', value === '' ? 'an empty string' : kindOf(value), { body })
+  if (typeof value === 'string' && value !== '' && !CONTROL.test(value)) return value
+  const received = typeof value === 'string' ? (value === '' ? 'an empty string' : 'a string with control characters') : kindOf(value)
+  throw new InvalidRefreshResponseError(path, 'a non-empty string without control characters', received, { body })
 }
 
-/** A required non-negative finite number field, or an error naming it. */
-export function requireSeconds(body: unknown, path: string): number {
-  const value = fieldAt(body, path)
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
-  const received = typeof value === 'number' ? `\`${value}\`` : kindOf(value)
-  throw new InvalidRefreshResponseError(path, 'a non-negative number of seconds', received, { body })
-}
-
-/** An optional string field: absent is fine, present must be a non-empty string. */
+/** An optional token field: absent is fine, present must be as {@link requireString} checks it. */
 export function optionalString(body: unknown, path: string): string | undefined {
   return fieldAt(body, path) === undefined ? undefined : requireString(body, path)
 }
 
-/** An optional seconds field: absent is fine, present must be a non-negative number. */
-export function optionalSeconds(body: unknown, path: string): number | undefined {
-  return fieldAt(body, path) === undefined ? undefined : requireSeconds(body, path)
+const MAX_LIFETIME_S = 31_536_000 // a year: past it a lifetime is a provider's bug, not a promise
+
+/**
+ * A lifetime field in seconds, counted from `sentAt`, as epoch ms; at most a year. Absent or
+ * unusable (negative, NaN, not a number) is unknown (`undefined`), never a failure: the answer's
+ * rotated tokens must be kept whatever its lifetimes say. Digit strings (`"3600"`) are read.
+ */
+export function expiryAt(body: unknown, path: string, sentAt: number): number | undefined {
+  const value = fieldAt(body, path)
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof seconds !== 'number' || !(seconds >= 0)) return undefined
+  return sentAt + Math.min(seconds, MAX_LIFETIME_S) * 1000
 }

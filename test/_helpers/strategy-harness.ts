@@ -1,6 +1,9 @@
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type nock from 'nock'
 import { expect } from 'vitest'
 import { createSession, RefreshError, type Session, SessionExpiredError, type Strategy, type Tokens } from '../../src/index.js'
+import { ags, ciam, fib, oauth2, s360 } from '../../src/strategies/index.js'
 
 /** One refresh of `strategy` from `tokens`, without retries, on a fixed clock. */
 export function refreshOnce<T extends Tokens>(strategy: Strategy<T>, tokens: T, now = () => 1_700_000_000_000) {
@@ -57,3 +60,135 @@ export const malformedBodies: MalformedCase[] = [
   { label: 'an empty object', status: 200, body: {} },
   { label: 'a JSON array', status: 200, body: [] },
 ]
+
+/** One provider as the cross-provider tests drive it: a factory taking the endpoint, tokens, a success answer. */
+export interface ProviderCase {
+  name: 'fib' | 's360' | 'ciam' | 'ags' | 'oauth2'
+  /** The strategy for an auth server at `url`, with `extra` options (allowInsecureHttp, authorization…). */
+  make: (url: string, extra?: Record<string, unknown>) => Strategy<Tokens>
+  /** The option that holds the URL. */
+  urlOption: 'baseURL' | 'tokenEndpoint'
+  method: 'PATCH' | 'POST'
+  path: string
+  tokens: Tokens
+  /** The credential fields the refresh call carries (never to be seen elsewhere). */
+  secrets: string[]
+  /** A success answer with every token field, and `lifetime` as each lifetime field. */
+  answer: (lifetime: unknown) => Record<string, unknown>
+  /** The credential the next refresh presents, from the tokens a refresh returned. */
+  credential: (tokens: Tokens) => unknown
+  /** The expiries (epoch ms) a refresh returned. */
+  expiries: (tokens: Tokens) => unknown[]
+}
+
+const device = { fingerprint: 'fp-1', osVersion: 'windows10.1.1', agent: 'agent/1' }
+const api = 'api-key-0123456789'
+const secret = 'client-secret-0123456789'
+
+/** Every built-in provider, with credentials long and distinct enough to search for in text. */
+export const providerCases: ProviderCase[] = [
+  {
+    name: 'fib',
+    make: (url, extra = {}) => fib({ baseURL: url, ...extra }) as Strategy<Tokens>,
+    urlOption: 'baseURL',
+    method: 'PATCH',
+    path: '/auth/api/v1/authentication-management/session',
+    tokens: { accessToken: 'fib-access-token-old', refreshToken: 'fib-refresh-token-secret-1' },
+    secrets: ['fib-refresh-token-secret-1'],
+    answer: (lifetime) => ({ status: { code: 200, name: 'OK' }, data: { accessToken: 'fib-access-new', refreshToken: 'fib-refresh-rotated-2', expirationTime: lifetime } }),
+    credential: (t) => t.refreshToken,
+    expiries: (t) => [t.expiresAt],
+  },
+  {
+    name: 's360',
+    make: (url, extra = {}) => s360({ baseURL: url, apiKey: api, ...extra }) as Strategy<Tokens>,
+    urlOption: 'baseURL',
+    method: 'POST',
+    path: '/idp/sso/v1/refresh',
+    tokens: { accessToken: 's360-access-token-old', sessionToken: 's360-session-token-secret', sessionId: 's360-session-id-secret' },
+    secrets: ['s360-session-token-secret', 's360-session-id-secret', api],
+    answer: () => ({ status: 200, esbUUID: 'u-1', desc: { code: 'ESB-IDP-S0000' }, data: { accessToken: 's360-access-new' } }),
+    credential: (t) => t.sessionToken,
+    expiries: () => [],
+  },
+  {
+    name: 'ciam',
+    make: (url, extra = {}) => ciam({ baseURL: url, clientId: 'ciam-client', device, ...extra }) as Strategy<Tokens>,
+    urlOption: 'baseURL',
+    method: 'POST',
+    path: '/api/v2/sdk/sso/session-token/id-token',
+    tokens: { accessToken: 'ciam-id-token-old', sessionToken: 'ciam-session-token-secret-1' },
+    secrets: ['ciam-session-token-secret-1'],
+    answer: (lifetime) => ({ session_token: 'ciam-session-rotated-2', expire: lifetime, id_token: 'ciam-id-token-new' }),
+    credential: (t) => t.sessionToken,
+    expiries: (t) => [t.sessionExpiresAt],
+  },
+  {
+    name: 'ags',
+    make: (url, extra = {}) => ags({ baseURL: url, authServiceId: 'sso-1', tenantId: 'acme', ...extra }) as Strategy<Tokens>,
+    urlOption: 'baseURL',
+    method: 'POST',
+    path: '/ags/refresh',
+    tokens: { accessToken: 'ags-access-token-old', refreshToken: 'ags-refresh-token-secret-1' },
+    secrets: ['ags-refresh-token-secret-1'],
+    answer: (lifetime) => ({
+      access_token: 'ags-access-new',
+      refresh_token: 'ags-refresh-rotated-2',
+      token_type: 'bearer',
+      expires_in: lifetime,
+      refresh_expires_in: lifetime,
+      fixed_refresh_expires_in: lifetime,
+    }),
+    credential: (t) => t.refreshToken,
+    expiries: (t) => [t.expiresAt, t.refreshExpiresAt, t.sessionCapAt],
+  },
+  {
+    name: 'oauth2',
+    make: (url, extra = {}) => oauth2({ tokenEndpoint: `${url}/oauth/token`, clientId: 'web', clientSecret: secret, clientAuth: 'body', ...extra }) as Strategy<Tokens>,
+    urlOption: 'tokenEndpoint',
+    method: 'POST',
+    path: '/oauth/token',
+    tokens: { accessToken: 'oauth2-access-token-old', refreshToken: 'oauth2-refresh-token-secret-1' },
+    secrets: ['oauth2-refresh-token-secret-1', secret],
+    answer: (lifetime) => ({ access_token: 'oauth2-access-new', token_type: 'Bearer', refresh_token: 'oauth2-refresh-rotated-2', expires_in: lifetime }),
+    credential: (t) => t.refreshToken,
+    expiries: (t) => [t.expiresAt],
+  },
+]
+
+/** One request a loopback server received, whole. */
+export interface Received {
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** A loopback HTTP server that records every request and answers with `handle`. */
+export interface LoopbackServer {
+  url: string
+  requests: Received[]
+  stop(): Promise<void>
+}
+
+/** Starts a loopback server on a random port; `handle` writes the answer. */
+export async function startLoopback(handle: (request: Received, res: ServerResponse) => void): Promise<LoopbackServer> {
+  const requests: Received[] = []
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() }
+    requests.push(request)
+    handle(request, res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

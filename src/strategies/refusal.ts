@@ -1,0 +1,85 @@
+import { RefreshError } from '../errors/index.js'
+import type { Tokens } from '../strategy.js'
+import { readErrorBody } from './read-body.js'
+import { fieldAt } from './response-fields.js'
+
+/** How one provider's refused answers read. */
+export interface RefusalRules {
+  /** Display name used in messages (`FIB`, `S360`…). */
+  provider: string
+  /** Dotted paths of the provider's error code in an error body; the first string found is used. */
+  codeAt: readonly string[]
+  /** The provider's documented codes: `true` when the document says to retry. @default {} */
+  codes?: Readonly<Record<string, boolean>>
+  /** What to do about a documented code, appended to the message. */
+  hints?: Readonly<Record<string, string>>
+  /** Statuses worth retrying. @default 408, 429 and every 5xx */
+  transientStatus?: (status: number) => boolean
+  /** Dotted paths of support ids safe to log (S360's `esbUUID`), kept in `details`. */
+  detailsAt?: readonly string[]
+}
+
+const CODE = /^[A-Za-z0-9._-]{1,64}$/
+const MAX_WAIT_MS = 31_536_000_000 // a year: a longer Retry-After is nonsense, not a reason for Infinity
+const defaultTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429
+
+/** The strings a refresh holds (its credentials, the strategy's secrets): none may reach a message. */
+export function secretsOf(tokens: Tokens, extra: ReadonlyArray<string | undefined> = []): string[] {
+  // Shorter strings are not credible secrets and would hide every code that contains them.
+  return [...Object.values(tokens), ...extra].filter((value): value is string => typeof value === 'string' && value.length >= 4)
+}
+
+/**
+ * A provider code fit for a message: a documented one (also as the prefix of
+ * `invalid_grant: <text>`), else `[A-Za-z0-9._-]{1,64}` sharing no 8 characters with a secret.
+ */
+export function safeCode(value: unknown, documented: Readonly<Record<string, boolean>>, secrets: readonly string[]): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const prefix = /^[A-Za-z0-9._-]+/.exec(value)?.[0]
+  if (prefix && Object.hasOwn(documented, prefix)) return prefix
+  if (!CODE.test(value)) return undefined
+  for (const secret of secrets) {
+    if (value.includes(secret)) return undefined
+    for (let i = 0; i + 8 <= value.length; i++) if (secret.includes(value.slice(i, i + 8))) return undefined
+  }
+  return value
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date, at most a year. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_WAIT_MS)
+}
+
+/**
+ * The `RefreshError` for a refused answer whose body is already parsed. The message holds the
+ * provider, the status and a safe code, never body text; the body stays a hidden property.
+ */
+export function refusalError(status: number, headers: Headers, body: unknown, rules: RefusalRules, secrets: readonly string[], now: number): RefreshError {
+  const codes = rules.codes ?? {}
+  const raw = rules.codeAt.map((path) => fieldAt(body, path)).find((value) => typeof value === 'string')
+  const providerCode = safeCode(raw, codes, secrets)
+  // A code the document says to retry wins over the status; a terminal-looking code on a 5xx is still retried.
+  const transient = (providerCode !== undefined && codes[providerCode] === true) || (rules.transientStatus ?? defaultTransient)(status)
+  const hint = providerCode === undefined ? undefined : rules.hints?.[providerCode]
+  const details: Record<string, string> = {}
+  for (const path of rules.detailsAt ?? []) {
+    const id = safeCode(fieldAt(body, path), {}, secrets)
+    if (id) details[path] = id
+  }
+  const code = providerCode ? ` (${providerCode})` : ''
+  return new RefreshError(`${rules.provider} refresh failed with HTTP ${status}${code}${hint ? `: ${hint}` : ''}`, {
+    transient,
+    status,
+    providerCode,
+    retryAfterMs: parseRetryAfter(headers.get('retry-after'), now),
+    details,
+    body,
+  })
+}
+
+/** Reads a refused answer's body (bounded) and builds its `RefreshError`: every strategy's one path. */
+export async function refusal(response: Response, rules: RefusalRules, secrets: readonly string[], now: number): Promise<RefreshError> {
+  return refusalError(response.status, response.headers, await readErrorBody(response), rules, secrets, now)
+}

@@ -1,0 +1,34 @@
+import { assertOnlyKnownKeys, assertOptionalObject, invalidArgument } from '../invalid-argument.js'
+import type { Tokens } from '../strategy.js'
+
+/** Where the access token goes on a request. */
+export interface TokenHeader {
+  /** The header name. @default 'Authorization' */
+  header?: string | undefined
+  /** The word before the token; `''` sends the bare token. @default 'Bearer' */
+  scheme?: string | undefined
+}
+
+// RFC 9110 §5.6.2 token: what a header name (and an auth scheme) may be made of.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const known = { header: true, scheme: true } satisfies Record<keyof TokenHeader, true>
+
+/**
+ * Turns the `authorization` option into a strategy's `authorize`, checked at creation;
+ * `undefined` when not given (the session's default, `Authorization: Bearer <token>`).
+ *
+ * @example
+ * tokenHeader({ header: 'X-Auth-Token', scheme: '' }) // X-Auth-Token: <token>
+ */
+export function tokenHeader(option: TokenHeader | undefined): ((tokens: Tokens, headers: Headers) => void) | undefined {
+  assertOptionalObject('authorization', option)
+  if (!option) return undefined
+  assertOnlyKnownKeys('authorization', option, known)
+  const { header = 'Authorization', scheme = 'Bearer' } = option
+  if (typeof header !== 'string' || !TOKEN.test(header)) throw invalidArgument('authorization.header', 'a header name (letters, digits, -)', header, { wrongType: typeof header !== 'string' })
+  if (typeof scheme !== 'string' || (scheme !== '' && !TOKEN.test(scheme))) {
+    throw invalidArgument('authorization.scheme', "a scheme without spaces or control characters, or ''", scheme)
+  }
+  const prefix = scheme && `${scheme} `
+  return (tokens, headers) => headers.set(header, prefix + tokens.accessToken)
+}
