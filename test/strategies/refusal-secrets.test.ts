@@ -1,0 +1,121 @@
+/**
+ * A refused refresh's error carries the provider's code, never its text: OAuth2 answering
+ * `{"error":"invalid_grant: refresh token <rt> revoked"}` used to put `<rt>` in
+ * `RefreshError.message` (AGS, S360, CIAM and FIB message fields likewise). Whatever a provider
+ * writes in its error body, no 8 characters of a credential reach the message, `providerCode`,
+ * `details`, the cause chain, `JSON.stringify`, `util.inspect` or a `refreshFailed` event; the raw
+ * body stays a non-enumerable `body`.
+ */
+import { inspect } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession, RefreshError, type Tokens } from '../../src/index.js'
+import { type LoopbackServer, type ProviderCase, providerCases, startLoopback } from '../_helpers/strategy-harness.js'
+
+const servers: LoopbackServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()))
+})
+
+/** Every field any provider reads a code or message from, each holding `text`. */
+const poisoned = (text: string) => ({
+  error: text,
+  error_description: text,
+  code: text,
+  errorCode: text,
+  error_code: text,
+  error_msg: text,
+  message: text,
+  status: { code: 401, name: text },
+  desc: { code: text, en: text },
+  esbUUID: text,
+})
+
+/** Ways a credential may hide in a code: whole, inside text, as an 8-character piece that passes the code pattern. */
+const disguises = (secret: string): Array<[string, string]> => [
+  ['the credential itself', secret],
+  ['a documented code followed by the credential', `invalid_grant: refresh token ${secret} revoked`],
+  ['the credential in a code-like word', `E_${secret}_X`],
+  ['8 characters of the credential', secret.slice(2, 10)],
+]
+
+function leaks(text: string, secrets: string[]): string | undefined {
+  for (const secret of secrets) {
+    for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return secret.slice(i, i + 8)
+  }
+  return undefined
+}
+
+function texts(value: unknown): string[] {
+  const out = [inspect(value, { depth: 10 }), JSON.stringify(value) ?? '']
+  for (let e = value, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    const error = e as Error & { providerCode?: unknown; details?: unknown }
+    out.push(error.message, String(error.stack), String(error.providerCode), JSON.stringify(error.details ?? {}))
+  }
+  return out
+}
+
+async function refuse(provider: ProviderCase, status: number, body: unknown) {
+  const server = await startLoopback((_request, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
+  servers.push(server)
+  const session = createSession({ strategy: provider.make(server.url), tokens: provider.tokens as Tokens, retry: false })
+  const events: unknown[] = []
+  session.on('refreshFailed', (event) => events.push(event))
+  const error = await session.refresh().catch((e: unknown) => e)
+  return { error, events }
+}
+
+describe.each(providerCases)('$name refusal text', (provider) => {
+  const cases = provider.secrets.flatMap((secret) => disguises(secret).map(([label, text]) => ({ label, text, secret })))
+
+  it.each(cases.flatMap((c) => [400, 401, 503].map((status) => ({ ...c, status }))))(
+    'HTTP $status, $label ($secret): no credential in any text',
+    async ({ text, status }) => {
+      const { error, events } = await refuse(provider, status, poisoned(text))
+      expect(error).toBeInstanceOf(Error)
+      for (const piece of [...texts(error), ...events.flatMap(texts)]) expect(leaks(piece, provider.secrets)).toBeUndefined()
+    },
+  )
+
+  it('the raw body stays reachable as a non-enumerable property', async () => {
+    const body = poisoned(provider.secrets[0] as string)
+    const { error } = await refuse(provider, 503, body)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect((error as RefreshError).body).toEqual(body)
+    expect(Object.keys(error as object)).not.toContain('body')
+  })
+})
+
+describe('documented codes', () => {
+  const oauth = providerCases.find((p) => p.name === 'oauth2') as ProviderCase
+
+  it('OAuth2 `invalid_grant: <text>` reads as invalid_grant: terminal, named, text dropped', async () => {
+    const { error } = await refuse(oauth, 400, { error: `invalid_grant: refresh token ${oauth.secrets[0]} revoked` })
+    const cause = (error as Error).cause as RefreshError
+    expect(cause).toMatchObject({ providerCode: 'invalid_grant', transient: false, status: 400 })
+    expect(cause.message).toBe('OAuth2 refresh failed with HTTP 400 (invalid_grant)')
+  })
+
+  it('an undocumented but harmless code is kept as it is', async () => {
+    const { error } = await refuse(oauth, 429, { error: 'slow_down' })
+    expect(error).toMatchObject({ providerCode: 'slow_down', transient: true, message: 'OAuth2 refresh failed with HTTP 429 (slow_down)' })
+  })
+})
+
+describe('network failures', () => {
+  it.each(providerCases)('$name: a fetch error quoting the credential is not kept as the cause', async (provider) => {
+    const quoting: typeof fetch = async (_url, init) => {
+      throw new TypeError(`invalid request: ${JSON.stringify(init?.headers)} ${String(init?.body)}`)
+    }
+    const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: quoting })
+    const error = await session.refresh().catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'RefreshError', transient: true })
+    for (const piece of texts(error)) expect(leaks(piece, provider.secrets)).toBeUndefined()
+  })
+
+  it('a fetch error quoting nothing secret is kept as the cause', async () => {
+    const provider = providerCases[0] as ProviderCase
+    const refused = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') })
+    const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: () => Promise.reject(refused) })
+    await expect(session.refresh()).rejects.toMatchObject({ cause: refused })
+  })
+})
