@@ -85,7 +85,6 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
   }
   const url = endpointUrl('tokenEndpoint', o.tokenEndpoint, undefined, o.allowInsecureHttp)
   const authorize = tokenHeader(o.authorization)
-  const scheme = o.authorization?.scheme ?? 'Bearer'
   const basic = clientAuth === 'basic' && `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`
 
   return {
@@ -105,9 +104,9 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       const body = await readJson(response)
       const accessToken = requireString(body, 'access_token')
       const tokenType = optionalString(body, 'token_type')
-      // The token goes out under the configured scheme; another token type (DPoP, MAC) would be sent wrong.
-      if (tokenType !== undefined && scheme !== '' && tokenType.toLowerCase() !== scheme.toLowerCase()) {
-        throw new InvalidRefreshResponseError('token_type', `"${scheme}"`, 'another token type', { body })
+      // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the user's call.
+      if (!authorize && tokenType !== undefined && tokenType.toLowerCase() !== 'bearer') {
+        throw new InvalidRefreshResponseError('token_type', '"Bearer"', 'another token type', { body })
       }
       return {
         ...current,
