@@ -103,6 +103,17 @@ describe('ciam strategy', () => {
     await expect(session.getAccessToken()).resolves.toBe('old-id-token')
   })
 
+  it.each([
+    { label: 'a rotated session_token with an unusable expire has an unknown deadline', answer: { session_token: 'session-2', expire: 'soon', id_token: 'x' }, expected: undefined },
+    { label: 'the same session_token with an unusable expire keeps its deadline', answer: { session_token: 'session-1', expire: -1, id_token: 'x' }, expected: NOW + 60_000 },
+  ])('$label', async ({ answer, expected }) => {
+    nock(DOMAIN).post(PATH).reply(200, answer)
+    const strategy = ciam({ baseURL: DOMAIN, clientId, device })
+    const next = await strategy.refresh({ ...tokens, sessionExpiresAt: NOW + 60_000 }, { signal: new AbortController().signal, fetch, now: () => NOW })
+    expect(next.sessionToken).toBe(answer.session_token)
+    expect(next.sessionExpiresAt).toBe(expected)
+  })
+
   it('refuses missing configuration at creation, naming the option', () => {
     expect(() => ciam({ baseURL: DOMAIN, device } as never)).toThrow(/`clientId`/)
     expect(() => ciam({ baseURL: DOMAIN, clientId } as never)).toThrow(/`device`/)

@@ -61,6 +61,18 @@ describe('s360 strategy', () => {
     await expect(session.getAccessToken()).resolves.toBe('old-jwt')
   })
 
+  it.each([
+    { label: 'ESB-IDP-E0003 in a 200 envelope', body: { status: 200, esbUUID: 'u-2', desc: { code: 'ESB-IDP-E0003' } }, status: 200, terminal: true },
+    { label: 'ESB-IDP-E0004 with envelope status 401', body: { status: 401, desc: { code: 'ESB-IDP-E0004' } }, status: 401, terminal: true },
+    { label: 'an unknown code in a 200 envelope', body: { status: 200, desc: { code: 'ESB-IDP-E0999' } }, status: 200, terminal: false },
+    { label: 'an unknown code with envelope status 503', body: { status: 503, desc: { code: 'ESB-IDP-E0999' } }, status: 503, terminal: false },
+  ])('a 200 whose envelope says failure is that failure: $label', async ({ body, status, terminal }) => {
+    nock(API).post(PATH).reply(200, body)
+    const { session, result } = refreshOnce(strategy(), tokens)
+    const refreshError = await expectRefreshFailure(session, result, terminal)
+    expect(refreshError).toMatchObject({ status, providerCode: body.desc.code, transient: !terminal })
+  })
+
   it('expires the session without a call when sessionToken or sessionId is missing', async () => {
     const scope = nock(API).post(PATH).reply(200, success)
     const { result } = refreshOnce(strategy(), { accessToken: 'a', sessionToken: 's' } as never)

@@ -1,0 +1,56 @@
+/**
+ * A value with CR, LF or NUL cannot travel in a header: `Headers.set` throws, quoting it. Such a
+ * value is refused where it enters a strategy, naming the field and never printing the value:
+ * token fields of a refresh answer, the credential a refresh presents, and header options.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { InvalidRefreshResponseError, RefreshError } from '../../src/index.js'
+import { ags, ciam, oauth2, s360 } from '../../src/strategies/index.js'
+import { type LoopbackServer, providerCases, startLoopback } from '../_helpers/strategy-harness.js'
+
+const servers: LoopbackServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()))
+})
+const context = (now = 1_700_000_000_000) => ({ signal: new AbortController().signal, fetch, now: () => now })
+const INJECTED = 'evil-token-value\r\nX-Injected: 1'
+
+describe.each(providerCases)('$name', (provider) => {
+  it('an answer whose token has CR/LF → InvalidRefreshResponseError naming the field, not quoting it', async () => {
+    const answer = JSON.stringify(provider.answer(300)).replace(/"[a-z0-9]+-(access|id-token)-new"/, JSON.stringify(INJECTED))
+    const auth = await startLoopback((_request, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer))
+    servers.push(auth)
+    const error = await provider.make(auth.url).refresh(provider.tokens, context()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRefreshResponseError)
+    expect((error as Error).message).toMatch(/control characters/)
+    expect((error as Error).message).not.toContain('evil')
+  })
+
+  it('a credential with LF → terminal RefreshError before any call, not quoting it', async () => {
+    const auth = await startLoopback((_request, res) => res.writeHead(200).end('{}'))
+    servers.push(auth)
+    const field = Object.keys(provider.tokens).find((key) => key !== 'accessToken') as string
+    const error = await provider.make(auth.url).refresh({ ...provider.tokens, [field]: INJECTED }, context()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error).toMatchObject({ transient: false })
+    expect((error as Error).message).toContain(field)
+    expect((error as Error).message).not.toContain('evil')
+    expect(auth.requests).toEqual([])
+  })
+})
+
+describe('header options', () => {
+  const device = { fingerprint: 'f', osVersion: 'o', agent: 'a' }
+  it.each([
+    ['apiKey', () => s360({ baseURL: 'https://a.example.com', apiKey: INJECTED })],
+    ['clientId', () => ciam({ baseURL: 'https://a.example.com', clientId: INJECTED, device })],
+    ['device.agent', () => ciam({ baseURL: 'https://a.example.com', clientId: 'c', device: { ...device, agent: INJECTED } })],
+    ['device.ip', () => ciam({ baseURL: 'https://a.example.com', clientId: 'c', device: { ...device, ip: INJECTED } })],
+    ['authServiceId', () => ags({ baseURL: 'https://a.example.com', authServiceId: INJECTED })],
+    ['tenantId', () => ags({ baseURL: 'https://a.example.com', authServiceId: 's', tenantId: INJECTED })],
+    ['clientSecret', () => oauth2({ tokenEndpoint: 'https://a.example.com/t', clientId: 'c', clientSecret: INJECTED })],
+  ])('%s with CR/LF is refused at creation, naming it, not quoting it', (name, make) => {
+    expect(make).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`\`${name}\``) }))
+    expect(make).not.toThrow(/evil/)
+  })
+})
