@@ -3,11 +3,9 @@ import type { RefreshContext } from '../strategy.js'
 
 // Whether an error's message chain quotes a secret (a platform error may quote a header value).
 function quotesSecret(error: unknown, secrets: readonly string[]): boolean {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const text = e instanceof Error ? `${e.message}\n${e.stack}` : String(e)
-    if (secrets.some((secret) => text.includes(secret))) return true
-  }
-  return false
+  let text = ''
+  for (let e = error, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) text += e instanceof Error ? e.stack + e.message : e
+  return secrets.some((secret) => text.includes(secret))
 }
 
 /**
@@ -23,14 +21,13 @@ export async function callEndpoint(context: RefreshContext, provider: string, ur
     response = await context.fetch(url, { ...init, redirect: 'manual', signal: context.signal })
   } catch (cause) {
     if (context.signal.aborted) throw context.signal.reason
-    const safeCause = quotesSecret(cause, secrets) ? undefined : cause
-    throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: safeCause })
+    throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: quotesSecret(cause, secrets) ? undefined : cause })
   }
   // `opaqueredirect` (status 0) is how browsers answer `redirect: 'manual'`; `redirected` is a fetch that followed anyway.
   const { status } = response
   if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400)) {
     response.body?.cancel().catch(() => {})
-    throw new RefreshError(`${provider} refresh endpoint answered with a redirect (HTTP ${status}), which refresh calls never follow`, {
+    throw new RefreshError(`${provider} refresh answered a redirect (HTTP ${status}): not followed`, {
       transient: true,
       status,
       providerCode: 'REDIRECT_REFUSED',

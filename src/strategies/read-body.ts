@@ -7,23 +7,18 @@ export const MAX_BODY_BYTES = 1024 * 1024
 async function readText(response: Response): Promise<string> {
   const reader = response.body?.getReader()
   if (!reader) return response.text()
-  const chunks: Uint8Array[] = []
+  const decoder = new TextDecoder()
+  let text = ''
   let size = 0
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    size += next.value.byteLength
+    size += next.value.length
     if (size > MAX_BODY_BYTES) {
       reader.cancel().catch(() => {})
-      throw new InvalidRefreshResponseError('body', `at most ${MAX_BODY_BYTES} bytes`, 'more')
+      throw new InvalidRefreshResponseError('body', 'at most 1 MiB', 'more')
     }
-    chunks.push(next.value)
+    text += decoder.decode(next.value, { stream: true })
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return new TextDecoder().decode(bytes)
+  return text + decoder.decode()
 }
 
 /**

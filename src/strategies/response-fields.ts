@@ -18,8 +18,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 export function requireString(body: unknown, path: string): string {
   const value = fieldAt(body, path)
   if (typeof value === 'string' && value !== '' && !CONTROL.test(value)) return value
-  const received = typeof value === 'string' ? (value === '' ? 'an empty string' : 'a string with control characters') : kindOf(value)
-  throw new InvalidRefreshResponseError(path, 'a non-empty string without control characters', received, { body })
+  throw new InvalidRefreshResponseError(path, 'a non-empty string without control characters', value === '' ? 'an empty string' : kindOf(value), { body })
 }
 
 /** An optional token field: absent is fine, present must be as {@link requireString} checks it. */
