@@ -90,12 +90,14 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
       // The document says to sign in again once the refresh token has expired: don't call.
       assertNotPast(current.refreshExpiresAt, sentAt, 'refresh token', 'AGS')
       assertNotPast(current.sessionCapAt, sentAt, 'session (fixed cap)', 'AGS')
+      const correlationId = o.correlationId()
+      assertSecret('correlationId()', correlationId) // a user callback: a bad id is its error, not a network one
       const headers: Record<string, string> = {
         'Content-Type': 'application/json',
         Accept: 'application/json',
         Authorization: refreshToken,
         'x-auth-service-id': o.authServiceId,
-        'x-correlation-id': o.correlationId(),
+        'x-correlation-id': correlationId,
         ...(o.tenantId && { 'nv-tenant-id': o.tenantId }),
       }
       const secrets = secretsOf(current)

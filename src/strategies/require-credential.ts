@@ -1,8 +1,6 @@
 import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a credential with CR, LF or NUL cannot be sent
-const CONTROL = /[\u0000-\u001f\u007f]/
+import { CONTROL } from './response-fields.js'
 
 /**
  * The credential a strategy refreshes with (`refreshToken`, `sessionToken`…). Without a usable

@@ -11,8 +11,9 @@ export function fieldAt(body: unknown, path: string): unknown {
 }
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a token with CR, LF or NUL cannot go in a header
-const CONTROL = /[\u0000-\u001f\u007f]/
+/** Control characters (CR, LF, NUL…): a value holding one cannot go in a header. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+export const CONTROL = /[\u0000-\u001f\u007f]/
 
 /** A required token field: a non-empty string that can go in a header, or an error naming it (never its value). */
 export function requireString(body: unknown, path: string): string {

@@ -112,6 +112,18 @@ describe('ags strategy', () => {
     await expect(session.getAccessToken()).resolves.toBe('old-access')
   })
 
+  it.each([
+    { label: 'a number', id: 42 },
+    { label: 'an empty string', id: '' },
+    { label: 'a value with CR/LF', id: 'id\r\nX-Injected: 1' },
+  ])('a correlationId callback returning $label fails the refresh with a TypeError naming it, before any call', async ({ id }) => {
+    const scope = nock(HOST).post(PATH).reply(200, success)
+    const strategy = ags({ baseURL: HOST, authServiceId: 'sso-1', correlationId: () => id as string })
+    const error = await strategy.refresh(tokens, { signal: new AbortController().signal, fetch, now: () => NOW }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`correlationId()`') })
+    expect(scope.isDone()).toBe(false)
+  })
+
   it('refuses missing or malformed options at creation', () => {
     expect(() => ags({ baseURL: HOST } as never)).toThrow(/`authServiceId`/)
     expect(() => ags({ baseURL: HOST, authServiceId: 's', parameters: [{ name: 'u' }] } as never)).toThrow(/`parameters\[0\].value`/)
