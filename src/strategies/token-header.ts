@@ -25,9 +25,11 @@ export function tokenHeader(option: TokenHeader | undefined): ((tokens: Tokens, 
   if (!option) return undefined
   assertOnlyKnownKeys('authorization', option, known)
   const { header = 'Authorization', scheme = 'Bearer' } = option
-  if (typeof header !== 'string' || !TOKEN.test(header)) throw invalidArgument('authorization.header', 'a header name (letters, digits, -)', header, { wrongType: typeof header !== 'string' })
-  if (typeof scheme !== 'string' || (scheme !== '' && !TOKEN.test(scheme))) {
-    throw invalidArgument('authorization.scheme', "a scheme without spaces or control characters, or ''", scheme)
+  for (const [key, value] of Object.entries({ header, scheme })) {
+    // A scheme may be '' (the bare token); a header name may not.
+    if (typeof value !== 'string' || !(TOKEN.test(value) || (value === '' && key === 'scheme'))) {
+      throw invalidArgument(`authorization.${key}`, 'a word without spaces or control characters', value, { wrongType: typeof value !== 'string' })
+    }
   }
   const prefix = scheme && `${scheme} `
   return (tokens, headers) => headers.set(header, prefix + tokens.accessToken)
