@@ -17,7 +17,7 @@ export function endpointUrl(name: string, value: unknown, path: string | undefin
   const { protocol, hostname, username, password } = url ?? {}
   if (typeof value !== 'string' || !/^https?:$/.test(protocol ?? '') || username || password || (protocol === 'http:' && !allowInsecureHttp && !isLoopback(hostname ?? ''))) {
     const received = username || password ? 'a URL with credentials' : value
-    throw invalidArgument(name, 'an https URL without credentials (http only to loopback, or with `allowInsecureHttp: true`)', received, {
+    throw invalidArgument(name, 'an https URL without credentials (http: loopback only, unless `allowInsecureHttp`)', received, {
       wrongType: typeof value !== 'string',
     })
   }
