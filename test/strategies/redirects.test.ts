@@ -5,7 +5,7 @@
  * providerCode REDIRECT_REFUSED, and the redirect's target receives nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { RefreshError } from '../../src/index.js'
+import { createSession, RefreshError } from '../../src/index.js'
 import { type LoopbackServer, providerCases, refreshOnce, startLoopback } from '../_helpers/strategy-harness.js'
 
 const servers: LoopbackServer[] = []
@@ -43,5 +43,21 @@ describe.each(providerCases)('$name refresh call', (provider) => {
     const { result } = refreshOnce(provider.make(auth.url), provider.tokens)
     await expect(result).rejects.toMatchObject({ name: 'RefreshError', transient: true, status: 307, providerCode: 'REDIRECT_REFUSED' })
     expect(auth.requests.map((r) => r.path)).toEqual([provider.path])
+  })
+})
+
+describe.each(providerCases)('$name answers that came through a redirect', (provider) => {
+  it("a browser's opaqueredirect answer (status 0) is refused", async () => {
+    const opaque: typeof fetch = async () => Object.defineProperties(new Response(null), { type: { value: 'opaqueredirect' }, status: { value: 0 } })
+    const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: opaque })
+    await expect(session.refresh()).rejects.toMatchObject({ name: 'RefreshError', transient: true, providerCode: 'REDIRECT_REFUSED' })
+  })
+
+  it('a fetch that followed a redirect anyway: its answer is not adopted', async () => {
+    const followed: typeof fetch = async () =>
+      Object.defineProperty(new Response(JSON.stringify(provider.answer(300)), { headers: { 'content-type': 'application/json' } }), 'redirected', { value: true })
+    const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: followed })
+    await expect(session.refresh()).rejects.toMatchObject({ name: 'RefreshError', providerCode: 'REDIRECT_REFUSED' })
+    await expect(session.getAccessToken()).resolves.toBe(provider.tokens.accessToken)
   })
 })
