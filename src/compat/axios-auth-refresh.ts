@@ -1,44 +1,13 @@
-import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { withTimeout } from '../abort.js'
 import { RefreshTimeoutError } from '../errors/index.js'
 import { ownError } from '../interceptors/own-error.js'
-import { assertFunction, assertKnownKeys, assertNumber, assertObject, invalidArgument } from '../invalid-argument.js'
+import { invalidArgument } from '../invalid-argument.js'
+import { type AxiosAuthRefreshOptions, type AxiosAuthRefreshRequestConfig, compatSettings, type FailedRequest } from './axios-auth-refresh-options.js'
 
-/** The options of axios-auth-refresh 5, plus `pauseInstanceWhileRefreshing` (3.x) and `refreshTimeoutMs`. */
-export interface AxiosAuthRefreshOptions {
-  /** Response statuses that mean "refresh, then retry". @default [401] */
-  statusCodes?: number[] | undefined
-  /** Decides instead of `statusCodes`. A throw counts as `false`. */
-  shouldRefresh?: ((error: AxiosError) => boolean) | undefined
-  /** The instance that sends the retries. @default the intercepted instance */
-  retryInstance?: AxiosInstance | undefined
-  /** Also refresh on a network error with no response (a CORS-less 401). @default false */
-  interceptNetworkError?: boolean | undefined
-  /**
-   * Pause the instance while refreshing: new requests wait for the refresh before going out.
-   * There is one refresh at a time either way (see docs/migration.md). @default true
-   */
-  deduplicateRefresh?: boolean | undefined
-  /** Changes a request's config before it is retried or released from the pause. */
-  onRetry?: ((requestConfig: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>) | undefined
-  /** How many times one request may be retried after a refresh; tokenflight retries at most once. @default 3 */
-  maxRetries?: number | undefined
-  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`. */
-  pauseInstanceWhileRefreshing?: boolean | undefined
-  /** tokenflight's addition: a refresh that has not settled by then fails, so no request hangs. @default 10000 */
-  refreshTimeoutMs?: number | undefined
-}
-
-/** A request config with the per-request flag. */
-export interface AxiosAuthRefreshRequestConfig extends AxiosRequestConfig {
-  /** Neither paused nor retried after a refresh. */
-  skipAuthRefresh?: boolean | undefined
-}
+export type { AxiosAuthRefreshOptions, AxiosAuthRefreshRequestConfig, FailedRequest } from './axios-auth-refresh-options.js'
 
 type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | undefined }
-
-/** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
-export type FailedRequest = AxiosError & { response: AxiosResponse }
 
 // One refresh: the logic's promise, its outcome, and the Authorization header it put on the failed request.
 interface Flight {
@@ -52,8 +21,6 @@ interface Sent {
   sequence: number // its position in the send count
   flight: Flight | undefined // the refresh running when it went out
 }
-
-const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetworkError', 'deduplicateRefresh', 'onRetry', 'maxRetries', 'pauseInstanceWhileRefreshing', 'refreshTimeoutMs']
 
 /**
  * axios-auth-refresh's `createAuthRefresh`, same arguments and options, with tokenflight's
@@ -73,16 +40,8 @@ const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetwor
  */
 export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (failedRequest: FailedRequest) => Promise<unknown>, options: AxiosAuthRefreshOptions = {}): number {
   if (typeof instance?.interceptors?.response?.use !== 'function') throw invalidArgument('instance', 'an axios instance', instance)
-  assertFunction('refreshAuthLogic', refreshAuthLogic, false)
-  assertObject('createAuthRefresh options', options)
-  assertKnownKeys('createAuthRefresh options', options, KNOWN)
-  const { statusCodes = [401], shouldRefresh, retryInstance, interceptNetworkError = false, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
-  const pause = options.deduplicateRefresh ?? options.pauseInstanceWhileRefreshing ?? true
-  if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
-  assertFunction('shouldRefresh', shouldRefresh)
-  assertFunction('onRetry', onRetry)
-  assertNumber('maxRetries', maxRetries, 0)
-  assertNumber('refreshTimeoutMs', refreshTimeoutMs, 1)
+  if (typeof refreshAuthLogic !== 'function') throw invalidArgument('refreshAuthLogic', 'a function', refreshAuthLogic)
+  const { statusCodes, shouldRefresh, retryInstance, interceptNetworkError, pause, onRetry, maxRetries, refreshTimeoutMs } = compatSettings(options)
 
   let sends = 0
   let inflight: Flight | undefined
