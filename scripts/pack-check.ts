@@ -52,6 +52,10 @@ try {
     rows.push({ subpath: specifier, export: name, esm: run('check.mjs', esm), cjs: run('check.cjs', cjs) })
   }
   console.table(rows)
+  // The drop-in's CommonJS entry is the function itself, as axios-auth-refresh's is.
+  const callable = "const f = require('tokenflight/compat/axios-auth-refresh'); if (typeof f !== 'function' || f.default !== f) throw new Error('require() is not the function')"
+  writeFileSync(join(dir, 'callable.cjs'), callable)
+  execFileSync(process.execPath, ['callable.cjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
 
   // The <script> build: no module system, no Node globals beyond what a page has.
   const iife = readFileSync(join(dir, 'node_modules/tokenflight/dist/tokenflight.iife.js'), 'utf8')
