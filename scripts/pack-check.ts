@@ -34,6 +34,7 @@ const npm = (args: string[], cwd: string): string => execFileSync('npm', args, {
 try {
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>
   if (!packed) throw new Error('npm pack produced nothing')
+  if (!packed.files.some((file) => file.path === 'LICENSE')) throw new Error('the tarball has no LICENSE')
   writeFileSync(join(dir, 'package.json'), '{ "name": "consumer", "private": true }\n')
   // Its two dependencies come from the local npm cache where `npm ci` put them.
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', resolve(dir, packed.filename)], dir)
