@@ -12,6 +12,7 @@ import axiosLib, { AxiosError, type AxiosInstance, type AxiosResponse, type Inte
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type * as Compat from '../../src/compat/axios-auth-refresh.js'
 import { type BuiltPackage, buildPackage } from '../_helpers/built-package.js'
+import { deferred } from '../_helpers/deferred.js'
 
 type CompatModule = typeof Compat
 type CreateAuthRefresh = CompatModule['createAuthRefresh']
@@ -118,15 +119,17 @@ describe.each(['ESM', 'CJS'] as const)('%s', (format) => {
         if (state.refreshCount > 0) config.headers.Authorization = `Bearer ${state.validToken}`
         return config
       })
-      let startRefresh!: () => void
-      const refreshStarted = new Promise<void>((resolve) => (startRefresh = resolve))
-      let finish!: () => void
-      const finished = new Promise<void>((resolve) => (finish = resolve))
-      createAuthRefreshInterceptor(instance, refreshTo(state, () => (startRefresh(), finished)), { deduplicateRefresh: true })
+      const started = deferred()
+      const finish = deferred()
+      const logic = refreshTo(state, () => {
+        started.resolve()
+        return finish.promise
+      })
+      createAuthRefreshInterceptor(instance, logic, { deduplicateRefresh: true })
       const first = instance.get('/protected')
-      await refreshStarted
+      await started.promise
       const stalled = Array.from({ length: 4 }, () => instance.get('/protected'))
-      finish()
+      finish.resolve()
       const responses = await Promise.all([first, ...stalled])
       expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200])
       expect(state.refreshCount).toBe(1)
@@ -154,7 +157,10 @@ describe.each(['ESM', 'CJS'] as const)('%s', (format) => {
       const retried: unknown[] = []
       const adapter = stubAdapter(state)
       const instance = axiosLib.create({ headers: { Authorization: 'Bearer token-v1' } })
-      instance.defaults.adapter = (config) => (retried.push(config.headers['X-Retry']), adapter(config))
+      instance.defaults.adapter = (config) => {
+        retried.push(config.headers['X-Retry'])
+        return adapter(config)
+      }
       createAuthRefreshInterceptor(instance, refreshTo(state), {
         onRetry: (config) => {
           config.headers['X-Retry'] = 'true'
