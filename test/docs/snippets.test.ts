@@ -37,14 +37,16 @@ const preludes: Record<string, string[]> = {
     "declare const createSession: typeof import('tokenflight').createSession",
     "declare const tabCoordinator: typeof import('tokenflight').tabCoordinator",
   ],
-  'docs/recipes.md': fibSession,
+  'docs/recipes.md': [...fibSession, "type SocketLike = { readonly readyState: number; send(data: string): void; close(code?: number, reason?: string): void; addEventListener(type: 'open' | 'close', listener: () => void): void }",
+    "declare const authenticatedSocket: (session: import('tokenflight').Session, connect: () => SocketLike) => SocketLike"],
 }
 
 function preludeFor(page: string, block: string): string {
   return (preludes[page] ?? [])
     .filter((declaration) => {
-      const name = /declare (?:const|function) (\w+)/.exec(declaration)?.[1] ?? ''
-      return !new RegExp(`^import\\b[^\\n]*\\b${name}\\b|\\b(?:const|let|function|class) ${name}\\b`, 'm').test(block)
+      const name = /^(?:declare (?:const|function)|type|interface) (\w+)/.exec(declaration)?.[1]
+      if (!name) throw new Error(`prelude line of ${page} declares no name: ${declaration}`)
+      return !new RegExp(`^import\\b[^\\n]*\\b${name}\\b|\\b(?:const|let|function|class|type|interface) ${name}\\b`, 'm').test(block)
     })
     .join('\n')
 }
