@@ -50,5 +50,8 @@ export function refreshEndpoint(wire: ProviderWire, authority: TokenAuthority, l
     }
   }
 
-  return { handle, faults, releaseHung: () => hung.splice(0).forEach((answer) => answer()) }
+  const releaseHung = (): void => {
+    for (const answer of hung.splice(0)) answer()
+  }
+  return { handle, faults, releaseHung }
 }
