@@ -91,7 +91,7 @@ describe.each(Object.keys(modes))('README and docs snippets compile under module
   // One program for every page's blocks: a program per page costs a minute on a busy machine.
   beforeAll(() => {
     errors = typeErrors(snippetFiles, { ...common, ...(modes[mode] as ts.CompilerOptions) })
-  }, 120_000)
+  }, 180_000)
 
   it('every error belongs to a page', () => {
     expect(errors.filter((error) => !pageOf(error))).toEqual([])
