@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
+import { callableCjsModules, makeCallableCjs } from './cjs-callable.js'
 import { bundleIife } from './iife.js'
 
 rmSync('dist', { recursive: true, force: true })
@@ -14,6 +15,8 @@ for (const project of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
 }
 // Marks dist/cjs as CommonJS for Node and TypeScript alike (the package itself is "type": "module").
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
+// `require('tokenflight/compat/axios-auth-refresh')` is the function, as the peer's CJS entry is.
+for (const module of callableCjsModules) makeCallableCjs(`dist/cjs/${module}`)
 // The one-<script> build for legacy pages, with its source map.
 const iife = await bundleIife()
 writeFileSync('dist/tokenflight.iife.js', iife.code)

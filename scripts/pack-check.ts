@@ -34,6 +34,7 @@ const npm = (args: string[], cwd: string): string => execFileSync('npm', args, {
 try {
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root)) as Array<{ filename: string; files: Array<{ path: string }> }>
   if (!packed) throw new Error('npm pack produced nothing')
+  if (!packed.files.some((file) => file.path === 'LICENSE')) throw new Error('the tarball has no LICENSE')
   writeFileSync(join(dir, 'package.json'), '{ "name": "consumer", "private": true }\n')
   // Its two dependencies come from the local npm cache where `npm ci` put them.
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', resolve(dir, packed.filename)], dir)
@@ -52,6 +53,10 @@ try {
     rows.push({ subpath: specifier, export: name, esm: run('check.mjs', esm), cjs: run('check.cjs', cjs) })
   }
   console.table(rows)
+  // The drop-in's CommonJS entry is the function itself, as axios-auth-refresh's is.
+  const callable = "const f = require('tokenflight/compat/axios-auth-refresh'); if (typeof f !== 'function' || f.default !== f) throw new Error('require() is not the function')"
+  writeFileSync(join(dir, 'callable.cjs'), callable)
+  execFileSync(process.execPath, ['callable.cjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
 
   // The <script> build: no module system, no Node globals beyond what a page has.
   const iife = readFileSync(join(dir, 'node_modules/tokenflight/dist/tokenflight.iife.js'), 'utf8')

@@ -1,59 +1,60 @@
-import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import { withTimeout } from '../abort.js'
-import { RefreshTimeoutError } from '../errors/index.js'
+import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios'
 import { ownError } from '../interceptors/own-error.js'
-import { assertFunction, assertKnownKeys, assertNumber, assertObject, invalidArgument } from '../invalid-argument.js'
+import { invalidArgument } from '../invalid-argument.js'
+import { type AxiosAuthRefreshOptions, type AxiosAuthRefreshRequestConfig, type CompatSettings, compatSettings, type FailedRequest } from './axios-auth-refresh-options.js'
+import { applyOnRetry, type Config, type Flight, RefreshFlights, skipped, withAuthorization } from './refresh-flights.js'
 
-/** The options of axios-auth-refresh 5, plus `pauseInstanceWhileRefreshing` (3.x) and `refreshTimeoutMs`. */
-export interface AxiosAuthRefreshOptions {
-  /** Response statuses that mean "refresh, then retry". @default [401] */
-  statusCodes?: number[] | undefined
-  /** Decides instead of `statusCodes`. A throw counts as `false`. */
-  shouldRefresh?: ((error: AxiosError) => boolean) | undefined
-  /** The instance that sends the retries. @default the intercepted instance */
-  retryInstance?: AxiosInstance | undefined
-  /** Also refresh on a network error with no response (a CORS-less 401). @default false */
-  interceptNetworkError?: boolean | undefined
-  /**
-   * Pause the instance while refreshing: new requests wait for the refresh before going out.
-   * There is one refresh at a time either way (see docs/migration.md). @default true
-   */
-  deduplicateRefresh?: boolean | undefined
-  /** Changes a request's config before it is retried or released from the pause. */
-  onRetry?: ((requestConfig: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>) | undefined
-  /** How many times one request may be retried after a refresh; tokenflight retries at most once. @default 3 */
-  maxRetries?: number | undefined
-  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`. */
-  pauseInstanceWhileRefreshing?: boolean | undefined
-  /** tokenflight's addition: a refresh that has not settled by then fails, so no request hangs. @default 10000 */
-  refreshTimeoutMs?: number | undefined
+export type { AxiosAuthRefreshOptions, AxiosAuthRefreshRequestConfig, FailedRequest } from './axios-auth-refresh-options.js'
+
+// Whether a failure calls for a refresh: the status list, or `shouldRefresh` (a throw is a no).
+function intercepts(error: AxiosError, settings: CompatSettings): boolean {
+  if (!error || skipped(error.config)) return false
+  if (!error.response) return settings.interceptNetworkError && (error.request as { status?: number } | undefined)?.status === 0
+  if (!settings.shouldRefresh) return settings.statusCodes.includes(error.response.status)
+  try {
+    return settings.shouldRefresh(error) === true
+  } catch {
+    return false
+  }
 }
 
-/** A request config with the per-request flag. */
-export interface AxiosAuthRefreshRequestConfig extends AxiosRequestConfig {
-  /** Neither paused nor retried after a refresh. */
-  skipAuthRefresh?: boolean | undefined
+async function retry(flights: RefreshFlights, config: Config, flight: Flight | undefined): Promise<AxiosResponse> {
+  const next = await applyOnRetry(withAuthorization({ ...config }, flight), flights.settings.onRetry)
+  // A retry is final (invariant 3): its auth failure goes back to the caller.
+  return (flights.settings.retryInstance ?? flights.instance).request({ ...next, skipAuthRefresh: true } as AxiosAuthRefreshRequestConfig)
 }
 
-type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | undefined }
-
-/** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
-export type FailedRequest = AxiosError & { response: AxiosResponse }
-
-// One refresh: the logic's promise, its outcome, and the Authorization header it put on the failed request.
-interface Flight {
-  done: Promise<void>
-  ended: number // requests sent before it settled (a position in the send count)
-  failure?: { error: unknown }
-  authorization?: unknown
+// The refused request: join the running refresh, retry after the one that replaced its token, or start one.
+async function onRefused(flights: RefreshFlights, error: AxiosError): Promise<AxiosResponse> {
+  if (!intercepts(error, flights.settings)) throw error
+  const config = error.config as Config | undefined
+  const sent = config ? flights.sentOf(config) : undefined
+  // Retries carry skipAuthRefresh, so a request is retried once at most: maxRetries 0 turns retrying off.
+  if (!config || !sent || flights.settings.maxRetries < 1) throw error
+  const { inflight, lastSettled } = flights
+  let flight: Flight
+  if (inflight && sent.flight === inflight) {
+    // Sent while this refresh ran and not paused: with the pause on, that is the refresh logic's
+    // own call, which must not wait on itself. Without the pause, it waits like any other.
+    if (flights.settings.pause) throw error
+    flight = inflight
+  } else if (inflight) {
+    flight = inflight
+  } else if (lastSettled && sent.sequence <= lastSettled.ended) {
+    // The last refresh settled after this request went out: its token was replaced (retry now,
+    // no second refresh), or replacing it just failed (fail with that error, not hammer the endpoint).
+    if (lastSettled.failure) throw ownError(lastSettled.failure.error)
+    return retry(flights, config, lastSettled)
+  } else {
+    flight = flights.start(error)
+  }
+  try {
+    await flight.done
+  } catch (failure) {
+    throw ownError(failure)
+  }
+  return retry(flights, config, flight)
 }
-
-interface Sent {
-  sequence: number // its position in the send count
-  flight: Flight | undefined // the refresh running when it went out
-}
-
-const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetworkError', 'deduplicateRefresh', 'onRetry', 'maxRetries', 'pauseInstanceWhileRefreshing', 'refreshTimeoutMs']
 
 /**
  * axios-auth-refresh's `createAuthRefresh`, same arguments and options, with tokenflight's
@@ -73,136 +74,14 @@ const KNOWN = ['statusCodes', 'shouldRefresh', 'retryInstance', 'interceptNetwor
  */
 export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (failedRequest: FailedRequest) => Promise<unknown>, options: AxiosAuthRefreshOptions = {}): number {
   if (typeof instance?.interceptors?.response?.use !== 'function') throw invalidArgument('instance', 'an axios instance', instance)
-  assertFunction('refreshAuthLogic', refreshAuthLogic, false)
-  assertObject('createAuthRefresh options', options)
-  assertKnownKeys('createAuthRefresh options', options, KNOWN)
-  const { statusCodes = [401], shouldRefresh, retryInstance, interceptNetworkError = false, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
-  const pause = options.deduplicateRefresh ?? options.pauseInstanceWhileRefreshing ?? true
-  if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
-  assertFunction('shouldRefresh', shouldRefresh)
-  assertFunction('onRetry', onRetry)
-  assertNumber('maxRetries', maxRetries, 0)
-  assertNumber('refreshTimeoutMs', refreshTimeoutMs, 1)
-
-  let sends = 0
-  let inflight: Flight | undefined
-  let lastSettled: Flight | undefined
-  const sentRequests = new WeakMap<object, Sent>()
-  const skipped = (config: Config | undefined): boolean => config?.skipAuthRefresh === true
-
-  const applyOnRetry = async (config: Config): Promise<Config> => {
-    if (!onRetry) return config
-    try {
-      return (await onRetry(config)) ?? config
-    } catch {
-      return config // as axios-auth-refresh: a failing onRetry leaves the request as it was
-    }
-  }
-
-  // Every request: when it went out, relative to refreshes. Kept off the caller's config.
+  if (typeof refreshAuthLogic !== 'function') throw invalidArgument('refreshAuthLogic', 'a function', refreshAuthLogic)
+  const flights = new RefreshFlights(instance, refreshAuthLogic, compatSettings(options))
+  // Every request: when it went out, relative to refreshes.
   instance.interceptors.request.use((config: Config) => {
-    if (!skipped(config)) sentRequests.set(config, { sequence: ++sends, flight: inflight })
+    flights.recordSend(config)
     return config
   })
-
-  function intercepts(error: AxiosError): boolean {
-    if (!error || skipped(error.config)) return false
-    if (!error.response) return interceptNetworkError && (error.request as { status?: number } | undefined)?.status === 0
-    if (!shouldRefresh) return statusCodes.includes(error.response.status)
-    try {
-      return shouldRefresh(error) === true
-    } catch {
-      return false
-    }
-  }
-
-  function startFlight(error: AxiosError): Flight {
-    // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
-    error.response ??= { config: error.config } as AxiosResponse
-    const response = error.response
-    const before = response.config?.headers?.Authorization
-    const flight: Flight = { done: Promise.resolve(), ended: Infinity }
-    let pauseId: number | undefined
-    let outcome: Promise<unknown>
-    try {
-      outcome = refreshAuthLogic(error as FailedRequest)
-    } catch (thrown) {
-      outcome = Promise.reject(thrown)
-    }
-    if (typeof (outcome as Promise<unknown> | undefined)?.then !== 'function') {
-      outcome = Promise.reject(new TypeError('refreshAuthLogic must return a promise'))
-    }
-    // Installed after the logic started, so requests it sends synchronously are not paused.
-    if (pause) {
-      pauseId = instance.interceptors.request.use(async (config: Config) => {
-        if (skipped(config) || inflight !== flight) return config
-        await flight.done.catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
-        return applyOnRetry(withAuthorization(config, flight))
-      })
-    }
-    flight.done = withTimeout(outcome, refreshTimeoutMs, () => new RefreshTimeoutError(refreshTimeoutMs))
-      .then(
-        () => {
-          const after = response.config?.headers?.Authorization
-          if (after !== before) flight.authorization = after
-        },
-        (error: unknown) => {
-          flight.failure = { error }
-          throw error
-        },
-      )
-      .finally(() => {
-        flight.ended = sends
-        lastSettled = flight
-        if (inflight === flight) inflight = undefined
-        if (pauseId !== undefined) instance.interceptors.request.eject(pauseId)
-      })
-    inflight = flight
-    return flight
-  }
-
-  async function retry(config: Config, flight: Flight | undefined): Promise<AxiosResponse> {
-    const next = await applyOnRetry(withAuthorization({ ...config }, flight))
-    // A retry is final (invariant 3): its auth failure goes back to the caller.
-    return (retryInstance ?? instance).request({ ...next, skipAuthRefresh: true } as AxiosAuthRefreshRequestConfig)
-  }
-
-  return instance.interceptors.response.use(undefined, async (error: AxiosError) => {
-    if (!intercepts(error)) throw error
-    const config = error.config as Config | undefined
-    const sent = config ? sentRequests.get(config) : undefined
-    // Retries carry skipAuthRefresh, so a request is retried once at most: maxRetries 0 turns retrying off.
-    if (!config || !sent || maxRetries < 1) throw error
-    let flight: Flight
-    if (inflight && sent.flight === inflight) {
-      // Sent while this refresh ran and not paused: with the pause on, that is the refresh logic's
-      // own call, which must not wait on itself. Without the pause, it waits like any other.
-      if (pause) throw error
-      flight = inflight
-    } else if (inflight) {
-      flight = inflight
-    } else if (lastSettled && sent.sequence <= lastSettled.ended) {
-      // The last refresh settled after this request went out: its token was replaced (retry now,
-      // no second refresh), or replacing it just failed (fail with that error, not hammer the endpoint).
-      if (lastSettled.failure) throw ownError(lastSettled.failure.error)
-      return retry(config, lastSettled)
-    } else {
-      flight = startFlight(error)
-    }
-    try {
-      await flight.done
-    } catch (failure) {
-      throw ownError(failure)
-    }
-    return retry(config, flight)
-  })
-}
-
-// The header the refresh logic put on its failed request goes on every retry of that refresh,
-// so the README's pattern (patch `failedRequest.response.config`) works for all of them.
-function withAuthorization(config: Config, flight: Flight | undefined): Config {
-  if (flight?.authorization !== undefined) config.headers?.set?.('Authorization', flight.authorization as string)
-  return config
+  return instance.interceptors.response.use(undefined, (error: AxiosError) => onRefused(flights, error))
 }
 
 /** @deprecated axios-auth-refresh's old name, kept as it keeps it. */

@@ -1,11 +1,16 @@
 import { emulatorCredentials, secondsUntil } from '../credentials.js'
-import { bearerToken, isRefusal, lifetimeSeconds, type ProviderWire, type WireResponse } from './provider-wire.js'
+import { isRefusal, lifetimeSeconds, type ProviderWire, type WireResponse } from './provider-wire.js'
 
-const error = (status: number, code: string): WireResponse => ({ status, body: { error: code, message: code.replace(/_/g, ' ') } })
+// The document gives statuses (400, 401, 403) but no error body: the emulator sends a message
+// for people and no code, so no test can come to rely on one the real service does not send.
+const refusal = (status: number, message: string): WireResponse => ({ status, body: { message } })
+
+const header = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
 
 /**
- * AGS: POST /ags/refresh with `Authorization: <refreshToken>`, `x-auth-service-id` and
- * `{ parameters: [...] }`; answers access and refresh tokens with their lifetimes and the fixed cap.
+ * AGS: POST /ags/refresh with `Authorization: <refreshToken>` (the token itself, no scheme),
+ * `x-auth-service-id`, optional `nv-tenant-id` and `{ parameters: [...] }`; answers access and
+ * refresh tokens with their lifetimes and the fixed cap.
  */
 export const agsWire: ProviderWire = {
   method: 'POST',
@@ -19,20 +24,23 @@ export const agsWire: ProviderWire = {
     sessionCapAt: issued.sessionCapAt,
   }),
   refresh(request, authority) {
-    const serviceId = request.headers['x-auth-service-id']
-    if (!serviceId) return error(400, 'missing_auth_service_id')
-    if (serviceId !== emulatorCredentials.authServiceId) return error(403, 'unknown_auth_service')
+    const serviceId = header(request.headers['x-auth-service-id'])
+    if (!serviceId) return refusal(400, 'x-auth-service-id is mandatory')
+    if (serviceId !== emulatorCredentials.authServiceId) return refusal(403, 'unknown authentication service')
+    const tenant = request.headers['nv-tenant-id']
+    if (tenant !== undefined && tenant !== emulatorCredentials.tenantId) return refusal(403, 'unknown tenant')
     let body: { parameters?: unknown }
     try {
       body = JSON.parse(request.body) as typeof body
     } catch {
-      return error(400, 'invalid_body')
+      return refusal(400, 'the body must be JSON')
     }
-    if (!Array.isArray(body.parameters)) return error(400, 'missing_parameters')
-    const refreshToken = bearerToken(request.headers)
-    if (!refreshToken) return error(401, 'missing_refresh_token')
+    if (!Array.isArray(body?.parameters)) return refusal(400, 'parameters is mandatory')
+    // The document's Authorization is the refresh token as it was returned: `Bearer <token>` is another token.
+    const refreshToken = header(request.headers.authorization)
+    if (!refreshToken) return refusal(401, 'Authorization is mandatory')
     const result = authority.redeem(refreshToken)
-    if (isRefusal(result)) return error(401, result === 'expired' ? 'refresh_token_expired' : 'invalid_refresh_token')
+    if (isRefusal(result)) return refusal(401, result === 'expired' ? 'refresh token expired' : 'invalid refresh token')
     const now = authority.now()
     return {
       status: 200,
@@ -48,5 +56,6 @@ export const agsWire: ProviderWire = {
       },
     }
   },
-  failure: (status, code) => error(status, code ?? (status >= 500 ? 'server_error' : 'invalid_request')),
+  // A forced failure carries the code a test asks for (as `error`), else only a message.
+  failure: (status, code) => ({ status, body: { ...(code ? { error: code } : {}), message: status >= 500 ? 'server error' : 'refused' } }),
 }

@@ -26,6 +26,8 @@ export const ciamWire: ProviderWire = {
       const value = request.headers[name]
       return typeof value === 'string' && value !== '' ? value : undefined
     }
+    // The document marks `content-type: application/json` required but lists no code for it.
+    if (!header('content-type')?.startsWith('application/json')) return { status: 415, body: { error_msg: 'content-type must be application/json' } }
     if (!header('x-device-fingerprint') || !header('x-operating-sys-version') || !header('x-agent')) return error('IDAAS.SDK.PARAM.0001')
     const clientId = header('x-client-id')
     if (!clientId) return error('IDAAS.SDK.PARAM.0002')

@@ -1,4 +1,4 @@
-import { bearerToken, isRefusal, lifetimeSeconds, type ProviderWire } from './provider-wire.js'
+import { isRefusal, lifetimeSeconds, type ProviderWire } from './provider-wire.js'
 
 const names: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 422: 'UNPROCESSABLE_ENTITY', 500: 'INTERNAL_SERVER_ERROR' }
 
@@ -13,7 +13,8 @@ export const fibWire: ProviderWire = {
   rotates: true,
   sessionTokens: (issued) => ({ accessToken: issued.accessToken, refreshToken: issued.refreshToken, expiresAt: issued.accessExpiresAt }),
   refresh(request, authority) {
-    const refreshToken = bearerToken(request.headers)
+    // Its 401: "the Bearer token could not be parsed from the Authorization header".
+    const refreshToken = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]
     if (!refreshToken) return { status: 401, body: envelope(401) }
     const result = authority.redeem(refreshToken)
     if (isRefusal(result)) return { status: 401, body: envelope(401) }

@@ -31,14 +31,6 @@ export interface ProviderWire {
   failure(status: number, code: string | undefined): WireResponse
 }
 
-/** Reads `Authorization: Bearer <token>` (or a bare token, which some providers document). */
-export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers.authorization
-  if (!value) return undefined
-  const match = /^Bearer\s+(.+)$/i.exec(value)
-  return match ? match[1] : value
-}
-
 /** Narrows a redeem result. */
 export const isRefusal = (result: Issued | Refusal): result is Refusal => typeof result === 'string'
 

@@ -1,0 +1,103 @@
+import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import {
+  assertCount,
+  assertDuration,
+  assertObject,
+  assertOnlyKnownKeys,
+  assertOptionalFunction,
+  invalidArgument,
+} from '../invalid-argument.js'
+import { warnDeprecatedOnce } from './deprecation-warning.js'
+
+/** The options of axios-auth-refresh 5, plus its older names and `refreshTimeoutMs`. */
+export interface AxiosAuthRefreshOptions {
+  /** Response statuses that mean "refresh, then retry". @default [401] */
+  statusCodes?: number[] | undefined
+  /** Decides instead of `statusCodes`. A throw counts as `false`. @default undefined (statusCodes decide) */
+  shouldRefresh?: ((error: AxiosError) => boolean) | undefined
+  /** The instance that sends the retries. @default the intercepted instance */
+  retryInstance?: AxiosInstance | undefined
+  /** Also refresh on a network error with no response (a CORS-less 401). @default false */
+  interceptNetworkError?: boolean | undefined
+  /**
+   * Pause the instance while refreshing: new requests wait for the refresh before going out.
+   * There is one refresh at a time either way (see docs/migration.md). @default true
+   */
+  deduplicateRefresh?: boolean | undefined
+  /** Changes a request's config before it is retried or released from the pause. @default undefined */
+  onRetry?: ((requestConfig: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>) | undefined
+  /** How many times one request may be retried after a refresh; tokenflight retries at most once. @default 3 */
+  maxRetries?: number | undefined
+  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`. @default undefined */
+  pauseInstanceWhileRefreshing?: boolean | undefined
+  /**
+   * @deprecated Removed by axios-auth-refresh 5, which ignores it; accepted with a one-time
+   * deprecation warning and no effect: there is one refresh at a time whatever its value.
+   * @default undefined
+   */
+  skipWhileRefreshing?: boolean | undefined
+  /** tokenflight's addition: a refresh that has not settled by then fails, so no request hangs. @default 10000 */
+  refreshTimeoutMs?: number | undefined
+}
+
+/** A request config with the per-request flag. */
+export interface AxiosAuthRefreshRequestConfig extends AxiosRequestConfig {
+  /** Neither paused nor retried after a refresh. @default false */
+  skipAuthRefresh?: boolean | undefined
+}
+
+/** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
+export type FailedRequest = AxiosError & { response: AxiosResponse }
+
+/** The options once defaults are applied and every value is checked. */
+export interface CompatSettings {
+  statusCodes: readonly number[]
+  shouldRefresh: ((error: AxiosError) => boolean) | undefined
+  retryInstance: AxiosInstance | undefined
+  interceptNetworkError: boolean
+  pause: boolean
+  onRetry: AxiosAuthRefreshOptions['onRetry']
+  maxRetries: number
+  refreshTimeoutMs: number
+}
+
+const known = {
+  statusCodes: true,
+  shouldRefresh: true,
+  retryInstance: true,
+  interceptNetworkError: true,
+  deduplicateRefresh: true,
+  onRetry: true,
+  maxRetries: true,
+  pauseInstanceWhileRefreshing: true,
+  skipWhileRefreshing: true,
+  refreshTimeoutMs: true,
+} satisfies Record<keyof AxiosAuthRefreshOptions, true>
+
+/** Checks `createAuthRefresh`'s options and applies their defaults. */
+export function compatSettings(options: AxiosAuthRefreshOptions): CompatSettings {
+  assertObject('createAuthRefresh options', options)
+  assertOnlyKnownKeys('createAuthRefresh options', options, known)
+  const { statusCodes = [401], shouldRefresh, retryInstance, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
+  if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
+  assertOptionalFunction('shouldRefresh', shouldRefresh)
+  assertOptionalFunction('onRetry', onRetry)
+  assertCount('maxRetries', maxRetries)
+  assertDuration('refreshTimeoutMs', refreshTimeoutMs)
+  if (options.skipWhileRefreshing !== undefined) {
+    warnDeprecatedOnce(
+      'TOKENFLIGHT_SKIP_WHILE_REFRESHING',
+      '`skipWhileRefreshing` was removed by axios-auth-refresh 5 and has no effect: there is one refresh at a time. Remove the option.',
+    )
+  }
+  return {
+    statusCodes,
+    shouldRefresh,
+    retryInstance,
+    interceptNetworkError: options.interceptNetworkError ?? false,
+    pause: options.deduplicateRefresh ?? options.pauseInstanceWhileRefreshing ?? true,
+    onRetry,
+    maxRetries,
+    refreshTimeoutMs,
+  }
+}
