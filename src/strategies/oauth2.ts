@@ -113,7 +113,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
         accessToken,
         refreshToken: optionalString(body, 'refresh_token') ?? current.refreshToken,
         expiresAt: expiryAt(body, 'expires_in', sentAt),
-        scope: optionalString(body, 'scope') ?? current.scope,
+        scope: optionalString(body, 'scope') ?? o.scope ?? current.scope, // RFC 6749 §5.1: absent means as requested
         idToken: optionalString(body, 'id_token') ?? current.idToken,
       }
     },

@@ -10,14 +10,6 @@ import { documentationPages } from '../_helpers/documentation-pages.js'
 
 const root = resolve(import.meta.dirname, '../..')
 
-// Pages of other tracks that still point at unshipped material: each must still do so (the
-// list only shrinks) and goes when its page is fixed.
-const knownPointers: string[] = [
-  'docs/providers/ags.md', // "Source: `../shared/providers/ags-refresh.txt`"
-  'docs/providers/ciam.md', // "Source: `../shared/providers/ciam-idaas-refresh-id-token.txt`"
-  'docs/providers/fib.md', // "Source: `../shared/providers/fib-…txt`", and "design.md and the issue specify" (line 57)
-  'docs/providers/s360.md', // "Source: `../shared/providers/s360-idp-refresh-session.txt`"
-]
 
 const withoutCode = (markdown: string): string => markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, (span) => (/design\.md|\.txt\b/.test(span) ? span : ''))
 
@@ -74,8 +66,7 @@ describe('documentation links', () => {
   it.each(pages)('%s: points at nothing that ships nowhere (design.md, the providers’ .txt sources)', (page) => {
     const text = withoutCode(readFileSync(resolve(root, page), 'utf8'))
     const pointers = text.split('\n').filter((line) => /design\.md|shared\/providers|[\w-]+\.txt\b/.test(line))
-    if (knownPointers.includes(page)) expect(pointers.length, `${page} is fixed: remove it from knownPointers`).toBeGreaterThan(0)
-    else expect(pointers).toEqual([])
+    expect(pointers).toEqual([])
   })
 
   it('the checker itself: a missing file, a missing heading, a way out and an outside link are caught', () => {
