@@ -1,7 +1,8 @@
 import { TokenflightError } from './tokenflight-error.js'
 
 /**
- * One refresh attempt took longer than `refreshTimeoutMs`; its request was aborted.
+ * A refresh took longer than `refreshTimeoutMs` (every attempt and backoff included): the callers
+ * waiting on it are released with this transient error; the attempt in flight was aborted.
  *
  * @example
  * session.on('refreshFailed', ({ error }) => { if (error instanceof RefreshTimeoutError) metrics.timeout() })

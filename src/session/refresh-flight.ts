@@ -1,0 +1,118 @@
+import { raceAbort, withTimeout } from '../abort.js'
+import type { Coordinator } from '../coordinator.js'
+import { RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import type { RefreshReason, SessionEvents } from '../session-events.js'
+import type { ResolvedSessionOptions } from '../session-options.js'
+import type { Tokens } from '../strategy.js'
+import type { Persistence } from './persistence.js'
+import { refreshWithRetries } from './refresh-attempts.js'
+import type { TokenState } from './token-state.js'
+
+const noop = (): void => {}
+
+/** The single-flight refresh of one session. */
+export interface RefreshFlight<T extends Tokens> {
+  /** Joins the refresh in flight or starts one; rejects at once while a Retry-After blocks refreshes. */
+  refreshOnce(reason: RefreshReason): Promise<T>
+  /** The refresh callers would join, if any. */
+  readonly inflight: Promise<T> | undefined
+  /** The last coordinated work, settled: destroy() waits for it. */
+  readonly settling: Promise<void> | undefined
+}
+
+interface FlightDeps<T extends Tokens> {
+  config: ResolvedSessionOptions<T>
+  state: TokenState<T>
+  store: Persistence<T>
+  emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
+  coordinator: Coordinator<T> | undefined
+}
+
+/** Creates the refresh of a session: one at a time, every caller released at one deadline. */
+export function refreshFlight<T extends Tokens>({ config, state, store, emit, coordinator }: FlightDeps<T>): RefreshFlight<T> {
+  let inflight: Promise<T> | undefined
+  let settling: Promise<void> | undefined
+  const { now, lifetime } = state
+
+  function succeeded(reason: RefreshReason, startEpoch: number, next: T): T {
+    if (state.epoch !== startEpoch || lifetime.aborted) return state.currentOrThrow()
+    state.adopt(next, now())
+    emit('refreshed', { reason, expiresAt: state.window.expiresAt })
+    return next
+  }
+
+  function failed(reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
+    if (state.epoch !== startEpoch || lifetime.aborted) return state.currentOrThrow()
+    const error = caught instanceof Error ? caught : new Error(String(caught))
+    const terminal = error instanceof RefreshError && !error.transient
+    state.lastFailureAt = now()
+    if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: now() + error.retryAfterMs, error }
+    if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
+    if (!terminal) throw error
+    state.expiredBy = error
+    emit('expired', { error })
+    throw state.expiredError()
+  }
+
+  // Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
+  // tokens pending in memory, retried: a rotated refresh token is never dropped.
+  function work(current: T, startEpoch: number): Promise<T> {
+    const deadlineAt = Date.now() + config.refreshTimeoutMs
+    const signal = coordinator ? undefined : lifetime // other copies depend on a coordinated one
+    const plan = { ...config, now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
+    return refreshWithRetries(current, plan).then(async (next) => {
+      if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now()).catch(noop)
+      return next
+    })
+  }
+
+  function start(reason: RefreshReason, current: T): Promise<T> {
+    const startEpoch = state.epoch
+    // Which of the work and the deadline came first: each failure is reported once.
+    let settled = false
+    let timedOut = false
+    emit('refreshing', { reason })
+    const run = (): Promise<T> => work(current, startEpoch)
+    const finished = (coordinator ? coordinator.refresh(current, run) : run()).then(
+      (next) => {
+        settled = true
+        return succeeded(reason, startEpoch, next)
+      },
+      (error: unknown) => {
+        settled = true
+        return failed(reason, startEpoch, error, timedOut)
+      },
+    )
+    const deadline = withTimeout(finished, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs))
+    const callers = raceAbort(deadline, lifetime).catch((error: unknown) => {
+      if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
+      timedOut = true
+      state.lastFailureAt = now()
+      emit('refreshFailed', { reason, error, terminal: false })
+      throw error
+    })
+    // Held until the work settles, not the deadline: no second refresh of the same token meanwhile.
+    const done = (): void => {
+      if (inflight === callers) inflight = undefined
+    }
+    finished.then(done, done)
+    if (coordinator) settling = finished.then(noop, noop)
+    return callers
+  }
+
+  return {
+    refreshOnce(reason) {
+      if (inflight) return inflight
+      if (state.isBlocked()) return Promise.reject(state.blocked?.error)
+      if (!state.tokens) return Promise.reject(state.expiredError())
+      inflight = start(reason, state.tokens)
+      return inflight
+    },
+    get inflight() {
+      return inflight
+    },
+    get settling() {
+      return settling
+    },
+  }
+}
