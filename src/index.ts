@@ -1,5 +1,5 @@
 export { createSession } from './session.js'
-export type { Session, SessionState } from './session.js'
+export type { Session, SessionListener, SessionState } from './session.js'
 export type { SessionOptions } from './session-options.js'
 export type { RefreshReason, SessionEvents } from './session-events.js'
 export type { AuthFailureInput, RefreshContext, Strategy, Tokens } from './strategy.js'
@@ -18,6 +18,7 @@ export {
   RefreshError,
   RefreshTimeoutError,
   SessionExpiredError,
+  StoreTimeoutError,
   TokenflightError,
 } from './errors/index.js'
 export type { RefreshErrorOptions, TokenflightErrorCode } from './errors/index.js'

@@ -9,10 +9,13 @@ import { TokenflightError } from './tokenflight-error.js'
  */
 export class RefreshTimeoutError extends TokenflightError {
   declare readonly timeoutMs: number
+  /** Always `true`: the next request may try again. */
+  declare readonly transient: true
 
   constructor(timeoutMs: number) {
     super('ERR_REFRESH_TIMEOUT', `Token refresh timed out after ${timeoutMs} ms`)
     this.name = 'RefreshTimeoutError'
     this.timeoutMs = timeoutMs
+    this.transient = true
   }
 }

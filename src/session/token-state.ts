@@ -28,8 +28,9 @@ export class TokenState<T extends Tokens> {
 
   /** Takes `next` as the current tokens. A known issue time caps the window (else the life counts as infinite). */
   adopt(next: T | undefined, obtainedAt = next && tokenIssuedAt(next)): void {
+    const expiresAt = next && tokenExpiry(next)
     this.tokens = next
-    this.window = { ...this.window, expiresAt: next && clampExpiry(tokenExpiry(next), this.now()), obtainedAt }
+    this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()), obtainedAt }
   }
 
   /** Tokens replaced from outside a refresh (sign-in, sign-out, another copy): a fresh start. */
