@@ -9,6 +9,7 @@ export type { RetryOptions } from './backoff.js'
 export type { InvalidArgumentError } from './invalid-argument.js'
 export { memoryStore } from './stores/memory.js'
 export { webStorageStore } from './stores/web-storage.js'
+export type { WebStorageLike } from './stores/web-storage.js'
 export { tabCoordinator } from './coordination/tabs.js'
 export type { TabCoordinatorOptions } from './coordination/tabs.js'
 export {
