@@ -111,7 +111,10 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     return phase === 'fresh' ? tokens : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
   }
 
-  if (config.store) state.loading = load().finally(() => (state.loading = undefined))
+  if (config.store)
+    state.loading = load().finally(() => {
+      state.loading = undefined
+    })
   else state.adopt(config.tokens)
 
   // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.

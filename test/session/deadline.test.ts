@@ -51,7 +51,13 @@ describe('one deadline for a refresh, retries included', () => {
 
   it('the default total is 10 s, and the coordinator is told so', () => {
     let link: CoordinatorLink | undefined
-    const coordinator: Coordinator = { attach: (l) => ((link = l), () => {}), refresh: (_stale, work) => work() }
+    const coordinator: Coordinator = {
+      attach: (l) => {
+        link = l
+        return () => {}
+      },
+      refresh: (_stale, work) => work(),
+    }
     createSession({ strategy: countingStrategy(), tokens: start, coordinator })
     expect(link?.refreshDeadlineMs).toBe(10_000)
     createSession({ strategy: countingStrategy(), tokens: start, coordinator, refreshTimeoutMs: 2_500 })
@@ -67,15 +73,7 @@ describe('with a coordinator', () => {
       return { ...current, accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
     })
     const stored: Tokens[] = []
-    const coordinator: Coordinator = { refresh: (_stale, work) => work() }
-    const session = createSession({
-      strategy,
-      tokens: start,
-      coordinator,
-      refreshTimeoutMs: 60_000,
-      store: { get: () => start, set: (t) => void stored.push(t), delete: () => {} },
-    })
-    // A coordinated work is not bound to this copy's deadline: it waits on the gate longer.
+    // The coordinated work (lock taken in the next task) outlives this copy's 50 ms deadline.
     const slow: Coordinator = { refresh: (_stale, work) => new Promise((resolve) => setTimeout(resolve, 0)).then(work) }
     const timed = createSession({ strategy, tokens: start, coordinator: slow, refreshTimeoutMs: 50, store: { get: () => start, set: (t) => void stored.push(t), delete: () => {} } })
     const began = performance.now()
@@ -91,6 +89,6 @@ describe('with a coordinator', () => {
     expect(stored.map((t) => t.refreshToken)).toContain('refresh-1')
     await expect(timed.getAccessToken()).resolves.toBe('token-1')
     expect(strategy.calls).toBe(1)
-    await session.destroy()
+    await timed.destroy()
   })
 })

@@ -16,7 +16,10 @@ function throttled(retryAfterMs: number) {
     if (limited) throw new RefreshError('slow down', { transient: true, status: 429, retryAfterMs })
     return { ...current, accessToken: `token-${call}` }
   })
-  return { strategy, lift: () => (limited = false) }
+  const lift = (): void => {
+    limited = false
+  }
+  return { strategy, lift }
 }
 
 describe('Retry-After beyond maxDelayMs', () => {
