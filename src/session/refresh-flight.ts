@@ -83,7 +83,9 @@ export function refreshFlight<T extends Tokens>({ config, state, store, emit, co
         return failed(reason, startEpoch, error, timedOut)
       },
     )
-    const deadline = withTimeout(finished, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs))
+    // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded); a
+    // coordinated one may run on (a lock to wait for, other copies to serve), so callers are cut loose.
+    const deadline = coordinator ? withTimeout(finished, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)) : finished
     const callers = raceAbort(deadline, lifetime).catch((error: unknown) => {
       if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
       timedOut = true

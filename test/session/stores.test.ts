@@ -63,13 +63,9 @@ describe('a store that never settles holds nothing past refreshTimeoutMs', () =>
   it('set during a refresh: refresh() settles with the new token by the deadline', async () => {
     const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set: never }), refreshTimeoutMs: 80 })
     const began = performance.now()
-    const outcome = await session.refresh().then(
-      (token) => token,
-      (error: unknown) => error,
-    )
+    // The write misses the deadline: the tokens are adopted anyway (pending, retried), not dropped.
+    await expect(session.refresh()).resolves.toBe('token-1')
     expect(performance.now() - began).toBeLessThan(1_000)
-    // Either answer is bounded; the new tokens must be in use either way (never dropped).
-    expect(outcome === 'token-1' || (outcome as Error).name === 'RefreshTimeoutError').toBe(true)
     await expect(session.getAccessToken()).resolves.toBe('token-1')
   })
 
