@@ -1,14 +1,16 @@
-import { sleep } from './abort.js'
 import { SessionExpiredError } from './errors/index.js'
 import type { SessionEvents } from './session-events.js'
 import { resolveSessionOptions, type SessionOptions } from './session-options.js'
 import { assertTokens } from './session/assert-tokens.js'
 import { checkedClock } from './session/checked-clock.js'
+import { linkCoordinator } from './session/coordinator-link.js'
+import { loadFirstTokens } from './session/first-tokens.js'
 import { attachInternals } from './session/internals.js'
 import { isolatedEmitter } from './session/isolated-emitter.js'
 import { attachLegacyPlumbing } from './session/legacy-plumbing.js'
 import { persistence } from './session/persistence.js'
 import { refreshFlight } from './session/refresh-flight.js'
+import { tokenPort } from './session/token-port.js'
 import { TokenState } from './session/token-state.js'
 import type { Tokens } from './strategy.js'
 
@@ -62,71 +64,10 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   const state = new TokenState<T>(config.refreshAheadMs, config.defaultAhead ? 0.05 : 0.5, now, lifetime.signal)
   const store = persistence(config.store, config.refreshTimeoutMs, (operation, error) => events.emit('storeFailed', { operation, error }))
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
+  const { whenUsable, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
 
-  async function whenUsable(): Promise<void> {
-    if (state.loading) await state.loading
-    if (state.isOver()) throw state.expiredError()
-  }
-
-  async function load(): Promise<void> {
-    const read = await store.read()
-    if (state.epoch !== 0) return
-    if (read.tokens) return state.adopt(read.tokens)
-    state.adopt(config.tokens)
-    // Seeded only into a store known to be empty: one that failed may hold rotated tokens.
-    if (read.ok && config.tokens) store.write(config.tokens).catch(() => {})
-  }
-
-  async function tokensForSend(outliveMs = 0): Promise<T | undefined> {
-    await whenUsable()
-    store.retryPending()
-    const { tokens } = state
-    if (!tokens) return undefined
-    const time = now()
-    // Checked on every read, never left to a timer: a machine waking from sleep sends no dead token.
-    const phase = state.phase(time)
-    if (phase === 'expired') return flight.refreshOnce('expired')
-    const { expiresAt } = state.window
-    // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
-    // are waited out once and their successor sent.
-    if (expiresAt !== undefined && expiresAt - time < outliveMs) {
-      if (flight.inflight) return flight.inflight
-      await sleep(expiresAt - time, lifetime.signal)
-      return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
-    }
-    // After a failure, wait out the backoff ceiling before trying again: a dead endpoint is not hammered.
-    if (phase === 'due' && !flight.inflight && time - state.lastFailureAt >= config.maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
-    return tokens
-  }
-
-  async function afterRefusal(sentWith: string | undefined): Promise<T | undefined> {
-    await whenUsable()
-    const { tokens } = state
-    if (!tokens) return undefined
-    if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
-    // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
-    // one is itself due (the next request would start that refresh anyway).
-    if (flight.inflight) return flight.inflight
-    const phase = state.phase(now())
-    return phase === 'fresh' ? tokens : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
-  }
-
-  if (config.store)
-    state.loading = load().finally(() => {
-      state.loading = undefined
-    })
-  else state.adopt(config.tokens)
-
-  // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
-  const detachCoordinator = coordinator?.attach?.({
-    adopt(next) {
-      if (lifetime.signal.aborted || next?.accessToken === state.tokens?.accessToken) return
-      store.discardPending()
-      state.reset(next, next ? now() : undefined)
-    },
-    emit: events.emit,
-    refreshDeadlineMs: config.refreshTimeoutMs,
-  })
+  loadFirstTokens(state, config.store && store, config.tokens)
+  const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
 
   const session: Session<T> = {
     get state(): SessionState {

@@ -28,43 +28,46 @@ interface FlightDeps<T extends Tokens> {
   coordinator: Coordinator<T> | undefined
 }
 
+/** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
+function succeeded<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
+  if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
+  state.adopt(next, state.now())
+  emit('refreshed', { reason, expiresAt: state.window.expiresAt })
+  return next
+}
+
+/** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
+function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
+  if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
+  const error = caught instanceof Error ? caught : new Error(String(caught))
+  const terminal = error instanceof RefreshError && !error.transient
+  state.lastFailureAt = state.now()
+  if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.now() + error.retryAfterMs, error }
+  if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
+  if (!terminal) throw error
+  state.expiredBy = error
+  emit('expired', { error })
+  throw state.expiredError()
+}
+
+// Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
+// tokens pending in memory, retried: a rotated refresh token is never dropped.
+function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number): Promise<T> {
+  const deadlineAt = Date.now() + config.refreshTimeoutMs
+  const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
+  const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
+  return refreshWithRetries(current, plan).then(async (next) => {
+    if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now()).catch(noop)
+    return next
+  })
+}
+
 /** Creates the refresh of a session: one at a time, every caller released at one deadline. */
-export function refreshFlight<T extends Tokens>({ config, state, store, emit, coordinator }: FlightDeps<T>): RefreshFlight<T> {
+export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFlight<T> {
+  const { config, state, emit, coordinator } = deps
   let inflight: Promise<T> | undefined
   let settling: Promise<void> | undefined
   const { now, lifetime } = state
-
-  function succeeded(reason: RefreshReason, startEpoch: number, next: T): T {
-    if (state.epoch !== startEpoch || lifetime.aborted) return state.currentOrThrow()
-    state.adopt(next, now())
-    emit('refreshed', { reason, expiresAt: state.window.expiresAt })
-    return next
-  }
-
-  function failed(reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
-    if (state.epoch !== startEpoch || lifetime.aborted) return state.currentOrThrow()
-    const error = caught instanceof Error ? caught : new Error(String(caught))
-    const terminal = error instanceof RefreshError && !error.transient
-    state.lastFailureAt = now()
-    if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: now() + error.retryAfterMs, error }
-    if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
-    if (!terminal) throw error
-    state.expiredBy = error
-    emit('expired', { error })
-    throw state.expiredError()
-  }
-
-  // Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
-  // tokens pending in memory, retried: a rotated refresh token is never dropped.
-  function work(current: T, startEpoch: number): Promise<T> {
-    const deadlineAt = Date.now() + config.refreshTimeoutMs
-    const signal = coordinator ? undefined : lifetime // other copies depend on a coordinated one
-    const plan = { ...config, now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
-    return refreshWithRetries(current, plan).then(async (next) => {
-      if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now()).catch(noop)
-      return next
-    })
-  }
 
   function start(reason: RefreshReason, current: T): Promise<T> {
     const startEpoch = state.epoch
@@ -72,15 +75,15 @@ export function refreshFlight<T extends Tokens>({ config, state, store, emit, co
     let settled = false
     let timedOut = false
     emit('refreshing', { reason })
-    const run = (): Promise<T> => work(current, startEpoch)
+    const run = (): Promise<T> => work(deps, current, startEpoch)
     const finished = (coordinator ? coordinator.refresh(current, run) : run()).then(
       (next) => {
         settled = true
-        return succeeded(reason, startEpoch, next)
+        return succeeded(deps, reason, startEpoch, next)
       },
       (error: unknown) => {
         settled = true
-        return failed(reason, startEpoch, error, timedOut)
+        return failed(deps, reason, startEpoch, error, timedOut)
       },
     )
     // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded); a

@@ -15,9 +15,9 @@ import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { type Emulator, type RefreshFault, startEmulator } from '../../src/testing/index.js'
 
-const TIMEOUT = 300
+const TIMEOUT = 1_500
 const RETRIES = 2
-const BOUND = TIMEOUT + 400 // the one deadline + slack for a loaded machine
+const BOUND = TIMEOUT + 1_000 // the one deadline + slack for a loaded machine
 
 const running: Emulator<'fib'>[] = []
 afterEach(async () => {
@@ -36,13 +36,13 @@ interface Case {
 const html = { status: 200, rawBody: '<html><body>Gateway login</body></html>', contentType: 'text/html' }
 const cases: Case[] = [
   { label: '500 on every attempt', fault: { status: 500 }, times: 3, error: { name: 'RefreshError', message: /HTTP 500/ }, refreshFailed: 1, expired: 0 },
-  // Retry-After 1 s is within maxDelayMs but past the deadline: given up at once, not waited for.
-  { label: '503 with Retry-After past the deadline', fault: { status: 503, rawBody: '{}', contentType: 'application/json', headers: { 'retry-after': '1' } }, times: 1, error: { name: 'RefreshError', message: /HTTP 503/ }, refreshFailed: 1, expired: 0 },
+  // Retry-After 2 s is within maxDelayMs but past the deadline: given up at once, not waited for.
+  { label: '503 with Retry-After past the deadline', fault: { status: 503, rawBody: '{}', contentType: 'application/json', headers: { 'retry-after': '2' } }, times: 1, error: { name: 'RefreshError', message: /HTTP 503/ }, refreshFailed: 1, expired: 0 },
   { label: 'HTML behind a 200', fault: html, times: 1, error: { name: 'InvalidRefreshResponseError', message: /`body`.*HTML/ }, refreshFailed: 1, expired: 0 },
   { label: 'an empty 200', fault: { status: 200, rawBody: '' }, times: 1, error: { name: 'InvalidRefreshResponseError', message: /empty body/ }, refreshFailed: 1, expired: 0 },
   { label: 'the connection reset on every attempt', fault: 'reset', times: 3, error: { name: 'RefreshError', message: /could not be reached/ }, refreshFailed: 1, expired: 0 },
   { label: 'the connection closed mid-body', fault: 'truncate', times: 1, error: { name: 'InvalidRefreshResponseError', message: /cut off/ }, refreshFailed: 1, expired: 0 },
-  { label: 'a hang on every attempt', fault: 'hang', times: 3, error: { name: 'RefreshTimeoutError', message: /timed out after 300 ms/ }, refreshFailed: 1, expired: 0 },
+  { label: 'a hang on every attempt', fault: 'hang', times: 3, error: { name: 'RefreshTimeoutError', message: /timed out after 1500 ms/ }, refreshFailed: 1, expired: 0 },
   { label: 'a terminal 401', fault: { status: 401 }, times: 1, error: { name: 'SessionExpiredError', message: /expired/ }, refreshFailed: 1, expired: 1 },
 ]
 
@@ -65,7 +65,7 @@ describe.each(['axios', 'fetch'])('refresh endpoint faults through %s', (client)
   it.each(cases)('$label', async ({ fault, times, error, refreshFailed, expired }) => {
     const emulator = await startEmulator({ provider: 'fib' })
     running.push(emulator)
-    const session = createSession({ strategy: emulator.strategy(), tokens: knownExpired(emulator), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10, maxDelayMs: 1_500 } })
+    const session = createSession({ strategy: emulator.strategy(), tokens: knownExpired(emulator), refreshTimeoutMs: TIMEOUT, retry: { retries: RETRIES, minDelayMs: 10, maxDelayMs: 5_000 } })
     const seen = count(session)
     emulator.expireAccessTokens()
     emulator.failNextRefreshes(times, fault)
