@@ -18,7 +18,7 @@ export interface Persistence<T extends Tokens> {
   read(): Promise<StoreRead<T>>
   /** Writes `tokens` within `ms`; on failure keeps them as pending and rejects. */
   write(tokens: T, ms?: number): Promise<void>
-  /** Retries a pending write, one at a time, in the background. */
+  /** Retries a pending write in the background: one at a time, at most once a second after a failure. */
   retryPending(): void
   /** Deletes the stored tokens; a pending write is dropped. */
   remove(): Promise<void>
@@ -36,6 +36,8 @@ export function persistence<T extends Tokens>(
 ): Persistence<T> {
   let pending: T | undefined
   let writing = false
+  // After a failed write, the next retry waits a second: a dead store is not hit on every request.
+  let retryAt = 0
 
   function call<R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> {
     // `new Promise` turns a synchronous throw into a rejection.
@@ -54,6 +56,9 @@ export function persistence<T extends Tokens>(
     try {
       await call('set', () => store.set(tokens), ms)
       if (pending === tokens) pending = undefined
+    } catch (error) {
+      retryAt = Date.now() + 1_000
+      throw error
     } finally {
       writing = false
     }
@@ -75,7 +80,7 @@ export function persistence<T extends Tokens>(
     },
     write,
     retryPending() {
-      if (pending && !writing) write(pending).catch(() => {})
+      if (pending && !writing && Date.now() >= retryAt) write(pending).catch(() => {})
     },
     async remove() {
       pending = undefined
