@@ -22,12 +22,10 @@ export interface RefreshPlan<T extends Tokens> {
   wanted(): boolean
 }
 
-const kind = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value)
-
 /** A strategy's result checked like user input; the error names the field, never the value. */
 export function checkRefreshResult<T extends Tokens>(result: unknown): T {
   const problem = tokensProblem(result)
-  if (problem) throw new InvalidRefreshResponseError(problem.field.slice(1) || 'tokens', problem.expected, kind(problem.value))
+  if (problem) throw new InvalidRefreshResponseError(problem.field.slice(1) || 'tokens', problem.expected, problem.value === null ? 'null' : typeof problem.value)
   return result as T
 }
 

@@ -5,17 +5,17 @@ import { clampExpiry, type TokenPhase, tokenPhase, type WindowInput } from './re
 
 /** A session's state: its tokens and their refresh window, and whether it is over. No I/O here. */
 export class TokenState<T extends Tokens> {
-  tokens: T | undefined
+  declare tokens: T | undefined
   window: WindowInput
   /** Bumped by every reset: a refresh that started before one must not overwrite its result. */
   epoch = 0
   /** The terminal failure that ended the session, until the next reset. */
-  expiredBy: Error | undefined
+  declare expiredBy: Error | undefined
   /** A provider's Retry-After past the backoff ceiling: no refresh call until then. */
-  blocked: { until: number; error: Error } | undefined
+  declare blocked: { until: number; error: Error } | undefined
   lastFailureAt = Number.NEGATIVE_INFINITY
   /** The first read of the store; callers wait on it. */
-  loading: Promise<void> | undefined
+  declare loading: Promise<void> | undefined
 
   constructor(
     aheadMs: number,
