@@ -28,6 +28,17 @@ export interface Persistence<T extends Tokens> {
 
 const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)))
 
+/** Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and rethrown. */
+function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number, timeoutMs: number, failed: (operation: Operation, error: Error) => void): Promise<R> {
+  // `new Promise` turns a synchronous throw into a rejection.
+  const settled = new Promise<R>((resolve) => resolve(run()))
+  return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
+    const reason = asError(error)
+    failed(operation, reason)
+    throw reason
+  })
+}
+
 /** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
 export function persistence<T extends Tokens>(
   store: TokenStore<T> | undefined,
@@ -39,15 +50,7 @@ export function persistence<T extends Tokens>(
   // After a failed write, the next retry waits a second: a dead store is not hit on every request.
   let retryAt = 0
 
-  function call<R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> {
-    // `new Promise` turns a synchronous throw into a rejection.
-    const settled = new Promise<R>((resolve) => resolve(run()))
-    return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
-      const reason = asError(error)
-      failed(operation, reason)
-      throw reason
-    })
-  }
+  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> => bounded(operation, run, ms, timeoutMs, failed)
 
   async function write(tokens: T, ms?: number): Promise<void> {
     if (!store) return
