@@ -67,7 +67,6 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
   const { config, state, emit, coordinator } = deps
   let inflight: Promise<T> | undefined
   let settling: Promise<void> | undefined
-  const { now, lifetime } = state
 
   function start(reason: RefreshReason, current: T): Promise<T> {
     const startEpoch = state.epoch
@@ -89,15 +88,18 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded); a
     // coordinated one may run on (a lock to wait for, other copies to serve), so callers are cut loose.
     const deadline = coordinator ? withTimeout(finished, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)) : finished
-    const callers = raceAbort(deadline, lifetime).catch((error: unknown) => {
+    const callers = raceAbort(deadline, state.lifetime).catch((error: unknown) => {
       if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
       timedOut = true
-      state.lastFailureAt = now()
+      state.lastFailureAt = state.now()
       emit('refreshFailed', { reason, error, terminal: false })
+      // A coordinator that never settles must not wedge the session: one more deadline, then let go.
+      const release = setTimeout(done, config.refreshTimeoutMs)
+      finished.then(() => clearTimeout(release), () => clearTimeout(release))
       throw error
     })
     // Held until the work settles, not the deadline: no second refresh of the same token meanwhile.
-    const done = (): void => {
+    function done(): void {
       if (inflight === callers) inflight = undefined
     }
     finished.then(done, done)

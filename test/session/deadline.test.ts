@@ -91,4 +91,21 @@ describe('with a coordinator', () => {
     expect(strategy.calls).toBe(1)
     await timed.destroy()
   })
+
+  it('a coordinator that never settles does not wedge the session: one more deadline, then a new refresh may start', async () => {
+    let calls = 0
+    const stuck: Coordinator = {
+      refresh: () => {
+        calls++
+        return new Promise<Tokens>(() => {})
+      },
+    }
+    const session = createSession({ strategy: countingStrategy(), tokens: start, coordinator: stuck, refreshTimeoutMs: 40 })
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError) // joins, fails fast
+    expect(calls).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    expect(calls).toBe(2)
+  })
 })
