@@ -1,5 +1,5 @@
 export { createSession } from './session.js'
-export type { Session, SessionState } from './session.js'
+export type { Session, SessionListener, SessionState } from './session.js'
 export type { SessionOptions } from './session-options.js'
 export type { RefreshReason, SessionEvents } from './session-events.js'
 export type { AuthFailureInput, RefreshContext, Strategy, Tokens } from './strategy.js'
@@ -9,6 +9,7 @@ export type { RetryOptions } from './backoff.js'
 export type { InvalidArgumentError } from './invalid-argument.js'
 export { memoryStore } from './stores/memory.js'
 export { webStorageStore } from './stores/web-storage.js'
+export type { WebStorageLike } from './stores/web-storage.js'
 export { tabCoordinator } from './coordination/tabs.js'
 export type { TabCoordinatorOptions } from './coordination/tabs.js'
 export {
@@ -18,6 +19,7 @@ export {
   RefreshError,
   RefreshTimeoutError,
   SessionExpiredError,
+  StoreTimeoutError,
   TokenflightError,
 } from './errors/index.js'
 export type { RefreshErrorOptions, TokenflightErrorCode } from './errors/index.js'

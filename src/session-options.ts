@@ -1,6 +1,15 @@
 import type { RetryOptions } from './backoff.js'
-import { assertFunction, assertKnownKeys, assertNumber, assertObject, assertString, invalidArgument } from './invalid-argument.js'
 import type { Coordinator } from './coordinator.js'
+import {
+  assertObject,
+  assertOnlyKnownKeys,
+  assertOptionalCount,
+  assertOptionalDuration,
+  assertOptionalFunction,
+  assertOptionalObject,
+  invalidArgument,
+} from './invalid-argument.js'
+import { assertTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
 
@@ -8,21 +17,26 @@ import type { TokenStore } from './token-store.js'
 export interface SessionOptions<T extends Tokens = Tokens> {
   /** How tokens are refreshed: `fib(…)`, `oauth2(…)`, `custom(…)`… */
   strategy: Strategy<T>
-  /** Initial tokens, used when the store holds none (the store wins: it may hold rotated ones). */
+  /** Initial tokens, used when the store holds none (the store wins: it may hold rotated ones). @default none (signed out) */
   tokens?: T | undefined
-  /** Where tokens are persisted. @default kept in memory only */
+  /** Where tokens are persisted. Every call to it is bounded by `refreshTimeoutMs`. @default kept in memory only */
   store?: TokenStore<T> | undefined
   /** Shares refreshes with other processes or tabs (`redisCoordination`, `tabCoordinator`). @default none */
   coordinator?: Coordinator<T> | undefined
   /**
-   * Refresh this long before a known expiry, in the background. For tokens the session obtained
-   * itself, at most half their life (a twentieth while this is left at its default).
+   * Refresh this long before a known expiry, in the background. For tokens whose issue time is
+   * known (obtained by the session, or a JWT `iat`), at most half their life (a twentieth while
+   * this is left at its default).
    * @default 30000
    */
   refreshAheadMs?: number | undefined
-  /** Abort a refresh attempt after this long; it then counts as a transient failure. @default 10000 */
+  /**
+   * The longest a request waits for a refresh, every attempt and backoff included: past it the
+   * waiting callers get `RefreshTimeoutError`. Each attempt gets what is left of it.
+   * @default 10000
+   */
   refreshTimeoutMs?: number | undefined
-  /** Retries of transient refresh failures, or `false` for none. @default { retries: 2, minDelayMs: 200, maxDelayMs: 5000 } */
+  /** Retries of transient refresh failures within `refreshTimeoutMs`, or `false` for none. @default { retries: 2, minDelayMs: 200, maxDelayMs: 5000 } */
   retry?: RetryOptions | false | undefined
   /** How many queued requests interceptors replay at once after a refresh. @default 16 */
   replayConcurrency?: number | undefined
@@ -39,6 +53,8 @@ export interface ResolvedSessionOptions<T extends Tokens> {
   store: TokenStore<T> | undefined
   coordinator: Coordinator<T> | undefined
   refreshAheadMs: number
+  /** Whether `refreshAheadMs` was left at its default (a smaller share of a short life). */
+  defaultAhead: boolean
   refreshTimeoutMs: number
   retries: number
   minDelayMs: number
@@ -57,57 +73,68 @@ const defaults = {
   replayConcurrency: 16,
 }
 
-const known = ['strategy', 'tokens', 'store', 'coordinator', 'refreshAheadMs', 'refreshTimeoutMs', 'retry', 'replayConcurrency', 'fetch', 'now']
+const known = {
+  strategy: true,
+  tokens: true,
+  store: true,
+  coordinator: true,
+  refreshAheadMs: true,
+  refreshTimeoutMs: true,
+  retry: true,
+  replayConcurrency: true,
+  fetch: true,
+  now: true,
+} satisfies Record<keyof SessionOptions, true>
+
+const knownRetry = { retries: true, minDelayMs: true, maxDelayMs: true } satisfies Record<keyof RetryOptions, true>
 
 const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global fetch: pass `fetch` to createSession'))
 
-/** Throws a `TypeError` naming the field unless `tokens` is a usable token set. Never prints a token. */
-export function assertTokens(name: string, tokens: unknown): asserts tokens is Tokens {
-  assertObject(name, tokens)
-  const { accessToken, refreshToken, expiresAt } = tokens as Tokens
-  assertString(`${name}.accessToken`, accessToken, false, true)
-  assertString(`${name}.refreshToken`, refreshToken, true, true)
-  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
-    throw invalidArgument(`${name}.expiresAt`, 'a finite number (epoch ms)', expiresAt)
+function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {
+  assertObject(name, value)
+  const target = value as Record<string, unknown>
+  for (const method of required) if (typeof target[method] !== 'function') throw invalidArgument(`${name}.${method}`, 'a function', target[method])
+  for (const method of optional) assertOptionalFunction(`${name}.${method}`, target[method])
+}
+
+function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {
+  if (retry === false) return { retries: 0, minDelayMs: defaults.minDelayMs, maxDelayMs: defaults.maxDelayMs }
+  assertOptionalObject('retry', retry)
+  if (retry) assertOnlyKnownKeys('retry options', retry, knownRetry)
+  assertOptionalCount('retry.retries', retry?.retries)
+  assertOptionalDuration('retry.minDelayMs', retry?.minDelayMs, 0)
+  assertOptionalDuration('retry.maxDelayMs', retry?.maxDelayMs, 0)
+  return {
+    retries: retry?.retries ?? defaults.retries,
+    minDelayMs: retry?.minDelayMs ?? defaults.minDelayMs,
+    maxDelayMs: retry?.maxDelayMs ?? defaults.maxDelayMs,
   }
 }
 
 /** Validates every option at creation (not at the first 401) and merges the defaults once. */
 export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<T>): ResolvedSessionOptions<T> {
-  assertObject('options', options)
-  assertKnownKeys('createSession options', options, known)
-  const { strategy, store, retry } = options
-  assertObject('strategy', strategy)
-  for (const method of ['refresh', 'authorize', 'isAuthFailure'] as const) assertFunction(`strategy.${method}`, strategy[method], method !== 'refresh')
+  // Described by type only: a token passed where the options belong must not be printed.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument('options', 'an object', options, { secret: true })
+  assertOnlyKnownKeys('createSession options', options, known)
+  assertMethods('strategy', options.strategy, ['refresh'], ['authorize', 'isAuthFailure'])
   if (options.tokens !== undefined) assertTokens('tokens', options.tokens)
-  if (store !== undefined) {
-    assertObject('store', store)
-    for (const method of ['get', 'set', 'delete'] as const) assertFunction(`store.${method}`, store[method], false)
-  }
-  if (options.coordinator !== undefined) {
-    assertObject('coordinator', options.coordinator)
-    for (const method of ['refresh', 'attach', 'announce'] as const) assertFunction(`coordinator.${method}`, options.coordinator[method], method !== 'refresh')
-  }
-  for (const [name, min] of [['refreshAheadMs', 0], ['refreshTimeoutMs', 1], ['replayConcurrency', 1]] as const) assertNumber(name, options[name], min)
-  assertFunction('fetch', options.fetch)
-  assertFunction('now', options.now)
-  if (retry !== undefined && retry !== false) {
-    assertObject('retry', retry)
-    assertKnownKeys('retry options', retry, ['retries', 'minDelayMs', 'maxDelayMs'])
-    for (const name of ['retries', 'minDelayMs', 'maxDelayMs'] as const) assertNumber(`retry.${name}`, retry[name], 0)
-  }
-  const retries = retry === false ? 0 : Math.floor(retry?.retries ?? defaults.retries)
+  if (options.store !== undefined) assertMethods('store', options.store, ['get', 'set', 'delete'], [])
+  if (options.coordinator !== undefined) assertMethods('coordinator', options.coordinator, ['refresh'], ['attach', 'announce'])
+  assertOptionalDuration('refreshAheadMs', options.refreshAheadMs, 0)
+  assertOptionalDuration('refreshTimeoutMs', options.refreshTimeoutMs)
+  assertOptionalCount('replayConcurrency', options.replayConcurrency, 1)
+  assertOptionalFunction('fetch', options.fetch)
+  assertOptionalFunction('now', options.now)
   return {
-    strategy,
+    strategy: options.strategy,
     tokens: options.tokens,
-    store,
+    store: options.store,
     coordinator: options.coordinator,
     refreshAheadMs: options.refreshAheadMs ?? defaults.refreshAheadMs,
+    defaultAhead: options.refreshAheadMs === undefined,
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
-    retries,
-    minDelayMs: (retry ? retry.minDelayMs : undefined) ?? defaults.minDelayMs,
-    maxDelayMs: (retry ? retry.maxDelayMs : undefined) ?? defaults.maxDelayMs,
-    replayConcurrency: Math.floor(options.replayConcurrency ?? defaults.replayConcurrency),
+    ...resolveRetry(options.retry),
+    replayConcurrency: options.replayConcurrency ?? defaults.replayConcurrency,
     fetch: options.fetch ?? globalThis.fetch?.bind(globalThis) ?? missingFetch,
     now: options.now ?? Date.now,
   }

@@ -1,21 +1,27 @@
 import type { Tokens } from './strategy.js'
 
 // The claims of a JWT, unverified (the issuer's signature is the resource server's business):
-// base64url JSON between the first and second dot. Only the numeric `exp` is read, so multi-byte
-// characters elsewhere in the claims need no UTF-8 decoding. This replaced jwt-decode
-// (docs/dependencies.md).
-function jwtClaims(token: string): { exp?: unknown } {
-  const payload = token.split('.')[1] ?? ''
-  return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }
+// base64url JSON between the first and second dot. Only numeric claims are read, so multi-byte
+// characters elsewhere need no UTF-8 decoding (jwt-decode's replacement: docs/dependencies.md).
+function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
+  try {
+    const payload = token.split('.')[1] ?? ''
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) ?? {}
+  } catch {
+    return {} // not a JWT: nothing known
+  }
 }
+
+const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined)
 
 /** When the access token expires (epoch ms): the strategy's `expiresAt`, else the JWT `exp`, else unknown. */
 export function tokenExpiry(tokens: Tokens): number | undefined {
-  if (typeof tokens.expiresAt === 'number' && Number.isFinite(tokens.expiresAt)) return tokens.expiresAt
-  try {
-    const { exp } = jwtClaims(tokens.accessToken)
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
-  } catch {
-    return undefined // not a JWT: expiry unknown, refreshed on failure only
-  }
+  // Infinity counts as a (far) expiry: the session clamps it rather than ignore it.
+  if (typeof tokens.expiresAt === 'number' && !Number.isNaN(tokens.expiresAt)) return tokens.expiresAt
+  return seconds(jwtClaims(tokens.accessToken).exp)
+}
+
+/** When the access token was issued (epoch ms), from the JWT `iat`; unknown for other tokens. */
+export function tokenIssuedAt(tokens: Tokens): number | undefined {
+  return seconds(jwtClaims(tokens.accessToken).iat)
 }

@@ -10,6 +10,7 @@ import {
 } from '../src/index.js'
 import { countingStrategy } from './_helpers/counting-strategy.js'
 import { deferred, flush } from './_helpers/deferred.js'
+import { port } from './_helpers/session-port.js'
 
 const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
 
@@ -29,7 +30,7 @@ describe('single flight', () => {
       return { ...current, accessToken: `token-${call}` }
     })
     const session = createSession({ strategy, tokens: start })
-    const waiting = Array.from({ length: 50 }, () => session.handleAuthFailure('token-0'))
+    const waiting = Array.from({ length: 50 }, () => port(session).afterRefusal('token-0'))
     await flush()
     expect(strategy.calls).toBe(1)
     gate.resolve()
@@ -41,7 +42,7 @@ describe('single flight', () => {
   it('starts no refresh for a 401 on a token that was already replaced (invariant 2)', async () => {
     const strategy = countingStrategy()
     const session = createSession({ strategy, tokens: { accessToken: 'token-B' } })
-    await expect(session.handleAuthFailure('token-A')).resolves.toMatchObject({ accessToken: 'token-B' })
+    await expect(port(session).afterRefusal('token-A')).resolves.toMatchObject({ accessToken: 'token-B' })
     expect(strategy.calls).toBe(0)
   })
 
@@ -51,12 +52,12 @@ describe('single flight', () => {
       const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 1_000 }))
       const session = createSession({ strategy, tokens: { accessToken: 'token-B', expiresAt: Date.now() + 50 }, refreshAheadMs: 0, now: () => Date.now() })
       // The refused call took 20 ms: token-B, with 50 ms left, outlives another round trip.
-      await expect(session.getTokens(20)).resolves.toMatchObject({ accessToken: 'token-B' })
+      await expect(port(session).tokensForSend(20)).resolves.toMatchObject({ accessToken: 'token-B' })
       // It took 200 ms: token-B would be dead on arrival, so the replay waits for its expiry and the
       // refresh that expiry calls for anyway (one, however many calls wait).
       let replayWith: string | undefined
       const waiting = Array.from({ length: 3 }, () =>
-        session.getTokens(200).then((t) => {
+        port(session).tokensForSend(200).then((t) => {
           replayWith = t?.accessToken
         }),
       )
@@ -66,7 +67,7 @@ describe('single flight', () => {
       await Promise.all(waiting)
       expect({ replayWith, calls: strategy.calls }).toEqual({ replayWith: 'token-1', calls: 1 })
       // Once: a successor that lives shorter than the round trip too is sent, not waited out again.
-      const slower = session.getTokens(5_000)
+      const slower = port(session).tokensForSend(5_000)
       await vi.advanceTimersByTimeAsync(1_000)
       await expect(slower).resolves.toMatchObject({ accessToken: 'token-2' })
       expect(strategy.calls).toBe(2)
@@ -82,9 +83,9 @@ describe('single flight', () => {
       return { ...current, accessToken: `token-${call}`, expiresAt: Date.now() + 60_000 }
     })
     const session = createSession({ strategy, tokens: { accessToken: 'token-0', expiresAt: Date.now() + 10_000 }, refreshAheadMs: 20_000 })
-    await session.getTokens() // inside the window: starts the refresh in the background
+    await port(session).tokensForSend() // inside the window: starts the refresh in the background
     expect(strategy.calls).toBe(1)
-    const replay = session.getTokens(15_000)
+    const replay = port(session).tokensForSend(15_000)
     gate.resolve()
     await expect(replay).resolves.toMatchObject({ accessToken: 'token-1' })
     expect(strategy.calls).toBe(1)
@@ -94,7 +95,7 @@ describe('single flight', () => {
     const strategy = countingStrategy()
     const session = createSession({ strategy })
     expect(session.state).toBe('signed-out')
-    await expect(session.handleAuthFailure(undefined)).resolves.toBeUndefined()
+    await expect(port(session).afterRefusal(undefined)).resolves.toBeUndefined()
     await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionExpiredError)
     expect(strategy.calls).toBe(0)
   })
@@ -144,7 +145,7 @@ describe('retries and failures', () => {
     })
     const session = createSession({ strategy, tokens: start })
     const events = recordEvents(session)
-    const waiting = Array.from({ length: 20 }, () => session.handleAuthFailure('token-0'))
+    const waiting = Array.from({ length: 20 }, () => port(session).afterRefusal('token-0'))
     gate.resolve()
     const results = await Promise.allSettled(waiting)
     for (const result of results) {
@@ -157,8 +158,8 @@ describe('retries and failures', () => {
     expect(strategy.calls).toBe(1)
     expect(session.state).toBe('expired')
     // No new refresh and no token while expired…
-    await expect(session.getTokens()).rejects.toBeInstanceOf(SessionExpiredError)
-    await expect(session.handleAuthFailure('token-0')).rejects.toBeInstanceOf(SessionExpiredError)
+    await expect(port(session).tokensForSend()).rejects.toBeInstanceOf(SessionExpiredError)
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(SessionExpiredError)
     await expect(session.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
     expect(strategy.calls).toBe(1)
     expect(events.filter(([type]) => type === 'expired')).toHaveLength(1)
@@ -168,16 +169,16 @@ describe('retries and failures', () => {
     await expect(session.getAccessToken()).resolves.toBe('signed-in-again')
   })
 
-  it('a hung refresh settles every waiter within refreshTimeoutMs × attempts', async () => {
+  it('a hung refresh settles every waiter at refreshTimeoutMs, retries included (one deadline)', async () => {
     const strategy = countingStrategy(() => new Promise<Tokens>(() => {})) // ignores its signal entirely
-    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 40, retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 } })
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 60, retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2 } })
     const began = performance.now()
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => session.handleAuthFailure('token-0')))
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => port(session).afterRefusal('token-0')))
     const elapsed = performance.now() - began
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof RefreshTimeoutError)).toBe(true)
-    expect(strategy.calls).toBe(2)
+    expect(strategy.calls).toBe(1) // the deadline is the whole budget: no attempt starts past it
     expect(strategy.signals.every((signal) => signal.aborted)).toBe(true)
-    expect(elapsed).toBeGreaterThanOrEqual(79)
+    expect(elapsed).toBeGreaterThanOrEqual(59)
     expect(session.state).toBe('active')
   })
 
@@ -203,7 +204,7 @@ describe('retries and failures', () => {
   it('destroy aborts the refresh in flight and rejects what waits on it', async () => {
     const strategy = countingStrategy(() => new Promise<Tokens>(() => {}))
     const session = createSession({ strategy, tokens: start })
-    const waiting = session.handleAuthFailure('token-0')
+    const waiting = port(session).afterRefusal('token-0')
     await flush()
     session.destroy()
     await expect(waiting).rejects.toBeInstanceOf(SessionExpiredError)
@@ -313,7 +314,7 @@ describe('tokens and store', () => {
     const strategy = countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}` }))
     const session = createSession({ strategy, store })
     let released = false
-    const waiting = session.handleAuthFailure('token-0').then((tokens) => {
+    const waiting = port(session).afterRefusal('token-0').then((tokens) => {
       released = true
       return tokens
     })
@@ -346,7 +347,7 @@ describe('tokens and store', () => {
       return { accessToken: 'from-old-refresh' }
     })
     const session = createSession({ strategy, tokens: start })
-    const waiting = session.handleAuthFailure('token-0')
+    const waiting = port(session).afterRefusal('token-0')
     await flush()
     await session.setTokens({ accessToken: 'after-login' })
     gate.resolve()
@@ -359,7 +360,7 @@ describe('tokens and store', () => {
     const session = createSession({ strategy, tokens: start })
     await session.clear()
     expect(session.state).toBe('signed-out')
-    await expect(session.getTokens()).resolves.toBeUndefined()
+    await expect(port(session).tokensForSend()).resolves.toBeUndefined()
     await expect(session.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
     expect(strategy.calls).toBe(0)
   })

@@ -10,8 +10,21 @@ const tokens = { accessToken: 'secret-value' }
 
 describe('createSession validates its options at creation', () => {
   it.each([
-    [{ strategy, refreshTimeoutMs: -1 }, 'ERR_INVALID_ARG_VALUE', 'Expected `refreshTimeoutMs` to be a positive number, got `-1` (number)'],
-    [{ strategy, refreshTimeoutMs: '10' }, 'ERR_INVALID_ARG_TYPE', 'Expected `refreshTimeoutMs` to be a positive number, got `10` (string)'],
+    [{ strategy, refreshTimeoutMs: -1 }, 'ERR_INVALID_ARG_VALUE', 'Expected `refreshTimeoutMs` to be a whole number of milliseconds from 1 to 2147483647, got `-1` (number)'],
+    [{ strategy, refreshTimeoutMs: '10' }, 'ERR_INVALID_ARG_TYPE', 'Expected `refreshTimeoutMs` to be a whole number of milliseconds from 1 to 2147483647, got `10` (string)'],
+    // Timers fire at once past 2^31 - 1 ms: a longer duration would time out after ~2 ms.
+    [{ strategy, refreshTimeoutMs: 2 ** 31 }, 'ERR_INVALID_ARG_VALUE', '`refreshTimeoutMs`'],
+    [{ strategy, refreshTimeoutMs: 1.5 }, 'ERR_INVALID_ARG_VALUE', '`refreshTimeoutMs`'],
+    [{ strategy, refreshAheadMs: 2 ** 31 }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
+    [{ strategy, retry: { minDelayMs: 2 ** 33 } }, 'ERR_INVALID_ARG_VALUE', '`retry.minDelayMs`'],
+    [{ strategy, retry: { maxDelayMs: Number.POSITIVE_INFINITY } }, 'ERR_INVALID_ARG_VALUE', '`retry.maxDelayMs`'],
+    [{ strategy, retry: { minDelayMs: 0.5 } }, 'ERR_INVALID_ARG_VALUE', '`retry.minDelayMs`'],
+    [{ strategy, retry: { retries: 1.5 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
+    [{ strategy, retry: { retries: 2 ** 60 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
+    [{ strategy, replayConcurrency: 2.5 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
+    [{ strategy, retry: 'yes' }, 'ERR_INVALID_ARG_TYPE', '`retry`'],
+    [{ strategy, coordinator: { refresh: 1 } }, 'ERR_INVALID_ARG_TYPE', '`coordinator.refresh`'],
+    [{ strategy: { refresh: () => {}, isAuthFailure: 'no' } }, 'ERR_INVALID_ARG_TYPE', '`strategy.isAuthFailure`'],
     [{ strategy, refreshAheadMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
     [{ strategy, replayConcurrency: 0 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
     [{ strategy, retry: { retries: -1 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],

@@ -1,16 +1,30 @@
+import { assertNonEmptyString, invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 import { parseStoredTokens } from './parse-stored-tokens.js'
 
+/** The part of the Web Storage API the store uses (`localStorage`, `sessionStorage` or a look-alike). */
+export interface WebStorageLike {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
+
 /**
  * Keeps tokens in `localStorage` or `sessionStorage` under one key (JSON). They survive a reload,
  * but any script on the page can read them: with an XSS hole, a refresh token here is stolen.
- * Prefer the default memory store with `tabCoordinator()` (docs/scaling.md).
+ * Prefer the default memory store with `tabCoordinator()` (docs/scaling.md). An entry that is
+ * corrupt or holds unusable tokens reads as absent.
  *
  * @example
  * const session = createSession({ strategy, store: webStorageStore(sessionStorage, 'tokenflight') })
  */
-export function webStorageStore<T extends Tokens = Tokens>(storage: Storage, key: string): TokenStore<T> {
+export function webStorageStore<T extends Tokens = Tokens>(storage: WebStorageLike, key: string): TokenStore<T> {
+  const methods = storage as Partial<Record<keyof WebStorageLike, unknown>> | null | undefined
+  for (const method of ['getItem', 'setItem', 'removeItem'] as const) {
+    if (typeof methods?.[method] !== 'function') throw invalidArgument('storage', 'a Web Storage object (localStorage, sessionStorage)', storage)
+  }
+  assertNonEmptyString('key', key)
   return {
     get: () => parseStoredTokens<T>(storage.getItem(key)),
     set: (tokens) => storage.setItem(key, JSON.stringify(tokens)),

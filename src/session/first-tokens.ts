@@ -1,0 +1,26 @@
+import type { Tokens } from '../strategy.js'
+import type { Persistence } from './persistence.js'
+import type { TokenState } from './token-state.js'
+
+/**
+ * Sets the session's first tokens: the initial ones, or with a store what it holds (read once,
+ * lazily; callers wait on `state.loading`). A store that fails or holds nothing yields the
+ * initial tokens.
+ */
+export function loadFirstTokens<T extends Tokens>(state: TokenState<T>, store: Persistence<T> | undefined, initial: T | undefined): void {
+  if (!store) {
+    state.adopt(initial)
+    return
+  }
+  const load = async (): Promise<void> => {
+    const read = await store.read()
+    if (state.epoch !== 0) return // set or cleared meanwhile: that wins
+    if (read.tokens) return state.adopt(read.tokens)
+    state.adopt(initial)
+    // Seeded only into a store known to be empty: one that failed may hold rotated tokens.
+    if (read.ok && initial) store.write(initial).catch(() => {})
+  }
+  state.loading = load().finally(() => {
+    state.loading = undefined
+  })
+}

@@ -1,0 +1,72 @@
+import { raceAbort, sleep } from '../abort.js'
+import { backoffDelay } from '../backoff.js'
+import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import type { Strategy, Tokens } from '../strategy.js'
+import { tokensProblem } from './assert-tokens.js'
+
+/** What one refresh may do: its strategy, its budget and its retries. */
+export interface RefreshPlan<T extends Tokens> {
+  strategy: Strategy<T>
+  fetch: typeof fetch
+  now: () => number
+  /** `Date.now()` past which no attempt runs and the one running is aborted. */
+  deadlineAt: number
+  /** The whole budget, for the timeout error's message. */
+  timeoutMs: number
+  retries: number
+  minDelayMs: number
+  maxDelayMs: number
+  /** Aborts every attempt (the session was destroyed); absent for a refresh other copies depend on. */
+  signal: AbortSignal | undefined
+  /** False once the result is no longer wanted (the user set other tokens): no more retries. */
+  wanted(): boolean
+}
+
+/** A strategy's result checked like user input; the error names the field, never the value. */
+export function checkRefreshResult<T extends Tokens>(result: unknown): T {
+  const problem = tokensProblem(result)
+  if (problem) throw new InvalidRefreshResponseError(problem.field.slice(1) || 'tokens', problem.expected, problem.value === null ? 'null' : typeof problem.value)
+  return result as T
+}
+
+async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Promise<T> {
+  const controller = new AbortController()
+  const stop = (): void => controller.abort(plan.signal?.reason)
+  plan.signal?.addEventListener('abort', stop, { once: true })
+  const timer = setTimeout(() => controller.abort(new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - Date.now()))
+  try {
+    // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
+    const call = Promise.resolve().then(() => plan.strategy.refresh(current, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
+    return checkRefreshResult<T>(await raceAbort(call, controller.signal))
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error
+  } finally {
+    clearTimeout(timer)
+    plan.signal?.removeEventListener('abort', stop)
+  }
+}
+
+/** How long to wait before retrying after `error`, or `undefined` to give up. */
+function retryDelay(error: Error, retry: number, plan: RefreshPlan<Tokens>): number | undefined {
+  if (retry >= plan.retries || !(error instanceof RefreshError) || !error.transient || !plan.wanted()) return undefined
+  // A provider asking for longer than the backoff ceiling is not waited for: the session blocks instead.
+  if (error.retryAfterMs !== undefined && error.retryAfterMs > plan.maxDelayMs) return undefined
+  const delay = Math.max(backoffDelay(retry, plan.minDelayMs, plan.maxDelayMs, Math.random), error.retryAfterMs ?? 0)
+  return Date.now() + delay < plan.deadlineAt ? delay : undefined
+}
+
+/** Runs the strategy's attempts within the plan's deadline: resolves with checked tokens or rejects with the last failure. */
+export async function refreshWithRetries<T extends Tokens>(current: T, plan: RefreshPlan<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt(current, plan)
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught))
+      const delay = retryDelay(error, retry, plan as RefreshPlan<Tokens>)
+      if (delay === undefined) throw error
+      if (plan.signal) await sleep(delay, plan.signal).catch(() => {})
+      else await new Promise((resolve) => setTimeout(resolve, delay))
+      if (plan.signal?.aborted) throw error
+    }
+  }
+}

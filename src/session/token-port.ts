@@ -1,0 +1,59 @@
+import { sleep } from '../abort.js'
+import type { Tokens } from '../strategy.js'
+import type { Persistence } from './persistence.js'
+import type { RefreshFlight } from './refresh-flight.js'
+import type { TokenState } from './token-state.js'
+
+/** What a send needs of the session: tokens before it, a verdict after a refusal. */
+export interface TokenPort<T extends Tokens> {
+  /** Resolves once the store was read; rejects when the session is expired or destroyed. */
+  whenUsable(): Promise<void>
+  tokensForSend(outliveMs?: number): Promise<T | undefined>
+  afterRefusal(sentWith: string | undefined): Promise<T | undefined>
+}
+
+/** The session's answers to a client about to send, or whose send was refused. */
+export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, store: Persistence<T>, maxDelayMs: number): TokenPort<T> {
+  const { now, lifetime } = state
+
+  async function whenUsable(): Promise<void> {
+    if (state.loading) await state.loading
+    if (state.isOver()) throw state.expiredError()
+  }
+
+  async function tokensForSend(outliveMs = 0): Promise<T | undefined> {
+    await whenUsable()
+    store.retryPending()
+    const { tokens } = state
+    if (!tokens) return undefined
+    const time = now()
+    // Checked on every read, never left to a timer: a machine waking from sleep sends no dead token.
+    const phase = state.phase(time)
+    if (phase === 'expired') return flight.refreshOnce('expired')
+    const { expiresAt } = state.window
+    // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
+    // are waited out once and their successor sent.
+    if (expiresAt !== undefined && expiresAt - time < outliveMs) {
+      if (flight.inflight) return flight.inflight
+      await sleep(expiresAt - time, lifetime)
+      return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
+    }
+    // After a failure, wait out the backoff ceiling before trying again: a dead endpoint is not hammered.
+    if (phase === 'due' && !flight.inflight && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
+    return tokens
+  }
+
+  async function afterRefusal(sentWith: string | undefined): Promise<T | undefined> {
+    await whenUsable()
+    const { tokens } = state
+    if (!tokens) return undefined
+    if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
+    // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
+    // one is itself due (the next request would start that refresh anyway).
+    if (flight.inflight) return flight.inflight
+    const phase = state.phase(now())
+    return phase === 'fresh' ? tokens : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
+  }
+
+  return { whenUsable, tokensForSend, afterRefusal }
+}

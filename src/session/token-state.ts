@@ -1,0 +1,73 @@
+import { SessionExpiredError } from '../errors/index.js'
+import type { Tokens } from '../strategy.js'
+import { tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
+import { clampExpiry, type TokenPhase, tokenPhase, type WindowInput } from './refresh-window.js'
+
+/** A session's state: its tokens and their refresh window, and whether it is over. No I/O here. */
+export class TokenState<T extends Tokens> {
+  declare tokens: T | undefined
+  window: WindowInput
+  /** Bumped by every reset: a refresh that started before one must not overwrite its result. */
+  epoch = 0
+  /** The terminal failure that ended the session, until the next reset. */
+  declare expiredBy: Error | undefined
+  /** A provider's Retry-After past the backoff ceiling: no refresh call until then. */
+  declare blocked: { until: number; error: Error } | undefined
+  lastFailureAt = Number.NEGATIVE_INFINITY
+  /** The first read of the store; callers wait on it. */
+  declare loading: Promise<void> | undefined
+
+  constructor(
+    aheadMs: number,
+    aheadShare: number,
+    readonly now: () => number,
+    readonly lifetime: AbortSignal,
+  ) {
+    this.window = { expiresAt: undefined, obtainedAt: undefined, aheadMs, aheadShare }
+  }
+
+  /** Takes `next` as the current tokens. A known issue time caps the window (else the life counts as infinite). */
+  adopt(next: T | undefined, obtainedAt = next && tokenIssuedAt(next)): void {
+    const expiresAt = next && tokenExpiry(next)
+    this.tokens = next
+    this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()), obtainedAt }
+  }
+
+  /** Tokens replaced from outside a refresh (sign-in, sign-out, another copy): a fresh start. */
+  reset(next: T | undefined, obtainedAt?: number): void {
+    this.epoch++
+    this.loading = undefined
+    this.expiredBy = undefined
+    this.blocked = undefined
+    this.lastFailureAt = Number.NEGATIVE_INFINITY
+    this.adopt(next, obtainedAt)
+  }
+
+  /** Expired by a terminal failure, or destroyed. */
+  isOver(): boolean {
+    return this.expiredBy !== undefined || this.lifetime.aborted
+  }
+
+  /** Where the current tokens stand at `time`. */
+  phase(time: number): TokenPhase {
+    return tokenPhase(this.window, time)
+  }
+
+  /** Whether a provider's Retry-After still forbids a refresh call. */
+  isBlocked(): boolean {
+    return this.blocked !== undefined && this.now() < this.blocked.until
+  }
+
+  /** The error for a call that cannot be served: destroyed, expired (with its cause) or signed out. */
+  expiredError(): SessionExpiredError {
+    if (this.lifetime.aborted) return new SessionExpiredError('The session was destroyed')
+    if (this.expiredBy) return new SessionExpiredError(undefined, { cause: this.expiredBy })
+    return new SessionExpiredError('The session holds no tokens: sign in')
+  }
+
+  /** The answer when a reset overtook a refresh: whatever the user set wins. */
+  currentOrThrow(): T {
+    if (this.tokens && !this.isOver()) return this.tokens
+    throw this.expiredError()
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Values no option check can see until they are used: a clock returning NaN (was accepted and
+ * silently broke every expiry decision) fails the call with a clear error; a provider lifetime of
+ * 1e308 s (expiresAt Infinity) made the session reject tokens the provider had already rotated,
+ * losing the rotated refresh token: such expiries are clamped to a year, never dropped.
+ */
+import { describe, expect, it } from 'vitest'
+import { createSession, type Tokens } from '../../src/index.js'
+import { MAX_LIFETIME_MS } from '../../src/session/refresh-window.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+
+const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0', expiresAt: 0 }
+
+describe('a clock that returns something other than a finite number', () => {
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, '1700000000000', undefined])('now() → %s: calls fail with a TypeError naming now()', async (value) => {
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, now: () => value as number })
+    await expect(session.getAccessToken()).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('`now()`') })
+    expect(strategy.calls).toBe(0)
+  })
+
+  it('a clock that breaks later: the call fails clearly, nothing hangs', async () => {
+    let time = 0
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0', expiresAt: 1_000 }, now: () => time })
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+    time = Number.NaN
+    await expect(session.getAccessToken()).rejects.toThrow(/`now\(\)`/)
+  })
+})
+
+describe('absurd lifetimes from a provider are clamped, the tokens kept', () => {
+  it.each([
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['1e308 s', 1e308 * 1000],
+    ['Number.MAX_VALUE', Number.MAX_VALUE],
+  ])('expiresAt %s: the rotated tokens are adopted and refreshed again within a year', async (_label, expiresAt) => {
+    let time = 1_000
+    const presented: Array<string | undefined> = []
+    const strategy = countingStrategy((call, current) => {
+      presented.push(current.refreshToken)
+      return { accessToken: `token-${call}`, refreshToken: `refresh-${call}`, expiresAt }
+    })
+    const session = createSession({ strategy, tokens: start, refreshAheadMs: 0, now: () => time })
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
+    time += MAX_LIFETIME_MS - 1
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
+    time += 2
+    await expect(session.getAccessToken()).resolves.toBe('token-2')
+    expect(presented).toEqual(['refresh-0', 'refresh-1']) // the rotated one, never the spent one
+  })
+
+  it('initial tokens with an Infinity expiresAt are accepted and clamped the same way', async () => {
+    let time = 0
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', expiresAt: Number.POSITIVE_INFINITY }, refreshAheadMs: 0, now: () => time })
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+    time = MAX_LIFETIME_MS
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
+  })
+})

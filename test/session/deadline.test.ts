@@ -1,0 +1,111 @@
+/**
+ * One deadline: a waiting request is held by a refresh for at most refreshTimeoutMs in total,
+ * every attempt and backoff included (before, 3 attempts × 10 s plus backoff: over 30 s). With a
+ * coordinator the callers are released at the deadline with RefreshTimeoutError while the
+ * coordinated work runs on to completion and is adopted: other copies depend on it.
+ */
+import { describe, expect, it } from 'vitest'
+import { type Coordinator, type CoordinatorLink, createSession, RefreshError, RefreshTimeoutError, type Tokens } from '../../src/index.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { deferred } from '../_helpers/deferred.js'
+import { port } from '../_helpers/session-port.js'
+
+const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
+
+describe('one deadline for a refresh, retries included', () => {
+  it('slow transient failures: the waiter is released at refreshTimeoutMs, not after every attempt', async () => {
+    const strategy = countingStrategy(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 40))
+      throw new RefreshError('busy', { transient: true, status: 503 })
+    })
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 100, retry: { retries: 10, minDelayMs: 1, maxDelayMs: 5 } })
+    const began = performance.now()
+    const error = await port(session).afterRefusal('token-0').catch((e: unknown) => e)
+    const elapsed = performance.now() - began
+    expect(elapsed).toBeLessThan(400)
+    expect(elapsed).toBeGreaterThanOrEqual(99)
+    expect(strategy.calls).toBeLessThanOrEqual(3) // 11 attempts of 40 ms would take 440 ms
+    expect(error).toMatchObject({ transient: true })
+  })
+
+  it('the timeout error names the total, and one refreshFailed is emitted', async () => {
+    const strategy = countingStrategy(() => new Promise<Tokens>(() => {}))
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 50 })
+    const failures: unknown[] = []
+    session.on('refreshFailed', (event) => failures.push(event))
+    await expect(session.refresh()).rejects.toThrow('Token refresh timed out after 50 ms')
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(failures).toHaveLength(1)
+  })
+
+  it('a backoff that would pass the deadline is not waited: the last error at once', async () => {
+    const strategy = countingStrategy(() => {
+      throw new RefreshError('busy', { transient: true, status: 503 })
+    })
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 100, retry: { retries: 2, minDelayMs: 1_000, maxDelayMs: 5_000 } })
+    const began = performance.now()
+    await expect(session.refresh()).rejects.toMatchObject({ status: 503 })
+    expect(performance.now() - began).toBeLessThan(80)
+    expect(strategy.calls).toBe(1)
+  })
+
+  it('the default total is 10 s, and the coordinator is told so', () => {
+    let link: CoordinatorLink | undefined
+    const coordinator: Coordinator = {
+      attach: (l) => {
+        link = l
+        return () => {}
+      },
+      refresh: (_stale, work) => work(),
+    }
+    createSession({ strategy: countingStrategy(), tokens: start, coordinator })
+    expect(link?.refreshDeadlineMs).toBe(10_000)
+    createSession({ strategy: countingStrategy(), tokens: start, coordinator, refreshTimeoutMs: 2_500 })
+    expect(link?.refreshDeadlineMs).toBe(2_500)
+  })
+})
+
+describe('with a coordinator', () => {
+  it('callers are released at the deadline; the work runs on, is stored and adopted, and no second refresh starts', async () => {
+    const gate = deferred()
+    const strategy = countingStrategy(async (call, current) => {
+      await gate.promise
+      return { ...current, accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
+    })
+    const stored: Tokens[] = []
+    // The coordinated work (lock taken in the next task) outlives this copy's 50 ms deadline.
+    const slow: Coordinator = { refresh: (_stale, work) => new Promise((resolve) => setTimeout(resolve, 0)).then(work) }
+    const timed = createSession({ strategy, tokens: start, coordinator: slow, refreshTimeoutMs: 50, store: { get: () => start, set: (t) => void stored.push(t), delete: () => {} } })
+    const began = performance.now()
+    const waiting = Array.from({ length: 5 }, () => port(timed).afterRefusal('token-0'))
+    const results = await Promise.allSettled(waiting)
+    expect(performance.now() - began).toBeLessThan(500)
+    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(RefreshTimeoutError) })
+    // Still settling: a new 401 joins it (fails fast) instead of presenting the same refresh token again.
+    await expect(port(timed).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    expect(strategy.calls).toBe(1)
+    gate.resolve()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(stored.map((t) => t.refreshToken)).toContain('refresh-1')
+    await expect(timed.getAccessToken()).resolves.toBe('token-1')
+    expect(strategy.calls).toBe(1)
+    await timed.destroy()
+  })
+
+  it('a coordinator that never settles does not wedge the session: one more deadline, then a new refresh may start', async () => {
+    let calls = 0
+    const stuck: Coordinator = {
+      refresh: () => {
+        calls++
+        return new Promise<Tokens>(() => {})
+      },
+    }
+    const session = createSession({ strategy: countingStrategy(), tokens: start, coordinator: stuck, refreshTimeoutMs: 40 })
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError) // joins, fails fast
+    expect(calls).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    expect(calls).toBe(2)
+  })
+})

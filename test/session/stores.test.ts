@@ -1,0 +1,126 @@
+/**
+ * A store is user code: one whose get/set/delete throws synchronously is handled like one that
+ * rejects, one that never settles holds nothing past refreshTimeoutMs, what get() returns is
+ * checked like user input, and a write that fails after a rotation keeps the rotated refresh
+ * token in memory (retried) so the next refresh presents it, not the spent one.
+ */
+import { describe, expect, it } from 'vitest'
+import { createSession, StoreTimeoutError, type SessionEvents, type Tokens, type TokenStore } from '../../src/index.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { port } from '../_helpers/session-port.js'
+
+const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
+const never = (): Promise<never> => new Promise(() => {})
+
+function store(overrides: Partial<TokenStore>): TokenStore {
+  return { get: () => undefined, set: () => {}, delete: () => {}, ...overrides }
+}
+
+function storeFailures(session: ReturnType<typeof createSession>): Array<SessionEvents['storeFailed']> {
+  const seen: Array<SessionEvents['storeFailed']> = []
+  session.on('storeFailed', (event) => seen.push(event))
+  return seen
+}
+
+describe('a store that throws synchronously is handled like one that rejects', () => {
+  it.each([
+    ['get throws', store({ get: () => { throw new Error('disk gone') } })],
+    ['get rejects', store({ get: () => Promise.reject(new Error('disk gone')) })],
+  ])('%s: the session starts from the initial tokens, not signed out', async (_label, broken) => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: broken })
+    const failures = storeFailures(session)
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+    expect(session.state).toBe('active')
+    expect(failures.map((f) => f.operation)).toEqual(['get'])
+  })
+
+  it.each([
+    ['set throws', () => { throw new Error('quota') }],
+    ['set rejects', () => Promise.reject(new Error('quota'))],
+  ])('%s during setTokens: rejects with the store error, the tokens are in use', async (_label, set) => {
+    const session = createSession({ strategy: countingStrategy(), store: store({ set }) })
+    await expect(session.setTokens(start)).rejects.toThrow('quota')
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+  })
+
+  it('delete throws during clear: rejects with it, the session is signed out anyway', async () => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ delete: () => { throw new Error('locked') } }) })
+    await expect(session.clear()).rejects.toThrow('locked')
+    expect(session.state).toBe('signed-out')
+  })
+})
+
+describe('a store that never settles holds nothing past refreshTimeoutMs', () => {
+  it('get: calls proceed with the initial tokens after the bound', async () => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: never }), refreshTimeoutMs: 50 })
+    const failures = storeFailures(session)
+    const began = performance.now()
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+    expect(performance.now() - began).toBeLessThan(1_000)
+    expect(failures).toEqual([{ operation: 'get', error: expect.any(StoreTimeoutError) }])
+  })
+
+  it('set during a refresh: refresh() settles with the new token by the deadline', async () => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set: never }), refreshTimeoutMs: 80 })
+    const began = performance.now()
+    // The write misses the deadline: the tokens are adopted anyway (pending, retried), not dropped.
+    await expect(session.refresh()).resolves.toBe('token-1')
+    expect(performance.now() - began).toBeLessThan(1_000)
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
+  })
+
+  it('set during setTokens: rejects with StoreTimeoutError within the bound', async () => {
+    const session = createSession({ strategy: countingStrategy(), store: store({ set: never }), refreshTimeoutMs: 50 })
+    await expect(session.setTokens(start)).rejects.toBeInstanceOf(StoreTimeoutError)
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+  })
+})
+
+describe('a failed write after a rotation keeps the rotated refresh token', () => {
+  it('the next refresh presents the new refresh token, and the write is retried', async () => {
+    const presented: Array<string | undefined> = []
+    const strategy = countingStrategy((call, current) => {
+      presented.push(current.refreshToken)
+      return { accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
+    })
+    let failWrites = 1
+    const written: Tokens[] = []
+    const flaky = store({
+      get: () => start,
+      set: (tokens) => {
+        if (failWrites-- > 0) throw new Error('store down')
+        written.push(tokens)
+      },
+    })
+    const session = createSession({ strategy, store: flaky })
+    const failures = storeFailures(session)
+    await expect(session.refresh()).resolves.toBe('token-1')
+    expect(failures.map((f) => f.operation)).toEqual(['set'])
+    await expect(port(session).tokensForSend()).resolves.toMatchObject({ refreshToken: 'refresh-1' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(written).toEqual([]) // a dead store is not hit on every request: a second between retries
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    await port(session).tokensForSend()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(written).toEqual([{ accessToken: 'token-1', refreshToken: 'refresh-1' }]) // retried on use
+    await session.refresh()
+    expect(presented).toEqual(['refresh-0', 'refresh-1'])
+  })
+})
+
+describe('what a store returns is checked like user input', () => {
+  it.each([
+    ['a token with a line feed', { accessToken: 'tok\nen', refreshToken: 'r' }],
+    ['a refresh token with NUL', { accessToken: 'token', refreshToken: 'r\u0000' }],
+    ['a string instead of tokens', 'eyJhbGciOiJIUzI1NiJ9.stored-secret'],
+    ['a number as accessToken', { accessToken: 42 }],
+  ])('%s: refused (storeFailed naming the field, never the value); the initial tokens are used', async (_label, stored) => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => stored as never }) })
+    const failures = storeFailures(session)
+    await expect(session.getAccessToken()).resolves.toBe('token-0')
+    expect(failures).toHaveLength(1)
+    const message = failures[0]?.error.message ?? ''
+    expect(message).toMatch(/`stored tokens/)
+    for (const secret of ['stored-secret', 'tok\n', 'r\u0000']) expect(message).not.toContain(secret)
+  })
+})
