@@ -1,6 +1,10 @@
+import type { XhrRequestOptions } from './request.js'
+
 /** The events an `XMLHttpRequest` fires, each with an `on<type>` handler. */
 export const EVENT_TYPES = ['readystatechange', 'loadstart', 'progress', 'abort', 'error', 'load', 'timeout', 'loadend'] as const
 
+/** The arguments of `open()` after the URL. */
+export type OpenRest = [async?: boolean, username?: string | null, password?: string | null]
 type Handler = ((this: XMLHttpRequest, event: Event) => unknown) | null
 const STATES = { UNSENT: 0, OPENED: 1, HEADERS_RECEIVED: 2, LOADING: 3, DONE: 4 } as const
 
@@ -22,6 +26,13 @@ export class XhrLookAlike extends EventTarget {
   static readonly HEADERS_RECEIVED = 2
   static readonly LOADING = 3
   static readonly DONE = 4
+  /** The native class wrapped: its objects (made before installing) still pass `instanceof` the look-alike. */
+  static native: unknown
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof is asked about, a subclass included
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (typeof this.native === 'function' && value instanceof this.native)
+  }
 
   onreadystatechange: Handler = null
   onloadstart: Handler = null
@@ -32,10 +43,19 @@ export class XhrLookAlike extends EventTarget {
   ontimeout: Handler = null
   onloadend: Handler = null
 
+  /** tokenflight's options for this request (`skip`, `authFailure`), read at `send()`. */
+  tokenflight: XhrRequestOptions | undefined
+  /** Why tokenflight ended this request as a network error, if it did. */
+  protected failure: Error | undefined
+  // The caller's timeout, run by us while no native request of theirs is running.
+  #deadline: ReturnType<typeof setTimeout> | undefined
+
   protected shown: number | undefined
   protected cancelled = false
   protected timeoutMs = 0
   protected mimeType: string | undefined
+  /** The caller's `open()` arguments, for sending the same request again. */
+  protected opened: [method: string, url: string | URL, rest: OpenRest] | undefined
 
   constructor(protected readonly inner: XMLHttpRequest) {
     super()
@@ -49,9 +69,62 @@ export class XhrLookAlike extends EventTarget {
     }
   }
 
+  /** Shows the native request as it is again, forgetting what the caller set for the last one. */
+  protected resetShown(): void {
+    this.shown = undefined
+    this.cancelled = false
+    this.mimeType = undefined
+  }
+
+  get tokenflightError(): Error | undefined {
+    return this.failure
+  }
+
+  /** Starts the caller's `timeout` (if any) over the whole request, waits included. */
+  protected startDeadline(expired: () => void): void {
+    if (this.timeoutMs > 0) this.#deadline = setTimeout(expired, this.timeoutMs)
+  }
+
+  protected clearDeadline(): void {
+    clearTimeout(this.#deadline)
+  }
+
+  /** Opens the native request as the caller asked. */
+  protected openNative(method: string, url: string | URL, rest: OpenRest): void {
+    ;(this.inner.open as (method: string, url: string | URL, ...rest: OpenRest) => void)(method, url, ...rest)
+    this.opened = [method, url, rest]
+  }
+
+  /** Opens the native request again for a replay, with what the caller set on the first; `timeoutMs` is what is left. */
+  protected reopenNative(timeoutMs: number): void {
+    const [method, url, rest] = this.opened as [string, string | URL, OpenRest]
+    this.openNative(method, url, rest)
+    if (this.mimeType !== undefined) this.inner.overrideMimeType(this.mimeType)
+    if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, timeoutMs)
+  }
+
   /** A native event: passed on as it is here; the auth phases decide in the subclass. */
   protected fromNative(event: Event): void {
     this.dispatchEvent(copyOf(event))
+  }
+
+  /** Passes kept-back events on, each with the readyState the caller saw then. */
+  protected dispatchHeld(events: ReadonlyArray<{ event: Event; readyState: number }>): void {
+    for (const { event, readyState } of events) {
+      this.shown = readyState
+      this.dispatchEvent(event)
+    }
+    this.shown = undefined
+  }
+
+  /** The events a native request fires when it ends without a response: a network error, an abort or a timeout. */
+  protected dispatchFailure(type: 'abort' | 'timeout' | 'error'): void {
+    this.shown = 4
+    this.cancelled = true
+    for (const name of ['readystatechange', type, 'loadend']) {
+      this.dispatchEvent(name === 'readystatechange' ? new Event(name) : new ProgressEvent(name))
+    }
+    if (type === 'abort' && this.shown === 4) this.shown = 0
   }
 
   /** Whether the caller sees no response: waiting (before headers) or cancelled. */
