@@ -2,7 +2,7 @@ import type { InternalAxiosRequestConfig } from 'axios'
 import { randomUuid } from '../random-uuid.js'
 
 // A boundary needs to be unlikely in the body, not unguessable: it works without `crypto`.
-const randomBoundary = (): string => `tokenflight-${randomUuid().replaceAll('-', '')}${randomUuid().replaceAll('-', '')}`
+const randomBoundary = (): string => `tokenflight-${randomUuid().replaceAll('-', '')}`
 
 /**
  * Pins the multipart boundary of a FormData body before its first send, so a replay is
