@@ -71,6 +71,7 @@ export function authedXhrClass(Native: typeof XMLHttpRequest, pick: (request: Xh
       this.#phase = 'waiting'
       this.shown = 1
       this.#waits = new AbortController()
+      this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
       // A new open() or a cancel since makes the answer stale (the generation moved on).
       const generation = this.#generation
       exchange.before(new Headers(this.#headers), this.#waits?.signal).then(
@@ -116,10 +117,9 @@ export function authedXhrClass(Native: typeof XMLHttpRequest, pick: (request: Xh
       if (this.#phase === 'held' || this.#phase === 'waiting') return
       const { type } = event
       const state = this.inner.readyState
-      if (this.#replaying) {
-        // The caller saw the first send start; the replay continues it.
-        if (type === 'loadstart' || (type === 'readystatechange' && state === 1)) return
-      } else if (this.#sent && type === 'readystatechange' && state === 2 && this.#judge(copyOf(event))) return
+      // The caller saw our request start at send(); a replay continues it.
+      if (this.#phase === 'live' && (type === 'loadstart' || (this.#replaying && type === 'readystatechange' && state === 1))) return
+      if (this.#sent && type === 'readystatechange' && state === 2 && this.#judge(copyOf(event))) return
       this.dispatchEvent(copyOf(event))
       if (type === 'loadend') {
         this.clearDeadline()
