@@ -1,6 +1,6 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, Sent } from '../exchange.js'
-import { parseBody } from '../exchange/refusal-rule.js'
+import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
@@ -36,7 +36,6 @@ class Replay implements AxiosRequestOptions {
 interface Pending {
   exchange: Exchange
   sent: Sent
-  replay: boolean
 }
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
@@ -70,34 +69,14 @@ class AxiosInput implements AuthFailureInput {
   }
 }
 
-/**
- * Attaches tokenflight to an axios instance: the token goes on requests to allowed origins,
- * and a refused one (401 by default) waits for one shared refresh, then replays once through the
- * same instance. Returns a function that removes everything it added.
- *
- * @example
- * const api = axios.create({ baseURL: 'https://api.example.com' })
- * const detach = attachAxios(api, session, { authFailure: [401, 403] })
- * await api.get('/me') // Authorization: Bearer <token>, refreshed as needed
- */
-export function attachAxios<T extends Tokens>(
-  instance: AxiosInstance,
-  session: SessionSource<InternalAxiosRequestConfig, T>,
-  options: AttachAxiosOptions = {},
-): () => void {
-  if (!isAxiosInstance(instance)) throw invalidArgument('instance', 'an axios instance', instance)
-  const exchangeFor = toExchanges(session)
-  const baseURL = instance.defaults.baseURL
-  const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
-  const { isAllowed, rule } = resolveClientOptions('attachAxios options', options, fallback)
-
-  // A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
-  // an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
-  // every request (the parse was a third of this interceptor's time in the steady-state benchmark).
+// A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
+// an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
+// every request (the parse was a third of this interceptor's time in the steady-state benchmark).
+function urlRule(isAllowed: (url: URL) => boolean): (config: InternalAxiosRequestConfig) => boolean {
   let checkedBase: string | undefined
   let baseAllowed = false
   const allowedUrl = (url: URL | undefined): boolean => url !== undefined && isAllowed(url)
-  function allowed({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosRequestConfig): boolean {
+  return ({ url = '', baseURL, allowAbsoluteUrls }) => {
     if (!baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url))) return allowedUrl(resolveUrl(url, baseURL))
     if (baseURL !== checkedBase) {
       checkedBase = baseURL
@@ -105,8 +84,11 @@ export function attachAxios<T extends Tokens>(
     }
     return baseAllowed
   }
+}
 
-  const requestId = instance.interceptors.request.use(async (config) => {
+// Before a send: the token from the exchange, or the replay's token the exchange already checked.
+function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
+  return async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
       if (options.headers) setAll(config, options.headers)
@@ -125,12 +107,14 @@ export function attachAxios<T extends Tokens>(
     }
     setAll(config, sent.headers)
     pinFormBoundary(config)
-    sentRequests.set(config, { exchange, sent, replay: false })
+    sentRequests.set(config, { exchange, sent })
     return config
-  })
+  }
+}
 
-  // A replay's response goes back as it came (invariant 3): only first sends are judged.
-  function afterResponse<R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> {
+// After a response: only first sends are judged; a replay's goes back as it came (invariant 3).
+function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
+  return <R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> => {
     const pending = config ? sentRequests.get(config) : undefined
     if (!pending || !response || !config || config.tokenflight instanceof Replay) return kept()
     const signal = config.signal as AbortSignal | undefined
@@ -152,16 +136,38 @@ export function attachAxios<T extends Tokens>(
       },
     )
   }
+}
 
+/**
+ * Attaches tokenflight to an axios instance: the token goes on requests to allowed origins,
+ * and a refused one (401 by default) waits for one shared refresh, then replays once through the
+ * same instance. Returns a function that removes everything it added.
+ *
+ * @example
+ * const api = axios.create({ baseURL: 'https://api.example.com' })
+ * const detach = attachAxios(api, session, { authFailure: [401, 403] })
+ * await api.get('/me') // Authorization: Bearer <token>, refreshed as needed
+ */
+export function attachAxios<T extends Tokens>(
+  instance: AxiosInstance,
+  session: SessionSource<InternalAxiosRequestConfig, T>,
+  options: AttachAxiosOptions = {},
+): () => void {
+  if (!isAxiosInstance(instance)) throw invalidArgument('instance', 'an axios instance', instance)
+  const exchangeFor = toExchanges(session)
+  const baseURL = instance.defaults.baseURL
+  const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
+  const { isAllowed, rule } = resolveClientOptions('attachAxios options', options, fallback)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, urlRule(isAllowed)))
+  const after = afterResponse(instance, rule)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
-    (response) => afterResponse(response.config, response, () => response),
+    (response) => after(response.config, response, () => response),
     (error: AxiosError) =>
-      afterResponse(error?.config, error?.response, () => {
+      after(error?.config, error?.response, () => {
         throw error
       }),
   )
-
   return () => {
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)

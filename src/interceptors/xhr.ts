@@ -3,7 +3,7 @@ import { type ClientOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
-import { authedXhrClass } from './xhr/authed-xhr.js'
+import { AuthedXhr } from './xhr/authed-xhr.js'
 import type { XhrRequest } from './xhr/request.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
@@ -28,5 +28,14 @@ export interface InstallXHROptions extends ClientOptions {}
 export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, T>, options: InstallXHROptions = {}): () => void {
   const pick = toExchanges(session)
   const { isAllowed, rule } = resolveClientOptions('installXHR options', options, pageOrigin())
-  return patchGlobal('XMLHttpRequest', 'installXHR', (Native) => authedXhrClass(Native, pick, isAllowed, rule))
+  const setup = { pick, isAllowed, rule }
+  return patchGlobal(
+    'XMLHttpRequest',
+    'installXHR',
+    (Native) =>
+      class AuthedXMLHttpRequest extends AuthedXhr {
+        static override native = Native
+        static override setup = setup
+      } as unknown as typeof XMLHttpRequest,
+  )
 }

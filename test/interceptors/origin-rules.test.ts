@@ -5,7 +5,7 @@
  * whole origins: a RegExp with `g`/`y` must not alternate, an unanchored one must not match a
  * look-alike host, an origin with a path must not be silently widened.
  */
-import axios from 'axios'
+import axios, { type InternalAxiosRequestConfig } from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
@@ -91,7 +91,7 @@ describe('<base href>: the URL the platform will request', () => {
 })
 
 describe('axios allowAbsoluteUrls: false', () => {
-  const adapter = async (config: never) => ({ data: {}, status: 200, statusText: 'OK', headers: {}, config })
+  const adapter = async (config: InternalAxiosRequestConfig) => ({ data: {}, status: 200, statusText: 'OK', headers: {}, config })
   it('an absolute URL is appended to the allowed baseURL, so it is judged as the baseURL', async () => {
     const api = axios.create({ baseURL: 'https://api.example.com', allowAbsoluteUrls: false, adapter })
     attachAxios(api, session())
