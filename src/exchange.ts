@@ -8,6 +8,8 @@ import type { AuthFailureInput, Tokens } from './strategy.js'
 
 /** One send as the exchange saw it leave. */
 export interface Sent {
+  /** The exchange it went through: the one to ask about its response. */
+  readonly exchange: Exchange
   /** The access token it carried, `undefined` when signed out. */
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
@@ -16,10 +18,8 @@ export interface Sent {
   readonly headers: Headers
 }
 
-/** How a transport wants a refused request handled. */
+/** How a transport wants a refused request handled; asked for only once a response may be a refusal. */
 export interface Recovery<R> {
-  /** The request's rule, else the client's; `undefined` leaves it to the strategy (else 401). */
-  rule: AuthFailureRule | undefined
   /** The caller's signal: aborting rejects the wait (refresh or replay slot) at once with its reason. */
   signal: AbortSignal | null | undefined
   /**
@@ -48,12 +48,13 @@ export interface Exchange {
   /** Tokens for this send, put on `headers` by the strategy. Rejects with `SessionExpiredError` (a copy) or the abort reason. */
   before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Promise<Sent>
   /**
-   * `undefined` at once when the response is no refusal by a synchronous rule (the common case);
+   * Judges the response by `rule` (the request's, else the client's; `undefined` leaves it to the
+   * strategy, else 401). `undefined` at once when it is no refusal by a synchronous rule (the common case);
    * else a promise of the replay's result, or of `undefined` when the response stays as it came
    * (no refusal after all, or nothing to replay with). Rejects with the refresh's error (a copy),
    * the abort reason, `BodyNotReplayableError`, or the rule's own error.
    */
-  after<R>(sent: Sent, input: AuthFailureInput, recovery: Recovery<R>): Promise<Replayed<R>> | undefined
+  after<R>(sent: Sent, input: AuthFailureInput, rule: AuthFailureRule | undefined, recovery: () => Recovery<R>): Promise<Replayed<R>> | undefined
 }
 
 const bearer = (tokens: Tokens, headers: Headers): void => headers.set('Authorization', `Bearer ${tokens.accessToken}`)
@@ -110,14 +111,14 @@ function openExchange(internals: SessionInternals): Exchange {
     async before(headers, signal, outliveMs) {
       const tokens = await raceAbort(internals.tokensForSend(outliveMs), signal).catch((error: unknown) => own(error, signal))
       if (tokens) authorize(tokens, headers)
-      return { sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
+      return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
     },
-    after(sent, input, recovery) {
-      const verdict = judge(recovery.rule, strategy, input)
+    after(sent, input, rule, recovery) {
+      const verdict = judge(rule, strategy, input)
       if (verdict === false) return undefined
       const roundTrip = internals.now() - sent.sentAt
-      if (verdict === true) return recover(sent, recovery, roundTrip)
-      return verdict.then((refused) => (refused ? recover(sent, recovery, roundTrip) : undefined))
+      if (verdict === true) return recover(sent, recovery(), roundTrip)
+      return verdict.then((refused) => (refused ? recover(sent, recovery(), roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

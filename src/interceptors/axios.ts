@@ -33,16 +33,11 @@ class Replay implements AxiosRequestOptions {
   constructor(readonly headers: Headers | undefined) {}
 }
 
-interface Pending {
-  exchange: Exchange
-  sent: Sent
-}
-
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
 
 // Per-request bookkeeping lives here, never on the caller's config (style: leave their objects alone).
-const sentRequests = new WeakMap<object, Pending>()
+const sentRequests = new WeakMap<object, Sent>()
 
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
@@ -107,7 +102,7 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
     }
     setAll(config, sent.headers)
     pinFormBoundary(config)
-    sentRequests.set(config, { exchange, sent })
+    sentRequests.set(config, sent)
     return config
   }
 }
@@ -115,16 +110,15 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
 // After a response: only first sends are judged; a replay's goes back as it came (invariant 3).
 function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
   return <R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> => {
-    const pending = config ? sentRequests.get(config) : undefined
-    if (!pending || !response || !config || config.tokenflight instanceof Replay) return kept()
+    const sent = config ? sentRequests.get(config) : undefined
+    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept()
     const signal = config.signal as AbortSignal | undefined
-    const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, pending.sent), tokenflight: new Replay(headers) })
-    const answer = pending.exchange.after(pending.sent, new AxiosInput(response), {
-      rule: config.tokenflight?.authFailure ?? rule,
+    const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, sent), tokenflight: new Replay(headers) })
+    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
       replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
       refused: () => response,
-    })
+    }))
     if (!answer) return kept()
     return answer.then(
       (replayed) => (replayed ? replayed.value : kept()),

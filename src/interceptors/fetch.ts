@@ -63,15 +63,14 @@ async function flow(
   const sent = await exchange.before(new Headers(init.headers), signal)
   const response = await send(sent.headers, true)
   let kept = response
-  const answer = exchange.after(sent, new FetchInput(response), {
-    rule,
+  const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(new Headers(init.headers)), false) : undefined,
     onRefused: async () => {
       kept = await withoutBody(response)
     },
     refused: () => kept,
-  })
+  }))
   if (!answer) return response
   const replayed = await answer
   return replayed ? replayed.value : kept

@@ -138,12 +138,11 @@ export class AuthedXhr extends XhrLookAlike {
     const held = new HeldEvents()
     this.#held = held
     this.#phase = 'held'
-    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), {
-      rule: this.tokenflight?.authFailure ?? this.#setup.rule,
+    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), this.tokenflight?.authFailure ?? this.#setup.rule, () => ({
       signal: this.#waits?.signal,
       replay: (authorize) => held.whenOver().then(() => this.#replay(generation, authorize)),
       refused: () => this,
-    })
+    }))
     if (!answer) {
       this.#phase = 'live'
       this.#held = undefined
