@@ -26,7 +26,7 @@ const isSecure = (url: URL): boolean => url.protocol === 'https:' || (url.protoc
 function wholeOrigin(pattern: RegExp, index: number): RegExp {
   const { source } = pattern
   if (!source.startsWith('^') || !source.endsWith('$') || source.endsWith('\\$')) {
-    throw invalidArgument(`origins[${index}]`, 'a RegExp anchored with ^ and $, such as /^https:\\/\\/[a-z]+\\.example\\.com$/', pattern.toString(), { wrongType: false })
+    throw invalidArgument(`origins[${index}]`, 'a RegExp anchored with ^ and $', pattern.toString(), { wrongType: false })
   }
   return new RegExp(`^(?:${source})$`, pattern.flags.replace(/[gy]/g, ''))
 }
@@ -40,9 +40,8 @@ function exactOrigin(origin: unknown, index: number, allowInsecureHttp: boolean)
   } catch {
     throw invalidArgument(name, 'an absolute URL such as https://api.example.com', origin, { wrongType: typeof origin !== 'string' })
   }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password || url.origin === 'null') {
-    throw invalidArgument(name, `an origin without path, query or credentials, such as ${url.origin === 'null' ? 'https://api.example.com' : url.origin}`, origin, { wrongType: false })
-  }
+  // Anything beyond scheme, host and port (path, query, fragment, credentials) changes the href.
+  if (url.href !== `${url.origin}/`) throw invalidArgument(name, 'an origin without path, query or credentials', origin, { wrongType: false })
   if (!allowInsecureHttp && !isSecure(url)) {
     throw invalidArgument(name, 'an https origin (or set `allowInsecureHttp: true`)', origin, { wrongType: false })
   }
