@@ -23,10 +23,22 @@ export interface RefreshContext {
   now: () => number
 }
 
-/** The parts of a response a strategy looks at to decide whether its token was refused. */
+/** The response headers a refusal rule may read (`WWW-Authenticate`…): the part of `Headers` every transport can offer. */
+export interface ResponseHeaders {
+  /** The header's value (several joined with `, `), or `null` when the response has none. */
+  get(name: string): string | null
+}
+
+/**
+ * What a refusal rule is shown of a response, the same on every transport (axios, fetch, XHR).
+ * `body()` reads the body only when asked, once (later calls share the read): JSON when it
+ * parses as JSON, else text; under axios it is `response.data` as axios made it. With fetch it is
+ * read from a copy, so the caller still gets the body.
+ */
 export interface AuthFailureInput {
-  status: number
-  body?: unknown
+  readonly status: number
+  readonly headers: ResponseHeaders
+  body(): Promise<unknown>
 }
 
 /**
@@ -38,6 +50,9 @@ export interface Strategy<T extends Tokens = Tokens> {
   refresh(current: T, context: RefreshContext): Promise<T>
   /** Puts the access token on an outgoing request. Default: `Authorization: Bearer <accessToken>`. */
   authorize?(tokens: T, headers: Headers): void
-  /** Whether a response means the token was refused. Default: `status === 401`. */
-  isAuthFailure?(response: AuthFailureInput): boolean
+  /**
+   * Whether a response means the token was refused; may be async (to read the body). Default:
+   * `status === 401`. A client's or a request's `authFailure` rule replaces it.
+   */
+  isAuthFailure?(response: AuthFailureInput): boolean | Promise<boolean>
 }

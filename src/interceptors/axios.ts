@@ -1,19 +1,19 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import { raceAbort } from '../abort.js'
+import type { Exchange, Sent } from '../exchange.js'
+import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
-import type { Session } from '../session.js'
-import type { Tokens } from '../strategy.js'
+import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
+import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { pinFormBoundary } from './form-boundary.js'
-import { ownError } from './own-error.js'
-import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
-import { enqueueReplay } from './replay-queue.js'
-import { type SessionSource, toResolver } from './session-source.js'
+import { isOneShot } from './one-shot-body.js'
+import { pageOrigin, resolveUrl } from './origin-policy.js'
+import { type SessionSource, toExchanges } from './session-source.js'
+
+export type { AuthFailureRule } from '../exchange/refusal-rule.js'
+export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 
 /** Per-request options, on the axios request config as `tokenflight`. */
-export interface AxiosRequestOptions {
-  /** Send this request untouched: no token, no refresh on 401. @default false */
-  skip?: boolean | undefined
-}
+export interface AxiosRequestOptions extends RequestOptions {}
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -23,22 +23,14 @@ declare module 'axios' {
 }
 
 /** Options of {@link attachAxios}. */
-export interface AttachAxiosOptions extends OriginOptions {}
+export interface AttachAxiosOptions extends ClientOptions {}
 
 // Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
 // reference, so this survives `instance.request()` while the caller's config stays untouched.
-// It carries the refused send's round trip: how long the replay's token must still live.
+// It carries the headers with the token the exchange checked as the replay left its queue.
 class Replay implements AxiosRequestOptions {
   declare readonly skip?: false
-  constructor(readonly outliveMs: number) {}
-}
-
-interface Sent {
-  session: Session<Tokens>
-  sentWith: string | undefined
-  /** When the token went on: the refused send's round trip tells how long a replay's token must last. */
-  sentAt: number
-  replay: Replay | undefined
+  constructor(readonly headers: Headers | undefined) {}
 }
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
@@ -51,14 +43,103 @@ const sentRequests = new WeakMap<object, Sent>()
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
   typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
 
+// Headers lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
+const setAll = (config: InternalAxiosRequestConfig, headers: Headers): void => {
+  for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
+}
+
+// A response as every refusal rule sees it; `data` is what axios made of the body.
+class AxiosInput implements AuthFailureInput {
+  readonly status: number
+  constructor(readonly response: AxiosResponse) {
+    this.status = response.status
+  }
+  get headers(): ResponseHeaders {
+    const { headers } = this.response
+    return { get: (name) => (headers[name.toLowerCase()] == null ? null : String(headers[name.toLowerCase()])) }
+  }
+  body(): Promise<unknown> {
+    const { data } = this.response
+    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
+  }
+}
+
+// A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
+// an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
+// every request (the parse was a third of this interceptor's time in the steady-state benchmark).
+function urlRule(isAllowed: (url: URL) => boolean): (config: InternalAxiosRequestConfig) => boolean {
+  let checkedBase: string | undefined
+  let baseAllowed = false
+  const allowedUrl = (url: URL | undefined): boolean => url !== undefined && isAllowed(url)
+  return ({ url = '', baseURL, allowAbsoluteUrls }) => {
+    if (!baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url))) return allowedUrl(resolveUrl(url, baseURL))
+    if (baseURL !== checkedBase) {
+      checkedBase = baseURL
+      baseAllowed = allowedUrl(resolveUrl(baseURL))
+    }
+    return baseAllowed
+  }
+}
+
+// Before a send: the token from the exchange, or the replay's token the exchange already checked.
+function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
+  return async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+    const options = config.tokenflight
+    if (options instanceof Replay) {
+      if (options.headers) setAll(config, options.headers)
+      return config
+    }
+    if (options?.skip) return config
+    const exchange = allowed(config) ? exchangeFor(config) : undefined
+    // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
+    if (!exchange || config.signal?.aborted) return config
+    let sent: Sent
+    try {
+      sent = await exchange.before(new Headers(), config.signal as AbortSignal | undefined)
+    } catch (error) {
+      if (config.signal?.aborted) return config
+      throw error
+    }
+    setAll(config, sent.headers)
+    pinFormBoundary(config)
+    sentRequests.set(config, sent)
+    return config
+  }
+}
+
+// After a response: only first sends are judged; a replay's goes back as it came (invariant 3).
+function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
+  return <R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> => {
+    const sent = config ? sentRequests.get(config) : undefined
+    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept()
+    const signal = config.signal as AbortSignal | undefined
+    const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, sent), tokenflight: new Replay(headers) })
+    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
+      signal,
+      replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
+      refused: () => response,
+    }))
+    if (!answer) return kept()
+    return answer.then(
+      (replayed) => (replayed ? replayed.value : kept()),
+      (failure: unknown) => {
+        // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
+        // and without the headers the strategy set on the refused send.
+        if (signal?.aborted && failure === signal.reason) return replay(undefined)
+        throw failure
+      },
+    )
+  }
+}
+
 /**
  * Attaches tokenflight to an axios instance: the token goes on requests to allowed origins,
- * and a 401 waits for one shared refresh, then replays once through the same instance.
- * Returns a function that removes everything it added.
+ * and a refused one (401 by default) waits for one shared refresh, then replays once through the
+ * same instance. Returns a function that removes everything it added.
  *
  * @example
  * const api = axios.create({ baseURL: 'https://api.example.com' })
- * const detach = attachAxios(api, session)
+ * const detach = attachAxios(api, session, { authFailure: [401, 403] })
  * await api.get('/me') // Authorization: Bearer <token>, refreshed as needed
  */
 export function attachAxios<T extends Tokens>(
@@ -67,91 +148,29 @@ export function attachAxios<T extends Tokens>(
   options: AttachAxiosOptions = {},
 ): () => void {
   if (!isAxiosInstance(instance)) throw invalidArgument('instance', 'an axios instance', instance)
-  const resolveSession = toResolver(session) as (config: InternalAxiosRequestConfig) => Session<Tokens> | undefined
+  const exchangeFor = toExchanges(session)
   const baseURL = instance.defaults.baseURL
   const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
-  const isAllowed = createOriginPolicy('attachAxios options', options, fallback)
-
-  // A relative URL goes to its baseURL's origin (axios appends it to the base's path), so the
-  // base is checked once, not parsed on every request: the parse was a third of this
-  // interceptor's time in the steady-state benchmark.
-  let checkedBase: string | undefined
-  let baseAllowed = false
-  const allowedUrl = (url: URL | undefined): boolean => url !== undefined && isAllowed(url)
-  function allowed({ url = '', baseURL }: InternalAxiosRequestConfig): boolean {
-    if (!baseURL || ABSOLUTE.test(url)) return allowedUrl(resolveUrl(url, baseURL))
-    if (baseURL !== checkedBase) {
-      checkedBase = baseURL
-      baseAllowed = allowedUrl(resolveUrl(baseURL))
-    }
-    return baseAllowed
-  }
-
-  const requestId = instance.interceptors.request.use(async (config) => {
-    const replay = config.tokenflight instanceof Replay ? config.tokenflight : undefined
-    if (config.tokenflight?.skip) return config
-    const target = allowed(config) ? resolveSession(config) : undefined
-    // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
-    if (!target || config.signal?.aborted) return config
-    let tokens: Tokens | undefined
-    try {
-      tokens = await raceAbort(target.getTokens(replay?.outliveMs), config.signal as AbortSignal | undefined)
-    } catch (error) {
-      if (config.signal?.aborted) return config
-      throw error
-    }
-    if (tokens) {
-      const headers = new Headers()
-      target.authorize(tokens, headers)
-      // Headers lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
-      for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
-    }
-    if (!replay) pinFormBoundary(config)
-    sentRequests.set(config, { session: target, sentWith: tokens?.accessToken, sentAt: Date.now(), replay })
-    return config
-  })
-
-  // The bookkeeping of a refused first send, or undefined when there is nothing to recover:
-  // not ours, a replay (invariant 3: it goes back to the caller as it came), or no auth failure.
-  function refused(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined): Sent | undefined {
-    const sent = config ? sentRequests.get(config) : undefined
-    if (!sent || sent.replay || !response) return undefined
-    return sent.session.isAuthFailure({ status: response.status, body: response.data }) ? sent : undefined
-  }
-
-  async function recover<R>(sent: Sent, config: InternalAxiosRequestConfig, settled: () => R): Promise<R | AxiosResponse> {
-    const signal = config.signal as AbortSignal | undefined
-    // Made when needed, not while waiting: thousands of requests may wait on one refresh.
-    const marker = new Replay(Date.now() - sent.sentAt)
-    const replay = () => instance.request({ ...config, tokenflight: marker })
-    try {
-      const tokens = await raceAbort(sent.session.handleAuthFailure(sent.sentWith), signal)
-      if (!tokens) return settled()
-      return await enqueueReplay(sent.session, replay, signal)
-    } catch (failure) {
-      // Aborted while waiting or queued: let axios produce its usual CanceledError, without a request.
-      if (signal?.aborted && failure === signal.reason) return replay()
-      throw ownError(failure)
-    }
-  }
-
-  // A 401 comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
+  const { isAllowed, rule } = resolveClientOptions('attachAxios options', options, fallback)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, urlRule(isAllowed)))
+  const after = afterResponse(instance, rule)
+  // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
-    (response) => {
-      const sent = refused(response.config, response)
-      return sent ? recover(sent, response.config, () => response) : response
-    },
-    (error: AxiosError) => {
-      const sent = refused(error?.config, error?.response)
-      if (!sent || !error.config) throw error
-      return recover(sent, error.config, () => {
+    (response) => after(response.config, response, () => response),
+    (error: AxiosError) =>
+      after(error?.config, error?.response, () => {
         throw error
-      })
-    },
+      }),
   )
-
   return () => {
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
   }
+}
+
+// A copy of the config without what the strategy put on the refused send.
+function withoutAuth(config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig {
+  const headers = { ...config.headers.toJSON() } as Record<string, unknown>
+  for (const name of Object.keys(headers)) if (sent.headers.has(name)) delete headers[name]
+  return { ...config, headers } as unknown as InternalAxiosRequestConfig
 }

@@ -1,19 +1,21 @@
-import { raceAbort } from '../abort.js'
-import { BodyNotReplayableError } from '../errors/index.js'
+import { type Exchange, exchangeOf } from '../exchange.js'
+import type { AuthFailureRule } from '../exchange/refusal-rule.js'
+import { parseBody } from '../exchange/refusal-rule.js'
 import { assertFunction } from '../invalid-argument.js'
-import type { Session } from '../session.js'
-import type { Tokens } from '../strategy.js'
-import { createOriginPolicy, type OriginOptions, pageOrigin, resolveUrl } from './origin-policy.js'
+import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
+import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
-import { enqueueReplay } from './replay-queue.js'
-import { type SessionSource, toResolver } from './session-source.js'
+import { isOneShot } from './one-shot-body.js'
+import { pageOrigin, resolveUrl } from './origin-policy.js'
+import { type SessionSource, toExchanges } from './session-source.js'
+
+export type { AuthFailureRule } from '../exchange/refusal-rule.js'
+export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 
 /** `RequestInit` plus tokenflight's per-request options. */
 export interface TokenflightRequestInit extends RequestInit {
-  tokenflight?: {
-    /** Send this request untouched: no token, no refresh on 401. @default false */
-    skip?: boolean | undefined
-  }
+  /** tokenflight's options for this request (`skip`, `authFailure`). */
+  tokenflight?: RequestOptions | undefined
 }
 
 // The refused answer with its body discarded, before waiting on the refresh: an unread body holds
@@ -28,17 +30,51 @@ async function withoutBody(response: Response): Promise<Response> {
 }
 
 /** A fetch with tokenflight in front of it. */
-export type AuthedFetch = (input: RequestInfo | URL, init?: TokenflightRequestInit) => Promise<Response>
+export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequestInit) => Promise<Response>
 
 /** Options of {@link wrapFetch}. */
-export interface WrapFetchOptions extends OriginOptions {}
+export interface WrapFetchOptions extends ClientOptions {}
 
-// A stream body is read as it is sent: it cannot be sent twice without buffering all of it.
-const isOneShot = (body: unknown): boolean =>
-  typeof body === 'object' &&
-  body !== null &&
-  ((typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
-    typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+// A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
+class FetchInput implements AuthFailureInput {
+  readonly status: number
+  #read: Promise<unknown> | undefined
+  constructor(readonly response: Response) {
+    this.status = response.status
+  }
+  get headers(): ResponseHeaders {
+    return this.response.headers
+  }
+  body(): Promise<unknown> {
+    this.#read ??= this.response.clone().text().then(parseBody)
+    return this.#read
+  }
+}
+
+// One request's life: token, send, and after a refusal one shared refresh and one replay.
+// `send(headers, first)` sends a fresh copy of the request with `headers`.
+async function flow(
+  exchange: Exchange,
+  init: { signal?: AbortSignal | null | undefined; headers?: HeadersInit | undefined; rule: AuthFailureRule | undefined },
+  replayable: boolean,
+  send: (headers: Headers, first: boolean) => Promise<Response>,
+): Promise<Response> {
+  const { signal, rule } = init
+  const sent = await exchange.before(new Headers(init.headers), signal)
+  const response = await send(sent.headers, true)
+  let kept = response
+  const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
+    signal,
+    replay: replayable ? (authorize) => send(authorize(new Headers(init.headers)), false) : undefined,
+    onRefused: async () => {
+      kept = await withoutBody(response)
+    },
+    refused: () => kept,
+  }))
+  if (!answer) return response
+  const replayed = await answer
+  return replayed ? replayed.value : kept
+}
 
 /**
  * Wraps a fetch function: the token goes on requests to allowed origins, and a 401 waits for one
@@ -54,61 +90,37 @@ export function wrapFetch<T extends Tokens>(
   options: WrapFetchOptions = {},
 ): AuthedFetch {
   assertFunction('fetch', fetchFn, false)
-  const fixed = typeof session === 'function' ? undefined : (session as Session<Tokens>)
-  const resolveSession = toResolver(session) as (request: Request) => Session<Tokens> | undefined
-  const isAllowed = createOriginPolicy('wrapFetch options', options, pageOrigin())
-
-  // One request's life: token, send, and on an auth failure one shared refresh and one replay.
-  // `send(tokens, first)` puts the token on a fresh copy of the request each time.
-  async function flow(
-    target: Session<Tokens>,
-    signal: AbortSignal | null | undefined,
-    replayable: boolean,
-    send: (tokens: Tokens | undefined, first: boolean) => Promise<Response>,
-  ): Promise<Response> {
-    const tokens = await raceAbort(target.getTokens(), signal)
-    const sentAt = Date.now()
-    const response = await send(tokens, true)
-    if (!target.isAuthFailure({ status: response.status })) return response
-    const roundTrip = Date.now() - sentAt
-    // Sent without a token (signed out): no refresh will follow, so the caller gets the 401 intact.
-    const refused = tokens ? await withoutBody(response) : response
-    const next = await raceAbort(target.handleAuthFailure(tokens?.accessToken), signal)
-    if (!next) return refused
-    if (!replayable) throw new BodyNotReplayableError(refused)
-    return enqueueReplay(target, async () => send(await raceAbort(target.getTokens(roundTrip), signal), false), signal)
-  }
-
-  const withToken = (target: Session<Tokens>, tokens: Tokens | undefined, from?: HeadersInit): Headers => {
-    const headers = new Headers(from)
-    if (tokens) target.authorize(tokens, headers)
-    return headers
-  }
+  const exchangeFor = toExchanges(session)
+  const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
+  const { isAllowed, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
-    if (init?.tokenflight?.skip) return fetchFn(input, init)
+    const own = init?.tokenflight
+    if (own?.skip) return fetchFn(input, init)
+    const how = { signal: init?.signal, headers: init?.headers, rule: own?.authFailure ?? rule }
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
       const url = resolveUrl(String(input))
       if (!url || !isAllowed(url)) return fetchFn(input, init)
-      return flow(fixed, init?.signal, true, (tokens) => fetchFn(input, { ...init, headers: withToken(fixed, tokens, init?.headers) }))
+      return flow(fixed, how, true, (headers) => fetchFn(input, { ...init, headers }))
     }
     const template = new Request(input, init)
-    const target = isAllowed(new URL(template.url)) ? resolveSession(template) : undefined
+    const exchange = isAllowed(new URL(template.url)) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
-    if (!target) return fetchFn(template)
+    if (!exchange) return fetchFn(template)
     const replayable = !isOneShot(init?.body)
-    return flow(target, template.signal, replayable, (tokens, first) => {
-      const headers = withToken(target, tokens, template.headers)
+    how.signal = template.signal
+    how.headers = template.headers
+    return flow(exchange, how, replayable, (headers, first) =>
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-      return fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers }))
-    })
+      fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
+    )
   }
 }
 
 /** Options of {@link installFetch}. */
-export interface InstallFetchOptions extends OriginOptions {}
+export interface InstallFetchOptions extends ClientOptions {}
 
 /**
  * Replaces the global `fetch` with {@link wrapFetch} around it, for pages that call `fetch`

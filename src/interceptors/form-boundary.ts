@@ -1,11 +1,8 @@
 import type { InternalAxiosRequestConfig } from 'axios'
+import { randomUuid } from '../random-uuid.js'
 
-const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-function randomBoundary(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32))
-  return `tokenflight-${Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('')}`
-}
+// A boundary needs to be unlikely in the body, not unguessable: it works without `crypto`.
+const randomBoundary = (): string => `tokenflight-${randomUuid().replaceAll('-', '')}`
 
 /**
  * Pins the multipart boundary of a FormData body before its first send, so a replay is

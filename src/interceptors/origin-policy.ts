@@ -1,9 +1,10 @@
-import { assertKnownKeys, assertObject, invalidArgument } from '../invalid-argument.js'
+import { invalidArgument } from '../invalid-argument.js'
 
 /** Which origins receive tokens. Shared by every interceptor. */
 export interface OriginOptions {
   /**
-   * Origins (`https://api.example.com`) or patterns matched against a request's origin.
+   * Origins (`https://api.example.com`, no path) or RegExps matched against a request's whole
+   * origin (anchored with `^` and `$`; flags `g` and `y` make no difference).
    * @default the axios instance's `baseURL` origin, else the page's own origin
    */
   origins?: ReadonlyArray<string | RegExp> | undefined
@@ -19,13 +20,39 @@ const isLoopback = (hostname: string): boolean =>
 
 const isSecure = (url: URL): boolean => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))
 
+// A pattern must say where an origin starts and ends: `/api\.example\.com/` also matches
+// `https://api.example.com.evil.com`. Matching the whole origin also covers `^a|b$`, and the new
+// RegExp drops `g`/`y`, whose `lastIndex` would make identical requests alternate.
+function wholeOrigin(pattern: RegExp, index: number): RegExp {
+  const { source } = pattern
+  if (!source.startsWith('^') || !source.endsWith('$') || source.endsWith('\\$')) {
+    throw invalidArgument(`origins[${index}]`, 'a RegExp anchored with ^ and $', pattern.toString(), { wrongType: false })
+  }
+  return new RegExp(`^(?:${source})$`, pattern.flags.replace(/[gy]/g, ''))
+}
+
+// An entry is an origin: a path, query or credentials would be silently widened to the whole origin.
+function exactOrigin(origin: unknown, index: number, allowInsecureHttp: boolean): string {
+  const name = `origins[${index}]`
+  let url: URL
+  try {
+    url = new URL(origin as string)
+  } catch {
+    throw invalidArgument(name, 'an absolute URL such as https://api.example.com', origin, { wrongType: typeof origin !== 'string' })
+  }
+  // Anything beyond scheme, host and port (path, query, fragment, credentials) changes the href.
+  if (url.href !== `${url.origin}/`) throw invalidArgument(name, 'an origin without path, query or credentials', origin, { wrongType: false })
+  if (!allowInsecureHttp && !isSecure(url)) {
+    throw invalidArgument(name, 'an https origin (or set `allowInsecureHttp: true`)', origin, { wrongType: false })
+  }
+  return url.origin
+}
+
 /**
  * Builds the allowlist check once, at attach time, so a bad origin fails then rather than
  * on the first request. `fallback` is the origin used when `origins` is not given.
  */
-export function createOriginPolicy(where: string, options: OriginOptions, fallback: string | undefined): OriginPolicy {
-  assertObject(where, options)
-  assertKnownKeys(where, options, ['origins', 'allowInsecureHttp'])
+export function createOriginPolicy(options: OriginOptions, fallback: string | undefined): OriginPolicy {
   const { origins, allowInsecureHttp = false } = options
   if (origins !== undefined && !Array.isArray(origins)) throw invalidArgument('origins', 'an array of origins', origins)
   const list = origins ?? (fallback === undefined ? [] : [fallback])
@@ -35,20 +62,8 @@ export function createOriginPolicy(where: string, options: OriginOptions, fallba
   const exact = new Set<string>()
   const patterns: RegExp[] = []
   for (const [index, origin] of list.entries()) {
-    if (origin instanceof RegExp) {
-      patterns.push(origin)
-      continue
-    }
-    let url: URL
-    try {
-      url = new URL(origin)
-    } catch {
-      throw invalidArgument(`origins[${index}]`, 'an absolute URL such as https://api.example.com', origin, { wrongType: typeof origin !== 'string' })
-    }
-    if (!allowInsecureHttp && !isSecure(url)) {
-      throw invalidArgument(`origins[${index}]`, 'an https origin (or set `allowInsecureHttp: true`)', origin, { wrongType: false })
-    }
-    exact.add(url.origin)
+    if (origin instanceof RegExp) patterns.push(wholeOrigin(origin, index))
+    else exact.add(exactOrigin(origin, index, allowInsecureHttp))
   }
   return (url) => {
     if (!allowInsecureHttp && !isSecure(url)) return false
@@ -56,12 +71,18 @@ export function createOriginPolicy(where: string, options: OriginOptions, fallba
   }
 }
 
-/** The page's origin in a browser, `undefined` in Node. */
-export const pageOrigin = (): string | undefined => (globalThis as { location?: { origin?: string } }).location?.origin
+type Page = { location?: { origin?: string; href?: string }; document?: { baseURI?: string } }
 
-/** Resolves a possibly relative URL against the page (browsers); `undefined` when it cannot be resolved. */
+/** The page's origin in a browser, `undefined` in Node. */
+export const pageOrigin = (): string | undefined => (globalThis as Page).location?.origin
+
+/**
+ * Resolves a possibly relative URL the way the platform will: against `base`, else the
+ * document's base URL (a `<base href>` included), else the page's address; `undefined` when it
+ * cannot be resolved.
+ */
 export function resolveUrl(url: string, base?: string): URL | undefined {
-  const page = (globalThis as { location?: { href?: string } }).location?.href
+  const page = (globalThis as Page).document?.baseURI ?? (globalThis as Page).location?.href
   try {
     return new URL(url, base ?? page) // one parse per request when the base is absolute
   } catch {

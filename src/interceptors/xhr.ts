@@ -1,27 +1,41 @@
-import type { Session } from '../session.js'
 import type { Tokens } from '../strategy.js'
-import { authedXhrClass, type XhrRequest } from './authed-xhr.js'
+import { type ClientOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
-import { createOriginPolicy, type OriginOptions, pageOrigin } from './origin-policy.js'
-import { type SessionSource, toResolver } from './session-source.js'
+import { pageOrigin } from './origin-policy.js'
+import { type SessionSource, toExchanges } from './session-source.js'
+import { AuthedXhr } from './xhr/authed-xhr.js'
+import type { XhrRequest } from './xhr/request.js'
 
-export type { XhrRequest } from './authed-xhr.js'
+export type { AuthFailureRule } from '../exchange/refusal-rule.js'
+export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
+export type { XhrRequest, XhrRequestOptions } from './xhr/request.js'
 
 /** Options of {@link installXHR}. */
-export interface InstallXHROptions extends OriginOptions {}
+export interface InstallXHROptions extends ClientOptions {}
 
 /**
  * Replaces the global `XMLHttpRequest` so plain XHR and jQuery `$.ajax` calls to allowed origins
- * get the token, and a 401 waits for one shared refresh and is sent again. Handlers
- * (`onload`, `onreadystatechange`, `addEventListener('load')`) see only the final response.
- * Synchronous requests and other origins are left alone. Returns the uninstall function.
+ * get the token, and a refused one (401 by default) waits for one shared refresh and is sent
+ * again. Handlers (`onload`, `onreadystatechange`, `addEventListener('load')`) see only the final
+ * response. A request tokenflight cannot send (session expired, refresh failed) ends as a network
+ * error with the reason on `xhr.tokenflightError`. Synchronous requests and other origins are
+ * left alone; `xhr.tokenflight = { skip: true }` leaves one request alone. Returns the uninstall function.
  *
  * @example
  * const uninstall = TokenFlight.installXHR(session, { origins: [location.origin] })
  * $.getJSON('/api/me', (me) => render(me)) // Authorization: Bearer <token>, refreshed as needed
  */
 export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, T>, options: InstallXHROptions = {}): () => void {
-  const pick = toResolver(session) as (request: XhrRequest) => Session<Tokens> | undefined
-  const isAllowed = createOriginPolicy('installXHR options', options, pageOrigin())
-  return patchGlobal('XMLHttpRequest', 'installXHR', (Native) => authedXhrClass(Native, pick, isAllowed))
+  const pick = toExchanges(session)
+  const { isAllowed, rule } = resolveClientOptions('installXHR options', options, pageOrigin())
+  const setup = { pick, isAllowed, rule }
+  return patchGlobal(
+    'XMLHttpRequest',
+    'installXHR',
+    (Native) =>
+      class AuthedXMLHttpRequest extends AuthedXhr {
+        static override native = Native
+        static override setup = setup
+      } as unknown as typeof XMLHttpRequest,
+  )
 }

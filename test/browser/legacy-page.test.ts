@@ -190,7 +190,7 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'timeout:4:0', 'loadend:4:0'])
   }, 30_000)
 
-  it('a failed refresh hands the refused 401 to the handlers once, as it came', async () => {
+  it('a failed refresh ends the XHR as a network error, SessionExpiredError on xhr.tokenflightError, as axios and fetch reject', async () => {
     const page = await openPage()
     app.emulator.logOut()
     app.emulator.expireAccessTokens()
@@ -198,12 +198,43 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       const w = window as any
       const expired = new Promise((resolve) => w.session.on('expired', () => resolve(true)))
       const xhr = (await w.tracedXhr('GET', '/api/after-logout')) as Seen
+      const reason = w.lastXhr.tokenflightError?.code
       const ajax = await new Promise((resolve) => w.jQuery.ajax({ url: '/api/after-logout-ajax' }).fail((jq: { status: number }) => resolve(jq.status)))
-      return { xhr, ajax, expired: await expired }
+      const fetched = await fetch('/api/after-logout-fetch').then(
+        () => 'resolved',
+        (error: { code?: string }) => error.code,
+      )
+      return { xhr, reason, ajax, fetched, expired: await expired }
     })
-    expect(result.xhr.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:2:401', 'readystatechange:3:401', 'readystatechange:4:401', 'onload:4:401', 'load:4:401', 'loadend:4:401'])
-    expect(result.ajax).toBe(401)
+    expect(result.xhr.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0'])
+    expect(result.reason).toBe('ERR_SESSION_EXPIRED')
+    expect(result.ajax).toBe(0)
+    expect(result.fetched).toBe('ERR_SESSION_EXPIRED')
     expect(result.expired).toBe(true)
+  }, 30_000)
+
+  it('<base href> to another loopback origin: relative XHR, $.ajax and fetch calls go there without the token', async () => {
+    const page = await openPage()
+    const other = app.url.replace('127.0.0.1', 'localhost') // same server, another origin
+    const seen: Array<[string, string | undefined]> = []
+    page.on('request', (request) => {
+      if (request.url().includes('/api/based')) seen.push([new URL(request.url()).origin, request.headers().authorization])
+    })
+    await page.evaluate(async (base) => {
+      const w = window as any
+      const tag = document.createElement('base')
+      tag.href = base
+      document.head.prepend(tag)
+      await w.tracedXhr('GET', 'api/based/xhr')
+      await new Promise((resolve) => w.jQuery.ajax({ url: 'api/based/ajax' }).always(() => resolve(null)))
+      await fetch('api/based/fetch').catch(() => undefined)
+    }, other)
+    const origin = new URL(other).origin
+    expect(seen).toEqual([
+      [origin, undefined],
+      [origin, undefined],
+      [origin, undefined],
+    ])
   }, 30_000)
 
   it('synchronous XHR is left alone: no token, no refresh', async () => {

@@ -59,7 +59,7 @@ describe('plain http', () => {
   it('a pattern that matches an http host which is not loopback gets no token', async () => {
     const { seen, fakeFetch } = recorder()
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'secret-token' } })
-    const authedFetch = wrapFetch(fakeFetch, session, { origins: [/\.example\.test$/] })
+    const authedFetch = wrapFetch(fakeFetch, session, { origins: [/^https?:\/\/[a-z]+\.example\.test$/] })
     await authedFetch('http://api.example.test/data')
     await authedFetch('https://api.example.test/data')
     expect(seen).toEqual([null, 'Bearer secret-token'])

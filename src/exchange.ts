@@ -1,0 +1,131 @@
+import { raceAbort } from './abort.js'
+import { BodyNotReplayableError } from './errors/index.js'
+import { ownError } from './exchange/own-error.js'
+import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
+import { replaySlots } from './exchange/replay-slots.js'
+import { internalsOf, type SessionInternals } from './session/internals.js'
+import type { AuthFailureInput, Tokens } from './strategy.js'
+
+/** One send as the exchange saw it leave. */
+export interface Sent {
+  /** The exchange it went through: the one to ask about its response. */
+  readonly exchange: Exchange
+  /** The access token it carried, `undefined` when signed out. */
+  readonly sentWith: string | undefined
+  /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
+  readonly sentAt: number
+  /** The headers the strategy wrote on (the ones a transport passed to `before`). */
+  readonly headers: Headers
+}
+
+/** How a transport wants a refused request handled; asked for only once a response may be a refusal. */
+export interface Recovery<R> {
+  /** The caller's signal: aborting rejects the wait (refresh or replay slot) at once with its reason. */
+  signal: AbortSignal | null | undefined
+  /**
+   * Sends the request again; `authorize(headers)` puts the token, checked as it leaves the queue, on
+   * them. Resolves when the replay has ended (its slot is held that long). `undefined`: the body
+   * cannot be sent twice, so a refusal that could be replayed rejects with `BodyNotReplayableError`.
+   */
+  replay: ((authorize: (headers: Headers) => Headers) => Promise<R>) | undefined
+  /** A refusal is confirmed and a refresh will be awaited: drop what holds resources (a body). */
+  onRefused?: (() => Promise<void> | void) | undefined
+  /** The refused response, for `BodyNotReplayableError`. */
+  refused: () => unknown
+}
+
+/** The exchange's answer after a response: the replay's result, or `undefined` to keep the response as it came. */
+export type Replayed<R> = { value: R } | undefined
+
+/**
+ * The one port every interceptor uses: one call before a send, one after its response. The
+ * refusal sequence (classify, join the refresh, take a replay slot, check the token as it leaves)
+ * lives here only, so axios, fetch and XHR behave the same.
+ */
+export interface Exchange {
+  /** The session's clock (epoch ms). */
+  now(): number
+  /** Tokens for this send, put on `headers` by the strategy. Rejects with `SessionExpiredError` (a copy) or the abort reason. */
+  before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Promise<Sent>
+  /**
+   * Judges the response by `rule` (the request's, else the client's; `undefined` leaves it to the
+   * strategy, else 401). `undefined` at once when it is no refusal by a synchronous rule (the common case);
+   * else a promise of the replay's result, or of `undefined` when the response stays as it came
+   * (no refusal after all, or nothing to replay with). Rejects with the refresh's error (a copy),
+   * the abort reason, `BodyNotReplayableError`, or the rule's own error.
+   */
+  after<R>(sent: Sent, input: AuthFailureInput, rule: AuthFailureRule | undefined, recovery: () => Recovery<R>): Promise<Replayed<R>> | undefined
+}
+
+const bearer = (tokens: Tokens, headers: Headers): void => headers.set('Authorization', `Bearer ${tokens.accessToken}`)
+
+// One exchange per session, shared by every client attached to it, so `replayConcurrency`
+// bounds the replays after a refresh however many clients share the session.
+const exchanges = /* @__PURE__ */ new WeakMap<object, Exchange>()
+
+/**
+ * The exchange of a session made by `createSession`, or `undefined` for anything else.
+ *
+ * @example
+ * const exchange = exchangeOf(session)
+ * const sent = await exchange?.before(headers, signal)
+ */
+export function exchangeOf(session: unknown): Exchange | undefined {
+  const internals = internalsOf(session)
+  if (!internals) return undefined
+  return exchanges.get(internals) ?? openExchange(internals)
+}
+
+function openExchange(internals: SessionInternals): Exchange {
+  const { strategy } = internals
+  const authorize = strategy.authorize ?? bearer
+  const slots = replaySlots(internals.replayConcurrency)
+  // Errors from the session are shared by every waiter: each request gets its own copy.
+  const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
+    throw signal?.aborted && error === signal.reason ? error : ownError(error)
+  }
+
+  async function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
+    const { signal, replay } = recovery
+    try {
+      // Sent without a token: no refresh follows, the caller may get the refusal whole.
+      if (sent.sentWith !== undefined) await recovery.onRefused?.()
+      const next = await raceAbort(internals.afterRefusal(sent.sentWith), signal)
+      if (!next) return undefined
+      if (!replay) throw new BodyNotReplayableError(recovery.refused())
+      const send = async (): Promise<R> => {
+        const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
+        return replay((headers) => {
+          if (tokens) authorize(tokens, headers)
+          return headers
+        })
+      }
+      return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth })) }
+    } catch (error) {
+      return error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal)
+    }
+  }
+
+  const exchange: Exchange = {
+    now: internals.now,
+    async before(headers, signal, outliveMs) {
+      let tokens: Tokens | undefined
+      try {
+        tokens = await raceAbort(internals.tokensForSend(outliveMs), signal)
+      } catch (error) {
+        own(error, signal)
+      }
+      if (tokens) authorize(tokens, headers)
+      return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
+    },
+    after(sent, input, rule, recovery) {
+      const verdict = judge(rule, strategy, input)
+      if (verdict === false) return undefined
+      const roundTrip = internals.now() - sent.sentAt
+      if (verdict === true) return recover(sent, recovery(), roundTrip)
+      return verdict.then((refused) => (refused ? recover(sent, recovery(), roundTrip) : undefined))
+    },
+  }
+  exchanges.set(internals, exchange)
+  return exchange
+}

@@ -1,0 +1,49 @@
+import { invalidArgument } from '../invalid-argument.js'
+import type { AuthFailureInput, Strategy, Tokens } from '../strategy.js'
+
+/**
+ * Which responses mean "the token was refused": a list of statuses (`[401, 403]`), or a
+ * predicate that may be async and may read the body or the `WWW-Authenticate` header.
+ *
+ * @example
+ * const graphql: AuthFailureRule = async (res) => res.status === 401 || JSON.stringify(await res.body()).includes('UNAUTHENTICATED')
+ */
+export type AuthFailureRule = readonly number[] | ((response: AuthFailureInput) => boolean | PromiseLike<boolean>)
+
+/** Throws a readable `TypeError` unless `rule` is undefined, a list of HTTP statuses or a function. */
+export function assertOptionalRule(name: string, rule: unknown): asserts rule is AuthFailureRule | undefined {
+  if (rule === undefined || typeof rule === 'function') return
+  if (Array.isArray(rule) && rule.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)) return
+  throw invalidArgument(name, 'an array of HTTP statuses or a function', rule, { wrongType: !Array.isArray(rule) })
+}
+
+/**
+ * Applies the rule that holds for one response: the request's, else the client's, else the
+ * strategy's `isAuthFailure`, else `status === 401`. Synchronous when the rule is (the common
+ * case costs no promise); a throwing rule comes back as a rejected promise.
+ */
+export function judge<T extends Tokens>(rule: AuthFailureRule | undefined, strategy: Strategy<T>, input: AuthFailureInput): boolean | Promise<boolean> {
+  try {
+    // A request's own rule is checked here (a client's was checked when attached).
+    if (rule !== undefined && typeof rule !== 'function' && !Array.isArray(rule)) assertOptionalRule('tokenflight.authFailure', rule)
+    const verdict = Array.isArray(rule)
+      ? rule.includes(input.status)
+      : typeof rule === 'function'
+        ? rule(input)
+        : strategy.isAuthFailure
+          ? strategy.isAuthFailure(input)
+          : input.status === 401
+    return typeof verdict === 'boolean' ? verdict : Promise.resolve(verdict).then(Boolean)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** Reads a response text the way every transport shows it to a rule: JSON when it parses, else the text. */
+export function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}

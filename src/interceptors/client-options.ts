@@ -1,0 +1,31 @@
+import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
+import { assertOnlyKnownKeys, assertOptionalObject } from '../invalid-argument.js'
+import { createOriginPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
+
+/** Options every client takes: where tokens go, and which responses mean the token was refused. */
+export interface ClientOptions extends OriginOptions {
+  /**
+   * Which responses of this client mean "token refused": a list of statuses or a predicate
+   * (async, may read the body). A request's own `authFailure` overrides it.
+   * @default the strategy's `isAuthFailure`, else status 401
+   */
+  authFailure?: AuthFailureRule | undefined
+}
+
+const known = { origins: true, allowInsecureHttp: true, authFailure: true } satisfies Record<keyof ClientOptions, true>
+
+/** Validates a client's options at attach time: its allowlist and its refusal rule. */
+export function resolveClientOptions(where: string, options: ClientOptions, fallback: string | undefined): { isAllowed: OriginPolicy; rule: AuthFailureRule | undefined } {
+  assertOptionalObject(where, options)
+  assertOnlyKnownKeys(where, options, known)
+  assertOptionalRule('authFailure', options.authFailure)
+  return { isAllowed: createOriginPolicy(options, fallback), rule: options.authFailure }
+}
+
+/** tokenflight's options for one request, the same on every transport. */
+export interface RequestOptions {
+  /** Send this request untouched: no token, no refresh on a refusal. @default false */
+  skip?: boolean | undefined
+  /** This request's rule for a refused token, replacing the client's. @default the client's rule */
+  authFailure?: AuthFailureRule | undefined
+}

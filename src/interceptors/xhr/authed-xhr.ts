@@ -1,0 +1,196 @@
+import type { Exchange, Replayed, Sent } from '../../exchange.js'
+import { resolveUrl } from '../origin-policy.js'
+import { HeldEvents } from './held-events.js'
+import { responseInput } from './response-input.js'
+import { copyOf, invalidState, type OpenRest, XhrLookAlike } from './look-alike.js'
+import type { Setup } from './setup.js'
+
+type Body = Parameters<XMLHttpRequest['send']>[0]
+
+//  idle     not sent by us (opened, finished, or passed straight through): events reach the caller
+//  waiting  no native request of the caller's running: tokens, a refresh or a replay slot are awaited
+//  live     our send is running: its events reach the caller
+//  held     the response may be a refusal: its events are kept back until the exchange decides
+type Phase = 'idle' | 'waiting' | 'live' | 'held'
+
+/**
+ * The auth phases of an `XMLHttpRequest` look-alike around the native one. A request to an
+ * allowed origin gets the token, and a refused first send waits for the session's single refresh
+ * and is sent again, while the caller's handlers see one request: one `loadstart`, no refusal,
+ * then the replay's events. Synchronous requests and other origins go straight through.
+ * installXHR subclasses it with the `native` class and the `setup`.
+ */
+export class AuthedXhr extends XhrLookAlike {
+  static setup: Setup
+
+  #phase: Phase = 'idle'
+  #exchange: Exchange | undefined
+  #headers = new Headers()
+  #body: Body
+  #sentAt = 0
+  #sent: Sent | undefined
+  #replaying = false
+  #held: HeldEvents | undefined
+  #waits: AbortController | undefined // aborts the current wait when the caller gives up
+  #replayEnded: (() => void) | undefined
+  #generation = 0 // a new open() or a cancel makes pending continuations stale
+
+  readonly #setup: Setup
+
+  constructor() {
+    const made = new.target as typeof AuthedXhr
+    super(new (made.native as typeof XMLHttpRequest)())
+    this.#setup = made.setup
+  }
+  open(method: string, url: string | URL, ...rest: OpenRest): void {
+    this.#reset()
+    this.failure = undefined
+    this.openNative(method, url, rest)
+    // Like the native open(): two arguments mean async; a third argument decides.
+    const async = rest.length === 0 || Boolean(rest[0])
+    const target = async ? resolveUrl(String(url)) : undefined
+    this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
+  }
+
+  setRequestHeader(name: string, value: string): void {
+    if (!this.#exchange) {
+      this.inner.setRequestHeader(name, value)
+      return
+    }
+    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('setRequestHeader')
+    this.#headers.append(name, value) // applied at send, when the token goes on
+  }
+
+  send(body?: Body): void {
+    // Skipped after open(): the headers kept back for the token's turn go on now.
+    if (this.#exchange && this.tokenflight?.skip) for (const [name, value] of this.#headers) this.inner.setRequestHeader(name, value)
+    const exchange = this.tokenflight?.skip ? undefined : this.#exchange
+    if (!exchange) return void this.inner.send(body)
+    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('send')
+    this.#body = body
+    this.#sentAt = exchange.now()
+    this.startDeadline(() => this.#onDeadline())
+    this.#phase = 'waiting'
+    this.shown = 1
+    this.#waits = new AbortController()
+    this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
+    // A new open() or a cancel since makes the answer stale (the generation moved on).
+    const generation = this.#generation
+    exchange.before(new Headers(this.#headers), this.#waits?.signal).then(
+      (sent) => generation === this.#generation && this.#sendNative(sent.headers, sent),
+      (error: unknown) => generation === this.#generation && this.#cancel('error', error),
+    )
+  }
+
+  abort(): void {
+    if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('abort')
+    else this.inner.abort()
+  }
+
+  #reset(): void {
+    this.#generation++
+    this.#waits?.abort()
+    this.#replayEnded?.() // a replay cut short by open() frees its replay slot
+    this.#replayEnded = undefined
+    this.clearDeadline()
+    this.#phase = 'idle'
+    this.resetShown()
+    this.#replaying = false
+    this.#sent = undefined
+    this.#held?.clear()
+    this.#held = undefined
+    this.#headers = new Headers()
+  }
+
+  // `sent` is the first send's record; a replay has none (its response goes back as it comes).
+  #sendNative(headers: Headers, sent: Sent | undefined): void {
+    this.#phase = 'live'
+    this.shown = undefined
+    this.#replaying = sent === undefined
+    this.#sent = sent
+    // The caller's timeout covers the whole request, the wait for the refresh included.
+    if (this.#replaying) this.reopenNative(this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
+    for (const [name, value] of headers) this.inner.setRequestHeader(name, value)
+    this.inner.send(this.#body)
+  }
+
+  protected override fromNative(event: Event): void {
+    if (this.#phase === 'held') this.#held?.push(copyOf(event), this.inner.readyState)
+    if (this.#phase === 'held' || this.#phase === 'waiting') return
+    const { type } = event
+    const state = this.inner.readyState
+    // The caller saw our request start at send(); a replay continues it.
+    if (this.#phase === 'live' && (type === 'loadstart' || (this.#replaying && type === 'readystatechange' && state === 1))) return
+    if (this.#sent && type === 'readystatechange' && state === 2 && this.#judge(copyOf(event))) return
+    this.dispatchEvent(copyOf(event))
+    if (type === 'loadend') {
+      this.clearDeadline()
+      this.#phase = 'idle'
+      this.#replayEnded?.()
+      this.#replayEnded = undefined
+    }
+  }
+
+  // Asks the exchange about the headers just received; true when the events are held back.
+  #judge(event: Event): boolean {
+    const generation = this.#generation
+    // Held before asking: a rule that reads the body must wait for the whole of it.
+    const held = new HeldEvents()
+    this.#held = held
+    this.#phase = 'held'
+    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), this.tokenflight?.authFailure ?? this.#setup.rule, () => ({
+      signal: this.#waits?.signal,
+      replay: (authorize) => held.whenOver().then(() => this.#replay(generation, authorize)),
+      refused: () => this,
+    }))
+    if (!answer) {
+      this.#phase = 'live'
+      this.#held = undefined
+      return false
+    }
+    this.shown = 1
+    held.push(event, 2)
+    answer.then(
+      (replayed: Replayed<void>) => generation === this.#generation && !replayed && this.#release(),
+      (error: unknown) => generation === this.#generation && this.#cancel('error', error),
+    )
+    return true
+  }
+
+  // Resolves when the replay has ended, so its replay slot is held that long.
+  #replay(generation: number, authorize: (headers: Headers) => Headers): Promise<void> {
+    return new Promise<void>((ended) => {
+      if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
+      this.#replayEnded = ended
+      this.#held = undefined
+      this.#sendNative(authorize(new Headers(this.#headers)), undefined)
+    })
+  }
+
+  // The held events go to the caller as they came; the native request goes on if it has not ended.
+  #release(): void {
+    const { events, over } = this.#held?.drain() ?? { events: [], over: true }
+    this.#held = undefined
+    this.#phase = over ? 'idle' : 'live'
+    if (over) this.clearDeadline()
+    this.dispatchHeld(events)
+  }
+
+  #onDeadline(): void {
+    if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('timeout')
+  }
+
+  // The caller aborted, its timeout passed, or tokenflight failed the request, while no native
+  // request of theirs was running: the events a native request would fire, with a network error.
+  #cancel(type: 'abort' | 'timeout' | 'error', error?: unknown): void {
+    const wasHeld = this.#phase === 'held'
+    this.#reset()
+    if (wasHeld) {
+      this.#phase = 'waiting' // the held request's own abort events are not passed on
+      this.inner.abort()
+      this.#phase = 'idle'
+    }
+    if (type === 'error') this.failure = error instanceof Error ? error : new Error(String(error))
+    this.dispatchFailure(type)
+  }
+}

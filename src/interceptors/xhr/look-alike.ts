@@ -1,0 +1,198 @@
+import type { XhrRequestOptions } from './request.js'
+
+/** The events an `XMLHttpRequest` fires, each with an `on<type>` handler. */
+export const EVENT_TYPES = ['readystatechange', 'loadstart', 'progress', 'abort', 'error', 'load', 'timeout', 'loadend'] as const
+
+/** The arguments of `open()` after the URL. */
+export type OpenRest = [async?: boolean, username?: string | null, password?: string | null]
+type Handler = ((this: XMLHttpRequest, event: Event) => unknown) | null
+const STATES = { UNSENT: 0, OPENED: 1, HEADERS_RECEIVED: 2, LOADING: 3, DONE: 4 } as const
+
+/** A copy of a native event, to dispatch on the look-alike (an event is dispatched once). */
+export const copyOf = (event: Event): Event =>
+  event instanceof ProgressEvent
+    ? new ProgressEvent(event.type, { lengthComputable: event.lengthComputable, loaded: event.loaded, total: event.total })
+    : new Event(event.type)
+
+/**
+ * What an `XMLHttpRequest` shows its caller (constants, `on<type>` handlers, getters), read from
+ * one native request object, except while `shown` says otherwise: a state shown instead of the
+ * native one (1 while waiting, 4 or 0 after a cancel); with `cancelled`, a network error. The
+ * auth phases live in the subclass; this class knows nothing of tokens.
+ */
+export class XhrLookAlike extends EventTarget {
+  static readonly UNSENT = 0
+  static readonly OPENED = 1
+  static readonly HEADERS_RECEIVED = 2
+  static readonly LOADING = 3
+  static readonly DONE = 4
+  /** The native class wrapped: its objects (made before installing) still pass `instanceof` the look-alike. */
+  static native: unknown
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof is asked about, a subclass included
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (typeof this.native === 'function' && value instanceof this.native)
+  }
+
+  onreadystatechange: Handler = null
+  onloadstart: Handler = null
+  onprogress: Handler = null
+  onabort: Handler = null
+  onerror: Handler = null
+  onload: Handler = null
+  ontimeout: Handler = null
+  onloadend: Handler = null
+
+  /** tokenflight's options for this request (`skip`, `authFailure`), read at `send()`. */
+  tokenflight: XhrRequestOptions | undefined
+  /** Why tokenflight ended this request as a network error, if it did. */
+  protected failure: Error | undefined
+  // The caller's timeout, run by us while no native request of theirs is running.
+  #deadline: ReturnType<typeof setTimeout> | undefined
+
+  protected shown: number | undefined
+  protected cancelled = false
+  protected timeoutMs = 0
+  protected mimeType: string | undefined
+  /** The caller's `open()` arguments, for sending the same request again. */
+  protected opened: [method: string, url: string | URL, rest: OpenRest] | undefined
+
+  constructor(protected readonly inner: XMLHttpRequest) {
+    super()
+    for (const type of EVENT_TYPES) {
+      inner.addEventListener(type, (event) => this.fromNative(event))
+      // `on<type>` handlers, as the native object calls them (registered first, so they run first).
+      this.addEventListener(type, (event) => {
+        const handler = this[`on${type}`]
+        if (typeof handler === 'function') handler.call(this as unknown as XMLHttpRequest, event)
+      })
+    }
+  }
+
+  /** Shows the native request as it is again, forgetting what the caller set for the last one. */
+  protected resetShown(): void {
+    this.shown = undefined
+    this.cancelled = false
+    this.mimeType = undefined
+  }
+
+  get tokenflightError(): Error | undefined {
+    return this.failure
+  }
+
+  /** Starts the caller's `timeout` (if any) over the whole request, waits included. */
+  protected startDeadline(expired: () => void): void {
+    if (this.timeoutMs > 0) this.#deadline = setTimeout(expired, this.timeoutMs)
+  }
+
+  protected clearDeadline(): void {
+    clearTimeout(this.#deadline)
+  }
+
+  /** Opens the native request as the caller asked. */
+  protected openNative(method: string, url: string | URL, rest: OpenRest): void {
+    ;(this.inner.open as (method: string, url: string | URL, ...rest: OpenRest) => void)(method, url, ...rest)
+    this.opened = [method, url, rest]
+  }
+
+  /** Opens the native request again for a replay, with what the caller set on the first; `timeoutMs` is what is left. */
+  protected reopenNative(timeoutMs: number): void {
+    const [method, url, rest] = this.opened as [string, string | URL, OpenRest]
+    this.openNative(method, url, rest)
+    if (this.mimeType !== undefined) this.inner.overrideMimeType(this.mimeType)
+    if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, timeoutMs)
+  }
+
+  /** A native event: passed on as it is here; the auth phases decide in the subclass. */
+  protected fromNative(event: Event): void {
+    this.dispatchEvent(copyOf(event))
+  }
+
+  /** Passes kept-back events on, each with the readyState the caller saw then. */
+  protected dispatchHeld(events: ReadonlyArray<{ event: Event; readyState: number }>): void {
+    for (const { event, readyState } of events) {
+      this.shown = readyState
+      this.dispatchEvent(event)
+    }
+    this.shown = undefined
+  }
+
+  /** The events a native request fires when it ends without a response: a network error, an abort or a timeout. */
+  protected dispatchFailure(type: 'abort' | 'timeout' | 'error'): void {
+    this.shown = 4
+    this.cancelled = true
+    for (const name of ['readystatechange', type, 'loadend']) {
+      this.dispatchEvent(name === 'readystatechange' ? new Event(name) : new ProgressEvent(name))
+    }
+    if (type === 'abort' && this.shown === 4) this.shown = 0
+  }
+
+  /** Whether the caller sees no response: waiting (before headers) or cancelled. */
+  protected blank(): boolean {
+    return this.shown !== undefined && (this.shown < 2 || this.cancelled)
+  }
+
+  get readyState(): number {
+    return this.shown ?? this.inner.readyState
+  }
+  get status(): number {
+    return this.blank() ? 0 : this.inner.status
+  }
+  get statusText(): string {
+    return this.blank() ? '' : this.inner.statusText
+  }
+  get response(): unknown {
+    if (!this.blank()) return this.inner.response
+    return this.inner.responseType === '' || this.inner.responseType === 'text' ? '' : null
+  }
+  get responseText(): string {
+    return this.blank() ? '' : this.inner.responseText
+  }
+  get responseXML(): Document | null {
+    return this.blank() ? null : this.inner.responseXML
+  }
+  get responseURL(): string {
+    return this.blank() ? '' : this.inner.responseURL
+  }
+  get responseType(): XMLHttpRequestResponseType {
+    return this.inner.responseType
+  }
+  set responseType(value: XMLHttpRequestResponseType) {
+    this.inner.responseType = value
+  }
+  get timeout(): number {
+    return this.timeoutMs
+  }
+  set timeout(value: number) {
+    this.inner.timeout = value
+    this.timeoutMs = this.inner.timeout
+  }
+  get withCredentials(): boolean {
+    return this.inner.withCredentials
+  }
+  set withCredentials(value: boolean) {
+    this.inner.withCredentials = value
+  }
+  // Upload listeners see the body go out again on a replay.
+  get upload(): XMLHttpRequestUpload {
+    return this.inner.upload
+  }
+  getResponseHeader(name: string): string | null {
+    return this.blank() ? null : this.inner.getResponseHeader(name)
+  }
+  getAllResponseHeaders(): string {
+    return this.blank() ? '' : this.inner.getAllResponseHeaders()
+  }
+  overrideMimeType(mimeType: string): void {
+    this.inner.overrideMimeType(mimeType)
+    this.mimeType = mimeType
+  }
+}
+
+for (const [name, value] of Object.entries(STATES)) {
+  Object.defineProperty(XhrLookAlike.prototype, name, { value, enumerable: true })
+}
+
+/** The DOMException a native request throws when `send` or `setRequestHeader` comes at the wrong time. */
+export const invalidState = (what: string): DOMException =>
+  new DOMException(`Failed to execute '${what}' on 'XMLHttpRequest': the object's state must be OPENED.`, 'InvalidStateError')

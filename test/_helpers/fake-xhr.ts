@@ -1,0 +1,138 @@
+/**
+ * A native XMLHttpRequest for Node tests: the readyState machine and the events a browser fires
+ * (readystatechange, loadstart, progress, load, error, abort, timeout, loadend), backed by the
+ * real `fetch` to a loopback server. Enough of the platform to drive installXHR in Node.
+ */
+class FakeProgressEvent extends Event {
+  readonly lengthComputable: boolean
+  readonly loaded: number
+  readonly total: number
+  constructor(type: string, init: { lengthComputable?: boolean; loaded?: number; total?: number } = {}) {
+    super(type)
+    this.lengthComputable = init.lengthComputable ?? false
+    this.loaded = init.loaded ?? 0
+    this.total = init.total ?? 0
+  }
+}
+
+/** Installs `ProgressEvent` where Node has none; returns the function removing it. */
+export function withProgressEvent(): () => void {
+  const scope = globalThis as { ProgressEvent?: unknown }
+  if (scope.ProgressEvent) return () => {}
+  scope.ProgressEvent = FakeProgressEvent
+  return () => {
+    delete scope.ProgressEvent
+  }
+}
+
+/** Every fake XHR sent, with the headers it went out with. */
+export const sentByFakes: Array<{ method: string; url: string; headers: Record<string, string> }> = []
+
+export class FakeXMLHttpRequest extends EventTarget {
+  readyState = 0
+  status = 0
+  statusText = ''
+  responseType: XMLHttpRequestResponseType = ''
+  responseText = ''
+  responseURL = ''
+  responseXML = null
+  timeout = 0
+  withCredentials = false
+  readonly upload = new EventTarget()
+  #method = 'GET'
+  #url = ''
+  #headers: Record<string, string> = {}
+  #responseHeaders: Headers | undefined
+  #controller: AbortController | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  get response(): unknown {
+    if (this.responseType === 'json') return this.readyState === 4 && this.responseText ? JSON.parse(this.responseText) : null
+    return this.responseText
+  }
+
+  open(method: string, url: string | URL): void {
+    this.#controller?.abort()
+    const page = (globalThis as { document?: { baseURI?: string } }).document?.baseURI
+    this.#method = method
+    this.#url = new URL(String(url), page).href
+    this.#headers = {}
+    this.status = 0
+    this.responseText = ''
+    this.#responseHeaders = undefined
+    this.#state(1)
+  }
+
+  setRequestHeader(name: string, value: string): void {
+    if (this.readyState !== 1) throw new DOMException('not opened', 'InvalidStateError')
+    this.#headers[name.toLowerCase()] = value
+  }
+
+  overrideMimeType(): void {}
+
+  getResponseHeader(name: string): string | null {
+    return this.readyState >= 2 ? (this.#responseHeaders?.get(name) ?? null) : null
+  }
+
+  getAllResponseHeaders(): string {
+    return this.#responseHeaders ? [...this.#responseHeaders].map(([k, v]) => `${k}: ${v}\r\n`).join('') : ''
+  }
+
+  send(body?: unknown): void {
+    const controller = new AbortController()
+    this.#controller = controller
+    sentByFakes.push({ method: this.#method, url: this.#url, headers: { ...this.#headers } })
+    this.#fire('loadstart')
+    if (this.timeout > 0) this.#timer = setTimeout(() => this.#end('timeout', controller), this.timeout)
+    const init: RequestInit = { method: this.#method, headers: this.#headers, signal: controller.signal }
+    if (body != null) init.body = body as BodyInit
+    fetch(this.#url, init).then(
+      async (res) => {
+        if (controller.signal.aborted) return
+        this.status = res.status
+        this.statusText = res.statusText
+        this.responseURL = res.url
+        this.#responseHeaders = res.headers
+        this.#state(2)
+        const text = await res.text().catch(() => undefined)
+        if (controller.signal.aborted) return
+        if (text === undefined) return this.#end('error', controller)
+        this.responseText = text
+        this.#state(3)
+        this.#fire('progress')
+        clearTimeout(this.#timer)
+        this.#state(4)
+        this.#fire('load')
+        this.#fire('loadend')
+      },
+      () => {
+        if (!controller.signal.aborted) this.#end('error', controller)
+      },
+    )
+  }
+
+  abort(): void {
+    if (this.#controller && !this.#controller.signal.aborted && this.readyState !== 4) this.#end('abort', this.#controller)
+    if (this.readyState === 4) this.readyState = 0
+  }
+
+  #end(type: 'abort' | 'error' | 'timeout', controller: AbortController): void {
+    clearTimeout(this.#timer)
+    controller.abort()
+    this.status = 0
+    this.responseText = ''
+    this.#state(4)
+    this.#fire(type)
+    this.#fire('loadend')
+    if (type === 'abort') this.readyState = 0
+  }
+
+  #state(state: number): void {
+    this.readyState = state
+    this.dispatchEvent(new Event('readystatechange'))
+  }
+
+  #fire(type: string): void {
+    this.dispatchEvent(new FakeProgressEvent(type))
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * installXHR in Node over a fake native XMLHttpRequest: what the caller's handlers see through
+ * each auth phase (idle, waiting, live, held), without a browser.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createSession, type Session, type Tokens } from '../../../src/index.js'
+import { installXHR } from '../../../src/interceptors/xhr.js'
+import { custom } from '../../../src/strategies/index.js'
+import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { deferred } from '../../_helpers/deferred.js'
+import { FakeXMLHttpRequest, sentByFakes, withProgressEvent } from '../../_helpers/fake-xhr.js'
+import { type Refusal, startMatrixApi } from '../../_helpers/matrix-api.js'
+
+const scope = globalThis as { XMLHttpRequest?: unknown }
+const cleanups: Array<() => unknown> = []
+beforeEach(() => {
+  cleanups.push(withProgressEvent())
+  scope.XMLHttpRequest = FakeXMLHttpRequest
+  cleanups.push(() => delete scope.XMLHttpRequest)
+})
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+  sentByFakes.length = 0
+})
+
+interface Traced {
+  xhr: XMLHttpRequest
+  done: Promise<{ status: number; events: string[]; text: string }>
+}
+
+// An XHR whose handlers of every kind record what they see, as `type:readyState:status`.
+function traced(method: string, url: string, setup?: (xhr: XMLHttpRequest) => void, body?: string): Traced {
+  const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+  const events: string[] = []
+  const note = (name: string) => events.push(`${name}:${xhr.readyState}:${xhr.status}`)
+  const done = new Promise<{ status: number; events: string[]; text: string }>((resolve) => {
+    xhr.onreadystatechange = () => note('readystatechange')
+    xhr.onloadstart = () => note('loadstart')
+    xhr.onload = () => note('load')
+    xhr.onerror = () => note('error')
+    xhr.onabort = () => note('abort')
+    xhr.ontimeout = () => note('timeout')
+    xhr.onloadend = () => {
+      note('loadend')
+      resolve({ status: xhr.status, events, text: xhr.responseText })
+    }
+  })
+  xhr.open(method, url)
+  setup?.(xhr)
+  xhr.send(body ?? null)
+  return { xhr, done }
+}
+
+const FINAL_200 = ['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:2:200', 'readystatechange:3:200', 'readystatechange:4:200', 'load:4:200', 'loadend:4:200']
+
+async function setUp(refuses: Parameters<typeof startMatrixApi>[0], session?: Session, refusal?: (path: string) => Refusal, options = {}) {
+  const api = await startMatrixApi(refuses, refusal)
+  cleanups.push(api.stop)
+  const strategy = countingStrategy()
+  cleanups.push(installXHR(session ?? createSession({ strategy, tokens: { accessToken: 'token-0' } }), { origins: [api.url], ...options }))
+  return { api, strategy }
+}
+
+describe('installXHR over a native XHR', () => {
+  it('a refused then replayed request shows its handlers what a fresh one shows them', async () => {
+    const { api, strategy } = await setUp((token) => token !== 'token-1')
+    const refused = await traced('GET', `${api.url}/a`).done
+    const fresh = await traced('GET', `${api.url}/b`).done
+    expect(fresh.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    expect(refused.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    expect(JSON.parse(refused.text)).toEqual({ ok: true, path: '/a' })
+    expect(strategy.calls).toBe(1)
+  })
+
+  it('replays with the caller’s headers and body, and the token checked as it leaves', async () => {
+    const { api } = await setUp((token) => token !== 'token-1')
+    const result = await traced('POST', `${api.url}/orders`, (xhr) => xhr.setRequestHeader('X-Order', '42'), '{"item":"tea"}').done
+    expect(result.status).toBe(200)
+    expect(sentByFakes.map((s) => [s.headers.authorization, s.headers['x-order']])).toEqual([
+      ['Bearer token-0', '42'],
+      ['Bearer token-1', '42'],
+    ])
+    expect(api.seen.map((s) => s.body)).toEqual(['{"item":"tea"}', '{"item":"tea"}'])
+  })
+
+  it('abort() while waiting for the refresh: abort handlers once, readyState 0, nothing sent again', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token === 'token-0', session)
+    const call = traced('GET', `${api.url}/slow`)
+    await expect.poll(() => api.seen.length).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect([call.xhr.readyState, call.xhr.status]).toEqual([1, 0])
+    call.xhr.abort()
+    const seen = await call.done
+    expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'abort:4:0', 'loadend:4:0'])
+    expect(call.xhr.readyState).toBe(0)
+    refresh.resolve({ accessToken: 'token-1' })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(api.seen).toHaveLength(1)
+  })
+
+  it('the caller’s timeout covers the wait for the refresh', async () => {
+    const session = createSession({ strategy: custom(() => new Promise<Tokens>(() => {})), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp(() => true, session)
+    const seen = await traced('GET', `${api.url}/slow`, (xhr) => {
+      xhr.timeout = 100
+    }).done
+    expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'timeout:4:0', 'loadend:4:0'])
+  })
+
+  it('xhr.tokenflight = { skip: true }: no token, the caller’s headers still go, no refresh', async () => {
+    const { api, strategy } = await setUp(() => true)
+    const seen = await traced('GET', `${api.url}/login`, (xhr) => {
+      xhr.setRequestHeader('X-Caller', 'yes')
+      xhr.tokenflight = { skip: true }
+    }).done
+    expect(seen.status).toBe(401)
+    expect(sentByFakes.map((s) => s.headers)).toEqual([{ 'x-caller': 'yes' }])
+    expect(strategy.calls).toBe(0)
+  })
+
+  it('an expired session: a network error, the SessionExpiredError on xhr.tokenflightError, nothing sent', async () => {
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    await session.clear()
+    await session.destroy()
+    const { api } = await setUp(() => false, session)
+    const call = traced('GET', `${api.url}/me`)
+    const seen = await call.done
+    expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0'])
+    expect(call.xhr.tokenflightError?.name).toBe('SessionExpiredError')
+    expect(api.seen).toHaveLength(0)
+  })
+
+  it('a body-reading rule that says no: the held events reach the handlers once, in order, with the body', async () => {
+    const authFailure = async (res: { body(): Promise<unknown> }) => JSON.stringify(await res.body()).includes('UNAUTHENTICATED')
+    const { api, strategy } = await setUp(() => false, undefined, undefined, { authFailure })
+    const seen = await traced('GET', `${api.url}/graphql`).done
+    expect(seen.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    expect(JSON.parse(seen.text)).toEqual({ ok: true, path: '/graphql' })
+    expect(strategy.calls).toBe(0)
+  })
+
+  it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
+    const native = new FakeXMLHttpRequest()
+    const { api } = await setUp(() => false)
+    expect(native instanceof (scope.XMLHttpRequest as typeof XMLHttpRequest)).toBe(true)
+    await traced('GET', `${api.url.replace('127.0.0.1', 'localhost')}/elsewhere`).done
+    const sync = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const ended = new Promise((resolve) => {
+      sync.onloadend = resolve
+    })
+    sync.open('GET', `${api.url}/sync`, false)
+    sync.send()
+    await ended
+    expect(sentByFakes.map((s) => s.headers.authorization)).toEqual([undefined, undefined])
+  })
+})

@@ -1,0 +1,173 @@
+/**
+ * The same scenarios through axios, fetch and XMLHttpRequest (a fake native XHR in Node): one
+ * refusal path, so every transport must end each scenario with the same outcome, the same
+ * number of refreshes and the same requests at the server.
+ */
+import { inspect } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession, RefreshError, type Session, type Tokens } from '../src/index.js'
+import { custom } from '../src/strategies/index.js'
+import { countingStrategy } from './_helpers/counting-strategy.js'
+import { deferred, flush } from './_helpers/deferred.js'
+import { type Refusal, startMatrixApi } from './_helpers/matrix-api.js'
+import { clientOf, lastErrors, TRANSPORTS, type Transport } from './_helpers/transports.js'
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+  lastErrors.length = 0
+})
+
+async function setUp(
+  transport: Transport,
+  refuses: Parameters<typeof startMatrixApi>[0],
+  { session, refusal, options }: { session?: Session; refusal?: (path: string) => Refusal; options?: Parameters<typeof clientOf>[3] } = {},
+) {
+  const api = await startMatrixApi(refuses, refusal)
+  cleanups.push(api.stop)
+  const strategy = countingStrategy()
+  const own = session ?? createSession({ strategy, tokens: { accessToken: 'token-0' } })
+  const client = clientOf(transport, own, api.url, options)
+  cleanups.push(client.detach)
+  return { api, strategy, session: own, call: client.call, auths: () => api.seen.map((seen) => seen.authorization) }
+}
+
+// No token may be in any error tokenflight hands a caller, whatever form it is printed in.
+function expectNoTokenInErrors(...tokens: string[]): void {
+  for (const error of lastErrors) {
+    const text = `${inspect(error, { depth: 8, showHidden: false })} ${JSON.stringify(error)} ${String(error)}`
+    for (const token of tokens) expect(text).not.toContain(token)
+  }
+}
+
+const UNAUTHENTICATED = { status: 200, body: '{"data":null,"errors":[{"extensions":{"code":"UNAUTHENTICATED"}}]}' }
+
+describe.each(TRANSPORTS)('%s', (transport) => {
+  it('burst: 20 concurrent refusals cost 1 refresh, then each call is replayed once and succeeds', async () => {
+    const { call, strategy, auths } = await setUp(transport, (token) => token !== 'token-1')
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => call(`/items/${i}`)))
+    expect(outcomes).toEqual(Array.from({ length: 20 }, (_, i) => ({ status: 200, body: { ok: true, path: `/items/${i}` } })))
+    expect(strategy.calls).toBe(1)
+    expect(auths().filter((a) => a === 'Bearer token-0')).toHaveLength(20)
+    expect(auths().filter((a) => a === 'Bearer token-1')).toHaveLength(20)
+  })
+
+  it('stale refusal: a token replaced meanwhile starts no refresh; the call is replayed with the current one', async () => {
+    const held = deferred()
+    const { call, strategy, session, auths } = await setUp(transport, async (token) => {
+      if (token === 'token-0') await held.promise
+      return token === 'token-0'
+    })
+    const pending = call('/stale')
+    await expect.poll(() => auths().length).toBe(1)
+    await session.setTokens({ accessToken: 'token-new' })
+    held.resolve()
+    expect(await pending).toEqual({ status: 200, body: { ok: true, path: '/stale' } })
+    expect(strategy.calls).toBe(0)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-new'])
+  })
+
+  it('replay refused again: returned as it came, one refresh, two sends', async () => {
+    const { call, strategy, auths } = await setUp(transport, () => true)
+    expect(await call('/never')).toEqual({ status: 401, body: { error: 'invalid_token' } })
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
+  })
+
+  it('abort while waiting for the refresh: rejected at once, nothing sent again, no token in the error', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { call, auths } = await setUp(transport, (token) => token === 'token-0', { session })
+    const controller = new AbortController()
+    const pending = call('/abort', { signal: controller.signal })
+    await expect.poll(() => auths().length).toBe(1)
+    await flush()
+    controller.abort()
+    expect(await pending).toEqual({ error: 'abort' })
+    refresh.resolve({ accessToken: 'token-1' })
+    await flush()
+    expect(auths()).toEqual(['Bearer token-0'])
+    expectNoTokenInErrors('token-0', 'token-1')
+  })
+
+  it.each([
+    ['the client rule', { authFailure: async (res: { body(): Promise<unknown> }) => JSON.stringify(await res.body()).includes('UNAUTHENTICATED') }, undefined],
+    ['the strategy rule', {}, async (res: { body(): Promise<unknown> }) => JSON.stringify(await res.body()).includes('UNAUTHENTICATED')],
+  ] as const)('a body-reading predicate (%s): a GraphQL 200 with UNAUTHENTICATED is refreshed and replayed', async (_, options, strategyRule) => {
+    const strategy = countingStrategy()
+    if (strategyRule) strategy.isAuthFailure = strategyRule
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const { call, auths } = await setUp(transport, (token) => token === 'token-0', { session, refusal: () => UNAUTHENTICATED, options })
+    expect(await call('/graphql', { method: 'POST', body: '{"query":"{ me }"}' })).toEqual({ status: 200, body: { ok: true, path: '/graphql' } })
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
+  })
+
+  it('terminal refresh failure: the call fails with SessionExpiredError, no token in the error', async () => {
+    const strategy = custom(() => {
+      throw new RefreshError('revoked', { transient: false })
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const { call, auths } = await setUp(transport, () => true, { session })
+    expect(await call('/terminal')).toEqual({ error: 'ERR_SESSION_EXPIRED' })
+    expect(auths()).toEqual(['Bearer token-0'])
+    expectNoTokenInErrors('token-0')
+  })
+
+  it('expired session: a request to an allowed origin fails with SessionExpiredError and never leaves', async () => {
+    const strategy = custom(() => {
+      throw new RefreshError('revoked', { transient: false })
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    await session.refresh().catch(() => {})
+    const { call, auths } = await setUp(transport, () => false, { session })
+    expect(await call('/sign-in-needed')).toEqual({ error: 'ERR_SESSION_EXPIRED' })
+    expect(auths()).toEqual([])
+    // The per-request opt-out is how a sign-in call still goes out.
+    expect(await call('/login', { tokenflight: { skip: true } })).toEqual({ status: 200, body: { ok: true, path: '/login' } })
+    expect(auths()).toEqual([undefined])
+  })
+
+  it('per-request opt-out: no token, and its refusal comes back as it came, with no refresh', async () => {
+    const { call, strategy, auths } = await setUp(transport, () => true)
+    expect(await call('/public', { tokenflight: { skip: true } })).toEqual({ status: 401, body: { error: 'invalid_token' } })
+    expect(strategy.calls).toBe(0)
+    expect(auths()).toEqual([undefined])
+  })
+
+  it('status list: [401, 403] on the client refreshes a 403; a request rule of [401] does not', async () => {
+    const forbidden = () => ({ status: 403, body: '{"error":"forbidden"}' })
+    const { call, strategy, auths } = await setUp(transport, (token) => token === 'token-0', { refusal: forbidden, options: { authFailure: [401, 403] } })
+    expect(await call('/client-rule')).toEqual({ status: 200, body: { ok: true, path: '/client-rule' } })
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
+    const { call: callOnly401, strategy: second } = await setUp(transport, () => true, { refusal: forbidden, options: { authFailure: [401, 403] } })
+    expect(await callOnly401('/request-rule', { tokenflight: { authFailure: [401] } })).toEqual({ status: 403, body: { error: 'forbidden' } })
+    expect(second.calls).toBe(0)
+  })
+
+  it('header predicate: WWW-Authenticate invalid_token is a refusal, insufficient_scope is not', async () => {
+    const refusal = (path: string): Refusal => ({
+      status: 401,
+      headers: { 'www-authenticate': `Bearer error="${path === '/scope' ? 'insufficient_scope' : 'invalid_token'}"` },
+      body: '{}',
+    })
+    const authFailure = (res: { status: number; headers: { get(name: string): string | null } }) => res.status === 401 && /invalid_token/.test(res.headers.get('WWW-Authenticate') ?? '')
+    const { call, strategy, auths } = await setUp(transport, (token, path) => path === '/scope' || token === 'token-0', { refusal, options: { authFailure } })
+    expect(await call('/scope')).toEqual({ status: 401, body: {} })
+    expect(strategy.calls).toBe(0)
+    expect(await call('/token')).toEqual({ status: 200, body: { ok: true, path: '/token' } })
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-0', 'Bearer token-1'])
+  })
+
+  it('a throwing rule fails the call with its own error; nothing hangs, no refresh', async () => {
+    const authFailure = () => {
+      throw new TypeError('rule broke')
+    }
+    const { call, strategy } = await setUp(transport, () => true, { options: { authFailure } })
+    expect(await call('/broken-rule')).toEqual({ error: 'TypeError' })
+    expect(await call('/bad-request-rule', { tokenflight: { authFailure: '401' as never } })).toEqual({ error: 'ERR_INVALID_ARG_TYPE' })
+    expect(strategy.calls).toBe(0)
+  })
+})
