@@ -10,7 +10,7 @@ export type { InvalidArgumentError } from './invalid-argument.js'
 export { memoryStore } from './stores/memory.js'
 export { webStorageStore } from './stores/web-storage.js'
 export { tabCoordinator } from './coordination/tabs.js'
-export type { TabCoordinatorOptions } from './coordination/tabs.js'
+export type { TabChannelKind, TabCoordinator, TabCoordinatorOptions, TabLockKind, TabMechanism } from './coordination/tabs.js'
 export {
   BodyNotReplayableError,
   InvalidRefreshResponseError,
