@@ -6,6 +6,7 @@ import { tabFingerprint } from './tab-fingerprint.js'
 import { openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
 import type { TabMessage } from './tab-message.js'
 import { storageLockTiming } from './tab-storage-lock.js'
+import { eventHost } from './tab-storage.js'
 import { createNoticeWaiter } from './wake-on-notice.js'
 
 export type { TabChannelKind } from './tab-channel.js'
@@ -71,6 +72,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
   let lock: TabLock | undefined
   let link: CoordinatorLink<T> | undefined
   let warned = false
+  let refreshing: string | undefined // the fingerprint this tab is refreshing now
 
   function hear(message: TabMessage<T>): void {
     if (message.type === 'refreshing') remember(announced, message.stale)
@@ -96,6 +98,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     const already = adopted(stale)
     if (already) return already
     channel?.post({ type: 'refreshing', stale })
+    refreshing = stale
     try {
       const next = await work()
       channel?.post({ type: 'tokens', replaces: stale, tokens: next })
@@ -103,7 +106,14 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     } catch (error) {
       channel?.post({ type: 'failed', stale })
       throw error
+    } finally {
+      refreshing = undefined
     }
+  }
+
+  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
+  const onPageHide = (): void => {
+    if (refreshing) channel?.post({ type: 'failed', stale: refreshing })
   }
 
   return {
@@ -111,8 +121,11 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     attach(attached) {
       link = attached
       channel = openTabChannel<T>(name, hear)
+      // Before the lock's own listener: the news goes out before the lock is freed.
+      eventHost()?.addEventListener('pagehide', onPageHide)
       lock = openTabLock(name, notices)
       return () => {
+        eventHost()?.removeEventListener('pagehide', onPageHide)
         channel?.close()
         lock?.close()
       }
