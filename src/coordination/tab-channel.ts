@@ -36,24 +36,31 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     const message = readTabMessage<T>(data)
     if (message) hear(message)
   }
-  if (kind === 'broadcast-channel') {
-    const Broadcast = (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel
-    const channel = new Broadcast(name)
-    channel.onmessage = (event) => deliver(event.data)
-    return { kind, post: (message) => channel.postMessage(message), close: () => channel.close() }
-  }
   const storage = usableLocalStorage()
-  if (!storage) return { kind: 'none', post() {}, close() {} }
   const key = `${name}:message`
   const remove = (): void => {
     try {
-      storage.removeItem(key)
+      storage?.removeItem(key)
     } catch {
       // Blocked storage: there was nothing to remove either.
     }
   }
   // Earlier versions left messages (tokens) at this key: nothing may rest there.
   remove()
+  if (kind === 'broadcast-channel') {
+    const Broadcast = (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel
+    const channel = new Broadcast(name)
+    channel.onmessage = (event) => deliver(event.data)
+    const post = (message: TabMessage<T>): void => {
+      try {
+        channel.postMessage(message)
+      } catch {
+        // Tokens that cannot be cloned (a function in them): this tab keeps them; the news is lost.
+      }
+    }
+    return { kind, post, close: () => channel.close() }
+  }
+  if (!storage) return { kind: 'none', post() {}, close() {} }
   const stop = onStorageKey(key, (value) => {
     if (value === null) return
     try {
