@@ -111,7 +111,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
     it('4 tabs × 25 requests after the tokens expired → 1 refresh call, 0 reuse, 100 successes, no token at rest', async () => {
       const emulator = await emulate()
-      const tabs = (open = await signedInTabs(emulator, where, open))
+      open = await signedInTabs(emulator, where, open)
+      const tabs = open
       emulator.expireAccessTokens()
       expect(await burst(tabs, 25)).toEqual(Array(100).fill(200))
       expect(emulator.stats.refreshCalls).toBe(1)
@@ -123,7 +124,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
     it(`a tab closed while holding the lock: the others refresh within ${deadHolderBoundMs} ms, 0 reuse`, async () => {
       const emulator = await emulate()
-      const tabs = (open = await signedInTabs(emulator, where, open))
+      open = await signedInTabs(emulator, where, open)
+      const tabs = open
       const [holder, ...others] = tabs as [Page, ...Page[]]
       emulator.hangNextRefreshes(1)
       await holder.evaluate(() => void (window as any).session.refresh().catch(() => {}))
@@ -147,7 +149,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
     it('garbage at our storage keys and on our channel is ignored: no page error, still 1 refresh call', async () => {
       const emulator = await emulate()
-      const tabs = (open = await signedInTabs(emulator, where, open))
+      open = await signedInTabs(emulator, where, open)
+      const tabs = open
       const errors: string[] = []
       for (const tab of tabs) tab.on('pageerror', (error) => errors.push(error.message))
       const [writer] = tabs as [Page]
@@ -182,7 +185,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     it('3 rolling expiries with 4 tabs → refresh calls ≤ expiries + 1, 0 failed, no token at rest', async () => {
       const lifeMs = 1_200
       const emulator = await emulate(lifeMs)
-      const tabs = (open = await signedInTabs(emulator, where, open, 150))
+      open = await signedInTabs(emulator, where, open, 150)
+      const tabs = open
       const startedAt = Date.now()
       const statuses: number[] = []
       while (Date.now() - startedAt < 3 * lifeMs + 300) {
