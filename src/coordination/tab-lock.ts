@@ -10,10 +10,11 @@ export type TabLockKind = 'web-locks' | 'storage' | 'none'
 export interface TabLock {
   readonly kind: TabLockKind
   /**
-   * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die).
-   * While waiting, resolves with `early()` instead as soon as that is defined.
+   * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die);
+   * `fn(true)` when the lock was taken from a holder that died. While waiting, resolves with
+   * `early()` instead as soon as that is defined.
    */
-  run<R>(fn: () => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
+  run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
   close(): void
 }
 
@@ -39,9 +40,9 @@ export function tabLockKind(): TabLockKind {
  */
 export function openTabLock(name: string, notices: NoticeWaiter): TabLock {
   const locks = webLocks()
-  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, fn), close() {} }
+  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(false)), close() {} }
   const storage = usableLocalStorage()
-  if (!storage) return { kind: 'none', run: (fn) => fn(), close() {} }
+  if (!storage) return { kind: 'none', run: (fn) => fn(false), close() {} }
   const key = `${name}:lock`
   const lock = createStorageLock(storage, key, randomUuid(), notices)
   const stopWatching = onStorageKey(key, () => notices.wake())
@@ -50,17 +51,17 @@ export function openTabLock(name: string, notices: NoticeWaiter): TabLock {
   eventHost()?.addEventListener('pagehide', onPageHide)
   return {
     kind: 'storage',
-    async run<R>(fn: () => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
+    async run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
       let settled: R | undefined
-      const release = await lock.acquire(holdMs, () => {
+      const held = await lock.acquire(holdMs, () => {
         settled = early()
         return settled !== undefined
       })
-      if (!release) return settled as R
+      if (!held) return settled as R
       try {
-        return await fn()
+        return await fn(held.tookOver)
       } finally {
-        release()
+        held.release()
       }
     },
     close() {

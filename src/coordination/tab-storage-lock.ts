@@ -14,13 +14,20 @@ export interface StorageLockTiming {
 /** The timing tabCoordinator uses: a crashed holder blocks the others ≤ 3 s. */
 export const storageLockTiming: StorageLockTiming = { ttlMs: 3_000, heartbeatMs: 1_000, settleMs: 50 }
 
+/** A lock this tab holds. */
+export interface HeldStorageLock {
+  release(): void
+  /** The lock was taken from a holder that stopped extending it (crashed, frozen). */
+  readonly tookOver: boolean
+}
+
 /** A mutual exclusion between tabs through one localStorage key holding an owner id and an expiry. */
 export interface StorageLock {
   /**
-   * Waits for the lock and resolves with its release, or with `undefined` once `giveUp()` is true
-   * (the wait has become pointless). A holder keeps the lock for at most `holdMs`.
+   * Waits for the lock and resolves with it, or with `undefined` once `giveUp()` is true (the
+   * wait has become pointless). A holder keeps the lock for at most `holdMs`.
    */
-  acquire(holdMs: number, giveUp: () => boolean): Promise<(() => void) | undefined>
+  acquire(holdMs: number, giveUp: () => boolean): Promise<HeldStorageLock | undefined>
   /** Releases the lock if this owner holds it (the page is going away). */
   releaseIfHeld(): void
 }
@@ -102,12 +109,13 @@ export function createStorageLock(
           await notices.next(waitMs)
           continue
         }
+        const tookOver = held !== undefined && held.owner !== owner
         // Storage refuses writes (full, blocked): there is no lock to be had; go on unlocked.
-        if (!write()) return () => {}
+        if (!write()) return { release() {}, tookOver: false }
         await sleep(timing.settleMs)
         if (read()?.owner !== owner) continue
         const release = hold(holdMs)
-        if (!giveUp()) return release
+        if (!giveUp()) return { release, tookOver }
         release()
         return undefined
       }

@@ -93,7 +93,9 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     while (announced.has(stale) && !replaced.has(stale) && Date.now() < deadline) await notices.next(deadline - Date.now())
   }
 
-  async function refreshHere(stale: string, work: () => Promise<T>): Promise<T> {
+  async function refreshHere(stale: string, work: () => Promise<T>, tookOver: boolean): Promise<T> {
+    // The lock came from a dead holder: whatever it announced will never have an outcome.
+    if (tookOver) announced.delete(stale)
     await outcome(stale)
     const already = adopted(stale)
     if (already) return already
@@ -138,8 +140,8 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       }
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
-      if (!lock) return refreshHere(fingerprint, work)
-      return await lock.run(() => refreshHere(fingerprint, work), holdMs, () => adopted(fingerprint))
+      if (!lock) return refreshHere(fingerprint, work, false)
+      return await lock.run((tookOver) => refreshHere(fingerprint, work, tookOver), holdMs, () => adopted(fingerprint))
     },
     announce(tokens) {
       channel?.post({ type: 'tokens', replaces: undefined, tokens })

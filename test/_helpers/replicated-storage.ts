@@ -31,7 +31,7 @@ export class ReplicatedStorage {
   }
 }
 
-class Replica implements TabStorage {
+export class Replica implements TabStorage {
   readonly local = new Map<string, string>()
   #pending = 0
   #lastDelivery = 0

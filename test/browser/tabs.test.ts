@@ -15,8 +15,11 @@ import { missing } from '../_helpers/requires.js'
 
 const page = `<!doctype html><meta charset="utf-8"><title>tab</title><script src="/tokenflight.js"></script>`
 
-// The documented bound (docs/scaling.md): a dead holder is replaced ≤ 3 s (lock expiry) + 2 s (grace) later.
-const deadHolderBoundMs = 5_000
+// The documented bound (docs/scaling.md): a dead holder blocks the others ≤ 3 s (the storage lock's
+// expiry; Web Locks: freed at once, then the 2 s grace) + 50 ms (a claim settling).
+const deadHolderBoundMs = 3_050
+// What the measurement adds on a loaded machine: the refresh call's trip to the emulator, polling.
+const measuringMs = 500
 
 const contexts = [
   { name: 'secure origin (127.0.0.1)', host: '127.0.0.1', init: [], secure: true, mechanism: { lock: 'web-locks', channel: 'broadcast-channel' } },
@@ -122,11 +125,10 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       await expectNoTokenAtRest(emulator, tabs)
     }, 60_000)
 
-    it(`a tab closed while holding the lock: the others refresh within ${deadHolderBoundMs} ms, 0 reuse`, async () => {
+    it.each(['closed', 'crashed'] as const)(`a tab %s while holding the lock: the others refresh within ${deadHolderBoundMs} ms, 0 reuse`, async (death) => {
       const emulator = await emulate()
       open = await signedInTabs(emulator, where, open)
-      const tabs = open
-      const [holder, ...others] = tabs as [Page, ...Page[]]
+      const [holder, ...others] = open as [Page, ...Page[]]
       emulator.hangNextRefreshes(1)
       await holder.evaluate(() => void (window as any).session.refresh().catch(() => {}))
       await until(() => emulator.stats.refreshCalls === 1, 10_000)
@@ -135,12 +137,19 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       const statuses = burst(others, 25)
       await new Promise((resolve) => setTimeout(resolve, 200)) // the others are now waiting on the lock
       expect(emulator.stats.refreshCalls).toBe(1)
-      const closedAt = Date.now()
-      await holder.close()
+      let diedAt = Date.now()
+      // A crash runs no page code (no pagehide): only the lock's expiry and the grace free the others.
+      if (death === 'crashed') {
+        const cdp = await holder.context().newCDPSession(holder)
+        void cdp.send('Page.crash').catch(() => {}) // never answered: the page is gone
+        await new Promise((resolve) => holder.once('crash', resolve))
+        diedAt = Date.now()
+      } else await holder.close()
       await until(() => emulator.stats.refreshCalls === 2, 3 * deadHolderBoundMs)
-      const tookMs = Date.now() - closedAt
+      const tookMs = Date.now() - diedAt
+      process.stderr.write(`${where.name}: ${death} holder replaced after ${tookMs} ms\n`)
       expect(await statuses).toEqual(Array(75).fill(200))
-      expect(tookMs).toBeLessThanOrEqual(deadHolderBoundMs)
+      expect(tookMs).toBeLessThanOrEqual(deadHolderBoundMs + measuringMs)
       expect(emulator.stats.refreshCalls).toBe(2)
       expect(emulator.stats.reuseDetections).toBe(0)
       await expectNoTokenAtRest(emulator, others)

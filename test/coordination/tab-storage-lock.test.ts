@@ -7,14 +7,19 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createStorageLock, type StorageLock, storageLockTiming } from '../../src/coordination/tab-storage-lock.js'
 import { createNoticeWaiter } from '../../src/coordination/wake-on-notice.js'
-import { ReplicatedStorage } from '../_helpers/replicated-storage.js'
+import { type Replica, ReplicatedStorage } from '../_helpers/replicated-storage.js'
 
 const key = 'tokenflight:lock'
 const { ttlMs, settleMs } = storageLockTiming
 // A write reaches the shared area and then each tab within this: under half the settle time.
 const maxHopMs = Math.floor(settleMs / 4)
 
-function tabs(area: ReplicatedStorage, count: number): { lock: StorageLock; storage: ReturnType<ReplicatedStorage['replica']> }[] {
+interface Tab {
+  lock: StorageLock
+  storage: Replica
+}
+
+function tabs(area: ReplicatedStorage, count: number): Tab[] {
   return Array.from({ length: count }, (_, i) => {
     const notices = createNoticeWaiter()
     const storage = area.replica((changed) => changed === key && notices.wake())
@@ -46,12 +51,12 @@ describe('createStorageLock', () => {
           plans.forEach((plan, i) => {
             setTimeout(async () => {
               for (let round = 0; round < plan.times; round++) {
-                const release = await copies[i]?.lock.acquire(60_000, never)
+                const held = await copies[i]?.lock.acquire(60_000, never)
                 holding++
                 most = Math.max(most, holding)
                 await new Promise((resolve) => setTimeout(resolve, plan.holdMs))
                 holding--
-                release?.()
+                held?.release()
               }
               done++
             }, plan.startMs)
@@ -69,19 +74,22 @@ describe('createStorageLock', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 2 * ttlMs }), fc.infiniteStream(fc.nat(maxHopMs)), async (diesAfterMs, hops) => {
         const area = new ReplicatedStorage(() => hops.next().value as number)
-        const [holder, next] = tabs(area, 2) as [{ lock: StorageLock; storage: { dead: boolean } }, { lock: StorageLock }]
+        const [holder, next] = tabs(area, 2) as [Tab, Tab]
         const acquiring = holder.lock.acquire(60_000, never)
         await vi.advanceTimersByTimeAsync(settleMs + 4 * maxHopMs)
-        expect(await acquiring).toBeTypeOf('function')
+        expect(await acquiring).toBeDefined()
         await vi.advanceTimersByTimeAsync(diesAfterMs)
         holder.storage.dead = true // the tab crashed: its heartbeats write nothing any more
         const diedAt = Date.now()
         let acquiredAt: number | undefined
-        void next.lock.acquire(60_000, never).then(() => {
+        let tookOver: boolean | undefined
+        void next.lock.acquire(60_000, never).then((held) => {
           acquiredAt = Date.now()
+          tookOver = held?.tookOver
         })
         await vi.advanceTimersByTimeAsync(ttlMs + settleMs + 4 * maxHopMs + 10)
         expect(acquiredAt).toBeDefined()
+        expect(tookOver).toBe(true) // so the coordinator waits for no news from the dead holder
         expect((acquiredAt as number) - diedAt).toBeLessThanOrEqual(ttlMs + settleMs + 4 * maxHopMs)
       }),
       { numRuns: 40 },
@@ -90,12 +98,12 @@ describe('createStorageLock', () => {
 
   it('a live holder keeps it past ttl (heartbeat), and a wedged one loses it holdMs + ttl after acquiring', async () => {
     const area = new ReplicatedStorage(() => 1)
-    const [holder, other] = tabs(area, 2) as [{ lock: StorageLock }, { lock: StorageLock }]
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
     const holdMs = 5 * ttlMs
     await vi.advanceTimersByTimeAsync(0)
     const acquiring = holder.lock.acquire(holdMs, never)
     await vi.advanceTimersByTimeAsync(settleMs + 5)
-    expect(await acquiring).toBeTypeOf('function')
+    expect(await acquiring).toBeDefined()
     const heldAt = Date.now()
     let acquiredAt: number | undefined
     void other.lock.acquire(60_000, never).then(() => {
@@ -110,17 +118,18 @@ describe('createStorageLock', () => {
 
   it('a released lock goes to a waiter at once (woken by the storage change, not by polling)', async () => {
     const area = new ReplicatedStorage(() => 1)
-    const [holder, other] = tabs(area, 2) as [{ lock: StorageLock }, { lock: StorageLock }]
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
     const acquiring = holder.lock.acquire(60_000, never)
     await vi.advanceTimersByTimeAsync(settleMs + 5)
-    const release = await acquiring
+    const held = await acquiring
     let acquiredAt: number | undefined
     void other.lock.acquire(60_000, never).then(() => {
       acquiredAt = Date.now()
     })
     await vi.advanceTimersByTimeAsync(100)
     const releasedAt = Date.now()
-    release?.()
+    expect(held?.tookOver).toBe(false)
+    held?.release()
     await vi.advanceTimersByTimeAsync(settleMs + 10)
     expect(acquiredAt).toBeDefined()
     expect((acquiredAt as number) - releasedAt).toBeLessThanOrEqual(settleMs + 10)
@@ -132,12 +141,12 @@ describe('createStorageLock', () => {
     await fc.assert(
       fc.asyncProperty(garbage, async (value) => {
         const area = new ReplicatedStorage(() => 1)
-        const [tab] = tabs(area, 1) as [{ lock: StorageLock }]
+        const [tab] = tabs(area, 1) as [Tab]
         area.seed(key, value)
         let outcome: unknown
         tab.lock.acquire(60_000, never).then(
-          (release) => {
-            outcome = typeof release
+          (held) => {
+            outcome = typeof held?.release
           },
           (error: unknown) => {
             outcome = error
@@ -152,14 +161,14 @@ describe('createStorageLock', () => {
 
   it('gives up waiting once the caller no longer needs the lock', async () => {
     const area = new ReplicatedStorage(() => 1)
-    const [holder, other] = tabs(area, 2) as [{ lock: StorageLock }, { lock: StorageLock }]
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
     const acquiring = holder.lock.acquire(60_000, never)
     await vi.advanceTimersByTimeAsync(settleMs + 5)
     await acquiring
     let needed = true
     let outcome: unknown = 'waiting'
-    void other.lock.acquire(60_000, () => !needed).then((release) => {
-      outcome = release
+    void other.lock.acquire(60_000, () => !needed).then((held) => {
+      outcome = held
     })
     await vi.advanceTimersByTimeAsync(500)
     expect(outcome).toBe('waiting')
