@@ -59,10 +59,10 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
   // Four tabs at the emulator's page (reusing `open` tabs: a new tab costs ~0.5 s here), each with a
   // session restoring one sign-in, as tabs of one session would.
-  async function signedInTabs(emulator: Emulator<'fib'>, where: Context, open: Page[], refreshAheadMs?: number): Promise<Page[]> {
+  async function signedInTabs(emulator: Emulator<'fib'>, where: Context, open: Page[], refreshAheadMs?: number, count = 4): Promise<Page[]> {
     const url = `${emulator.url.replace('127.0.0.1', where.host)}/`
     const context = open[0]?.context()
-    const tabs = context ? [...open, ...(await Promise.all(Array.from({ length: 4 - open.length }, () => context.newPage())))] : (await openTabs(browser, url, 4, where.init)).tabs
+    const tabs = context ? [...open, ...(await Promise.all(Array.from({ length: count - open.length }, () => context.newPage())))] : (await openTabs(browser, url, count, where.init)).tabs
     await Promise.all(tabs.map((tab) => tab.goto(url)))
     const tokens = emulator.signIn()
     const seen = await Promise.all(
@@ -81,7 +81,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
         ),
       ),
     )
-    expect(seen).toEqual(Array(4).fill({ mechanism: where.mechanism, secure: where.secure }))
+    expect(seen).toEqual(Array(count).fill({ mechanism: where.mechanism, secure: where.secure }))
     return tabs
   }
 
@@ -209,4 +209,45 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       await expectNoTokenAtRest(emulator, tabs)
     }, 60_000)
   })
+
+  it('a page and a dedicated worker of one origin (secure context) share one refresh: Web Locks and BroadcastChannel exist in workers', async () => {
+    const emulator = await emulate()
+    emulator.serveFile(
+      '/worker.js',
+      'text/javascript',
+      `importScripts('/tokenflight.js')
+      const { createSession, fib, tabCoordinator, wrapFetch } = self.TokenFlight
+      let authedFetch
+      self.onmessage = async ({ data }) => {
+        if (data.tokens) {
+          const coordinator = tabCoordinator()
+          const session = createSession({ strategy: fib({ baseURL: location.origin }), tokens: data.tokens, coordinator })
+          authedFetch = wrapFetch(fetch.bind(self), session, { origins: [location.origin] })
+          return postMessage({ mechanism: coordinator.mechanism })
+        }
+        const statuses = await Promise.all(Array.from({ length: data.count }, (_, i) => authedFetch('/api/worker/' + i).then((r) => r.status, () => 0)))
+        postMessage({ statuses })
+      }`,
+    )
+    const where = contexts[0]
+    const [tab] = await signedInTabs(emulator, where, [], undefined, 1)
+    const tokens = emulator.signIn()
+    const ask = (message: unknown): Promise<any> =>
+      (tab as Page).evaluate((message) => {
+        const worker: Worker = ((window as any).worker ??= new Worker('/worker.js'))
+        return new Promise((resolve) => {
+          worker.onmessage = (event) => resolve(event.data)
+          worker.postMessage(message)
+        })
+      }, message)
+    // The page restarts from the same sign-in as the worker.
+    await (tab as Page).evaluate((initial) => (window as any).session.setTokens(initial), tokens)
+    expect(await ask({ tokens })).toEqual({ mechanism: where.mechanism })
+    emulator.expireAccessTokens()
+    const [fromWorker, fromPage] = await Promise.all([ask({ count: 25 }), burst([tab as Page], 25)])
+    expect([...fromWorker.statuses, ...fromPage]).toEqual(Array(50).fill(200))
+    expect(emulator.stats.refreshCalls).toBe(1)
+    expect(emulator.stats.reuseDetections).toBe(0)
+    await (tab as Page).context().close()
+  }, 60_000)
 })
