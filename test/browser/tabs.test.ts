@@ -234,7 +234,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     const tokens = emulator.signIn()
     const ask = (message: unknown): Promise<any> =>
       (tab as Page).evaluate((message) => {
-        const worker: Worker = ((window as any).worker ??= new Worker('/worker.js'))
+        ;(window as any).worker ??= new Worker('/worker.js')
+        const worker: Worker = (window as any).worker
         return new Promise((resolve) => {
           worker.onmessage = (event) => resolve(event.data)
           worker.postMessage(message)
