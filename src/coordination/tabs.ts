@@ -68,8 +68,9 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
   const announced = new Set<string>() // fingerprints of stale tokens another tab said it is replacing
   const replaced = new Set<string>() // … that another tab did replace
   let latest: T | undefined
-  let channel: TabChannel<T> | undefined
-  let lock: TabLock | undefined
+  // Until attached: a channel that posts nowhere and no lock.
+  let channel: TabChannel<T> = { kind: 'none', post() {}, close() {} }
+  let lock: TabLock = { kind: 'none', run: (fn) => fn(false), close() {} }
   let link: CoordinatorLink<T> | undefined
   let warned = false
   let refreshing: string | undefined // the fingerprint this tab is refreshing now
@@ -99,14 +100,14 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     await outcome(stale)
     const already = adopted(stale)
     if (already) return already
-    channel?.post({ type: 'refreshing', stale })
+    channel.post({ type: 'refreshing', stale })
     refreshing = stale
     try {
       const next = await work()
-      channel?.post({ type: 'tokens', replaces: stale, tokens: next })
+      channel.post({ type: 'tokens', replaces: stale, tokens: next })
       return next
     } catch (error) {
-      channel?.post({ type: 'failed', stale })
+      channel.post({ type: 'failed', stale })
       throw error
     } finally {
       refreshing = undefined
@@ -115,7 +116,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
 
   // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
   const onPageHide = (): void => {
-    if (refreshing) channel?.post({ type: 'failed', stale: refreshing })
+    if (refreshing) channel.post({ type: 'failed', stale: refreshing })
   }
 
   return {
@@ -128,23 +129,22 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       lock = openTabLock(name, notices)
       return () => {
         eventHost()?.removeEventListener('pagehide', onPageHide)
-        channel?.close()
-        lock?.close()
+        channel.close()
+        lock.close()
       }
     },
     async refresh(stale, work) {
       const fingerprint = tabFingerprint(stale.accessToken)
-      if (!lock || lock.kind === 'none') {
-        if (!warned && link) link.emit('coordinationDegraded', { error: new Error('No lock between tabs in this context (no Web Locks, no localStorage): this copy refreshes on its own') })
+      if (lock.kind === 'none') {
+        if (!warned && link) link.emit('coordinationDegraded', { error: new Error('No lock between tabs here (no Web Locks, no localStorage): refreshing alone') })
         warned = true
       }
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
-      if (!lock) return refreshHere(fingerprint, work, false)
       return await lock.run((tookOver) => refreshHere(fingerprint, work, tookOver), holdMs, () => adopted(fingerprint))
     },
     announce(tokens) {
-      channel?.post({ type: 'tokens', replaces: undefined, tokens })
+      channel.post({ type: 'tokens', replaces: undefined, tokens })
     },
   }
 }
