@@ -74,6 +74,8 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
   let link: CoordinatorLink<T> | undefined
   let warned = false
   let refreshing: string | undefined // the fingerprint this tab is refreshing now
+  let running = 0 // refreshes in this coordinator, waiting for the lock included
+  let detached: (() => void) | undefined // closes channel and lock once `running` is 0
 
   function hear(message: TabMessage<T>): void {
     if (message.type === 'refreshing') remember(announced, message.stale)
@@ -127,10 +129,16 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       // Before the lock's own listener: the news goes out before the lock is freed.
       eventHost()?.addEventListener('pagehide', onPageHide)
       lock = openTabLock(name, notices)
-      return () => {
+      // A refresh still running when the session is destroyed finishes for the other tabs (the
+      // session lets it): they need its tokens on the channel, and the lock held until then.
+      detached = () => {
         eventHost()?.removeEventListener('pagehide', onPageHide)
         channel.close()
         lock.close()
+      }
+      return () => {
+        if (running === 0) detached?.()
+        else link = undefined
       }
     },
     async refresh(stale, work) {
@@ -141,7 +149,12 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       }
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
-      return await lock.run((tookOver) => refreshHere(fingerprint, work, tookOver), holdMs, () => adopted(fingerprint))
+      running++
+      try {
+        return await lock.run((tookOver) => refreshHere(fingerprint, work, tookOver), holdMs, () => adopted(fingerprint))
+      } finally {
+        if (--running === 0 && !link) detached?.()
+      }
     },
     announce(tokens) {
       channel.post({ type: 'tokens', replaces: undefined, tokens })

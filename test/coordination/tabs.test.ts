@@ -77,4 +77,24 @@ describe('tabCoordinator with localStorage but no Web Locks (an insecure page)',
     listener.close()
     await Promise.all(sessions.map((session) => session.destroy()))
   })
+
+  it('a copy destroyed mid-refresh still delivers its tokens and holds the lock until then: the other copy makes no call', async () => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const name = `destroyed-${Math.random()}`
+    const answer = deferred<{ accessToken: string; refreshToken: string }>()
+    const strategy = countingStrategy(() => answer.promise)
+    const initial = { accessToken: 'stale-access-token', refreshToken: 'refresh-1' }
+    const leaving = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
+    const staying = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
+    void leaving.refresh().catch(() => {})
+    await vi.waitFor(() => expect(strategy.calls).toBe(1))
+    const destroyed = leaving.destroy()
+    const refreshed = staying.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 300)) // past the storage lock's settle time
+    answer.resolve({ accessToken: 'new-access-token', refreshToken: 'refresh-2' })
+    expect(await refreshed).toBe('new-access-token')
+    expect(strategy.calls).toBe(1)
+    await destroyed
+    await staying.destroy()
+  })
 })
