@@ -39,6 +39,30 @@ interface LockRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+// The record at `key`, or `undefined` for anything else. A record dated after `latest` (further
+// ahead than any holder writes) is garbage too: it must not block for longer than a real one.
+function readRecord(storage: TabStorage, key: string, latest: number): LockRecord | undefined {
+  try {
+    const raw = storage.getItem(key)
+    const record: unknown = raw === null ? undefined : JSON.parse(raw)
+    if (typeof record !== 'object' || record === null) return undefined
+    const { owner, until } = record as Record<string, unknown>
+    return typeof owner === 'string' && typeof until === 'number' && until <= latest ? { owner, until } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Whether storage took the record (it refuses when full or blocked).
+function writeRecord(storage: TabStorage, key: string, record: LockRecord): boolean {
+  try {
+    storage.setItem(key, JSON.stringify(record))
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Creates a {@link StorageLock}: a lock without Web Locks that stores no token. A claim is written,
  * left to settle, and read back: of tabs claiming at once, the last write wins everywhere. The
@@ -56,28 +80,8 @@ export function createStorageLock(
 ): StorageLock {
   let releaseHeld: (() => void) | undefined
 
-  function read(): LockRecord | undefined {
-    try {
-      const raw = storage.getItem(key)
-      const record: unknown = raw === null ? undefined : JSON.parse(raw)
-      if (typeof record !== 'object' || record === null) return undefined
-      const { owner: who, until } = record as Record<string, unknown>
-      // A record further ahead than any holder writes is garbage: it must not block for longer.
-      if (typeof who !== 'string' || typeof until !== 'number' || !(until - now() <= timing.ttlMs)) return undefined
-      return { owner: who, until }
-    } catch {
-      return undefined
-    }
-  }
-
-  function write(): boolean {
-    try {
-      storage.setItem(key, JSON.stringify({ owner, until: now() + timing.ttlMs }))
-      return true
-    } catch {
-      return false
-    }
-  }
+  const read = (): LockRecord | undefined => readRecord(storage, key, now() + timing.ttlMs)
+  const write = (): boolean => writeRecord(storage, key, { owner, until: now() + timing.ttlMs })
 
   function hold(holdMs: number): () => void {
     const deadline = now() + holdMs
