@@ -9,15 +9,11 @@ export type TabMessage<T> =
   | { type: 'tokens'; replaces: string | undefined; tokens: T | undefined }
   | { type: 'failed'; stale: string }
 
+// Enough to be tokens a session can send: the session checks nothing more of tokens it adopts
+// than of tokens the user sets (an `expiresAt` that is not a number reads as unknown).
 function isTokens(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const { accessToken, refreshToken, expiresAt } = value as Record<string, unknown>
-  return (
-    typeof accessToken === 'string' &&
-    accessToken !== '' &&
-    (refreshToken === undefined || typeof refreshToken === 'string') &&
-    (expiresAt === undefined || (typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
-  )
+  const accessToken = (value as { accessToken?: unknown } | null)?.accessToken
+  return typeof accessToken === 'string' && accessToken !== ''
 }
 
 /**

@@ -22,9 +22,7 @@ interface EventHost {
 export function usableLocalStorage(): TabStorage | undefined {
   try {
     const storage = (globalThis as { localStorage?: TabStorage }).localStorage
-    if (!storage || typeof storage.getItem !== 'function') return undefined
-    storage.getItem('tokenflight:probe')
-    return storage
+    return typeof storage?.getItem === 'function' ? storage : undefined
   } catch {
     return undefined
   }
@@ -33,7 +31,7 @@ export function usableLocalStorage(): TabStorage | undefined {
 /** The global that receives `storage` and `pagehide` events, when this context has one. */
 export function eventHost(): EventHost | undefined {
   const host = globalThis as Partial<EventHost>
-  return typeof host.addEventListener === 'function' && typeof host.removeEventListener === 'function' ? (host as EventHost) : undefined
+  return typeof host.addEventListener === 'function' ? (host as EventHost) : undefined
 }
 
 /**

@@ -4,10 +4,11 @@ import type { Tokens } from '../strategy.js'
 import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } from './tab-channel.js'
 import { tabFingerprint } from './tab-fingerprint.js'
 import { openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
-import { createTabNews, type TabNews } from './tab-news.js'
+import type { TabMessage } from './tab-message.js'
+import { createTabNews } from './tab-news.js'
 import { storageLockTiming } from './tab-storage-lock.js'
 import { eventHost } from './tab-storage.js'
-import { createNoticeWaiter, type NoticeWaiter } from './wake-on-notice.js'
+import { createNoticeWaiter } from './wake-on-notice.js'
 
 export type { TabChannelKind } from './tab-channel.js'
 export type { TabLockKind } from './tab-lock.js'
@@ -36,79 +37,6 @@ export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T
   readonly mechanism: TabMechanism
 }
 
-// One coordinator's state, shared by the functions below.
-interface TabState<T extends Tokens> {
-  readonly name: string
-  readonly notices: NoticeWaiter
-  readonly news: TabNews<T>
-  channel: TabChannel<T>
-  lock: TabLock
-  link: CoordinatorLink<T> | undefined
-  warned: boolean
-  refreshing: string | undefined // the fingerprint this tab is refreshing now
-  running: number // refreshes in this coordinator, waiting for the lock included
-  detached: (() => void) | undefined // closes channel and lock once `running` is 0
-}
-
-async function refreshHere<T extends Tokens>(state: TabState<T>, stale: string, work: () => Promise<T>, tookOver: boolean): Promise<T> {
-  // The lock came from a dead holder: whatever it announced will never have an outcome.
-  if (tookOver) state.news.forget(stale)
-  await state.news.outcome(stale)
-  const already = state.news.adopted(stale)
-  if (already) return already
-  state.channel.post({ type: 'refreshing', stale })
-  state.refreshing = stale
-  try {
-    const next = await work()
-    state.channel.post({ type: 'tokens', replaces: stale, tokens: next })
-    return next
-  } catch (error) {
-    state.channel.post({ type: 'failed', stale })
-    throw error
-  } finally {
-    state.refreshing = undefined
-  }
-}
-
-function attach<T extends Tokens>(state: TabState<T>, link: CoordinatorLink<T>): () => void {
-  state.link = link
-  state.channel = openTabChannel<T>(state.name, (message) => state.news.hear(message, (tokens) => state.link?.adopt(tokens)))
-  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
-  // Registered before the lock's own listener, so the news goes out before the lock is freed.
-  const onPageHide = (): void => {
-    if (state.refreshing) state.channel.post({ type: 'failed', stale: state.refreshing })
-  }
-  eventHost()?.addEventListener('pagehide', onPageHide)
-  state.lock = openTabLock(state.name, state.notices)
-  // A refresh still running when the session is destroyed finishes for the other tabs (the
-  // session lets it): they need its tokens on the channel, and the lock held until then.
-  state.detached = () => {
-    eventHost()?.removeEventListener('pagehide', onPageHide)
-    state.channel.close()
-    state.lock.close()
-  }
-  return () => {
-    if (state.running === 0) state.detached?.()
-    else state.link = undefined
-  }
-}
-
-async function refreshUnderLock<T extends Tokens>(state: TabState<T>, stale: T, work: () => Promise<T>): Promise<T> {
-  const fingerprint = tabFingerprint(stale.accessToken)
-  if (state.lock.kind === 'none' && !state.warned && state.link) {
-    state.warned = true
-    state.link.emit('coordinationDegraded', { error: new Error('No lock between tabs here (no Web Locks, no localStorage): refreshing alone') })
-  }
-  // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
-  const holdMs = (state.link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
-  state.running++
-  try {
-    return await state.lock.run((tookOver) => refreshHere(state, fingerprint, work, tookOver), holdMs, () => state.news.adopted(fingerprint))
-  } finally {
-    if (--state.running === 0 && !state.link) state.detached?.()
-  }
-}
-
 /**
  * One refresh for every tab of the origin. A lock lets one tab refresh at a time: Web Locks where
  * they exist, else a localStorage lock of owner ids that stores no token (insecure contexts,
@@ -127,26 +55,55 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
   assertOnlyKnownKeys('tabCoordinator', options, known)
   assertOptionalString('name', options.name)
   assertOptionalDuration('graceMs', options.graceMs, 0)
+  const name = options.name ?? 'tokenflight'
   const notices = createNoticeWaiter()
-  const state: TabState<T> = {
-    name: options.name ?? 'tokenflight',
-    notices,
-    news: createTabNews<T>(options.graceMs ?? 2_000, notices),
-    // Until attached: a channel that posts nowhere and no lock.
-    channel: { kind: 'none', post() {}, close() {} },
-    lock: { kind: 'none', run: (fn) => fn(false), close() {} },
-    link: undefined,
-    warned: false,
-    refreshing: undefined,
-    running: 0,
-    detached: undefined,
+  const news = createTabNews<T>(options.graceMs ?? 2_000, notices)
+  // Until attached: a channel that posts nowhere and no lock.
+  let channel: TabChannel<T> = { kind: 'none', post() {}, close() {} }
+  let lock: TabLock = { kind: 'none', run: (fn) => fn(false), close() {} }
+  let link: CoordinatorLink<T> | undefined
+  let warned = false
+  let running = 0 // refreshes here, waiting for the lock included
+  let detach: (() => void) | undefined
+  const post = (message: TabMessage<T>): void => channel.post(message)
+  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
+  const onPageHide = (): void => {
+    if (news.refreshing) post({ type: 'failed', stale: news.refreshing })
   }
   return {
     mechanism: { lock: tabLockKind(), channel: tabChannelKind() },
-    attach: (link) => attach(state, link),
-    refresh: (stale, work) => refreshUnderLock(state, stale, work),
-    announce(tokens) {
-      state.channel.post({ type: 'tokens', replaces: undefined, tokens })
+    attach(attached) {
+      link = attached
+      channel = openTabChannel<T>(name, (message) => news.hear(message, (tokens) => link?.adopt(tokens)))
+      eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
+      lock = openTabLock(name, notices)
+      detach = () => {
+        eventHost()?.removeEventListener('pagehide', onPageHide)
+        channel.close()
+        lock.close()
+      }
+      // A refresh running when the session is destroyed finishes for the other tabs (the session
+      // lets it): they need its tokens on the channel, and the lock held until then.
+      return () => {
+        if (running === 0) detach?.()
+        else link = undefined
+      }
     },
+    async refresh(stale, work) {
+      const fingerprint = tabFingerprint(stale.accessToken)
+      if (lock.kind === 'none' && !warned && link) {
+        warned = true
+        link.emit('coordinationDegraded', { error: new Error('No lock between tabs here: refreshing alone') })
+      }
+      // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
+      const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
+      running++
+      try {
+        return await lock.run((tookOver) => news.refresh(fingerprint, work, tookOver, post), holdMs, () => news.adopted(fingerprint))
+      } finally {
+        if (--running === 0 && !link) detach?.()
+      }
+    },
+    announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
   }
 }
