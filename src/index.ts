@@ -11,7 +11,7 @@ export { memoryStore } from './stores/memory.js'
 export { webStorageStore } from './stores/web-storage.js'
 export type { WebStorageLike } from './stores/web-storage.js'
 export { tabCoordinator } from './coordination/tabs.js'
-export type { TabCoordinatorOptions } from './coordination/tabs.js'
+export type { TabChannelKind, TabCoordinator, TabCoordinatorOptions, TabLockKind, TabMechanism } from './coordination/tabs.js'
 export {
   BodyNotReplayableError,
   InvalidRefreshResponseError,

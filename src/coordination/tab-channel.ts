@@ -1,35 +1,86 @@
-/** A message between tabs of the same origin. */
-export type TabMessage<T> =
-  | { type: 'refreshing'; stale: string }
-  | { type: 'tokens'; replaces: string | undefined; tokens: T | undefined }
-  | { type: 'failed'; stale: string }
+import type { Tokens } from '../strategy.js'
+import { readTabMessage, type TabMessage } from './tab-message.js'
+import { onStorageKey, usableLocalStorage } from './tab-storage.js'
+
+export type { TabMessage } from './tab-message.js'
+
+/** How news reaches the other tabs: `BroadcastChannel`, the `storage` event, or not at all. */
+export type TabChannelKind = 'broadcast-channel' | 'storage-event' | 'none'
 
 /** Posts to and hears from the other tabs. */
 export interface TabChannel<T> {
+  readonly kind: TabChannelKind
   post(message: TabMessage<T>): void
   close(): void
 }
 
+interface BroadcastLike {
+  onmessage: ((event: { data: unknown }) => void) | null
+  postMessage(message: unknown): void
+  close(): void
+}
+
+/** Which channel {@link openTabChannel} would open here. */
+export function tabChannelKind(): TabChannelKind {
+  if (typeof (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel === 'function') return 'broadcast-channel'
+  return usableLocalStorage() ? 'storage-event' : 'none'
+}
+
 /**
- * BroadcastChannel where there is one; else the `storage` event of localStorage (older Safari);
- * else nothing (a single tab needs no channel).
+ * BroadcastChannel where there is one; else the `storage` event of localStorage (Safari 14, old
+ * Firefox); else nothing (a single context needs no channel). Whatever arrives is checked first.
  */
-export function openTabChannel<T>(name: string, hear: (message: TabMessage<T>) => void): TabChannel<T> {
-  if (typeof BroadcastChannel === 'function') {
-    const channel = new BroadcastChannel(name)
-    channel.onmessage = (event: MessageEvent<TabMessage<T>>) => hear(event.data)
-    return { post: (message) => channel.postMessage(message), close: () => channel.close() }
+export function openTabChannel<T extends Tokens>(name: string, hear: (message: TabMessage<T>) => void): TabChannel<T> {
+  const kind = tabChannelKind()
+  const deliver = (data: unknown): void => {
+    const message = readTabMessage<T>(data)
+    if (message) hear(message)
   }
-  const storage = (globalThis as { localStorage?: Storage }).localStorage
-  if (!storage || typeof addEventListener !== 'function') return { post() {}, close() {} }
+  const storage = usableLocalStorage()
   const key = `${name}:message`
-  // Another tab's write fires `storage` here; a nonce makes repeated identical messages distinct.
-  const onStorage = (event: StorageEvent): void => {
-    if (event.key === key && event.newValue) hear((JSON.parse(event.newValue) as { message: TabMessage<T> }).message)
+  const remove = (): void => {
+    try {
+      storage?.removeItem(key)
+    } catch {
+      // Blocked storage: there was nothing to remove either.
+    }
   }
-  addEventListener('storage', onStorage)
+  // Earlier versions left messages (tokens) at this key: nothing may rest there.
+  remove()
+  if (kind === 'broadcast-channel') {
+    const Broadcast = (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel
+    const channel = new Broadcast(name)
+    channel.onmessage = (event) => deliver(event.data)
+    const post = (message: TabMessage<T>): void => {
+      try {
+        channel.postMessage(message)
+      } catch {
+        // Tokens that cannot be cloned (a function in them): this tab keeps them; the news is lost.
+      }
+    }
+    return { kind, post, close: () => channel.close() }
+  }
+  if (!storage) return { kind: 'none', post() {}, close() {} }
+  const stop = onStorageKey(key, (value) => {
+    if (value === null) return
+    try {
+      deliver(JSON.parse(value))
+    } catch {
+      // Not JSON: someone else's value, ignored.
+    }
+  })
   return {
-    post: (message) => storage.setItem(key, JSON.stringify({ message, nonce: Math.random() })),
-    close: () => removeEventListener('storage', onStorage),
+    kind,
+    post(message) {
+      // Written and removed in the same task: the other tabs' `storage` events still carry the
+      // value, and it never rests in storage (see docs/scaling.md for what remains).
+      try {
+        storage.setItem(key, JSON.stringify(message))
+      } catch {
+        // Storage full or blocked: the other tabs miss this news (docs/scaling.md says so).
+      }
+      remove()
+    },
+    close: stop,
   }
 }

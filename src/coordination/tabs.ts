@@ -1,6 +1,17 @@
 import type { Coordinator, CoordinatorLink } from '../coordinator.js'
+import { assertOnlyKnownKeys, assertOptionalDuration, assertOptionalString } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
-import { openTabChannel, type TabChannel, type TabMessage } from './tab-channel.js'
+import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } from './tab-channel.js'
+import { tabFingerprint } from './tab-fingerprint.js'
+import { openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
+import type { TabMessage } from './tab-message.js'
+import { createTabNews } from './tab-news.js'
+import { storageLockTiming } from './tab-storage-lock.js'
+import { eventHost } from './tab-storage.js'
+import { createNoticeWaiter } from './wake-on-notice.js'
+
+export type { TabChannelKind } from './tab-channel.js'
+export type { TabLockKind } from './tab-lock.js'
 
 /** Options of {@link tabCoordinator}. */
 export interface TabCoordinatorOptions {
@@ -10,81 +21,89 @@ export interface TabCoordinatorOptions {
   graceMs?: number | undefined
 }
 
-const REMEMBERED = 32
+const known = { name: true, graceMs: true } satisfies Record<keyof TabCoordinatorOptions, true>
+
+/** What a {@link TabCoordinator} uses in this context, best first. */
+export interface TabMechanism {
+  /** `web-locks` (secure contexts), `storage` (a localStorage lock holding no token), or `none`. */
+  readonly lock: TabLockKind
+  /** `broadcast-channel`, `storage-event` (a value written and removed at once), or `none`. */
+  readonly channel: TabChannelKind
+}
+
+/** A {@link Coordinator} for the tabs of one origin that says which mechanism it uses. */
+export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T> {
+  /** The lock and channel in use here, decided when the coordinator is created. */
+  readonly mechanism: TabMechanism
+}
 
 /**
- * One refresh for every tab of the origin: Web Locks (`navigator.locks`) let one tab refresh at a
- * time; BroadcastChannel carries the new tokens, so the other tabs adopt them without calling.
- * The lock holder announces `refreshing` before its call, so a tab that gets the lock next and
- * has heard of that refresh waits for its outcome instead of spending the same refresh token.
- * Without Web Locks (very old browsers) each tab refreshes on its own.
+ * One refresh for every tab of the origin. A lock lets one tab refresh at a time: Web Locks where
+ * they exist, else a localStorage lock of owner ids that stores no token (insecure contexts,
+ * Safari < 15.4, Firefox < 96). The new tokens reach the other tabs on a BroadcastChannel, else
+ * through `storage` events of a value written and removed at once. The lock holder announces
+ * `refreshing` first, so a tab that gets the lock next waits for that outcome instead of spending
+ * the same refresh token. `mechanism` says what this context got; a context with no lock emits
+ * `coordinationDegraded` at its first refresh.
  *
  * @example
- * const session = createSession({ strategy, tokens, coordinator: tabCoordinator() })
+ * const coordinator = tabCoordinator()
+ * const session = createSession({ strategy, tokens, coordinator })
+ * if (coordinator.mechanism.lock === 'none') showNotice('each tab refreshes on its own here')
  */
-export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinatorOptions = {}): Coordinator<T> {
+export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinatorOptions = {}): TabCoordinator<T> {
+  assertOnlyKnownKeys('tabCoordinator', options, known)
+  assertOptionalString('name', options.name)
+  assertOptionalDuration('graceMs', options.graceMs, 0)
   const name = options.name ?? 'tokenflight'
-  const graceMs = options.graceMs ?? 2_000
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
-  const announced = new Set<string>() // stale tokens another tab said it is replacing
-  const replaced = new Set<string>() // stale tokens another tab did replace
-  const wakers = new Set<() => void>()
-  let latest: T | undefined
-  let channel: TabChannel<T> | undefined
-
-  const remember = (set: Set<string>, token: string): void => {
-    set.add(token)
-    if (set.size > REMEMBERED) set.delete(set.values().next().value as string)
+  const notices = createNoticeWaiter()
+  const news = createTabNews<T>(options.graceMs ?? 2_000, notices)
+  // Until attached: a channel that posts nowhere and no lock.
+  let channel: TabChannel<T> = { kind: 'none', post() {}, close() {} }
+  let lock: TabLock = { kind: 'none', run: (fn) => fn(false), close() {} }
+  let link: CoordinatorLink<T> | undefined
+  let warned = false
+  let running = 0 // refreshes here, waiting for the lock included
+  let detach: (() => void) | undefined
+  const post = (message: TabMessage<T>): void => channel.post(message)
+  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
+  const onPageHide = (): void => {
+    if (news.refreshing) post({ type: 'failed', stale: news.refreshing })
   }
-
-  function hear(link: CoordinatorLink<T>, message: TabMessage<T>): void {
-    if (message.type === 'refreshing') remember(announced, message.stale)
-    else if (message.type === 'failed') announced.delete(message.stale)
-    else {
-      latest = message.tokens
-      if (message.replaces) remember(replaced, message.replaces)
-      link.adopt(message.tokens)
-    }
-    for (const wake of wakers) wake()
-  }
-
-  // Waits (bounded) until a refresh another tab announced for `stale` has an outcome.
-  async function outcome(stale: string): Promise<void> {
-    const deadline = Date.now() + graceMs
-    while (announced.has(stale) && !replaced.has(stale) && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        wakers.add(resolve)
-        setTimeout(resolve, deadline - Date.now())
-      })
-    }
-    wakers.clear()
-  }
-
-  async function refreshHere(stale: T, work: () => Promise<T>): Promise<T> {
-    await outcome(stale.accessToken)
-    if (replaced.has(stale.accessToken) && latest) return latest
-    channel?.post({ type: 'refreshing', stale: stale.accessToken })
-    try {
-      const next = await work()
-      channel?.post({ type: 'tokens', replaces: stale.accessToken, tokens: next })
-      return next
-    } catch (error) {
-      channel?.post({ type: 'failed', stale: stale.accessToken })
-      throw error
-    }
-  }
-
   return {
-    attach(link) {
-      channel = openTabChannel<T>(name, (message) => hear(link, message))
-      return () => channel?.close()
+    mechanism: { lock: tabLockKind(), channel: tabChannelKind() },
+    attach(attached) {
+      link = attached
+      channel = openTabChannel<T>(name, (message) => news.hear(message, (tokens) => link?.adopt(tokens)))
+      eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
+      lock = openTabLock(name, notices)
+      detach = () => {
+        eventHost()?.removeEventListener('pagehide', onPageHide)
+        channel.close()
+        lock.close()
+      }
+      // A refresh running when the session is destroyed finishes for the other tabs (the session
+      // lets it): they need its tokens on the channel, and the lock held until then.
+      return () => {
+        if (running === 0) detach?.()
+        else link = undefined
+      }
     },
     async refresh(stale, work) {
-      if (!locks) return work()
-      return await locks.request(`${name}:refresh`, () => refreshHere(stale, work))
+      const fingerprint = tabFingerprint(stale.accessToken)
+      if (lock.kind === 'none' && !warned && link) {
+        warned = true
+        link.emit('coordinationDegraded', { error: new Error('No lock between tabs here: refreshing alone') })
+      }
+      // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
+      const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
+      running++
+      try {
+        return await lock.run((tookOver) => news.refresh(fingerprint, work, tookOver, post), holdMs, () => news.adopted(fingerprint))
+      } finally {
+        if (--running === 0 && !link) detach?.()
+      }
     },
-    announce(tokens) {
-      channel?.post({ type: 'tokens', replaces: undefined, tokens })
-    },
+    announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
   }
 }

@@ -1,0 +1,73 @@
+import { randomUuid } from '../random-uuid.js'
+import { createStorageLock } from './tab-storage-lock.js'
+import { eventHost, onStorageKey, usableLocalStorage } from './tab-storage.js'
+import type { NoticeWaiter } from './wake-on-notice.js'
+
+/** Which lock keeps tabs from refreshing at once: Web Locks, the localStorage lock, or none. */
+export type TabLockKind = 'web-locks' | 'storage' | 'none'
+
+/** One refresh at a time across the tabs (and workers) of an origin. */
+export interface TabLock {
+  readonly kind: TabLockKind
+  /**
+   * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die);
+   * `fn(true)` when the lock was taken from a holder that died. While waiting, resolves with
+   * `early()` instead as soon as that is defined.
+   */
+  run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
+  close(): void
+}
+
+interface LockManagerLike {
+  request<R>(name: string, callback: () => Promise<R>): Promise<R>
+}
+
+function webLocks(): LockManagerLike | undefined {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
+  return typeof locks?.request === 'function' ? locks : undefined
+}
+
+/** Which lock {@link openTabLock} would open here. */
+export function tabLockKind(): TabLockKind {
+  if (webLocks()) return 'web-locks'
+  return usableLocalStorage() ? 'storage' : 'none'
+}
+
+/**
+ * Web Locks where they exist (secure contexts, Safari 15.4+, Firefox 96+; released by the browser
+ * when a tab dies); else the localStorage lock (insecure contexts, older browsers); else none
+ * (a worker in an insecure context). `notices` wakes waiters when another tab has news.
+ */
+export function openTabLock(name: string, notices: NoticeWaiter): TabLock {
+  const locks = webLocks()
+  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(false)), close() {} }
+  const storage = usableLocalStorage()
+  if (!storage) return { kind: 'none', run: (fn) => fn(false), close() {} }
+  const key = `${name}:lock`
+  const lock = createStorageLock(storage, key, randomUuid(), notices)
+  const stopWatching = onStorageKey(key, () => notices.wake())
+  // A closing tab frees the lock at once; a crashed one only after the lock's ttl.
+  const onPageHide = (): void => lock.releaseIfHeld()
+  eventHost()?.addEventListener('pagehide', onPageHide)
+  return {
+    kind: 'storage',
+    async run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
+      let settled: R | undefined
+      const held = await lock.acquire(holdMs, () => {
+        settled = early()
+        return settled !== undefined
+      })
+      if (!held) return settled as R
+      try {
+        return await fn(held.tookOver)
+      } finally {
+        held.release()
+      }
+    },
+    close() {
+      stopWatching()
+      eventHost()?.removeEventListener('pagehide', onPageHide)
+      lock.releaseIfHeld()
+    },
+  }
+}

@@ -1,0 +1,33 @@
+import type { Tokens } from '../strategy.js'
+
+/**
+ * A message between tabs of the same origin. `stale` and `replaces` are fingerprints of access
+ * tokens (see tab-fingerprint.ts), never the tokens.
+ */
+export type TabMessage<T> =
+  | { type: 'refreshing'; stale: string }
+  | { type: 'tokens'; replaces: string | undefined; tokens: T | undefined }
+  | { type: 'failed'; stale: string }
+
+// Enough to be tokens a session can send: the session checks nothing more of tokens it adopts
+// than of tokens the user sets (an `expiresAt` that is not a number reads as unknown).
+function isTokens(value: unknown): boolean {
+  const accessToken = (value as { accessToken?: unknown } | null)?.accessToken
+  return typeof accessToken === 'string' && accessToken !== ''
+}
+
+/**
+ * The message `data` holds, or `undefined` for anything else: another script may post on the
+ * same channel or write the same key, and its garbage must never reach the session.
+ */
+export function readTabMessage<T extends Tokens>(data: unknown): TabMessage<T> | undefined {
+  if (typeof data !== 'object' || data === null) return undefined
+  const message = data as Record<string, unknown>
+  if (message.type === 'refreshing' || message.type === 'failed') {
+    return typeof message.stale === 'string' ? { type: message.type, stale: message.stale } : undefined
+  }
+  if (message.type !== 'tokens') return undefined
+  if (message.replaces !== undefined && typeof message.replaces !== 'string') return undefined
+  if (message.tokens !== undefined && !isTokens(message.tokens)) return undefined
+  return { type: 'tokens', replaces: message.replaces, tokens: message.tokens as T | undefined }
+}

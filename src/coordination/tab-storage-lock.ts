@@ -1,0 +1,129 @@
+import type { TabStorage } from './tab-storage.js'
+import type { NoticeWaiter } from './wake-on-notice.js'
+
+/** Timing of the storage lock (ms). */
+export interface StorageLockTiming {
+  /** A record not extended for this long is stale: the bound a dead holder blocks the others. */
+  ttlMs: number
+  /** How often a live holder extends its record. */
+  heartbeatMs: number
+  /** Wait between writing a claim and reading it back, longer than a write takes to reach every tab. */
+  settleMs: number
+}
+
+/** The timing tabCoordinator uses: a crashed holder blocks the others ≤ 3 s. */
+export const storageLockTiming: StorageLockTiming = { ttlMs: 3_000, heartbeatMs: 1_000, settleMs: 50 }
+
+/** A lock this tab holds. */
+export interface HeldStorageLock {
+  release(): void
+  /** The lock was taken from a holder that stopped extending it (crashed, frozen). */
+  readonly tookOver: boolean
+}
+
+/** A mutual exclusion between tabs through one localStorage key holding an owner id and an expiry. */
+export interface StorageLock {
+  /**
+   * Waits for the lock and resolves with it, or with `undefined` once `giveUp()` is true (the
+   * wait has become pointless). A holder keeps the lock for at most `holdMs`.
+   */
+  acquire(holdMs: number, giveUp: () => boolean): Promise<HeldStorageLock | undefined>
+  /** Releases the lock if this owner holds it (the page is going away). */
+  releaseIfHeld(): void
+}
+
+interface LockRecord {
+  owner: string
+  until: number
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+// The record at `key`, or `undefined` for anything else. A record dated after `latest` (further
+// ahead than any holder writes) is garbage too: it must not block for longer than a real one.
+function readRecord(storage: TabStorage, key: string, latest: number): LockRecord | undefined {
+  try {
+    const raw = storage.getItem(key)
+    const record: unknown = raw === null ? undefined : JSON.parse(raw)
+    if (typeof record !== 'object' || record === null) return undefined
+    const { owner, until } = record as Record<string, unknown>
+    return typeof owner === 'string' && typeof until === 'number' && until <= latest ? { owner, until } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Whether storage took the record (it refuses when full or blocked).
+function writeRecord(storage: TabStorage, key: string, record: LockRecord): boolean {
+  try {
+    storage.setItem(key, JSON.stringify(record))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Creates a {@link StorageLock}: a lock without Web Locks that stores no token. A claim is written,
+ * left to settle, and read back: of tabs claiming at once, the last write wins everywhere. The
+ * holder extends its record every `heartbeatMs`; a record older than `ttlMs` (a crashed or frozen
+ * tab) is taken over. Values at the key that are not a well-formed, near-future record are ignored.
+ * `notices` is woken by the caller when the key changes in another tab.
+ */
+export function createStorageLock(
+  storage: TabStorage,
+  key: string,
+  owner: string,
+  notices: NoticeWaiter,
+  now: () => number = Date.now,
+  timing: StorageLockTiming = storageLockTiming,
+): StorageLock {
+  let releaseHeld: (() => void) | undefined
+
+  const read = (): LockRecord | undefined => readRecord(storage, key, now() + timing.ttlMs)
+  const write = (): boolean => writeRecord(storage, key, { owner, until: now() + timing.ttlMs })
+
+  function hold(holdMs: number): () => void {
+    const deadline = now() + holdMs
+    // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later.
+    const heartbeat = setInterval(() => {
+      if (read()?.owner !== owner || now() >= deadline) clearInterval(heartbeat)
+      else write()
+    }, timing.heartbeatMs)
+    const release = (): void => {
+      clearInterval(heartbeat)
+      if (releaseHeld === release) releaseHeld = undefined
+      try {
+        if (read()?.owner === owner) storage.removeItem(key)
+      } catch {
+        // Blocked storage: the record expires by itself.
+      }
+    }
+    releaseHeld = release
+    return release
+  }
+
+  return {
+    async acquire(holdMs, giveUp) {
+      for (;;) {
+        if (giveUp()) return undefined
+        const held = read()
+        const waitMs = held && held.owner !== owner ? held.until - now() : 0
+        if (waitMs > 0) {
+          await notices.next(waitMs)
+          continue
+        }
+        const tookOver = held !== undefined && held.owner !== owner
+        // Storage refuses writes (full, blocked): there is no lock to be had; go on unlocked.
+        if (!write()) return { release() {}, tookOver: false }
+        await sleep(timing.settleMs)
+        if (read()?.owner !== owner) continue
+        const release = hold(holdMs)
+        if (!giveUp()) return { release, tookOver }
+        release()
+        return undefined
+      }
+    },
+    releaseIfHeld: () => releaseHeld?.(),
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The lock tabs use without Web Locks (insecure contexts, Safari < 15.4, Firefox < 96): one
+ * localStorage key of owner ids with an expiry. Driven by fake timers over storage replicated as
+ * a multi-process browser does it (each tab its own copy, writes arriving later elsewhere).
+ */
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createStorageLock, type StorageLock, storageLockTiming } from '../../src/coordination/tab-storage-lock.js'
+import { createNoticeWaiter } from '../../src/coordination/wake-on-notice.js'
+import { type Replica, ReplicatedStorage } from '../_helpers/replicated-storage.js'
+
+const key = 'tokenflight:lock'
+const { ttlMs, settleMs } = storageLockTiming
+// A write reaches the shared area and then each tab within this: under half the settle time.
+const maxHopMs = Math.floor(settleMs / 4)
+
+interface Tab {
+  lock: StorageLock
+  storage: Replica
+}
+
+function tabs(area: ReplicatedStorage, count: number): Tab[] {
+  return Array.from({ length: count }, (_, i) => {
+    const notices = createNoticeWaiter()
+    const storage = area.replica((changed) => changed === key && notices.wake())
+    return { lock: createStorageLock(storage, key, `owner-${i}`, notices), storage }
+  })
+}
+
+const never = (): boolean => false
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('createStorageLock', () => {
+  it('two owners never hold it at once, whatever the timing (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ startMs: fc.nat(300), holdMs: fc.integer({ min: 1, max: 400 }), times: fc.integer({ min: 1, max: 3 }) }), { minLength: 2, maxLength: 5 }),
+        fc.infiniteStream(fc.nat(maxHopMs)),
+        async (plans, hops) => {
+          const area = new ReplicatedStorage(() => hops.next().value as number)
+          const copies = tabs(area, plans.length)
+          let holding = 0
+          let most = 0
+          let done = 0
+          plans.forEach((plan, i) => {
+            setTimeout(async () => {
+              for (let round = 0; round < plan.times; round++) {
+                const held = await copies[i]?.lock.acquire(60_000, never)
+                holding++
+                most = Math.max(most, holding)
+                await new Promise((resolve) => setTimeout(resolve, plan.holdMs))
+                holding--
+                held?.release()
+              }
+              done++
+            }, plan.startMs)
+          })
+          for (let waited = 0; done < plans.length && waited < 120_000; waited += 50) await vi.advanceTimersByTimeAsync(50)
+          expect(done).toBe(plans.length)
+          expect(most).toBe(1)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('a holder that died (no release, no heartbeat) is taken over within ttl + settle (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 * ttlMs }), fc.infiniteStream(fc.nat(maxHopMs)), async (diesAfterMs, hops) => {
+        const area = new ReplicatedStorage(() => hops.next().value as number)
+        const [holder, next] = tabs(area, 2) as [Tab, Tab]
+        const acquiring = holder.lock.acquire(60_000, never)
+        await vi.advanceTimersByTimeAsync(settleMs + 4 * maxHopMs)
+        expect(await acquiring).toBeDefined()
+        await vi.advanceTimersByTimeAsync(diesAfterMs)
+        holder.storage.dead = true // the tab crashed: its heartbeats write nothing any more
+        const diedAt = Date.now()
+        let acquiredAt: number | undefined
+        let tookOver: boolean | undefined
+        void next.lock.acquire(60_000, never).then((held) => {
+          acquiredAt = Date.now()
+          tookOver = held?.tookOver
+        })
+        await vi.advanceTimersByTimeAsync(ttlMs + settleMs + 4 * maxHopMs + 10)
+        expect(acquiredAt).toBeDefined()
+        expect(tookOver).toBe(true) // so the coordinator waits for no news from the dead holder
+        expect((acquiredAt as number) - diedAt).toBeLessThanOrEqual(ttlMs + settleMs + 4 * maxHopMs)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('a live holder keeps it past ttl (heartbeat), and a wedged one loses it holdMs + ttl after acquiring', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
+    const holdMs = 5 * ttlMs
+    await vi.advanceTimersByTimeAsync(0)
+    const acquiring = holder.lock.acquire(holdMs, never)
+    await vi.advanceTimersByTimeAsync(settleMs + 5)
+    expect(await acquiring).toBeDefined()
+    const heldAt = Date.now()
+    let acquiredAt: number | undefined
+    void other.lock.acquire(60_000, never).then(() => {
+      acquiredAt = Date.now()
+    })
+    await vi.advanceTimersByTimeAsync(holdMs - 10)
+    expect(acquiredAt).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(ttlMs + storageLockTiming.heartbeatMs + settleMs + 20)
+    expect(acquiredAt).toBeDefined()
+    expect((acquiredAt as number) - heldAt).toBeLessThanOrEqual(holdMs + ttlMs + storageLockTiming.heartbeatMs + settleMs + 20)
+  })
+
+  it('a released lock goes to a waiter at once (woken by the storage change, not by polling)', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
+    const acquiring = holder.lock.acquire(60_000, never)
+    await vi.advanceTimersByTimeAsync(settleMs + 5)
+    const held = await acquiring
+    let acquiredAt: number | undefined
+    void other.lock.acquire(60_000, never).then(() => {
+      acquiredAt = Date.now()
+    })
+    await vi.advanceTimersByTimeAsync(100)
+    const releasedAt = Date.now()
+    expect(held?.tookOver).toBe(false)
+    held?.release()
+    await vi.advanceTimersByTimeAsync(settleMs + 10)
+    expect(acquiredAt).toBeDefined()
+    expect((acquiredAt as number) - releasedAt).toBeLessThanOrEqual(settleMs + 10)
+  })
+
+  it('garbage at the key is ignored: acquiring never throws and waits at most ttl + settle (property)', async () => {
+    const record = fc.record({ owner: fc.oneof(fc.string(), fc.anything()), until: fc.oneof(fc.double(), fc.integer(), fc.anything()) })
+    const garbage = fc.oneof(fc.string(), fc.json(), record.map((value) => JSON.stringify(value)), fc.integer({ min: -1e9, max: 1e12 }).map((ahead) => JSON.stringify({ owner: 'x', until: Date.now() + ahead })))
+    await fc.assert(
+      fc.asyncProperty(garbage, async (value) => {
+        const area = new ReplicatedStorage(() => 1)
+        const [tab] = tabs(area, 1) as [Tab]
+        area.seed(key, value)
+        let outcome: unknown
+        tab.lock.acquire(60_000, never).then(
+          (held) => {
+            outcome = typeof held?.release
+          },
+          (error: unknown) => {
+            outcome = error
+          },
+        )
+        await vi.advanceTimersByTimeAsync(ttlMs + settleMs + 10)
+        expect(outcome).toBe('function')
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('gives up waiting once the caller no longer needs the lock', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
+    const acquiring = holder.lock.acquire(60_000, never)
+    await vi.advanceTimersByTimeAsync(settleMs + 5)
+    await acquiring
+    let needed = true
+    let outcome: unknown = 'waiting'
+    void other.lock.acquire(60_000, () => !needed).then((held) => {
+      outcome = held
+    })
+    await vi.advanceTimersByTimeAsync(500)
+    expect(outcome).toBe('waiting')
+    needed = false
+    other.lock.releaseIfHeld()
+    await vi.advanceTimersByTimeAsync(ttlMs)
+    expect(outcome).toBeUndefined()
+  })
+})
