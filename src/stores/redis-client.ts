@@ -12,6 +12,11 @@ export interface RedisClient {
   del(key: string): Promise<unknown>
   eval(script: string, keyCount: number, ...keysAndArgs: Array<string | number>): Promise<unknown>
   publish(channel: string, message: string): Promise<unknown>
+  /**
+   * WAIT numReplicas timeout: resolves with how many replicas have this connection's writes.
+   * Optional; `redisCoordination` calls it only with `replicasToWait` above 0 (ioredis has it).
+   */
+  wait?(numReplicas: number, timeoutMs: number): Promise<unknown>
   /** A second connection for SUBSCRIBE (a subscribed connection can run nothing else). */
   duplicate(): RedisSubscriber
 }
