@@ -8,6 +8,8 @@ export interface RedisKeys {
   readonly lock: string
   /** The pub/sub channel announcing new tokens. */
   readonly channel: string
+  /** The stored tokens the provider refused for good, so no other process presents them again. */
+  readonly refused: string
 }
 
 // Redis Cluster hashes only the part between the first `{` and the next `}` when it is non-empty.
@@ -23,11 +25,11 @@ function hashTag(key: string): string | undefined {
  * channel take the whole key as their tag (`{key}:lock`), which hashes to the same slot as `key`.
  *
  * @example
- * redisKeys('tokenflight:billing') // { tokens: 'tokenflight:billing', lock: '{tokenflight:billing}:lock', channel: '{tokenflight:billing}:refreshed' }
+ * redisKeys('tokenflight:billing') // { tokens: 'tokenflight:billing', lock: '{tokenflight:billing}:lock', channel: '{tokenflight:billing}:refreshed', … }
  */
 export function redisKeys(key: string): RedisKeys {
-  if (hashTag(key) !== undefined) return { tokens: key, lock: `${key}:lock`, channel: `${key}:refreshed` }
+  if (hashTag(key) !== undefined) return { tokens: key, lock: `${key}:lock`, channel: `${key}:refreshed`, refused: `${key}:refused` }
   // Without a tag, a brace would make `{key}` hash differently from `key`.
   if (/[{}]/.test(key)) throw invalidArgument('key', 'a key with a non-empty hash tag (`a:{b}`) or no braces at all', key, { wrongType: false })
-  return { tokens: key, lock: `{${key}}:lock`, channel: `{${key}}:refreshed` }
+  return { tokens: key, lock: `{${key}}:lock`, channel: `{${key}}:refreshed`, refused: `{${key}}:refused` }
 }

@@ -10,6 +10,7 @@ import { fencedStore } from './fenced-store.js'
 import { redisLock } from './lock.js'
 import { type RedisCoordinationOptions, resolveRedisCoordination } from './options.js'
 import { misconfiguration, redisOutage } from './redis-failure.js'
+import { refusedMarker } from './refused-marker.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 // Used until a session attaches and says its own deadline.
@@ -32,6 +33,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const { client, key, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: pollMs, commandTimeoutMs: timeout, replicasToWait } = resolveRedisCoordination(options)
   const store = fencedStore<T>({ client, key: keys.tokens, timeoutMs: timeout, retryMs: pollMs, waitMs })
   const lock = redisLock(client, keys.lock, lockTtlMs, timeout)
+  const refused = refusedMarker(client, keys.refused, timeout)
   const notices = createNoticeWaiter()
   const links = new Set<CoordinatorLink<T>>()
   let attached = false
@@ -84,9 +86,11 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       try {
         next = await work()
       } catch (error) {
+        if (!(error instanceof RefreshError) || error.transient) throw error
         // "Invalid refresh token" may mean another process already rotated it: look before giving up.
-        const adopted = error instanceof RefreshError && !error.transient ? await newer(stale) : undefined
+        const adopted = await newer(stale)
         if (adopted) return adopted
+        await refused.mark(raw)
         throw error
       } finally {
         store.fence(undefined)
@@ -119,7 +123,10 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     const acquired = await lock.acquire(owner)
     await store.flushPending().catch(() => {})
     restored()
-    return acquired ? { raw: await store.readRaw() } : undefined
+    if (!acquired) return undefined
+    const raw = await store.readRaw()
+    await refused.check(raw)
+    return { raw }
   }
 
   const coordinator: Coordinator<T> = {
@@ -154,8 +161,12 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
         try {
           taken = await take(owner)
         } catch (error) {
-          const fatal = misconfiguration(error, key)
-          if (fatal) throw fatal
+          // Ours (a refused token, a misconfigured Redis): no retry changes it.
+          const fatal = error instanceof RefreshError ? error : misconfiguration(error, key)
+          if (fatal) {
+            await lock.release(owner)
+            throw fatal
+          }
           if (Date.now() - began < waitMs) {
             await sleep(pollMs)
             continue
