@@ -17,13 +17,17 @@ function slot(key: string): number {
 // A client that records the keys and channels it is asked about, answering as an empty Redis would.
 function recordingClient() {
   const seen = new Set<string>()
+  const record = <R>(name: string, answer: R): R => {
+    seen.add(name)
+    return answer
+  }
   const client = {
-    get: async (key: string) => (seen.add(key), null),
-    set: async (key: string) => (seen.add(key), 'OK'),
-    del: async (key: string) => (seen.add(key), 1),
-    eval: async (_script: string, _count: number, key: string) => (seen.add(key), 1),
-    publish: async (channel: string) => (seen.add(channel), 1),
-    duplicate: () => ({ subscribe: async (channel: string) => seen.add(channel), on: () => {}, disconnect: () => {} }),
+    get: async (key: string) => record(key, null),
+    set: async (key: string) => record(key, 'OK'),
+    del: async (key: string) => record(key, 1),
+    eval: async (_script: string, _count: number, key: string) => record(key, 1),
+    publish: async (channel: string) => record(channel, 1),
+    duplicate: () => ({ subscribe: async (channel: string) => record(channel, 1), on: () => {}, disconnect: () => {} }),
   }
   return { client: client as unknown as RedisClient, seen }
 }
