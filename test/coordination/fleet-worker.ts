@@ -33,7 +33,7 @@ const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
 
 // Ready once Redis answers and the session has its tokens; the load starts when every process is.
 if (client) await new Promise((resolve) => (client.status === 'ready' ? resolve(undefined) : client.once('ready', resolve)))
-await session.getTokens().catch(() => {})
+await session.getAccessToken().catch(() => {})
 // Warm-up, not counted: one round of `inFlight` calls opens the connections and compiles the
 // fetch path. Cold, eight processes starting at once answered their first calls up to 1.8 s
 // late, longer than these tokens live; what that costs is reported as `warmUpFailed`.
