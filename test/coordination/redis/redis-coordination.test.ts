@@ -182,6 +182,30 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(order).toEqual(['wait 1 200', 'provider'])
     })
 
+    it('a holder whose Redis client is closed mid-refresh is handled like a crash: the others take over within lockTtlMs, no hang anywhere', async () => {
+      const key = redis.nextKey()
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call, signal) =>
+        call === 1 ? Promise.race([gate.promise, new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))]) : undefined,
+      )
+      const options = { key, lockTtlMs: 300, pollIntervalMs: 20 }
+      const closing = await redis.connect()
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 1_500, retry: false, ...redisCoordination<Tokens>({ client: closing, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const holding = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1) // a holds the lock; its provider call is unanswered
+      const waiting = afterRefusal(b, 'token-0')
+      closing.disconnect() // a careless shutdown: the client goes before the session
+      const began = performance.now()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(performance.now() - began).toBeLessThan(1_000) // one lock TTL (300 ms) and a poll, not a stall
+      expect(await holding).toBeInstanceOf(RefreshTimeoutError) // a's own callers settle too, at its deadline
+      expect(reuses()).toBe(0)
+      gate.resolve()
+    })
+
     it('a destroyed session waiting for the lock stops there: it never refreshes alone later', async () => {
       const key = redis.nextKey()
       const raw = await redis.connect()
