@@ -27,7 +27,13 @@ client?.on('error', () => {}) // outages are part of the test; the coordinator r
 const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: env.lockTtlMs ?? 5_000 }) : {}
 const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, ...shared })
 const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
-session.on('coordinationDegraded', () => counts.degraded++)
+// FLEET_DEBUG=1 prints why a process degraded or a refresh failed (for runs on a busy machine).
+const debug = (...words: string[]) => process.env.FLEET_DEBUG && console.error(...words)
+session.on('coordinationDegraded', ({ error }) => {
+  counts.degraded++
+  debug('degraded', error.message)
+})
+session.on('refreshFailed', ({ error }) => debug('refreshFailed', error.name, error.message))
 session.on('coordinationRestored', () => counts.restored++)
 const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
 

@@ -40,6 +40,25 @@ const idle = (ms: number): Promise<void> =>
     timer.unref?.() // a write-back alone does not keep a Node process alive
   })
 
+// Writes `value` over `expected` (`null`: only into an empty key; 'any': whatever is there).
+async function writeOver(client: RedisClient, key: string, timeoutMs: number, expected: string | null | 'any', value: string): Promise<boolean> {
+  const args = expected === 'any' ? ['any', '', value] : ['if', expected ?? '', value]
+  return (await bounded(client.eval(writeScript, 1, key, ...args), timeoutMs)) === 1
+}
+
+// A client without an offline queue fails commands until connected: its first read waits for it a while.
+async function readWaiting(read: () => Promise<string | null>, key: string, waitMs: number, retryMs: number): Promise<string | null> {
+  const began = Date.now()
+  for (;;) {
+    try {
+      return await read()
+    } catch (error) {
+      if (misconfiguration(error, key) || Date.now() - began + retryMs > waitMs) throw error
+      await idle(retryMs)
+    }
+  }
+}
+
 /** Options of {@link fencedStore}. */
 export interface FencedStoreOptions {
   client: RedisClient
@@ -47,6 +66,42 @@ export interface FencedStoreOptions {
   timeoutMs: number
   retryMs: number
   waitMs: number
+}
+
+// A write Redis did not take, and the value it was to replace (a late write-back never buries
+// newer tokens): tried again every `retryMs` until Redis answers.
+function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens: T) => Promise<boolean>, retryMs: number) {
+  let pending: { tokens: T; expected: string | null } | undefined
+  let retrying: Promise<void> | undefined
+  const later = {
+    get tokens() {
+      return pending?.tokens
+    },
+    keep(tokens: T, expected: string | null): void {
+      pending = { tokens, expected }
+      void later.written()
+    },
+    clear(): void {
+      pending = undefined
+    },
+    async flush(): Promise<void> {
+      const held = pending
+      if (!held) return
+      await write(held.expected, held.tokens) // finding other tokens, it yields: they were written since
+      if (pending === held) pending = undefined
+    },
+    written(): Promise<void> {
+      retrying ??= (async () => {
+        while (pending) {
+          await idle(retryMs)
+          await later.flush().catch(() => {})
+        }
+        retrying = undefined
+      })()
+      return retrying
+    },
+  }
+  return later
 }
 
 /**
@@ -58,82 +113,50 @@ export interface FencedStoreOptions {
 export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs }: FencedStoreOptions): FencedStore<T> {
   // The stored value as last read or written here; undefined: never seen, so only an empty key is written.
   let seen: string | null | undefined
-  // A write Redis did not take, and the value it was to replace: a late write-back never buries newer tokens.
-  let pending: { tokens: T; expected: string | null } | undefined
   let fence: { expected: string | null } | undefined
-  let retrying: Promise<void> | undefined
-
   const write = async (expected: string | null | 'any', tokens: T): Promise<boolean> => {
     const value = JSON.stringify(tokens)
-    const args = expected === 'any' ? ['any', '', value] : ['if', expected ?? '', value]
-    const written = (await bounded(client.eval(writeScript, 1, key, ...args), timeoutMs)) === 1
+    const written = await writeOver(client, key, timeoutMs, expected, value)
     if (written) seen = value
     return written
   }
-  const fatal = (error: unknown): Error => misconfiguration(error, key) ?? (error as Error)
-  const writingBack = (): Promise<void> => {
-    retrying ??= retry()
-    return retrying
-  }
-  async function retry(): Promise<void> {
-    while (pending) {
-      await idle(retryMs)
-      await store.flushPending().catch(() => {})
-    }
-    retrying = undefined
-  }
+  const later = pendingWrite<T>(write, retryMs)
 
   const store: FencedStore<T> = {
     get pending() {
-      return pending?.tokens
+      return later.tokens
     },
     async readRaw() {
-      const raw = await bounded(client.get(key), timeoutMs).catch((error) => Promise.reject(fatal(error)))
+      const raw = await bounded(client.get(key), timeoutMs).catch((error) => Promise.reject(misconfiguration(error, key) ?? error))
       seen = raw
       return raw
     },
-    async get() {
-      // A client without an offline queue fails commands until connected: wait for it a while.
-      const began = Date.now()
-      for (;;) {
-        try {
-          return parseStoredTokens<T>(await store.readRaw())
-        } catch (error) {
-          if (misconfiguration(error, key) || Date.now() - began + retryMs > waitMs) throw error
-          await idle(retryMs)
-        }
-      }
-    },
+    get: async () => parseStoredTokens<T>(await readWaiting(store.readRaw, key, waitMs, retryMs)),
     fence(expected) {
       fence = expected === undefined ? undefined : { expected }
     },
     async set(tokens) {
       const fenced = fence
       fence = undefined
-      const expected = fenced ? fenced.expected : seen === undefined ? null : 'any'
+      // Over an empty (or never read) key, only into an empty key: a late seed of initial tokens never buries rotated ones.
+      const expected = fenced ? fenced.expected : seen == null ? null : 'any'
       let written: boolean
       try {
         written = await write(expected, tokens)
       } catch (error) {
-        if (misconfiguration(error, key)) throw fatal(error)
-        pending = { tokens, expected: expected === 'any' ? (seen ?? null) : expected } // written back when Redis answers
-        void writingBack()
-        return
+        const fatal = misconfiguration(error, key)
+        if (fatal) throw fatal
+        return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
       }
-      pending = undefined
+      later.clear()
       if (!written) throw new RefreshError('The tokens in Redis changed while this process refreshed (its lock had expired)', { transient: true })
     },
     async delete() {
-      pending = undefined
+      later.clear()
       await bounded(client.del(key), timeoutMs).catch(() => {})
     },
-    async flushPending() {
-      const held = pending
-      if (!held) return
-      await write(held.expected, held.tokens) // finding other tokens, it yields: they were written since
-      if (pending === held) pending = undefined
-    },
-    whenWritten: () => (pending ? writingBack() : Promise.resolve()),
+    flushPending: () => later.flush(),
+    whenWritten: () => (later.tokens ? later.written() : Promise.resolve()),
   }
   return store
 }
