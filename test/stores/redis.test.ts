@@ -32,6 +32,17 @@ describe.skipIf(missing('redis-server'))('redisStore against redis-server', () =
     await expect(client.get(key)).resolves.toBeNull()
   })
 
+  it('a process frozen past commandTimeoutMs (starved CPU, long GC) takes the answer that arrived meanwhile, not a timeout', async () => {
+    const client = await redis.connect()
+    const key = redis.nextKey()
+    await client.set(key, JSON.stringify({ accessToken: 'a' }))
+    const store = redisStore({ client, key, commandTimeoutMs: 50 })
+    const reading = store.get()
+    const frozenUntil = Date.now() + 200
+    while (Date.now() < frozenUntil) {} // the answer arrives while the event loop is blocked
+    await expect(reading).resolves.toEqual({ accessToken: 'a' })
+  })
+
   it('is only a store: no coordinator hooks on it, and a write Redis does not take rejects instead of being kept', async () => {
     const client = await redis.connect()
     const store = redisStore({ client, key: redis.nextKey(), commandTimeoutMs: 50 })
