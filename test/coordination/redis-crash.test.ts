@@ -83,7 +83,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(run.reuseDetections).toBe(0)
       expect(run.refreshCalls).toBe(2) // the dead holder's, then one for the two survivors
       expect(run.settledWithinMs).toBeLessThan(BOUND_MS)
-    }, 30_000)
+    }, 120_000) // most of it is starting processes on a busy machine; the bound is measured from the kill
 
     it('holder SIGKILLed after the provider rotated: the others settle within the bound with SessionExpiredError, at most 1 reuse detection', async () => {
       const run = await crashWhileHolding(true)
@@ -91,6 +91,6 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(run.outcomes).toEqual(['SessionExpiredError'])
       expect(run.reuseDetections).toBeLessThanOrEqual(1)
       expect(run.settledWithinMs).toBeLessThan(BOUND_MS)
-    }, 30_000)
+    }, 120_000) // most of it is starting processes on a busy machine; the bound is measured from the kill
   })
 })
