@@ -411,6 +411,20 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await b.destroy()
     }, 15_000)
 
+    it('coordinationDegraded carries the outage without what Redis quoted of the command (tokens may be in it)', async () => {
+      const real = await redis.connect()
+      const quoting = new Error("ERR max number of clients reached, with args beginning with: 'refresh-secret-value'")
+      const client = faulty(real, { eval: () => Promise.reject(quoting), get: () => Promise.reject(quoting) })
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-secret-value' }, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 100, pollIntervalMs: 20 }) })
+      const degraded: Error[] = []
+      session.on('coordinationDegraded', ({ error }) => degraded.push(error))
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect(degraded).toHaveLength(1)
+      expect(degraded[0]?.message).toBe('ERR max number of clients reached')
+      expect(JSON.stringify(degraded[0]) + String(degraded[0]?.stack) + String(degraded[0]?.cause)).not.toContain('secret')
+    })
+
     it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
       const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
       client.on('error', () => {})
