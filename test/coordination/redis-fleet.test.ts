@@ -5,6 +5,8 @@
  * refresh per expiry period (+1), no reuse detection, also across a 2 s Redis restart. Without
  * it: the reuse detections that revoke the session (kept as the contrast, asserted so that it
  * stays true).
+ * A variant SIGKILLs a random process every second and starts a replacement: every process
+ * alive at the end reports, so no request of theirs was left hanging.
  *
  * Two conditions keep the machine from deciding the result: the servers (emulator, Redis) get
  * the CPU before the eight load generators (niced), as they would on their own machines; and
