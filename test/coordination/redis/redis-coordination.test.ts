@@ -206,6 +206,31 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       gate.resolve()
     })
 
+    it('a holder whose lock expired (frozen, its renewals lost) cannot overwrite the tokens the next holder stored: its fenced write is refused', async () => {
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current) => {
+        if (call === 1) await gate.promise
+        return { ...current, accessToken: `token-${call}` }
+      })
+      // a's renewals never reach Redis, as if the process were frozen.
+      const frozen = faulty(real, { eval: (script, count, ...rest) => (script.includes('PEXPIRE') && !script.includes('PTTL') ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)) })
+      const options = { key, lockTtlMs: 200, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, retry: false, ...redisCoordination<Tokens>({ client: frozen, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const late = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-2' }) // b took the expired lock
+      gate.resolve()
+      // a's write of token-1 is refused; its callers get what Redis holds (adopted from b's notice).
+      await expect(late).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(JSON.parse((await real.get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-2' })
+      expect(strategy.calls).toBe(2)
+    })
+
     it('a destroyed session waiting for the lock stops there: it never refreshes alone later', async () => {
       const key = redis.nextKey()
       const raw = await redis.connect()
