@@ -34,6 +34,14 @@ session.on('coordinationDegraded', ({ error }) => {
   debug('degraded', error.message)
 })
 session.on('refreshFailed', ({ error }) => debug('refreshFailed', error.name, error.message))
+// The longest the event loop stalled: a holder frozen past four fifths of lockTtlMs loses its lock.
+let lastTick = Date.now()
+let longestStall = 0
+setInterval(() => {
+  longestStall = Math.max(longestStall, Date.now() - lastTick - 100)
+  lastTick = Date.now()
+}, 100).unref()
+process.once('exit', () => debug('longest event-loop stall (ms)', String(longestStall)))
 session.on('coordinationRestored', () => counts.restored++)
 const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
 

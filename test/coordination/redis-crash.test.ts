@@ -1,7 +1,7 @@
 /**
  * A process killed (SIGKILL) while it holds the Redis lock and its refresh call is still
  * unanswered: the others must not wait for a lock TTL of tens of seconds. With the defaults
- * (`lockTtlMs` 5 s, renewed every third of it), they take over within one lock TTL and settle
+ * (`lockTtlMs` 5 s, renewed every fifth of it), they take over within one lock TTL and settle
  * well inside 10 s: they succeed when the provider never processed the dead holder's call, and
  * end with SessionExpiredError after at most one reuse detection when it did (its rotated refresh
  * token died with it).

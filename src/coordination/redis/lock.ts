@@ -20,7 +20,7 @@ export interface RedisLock {
   /** Takes the lock for `owner`; `true` also when `owner` already held it. Rejects when Redis does not answer. */
   acquire(owner: string): Promise<boolean>
   /**
-   * Renews the lock every third of its TTL until the returned function is called or `maxMs`
+   * Renews the lock every fifth of its TTL until the returned function is called or `maxMs`
    * pass: a live holder keeps it, a dead one (no renewal) loses it within one TTL.
    */
   keepAlive(owner: string, maxMs: number): () => void
@@ -42,11 +42,11 @@ export function redisLock(client: RedisClient, lockKey: string, ttlMs: number, t
     },
     keepAlive(owner, maxMs) {
       const began = Date.now()
-      // A failed renewal is retried at the next tick: a blip shorter than two thirds of the TTL costs nothing.
+      // A failed renewal is retried at the next tick: a stall shorter than four fifths of the TTL costs nothing.
       const timer = setInterval(() => {
         if (Date.now() - began > maxMs) clearInterval(timer)
         else void bounded(client.eval(renewScript, 1, lockKey, owner, ttlMs), timeoutMs).catch(() => {})
-      }, Math.max(1, Math.floor(ttlMs / 3)))
+      }, Math.max(1, Math.floor(ttlMs / 5)))
       ;(timer as { unref?: () => void }).unref?.()
       return () => clearInterval(timer)
     },

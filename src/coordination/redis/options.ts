@@ -19,7 +19,7 @@ export interface RedisCoordinationOptions {
    */
   key: string
   /**
-   * The lock's expiry, renewed every third of it while its refresh runs: a process that dies
+   * The lock's expiry, renewed every fifth of it while its refresh runs: a process that dies
    * holding it blocks the others for at most this long.
    * @default 5000
    */
