@@ -1,5 +1,5 @@
-export { redisCoordination } from './coordination/redis.js'
-export type { RedisCoordinationOptions } from './coordination/redis.js'
+export { redisCoordination } from './coordination/redis/redis-coordination.js'
+export type { RedisCoordinationOptions } from './coordination/redis/options.js'
 export { redisStore } from './stores/redis.js'
 export type { RedisStoreOptions, RedisTokenStore } from './stores/redis.js'
 export type { RedisClient, RedisSubscriber } from './stores/redis-client.js'

@@ -1,5 +1,3 @@
-import { withTimeout } from '../abort.js'
-
 /**
  * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
  * Another client fits with a small adapter: see docs/scaling.md.
@@ -12,6 +10,11 @@ export interface RedisClient {
   del(key: string): Promise<unknown>
   eval(script: string, keyCount: number, ...keysAndArgs: Array<string | number>): Promise<unknown>
   publish(channel: string, message: string): Promise<unknown>
+  /**
+   * WAIT numReplicas timeout: resolves with how many replicas have this connection's writes.
+   * Optional; `redisCoordination` calls it only with `replicasToWait` above 0 (ioredis has it).
+   */
+  wait?(numReplicas: number, timeoutMs: number): Promise<unknown>
   /** A second connection for SUBSCRIBE (a subscribed connection can run nothing else). */
   duplicate(): RedisSubscriber
 }
@@ -25,5 +28,21 @@ export interface RedisSubscriber {
   disconnect(): void
 }
 
-/** Rejects when a Redis command takes longer than `ms`: a down Redis must never hold a request. */
-export const bounded = <T>(command: Promise<T>, ms: number): Promise<T> => withTimeout(command, ms, () => new Error(`Redis did not answer within ${ms} ms`))
+/**
+ * Rejects when a Redis command takes longer than `ms`: a down Redis must never hold a request.
+ * A process frozen past `ms` (a starved CPU, a long GC) runs its due timers before it reads its
+ * sockets, so the timeout waits one more turn of the event loop: an answer already there wins.
+ *
+ * @example
+ * const raw = await bounded(client.get(key), 1_000)
+ */
+export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), 0)
+    }, ms)
+  })
+  command.catch(() => {})
+  return Promise.race([command, late]).finally(() => clearTimeout(timer))
+}

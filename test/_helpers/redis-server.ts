@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Redis, { type RedisOptions } from 'ioredis'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 /** A real redis-server on 127.0.0.1 and a free port, with append-only persistence so a restart keeps the keys. */
 export interface RedisServer {
@@ -22,13 +24,14 @@ const freePort = (): Promise<number> =>
     })
   })
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts one; `args` adds server options (`['--rename-command', 'EVAL', '']`). */
+export async function startRedisServer(options: { args?: string[] } = {}): Promise<RedisServer> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'tokenflight-redis-'))
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, ...(options.args ?? [])]
     const spawned = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = spawned
     await new Promise<void>((resolve, reject) => {
@@ -63,4 +66,36 @@ export async function startRedisServer(): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Registers a redis-server for the enclosing `describe` (started once, stopped after) and
+ * returns what its tests use: ioredis clients disconnected after each test, and fresh keys.
+ */
+export function useRedisServer(options: { args?: string[] } = {}) {
+  const clients: Redis[] = []
+  let keyIndex = 0
+  const context = {
+    server: undefined as unknown as RedisServer,
+    /** A connected client (offline queue off, as docs/scaling.md recommends); `ready: false` returns it at once. */
+    async connect(extra: RedisOptions & { ready?: boolean } = {}): Promise<Redis> {
+      const { ready = true, ...rest } = extra
+      const client = new Redis({ port: context.server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, ...rest })
+      client.on('error', () => {})
+      clients.push(client)
+      if (ready && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
+      return client
+    },
+    nextKey: () => `tokenflight:test:${process.pid}:${++keyIndex}`,
+  }
+  beforeAll(async () => {
+    context.server = await startRedisServer(options)
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect()
+  })
+  afterAll(async () => {
+    await context.server?.dispose()
+  })
+  return context
 }

@@ -17,30 +17,45 @@ const env = JSON.parse(process.env.FLEET ?? '{}') as {
   durationMs: number
   inFlight: number
   coordinationWaitMs: number
+  lockTtlMs?: number
 }
 
 const client = env.redisPort
   ? new Redis({ port: env.redisPort, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
   : undefined
 client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
-const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: 5_000 }) : {}
+const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: env.lockTtlMs ?? 5_000 }) : {}
 const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, ...shared })
 const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
-session.on('coordinationDegraded', () => counts.degraded++)
+// FLEET_DEBUG=1 prints why a process degraded or a refresh failed (for runs on a busy machine).
+const debug = (...words: string[]) => process.env.FLEET_DEBUG && console.error(...words)
+session.on('coordinationDegraded', ({ error }) => {
+  counts.degraded++
+  debug('degraded', error.message)
+})
+session.on('refreshFailed', ({ error }) => debug('refreshFailed', error.name, error.message))
+// The longest the event loop stalled: a holder frozen past four fifths of lockTtlMs loses its lock.
+let lastTick = Date.now()
+let longestStall = 0
+setInterval(() => {
+  longestStall = Math.max(longestStall, Date.now() - lastTick - 100)
+  lastTick = Date.now()
+}, 100).unref()
+process.once('exit', () => debug('longest event-loop stall (ms)', String(longestStall)))
 session.on('coordinationRestored', () => counts.restored++)
 const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
 
 // Ready once Redis answers and the session has its tokens; the load starts when every process is.
 if (client) await new Promise((resolve) => (client.status === 'ready' ? resolve(undefined) : client.once('ready', resolve)))
-await session.getTokens().catch(() => {})
+await session.getAccessToken().catch(() => {})
 // Warm-up, not counted: one round of `inFlight` calls opens the connections and compiles the
 // fetch path. Cold, eight processes starting at once answered their first calls up to 1.8 s
 // late, longer than these tokens live; what that costs is reported as `warmUpFailed`.
 const warmUp = await Promise.all(Array.from({ length: env.inFlight }, (_, i) => authedFetch(`${env.baseURL}/api/warm-up/${i}`).then((r) => r.ok, () => false)))
 process.send?.({ ready: true, warmUpFailed: warmUp.filter((ok) => !ok).length })
-await new Promise((resolve) => process.once('message', resolve))
-
-const deadline = Date.now() + env.durationMs
+// `go` may carry the run's end: a process started mid-run (after a kill) stops with the others.
+const go = (await new Promise((resolve) => process.once('message', resolve))) as { until?: number } | string
+const deadline = typeof go === 'object' && go.until ? go.until : Date.now() + env.durationMs
 async function lane(lane: number): Promise<void> {
   for (let i = 0; Date.now() < deadline; i++) {
     counts.sent++

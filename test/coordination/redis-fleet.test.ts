@@ -5,6 +5,8 @@
  * refresh per expiry period (+1), no reuse detection, also across a 2 s Redis restart. Without
  * it: the reuse detections that revoke the session (kept as the contrast, asserted so that it
  * stays true).
+ * A variant SIGKILLs a random process every second and starts a replacement: every process
+ * alive at the end reports, so no request of theirs was left hanging.
  *
  * Two conditions keep the machine from deciding the result: the servers (emulator, Redis) get
  * the CPU before the eight load generators (niced), as they would on their own machines; and
@@ -12,7 +14,7 @@
  * took up to 1.5 s, three times the token's life, and a few replays expired on the way
  * (docs/scaling.md). FLEET_PROCESSES and FLEET_NICE change the setup for such experiments.
  */
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,7 +55,61 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await redis.start()
   }
 
-  async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; during?: () => Promise<void> }) {
+  interface Worker {
+    child: ChildProcess
+    ready: Promise<unknown>
+    next(): Promise<unknown>
+    /** SIGKILL: its pending answers resolve `undefined`. */
+    kill(): void
+  }
+
+  function startWorker(env: object): Worker {
+    const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
+    // The servers (emulator, Redis) would run on their own machines; here they share two cores
+    // with the eight load generators, which are therefore niced so as not to starve them.
+    if (child.pid) setPriority(child.pid, Number(process.env.FLEET_NICE ?? 10))
+    let killed = false
+    const exited = new Promise<undefined>((resolve, reject) =>
+      child.once('exit', (code) => (killed ? resolve(undefined) : code !== 0 && reject(new Error(`worker exited with ${code}`)))),
+    )
+    const next = () => Promise.race([new Promise((resolve) => child.once('message', resolve)), exited])
+    return {
+      child,
+      ready: next(),
+      next,
+      kill() {
+        killed = true
+        child.kill('SIGKILL')
+      },
+    }
+  }
+
+  // Every `everyMs`, SIGKILLs a random process (whatever it is doing, the lock's holder included)
+  // and starts a replacement, which joins the load until the run ends. Resolves with the
+  // replacements' counts once the run is over.
+  async function killAndRestart(workers: Worker[], env: object, endsAt: number, everyMs: number) {
+    const replaced: Array<Promise<unknown>> = []
+    let kills = 0
+    while (Date.now() + everyMs < endsAt) {
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+      const index = Math.floor(Math.random() * workers.length)
+      workers[index]?.kill()
+      kills++
+      const replacement = startWorker(env)
+      workers[index] = replacement
+      replaced.push(
+        replacement.ready.then((ready) => {
+          if (!ready) return undefined // killed again while it started
+          const counts = replacement.next()
+          replacement.child.send({ until: endsAt })
+          return counts
+        }),
+      )
+    }
+    return { kills, counts: await Promise.all(replaced) }
+  }
+
+  async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; during?: () => Promise<void>; killEveryMs?: number }) {
     const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
     const env = {
       baseURL: emulator.url,
@@ -64,15 +120,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       inFlight: IN_FLIGHT,
       coordinationWaitMs: options.coordinationWaitMs ?? 3_000,
     }
-    const children = Array.from({ length: PROCESSES }, () => {
-      const child = fork(worker, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEET: JSON.stringify(env) }, stdio: 'inherit' })
-      // The servers (emulator, Redis) would run on their own machines; here they share two cores
-      // with the eight load generators, which are therefore niced so as not to starve them.
-      if (child.pid) setPriority(child.pid, Number(process.env.FLEET_NICE ?? 10))
-      const exited = new Promise<never>((_, reject) => child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`))))
-      const next = () => Promise.race([new Promise((resolve) => child.once('message', resolve)), exited])
-      return { child, ready: next(), next }
-    })
+    const children = Array.from({ length: PROCESSES }, () => startWorker(env))
     // The 10 s of load start when every process is up: booting one takes a second or two of CPU,
     // and a process booting beside seven at full load answered its first calls 1.3 s late,
     // longer than these tokens live.
@@ -84,8 +132,11 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       child.send('go')
       return counts
     })
+    const killing = options.killEveryMs ? killAndRestart(children, env, began + DURATION, options.killEveryMs) : undefined
     await options.during?.()
-    const counts = await Promise.all(results)
+    const restarted = await killing
+    // A killed process's answer is `undefined`: what counts is that every surviving process's requests settled.
+    const counts = [...(await Promise.all(results)), ...(restarted?.counts ?? [])].filter((c): c is Counts => c !== undefined)
     const elapsed = Date.now() - began
     const stats = { ...emulator.stats }
     stats.refreshCalls -= before.refreshCalls
@@ -103,6 +154,8 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       restoredProcesses: total('restored'),
       slowestMs: Math.max(...counts.map((c) => c.slowest)),
       errors: counts.flatMap((c) => c.errors).slice(0, 3),
+      kills: restarted?.kills ?? 0,
+      reporting: counts.length,
     }
     console.log(JSON.stringify(summary))
     return summary
@@ -138,6 +191,15 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(run.degradedProcesses).toBe(0)
       expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
     })
+
+    it('a random process SIGKILLed every second and restarted: every request of the surviving processes settles; failed and reuse reported (docs/scaling.md)', async () => {
+      const run = await fleet({ coordinated: true, killEveryMs: 1_000 })
+      console.log(`SIGKILL every 1 s: ${run.kills} kills, ${run.failed} of ${run.requests} requests failed, reuse detections ${run.reuseDetections}`)
+      expect(run.kills).toBeGreaterThanOrEqual(5)
+      expect(run.reporting).toBe(PROCESSES) // every process alive at the end reported: none was left hanging
+      expect(run.slowestMs).toBeLessThan(15_000) // bounded by the lock TTL and the refresh deadline, never a hang
+      expect(run.reuseDetections).toBeLessThanOrEqual(1) // a refused refresh token is presented once
+    }, 120_000)
 
     it('Redis stopped for longer than coordinationWaitMs: coordinationDegraded fires, no request hangs, the tokens refreshed alone reach Redis when it is back', async () => {
       const run = await fleet({

@@ -1,0 +1,162 @@
+import { RefreshError } from '../../errors/index.js'
+import type { Tokens } from '../../strategy.js'
+import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
+import { bounded, type RedisClient } from '../../stores/redis-client.js'
+import type { TokenStore } from '../../token-store.js'
+import { misconfiguration } from './redis-failure.js'
+
+/**
+ * The coordinator's own view of the tokens key: a store whose `set` is a fenced write while a
+ * refresh holds the lock, and whose writes Redis missed are written back when it answers.
+ * Internal: the public `redisStore` is a plain store.
+ */
+export interface FencedStore<T extends Tokens> extends TokenStore<T> {
+  /** The stored tokens; waits up to `waitMs` for a client that is not connected yet. */
+  get(): Promise<T | undefined>
+  /** One bounded read of the raw value (remembered as what a later write is fenced on). */
+  readRaw(): Promise<string | null>
+  /** Makes the next `set` write only over `expected` (the value read under the lock); `undefined` lifts it. */
+  fence(expected: string | null | undefined): void
+  /** Tokens Redis has not taken yet (it was unreachable); written back every `retryMs`. */
+  readonly pending: T | undefined
+  /** Tries once to write the pending tokens, fenced like the write that failed. */
+  flushPending(): Promise<void>
+  /** Resolves once nothing is pending. */
+  whenWritten(): Promise<void>
+}
+
+// Every write goes through GET first, so a key of another type is a WRONGTYPE error, never overwritten.
+const writeScript = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'any' or (current == false and ARGV[2] == '') or current == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[3])
+  return 1
+end
+return 0`
+
+const idle = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms) as { unref?: () => void }
+    timer.unref?.() // a write-back alone does not keep a Node process alive
+  })
+
+// Writes `value` over `expected` (`null`: only into an empty key; 'any': whatever is there).
+async function writeOver(client: RedisClient, key: string, timeoutMs: number, expected: string | null | 'any', value: string): Promise<boolean> {
+  const args = expected === 'any' ? ['any', '', value] : ['if', expected ?? '', value]
+  return (await bounded(client.eval(writeScript, 1, key, ...args), timeoutMs)) === 1
+}
+
+// A client without an offline queue fails commands until connected: its first read waits for it a while.
+async function readWaiting(read: () => Promise<string | null>, key: string, waitMs: number, retryMs: number): Promise<string | null> {
+  const began = Date.now()
+  for (;;) {
+    try {
+      return await read()
+    } catch (error) {
+      if (misconfiguration(error, key) || Date.now() - began + retryMs > waitMs) throw error
+      await idle(retryMs)
+    }
+  }
+}
+
+/** Options of {@link fencedStore}. */
+export interface FencedStoreOptions {
+  client: RedisClient
+  key: string
+  timeoutMs: number
+  retryMs: number
+  waitMs: number
+}
+
+// A write Redis did not take, and the value it was to replace (a late write-back never buries
+// newer tokens): tried again every `retryMs` until Redis answers.
+function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens: T) => Promise<boolean>, retryMs: number) {
+  let pending: { tokens: T; expected: string | null } | undefined
+  let retrying: Promise<void> | undefined
+  const later = {
+    get tokens() {
+      return pending?.tokens
+    },
+    keep(tokens: T, expected: string | null): void {
+      pending = { tokens, expected }
+      void later.written()
+    },
+    clear(): void {
+      pending = undefined
+    },
+    async flush(): Promise<void> {
+      const held = pending
+      if (!held) return
+      await write(held.expected, held.tokens) // finding other tokens, it yields: they were written since
+      if (pending === held) pending = undefined
+    },
+    written(): Promise<void> {
+      retrying ??= (async () => {
+        while (pending) {
+          await idle(retryMs)
+          await later.flush().catch(() => {})
+        }
+        retrying = undefined
+      })()
+      return retrying
+    },
+  }
+  return later
+}
+
+/**
+ * Creates the coordinator's store at `key`.
+ *
+ * @example
+ * const store = fencedStore<Tokens>({ client, key: 'svc', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000 })
+ */
+export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs }: FencedStoreOptions): FencedStore<T> {
+  // The stored value as last read or written here; undefined: never seen, so only an empty key is written.
+  let seen: string | null | undefined
+  let fence: { expected: string | null } | undefined
+  const write = async (expected: string | null | 'any', tokens: T): Promise<boolean> => {
+    const value = JSON.stringify(tokens)
+    const written = await writeOver(client, key, timeoutMs, expected, value)
+    if (written) seen = value
+    return written
+  }
+  const later = pendingWrite<T>(write, retryMs)
+
+  const store: FencedStore<T> = {
+    get pending() {
+      return later.tokens
+    },
+    async readRaw() {
+      const raw = await bounded(client.get(key), timeoutMs).catch((error) => Promise.reject(misconfiguration(error, key) ?? error))
+      seen = raw
+      return raw
+    },
+    get: async () => parseStoredTokens<T>(await readWaiting(store.readRaw, key, waitMs, retryMs)),
+    fence(expected) {
+      fence = expected === undefined ? undefined : { expected }
+    },
+    async set(tokens) {
+      const fenced = fence
+      fence = undefined
+      // Over an empty (or never read) key, only into an empty key: a late seed of initial tokens never buries rotated ones.
+      const expected = fenced ? fenced.expected : seen == null ? null : 'any'
+      let written: boolean
+      try {
+        written = await write(expected, tokens)
+      } catch (error) {
+        const fatal = misconfiguration(error, key)
+        if (fatal) throw fatal
+        return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
+      }
+      later.clear()
+      if (!written) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+    },
+    async delete() {
+      later.clear()
+      await bounded(client.del(key), timeoutMs).catch(() => {})
+    },
+    flushPending: () => later.flush(),
+    whenWritten: () => (later.tokens ? later.written() : Promise.resolve()),
+  }
+  return store
+}

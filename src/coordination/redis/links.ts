@@ -1,0 +1,51 @@
+import type { CoordinatorLink } from '../../coordinator.js'
+import type { Tokens } from '../../strategy.js'
+import { redisOutage } from './redis-failure.js'
+
+// Used until a session attaches and says its own deadline.
+const DEFAULT_DEADLINE_MS = 10_000
+
+/** The sessions a coordinator serves, and what it tells them. */
+export interface Links<T extends Tokens> {
+  add(link: CoordinatorLink<T>): void
+  delete(link: CoordinatorLink<T>): void
+  /** True once every attached session has detached (destroyed): nobody is left to refresh for. */
+  readonly abandoned: boolean
+  /** The shortest refresh deadline of the attached sessions (ms). */
+  deadlineMs(): number
+  /** Emits `coordinationDegraded` once per outage (the error stripped of what Redis quoted). */
+  degraded(error: unknown): void
+  /** Emits `coordinationRestored` if an outage was reported. */
+  restored(): void
+}
+
+/**
+ * Creates the registry of a coordinator's sessions.
+ *
+ * @example
+ * const links = createLinks<Tokens>(); links.add(link); links.deadlineMs()
+ */
+export function createLinks<T extends Tokens>(): Links<T> {
+  const links = new Set<CoordinatorLink<T>>()
+  let attached = false
+  let outage = false
+  return {
+    add(link) {
+      links.add(link)
+      attached = true
+    },
+    delete: (link) => void links.delete(link),
+    get abandoned() {
+      return attached && links.size === 0
+    },
+    deadlineMs: () => (links.size ? Math.min(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS),
+    degraded(error) {
+      if (!outage) for (const link of links) link.emit('coordinationDegraded', { error: redisOutage(error) })
+      outage = true
+    },
+    restored() {
+      if (outage) for (const link of links) link.emit('coordinationRestored', {})
+      outage = false
+    },
+  }
+}

@@ -1,0 +1,57 @@
+import { bounded, type RedisClient } from '../../stores/redis-client.js'
+
+// Takes the lock if free or already ours. A lock someone left without an expiry (a manual SET,
+// an old client) gets one, so it goes stale after a TTL instead of blocking every refresh.
+const acquireScript = `
+local owner = redis.call('GET', KEYS[1])
+if owner == false or owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+
+// Renews or deletes only a lock this process still owns: one that expired and was retaken is not ours.
+const renewScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`
+const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+/** A short-lived Redis lock kept alive by a watchdog while its holder works. */
+export interface RedisLock {
+  /** Takes the lock for `owner`; `true` also when `owner` already held it. Rejects when Redis does not answer. */
+  acquire(owner: string): Promise<boolean>
+  /**
+   * Renews the lock every fifth of its TTL until the returned function is called or `maxMs`
+   * pass: a live holder keeps it, a dead one (no renewal) loses it within one TTL.
+   */
+  keepAlive(owner: string, maxMs: number): () => void
+  /** Deletes the lock if `owner` still holds it; never rejects. */
+  release(owner: string): Promise<void>
+}
+
+/**
+ * Creates the lock at `lockKey` (owner-checked renew and release through EVAL).
+ *
+ * @example
+ * const lock = redisLock(client, '{svc}:lock', 5_000, 1_000)
+ * if (await lock.acquire(owner)) { const stop = lock.keepAlive(owner, 30_000); try { await work() } finally { stop(); await lock.release(owner) } }
+ */
+export function redisLock(client: RedisClient, lockKey: string, ttlMs: number, timeoutMs: number): RedisLock {
+  return {
+    async acquire(owner) {
+      return (await bounded(client.eval(acquireScript, 1, lockKey, owner, ttlMs), timeoutMs)) === 1
+    },
+    keepAlive(owner, maxMs) {
+      const began = Date.now()
+      // A failed renewal is retried at the next tick: a stall shorter than four fifths of the TTL costs nothing.
+      const timer = setInterval(() => {
+        if (Date.now() - began > maxMs) clearInterval(timer)
+        else void bounded(client.eval(renewScript, 1, lockKey, owner, ttlMs), timeoutMs).catch(() => {})
+      }, Math.max(1, Math.floor(ttlMs / 5)))
+      ;(timer as { unref?: () => void }).unref?.()
+      return () => clearInterval(timer)
+    },
+    async release(owner) {
+      await bounded(client.eval(releaseScript, 1, lockKey, owner), timeoutMs).catch(() => {})
+    },
+  }
+}

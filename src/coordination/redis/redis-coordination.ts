@@ -1,0 +1,76 @@
+import type { Coordinator } from '../../coordinator.js'
+import type { Tokens } from '../../strategy.js'
+import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
+import { bounded, type RedisSubscriber } from '../../stores/redis-client.js'
+import type { TokenStore } from '../../token-store.js'
+import { createNoticeWaiter } from '../wake-on-notice.js'
+import { fencedStore } from './fenced-store.js'
+import { createLinks } from './links.js'
+import { redisLock } from './lock.js'
+import { type RedisCoordinationOptions, resolveRedisCoordination } from './options.js'
+import { refusedMarker } from './refused-marker.js'
+import type { Shared } from './shared.js'
+import { sharedRefresh } from './shared-refresh.js'
+import { trackUnwritten } from './unwritten.js'
+
+/**
+ * One refresh per expiry for every process sharing a refresh token: tokens live in Redis; a
+ * process refreshes only under a short lock its watchdog renews (so a dead holder is known within
+ * `lockTtlMs`), re-reads the tokens once it holds it and writes the new ones fenced on what it
+ * read; the others wait for a pub/sub notice (or poll), adopt the new tokens, and give up with a
+ * `RefreshTimeoutError` past the session's refresh deadline. If Redis is unreachable for
+ * `coordinationWaitMs`, a process refreshes alone and the session emits `coordinationDegraded`;
+ * its tokens are written back when Redis answers again. A WRONGTYPE value at the key, a server
+ * without EVAL or an ACL refusal is a `RefreshError` saying so, never taken for an outage.
+ *
+ * @example
+ * const session = createSession({ strategy, tokens, ...redisCoordination({ client: new Redis({ enableOfflineQueue: false }), key: 'tokenflight:svc-billing' }) })
+ */
+export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoordinationOptions): { store: TokenStore<T>; coordinator: Coordinator<T> } {
+  const resolved = resolveRedisCoordination(options)
+  const { client, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: retryMs, commandTimeoutMs: timeoutMs } = resolved
+  const store = fencedStore<T>({ client, key: keys.tokens, timeoutMs, retryMs, waitMs })
+  const unwritten = trackUnwritten(store)
+  const read = async (): Promise<T | undefined> => parseStoredTokens<T>(await store.readRaw())
+  const shared: Shared<T> = {
+    options: resolved,
+    store,
+    lock: redisLock(client, keys.lock, lockTtlMs, timeoutMs),
+    refused: refusedMarker(client, keys.refused, timeoutMs),
+    notices: createNoticeWaiter(),
+    links: createLinks<T>(),
+    unwritten,
+    async newer(stale) {
+      const stored = await read().catch(() => undefined)
+      return unwritten.replaces(stored, stale) ? stored : undefined
+    },
+    notify: () => bounded(client.publish(keys.channel, 'refreshed'), timeoutMs).catch(() => {}),
+  }
+
+  const coordinator: Coordinator<T> = {
+    attach(link) {
+      shared.links.add(link)
+      let subscriber: RedisSubscriber | undefined = client.duplicate()
+      subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
+      subscriber.on('message', (from) => {
+        if (from !== keys.channel) return
+        shared.notices.wake()
+        if (!unwritten.any) void read().then((tokens) => tokens && link.adopt(tokens), () => {})
+      })
+      // Subscribe on every (re)connection: with the offline queue off, a command sent before the connection is ready fails.
+      const listen = (): void => void subscriber?.subscribe(keys.channel).catch(() => {})
+      subscriber.on('ready', listen)
+      listen()
+      return () => {
+        shared.links.delete(link)
+        subscriber?.disconnect()
+        subscriber = undefined
+      }
+    },
+    refresh: (stale, work) => sharedRefresh(shared, stale, work),
+    async announce(tokens) {
+      if (tokens) await shared.notify()
+    },
+  }
+  return { store, coordinator }
+}

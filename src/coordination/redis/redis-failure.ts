@@ -1,0 +1,41 @@
+import { RefreshError } from '../../errors/index.js'
+
+// Redis answers that no retry can change: the deployment, not the network, is wrong.
+const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string]> = [
+  [/^WRONGTYPE/, (key) => `The Redis key \`${key}\` holds a value of another type (WRONGTYPE); tokenflight neither reads nor overwrites it: delete it or choose another key`],
+  [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
+  [/^NOPERM/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL, PUBLISH, SUBSCRIBE): check its ACL`],
+  [/^NOSCRIPT|^ERR (Error (compiling|running) script|user_script)/, () => 'This Redis server refused the scripts of redisCoordination'],
+]
+
+const ours = new WeakSet<Error>()
+
+/**
+ * The clear, typed error for a Redis answer that retrying cannot fix (a key of another type, EVAL
+ * missing, an ACL refusal), or `undefined` for an outage worth waiting out. Its message is ours:
+ * Redis quotes a refused command's arguments, which may hold tokens, so the original is dropped.
+ *
+ * @example
+ * const fatal = misconfiguration(error, 'tokenflight:billing'); if (fatal) throw fatal
+ */
+export function misconfiguration(error: unknown, key: string): RefreshError | undefined {
+  if (error instanceof RefreshError && ours.has(error)) return error
+  const message = error instanceof Error ? error.message : String(error)
+  const found = misconfigurations.find(([pattern]) => pattern.test(message))
+  if (!found) return undefined
+  const fatal = new RefreshError(found[1](key), { transient: true, details: { redis: message.split(' ', 1)[0] ?? '' } })
+  ours.add(fatal)
+  return fatal
+}
+
+/**
+ * An outage reported without what Redis may have quoted of the command (`…with args beginning
+ * with: …`): the error goes to `coordinationDegraded` listeners and logs.
+ *
+ * @example
+ * link.emit('coordinationDegraded', { error: redisOutage(error) })
+ */
+export function redisOutage(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error)
+  return new Error(message.split(/,? with args/i, 1)[0]?.slice(0, 200) ?? 'Redis did not answer')
+}

@@ -1,0 +1,60 @@
+import { RefreshError, RefreshTimeoutError } from '../../errors/index.js'
+import { randomUuid } from '../../random-uuid.js'
+import type { Tokens } from '../../strategy.js'
+import { misconfiguration } from './redis-failure.js'
+import type { Shared } from './shared.js'
+import { alone, underLock } from './under-lock.js'
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+// Takes the lock and reads the tokens under it: `undefined` when another process holds it.
+async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise<{ raw: string | null } | undefined> {
+  const acquired = await shared.lock.acquire(owner)
+  await shared.store.flushPending().catch(() => {})
+  shared.links.restored()
+  if (!acquired) return undefined
+  const raw = await shared.store.readRaw()
+  await shared.refused.check(raw)
+  return { raw }
+}
+
+/**
+ * The coordinator's `refresh`: the tokens replacing `stale`, adopted from another process or made
+ * by `work()` under the lock. Waiting for another holder ends at the session's refresh deadline
+ * (`RefreshTimeoutError`); an unreachable Redis is waited out for `coordinationWaitMs`, then the
+ * refresh goes alone; a misconfigured Redis or a refused token rejects at once.
+ *
+ * @example
+ * const coordinator = { refresh: (stale, work) => sharedRefresh(shared, stale, work) }
+ */
+export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>): Promise<T> {
+  const { coordinationWaitMs, pollIntervalMs, key } = shared.options
+  const began = Date.now()
+  const limitMs = shared.links.deadlineMs()
+  const owner = randomUuid()
+  for (;;) {
+    // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
+    if (shared.links.abandoned) throw new RefreshError('The session was destroyed while it waited for the shared refresh', { transient: true })
+    let taken: { raw: string | null } | undefined
+    try {
+      taken = await take(shared, owner)
+    } catch (error) {
+      // Ours (a refused token, a misconfigured Redis): no retry changes it.
+      const fatal = error instanceof RefreshError ? error : misconfiguration(error, key)
+      if (fatal) {
+        await shared.lock.release(owner)
+        throw fatal
+      }
+      if (Date.now() - began < coordinationWaitMs) {
+        await sleep(pollIntervalMs)
+        continue
+      }
+      return alone(shared, error, work)
+    }
+    if (taken) return underLock(shared, stale, work, owner, taken.raw)
+    await shared.notices.next(pollIntervalMs) // another process holds the lock: wait for its notice
+    const adopted = await shared.newer(stale)
+    if (adopted) return adopted
+    if (Date.now() - began >= limitMs) throw new RefreshTimeoutError(limitMs)
+  }
+}

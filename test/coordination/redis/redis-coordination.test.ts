@@ -1,0 +1,503 @@
+import { describe, expect, it } from 'vitest'
+import Redis from 'ioredis'
+import { createSession, RefreshError, RefreshTimeoutError, SessionExpiredError, type Strategy, type Tokens } from '../../../src/index.js'
+import { redisCoordination } from '../../../src/redis.js'
+import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { deferred, flush } from '../../_helpers/deferred.js'
+import { useRedisServer } from '../../_helpers/redis-server.js'
+import { afterRefusal, faulty, rotatingProvider, tokensForSend, until } from '../../_helpers/redis-sessions.js'
+import { missing } from '../../_helpers/requires.js'
+
+const initial = { accessToken: 'token-0', refreshToken: 'r0' }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe.skipIf(missing('redis-server'))('redisCoordination against redis-server', () => {
+  const redis = useRedisServer()
+
+  // A session sharing `key` through its own client, which reconnects every 50 ms across a restart.
+  async function outageSession(strategy: Strategy<Tokens>, key: string, options: { lockTtlMs?: number; coordinationWaitMs: number }) {
+    const client = await redis.connect({ retryStrategy: () => 50 })
+    return createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, ...options }) })
+  }
+
+  async function pair(strategy: Strategy<Tokens> = countingStrategy()) {
+    const key = redis.nextKey()
+    const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key }) })
+    const sessions = { key, a: await make(), b: await make() }
+    await sleep(100) // both subscriptions are live
+    return sessions
+  }
+
+  describe('one refresh for all processes', () => {
+    it('two processes failing on the same token refresh once; the other adopts the result', async () => {
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current) => {
+        await gate.promise
+        return { ...current, accessToken: `token-${call}` }
+      })
+      const { a, b } = await pair(strategy)
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const first = afterRefusal(a, 'token-0')
+      const second = afterRefusal(b, 'token-0')
+      await sleep(50)
+      gate.resolve()
+      const [ta, tb] = await Promise.all([first, second])
+      expect({ calls: strategy.calls, a: ta?.accessToken, b: tb?.accessToken }).toEqual({ calls: 1, a: 'token-1', b: 'token-1' })
+    })
+
+    it('a process that is not refreshing adopts the new tokens from the notification', async () => {
+      const { a, b } = await pair()
+      await tokensForSend(b)
+      await a.refresh()
+      await until(async () => (await b.getAccessToken()) === 'token-1')
+      await expect(b.getAccessToken()).resolves.toBe('token-1')
+    })
+
+    it('a terminal answer is checked against Redis first: tokens rotated elsewhere are adopted, not an expiry', async () => {
+      const key = redis.nextKey()
+      const client = await redis.connect()
+      const strategy = countingStrategy(async () => {
+        // Another process rotated the refresh token just before this call was answered.
+        await client.set(key, JSON.stringify({ accessToken: 'rotated-elsewhere', refreshToken: 'r9' }))
+        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      })
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key }) })
+      let expired = 0
+      session.on('expired', () => expired++)
+      await expect(afterRefusal(session, 'token-0')).resolves.toMatchObject({ accessToken: 'rotated-elsewhere' })
+      expect(expired).toBe(0)
+    })
+
+    it('setTokens is announced: other processes adopt a new sign-in', async () => {
+      const { a, b } = await pair()
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
+      await until(async () => (await b.getAccessToken()) === 'signed-in-again')
+      await expect(b.getAccessToken()).resolves.toBe('signed-in-again')
+    })
+  })
+
+  describe('the lock: short, renewed while its refresh runs, bounded for those who wait', () => {
+    it('outlives a refresh whose provider never answers: renewed by its holder, no other process calls the provider meanwhile', async () => {
+      const key = redis.nextKey()
+      const hung = countingStrategy(() => new Promise<never>(() => {}))
+      const other = countingStrategy()
+      const options = { key, lockTtlMs: 150, pollIntervalMs: 20 }
+      const a = createSession({ strategy: hung, tokens: initial, refreshTimeoutMs: 1_200, retry: false, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      const b = createSession({ strategy: other, tokens: initial, refreshTimeoutMs: 5_000, retry: false, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const holding = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => hung.calls === 1)
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(900) // six lock lifetimes
+      expect({ holderCalls: hung.calls, otherCalls: other.calls }).toEqual({ holderCalls: 1, otherCalls: 0 })
+      expect(await (await redis.connect()).pttl(`{${key}}:lock`)).toBeGreaterThan(0)
+      expect(await holding).toBeInstanceOf(RefreshTimeoutError) // the hung call times out; its lock goes with it
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(other.calls).toBe(1)
+    })
+
+    it('a holder that stops renewing (dead) loses the lock within lockTtlMs: the next process takes over and refreshes', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.set(`{${key}}:lock`, 'a-process-that-died', 'PX', 300)
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, lockTtlMs: 300, pollIntervalMs: 20 }) })
+      await tokensForSend(session)
+      const began = performance.now()
+      await expect(afterRefusal(session, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(performance.now() - began).toBeLessThan(1_000)
+      expect(strategy.calls).toBe(1)
+    })
+
+    it('a lock left without an expiry (a manual SET) is stale after lockTtlMs, not a block for ever', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.set(`{${key}}:lock`, 'no-expiry')
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, lockTtlMs: 300, pollIntervalMs: 20 }) })
+      await tokensForSend(session)
+      const began = performance.now()
+      await expect(afterRefusal(session, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(performance.now() - began).toBeLessThan(1_500)
+      expect(await raw.get(`{${key}}:lock`)).toBeNull()
+    })
+
+    it('waiting on a live holder is bounded by the session refresh deadline, then a transient RefreshTimeoutError', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      // A live holder in another process: it keeps renewing and never finishes.
+      await raw.set(`{${key}}:lock`, 'a-live-process', 'PX', 200)
+      const renewing = setInterval(() => void raw.pexpire(`{${key}}:lock`, 200), 50)
+      try {
+        const strategy = countingStrategy()
+        const session = createSession({ strategy, tokens: initial, refreshTimeoutMs: 400, retry: false, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+        await tokensForSend(session)
+        const began = performance.now()
+        const error = await afterRefusal(session, 'token-0').catch((caught: unknown) => caught)
+        const took = performance.now() - began
+        expect(error).toBeInstanceOf(RefreshTimeoutError)
+        expect(took).toBeGreaterThanOrEqual(390)
+        expect(took).toBeLessThan(1_500) // not lockTtlMs + coordinationWaitMs
+        expect(strategy.calls).toBe(0)
+        expect(session.state).toBe('active') // transient: the next request tries again
+      } finally {
+        clearInterval(renewing)
+      }
+    })
+
+    it('a token the provider refused for good (its holder died after the provider rotated) is presented once, not once per process', async () => {
+      const key = redis.nextKey()
+      const { strategy, reuses } = rotatingProvider()
+      const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+      const [a, b, c] = [await make(), await make(), await make()]
+      for (const s of [a, b, c]) await tokensForSend(s)
+      // The dead holder's call went through: the provider rotated, nobody stored the result.
+      await strategy.refresh(initial, { signal: new AbortController().signal, fetch, now: Date.now })
+      const settled = await Promise.allSettled([afterRefusal(a, 'token-0'), afterRefusal(b, 'token-0'), afterRefusal(c, 'token-0')])
+      for (const result of settled) expect(result.status === 'rejected' && result.reason).toBeInstanceOf(SessionExpiredError)
+      expect({ reuse: reuses(), calls: strategy.calls }).toEqual({ reuse: 1, calls: 2 })
+      await expect(afterRefusal(await make(), 'token-0')).rejects.toBeInstanceOf(SessionExpiredError) // a process started later too
+      expect(reuses()).toBe(1)
+    })
+
+    it('replicasToWait: WAIT for the replicas after taking the lock and before the provider call, bounded, and the refresh goes on without them', async () => {
+      const real = await redis.connect()
+      const order: string[] = []
+      const client = faulty(real, {
+        wait: async (replicas, ms) => {
+          order.push(`wait ${replicas} ${ms}`)
+          return real.wait(replicas, ms) // no replica here: answers 0 after `ms`
+        },
+      })
+      const strategy = countingStrategy(async (call, current) => {
+        order.push('provider')
+        return { ...current, accessToken: `token-${call}` }
+      })
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), replicasToWait: 1, commandTimeoutMs: 200 }) })
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect(order).toEqual(['wait 1 200', 'provider'])
+    })
+
+    it('a holder whose Redis client is closed mid-refresh is handled like a crash: the others take over within lockTtlMs, no hang anywhere', async () => {
+      const key = redis.nextKey()
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call, signal) =>
+        call === 1 ? Promise.race([gate.promise, new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))]) : undefined,
+      )
+      const options = { key, lockTtlMs: 300, pollIntervalMs: 20 }
+      const closing = await redis.connect()
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 1_500, retry: false, ...redisCoordination<Tokens>({ client: closing, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const holding = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1) // a holds the lock; its provider call is unanswered
+      const waiting = afterRefusal(b, 'token-0')
+      closing.disconnect() // a careless shutdown: the client goes before the session
+      const began = performance.now()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(performance.now() - began).toBeLessThan(1_000) // one lock TTL (300 ms) and a poll, not a stall
+      expect(await holding).toBeInstanceOf(RefreshTimeoutError) // a's own callers settle too, at its deadline
+      expect(reuses()).toBe(0)
+      gate.resolve()
+    })
+
+    it('a holder whose lock expired (frozen, its renewals lost) cannot overwrite the tokens the next holder stored: its fenced write is refused', async () => {
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current) => {
+        if (call === 1) await gate.promise
+        return { ...current, accessToken: `token-${call}` }
+      })
+      // a's renewals never reach Redis, as if the process were frozen.
+      const frozen = faulty(real, { eval: (script, count, ...rest) => (script.includes('PEXPIRE') && !script.includes('PTTL') ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)) })
+      const options = { key, lockTtlMs: 200, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, retry: false, ...redisCoordination<Tokens>({ client: frozen, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const late = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-2' }) // b took the expired lock
+      gate.resolve()
+      // a's write of token-1 is refused; its callers get what Redis holds (adopted from b's notice).
+      await expect(late).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect(JSON.parse((await real.get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-2' })
+      expect(strategy.calls).toBe(2)
+    })
+
+    it('a destroyed session waiting for the lock stops there: it never refreshes alone later', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.set(`{${key}}:lock`, 'a-live-process', 'PX', 5_000)
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20, coordinationWaitMs: 100 }) })
+      await tokensForSend(session)
+      const waiting = afterRefusal(session, 'token-0').catch((error: unknown) => error)
+      await sleep(50)
+      void session.destroy() // not awaited, as a careless shutdown does
+      await expect(waiting).resolves.toBeInstanceOf(SessionExpiredError)
+      await raw.del(`{${key}}:lock`)
+      await sleep(300)
+      expect(strategy.calls).toBe(0)
+    })
+  })
+
+  describe('Redis misbehaving: clear errors, no stall, nothing overwritten', () => {
+    it('WRONGTYPE at the tokens key: a RefreshError saying so at once, the value left alone, no degraded mode', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.hset(key, 'field', 'not tokens')
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key }) })
+      const degraded: unknown[] = []
+      session.on('coordinationDegraded', (event) => degraded.push(event))
+      await expect(session.getAccessToken()).resolves.toBe('token-0') // requests go on with the tokens it has
+      const began = performance.now()
+      const error = await session.refresh().catch((caught: unknown) => caught)
+      expect(performance.now() - began).toBeLessThan(500)
+      expect(error).toBeInstanceOf(RefreshError)
+      expect(String((error as Error).message)).toMatch(/WRONGTYPE/)
+      expect(String((error as Error).message)).toContain(key)
+      expect({ type: await raw.type(key), calls: strategy.calls, degraded: degraded.length }).toEqual({ type: 'hash', calls: 0, degraded: 0 })
+    })
+
+    it('WRONGTYPE at the lock key: the same clear error, not an outage', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.lpush(`{${key}}:lock`, 'x')
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, coordinationWaitMs: 2_000 }) })
+      const began = performance.now()
+      await expect(session.refresh()).rejects.toThrow(/WRONGTYPE/)
+      expect(performance.now() - began).toBeLessThan(500)
+      expect(strategy.calls).toBe(0)
+    })
+
+    it('enableOfflineQueue: false and not connected yet: the first read waits for the connection instead of starting on stale initial tokens', async () => {
+      const key = redis.nextKey()
+      const raw = await redis.connect()
+      await raw.set(key, JSON.stringify({ accessToken: 'rotated-by-another-process', refreshToken: 'r5' }))
+      const { strategy, reuses } = rotatingProvider()
+      const client = await redis.connect({ ready: false })
+      expect(client.status).not.toBe('ready')
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key }) })
+      await expect(session.getAccessToken()).resolves.toBe('rotated-by-another-process')
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 0, reuse: 0 })
+    })
+
+    it('Redis failing right after the lock was taken is waited out like an outage, not handed to the callers', async () => {
+      const real = await redis.connect()
+      let failGets = 0
+      const client = faulty(real, { get: (k) => (failGets-- > 0 ? Promise.reject(new Error('Reached the max retries per request limit')) : real.get(k)) })
+      const key = redis.nextKey()
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      await tokensForSend(session)
+      failGets = 1
+      const began = performance.now()
+      await expect(afterRefusal(session, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(performance.now() - began).toBeLessThan(2_000)
+      expect(strategy.calls).toBe(1)
+      expect(await real.get(`{${key}}:lock`)).toBeNull()
+    })
+  })
+
+  describe('Redis outages', () => {
+    it('Redis goes down while a process refreshes under the lock: its tokens reach Redis before the lock goes, and no one reuses the old refresh token', async () => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const key = redis.nextKey()
+      const a = await outageSession(strategy, key, { coordinationWaitMs: 10_000 })
+      const b = await outageSession(strategy, key, { coordinationWaitMs: 10_000 })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const refreshing = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      await redis.server.stop()
+      gate.resolve()
+      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' }) // written nowhere yet
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(1_200) // b keeps asking Redis for the lock
+      await redis.server.start()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      // a's next refresh uses its own newer tokens, never the older ones Redis held during the outage.
+      await expect(a.refresh()).resolves.toBe('token-2')
+      await until(async () => (await b.getAccessToken()) === 'token-2')
+      expect({ calls: strategy.calls, reuse: reuses(), b: await b.getAccessToken() }).toEqual({ calls: 2, reuse: 0, b: 'token-2' })
+      a.destroy()
+      b.destroy()
+    }, 15_000)
+
+    it("a write of rotated tokens that fails keeps the lock until it is written back; meanwhile Redis's older tokens are not adopted", async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      // a's token write (a fenced script) times out three times although Redis is up: when made,
+      // when a's next refresh reaches Redis, and on the first retry 300 ms on. The next retry goes in.
+      let failWrites = 3
+      const flaky = faulty(real, {
+        eval: (script, count, ...rest) => (script.includes('ARGV[3]') && failWrites-- > 0 ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
+      })
+      const options = { key, pollIntervalMs: 300 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: flaky, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await expect(afterRefusal(a, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(await real.get(key)).toContain('token-0') // not written yet
+      // Both need the next refresh at once: b must wait for a's tokens, a must not take Redis's older ones.
+      const [fromA, fromB] = await Promise.all([a.refresh(), afterRefusal(b, 'token-0')])
+      expect({ fromA, fromB: fromB?.accessToken, calls: strategy.calls, reuse: reuses() }).toEqual({ fromA: 'token-2', fromB: 'token-1', calls: 2, reuse: 0 })
+      a.destroy()
+      b.destroy()
+    })
+
+    it('a process that cannot reach Redis for all of coordinationWaitMs at start adopts the tokens others rotated, not refresh with its spent initial ones', async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: real, key }) })
+      await expect(a.refresh()).resolves.toBe('token-1')
+      // c's reads fail for its whole start-up wait; its writes keep failing after.
+      let down = true
+      const late = faulty(real, {
+        get: (k) => (down ? Promise.reject(new Error('not connected')) : real.get(k)),
+        eval: (script, count, ...rest) => (script.includes('ARGV[3]') ? Promise.reject(new Error('timed out')) : real.eval(script, count, ...rest)),
+      })
+      const c = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: late, key, pollIntervalMs: 20, coordinationWaitMs: 200 }) })
+      await expect(tokensForSend(c)).resolves.toMatchObject({ accessToken: 'token-0' })
+      down = false
+      await expect(afterRefusal(c, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      a.destroy()
+      c.destroy()
+    })
+
+    it('destroying a session mid-refresh releases its callers but lets the shared refresh finish: the others adopt it, no reuse', async () => {
+      // Aborting it instead could leave the provider rotated and Redis holding the spent token.
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider(async (call, signal) => {
+        if (call === 1) await gate.promise
+        if (signal.aborted) throw signal.reason
+      })
+      const key = redis.nextKey()
+      const client = await redis.connect()
+      const options = { key, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const leaving = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      let destroyed = false
+      const closing = a.destroy().then(() => {
+        destroyed = true
+      })
+      await expect(leaving).rejects.toBeInstanceOf(SessionExpiredError) // its callers are not kept waiting
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(100)
+      expect(destroyed).toBe(false) // destroy() resolves once the shared refresh is stored
+      gate.resolve()
+      await closing
+      await client.quit()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await b.destroy()
+    })
+
+    it('Redis down past coordinationWaitMs: tokens refreshed alone reach Redis when it is back, coordinationRestored fires, the others adopt them', async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = redis.nextKey()
+      const a = await outageSession(strategy, key, { coordinationWaitMs: 150 })
+      const b = await outageSession(strategy, key, { coordinationWaitMs: 150 })
+      const events: string[] = []
+      a.on('coordinationDegraded', () => events.push('degraded'))
+      a.on('coordinationRestored', () => events.push('restored'))
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await redis.server.stop()
+      await expect(a.refresh()).resolves.toBe('token-1') // alone, after coordinationWaitMs
+      expect(events).toEqual(['degraded'])
+      await redis.server.start()
+      await until(() => events.length === 2)
+      expect(events).toEqual(['degraded', 'restored'])
+      const stored = JSON.parse((await (await redis.connect()).get(key)) ?? 'null')
+      expect(stored).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
+      // b never refreshed: its next refresh finds a's tokens in Redis and makes no call.
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await a.destroy()
+      await b.destroy()
+    }, 15_000)
+
+    it('coordinationDegraded carries the outage without what Redis quoted of the command (tokens may be in it)', async () => {
+      const real = await redis.connect()
+      const quoting = new Error("ERR max number of clients reached, with args beginning with: 'refresh-secret-value'")
+      const client = faulty(real, { eval: () => Promise.reject(quoting), get: () => Promise.reject(quoting) })
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-secret-value' }, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 100, pollIntervalMs: 20 }) })
+      const degraded: Error[] = []
+      session.on('coordinationDegraded', ({ error }) => degraded.push(error))
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect(degraded).toHaveLength(1)
+      expect(degraded[0]?.message).toBe('ERR max number of clients reached')
+      expect(JSON.stringify(degraded[0]) + String(degraded[0]?.stack) + String(degraded[0]?.cause)).not.toContain('secret')
+    })
+
+    it('an unreachable Redis: requests keep the last tokens; a refresh waits coordinationWaitMs, then goes alone and says so', async () => {
+      const client = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      client.on('error', () => {})
+      const strategy = countingStrategy()
+      const session = createSession({
+        strategy,
+        tokens: { accessToken: 'token-0' },
+        ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 150, pollIntervalMs: 20 }),
+      })
+      const degraded: Error[] = []
+      session.on('coordinationDegraded', ({ error }) => degraded.push(error))
+      await expect(session.getAccessToken()).resolves.toBe('token-0')
+      const began = performance.now()
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect(performance.now() - began).toBeGreaterThanOrEqual(140)
+      expect(degraded).toHaveLength(1)
+      expect(strategy.calls).toBe(1)
+      await flush()
+      client.disconnect()
+    })
+  })
+})
+
+describe.skipIf(missing('redis-server'))('redisCoordination against a redis-server without EVAL', () => {
+  const redis = useRedisServer({ args: ['--rename-command', 'EVAL', '""'] })
+
+  it('fails at once with an error naming the missing EVAL (and no token), and does not retry in a loop', async () => {
+    const real = await redis.connect()
+    let evals = 0
+    const client = faulty(real, {
+      eval: (script, count, ...rest) => {
+        evals++
+        return real.eval(script, count, ...rest)
+      },
+    })
+    const strategy = countingStrategy()
+    const secret = { accessToken: 'token-0-secret-value', refreshToken: 'refresh-secret-value' }
+    const session = createSession({ strategy, tokens: secret, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 2_000 }) })
+    await expect(session.getAccessToken()).resolves.toBe(secret.accessToken)
+    const began = performance.now()
+    const error = (await session.refresh().catch((caught: unknown) => caught)) as Error
+    expect(performance.now() - began).toBeLessThan(500)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error.message).toMatch(/does not run EVAL/)
+    const text = JSON.stringify(error) + String(error) + String(error.cause ?? '') + JSON.stringify(error.cause ?? null)
+    expect(text).not.toContain('secret-value')
+    const before = evals
+    await sleep(500)
+    expect({ calls: strategy.calls, evalsSince: evals - before }).toEqual({ calls: 0, evalsSince: 0 })
+  })
+})
