@@ -34,7 +34,7 @@ export interface NodeRedisLike {
 /** {@link RedisClient} plus the optional `wait`, which a cluster client does not offer. */
 export type NodeRedisClient = RedisClient & { wait?(numReplicas: number, timeoutMs: number): Promise<number> }
 
-function subscriberOf(client: NodeRedisLike): RedisSubscriber {
+function subscriberOf(client: NodeRedisLike): RedisSubscriber & { unsubscribe(channel: string): Promise<void> } {
   // A sentinel client keeps its own pub/sub connection; the others need a second one.
   const own = client.duplicate?.()
   const connection = own ?? client
@@ -48,7 +48,7 @@ function subscriberOf(client: NodeRedisLike): RedisSubscriber {
   // node-redis subscribes again by itself after a reconnection: the coordinator's repeat on
   // `ready` must not add a second listener.
   const channels = new Set<string>()
-  const subscriber: RedisSubscriber = {
+  const subscriber: RedisSubscriber & { unsubscribe(channel: string): Promise<void> } = {
     async subscribe(channel: string) {
       await connected
       if (channels.has(channel)) return
@@ -63,6 +63,9 @@ function subscriberOf(client: NodeRedisLike): RedisSubscriber {
       else if (event === 'error') connection.on('error', listener as (error: Error) => void)
       else connection.on('ready', listener as () => void)
       return subscriber
+    },
+    async unsubscribe(channel: string) {
+      if (channels.delete(channel)) await connection.unsubscribe(channel, dispatch)
     },
     disconnect() {
       messageListeners.clear()
