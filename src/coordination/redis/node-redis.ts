@@ -1,7 +1,7 @@
 import type { RedisClient, RedisSubscriber } from '../../stores/redis-client.js'
 
-/** A pub/sub listener as node-redis calls it: message first, then channel. */
-type NodeRedisListener = (message: string, channel: string) => void
+/** A pub/sub listener as node-redis calls it: message first, then channel (strings unless in buffer mode). */
+type NodeRedisListener = (message: unknown, channel: unknown) => void
 
 /** The node-redis 5 connection a subscriber gets from `duplicate()`: opened explicitly, closed by `destroy()`. */
 export interface NodeRedisConnection extends NodeRedisLike {
@@ -43,7 +43,7 @@ function subscriberOf(client: NodeRedisLike): RedisSubscriber & { unsubscribe(ch
   connected.catch(() => {})
   const messageListeners = new Set<(channel: string, message: string) => void>()
   const dispatch: NodeRedisListener = (message, channel) => {
-    for (const listener of messageListeners) listener(channel, message)
+    for (const listener of messageListeners) listener(String(channel), String(message))
   }
   // node-redis subscribes again by itself after a reconnection: the coordinator's repeat on
   // `ready` must not add a second listener.
