@@ -26,13 +26,13 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-/** Starts `redis-server args…` and resolves once it accepts connections. */
-export function startRedisProcess(command: string, args: string[]): Promise<ChildProcess> {
+/** Starts `redis-server args…` and resolves once its log says `ready` (a sentinel logs no "Ready to accept"). */
+export function startRedisProcess(command: string, args: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start within 5 s`)), 5_000)
     child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
+      if (chunk.toString().includes(ready)) {
         clearTimeout(timer)
         resolve(child)
       }
