@@ -1,4 +1,5 @@
 import { assertOnlyKnownKeys, assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument } from './invalid-argument.js'
+import { LruList, type LruNode } from './lru-list.js'
 import type { Session } from './session.js'
 import type { Tokens } from './strategy.js'
 
@@ -34,9 +35,9 @@ export interface SessionPool<K, T extends Tokens = Tokens> {
 const defaults = { idleMs: 600_000, maxSessions: 10_000, now: (): number => Date.now() }
 const known = { create: true, idleMs: true, maxSessions: true, now: true } satisfies Record<keyof SessionPoolOptions<unknown>, true>
 
-interface Entry<T extends Tokens> {
+interface Entry<K, T extends Tokens> {
+  key: K
   session: Session<T>
-  usedAt: number
 }
 
 function validate(options: unknown): void {
@@ -66,36 +67,35 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   const idleMs = options.idleMs ?? defaults.idleMs
   const maxSessions = options.maxSessions ?? defaults.maxSessions
   const now = options.now ?? defaults.now
-  // Insertion order is use order: `get` moves an entry to the end, so the front is the least recently used.
-  const entries = new Map<K, Entry<T>>()
+  const entries = new Map<K, LruNode<Entry<K, T>>>()
+  const order = new LruList<Entry<K, T>>()
   const finishing = new Set<Promise<void>>()
   let timer: ReturnType<typeof setTimeout> | undefined
   let closed = false
 
-  function evict(key: K, entry: Entry<T>): Promise<void> {
-    entries.delete(key)
+  function evict(node: LruNode<Entry<K, T>>): Promise<void> {
+    entries.delete(node.value.key)
+    order.remove(node)
     // A destroy that rejects must not reject the pool's own destroy() or go unhandled.
-    const done = entry.session.destroy().catch(() => {})
+    const done = node.value.session.destroy().catch(() => {})
     finishing.add(done)
     void done.then(() => finishing.delete(done))
     return done
   }
   function sweep(): void {
     const oldest = now() - idleMs
-    for (const [key, entry] of entries) {
-      if (entry.usedAt > oldest) break // the rest were used later
-      void evict(key, entry)
-    }
+    while (order.oldest && order.oldest.usedAt <= oldest) void evict(order.oldest)
   }
   function arm(): void {
-    if (timer !== undefined || closed) return
-    const first = entries.values().next().value
-    if (!first) return
-    timer = setTimeout(() => {
-      timer = undefined
-      sweep()
-      arm()
-    }, Math.max(0, first.usedAt + idleMs - now()))
+    if (timer !== undefined || closed || !order.oldest) return
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        sweep()
+        arm()
+      },
+      Math.max(0, order.oldest.usedAt + idleMs - now()),
+    )
     // The pool must not keep a Node process alive on its own.
     ;(timer as { unref?: () => void }).unref?.()
   }
@@ -105,21 +105,20 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       if (closed) throw new TypeError('This session pool was destroyed')
       sweep()
       const existing = entries.get(key)
-      const entry = existing ?? { session: create(key), usedAt: 0 }
-      if (existing) entries.delete(key)
-      entry.usedAt = now()
-      entries.set(key, entry)
-      for (const [oldest, least] of entries) {
-        if (entries.size <= maxSessions) break
-        void evict(oldest, least)
+      if (existing) {
+        order.touch(existing, now())
+        return existing.value.session
       }
+      const session = create(key)
+      entries.set(key, order.push({ key, session }, now()))
+      while (entries.size > maxSessions && order.oldest) void evict(order.oldest)
       arm()
-      return entry.session
+      return session
     },
-    peek: (key) => entries.get(key)?.session,
+    peek: (key) => entries.get(key)?.value.session,
     delete(key) {
-      const entry = entries.get(key)
-      return entry ? evict(key, entry) : Promise.resolve()
+      const node = entries.get(key)
+      return node ? evict(node) : Promise.resolve()
     },
     resolver: (keyOf) => (request) => {
       const key = keyOf(request)
@@ -131,7 +130,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     async destroy() {
       closed = true
       clearTimeout(timer)
-      for (const [key, entry] of entries) void evict(key, entry)
+      while (order.oldest) void evict(order.oldest)
       await Promise.all(finishing)
     },
   }
