@@ -40,14 +40,21 @@ interface Entry<K, T extends Tokens> {
   session: Session<T>
 }
 
-function validate(options: unknown): void {
+// Validates once at creation and fills in the defaults.
+function resolve<K, T extends Tokens>(options: SessionPoolOptions<K, T>) {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options)
   assertOnlyKnownKeys('createSessionPool', options, known)
-  const { create, idleMs, maxSessions, now } = options as Record<string, unknown>
+  const { create, idleMs, maxSessions, now } = options as unknown as Record<string, unknown>
   if (typeof create !== 'function') throw invalidArgument('create', 'a function', create)
   assertOptionalDuration('idleMs', idleMs)
   assertOptionalCount('maxSessions', maxSessions, 1)
   assertOptionalFunction('now', now)
+  return {
+    create: options.create,
+    idleMs: options.idleMs ?? defaults.idleMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    now: options.now ?? defaults.now,
+  }
 }
 
 /**
@@ -62,15 +69,10 @@ function validate(options: unknown): void {
  * attachAxios(api, sessions.resolver((config) => config.headers.get('x-user')?.toString()))
  */
 export function createSessionPool<K, T extends Tokens = Tokens>(options: SessionPoolOptions<K, T>): SessionPool<K, T> {
-  validate(options)
-  const { create } = options
-  const idleMs = options.idleMs ?? defaults.idleMs
-  const maxSessions = options.maxSessions ?? defaults.maxSessions
-  const now = options.now ?? defaults.now
+  const { create, idleMs, maxSessions, now } = resolve(options)
   const entries = new Map<K, LruNode<Entry<K, T>>>()
   const order = new LruList<Entry<K, T>>()
   const finishing = new Set<Promise<void>>()
-  let timer: ReturnType<typeof setTimeout> | undefined
   let closed = false
 
   function evict(node: LruNode<Entry<K, T>>): Promise<void> {
@@ -86,19 +88,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     const oldest = now() - idleMs
     while (order.oldest && order.oldest.usedAt <= oldest) void evict(order.oldest)
   }
-  function arm(): void {
-    if (timer !== undefined || closed || !order.oldest) return
-    timer = setTimeout(
-      () => {
-        timer = undefined
-        sweep()
-        arm()
-      },
-      Math.max(0, order.oldest.usedAt + idleMs - now()),
-    )
-    // The pool must not keep a Node process alive on its own.
-    ;(timer as { unref?: () => void }).unref?.()
-  }
+  const timer = idleTimer(() => order.oldest?.usedAt, idleMs, now, sweep)
 
   const pool: SessionPool<K, T> = {
     get(key) {
@@ -112,7 +102,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       const session = create(key)
       entries.set(key, order.push({ key, session }, now()))
       while (entries.size > maxSessions && order.oldest) void evict(order.oldest)
-      arm()
+      timer.arm()
       return session
     },
     peek: (key) => entries.get(key)?.value.session,
@@ -129,10 +119,35 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     },
     async destroy() {
       closed = true
-      clearTimeout(timer)
+      timer.stop()
       while (order.oldest) void evict(order.oldest)
       await Promise.all(finishing)
     },
   }
   return pool
+}
+
+// One timer for the whole pool, due when the least recently used session turns idle.
+function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () => number, sweep: () => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = false
+  const arm = (): void => {
+    const usedAt = oldestUse()
+    if (timer !== undefined || stopped || usedAt === undefined) return
+    const fire = (): void => {
+      timer = undefined
+      sweep()
+      arm()
+    }
+    timer = setTimeout(fire, Math.max(0, usedAt + idleMs - now()))
+    // The pool must not keep a Node process alive on its own.
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+  return {
+    arm,
+    stop(): void {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
 }
