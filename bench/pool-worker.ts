@@ -1,7 +1,7 @@
 /**
  * One process of the pool bench (forked by bench/pool.ts): a session pool holding one session
  * per user, each keyed per user in Redis, every session on one shared subscriber connection.
- * Says `ready` after a warm-up round over every user; on `go` keeps `inFlight` requests going,
+ * Says `ready` once every user's session exists; on `go` keeps `inFlight` requests going,
  * each for a random user, for `durationMs`; then reports its counts.
  */
 import { readFileSync } from 'node:fs'
@@ -26,8 +26,7 @@ const pool = createSessionPool({
     createSession({
       strategy: fib({ baseURL: env.baseURL }),
       tokens: signedIn.get(user) as Tokens,
-      refreshTimeoutMs: 2_000,
-      ...redisCoordination({ client, key: `tokenflight:pool:{${user}}`, lockTtlMs: 5_000 }),
+      ...redisCoordination({ client, key: `tokenflight:pool:{${user}}` }), // the defaults, as a service would run
     }),
 })
 const authedFetch = wrapFetch(fetch, pool.resolver((request: Request) => request.headers.get('x-user') ?? undefined), { origins: [env.baseURL] })
@@ -35,9 +34,10 @@ const ids = env.users.map(([id]) => id)
 const counts = { sent: 0, failed: 0, errors: [] as string[], sessions: 0 }
 
 await new Promise((resolve) => client.once('ready', resolve))
-for (let i = 0; i < ids.length; i += env.inFlight) {
-  await Promise.all(ids.slice(i, i + env.inFlight).map((user) => authedFetch(`${env.baseURL}/api/warm-up`, { headers: { 'x-user': user } }).catch(() => {})))
-}
+// Every user's session exists and listens before the clock starts; their tokens have expired by
+// then, so the run begins with one refresh per user (the +1 of the bound).
+for (const user of ids) pool.get(user)
+await new Promise((resolve) => setTimeout(resolve, 1_000))
 process.send?.({ ready: true })
 await new Promise((resolve) => process.once('message', resolve))
 

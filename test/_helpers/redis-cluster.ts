@@ -30,7 +30,10 @@ export const freePort = (): Promise<number> =>
 export function startRedisProcess(command: string, args: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start within 5 s`)), 5_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL') // not left running behind a failed start
+      reject(new Error(`${command} ${args.join(' ')} did not start within 5 s`))
+    }, 5_000)
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes(ready)) {
         clearTimeout(timer)
