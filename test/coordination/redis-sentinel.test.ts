@@ -12,8 +12,12 @@ import { fork } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import Redis from 'ioredis'
+import { createSentinel } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { fromNodeRedis, redisCoordination } from '../../src/redis.js'
 import { type Emulator, startEmulator } from '../../src/testing/index.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type RedisSentinelSet, startRedisSentinel } from '../_helpers/redis-sentinel.js'
 import { missing } from '../_helpers/requires.js'
 
@@ -43,6 +47,29 @@ describe.skipIf(missing('redis-server'))('needs redis-server (sentinel mode)', (
   afterAll(async () => {
     await sentinel?.dispose()
   })
+
+  // Runs before the failover below: the set still has its first master.
+  it('node-redis createSentinel through fromNodeRedis: two sessions share one refresh, the idle one adopts through the notice; WAIT reaches the replica', async () => {
+    const connect = () => {
+      const client = createSentinel({ name: sentinel.name, sentinelRootNodes: sentinel.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })) })
+      client.on('error', () => {})
+      return client.connect()
+    }
+    const [a, b] = await Promise.all([connect(), connect()])
+    const strategy = countingStrategy()
+    const key = 'tokenflight:sentinel:node-redis'
+    const first = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(a), key }) })
+    const second = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(b), key }) })
+    await Promise.all([first.getTokens(), second.getTokens()])
+    await new Promise((resolve) => setTimeout(resolve, 200)) // both subscribed
+    await first.refresh()
+    for (let i = 0; i < 200 && (await second.getTokens())?.accessToken !== 'token-1'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect((await second.getTokens())?.accessToken).toBe('token-1')
+    expect(strategy.calls).toBe(1)
+    await expect(fromNodeRedis(a).wait?.(1, 1_000)).resolves.toBe(1) // the one replica acknowledged
+    await Promise.all([first.destroy(), second.destroy()])
+    await Promise.all([a.close(), b.close()])
+  }, 20_000)
 
   it('master killed mid-run, 8 processes, rolling 500 ms tokens: 0 reuse, every request settles, refreshes resume on the promoted replica', async () => {
     const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
