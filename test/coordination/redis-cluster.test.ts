@@ -53,11 +53,11 @@ describe.skipIf(missing('redis-server') || missing('redis-cli'))('needs redis-se
     expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
   }
 
-  it(`ioredis Cluster, ${SESSIONS} sessions on their own connections, rolling 500 ms tokens: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed`, async () => {
+  it(`ioredis Cluster, ${SESSIONS} sessions on their own connections, rolling 1 s tokens: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed`, async () => {
     await rolling(await Promise.all(Array.from({ length: SESSIONS }, ioredisCluster)), 'tokenflight:cluster:ioredis')
   }, 30_000)
 
-  it(`node-redis createCluster, ${SESSIONS} sessions on their own connections, rolling 500 ms tokens: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed`, async () => {
+  it(`node-redis createCluster, ${SESSIONS} sessions on their own connections, rolling 1 s tokens: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed`, async () => {
     const clients = await Promise.all(Array.from({ length: SESSIONS }, async () => fromNodeRedis(await nodeRedisCluster())))
     await rolling(clients, 'tokenflight:cluster:node-redis')
   }, 30_000)

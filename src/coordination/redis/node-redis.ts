@@ -1,3 +1,4 @@
+import { assertObject, invalidArgument } from '../../invalid-argument.js'
 import type { RedisClient, RedisSubscriber } from '../../stores/redis-client.js'
 
 /** A pub/sub listener as node-redis calls it: message first, then channel (strings unless in buffer mode). */
@@ -87,6 +88,10 @@ function subscriberOf(client: NodeRedisLike): RedisSubscriber & { unsubscribe(ch
  * const session = createSession({ strategy, tokens, ...redisCoordination({ client: fromNodeRedis(redis), key: 'tokenflight:{billing}' }) })
  */
 export function fromNodeRedis(client: NodeRedisLike): NodeRedisClient {
+  assertObject('client', client)
+  for (const command of ['get', 'set', 'del', 'eval', 'publish', 'subscribe', 'unsubscribe', 'on'] as const) {
+    if (typeof client[command] !== 'function') throw invalidArgument(`client.${command}`, 'a function (a node-redis 5 client)', client[command])
+  }
   const adapted: NodeRedisClient = {
     get: async (key) => ((await client.get(key)) as string | null) ?? null,
     // `{ PX, NX }` rather than 5.x's later `expiration`/`condition`: every node-redis 5 release takes it.

@@ -32,6 +32,15 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
+  it.each([
+    [undefined, /`client` to be an object/],
+    [{ get: async () => null }, /`client.set` to be a function/],
+    [{ ...Object.fromEntries(['get', 'set', 'del', 'eval', 'publish', 'subscribe', 'unsubscribe'].map((name) => [name, () => {}])), on: 'no' }, /`client.on` to be a function/],
+  ])('refuses %o with a TypeError naming what is missing', (client, message) => {
+    expect(() => fromNodeRedis(client as never)).toThrow(TypeError)
+    expect(() => fromNodeRedis(client as never)).toThrow(message)
+  })
+
   it('get, set, SET PX NX, eval with keys and arguments, del and WAIT answer as the RedisClient shape says', async () => {
     const raw = await connect()
     const client = fromNodeRedis(raw)
@@ -82,7 +91,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await Promise.all([first.destroy(), second.destroy()])
   })
 
-  it('4 sessions on their own node-redis connections, rolling 500 ms tokens for 4 s: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed', async () => {
+  it('4 sessions on their own node-redis connections, rolling 1 s tokens for 4 s: ≤ one refresh per expiry period + 1, 0 reuse, 0 failed', async () => {
     const clients = await Promise.all(Array.from({ length: 4 }, async () => fromNodeRedis(await connect())))
     const run = await rollingSessions({ clients, key: 'tokenflight:nr:rolling', durationMs: 4_000 })
     console.log(`node-redis rolling: ${JSON.stringify(run)}`)
