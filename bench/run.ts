@@ -21,6 +21,7 @@ import {
   tokenflightAxios,
   tokenflightFetch,
 } from './clients.js'
+import { heapPerSession, poolFleet, resolveTime } from './pool.js'
 
 const refreshing: Record<string, ClientFactory> = {
   'tokenflight (axios)': tokenflightAxios,
@@ -204,6 +205,7 @@ const results = {
   rolling: [] as Array<Record<string, unknown>>,
   failure: [] as Array<Record<string, unknown>>,
   memory: [] as Array<Record<string, unknown>>,
+  pool: [] as Array<Record<string, unknown>>,
 }
 for (const [name, factory] of Object.entries(refreshing)) {
   if (!wanted('burst')) break
@@ -226,6 +228,8 @@ for (const fault of ['hang', '500', 'html'] as const) {
 }
 if (wanted('memory')) results.memory = await memory()
 progress('memory')
+if (wanted('pool')) results.pool = [{ ...heapPerSession(), ...resolveTime() }, await poolFleet()]
+progress('pool')
 
 const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}`
 const markdown = `# Benchmarks
@@ -279,6 +283,15 @@ axios-jwt and axios-auth-refresh 5 with default options are left out: their requ
 wait on a refresh (the first has no 401 handling, the second rejects them).
 
 ${results.memory.length ? table(results.memory) : '(run with --expose-gc: `npm run bench`)'}
+
+## Many users: a session pool (\`bench/pool.ts\`)
+
+100,000 idle sessions in \`createSessionPool\` (heap after GC, per session; resolving a random
+user's session against a plain \`Map.get\`), then 8 processes × 1,000 users, each user's session
+keyed per user in Redis (one shared subscriber connection per process), access tokens living 2 s,
+16 requests in flight per process for 10 s. \`bound\` = users × (expiry periods + 1).
+
+${results.pool.map((row) => table([row])).join('\n\n')}
 `
 // A partial run (BENCH_ONLY) prints its tables but keeps the committed full results.
 if (!only) {

@@ -1,6 +1,8 @@
 export { createSession } from './session.js'
 export type { Session, SessionListener, SessionState } from './session.js'
 export type { SessionOptions } from './session-options.js'
+export { createSessionPool } from './session-pool.js'
+export type { SessionPool, SessionPoolOptions } from './session-pool.js'
 export type { RefreshReason, SessionEvents } from './session-events.js'
 export type { AuthFailureInput, RefreshContext, Strategy, Tokens } from './strategy.js'
 export type { TokenStore } from './token-store.js'

@@ -1,0 +1,153 @@
+import { assertOnlyKnownKeys, assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument } from './invalid-argument.js'
+import { LruList, type LruNode } from './lru-list.js'
+import type { Session } from './session.js'
+import type { Tokens } from './strategy.js'
+
+/** Options of {@link createSessionPool}. */
+export interface SessionPoolOptions<K, T extends Tokens = Tokens> {
+  /** Creates the session of `key` on its first use (with Redis: `redisCoordination` keyed by it). */
+  create: (key: K) => Session<T>
+  /** A session unused this long is destroyed; used again later, it is created anew. @default 600000 */
+  idleMs?: number | undefined
+  /** Most sessions held at once; past it the least recently used one is destroyed. @default 10000 */
+  maxSessions?: number | undefined
+  /** The clock, for tests. @default Date.now */
+  now?: (() => number) | undefined
+}
+
+/** One session per user or tenant, created on first use, evicted when idle or past a maximum count. */
+export interface SessionPool<K, T extends Tokens = Tokens> {
+  /** The session of `key`, created now if the pool holds none; counts as a use. */
+  get(key: K): Session<T>
+  /** The session of `key` if the pool holds one, without creating it or counting a use. */
+  peek(key: K): Session<T> | undefined
+  /** Destroys the session of `key` (sign-out); resolves once a refresh it shares has finished. */
+  delete(key: K): Promise<void>
+  /** A resolver for `attachAxios` / `wrapFetch`: the session of the request's key, none when `keyOf` gives none. */
+  resolver<Req>(keyOf: (request: Req) => K | undefined): (request: Req) => Session<T> | undefined
+  /** How many sessions the pool holds. */
+  readonly size: number
+  /** Destroys every session and stops the idle timer; resolves once every evicted session has finished its shared refresh. */
+  destroy(): Promise<void>
+}
+
+// `now` reads Date.now at each call, so a clock swapped after import (fake timers) is the one used.
+const defaults = { idleMs: 600_000, maxSessions: 10_000, now: (): number => Date.now() }
+const known = { create: true, idleMs: true, maxSessions: true, now: true } satisfies Record<keyof SessionPoolOptions<unknown>, true>
+
+interface Entry<K, T extends Tokens> {
+  key: K
+  session: Session<T>
+}
+
+// Validates once at creation and fills in the defaults.
+function resolve<K, T extends Tokens>(options: SessionPoolOptions<K, T>) {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options)
+  assertOnlyKnownKeys('createSessionPool', options, known)
+  const { create, idleMs, maxSessions, now } = options as unknown as Record<string, unknown>
+  if (typeof create !== 'function') throw invalidArgument('create', 'a function', create)
+  assertOptionalDuration('idleMs', idleMs)
+  assertOptionalCount('maxSessions', maxSessions, 1)
+  assertOptionalFunction('now', now)
+  return {
+    create: options.create,
+    idleMs: options.idleMs ?? defaults.idleMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    now: options.now ?? defaults.now,
+  }
+}
+
+/**
+ * Holds one session per user (or tenant) for a service acting for many: created on first use,
+ * destroyed after `idleMs` unused or, past `maxSessions`, least recently used first. Destroying
+ * one lets a refresh it shares with other processes finish and be stored (`Session.destroy`).
+ *
+ * @example
+ * const sessions = createSessionPool({
+ *   create: (user: string) => createSession({ strategy, ...redisCoordination({ client, key: `tokenflight:{user:${user}}` }) }),
+ * })
+ * attachAxios(api, sessions.resolver((config) => config.headers.get('x-user')?.toString()))
+ */
+export function createSessionPool<K, T extends Tokens = Tokens>(options: SessionPoolOptions<K, T>): SessionPool<K, T> {
+  const { create, idleMs, maxSessions, now } = resolve(options)
+  const entries = new Map<K, LruNode<Entry<K, T>>>()
+  const order = new LruList<Entry<K, T>>()
+  const finishing = new Set<Promise<void>>()
+  let closed = false
+
+  function evict(node: LruNode<Entry<K, T>>): Promise<void> {
+    entries.delete(node.value.key)
+    order.remove(node)
+    // A destroy that rejects must not reject the pool's own destroy() or go unhandled.
+    const done = node.value.session.destroy().catch(() => {})
+    finishing.add(done)
+    void done.then(() => finishing.delete(done))
+    return done
+  }
+  function sweep(): void {
+    const oldest = now() - idleMs
+    while (order.oldest && order.oldest.usedAt <= oldest) void evict(order.oldest)
+  }
+  const timer = idleTimer(() => order.oldest?.usedAt, idleMs, now, sweep)
+
+  const pool: SessionPool<K, T> = {
+    get(key) {
+      if (closed) throw new TypeError('This session pool was destroyed')
+      sweep()
+      const existing = entries.get(key)
+      if (existing) {
+        order.touch(existing, now())
+        return existing.value.session
+      }
+      const session = create(key)
+      entries.set(key, order.push({ key, session }, now()))
+      while (entries.size > maxSessions && order.oldest) void evict(order.oldest)
+      timer.arm()
+      return session
+    },
+    peek: (key) => entries.get(key)?.value.session,
+    delete(key) {
+      const node = entries.get(key)
+      return node ? evict(node) : Promise.resolve()
+    },
+    resolver: (keyOf) => (request) => {
+      const key = keyOf(request)
+      return key === undefined ? undefined : pool.get(key)
+    },
+    get size() {
+      return entries.size
+    },
+    async destroy() {
+      closed = true
+      timer.stop()
+      while (order.oldest) void evict(order.oldest)
+      await Promise.all(finishing)
+    },
+  }
+  return pool
+}
+
+// One timer for the whole pool, due when the least recently used session turns idle.
+function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () => number, sweep: () => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = false
+  const arm = (): void => {
+    const usedAt = oldestUse()
+    if (timer !== undefined || stopped || usedAt === undefined) return
+    const fire = (): void => {
+      timer = undefined
+      sweep()
+      arm()
+    }
+    timer = setTimeout(fire, Math.max(0, usedAt + idleMs - now()))
+    // The pool must not keep a Node process alive on its own.
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+  return {
+    arm,
+    stop(): void {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * createSessionPool: one session per user, created on first use, evicted when idle (timer-driven,
+ * fake clock) and past `maxSessions` (least recently used first), destroyed on eviction without
+ * cutting a refresh shared with other processes; usable as the interceptors' session resolver.
+ */
+import axios, { type InternalAxiosRequestConfig } from 'axios'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { type Coordinator, createSession, createSessionPool, type Session, SessionExpiredError, type Tokens } from '../src/index.js'
+import { attachAxios } from '../src/interceptors/axios.js'
+import { wrapFetch } from '../src/interceptors/fetch.js'
+import { memoryStore } from '../src/index.js'
+import { countingStrategy } from './_helpers/counting-strategy.js'
+import { deferred, flush } from './_helpers/deferred.js'
+import { type ResourceServer, startResourceServer } from './_helpers/resource-server.js'
+
+const userSession = (user: string): Session => createSession({ strategy: countingStrategy(), tokens: { accessToken: `${user}-token` } })
+const destroyed = async (session: Session): Promise<boolean> =>
+  session.getAccessToken().then(
+    () => false,
+    (error) => error instanceof SessionExpiredError && /destroyed/.test(error.message),
+  )
+
+describe('createSessionPool', () => {
+  describe('with a fake clock', () => {
+    beforeEach(() => {
+      vi.useFakeTimers()
+    })
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    it('creates a session on first use and returns the same one afterwards', () => {
+      const create = vi.fn(userSession)
+      const pool = createSessionPool({ create })
+      const alice = pool.get('alice')
+      expect(pool.get('alice')).toBe(alice)
+      expect(pool.get('bob')).not.toBe(alice)
+      expect(create.mock.calls).toEqual([['alice'], ['bob']])
+      expect(pool.size).toBe(2)
+    })
+
+    it.each([
+      { unusedFor: 999, evicted: false },
+      { unusedFor: 1_000, evicted: true },
+    ])('idleMs 1000, unused for $unusedFor ms: evicted $evicted, by the timer alone', async ({ unusedFor, evicted }) => {
+      const pool = createSessionPool({ create: userSession, idleMs: 1_000 })
+      const alice = pool.get('alice')
+      await vi.advanceTimersByTimeAsync(unusedFor)
+      expect(pool.size).toBe(evicted ? 0 : 1)
+      expect(pool.peek('alice')).toBe(evicted ? undefined : alice)
+      expect(await destroyed(alice)).toBe(evicted)
+    })
+
+    it('a use restarts the idle time; an evicted user gets a new session on the next use', async () => {
+      const pool = createSessionPool({ create: userSession, idleMs: 1_000 })
+      const alice = pool.get('alice')
+      pool.get('bob')
+      await vi.advanceTimersByTimeAsync(600)
+      expect(pool.get('alice')).toBe(alice)
+      await vi.advanceTimersByTimeAsync(600) // bob idle 1,200 ms, alice 600 ms
+      expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, undefined])
+      await vi.advanceTimersByTimeAsync(400)
+      expect(pool.size).toBe(0)
+      const again = pool.get('alice')
+      expect(again).not.toBe(alice)
+      expect(await destroyed(again)).toBe(false)
+    })
+
+    it('past maxSessions the least recently used session is destroyed first', async () => {
+      const pool = createSessionPool({ create: userSession, maxSessions: 2 })
+      const a = pool.get('a')
+      const b = pool.get('b')
+      vi.advanceTimersByTime(1)
+      pool.get('a') // b is now the least recently used
+      const c = pool.get('c')
+      expect([pool.peek('a'), pool.peek('b'), pool.peek('c')]).toEqual([a, undefined, c])
+      expect(await destroyed(b)).toBe(true)
+      expect(await destroyed(a)).toBe(false)
+      expect(pool.size).toBe(2)
+    })
+
+    it('an idle pool holds no timer once it is empty, and destroy() stops it', async () => {
+      const pool = createSessionPool({ create: userSession, idleMs: 1_000 })
+      pool.get('a')
+      expect(vi.getTimerCount()).toBe(1)
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(vi.getTimerCount()).toBe(0)
+      pool.get('b')
+      await pool.destroy()
+      expect(vi.getTimerCount()).toBe(0)
+      expect(() => pool.get('c')).toThrow(/destroyed/)
+    })
+  })
+
+  it('eviction lets a refresh shared through a coordinator finish and be stored; destroy() waits for it', async () => {
+    const answer = deferred<Tokens>()
+    const strategy = countingStrategy(() => answer.promise)
+    const store = memoryStore<Tokens>()
+    const shared: Coordinator = { refresh: (_stale, work) => work() } // stands in for redisCoordination
+    const pool = createSessionPool({
+      create: () => createSession({ strategy, tokens: { accessToken: 'old' }, store, coordinator: shared }),
+      maxSessions: 1,
+    })
+    const alice = pool.get('alice')
+    alice.refresh().catch(() => {})
+    await flush()
+    expect(strategy.calls).toBe(1)
+    pool.get('bob') // alice evicted mid-refresh
+    let done = false
+    const closing = pool.destroy().then(() => {
+      done = true
+    })
+    await flush()
+    expect(done).toBe(false)
+    expect(strategy.signals[0]?.aborted).toBe(false)
+    answer.resolve({ accessToken: 'new' })
+    await closing
+    expect(await store.get()).toEqual({ accessToken: 'new' })
+  })
+
+  describe('as the session resolver of attachAxios and wrapFetch', () => {
+    let api: ResourceServer | undefined
+    afterEach(() => api?.stop())
+
+    it('each user’s requests carry their own token; a request without a user goes without one', async () => {
+      api = await startResourceServer(() => true)
+      const pool = createSessionPool({ create: userSession })
+      const authedFetch = wrapFetch(fetch, pool.resolver((request: Request) => request.headers.get('x-user') ?? undefined), { origins: [api.url] })
+      await authedFetch(`${api.url}/a`, { headers: { 'x-user': 'alice' } })
+      await authedFetch(`${api.url}/b`, { headers: { 'x-user': 'bob' } })
+      await authedFetch(`${api.url}/anonymous`)
+      expect(api.requests.map((r) => `${r.path} ${r.authorization}`)).toEqual(['/a Bearer alice-token', '/b Bearer bob-token', '/anonymous undefined'])
+      expect(pool.size).toBe(2)
+      await pool.destroy()
+    })
+
+    it('axios: each user’s requests carry their own token', async () => {
+      api = await startResourceServer(() => true)
+      const pool = createSessionPool({ create: userSession })
+      const client = axios.create({ baseURL: api.url })
+      attachAxios(client, pool.resolver((config: InternalAxiosRequestConfig) => config.headers.get('x-user')?.toString()))
+      await client.get('/a', { headers: { 'x-user': 'alice' } })
+      await client.get('/b', { headers: { 'x-user': 'bob' } })
+      expect(api.requests.map((r) => `${r.path} ${r.authorization}`)).toEqual(['/a Bearer alice-token', '/b Bearer bob-token'])
+      await pool.destroy()
+    })
+  })
+
+  describe('validation', () => {
+    it.each([
+      [undefined, /`options` to be an object/],
+      [{}, /`create` to be a function/],
+      [{ create: userSession, idleMs: 0 }, /`idleMs` to be a whole number of milliseconds/],
+      [{ create: userSession, idleMs: 1.5 }, /`idleMs`/],
+      [{ create: userSession, maxSessions: 0 }, /`maxSessions` to be a whole number ≥ 1, got `0`/],
+      [{ create: userSession, now: 5 }, /`now` to be a function/],
+      [{ create: userSession, maxSesions: 5 }, /Unknown option `maxSesions`/],
+    ])('%o is refused with a TypeError naming the option', (options, message) => {
+      expect(() => createSessionPool(options as never)).toThrow(TypeError)
+      expect(() => createSessionPool(options as never)).toThrow(message)
+    })
+  })
+})
