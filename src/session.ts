@@ -7,7 +7,6 @@ import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
 import { attachInternals } from './session/internals.js'
 import { isolatedEmitter } from './session/isolated-emitter.js'
-import { attachLegacyPlumbing } from './session/legacy-plumbing.js'
 import { persistence } from './session/persistence.js'
 import { refreshFlight } from './session/refresh-flight.js'
 import { tokenPort } from './session/token-port.js'
@@ -105,6 +104,5 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   }
   const internals = { tokensForSend, afterRefusal, strategy, replayConcurrency: config.replayConcurrency, emit: events.emit, now }
   attachInternals(session, internals)
-  attachLegacyPlumbing(session, internals)
   return session
 }

@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios'
-import { ownError } from '../interceptors/own-error.js'
+import { ownError } from '../exchange/own-error.js'
 import { invalidArgument } from '../invalid-argument.js'
 import { type AxiosAuthRefreshOptions, type AxiosAuthRefreshRequestConfig, type CompatSettings, compatSettings, type FailedRequest } from './axios-auth-refresh-options.js'
 import { applyOnRetry, type Config, type Flight, RefreshFlights, skipped, withAuthorization } from './refresh-flights.js'

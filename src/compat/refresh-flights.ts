@@ -1,7 +1,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { withTimeout } from '../abort.js'
 import { RefreshTimeoutError } from '../errors/index.js'
-import { ownError } from '../interceptors/own-error.js'
+import { ownError } from '../exchange/own-error.js'
 import type { CompatSettings, FailedRequest } from './axios-auth-refresh-options.js'
 
 /** A request config with the per-request flag, as the interceptors see it. */
