@@ -1,0 +1,62 @@
+/**
+ * The per-user pool against a real redis-server: a user's session evicted (past `maxSessions`)
+ * while its refresh, shared through Redis, is under way lets that refresh finish and be stored
+ * under the user's key; the user's next session, and another process, take those tokens
+ * without refreshing again.
+ */
+import Redis from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSession, createSessionPool, type Session, type Tokens } from '../../../src/index.js'
+import { redisCoordination, sharedSubscriber } from '../../../src/redis.js'
+import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { deferred, flush } from '../../_helpers/deferred.js'
+import { type RedisServer, startRedisServer } from '../../_helpers/redis-server.js'
+import { missing } from '../../_helpers/requires.js'
+
+describe.skipIf(missing('redis-server'))('needs redis-server', () => {
+  let server: RedisServer
+  const clients: Redis[] = []
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.disconnect()
+    await server?.dispose()
+  })
+  async function connect(): Promise<Redis> {
+    const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false })
+    clients.push(client)
+    await new Promise((resolve) => client.once('ready', resolve))
+    return client
+  }
+
+  it('evicting a user mid-refresh: the refresh finishes and is stored under the user’s key; the next session and another process adopt it', async () => {
+    const answer = deferred<Tokens>()
+    const strategy = countingStrategy((call) => (call === 1 ? answer.promise : { accessToken: `unexpected-${call}` }))
+    const client = sharedSubscriber(await connect())
+    const keyOf = (user: string) => `tokenflight:pool-test:{user:${user}}`
+    const pool = createSessionPool({
+      create: (user: string): Session => createSession({ strategy, tokens: { accessToken: `${user}-0` }, ...redisCoordination({ client, key: keyOf(user) }) }),
+      maxSessions: 1,
+    })
+    const alice = pool.get('alice')
+    await alice.getTokens()
+    alice.refresh().catch(() => {}) // alice's own caller is released by the eviction
+    while (strategy.calls === 0) await flush()
+    pool.get('bob') // alice evicted while her refresh holds the lock in Redis
+    expect(pool.peek('alice')).toBeUndefined()
+    answer.resolve({ accessToken: 'alice-1' })
+    await pool.delete('bob')
+    for (let i = 0; i < 200 && !(await client.get(keyOf('alice'))); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(JSON.parse((await client.get(keyOf('alice'))) ?? '{}')).toEqual({ accessToken: 'alice-1' })
+
+    const again = pool.get('alice')
+    expect(again).not.toBe(alice)
+    expect((await again.getTokens())?.accessToken).toBe('alice-1')
+    const elsewhere = createSession({ strategy, tokens: { accessToken: 'alice-0' }, ...redisCoordination({ client: await connect(), key: keyOf('alice') }) })
+    expect((await elsewhere.getTokens())?.accessToken).toBe('alice-1')
+    expect(strategy.calls).toBe(1)
+    await elsewhere.destroy()
+    await pool.destroy()
+  })
+})
