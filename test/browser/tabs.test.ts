@@ -71,7 +71,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
           ({ initial, aheadMs }) => {
             const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
             const coordinator = tabCoordinator()
-            const options = { strategy: fib({ baseURL: location.origin }), tokens: initial, coordinator, ...(aheadMs === undefined ? {} : { refreshAheadMs: aheadMs }) }
+            const options = { strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator, ...(aheadMs === undefined ? {} : { refreshAheadMs: aheadMs }) }
             const session = createSession(options)
             ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin], allowInsecureHttp: true })
             ;(window as any).session = session
@@ -187,7 +187,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       // A reload clears what an earlier version left at the message key.
       await writer.evaluate((leftover) => localStorage.setItem('tokenflight:message', leftover), leftover)
       await writer.reload()
-      await writer.evaluate(() => (window as any).TokenFlight.createSession({ strategy: (window as any).TokenFlight.fib({ baseURL: location.origin }), coordinator: (window as any).TokenFlight.tabCoordinator() }))
+      await writer.evaluate(() => (window as any).TokenFlight.createSession({ strategy: (window as any).TokenFlight.fib({ baseURL: location.origin, allowInsecureHttp: true }), coordinator: (window as any).TokenFlight.tabCoordinator() }))
       expect((await storageText(tabs)).join('\n')).not.toContain('left-behind')
     }, 60_000)
 
@@ -221,7 +221,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       self.onmessage = async ({ data }) => {
         if (data.tokens) {
           const coordinator = tabCoordinator()
-          const session = createSession({ strategy: fib({ baseURL: location.origin }), tokens: data.tokens, coordinator })
+          const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: data.tokens, coordinator })
           authedFetch = wrapFetch(fetch.bind(self), session, { origins: [location.origin] })
           return postMessage({ mechanism: coordinator.mechanism })
         }

@@ -13,6 +13,7 @@ import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type RedisCluster, startRedisCluster } from '../_helpers/redis-cluster.js'
 import { missing } from '../_helpers/requires.js'
 import { rollingSessions } from '../_helpers/rolling-sessions.js'
+import { port } from '../_helpers/session-port.js'
 
 const SESSIONS = 4
 const DURATION = 4_000
@@ -81,11 +82,11 @@ describe.skipIf(missing('redis-server') || missing('redis-cli'))('needs redis-se
     })
     const listeners = cluster.ports.map((port) => createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: pinnedTo(port), key }) }))
     const refresher = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: commands, key }) })
-    await Promise.all([...listeners, refresher].map((session) => session.getTokens()))
+    await Promise.all([...listeners, refresher].map((session) => port(session).tokensForSend()))
     await until(async () => Number((await cluster.cli(cluster.ports[0] as number, 'PUBSUB', 'NUMSUB', `${key}:refreshed`)).split('\n')[1]) >= 1)
     await new Promise((resolve) => setTimeout(resolve, 100)) // every node's subscriber is in place
     await refresher.refresh()
-    const seen = async () => Promise.all(listeners.map(async (session) => (await session.getTokens())?.accessToken))
+    const seen = async () => Promise.all(listeners.map(async (session) => (await port(session).tokensForSend())?.accessToken))
     await until(async () => (await seen()).every((token) => token === 'token-1'))
     expect(await seen()).toEqual(['token-1', 'token-1', 'token-1'])
     expect(strategy.calls).toBe(1) // the three adopted; none refreshed
@@ -116,7 +117,7 @@ describe.skipIf(missing('redis-server') || missing('redis-cli'))('needs redis-se
       },
     }
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: recording, key: 'tokenflight:cluster:slots' }) })
-    await session.getTokens()
+    await port(session).tokensForSend()
     await session.refresh()
     await session.destroy()
     expect(touched.size).toBeGreaterThanOrEqual(3) // tokens, lock, channel at least

@@ -20,6 +20,7 @@ import { type Emulator, startEmulator } from '../../src/testing/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type RedisSentinelSet, startRedisSentinel } from '../_helpers/redis-sentinel.js'
 import { missing } from '../_helpers/requires.js'
+import { port } from '../_helpers/session-port.js'
 
 const PROCESSES = 8
 const IN_FLIGHT = 8
@@ -60,11 +61,11 @@ describe.skipIf(missing('redis-server'))('needs redis-server (sentinel mode)', (
     const key = 'tokenflight:sentinel:node-redis'
     const first = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(a), key }) })
     const second = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(b), key }) })
-    await Promise.all([first.getTokens(), second.getTokens()])
+    await Promise.all([port(first).tokensForSend(), port(second).tokensForSend()])
     await new Promise((resolve) => setTimeout(resolve, 200)) // both subscribed
     await first.refresh()
-    for (let i = 0; i < 200 && (await second.getTokens())?.accessToken !== 'token-1'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-    expect((await second.getTokens())?.accessToken).toBe('token-1')
+    for (let i = 0; i < 200 && (await port(second).tokensForSend())?.accessToken !== 'token-1'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect((await port(second).tokensForSend())?.accessToken).toBe('token-1')
     expect(strategy.calls).toBe(1)
     await expect(fromNodeRedis(a).wait?.(1, 1_000)).resolves.toBe(1) // the one replica acknowledged
     await Promise.all([first.destroy(), second.destroy()])

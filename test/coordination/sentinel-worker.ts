@@ -8,6 +8,7 @@ import { createSession } from '../../src/index.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { redisCoordination } from '../../src/redis.js'
 import { fib } from '../../src/strategies/index.js'
+import { port } from '../_helpers/session-port.js'
 
 const env = JSON.parse(process.env.SENTINEL_FLEET ?? '{}') as {
   baseURL: string
@@ -35,7 +36,7 @@ session.on('coordinationRestored', () => counts.restored++)
 const authedFetch = wrapFetch(fetch, session, { origins: [env.baseURL] })
 
 await new Promise((resolve) => (client.status === 'ready' ? resolve(undefined) : client.once('ready', resolve)))
-await session.getTokens().catch(() => {})
+await port(session).tokensForSend().catch(() => {})
 await Promise.all(Array.from({ length: env.inFlight }, (_, i) => authedFetch(`${env.baseURL}/api/warm-up/${i}`).catch(() => {})))
 process.send?.({ ready: true })
 await new Promise((resolve) => process.once('message', resolve))

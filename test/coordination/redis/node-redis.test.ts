@@ -10,6 +10,7 @@ import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { type RedisServer, startRedisServer } from '../../_helpers/redis-server.js'
 import { missing } from '../../_helpers/requires.js'
 import { rollingSessions } from '../../_helpers/rolling-sessions.js'
+import { port } from '../../_helpers/session-port.js'
 
 describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   let server: RedisServer
@@ -82,11 +83,11 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     const [a, b] = await Promise.all([connect(), connect()])
     const first = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(a), key }) })
     const second = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: fromNodeRedis(b), key }) })
-    await Promise.all([first.getTokens(), second.getTokens()])
+    await Promise.all([port(first).tokensForSend(), port(second).tokensForSend()])
     await new Promise((resolve) => setTimeout(resolve, 100)) // both subscribed
     await first.refresh()
-    await until(async () => (await second.getTokens())?.accessToken === 'token-1')
-    expect((await second.getTokens())?.accessToken).toBe('token-1')
+    await until(async () => (await port(second).tokensForSend())?.accessToken === 'token-1')
+    expect((await port(second).tokensForSend())?.accessToken).toBe('token-1')
     expect(strategy.calls).toBe(1)
     await Promise.all([first.destroy(), second.destroy()])
   })

@@ -12,6 +12,7 @@ import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { deferred, flush } from '../../_helpers/deferred.js'
 import { type RedisServer, startRedisServer } from '../../_helpers/redis-server.js'
 import { missing } from '../../_helpers/requires.js'
+import { port } from '../../_helpers/session-port.js'
 
 describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   let server: RedisServer
@@ -40,7 +41,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       maxSessions: 1,
     })
     const alice = pool.get('alice')
-    await alice.getTokens()
+    await port(alice).tokensForSend()
     alice.refresh().catch(() => {}) // alice's own caller is released by the eviction
     while (strategy.calls === 0) await flush()
     pool.get('bob') // alice evicted while her refresh holds the lock in Redis
@@ -52,9 +53,9 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
 
     const again = pool.get('alice')
     expect(again).not.toBe(alice)
-    expect((await again.getTokens())?.accessToken).toBe('alice-1')
+    expect((await port(again).tokensForSend())?.accessToken).toBe('alice-1')
     const elsewhere = createSession({ strategy, tokens: { accessToken: 'alice-0' }, ...redisCoordination({ client: await connect(), key: keyOf('alice') }) })
-    expect((await elsewhere.getTokens())?.accessToken).toBe('alice-1')
+    expect((await port(elsewhere).tokensForSend())?.accessToken).toBe('alice-1')
     expect(strategy.calls).toBe(1)
     await elsewhere.destroy()
     await pool.destroy()

@@ -11,6 +11,7 @@ import { fromNodeRedis, type RedisClient, redisCoordination, sharedSubscriber } 
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { type RedisServer, startRedisServer } from '../../_helpers/redis-server.js'
 import { missing } from '../../_helpers/requires.js'
+import { port } from '../../_helpers/session-port.js'
 
 describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   let server: RedisServer
@@ -57,7 +58,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
         create: (user: string): Session => createSession({ strategy, tokens: { accessToken: `${user}-0` }, ...redisCoordination({ client: shared, key: keyOf(user) }) }),
       })
       const users = Array.from({ length: 50 }, (_, i) => `u${i}`)
-      await Promise.all(users.map((user) => pool.get(user).getTokens()))
+      await Promise.all(users.map((user) => port(pool.get(user)).tokensForSend()))
       await until(async () => (await admin.pubsub('CHANNELS', `tokenflight:${name}:*`)).length === 50)
       expect(await admin.pubsub('CHANNELS', `tokenflight:${name}:*`)).toHaveLength(50)
       expect(await connections(`shared-${name}`)).toBe(2) // the command connection and the one subscriber
@@ -65,9 +66,9 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       // Another process (its own client, no sharing) refreshes u7: only u7's session adopts.
       const other = createSession({ strategy, tokens: { accessToken: 'u7-0' }, ...redisCoordination({ client: await connect(), key: keyOf('u7') }) })
       await other.refresh()
-      await until(async () => (await pool.get('u7').getTokens())?.accessToken === 'token-1')
-      expect((await pool.get('u7').getTokens())?.accessToken).toBe('token-1')
-      expect((await pool.get('u8').getTokens())?.accessToken).toBe('u8-0')
+      await until(async () => (await port(pool.get('u7')).tokensForSend())?.accessToken === 'token-1')
+      expect((await port(pool.get('u7')).tokensForSend())?.accessToken).toBe('token-1')
+      expect((await port(pool.get('u8')).tokensForSend())?.accessToken).toBe('u8-0')
       expect(strategy.calls).toBe(1)
 
       const u7Channels = ((await admin.pubsub('CHANNELS', `tokenflight:${name}:{user:u7}*`)) as string[])
