@@ -83,7 +83,8 @@ export interface ProviderCase {
 
 const device = { fingerprint: 'fp-1', osVersion: 'windows10.1.1', agent: 'agent/1' }
 const api = 'api-key-0123456789'
-const secret = 'client-secret-0123456789'
+// Credentials look random: a word-like one (`refresh-token`) would match file names in stack traces.
+const secret = 'cs-K7v2Qp9Wz3Rt8Y'
 
 /** Every built-in provider, with credentials long and distinct enough to search for in text. */
 export const providerCases: ProviderCase[] = [
@@ -93,8 +94,8 @@ export const providerCases: ProviderCase[] = [
     urlOption: 'baseURL',
     method: 'PATCH',
     path: '/auth/api/v1/authentication-management/session',
-    tokens: { accessToken: 'fib-access-token-old', refreshToken: 'fib-refresh-token-secret-1' },
-    secrets: ['fib-refresh-token-secret-1'],
+    tokens: { accessToken: 'fib-access-token-old', refreshToken: 'fib-rt-Vb3Nq8Xw1Lp6' },
+    secrets: ['fib-rt-Vb3Nq8Xw1Lp6'],
     answer: (lifetime) => ({ status: { code: 200, name: 'OK' }, data: { accessToken: 'fib-access-new', refreshToken: 'fib-refresh-rotated-2', expirationTime: lifetime } }),
     credential: (t) => t.refreshToken,
     expiries: (t) => [t.expiresAt],
@@ -105,8 +106,8 @@ export const providerCases: ProviderCase[] = [
     urlOption: 'baseURL',
     method: 'POST',
     path: '/idp/sso/v1/refresh',
-    tokens: { accessToken: 's360-access-token-old', sessionToken: 's360-session-token-secret', sessionId: 's360-session-id-secret' },
-    secrets: ['s360-session-token-secret', 's360-session-id-secret', api],
+    tokens: { accessToken: 's360-access-token-old', sessionToken: 's360-st-Hj5Tz2Kc9Rm4', sessionId: 's360-sid-Pw7Dg3Ys8Fq1' },
+    secrets: ['s360-st-Hj5Tz2Kc9Rm4', 's360-sid-Pw7Dg3Ys8Fq1', api],
     answer: () => ({ status: 200, esbUUID: 'u-1', desc: { code: 'ESB-IDP-S0000' }, data: { accessToken: 's360-access-new' } }),
     credential: (t) => t.sessionToken,
     expiries: () => [],
@@ -117,8 +118,8 @@ export const providerCases: ProviderCase[] = [
     urlOption: 'baseURL',
     method: 'POST',
     path: '/api/v2/sdk/sso/session-token/id-token',
-    tokens: { accessToken: 'ciam-id-token-old', sessionToken: 'ciam-session-token-secret-1' },
-    secrets: ['ciam-session-token-secret-1'],
+    tokens: { accessToken: 'ciam-id-token-old', sessionToken: 'ciam-st-Ux4Mb9Ze2Wn7' },
+    secrets: ['ciam-st-Ux4Mb9Ze2Wn7'],
     answer: (lifetime) => ({ session_token: 'ciam-session-rotated-2', expire: lifetime, id_token: 'ciam-id-token-new' }),
     credential: (t) => t.sessionToken,
     expiries: (t) => [t.sessionExpiresAt],
@@ -129,8 +130,8 @@ export const providerCases: ProviderCase[] = [
     urlOption: 'baseURL',
     method: 'POST',
     path: '/ags/refresh',
-    tokens: { accessToken: 'ags-access-token-old', refreshToken: 'ags-refresh-token-secret-1' },
-    secrets: ['ags-refresh-token-secret-1'],
+    tokens: { accessToken: 'ags-access-token-old', refreshToken: 'ags-rt-Gt6Cy1Ra5Hv8' },
+    secrets: ['ags-rt-Gt6Cy1Ra5Hv8'],
     answer: (lifetime) => ({
       access_token: 'ags-access-new',
       refresh_token: 'ags-refresh-rotated-2',
@@ -148,8 +149,8 @@ export const providerCases: ProviderCase[] = [
     urlOption: 'tokenEndpoint',
     method: 'POST',
     path: '/oauth/token',
-    tokens: { accessToken: 'oauth2-access-token-old', refreshToken: 'oauth2-refresh-token-secret-1' },
-    secrets: ['oauth2-refresh-token-secret-1', secret],
+    tokens: { accessToken: 'oauth2-access-token-old', refreshToken: 'oauth2-rt-9Qx7Lm2Vz4Jk' },
+    secrets: ['oauth2-rt-9Qx7Lm2Vz4Jk', secret],
     answer: (lifetime) => ({ access_token: 'oauth2-access-new', token_type: 'Bearer', refresh_token: 'oauth2-refresh-rotated-2', expires_in: lifetime }),
     credential: (t) => t.refreshToken,
     expiries: (t) => [t.expiresAt],
