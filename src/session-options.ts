@@ -1,6 +1,7 @@
 import type { RetryOptions } from './backoff.js'
 import type { Coordinator } from './coordinator.js'
 import {
+  assertFunction,
   assertObject,
   assertOnlyKnownKeys,
   assertOptionalCount,
@@ -93,7 +94,7 @@ const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {
   assertObject(name, value)
   const target = value as Record<string, unknown>
-  for (const method of required) if (typeof target[method] !== 'function') throw invalidArgument(`${name}.${method}`, 'a function', target[method])
+  for (const method of required) assertFunction(`${name}.${method}`, target[method])
   for (const method of optional) assertOptionalFunction(`${name}.${method}`, target[method])
 }
 
