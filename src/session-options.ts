@@ -7,7 +7,6 @@ import {
   assertOptionalCount,
   assertOptionalDuration,
   assertOptionalFunction,
-  assertOptionalObject,
   invalidArgument,
 } from './invalid-argument.js'
 import { assertTokens } from './session/assert-tokens.js'
@@ -99,17 +98,15 @@ function assertMethods(name: string, value: unknown, required: readonly string[]
 }
 
 function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {
-  if (retry === false) return { retries: 0, minDelayMs: defaults.minDelayMs, maxDelayMs: defaults.maxDelayMs }
-  assertOptionalObject('retry', retry)
-  if (retry) assertOnlyKnownKeys('retry options', retry, knownRetry)
-  assertOptionalCount('retry.retries', retry?.retries)
-  assertOptionalDuration('retry.minDelayMs', retry?.minDelayMs, 0)
-  assertOptionalDuration('retry.maxDelayMs', retry?.maxDelayMs, 0)
-  return {
-    retries: retry?.retries ?? defaults.retries,
-    minDelayMs: retry?.minDelayMs ?? defaults.minDelayMs,
-    maxDelayMs: retry?.maxDelayMs ?? defaults.maxDelayMs,
+  if (retry !== false && retry !== undefined) {
+    assertObject('retry', retry)
+    assertOnlyKnownKeys('retry options', retry, knownRetry)
+    assertOptionalCount('retry.retries', retry.retries)
+    assertOptionalDuration('retry.minDelayMs', retry.minDelayMs, 0)
+    assertOptionalDuration('retry.maxDelayMs', retry.maxDelayMs, 0)
   }
+  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : (retry ?? {})
+  return { retries, minDelayMs, maxDelayMs }
 }
 
 /** Validates every option at creation (not at the first 401) and merges the defaults once. */
