@@ -23,48 +23,15 @@ export function invalidArgument(
   return error
 }
 
-/** Throws unless `value` is a finite number ≥ `min` (or undefined when optional). */
-export function assertNumber(name: string, value: unknown, min: number, optional = true): void {
-  if (value === undefined && optional) return
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    const expected = min > 0 ? 'a positive number' : 'a non-negative number'
-    throw invalidArgument(name, expected, value, { wrongType: typeof value !== 'number' })
-  }
-}
-
-/** Throws unless `value` is a non-empty string (or undefined when optional). */
-export function assertString(name: string, value: unknown, optional = false, secret = false): void {
-  if (value === undefined && optional) return
-  if (typeof value !== 'string' || value === '') {
-    throw invalidArgument(name, 'a non-empty string', value, { wrongType: typeof value !== 'string', secret })
-  }
-}
-
-/** Throws unless `value` is a function (or undefined when optional). */
-export function assertFunction(name: string, value: unknown, optional = true): void {
-  if (value === undefined && optional) return
+/** Throws unless `value` is a function. */
+export function assertFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw invalidArgument(name, 'a function', value)
 }
 
-/** Throws when `options` has a key not in `known`: a misspelt option should not be silently ignored. */
-export function assertKnownKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      const error = new TypeError(`Unknown option \`${key}\` in ${where}; known options: ${known.join(', ')}`) as InvalidArgumentError
-      error.code = 'ERR_INVALID_ARG_VALUE'
-      throw error
-    }
-  }
-}
-
 /** Throws unless `value` is a plain options object. */
-export function assertObject(name: string, value: unknown, optional = false): asserts value is object {
-  if (value === undefined && optional) return
+export function assertObject(name: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgument(name, 'an object', value)
 }
-
-// Validators that read aloud: one name per kind of value, `asserts` signatures, no positional flags.
-// The older helpers above remain until every caller has moved to these.
 
 const MAX_TIMER_MS = 2 ** 31 - 1 // setTimeout fires at once past this: a longer duration is a bug
 
@@ -82,7 +49,7 @@ export function assertOptionalString(name: string, value: unknown): asserts valu
 
 // Control characters (CR, LF, NUL…) cannot travel in a header and make `Headers.set` quote the value.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
+export const CONTROL = /[\u0000-\u001f\u007f]/
 
 /**
  * Throws unless `value` is a non-empty string without control characters. A secret (token, key)
@@ -129,7 +96,7 @@ export function assertOptionalCount(name: string, value: unknown, min = 0): asse
 
 /** Throws unless `value` is undefined or a function. */
 export function assertOptionalFunction(name: string, value: unknown): asserts value is ((...args: never[]) => unknown) | undefined {
-  if (value !== undefined && typeof value !== 'function') throw invalidArgument(name, 'a function', value)
+  if (value !== undefined) assertFunction(name, value)
 }
 
 /** Throws unless `value` is undefined or a plain options object. */
@@ -142,5 +109,11 @@ export function assertOptionalObject(name: string, value: unknown): asserts valu
  * type (`{…} satisfies Record<keyof Options, true>`) so a new option cannot be left out.
  */
 export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
-  assertKnownKeys(where, options, Object.keys(known))
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(known, key)) {
+      const error = new TypeError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`) as InvalidArgumentError
+      error.code = 'ERR_INVALID_ARG_VALUE'
+      throw error
+    }
+  }
 }

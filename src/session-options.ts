@@ -1,12 +1,12 @@
 import type { RetryOptions } from './backoff.js'
 import type { Coordinator } from './coordinator.js'
 import {
+  assertFunction,
   assertObject,
   assertOnlyKnownKeys,
   assertOptionalCount,
   assertOptionalDuration,
   assertOptionalFunction,
-  assertOptionalObject,
   invalidArgument,
 } from './invalid-argument.js'
 import { assertTokens } from './session/assert-tokens.js'
@@ -93,22 +93,20 @@ const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {
   assertObject(name, value)
   const target = value as Record<string, unknown>
-  for (const method of required) if (typeof target[method] !== 'function') throw invalidArgument(`${name}.${method}`, 'a function', target[method])
+  for (const method of required) assertFunction(`${name}.${method}`, target[method])
   for (const method of optional) assertOptionalFunction(`${name}.${method}`, target[method])
 }
 
 function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {
-  if (retry === false) return { retries: 0, minDelayMs: defaults.minDelayMs, maxDelayMs: defaults.maxDelayMs }
-  assertOptionalObject('retry', retry)
-  if (retry) assertOnlyKnownKeys('retry options', retry, knownRetry)
-  assertOptionalCount('retry.retries', retry?.retries)
-  assertOptionalDuration('retry.minDelayMs', retry?.minDelayMs, 0)
-  assertOptionalDuration('retry.maxDelayMs', retry?.maxDelayMs, 0)
-  return {
-    retries: retry?.retries ?? defaults.retries,
-    minDelayMs: retry?.minDelayMs ?? defaults.minDelayMs,
-    maxDelayMs: retry?.maxDelayMs ?? defaults.maxDelayMs,
+  if (retry !== false && retry !== undefined) {
+    assertObject('retry', retry)
+    assertOnlyKnownKeys('retry options', retry, knownRetry)
+    assertOptionalCount('retry.retries', retry.retries)
+    assertOptionalDuration('retry.minDelayMs', retry.minDelayMs, 0)
+    assertOptionalDuration('retry.maxDelayMs', retry.maxDelayMs, 0)
   }
+  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : (retry ?? {})
+  return { retries, minDelayMs, maxDelayMs }
 }
 
 /** Validates every option at creation (not at the first 401) and merges the defaults once. */

@@ -89,7 +89,7 @@ export function wrapFetch<T extends Tokens>(
   session: SessionSource<Request, T>,
   options: WrapFetchOptions = {},
 ): AuthedFetch {
-  assertFunction('fetch', fetchFn, false)
+  assertFunction('fetch', fetchFn)
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { isAllowed, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())

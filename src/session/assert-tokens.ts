@@ -1,8 +1,5 @@
-import { invalidArgument } from '../invalid-argument.js'
+import { CONTROL, invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
 
 /** What is wrong with a token set: the field (`''` for the set itself), what it should be, and what it holds. */
 export interface TokensProblem {

@@ -1,30 +1,37 @@
-import mitt, { type Handler } from 'mitt'
 import { reportError } from './report-error.js'
+
+type Listener<E> = (event: E) => void
 
 /** An event emitter whose listeners observe only: one that throws is reported, never propagated. */
 export interface IsolatedEmitter<Events extends Record<string, unknown>> {
   /** Adds a listener; returns a function that removes it. */
-  on<K extends keyof Events>(type: K, handler: Handler<Events[K]>): () => void
+  on<K extends keyof Events>(type: K, handler: Listener<Events[K]>): () => void
   /** Removes one listener, or every listener of `type`. */
-  off<K extends keyof Events>(type: K, handler?: Handler<Events[K]>): void
+  off<K extends keyof Events>(type: K, handler?: Listener<Events[K]>): void
   /** Calls each listener in turn; a throwing one is reported and the next still runs. */
   emit<K extends keyof Events>(type: K, event: Events[K]): void
   /** Removes every listener. */
   clear(): void
 }
 
-/** Creates an {@link IsolatedEmitter} (mitt underneath, for its size). */
+/** Creates an {@link IsolatedEmitter}: a map of listener lists, smaller than any dependency. */
 export function isolatedEmitter<Events extends Record<string, unknown>>(): IsolatedEmitter<Events> {
-  const emitter = mitt<Events>()
+  // Lists are replaced, never mutated: a listener removing itself (or another) while an event is
+  // emitted must not make the loop skip one.
+  const all = new Map<keyof Events, ReadonlyArray<Listener<never>>>()
+  const off: IsolatedEmitter<Events>['off'] = (type, handler) => {
+    const list = all.get(type) ?? []
+    const at = handler ? list.indexOf(handler) : -1 // the first one only, as added
+    all.set(type, handler ? list.filter((_, i) => i !== at) : [])
+  }
   return {
     on(type, handler) {
-      emitter.on(type, handler)
-      return () => emitter.off(type, handler)
+      all.set(type, [...(all.get(type) ?? []), handler])
+      return () => off(type, handler)
     },
-    off: emitter.off,
+    off,
     emit(type, event) {
-      // A copy: a listener removing itself (or another) must not make the loop skip one.
-      for (const handler of [...(emitter.all.get(type) ?? [])] as Array<Handler<Events[typeof type]>>) {
+      for (const handler of (all.get(type) ?? []) as ReadonlyArray<Listener<typeof event>>) {
         try {
           handler(event)
         } catch (error) {
@@ -32,6 +39,6 @@ export function isolatedEmitter<Events extends Record<string, unknown>>(): Isola
         }
       }
     },
-    clear: () => emitter.all.clear(),
+    clear: () => all.clear(),
   }
 }

@@ -1,4 +1,5 @@
 import { withTimeout } from '../abort.js'
+import { asError } from '../errors/as-error.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
@@ -25,8 +26,6 @@ export interface Persistence<T extends Tokens> {
   /** Forgets a pending write (another copy stored newer tokens). */
   discardPending(): void
 }
-
-const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)))
 
 /** Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and rethrown. */
 function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number, timeoutMs: number, failed: (operation: Operation, error: Error) => void): Promise<R> {

@@ -1,5 +1,6 @@
 import { raceAbort, sleep } from '../abort.js'
 import { backoffDelay } from '../backoff.js'
+import { asError } from '../errors/as-error.js'
 import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { tokensProblem } from './assert-tokens.js'
@@ -61,11 +62,10 @@ export async function refreshWithRetries<T extends Tokens>(current: T, plan: Ref
     try {
       return await attempt(current, plan)
     } catch (caught) {
-      const error = caught instanceof Error ? caught : new Error(String(caught))
+      const error = asError(caught)
       const delay = retryDelay(error, retry, plan as RefreshPlan<Tokens>)
       if (delay === undefined) throw error
-      if (plan.signal) await sleep(delay, plan.signal).catch(() => {})
-      else await new Promise((resolve) => setTimeout(resolve, delay))
+      await sleep(delay, plan.signal).catch(() => {})
       if (plan.signal?.aborted) throw error
     }
   }

@@ -1,5 +1,6 @@
 import { raceAbort, withTimeout } from '../abort.js'
 import type { Coordinator } from '../coordinator.js'
+import { asError } from '../errors/as-error.js'
 import { RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
@@ -39,7 +40,7 @@ function succeeded<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Ref
 /** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
 function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
   if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
-  const error = caught instanceof Error ? caught : new Error(String(caught))
+  const error = asError(caught)
   const terminal = error instanceof RefreshError && !error.transient
   state.lastFailureAt = state.now()
   if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.now() + error.retryAfterMs, error }

@@ -24,9 +24,9 @@ export function refreshDueAt({ expiresAt, obtainedAt, aheadMs, aheadShare }: Win
 
 /** `fresh` (use it), `due` (use it, refresh in the background) or `expired` (refresh before use) at `now`. */
 export function tokenPhase(input: WindowInput, now: number): TokenPhase {
-  const dueAt = refreshDueAt(input)
-  if (input.expiresAt === undefined || dueAt === undefined) return 'fresh'
-  if (now >= input.expiresAt) return 'expired'
+  const dueAt = refreshDueAt(input) // undefined exactly when expiresAt is
+  if (dueAt === undefined) return 'fresh'
+  if (now >= (input.expiresAt as number)) return 'expired'
   return now >= dueAt ? 'due' : 'fresh'
 }
 
