@@ -26,19 +26,14 @@ async function readText(response: Response): Promise<string> {
  * truncated or oversized body) is an `InvalidRefreshResponseError`, never a crash.
  */
 export async function readJson(response: Response): Promise<unknown> {
-  let text: string
-  try {
-    text = await readText(response)
-  } catch (cause) {
-    if (cause instanceof InvalidRefreshResponseError) throw cause
-    throw new InvalidRefreshResponseError('body', 'a complete response body', 'a body cut off mid-way', { cause })
-  }
-  if (text.trim() === '') throw new InvalidRefreshResponseError('body', 'JSON', 'an empty body')
+  const text = await readText(response).catch((cause: unknown) => {
+    throw cause instanceof InvalidRefreshResponseError ? cause : new InvalidRefreshResponseError('body', 'a complete response body', 'a body cut off mid-way', { cause })
+  })
   try {
     return JSON.parse(text) as unknown
   } catch {
     // No cause: a SyntaxError quotes the start of the body, which may be a token.
-    const kind = /^\s*</.test(text) ? 'HTML or XML' : 'text that is not JSON'
+    const kind = text.trim() === '' ? 'an empty body' : /^\s*</.test(text) ? 'HTML or XML' : 'text that is not JSON'
     throw new InvalidRefreshResponseError('body', 'JSON', kind)
   }
 }

@@ -62,14 +62,14 @@ export function refusalError(status: number, headers: Headers, body: unknown, ru
   const providerCode = safeCode(raw, codes, secrets)
   // A code the document says to retry wins over the status; a terminal-looking code on a 5xx is still retried.
   const transient = (providerCode !== undefined && codes[providerCode] === true) || (rules.transientStatus ?? defaultTransient)(status)
-  const hint = providerCode === undefined ? undefined : rules.hints?.[providerCode]
+  const hint = providerCode && rules.hints?.[providerCode]
   const details: Record<string, string> = {}
   for (const path of rules.detailsAt ?? []) {
     const id = safeCode(fieldAt(body, path), {}, secrets)
     if (id) details[path] = id
   }
-  const code = providerCode ? ` (${providerCode})` : ''
-  return new RefreshError(`${rules.provider} refresh failed with HTTP ${status}${code}${hint ? `: ${hint}` : ''}`, {
+  const suffix = providerCode ? ` (${providerCode})${hint ? `: ${hint}` : ''}` : ''
+  return new RefreshError(`${rules.provider} refresh failed with HTTP ${status}${suffix}`, {
     transient,
     status,
     providerCode,

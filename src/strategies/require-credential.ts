@@ -1,6 +1,6 @@
 import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
-import { CONTROL } from './response-fields.js'
+import { isHeaderValue } from './response-fields.js'
 
 /**
  * The credential a strategy refreshes with (`refreshToken`, `sessionToken`…). Without a usable
@@ -8,7 +8,7 @@ import { CONTROL } from './response-fields.js'
  */
 export function requireCredential(tokens: Tokens, field: string, provider: string): string {
   const value = tokens[field]
-  if (typeof value === 'string' && value !== '' && !CONTROL.test(value)) return value
+  if (isHeaderValue(value)) return value
   throw new RefreshError(`${provider} session holds no usable \`${field}\`: sign in again`, { transient: false })
 }
 

@@ -13,12 +13,15 @@ export function fieldAt(body: unknown, path: string): unknown {
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
 /** Control characters (CR, LF, NUL…): a value holding one cannot go in a header. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-export const CONTROL = /[\u0000-\u001f\u007f]/
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** A non-empty string without control characters: a value that can go in a header. */
+export const isHeaderValue = (value: unknown): value is string => typeof value === 'string' && value !== '' && !CONTROL.test(value)
 
 /** A required token field: a non-empty string that can go in a header, or an error naming it (never its value). */
 export function requireString(body: unknown, path: string): string {
   const value = fieldAt(body, path)
-  if (typeof value === 'string' && value !== '' && !CONTROL.test(value)) return value
+  if (isHeaderValue(value)) return value
   throw new InvalidRefreshResponseError(path, 'a non-empty string without control characters', value === '' ? 'an empty string' : kindOf(value), { body })
 }
 
