@@ -109,12 +109,7 @@ function openExchange(internals: SessionInternals): Exchange {
   const exchange: Exchange = {
     now: internals.now,
     async before(headers, signal, outliveMs) {
-      let tokens: Tokens | undefined
-      try {
-        tokens = await raceAbort(internals.tokensForSend(outliveMs), signal)
-      } catch (error) {
-        own(error, signal)
-      }
+      const tokens = await raceAbort(internals.tokensForSend(outliveMs), signal).catch((error: unknown) => own(error, signal))
       if (tokens) authorize(tokens, headers)
       return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
     },

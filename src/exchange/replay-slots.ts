@@ -2,22 +2,13 @@
 // p-timeout, more than the rest of core + axios interceptor together, while replays need only a
 // FIFO with a concurrency cap and removal of an aborted entry.
 
-/** Reports an error no caller can receive, as an event target does: on `reportError`, else thrown in a microtask. */
-export function report(error: unknown): void {
-  const reportError = (globalThis as { reportError?: (error: unknown) => void }).reportError
-  if (typeof reportError === 'function') reportError(error)
-  else
-    queueMicrotask(() => {
-      throw error
-    })
-}
-
 /** A FIFO of replays with a concurrency cap, one per session (shared by every client attached to it). */
 export interface ReplaySlots {
   /**
    * Runs `send` once a slot is free, first come first served; the slot is freed when `send`
-   * settles, whatever happens (a throwing `onStart`, a throwing `send`). Rejects with
-   * `signal.reason` at once if the caller aborts while still queued: the entry is dropped, never sent.
+   * settles, whatever happens. `onStart` must not throw (the session's `emit` isolates its
+   * listeners already). Rejects with `signal.reason` at once if the caller aborts while still
+   * queued: the entry is dropped, never sent.
    */
   run<R>(send: () => Promise<R>, signal: AbortSignal | null | undefined, onStart: (queueDepth: number) => void): Promise<R>
 }
@@ -27,22 +18,14 @@ export function replaySlots(limit: number): ReplaySlots {
   let running = 0
   const waiting: Array<() => void> = []
 
-  const release = (): void => {
-    running--
-    waiting.shift()?.()
-  }
-
   async function start<R>(send: () => Promise<R>, onStart: (queueDepth: number) => void): Promise<R> {
     running++
     try {
-      try {
-        onStart(waiting.length)
-      } catch (error) {
-        report(error) // an observer's error never changes the replay's outcome
-      }
+      onStart(waiting.length)
       return await send()
     } finally {
-      release() // a slot that is never given back hangs every later refusal
+      running--
+      waiting.shift()?.() // a slot that is never given back hangs every later refusal
     }
   }
 

@@ -2,7 +2,7 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 import type { Exchange, Sent } from '../exchange.js'
 import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
-import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
+import type { AuthFailureInput, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { isOneShot } from './one-shot-body.js'
@@ -48,21 +48,17 @@ const setAll = (config: InternalAxiosRequestConfig, headers: Headers): void => {
   for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
 }
 
-// A response as every refusal rule sees it; `data` is what axios made of the body.
-class AxiosInput implements AuthFailureInput {
-  readonly status: number
-  constructor(readonly response: AxiosResponse) {
-    this.status = response.status
-  }
-  get headers(): ResponseHeaders {
-    const { headers } = this.response
-    return { get: (name) => (headers[name.toLowerCase()] == null ? null : String(headers[name.toLowerCase()])) }
-  }
-  body(): Promise<unknown> {
-    const { data } = this.response
-    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
-  }
-}
+// A response as every refusal rule sees it; `body()` is what axios made of the body.
+const axiosInput = ({ status, headers, data }: AxiosResponse): AuthFailureInput => ({
+  status,
+  headers: {
+    get: (name) => {
+      const value = headers[name.toLowerCase()]
+      return value == null ? null : String(value)
+    },
+  },
+  body: () => Promise.resolve(typeof data === 'string' ? parseBody(data) : data),
+})
 
 // A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
 // an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
@@ -114,7 +110,7 @@ function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefine
     if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept()
     const signal = config.signal as AbortSignal | undefined
     const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, sent), tokenflight: new Replay(headers) })
-    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
+    const answer = sent.exchange.after(sent, axiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
       replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
       refused: () => response,

@@ -1,8 +1,13 @@
 import type { InternalAxiosRequestConfig } from 'axios'
-import { randomUuid } from '../random-uuid.js'
 
-// A boundary needs to be unlikely in the body, not unguessable: it works without `crypto`.
-const randomBoundary = (): string => `tokenflight-${randomUuid().replaceAll('-', '')}`
+// A boundary needs to be unlikely in the body, not unguessable: no `crypto` needed. The counter
+// keeps two boundaries drawn in the same instant apart.
+let boundaries = 0
+function randomBoundary(): string {
+  let hex = (++boundaries).toString(16)
+  while (hex.length < 32) hex += Math.random().toString(16).slice(2)
+  return `tokenflight-${hex.slice(0, 32)}`
+}
 
 /**
  * Pins the multipart boundary of a FormData body before its first send, so a replay is

@@ -38,7 +38,7 @@ function exactOrigin(origin: unknown, index: number, allowInsecureHttp: boolean)
   try {
     url = new URL(origin as string)
   } catch {
-    throw invalidArgument(name, 'an absolute URL such as https://api.example.com', origin, { wrongType: typeof origin !== 'string' })
+    throw invalidArgument(name, 'an origin like https://api.example.com', origin, { wrongType: typeof origin !== 'string' })
   }
   // Anything beyond scheme, host and port (path, query, fragment, credentials) changes the href.
   if (url.href !== `${url.origin}/`) throw invalidArgument(name, 'an origin without path, query or credentials', origin, { wrongType: false })
@@ -57,7 +57,7 @@ export function createOriginPolicy(options: OriginOptions, fallback: string | un
   if (origins !== undefined && !Array.isArray(origins)) throw invalidArgument('origins', 'an array of origins', origins)
   const list = origins ?? (fallback === undefined ? [] : [fallback])
   if (list.length === 0) {
-    throw invalidArgument('origins', 'a non-empty array (there is no baseURL or page origin to default to)', origins)
+    throw invalidArgument('origins', 'a non-empty array (no baseURL or page origin to default to)', origins)
   }
   const exact = new Set<string>()
   const patterns: RegExp[] = []
