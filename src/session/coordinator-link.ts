@@ -1,6 +1,7 @@
 import type { Coordinator } from '../coordinator.js'
 import type { SessionEvents } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
+import { tokensProblem } from './assert-tokens.js'
 import type { Persistence } from './persistence.js'
 import type { TokenState } from './token-state.js'
 
@@ -16,6 +17,8 @@ export function linkCoordinator<T extends Tokens>(
     // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
     adopt(next) {
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
+      // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
+      if (next !== undefined && tokensProblem(next)) return
       store.discardPending()
       state.reset(next, next ? state.now() : undefined)
     },

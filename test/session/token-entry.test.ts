@@ -69,3 +69,22 @@ it('options passed as a token: the TypeError does not print it', () => {
   expect(error.message).toContain('`options`')
   expect(texts(error)).not.toContain('sig-secret')
 })
+
+describe('tokens another copy announces (tabs, processes)', () => {
+  it('are checked like any other input: unusable ones are ignored, the session keeps its own', async () => {
+    let link: { adopt(tokens: Tokens | undefined): void } | undefined
+    const coordinator = {
+      attach(given: typeof link) {
+        link = given
+        return () => {}
+      },
+      refresh: (_stale: Tokens, work: () => Promise<Tokens>) => work(),
+    }
+    const session = createSession({ strategy, tokens: { accessToken: 'own-token' }, coordinator })
+    for (const control of controls) link?.adopt({ accessToken: `bad${control}token` })
+    link?.adopt({ accessToken: 42 } as unknown as Tokens)
+    expect(await session.getAccessToken()).toBe('own-token')
+    link?.adopt({ accessToken: 'next-token' })
+    expect(await session.getAccessToken()).toBe('next-token')
+  })
+})
