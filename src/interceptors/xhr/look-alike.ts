@@ -13,6 +13,8 @@ export const copyOf = (event: Event): Event =>
   event instanceof ProgressEvent
     ? new ProgressEvent(event.type, { lengthComputable: event.lengthComputable, loaded: event.loaded, total: event.total })
     : new Event(event.type)
+// The `<script>` build loads anywhere; only installXHR (where EventTarget exists) constructs this.
+const EventTargetBase: typeof EventTarget = typeof EventTarget === 'function' ? EventTarget : (class {} as typeof EventTarget)
 
 /**
  * What an `XMLHttpRequest` shows its caller (constants, `on<type>` handlers, getters), read from
@@ -20,7 +22,7 @@ export const copyOf = (event: Event): Event =>
  * native one (1 while waiting, 4 or 0 after a cancel); with `cancelled`, a network error. The
  * auth phases live in the subclass; this class knows nothing of tokens.
  */
-export class XhrLookAlike extends EventTarget {
+export class XhrLookAlike extends EventTargetBase {
   static readonly UNSENT = 0
   static readonly OPENED = 1
   static readonly HEADERS_RECEIVED = 2
