@@ -272,7 +272,7 @@ ${table(results.rolling)}
 
 ## Refresh failure: 100 requests waiting while the refresh endpoint fails
 
-tokenflight with \`refreshTimeoutMs: 3000\` and its default 2 retries. How many of the 100
+tokenflight with \`refreshTimeoutMs: 3000\`: one deadline for the refresh, its retries included. How many of the 100
 requests settle (resolve or reject) within 10 s:
 
 ${table(results.failure)}
