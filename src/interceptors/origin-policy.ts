@@ -1,4 +1,5 @@
 import { invalidArgument } from '../invalid-argument.js'
+import { isSecureUrl } from '../secure-url.js'
 
 /** Which origins receive tokens. Shared by every interceptor. */
 export interface OriginOptions {
@@ -15,10 +16,6 @@ export interface OriginOptions {
 /** Whether a URL may carry the token. */
 export type OriginPolicy = (url: URL) => boolean
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname)
-
-const isSecure = (url: URL): boolean => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))
 
 // A pattern must say where an origin starts and ends: `/api\.example\.com/` also matches
 // `https://api.example.com.evil.com`. Matching the whole origin also covers `^a|b$`, and the new
@@ -42,7 +39,7 @@ function exactOrigin(origin: unknown, index: number, allowInsecureHttp: boolean)
   }
   // Anything beyond scheme, host and port (path, query, fragment, credentials) changes the href.
   if (url.href !== `${url.origin}/`) throw invalidArgument(name, 'an origin without path, query or credentials', origin, { wrongType: false })
-  if (!allowInsecureHttp && !isSecure(url)) {
+  if (!allowInsecureHttp && !isSecureUrl(url)) {
     throw invalidArgument(name, 'an https origin (or set `allowInsecureHttp: true`)', origin, { wrongType: false })
   }
   return url.origin
@@ -66,7 +63,7 @@ export function createOriginPolicy(options: OriginOptions, fallback: string | un
     else exact.add(exactOrigin(origin, index, allowInsecureHttp))
   }
   return (url) => {
-    if (!allowInsecureHttp && !isSecure(url)) return false
+    if (!allowInsecureHttp && !isSecureUrl(url)) return false
     return exact.has(url.origin) || patterns.some((pattern) => pattern.test(url.origin))
   }
 }

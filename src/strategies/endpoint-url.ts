@@ -1,7 +1,5 @@
 import { invalidArgument } from '../invalid-argument.js'
-
-const isLoopback = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname)
+import { isSecureUrl } from '../secure-url.js'
 
 /**
  * Checks a URL option at creation and joins `path` to it, keeping any path prefix of the base
@@ -14,8 +12,8 @@ export function endpointUrl(name: string, value: unknown, path: string | undefin
   try {
     url = new URL(value as string)
   } catch {}
-  const { protocol, hostname, username, password } = url ?? {}
-  if (typeof value !== 'string' || !/^https?:$/.test(protocol ?? '') || username || password || (protocol === 'http:' && !allowInsecureHttp && !isLoopback(hostname ?? ''))) {
+  const { protocol, username, password } = url ?? {}
+  if (typeof value !== 'string' || !url || !/^https?:$/.test(protocol ?? '') || username || password || (!allowInsecureHttp && !isSecureUrl(url))) {
     const received = username || password ? 'a URL with credentials' : value
     throw invalidArgument(name, 'an https URL without credentials (http: loopback only, unless `allowInsecureHttp`)', received, {
       wrongType: typeof value !== 'string',
