@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { missing } from '../_helpers/requires.js'
 import { type Emulator, startEmulator } from '../../src/testing/index.js'
 import { type RedisServer, startRedisServer } from '../_helpers/redis-server.js'
+import type { FleetCounts as Counts } from '../_helpers/fleet-counts.js'
 
 const PROCESSES = Number(process.env.FLEET_PROCESSES ?? 8)
 const IN_FLIGHT = 32
@@ -28,15 +29,6 @@ const DURATION = 10_000
 const TTL = 500
 const worker = fileURLToPath(new URL('./fleet-worker.ts', import.meta.url))
 
-interface Counts {
-  sent: number
-  ok: number
-  failed: number
-  degraded: number
-  restored: number
-  slowest: number
-  errors: string[]
-}
 
 describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   let redis: RedisServer

@@ -21,6 +21,7 @@ import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type RedisSentinelSet, startRedisSentinel } from '../_helpers/redis-sentinel.js'
 import { missing } from '../_helpers/requires.js'
 import { port } from '../_helpers/session-port.js'
+import type { FleetCounts as Counts } from '../_helpers/fleet-counts.js'
 
 const PROCESSES = 8
 const IN_FLIGHT = 8
@@ -29,16 +30,6 @@ const KILL_AFTER = 4_000
 const TTL = 500
 const worker = fileURLToPath(new URL('./sentinel-worker.ts', import.meta.url))
 
-interface Counts {
-  sent: number
-  ok: number
-  failed: number
-  degraded: number
-  restored: number
-  slowest: number
-  slowestAt: number
-  errors: string[]
-}
 
 describe.skipIf(missing('redis-server'))('needs redis-server (sentinel mode)', () => {
   let sentinel: RedisSentinelSet

@@ -1,0 +1,12 @@
+/** What a fleet worker process reports when its load ends (fleet-worker.ts, sentinel-worker.ts). */
+export interface FleetCounts {
+  sent: number
+  ok: number
+  failed: number
+  degraded: number
+  restored: number
+  slowest: number
+  /** When the slowest request started, ms into the run (the Sentinel worker reports it). */
+  slowestAt?: number
+  errors: string[]
+}
