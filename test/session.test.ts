@@ -76,6 +76,24 @@ describe('single flight', () => {
     }
   })
 
+  it('a thousand replays waiting out one expiring token add one listener to the session, not one each (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: { accessToken: 'token-B', expiresAt: Date.now() + 30 }, refreshAheadMs: 0 })
+      const waiting = Array.from({ length: 1_000 }, () => port(session).tokensForSend(200))
+      const tokens = await Promise.all(waiting)
+      expect(new Set(tokens.map((t) => t?.accessToken))).toEqual(new Set(['token-1']))
+      expect(strategy.calls).toBe(1)
+      await new Promise((resolve) => setTimeout(resolve, 10)) // warnings are emitted on a later tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('gives a replay a refresh already running rather than tokens about to expire', async () => {
     const gate = deferred()
     const strategy = countingStrategy(async (call, current) => {

@@ -13,10 +13,13 @@ const noop = (): void => {}
 
 /** The single-flight refresh of one session. */
 export interface RefreshFlight<T extends Tokens> {
-  /** Joins the refresh in flight or starts one; rejects at once while a Retry-After blocks refreshes. */
+  /**
+   * Joins the refresh in flight or starts one; rejects at once while a Retry-After blocks refreshes.
+   * A caller is held at most `refreshTimeoutMs` from when it asked, never by an earlier caller's deadline.
+   */
   refreshOnce(reason: RefreshReason): Promise<T>
-  /** The refresh callers would join, if any. */
-  readonly inflight: Promise<T> | undefined
+  /** Whether a refresh is running, which `refreshOnce` would join. */
+  readonly running: boolean
   /** The last coordinated work, settled: destroy() waits for it. */
   readonly settling: Promise<void> | undefined
 }
@@ -63,15 +66,17 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   })
 }
 
-/** Creates the refresh of a session: one at a time, every caller released at one deadline. */
+/** Creates the refresh of a session: one at a time, each caller released at its own deadline. */
 export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFlight<T> {
   const { config, state, emit, coordinator } = deps
-  let inflight: Promise<T> | undefined
+  const ms = config.refreshTimeoutMs
+  // The work of the refresh running now, and the promise its current callers share.
+  let flight: { join(): Promise<T>; callers: Promise<T> | undefined } | undefined
   let settling: Promise<void> | undefined
 
-  function start(reason: RefreshReason, current: T): Promise<T> {
+  function start(reason: RefreshReason, current: T): NonNullable<typeof flight> {
     const startEpoch = state.epoch
-    // Which of the work and the deadline came first: each failure is reported once.
+    // Which of the work and a deadline came first: each failure is reported once.
     let settled = false
     let timedOut = false
     emit('refreshing', { reason })
@@ -86,38 +91,52 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
         return failed(deps, reason, startEpoch, error, timedOut)
       },
     )
-    // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded); a
-    // coordinated one may run on (a lock to wait for, other copies to serve), so callers are cut loose.
-    const deadline = coordinator ? withTimeout(finished, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)) : finished
-    const callers = raceAbort(deadline, state.lifetime).catch((error: unknown) => {
-      if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
-      timedOut = true
-      state.lastFailureAt = state.now()
-      emit('refreshFailed', { reason, error, terminal: false })
-      // A coordinator that never settles must not wedge the session: one more deadline, then let go.
-      const release = setTimeout(done, config.refreshTimeoutMs)
-      finished.then(() => clearTimeout(release), () => clearTimeout(release))
-      throw error
-    })
-    // Held until the work settles, not the deadline: no second refresh of the same token meanwhile.
+    const own = {
+      callers: undefined as Promise<T> | undefined,
+      // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
+      // coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
+      // together are cut loose at their deadline, and later ones wait on the same work afresh.
+      join(): Promise<T> {
+        if (!coordinator) return raceAbort(finished, state.lifetime)
+        const callers: Promise<T> = raceAbort(
+          withTimeout(finished, ms, () => new RefreshTimeoutError(ms)),
+          state.lifetime,
+        ).catch((error: unknown) => {
+          if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
+          if (own.callers === callers) own.callers = undefined
+          if (timedOut) throw error
+          timedOut = true
+          state.lastFailureAt = state.now()
+          emit('refreshFailed', { reason, error, terminal: false })
+          // A coordinator that never settles must not wedge the session: one more deadline, then let go.
+          const release = setTimeout(done, ms)
+          finished.then(() => clearTimeout(release), () => clearTimeout(release))
+          throw error
+        })
+        return callers
+      },
+    }
+    // Held until the work settles, not a deadline: no second refresh of the same token meanwhile.
     function done(): void {
-      if (inflight === callers) inflight = undefined
+      if (flight === own) flight = undefined
     }
     finished.then(done, done)
     if (coordinator) settling = finished.then(noop, noop)
-    return callers
+    return own
   }
 
   return {
     refreshOnce(reason) {
-      if (inflight) return inflight
-      if (state.isBlocked()) return Promise.reject(state.blocked?.error)
-      if (!state.tokens) return Promise.reject(state.expiredError())
-      inflight = start(reason, state.tokens)
-      return inflight
+      if (!flight) {
+        if (state.isBlocked()) return Promise.reject(state.blocked?.error)
+        if (!state.tokens) return Promise.reject(state.expiredError())
+        flight = start(reason, state.tokens)
+      }
+      flight.callers ??= flight.join()
+      return flight.callers
     },
-    get inflight() {
-      return inflight
+    get running() {
+      return flight !== undefined
     },
     get settling() {
       return settling

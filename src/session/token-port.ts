@@ -15,6 +15,9 @@ export interface TokenPort<T extends Tokens> {
 /** The session's answers to a client about to send, or whose send was refused. */
 export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, store: Persistence<T>, maxDelayMs: number): TokenPort<T> {
   const { now, lifetime } = state
+  // One wait per expiring token, shared by every replay that must outlive it: one abort listener
+  // on the session's lifetime, not one per request (Node warns past ten).
+  let expiry: { tokens: T; over: Promise<void> } | undefined
 
   async function whenUsable(): Promise<void> {
     if (state.loading) await state.loading
@@ -34,12 +37,13 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
     // are waited out once and their successor sent.
     if (expiresAt !== undefined && expiresAt - time < outliveMs) {
-      if (flight.inflight) return flight.inflight
-      await sleep(expiresAt - time, lifetime)
+      if (flight.running) return flight.refreshOnce('expired')
+      if (expiry?.tokens !== tokens) expiry = { tokens, over: sleep(expiresAt - time, lifetime) }
+      await expiry.over
       return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
     }
     // After a failure, wait out the backoff ceiling before trying again: a dead endpoint is not hammered.
-    if (phase === 'due' && !flight.inflight && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
+    if (phase === 'due' && !flight.running && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
     return tokens
   }
 
@@ -50,7 +54,7 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
     // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
     // one is itself due (the next request would start that refresh anyway).
-    if (flight.inflight) return flight.inflight
+    if (flight.running) return flight.refreshOnce('unauthorized')
     const phase = state.phase(now())
     return phase === 'fresh' ? tokens : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
   }

@@ -18,6 +18,7 @@ const env = JSON.parse(process.env.FLEET ?? '{}') as {
   inFlight: number
   coordinationWaitMs: number
   lockTtlMs?: number
+  refreshTimeoutMs?: number
 }
 
 const client = env.redisPort
@@ -25,7 +26,7 @@ const client = env.redisPort
   : undefined
 client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
 const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: env.lockTtlMs ?? 5_000 }) : {}
-const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: 2_000, ...shared })
+const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: env.refreshTimeoutMs ?? 2_000, ...shared })
 const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
 // FLEET_DEBUG=1 prints why a process degraded or a refresh failed (for runs on a busy machine).
 const debug = (...words: string[]) => process.env.FLEET_DEBUG && console.error(...words)

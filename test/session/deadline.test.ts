@@ -68,24 +68,27 @@ describe('one deadline for a refresh, retries included', () => {
 describe('with a coordinator', () => {
   it('callers are released at the deadline; the work runs on, is stored and adopted, and no second refresh starts', async () => {
     const gate = deferred()
-    const strategy = countingStrategy(async (call, current) => {
-      await gate.promise
-      return { ...current, accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
-    })
+    const strategy = countingStrategy((call, current) => ({ ...current, accessToken: `token-${call}`, refreshToken: `refresh-${call}` }))
     const stored: Tokens[] = []
-    // The coordinated work (lock taken in the next task) outlives this copy's 50 ms deadline.
-    const slow: Coordinator = { refresh: (_stale, work) => new Promise((resolve) => setTimeout(resolve, 0)).then(work) }
+    // The coordinated work (its lock taken when the gate opens) outlives this copy's 50 ms deadline.
+    const slow: Coordinator = { refresh: (_stale, work) => gate.promise.then(work) }
     const timed = createSession({ strategy, tokens: start, coordinator: slow, refreshTimeoutMs: 50, store: { get: () => start, set: (t) => void stored.push(t), delete: () => {} } })
     const began = performance.now()
     const waiting = Array.from({ length: 5 }, () => port(timed).afterRefusal('token-0'))
     const results = await Promise.allSettled(waiting)
     expect(performance.now() - began).toBeLessThan(500)
     for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(RefreshTimeoutError) })
-    // Still settling: a new 401 joins it (fails fast) instead of presenting the same refresh token again.
-    await expect(port(timed).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
-    expect(strategy.calls).toBe(1)
-    gate.resolve()
+    // Still settling: a new 401 joins it with a deadline of its own, instead of presenting the same
+    // refresh token again or inheriting the earlier callers' timeout.
+    const late = port(timed).afterRefusal('token-0')
+    const lateOutcome = late.then(
+      (tokens) => tokens?.accessToken,
+      (error: unknown) => error,
+    )
     await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(strategy.calls).toBe(0) // still waiting for its lock
+    gate.resolve()
+    await expect(lateOutcome).resolves.toBe('token-1')
     expect(stored.map((t) => t.refreshToken)).toContain('refresh-1')
     await expect(timed.getAccessToken()).resolves.toBe('token-1')
     expect(strategy.calls).toBe(1)
@@ -102,10 +105,39 @@ describe('with a coordinator', () => {
     }
     const session = createSession({ strategy: countingStrategy(), tokens: start, coordinator: stuck, refreshTimeoutMs: 40 })
     await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
-    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError) // joins, fails fast
+    // Joins the same work and waits its own deadline out: no second call, no inherited timeout.
+    const joined = performance.now()
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    expect(performance.now() - joined).toBeGreaterThanOrEqual(30)
     expect(calls).toBe(1)
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    await new Promise((resolve) => setTimeout(resolve, 20))
     await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
     expect(calls).toBe(2)
+  })
+
+  it('a timed-out refresh is never an answer to callers who ask after it: they wait on the same work afresh', async () => {
+    const gate = deferred()
+    const strategy = countingStrategy()
+    const slow: Coordinator = { refresh: (_stale, work) => gate.promise.then(work) }
+    const failures: unknown[] = []
+    const session = createSession({ strategy, tokens: start, coordinator: slow, refreshTimeoutMs: 100 })
+    session.on('refreshFailed', (event) => failures.push(event))
+    // The coordinated work waits 220 ms (a lock held elsewhere, a Redis restart): callers asking at
+    // 0 and 40 ms share the first deadline (100 ms); callers at 150 and 190 ms wait on the same work.
+    const ask = (atMs: number) =>
+      new Promise((resolve) => setTimeout(resolve, atMs)).then(() =>
+        port(session)
+          .afterRefusal('token-0')
+          .then(
+            (tokens) => tokens?.accessToken,
+            (error: unknown) => (error instanceof RefreshTimeoutError ? 'timed out' : error),
+          ),
+      )
+    const outcomes = Promise.all([ask(0), ask(40), ask(150), ask(190)])
+    setTimeout(() => gate.resolve(), 220)
+    expect(await outcomes).toEqual(['timed out', 'timed out', 'token-1', 'token-1'])
+    expect(strategy.calls).toBe(1)
+    expect(failures).toHaveLength(1) // one refresh, one report, however many callers timed out
+    await session.destroy()
   })
 })
