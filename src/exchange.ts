@@ -4,6 +4,7 @@ import { ownError } from './exchange/own-error.js'
 import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
 import { replaySlots } from './exchange/replay-slots.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
+import { LATER } from './session/token-port.js'
 import type { AuthFailureInput, Tokens } from './strategy.js'
 
 /** One send as the exchange saw it leave. */
@@ -45,8 +46,12 @@ export type Replayed<R> = { value: R } | undefined
 export interface Exchange {
   /** The session's clock (epoch ms). */
   now(): number
-  /** Tokens for this send, put on `headers` by the strategy. Rejects with `SessionExpiredError` (a copy) or the abort reason. */
-  before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Promise<Sent>
+  /**
+   * Tokens for this send, put on `headers` by the strategy: at once when they are at hand (the
+   * common case costs no promise), else a promise that rejects with `SessionExpiredError` (a copy)
+   * or the abort reason.
+   */
+  before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Sent | Promise<Sent>
   /**
    * Judges the response by `rule` (the request's, else the client's; `undefined` leaves it to the
    * strategy, else 401). `undefined` at once when it is no refusal by a synchronous rule (the common case);
@@ -106,12 +111,20 @@ function openExchange(internals: SessionInternals): Exchange {
     }
   }
 
+  const sent = (tokens: Tokens | undefined, headers: Headers): Sent => {
+    if (tokens) authorize(tokens, headers)
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
+  }
+
   const exchange: Exchange = {
     now: internals.now,
-    async before(headers, signal, outliveMs) {
-      const tokens = await raceAbort(internals.tokensForSend(outliveMs), signal).catch((error: unknown) => own(error, signal))
-      if (tokens) authorize(tokens, headers)
-      return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
+    before(headers, signal, outliveMs) {
+      const ready = internals.tokensNow(outliveMs)
+      if (ready !== LATER) return sent(ready, headers)
+      return raceAbort(internals.tokensForSend(outliveMs), signal).then(
+        (tokens) => sent(tokens, headers),
+        (error: unknown) => own(error, signal),
+      )
     },
     after(sent, input, rule, recovery) {
       const verdict = judge(rule, strategy, input)

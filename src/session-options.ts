@@ -38,7 +38,11 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   refreshTimeoutMs?: number | undefined
   /** Retries of transient refresh failures within `refreshTimeoutMs`, or `false` for none. @default { retries: 2, minDelayMs: 200, maxDelayMs: 5000 } */
   retry?: RetryOptions | false | undefined
-  /** How many queued requests interceptors replay at once after a refresh. @default 16 */
+  /**
+   * How many refused requests interceptors replay at once after a refresh. By default all of them:
+   * they were all in flight a moment ago, so replaying them is no stampede, and a cap would cost each
+   * one its place in the queue. A number caps it (per session, across all clients). @default Infinity
+   */
   replayConcurrency?: number | undefined
   /** The fetch strategies use for the refresh call. @default globalThis.fetch at creation */
   fetch?: typeof fetch | undefined
@@ -70,7 +74,7 @@ const defaults = {
   retries: 2,
   minDelayMs: 200,
   maxDelayMs: 5_000,
-  replayConcurrency: 16,
+  replayConcurrency: Number.POSITIVE_INFINITY,
 }
 
 const known = {
@@ -120,7 +124,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
   if (options.coordinator !== undefined) assertMethods('coordinator', options.coordinator, ['refresh'], ['attach', 'announce'])
   assertOptionalDuration('refreshAheadMs', options.refreshAheadMs, 0)
   assertOptionalDuration('refreshTimeoutMs', options.refreshTimeoutMs)
-  assertOptionalCount('replayConcurrency', options.replayConcurrency, 1)
+  if (options.replayConcurrency !== Number.POSITIVE_INFINITY) assertOptionalCount('replayConcurrency', options.replayConcurrency, 1)
   assertOptionalFunction('fetch', options.fetch)
   assertOptionalFunction('now', options.now)
   return {

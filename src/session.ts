@@ -63,7 +63,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   const state = new TokenState<T>(config.refreshAheadMs, config.defaultAhead ? 0.05 : 0.5, now, lifetime.signal)
   const store = persistence(config.store, config.refreshTimeoutMs, (operation, error) => events.emit('storeFailed', { operation, error }))
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
-  const { whenUsable, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
+  const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
 
   loadFirstTokens(state, config.store && store, config.tokens)
   const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
@@ -102,7 +102,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     on: events.on,
     off: events.off,
   }
-  const internals = { tokensForSend, afterRefusal, strategy, replayConcurrency: config.replayConcurrency, emit: events.emit, now }
+  const internals = { tokensNow, tokensForSend, afterRefusal, strategy, replayConcurrency: config.replayConcurrency, emit: events.emit, now }
   attachInternals(session, internals)
   return session
 }

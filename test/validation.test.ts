@@ -27,6 +27,8 @@ describe('createSession validates its options at creation', () => {
     [{ strategy: { refresh: () => {}, isAuthFailure: 'no' } }, 'ERR_INVALID_ARG_TYPE', '`strategy.isAuthFailure`'],
     [{ strategy, refreshAheadMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
     [{ strategy, replayConcurrency: 0 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
+    [{ strategy, replayConcurrency: Number.NEGATIVE_INFINITY }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
+    [{ strategy, replayConcurrency: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
     [{ strategy, retry: { retries: -1 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
     [{ strategy, retry: { tries: 3 } }, 'ERR_INVALID_ARG_VALUE', 'Unknown option `tries`'],
     [{ strategy, now: 5 }, 'ERR_INVALID_ARG_TYPE', '`now` to be a function'],
@@ -38,6 +40,10 @@ describe('createSession validates its options at creation', () => {
     [{ strategy, tokens: { accessToken: 'a', expiresAt: 'soon' } }, 'ERR_INVALID_ARG_TYPE', '`tokens.expiresAt`'],
   ])('%o → %s', (options, code, message) => {
     expect(() => createSession(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', code, message: expect.stringContaining(message) }))
+  })
+
+  it('accepts replayConcurrency: Infinity (the default: every refused request replays at once)', () => {
+    expect(() => createSession({ strategy, replayConcurrency: Number.POSITIVE_INFINITY })).not.toThrow()
   })
 
   it('describes a wrong token by its type only', () => {

@@ -79,7 +79,15 @@ function urlRule(isAllowed: (url: URL) => boolean): (config: InternalAxiosReques
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
-  return async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+  // The token goes on the config; the send is remembered for its response.
+  const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
+    setAll(config, sent.headers)
+    pinFormBoundary(config)
+    sentRequests.set(config, sent)
+    return config
+  }
+  // Not async: with the tokens at hand (the common case) the config goes on without a promise.
+  return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
       if (options.headers) setAll(config, options.headers)
@@ -89,17 +97,15 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!exchange || config.signal?.aborted) return config
-    let sent: Sent
-    try {
-      sent = await exchange.before(new Headers(), config.signal as AbortSignal | undefined)
-    } catch (error) {
-      if (config.signal?.aborted) return config
-      throw error
-    }
-    setAll(config, sent.headers)
-    pinFormBoundary(config)
-    sentRequests.set(config, sent)
-    return config
+    const sent = exchange.before(new Headers(), config.signal as AbortSignal | undefined)
+    if (!(sent instanceof Promise)) return sending(config, sent)
+    return sent.then(
+      (later) => sending(config, later),
+      (error: unknown) => {
+        if (config.signal?.aborted) return config
+        throw error
+      },
+    )
   }
 }
 

@@ -18,13 +18,18 @@ export interface TokenflightRequestInit extends RequestInit {
   tokenflight?: RequestOptions | undefined
 }
 
+// A refused body larger than this, or of unknown length, is cancelled rather than read.
+const DRAIN_LIMIT_BYTES = 64 * 1024
+
 // The refused answer with its body discarded, before waiting on the refresh: an unread body holds
-// its connection (and its buffers) for as long as the refresh takes, with thousands of requests
-// waiting. Cancelling beats reading it: read, the connections go back to the pool idle and the
-// replays of a 10,000 burst took 31 s instead of 19 (npm run bench). The copy keeps status,
-// headers, url and redirected, for the rare caller who gets it back (tokens cleared meanwhile).
+// its connection (and its buffers) for as long as the refresh takes. A small body of known length
+// is read to its end, so its keep-alive connection goes back to the pool and carries the replay;
+// a large or unsized one is cancelled (its connection closed) rather than downloaded. The copy
+// keeps status, headers, url and redirected, for the rare caller who gets it back.
 async function withoutBody(response: Response): Promise<Response> {
-  await response.body?.cancel().catch(() => {})
+  const length = response.headers.get('content-length')
+  const small = length !== null && /^\d+$/.test(length) && Number(length) <= DRAIN_LIMIT_BYTES
+  await (small ? response.arrayBuffer() : response.body?.cancel())?.catch(() => {})
   const copy = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
   return Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } })
 }

@@ -1,5 +1,6 @@
 import type { SessionEvents } from '../session-events.js'
 import type { Strategy, Tokens } from '../strategy.js'
+import type { LATER } from './token-port.js'
 
 /**
  * What the exchange (the one port every interceptor uses) needs of a session. Not part of the
@@ -12,6 +13,8 @@ export interface SessionInternals<T extends Tokens = Tokens> {
    * that expire within `outliveMs` (a replay's round trip) are waited out and their successor returned.
    */
   tokensForSend(outliveMs?: number): Promise<T | undefined>
+  /** `tokensForSend`'s answer without a promise when it needs no wait (the common case), else `LATER`. */
+  tokensNow(outliveMs?: number): T | undefined | typeof LATER
   /**
    * A send carrying `sentWith` was refused. Resolves with the tokens to replay with (the current
    * ones, without a refresh, when they already differ), or `undefined` when there is nothing to

@@ -4,10 +4,15 @@ import type { Persistence } from './persistence.js'
 import type { RefreshFlight } from './refresh-flight.js'
 import type { TokenState } from './token-state.js'
 
+/** What {@link TokenPort.tokensNow} returns when only `tokensForSend` can answer (it must wait). */
+export const LATER: unique symbol = Symbol('later')
+
 /** What a send needs of the session: tokens before it, a verdict after a refusal. */
 export interface TokenPort<T extends Tokens> {
   /** Resolves once the store was read; rejects when the session is expired or destroyed. */
   whenUsable(): Promise<void>
+  /** `tokensForSend`'s answer without a promise when no wait is needed (the common case), else `LATER`. */
+  tokensNow(outliveMs?: number): T | undefined | typeof LATER
   tokensForSend(outliveMs?: number): Promise<T | undefined>
   afterRefusal(sentWith: string | undefined): Promise<T | undefined>
 }
@@ -24,27 +29,33 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     if (state.isOver()) throw state.expiredError()
   }
 
-  async function tokensForSend(outliveMs = 0): Promise<T | undefined> {
-    await whenUsable()
+  function tokensNow(outliveMs = 0): T | undefined | typeof LATER {
+    if (state.loading || state.isOver()) return LATER
     store.retryPending()
     const { tokens } = state
     if (!tokens) return undefined
     const time = now()
     // Checked on every read, never left to a timer: a machine waking from sleep sends no dead token.
     const phase = state.phase(time)
-    if (phase === 'expired') return flight.refreshOnce('expired')
     const { expiresAt } = state.window
-    // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
-    // are waited out once and their successor sent.
-    if (expiresAt !== undefined && expiresAt - time < outliveMs) {
-      if (flight.running) return flight.refreshOnce('expired')
-      if (expiry?.tokens !== tokens) expiry = { tokens, over: sleep(expiresAt - time, lifetime) }
-      await expiry.over
-      return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
-    }
+    if (phase === 'expired' || (expiresAt !== undefined && expiresAt - time < outliveMs)) return LATER
     // After a failure, wait out the backoff ceiling before trying again: a dead endpoint is not hammered.
     if (phase === 'due' && !flight.running && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
     return tokens
+  }
+
+  async function tokensForSend(outliveMs = 0): Promise<T | undefined> {
+    await whenUsable()
+    const ready = tokensNow(outliveMs)
+    if (ready !== LATER) return ready
+    const tokens = state.tokens as T
+    if (state.phase(now()) === 'expired') return flight.refreshOnce('expired')
+    // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
+    // are waited out once and their successor sent.
+    if (flight.running) return flight.refreshOnce('expired')
+    if (expiry?.tokens !== tokens) expiry = { tokens, over: sleep((state.window.expiresAt ?? 0) - now(), lifetime) }
+    await expiry.over
+    return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
   }
 
   async function afterRefusal(sentWith: string | undefined): Promise<T | undefined> {
@@ -59,5 +70,5 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     return phase === 'fresh' ? tokens : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
   }
 
-  return { whenUsable, tokensForSend, afterRefusal }
+  return { whenUsable, tokensNow, tokensForSend, afterRefusal }
 }

@@ -1,0 +1,77 @@
+/**
+ * What happens to a refused response's body before the replay: a small body of known length is
+ * read to its end, so its keep-alive connection carries the replay; a large or unsized one is
+ * cancelled (its connection closed) instead of downloaded while the refresh runs.
+ */
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+
+const stops: Array<() => void> = []
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop()
+})
+
+// Answers token-0 with 401 and `refuse`'s body; records the client port of every request.
+async function api(refuse: (res: ServerResponse) => void) {
+  const ports: Array<{ token: string | undefined; port: number | undefined }> = []
+  const server = createServer((req, res) => {
+    ports.push({ token: req.headers.authorization, port: req.socket.remotePort })
+    if (req.headers.authorization === 'Bearer token-0') return refuse(res)
+    res.writeHead(200, { 'content-length': '2' }).end('ok')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  stops.push(() => server.close())
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ports }
+}
+
+async function refusedThenReplayed(refuse: (res: ServerResponse) => void) {
+  const server = await api(refuse)
+  // The refresh takes a round trip, as a real one does: time for a read connection to return to the pool.
+  const strategy = countingStrategy(async (call, current) => {
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    return { ...current, accessToken: `token-${call}` }
+  })
+  const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+  const authedFetch = wrapFetch(fetch, session, { origins: [server.url] })
+  const response = await authedFetch(`${server.url}/me`)
+  expect({ status: response.status, body: await response.text() }).toEqual({ status: 200, body: 'ok' })
+  const [refused, replay] = server.ports
+  return { sameConnection: refused?.port === replay?.port, tokens: server.ports.map((p) => p.token) }
+}
+
+describe('the refused body before a replay', () => {
+  it('a small body of known length is read: the replay goes out on the same connection', async () => {
+    const outcome = await refusedThenReplayed((res) => res.writeHead(401, { 'content-type': 'application/json', 'content-length': '27' }).end('{"error":"token_expired"}\n\n'))
+    expect(outcome).toEqual({ sameConnection: true, tokens: ['Bearer token-0', 'Bearer token-1'] })
+  })
+
+  it('a large body (1 MiB) is cancelled, not downloaded: its connection is closed and the replay opens another', async () => {
+    let written = 0
+    const outcome = await refusedThenReplayed((res) => {
+      const size = 1024 * 1024
+      res.writeHead(401, { 'content-length': String(size) })
+      const chunk = Buffer.alloc(16 * 1024, 'x')
+      // Written slowly: a client that downloaded it would take ~320 ms; one that cancels stops it.
+      const timer = setInterval(() => {
+        if (written >= size || res.destroyed) return clearInterval(timer)
+        written += chunk.length
+        res.write(chunk)
+      }, 5)
+    })
+    expect(outcome).toEqual({ sameConnection: false, tokens: ['Bearer token-0', 'Bearer token-1'] })
+    expect(written).toBeLessThan(1024 * 1024)
+  })
+
+  it('a body of unknown length (chunked) is cancelled, whatever its size', async () => {
+    const outcome = await refusedThenReplayed((res) => {
+      res.writeHead(401, { 'content-type': 'text/plain' })
+      res.write('expired')
+      setTimeout(() => res.end('!'), 200)
+    })
+    expect(outcome).toEqual({ sameConnection: false, tokens: ['Bearer token-0', 'Bearer token-1'] })
+  })
+})
