@@ -1,7 +1,7 @@
 /**
  * docs/benchmarks.svg: three panels of horizontal bars, one bar per client, drawn from the
  * results of the same run: failed requests and refresh calls in the 1,000 burst, and steady-state
- * time per request relative to the bare client. Plain SVG, no dependency.
+ * client CPU per request relative to the bare client. Plain SVG, no dependency.
  */
 type Row = Record<string, unknown>
 
@@ -45,7 +45,7 @@ export function barChart(burst: Row[], steady: Row[]): string {
       format: String,
     },
     {
-      title: 'Steady state: time per request vs the bare client (lower is better)',
+      title: 'Steady state, 16 in flight: client CPU per request vs the bare client (lower is better)',
       bars: steady.map((row) => ({ label: String(row.client), value: Number(row.vsBare) })),
       format: (value) => `${value.toFixed(2)}×`,
     },

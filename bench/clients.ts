@@ -13,6 +13,9 @@ import { wrapFetch } from '../src/interceptors/fetch.js'
 import { fib } from '../src/strategies/index.js'
 import type { Emulator } from '../src/testing/index.js'
 
+/** Where the clients send: an emulator in this process, or one in the bench's server process. */
+export type ResourceServer = Pick<Emulator<'fib'>, 'url'>
+
 /** Sends one GET to a path of the resource server; resolves with the status, rejects on failure. */
 export type Send = (path: string) => Promise<number>
 
@@ -22,7 +25,7 @@ export interface ClientOptions {
   refreshAheadMs?: number
 }
 
-export type ClientFactory = (emulator: Emulator<'fib'>, tokens: Tokens, options?: ClientOptions) => Send
+export type ClientFactory = (emulator: ResourceServer, tokens: Tokens, options?: ClientOptions) => Send
 
 const REFRESH_PATH = '/auth/api/v1/authentication-management/session'
 
@@ -155,3 +158,18 @@ export const handWritten: ClientFactory = (emulator, tokens) => {
   })
   return (path) => api.get(path).then(statusOf)
 }
+
+/** The clients that refresh, by the name the tables give them. */
+export const refreshingClients: Record<string, ClientFactory> = {
+  'tokenflight (axios)': tokenflightAxios,
+  'tokenflight (fetch)': tokenflightFetch,
+  'tokenflight compat (axios-auth-refresh API)': compatAuthRefresh,
+  'tokenflight compat, deduplicateRefresh: false': compatAuthRefreshNoDedupe,
+  'axios-auth-refresh 5': axiosAuthRefresh,
+  'axios-auth-refresh 5, deduplicateRefresh: false': axiosAuthRefreshNoDedupe,
+  'axios-jwt 4': axiosJwt,
+  'hand-written failedQueue': handWritten,
+}
+
+/** The bare client a client is compared with: bare fetch for the fetch clients, else bare axios. */
+export const bareOf = (name: string): 'bare axios' | 'bare fetch' => (name.includes('fetch') ? 'bare fetch' : 'bare axios')

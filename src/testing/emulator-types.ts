@@ -16,6 +16,12 @@ export interface EmulatorOptions<P extends EmulatedProvider = EmulatedProvider> 
   reuseDetection?: boolean | undefined
   /** Delay before each refresh answer. @default 0 */
   latencyMs?: number | undefined
+  /**
+   * Issue access tokens that are not JWTs, so no `exp` tells a client when they expire: it learns
+   * their lifetime from a refresh answer, or not at all (a 401 is the first it hears).
+   * @default false
+   */
+  opaqueAccessTokens?: boolean | undefined
 }
 
 /** A forced answer for the next refresh calls. */
@@ -62,6 +68,13 @@ export interface Emulator<P extends EmulatedProvider = EmulatedProvider> {
   hangNextRefreshes(count?: number): void
   /** Answers every hung refresh call now, as it would have been answered. */
   releaseHungRefreshes(): void
+  /**
+   * Resource requests from now on stay unanswered (still counted in `resourceRequests`) until
+   * {@link Emulator.releaseResourceRequests}: what a client holds per pending request.
+   */
+  holdResourceRequests(): void
+  /** Answers every held resource request now, as it would be answered now, and stops holding. */
+  releaseResourceRequests(): void
   /**
    * Serves a file at `path` (a test page, a script), so pages share the emulator's origin.
    * A function body is rendered on every request (a page with a fresh sign-in in it).

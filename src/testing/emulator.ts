@@ -15,7 +15,6 @@ type ServedFile = { contentType: string; body: string | Uint8Array | (() => stri
 
 // The protected resource: 200 to an access token the authority accepts, 401 to anything else.
 function resource(authority: TokenAuthority, stats: EmulatorStats, req: IncomingMessage, res: ServerResponse): void {
-  stats.resourceRequests++
   const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
   if (!match?.[1] || !authority.accepts(match[1])) {
     stats.resourceUnauthorized++
@@ -50,6 +49,7 @@ function authorityFor<P extends EmulatedProvider>(options: EmulatorOptions<P>, w
     sessionCapMs: options.sessionCapMs ?? defaults.sessionCapMs,
     rotate: wire.rotates && (options.rotateRefreshTokens ?? true),
     reuseDetection: options.reuseDetection ?? true,
+    opaqueAccess: options.opaqueAccessTokens ?? false,
   })
 }
 
@@ -70,7 +70,13 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
   const stats: EmulatorStats = { refreshCalls: 0, refreshSucceeded: 0, refreshRefused: 0, resourceRequests: 0, resourceUnauthorized: 0, reuseDetections: 0 }
   const endpoint = refreshEndpoint(wire, authority, options.latencyMs ?? 0, stats)
   const files = new Map<string, ServedFile>()
-  const server = createServer(route(wire, endpoint, files, (req, res) => resource(authority, stats, req, res)))
+  let held: Array<() => void> | undefined // resource answers kept back while holding
+  const answerResource = (req: IncomingMessage, res: ServerResponse): void => {
+    stats.resourceRequests++
+    if (held) held.push(() => resource(authority, stats, req, res))
+    else resource(authority, stats, req, res)
+  }
+  const server = createServer(route(wire, endpoint, files, answerResource))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const strategyOptions = strategyOptionsFor(options.provider, url) as EmulatedProviders[P]['options']
@@ -89,6 +95,14 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     failNextRefreshes: (count, fault) => void endpoint.faults.push(...Array.from({ length: count }, () => fault)),
     hangNextRefreshes: (count = 1) => void endpoint.faults.push(...Array.from({ length: count }, () => 'hang' as const)),
     releaseHungRefreshes: () => endpoint.releaseHung(),
+    holdResourceRequests: () => {
+      held ??= []
+    },
+    releaseResourceRequests: () => {
+      const answers = held ?? []
+      held = undefined
+      for (const answer of answers) answer()
+    },
     serveFile: (path, contentType, body) => void files.set(path, { contentType, body }),
     stop: () =>
       new Promise<void>((resolve) => {

@@ -44,6 +44,7 @@ export class TokenAuthority {
       sessionCapMs?: number | undefined
       rotate: boolean
       reuseDetection: boolean
+      opaqueAccess?: boolean | undefined
     },
     readonly now: () => number = Date.now,
   ) {}
@@ -53,7 +54,9 @@ export class TokenAuthority {
     const accessExpiresAt = issuedAt + this.options.accessTtlMs
     // `exp` rounds up: a client trusting it may send a just-expired token and get a 401,
     // never the reverse (a token it thinks dead that the server would still accept).
-    const accessToken = jwtLike({ sub: 'emulated-user', iat: Math.floor(issuedAt / 1000), exp: Math.ceil(accessExpiresAt / 1000), jti: randomUUID() })
+    const accessToken = this.options.opaqueAccess
+      ? `opaque-${randomBytes(24).toString('base64url')}`
+      : jwtLike({ sub: 'emulated-user', iat: Math.floor(issuedAt / 1000), exp: Math.ceil(accessExpiresAt / 1000), jti: randomUUID() })
     this.#access.set(accessToken, { family, expiresAt: accessExpiresAt })
     return { accessToken, accessExpiresAt }
   }

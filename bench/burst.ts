@@ -1,0 +1,54 @@
+/**
+ * Bursts: N concurrent requests whose token the server no longer accepts, so each is refused with
+ * a 401, then (done right) one refresh and N replays. The server runs in the server process: the
+ * client CPU of the whole burst is measured here alone.
+ *
+ * - `expired`: the client holds the sign-in's tokens with their `expiresAt` (60 s away) when the
+ *   server expires them early.
+ * - `revoked`: the client holds an opaque access token and no `expiresAt`: it cannot know the
+ *   expiry, so a 401 is the first it hears of it (a revocation, or a lifetime it was never told).
+ */
+import type { Tokens } from '../src/index.js'
+import type { ClientFactory } from './clients.js'
+import { gc } from './knobs.js'
+import type { ServerProcess } from './server-process.js'
+import { cpuSince, quantile, round } from './statistics.js'
+
+export type BurstKind = 'expired' | 'revoked'
+
+export async function burst(server: ServerProcess, name: string, factory: ClientFactory, n: number, kind: BurstKind) {
+  return server.withEmulator({ opaqueAccessTokens: kind === 'revoked' }, async (emulator) => {
+    const signedIn = await emulator.signIn()
+    const tokens: Tokens = kind === 'revoked' ? { accessToken: signedIn.accessToken, refreshToken: signedIn.refreshToken } : signedIn
+    const send = factory(emulator, tokens)
+    await emulator.expireAccessTokens()
+    gc?.()
+    const cpuBefore = process.cpuUsage()
+    const began = performance.now()
+    const latencies: number[] = []
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) => {
+        const start = performance.now()
+        return send(`/api/burst/${i}`).finally(() => latencies.push(performance.now() - start))
+      }),
+    )
+    const wall = performance.now() - began
+    const cpuUs = cpuSince(cpuBefore)
+    const stats = await emulator.stats()
+    latencies.sort((a, b) => a - b)
+    return {
+      client: name,
+      requests: n,
+      served401: stats.resourceUnauthorized,
+      refreshCalls: stats.refreshCalls,
+      failures: results.filter((r) => r.status === 'rejected').length,
+      reuseDetections: stats.reuseDetections,
+      p50Ms: round(quantile(latencies, 0.5)),
+      p99Ms: round(quantile(latencies, 0.99)),
+      wallMs: Math.round(wall),
+      cpuMs: Math.round(cpuUs / 1000),
+      wallUsPerRequest: round((wall * 1000) / n),
+      cpuUsPerRequest: round(cpuUs / n),
+    }
+  })
+}
