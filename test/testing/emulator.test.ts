@@ -128,6 +128,35 @@ describe('emulator behaviour', () => {
     expect(emulator.stats.refreshSucceeded).toBe(1)
   })
 
+  it('opaqueAccessTokens: access tokens carry no exp (not a JWT), and the server still accepts them until their TTL', async () => {
+    const emulator = await start({ provider: 'fib', opaqueAccessTokens: true, accessTtlMs: 100 })
+    const { accessToken } = emulator.signIn()
+    expect(accessToken.split('.')).toHaveLength(1)
+    const get = () => fetch(`${emulator.url}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => r.status)
+    expect(await get()).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(await get()).toBe(401)
+  })
+
+  it('holdResourceRequests keeps resource answers back (counted) until releaseResourceRequests answers them all', async () => {
+    const emulator = await start({ provider: 'fib' })
+    const { accessToken } = emulator.signIn()
+    emulator.holdResourceRequests()
+    let answered = 0
+    const pending = Array.from({ length: 3 }, (_, i) =>
+      fetch(`${emulator.url}/api/held/${i}`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => {
+        answered++
+        return r.status
+      }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect({ answered, counted: emulator.stats.resourceRequests }).toEqual({ answered: 0, counted: 3 })
+    emulator.releaseResourceRequests()
+    expect(await Promise.all(pending)).toEqual([200, 200, 200])
+    // No longer holding: the next request is answered at once.
+    expect(await fetch(`${emulator.url}/api/after`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => r.status)).toBe(200)
+  })
+
   it('refuses an unknown provider', async () => {
     await expect(startEmulator({ provider: 'okta' as never })).rejects.toThrow(/`provider`/)
   })
