@@ -6,11 +6,8 @@ import { Agent } from 'node:http'
 import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
 import { applyAuthTokenInterceptor, setAuthTokens } from 'axios-jwt'
-import compatCreateAuthRefresh from '../src/compat/axios-auth-refresh.js'
-import { createSession, type Tokens } from '../src/index.js'
-import { attachAxios } from '../src/interceptors/axios.js'
-import { wrapFetch } from '../src/interceptors/fetch.js'
-import { fib } from '../src/strategies/index.js'
+import type { Tokens } from '../src/index.js'
+import { attachAxios, compatCreateAuthRefresh, createSession, fib, wrapFetch } from './built.js'
 import type { Emulator } from '../src/testing/index.js'
 
 /** Where the clients send: an emulator in this process, or one in the bench's server process. */
