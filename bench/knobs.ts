@@ -9,7 +9,7 @@ const scale = Number(process.env.BENCH_SCALE ?? 1)
 if (!(scale > 0)) throw new TypeError(`Expected BENCH_SCALE to be a positive number, got \`${process.env.BENCH_SCALE}\``)
 
 /** The scenarios `BENCH_ONLY` can name. */
-export const scenarios = ['burst', 'revoked', 'steady', 'rolling', 'failure', 'memory', 'bare-memory', 'pool'] as const
+export const scenarios = ['burst', 'revoked', 'steady', 'machinery', 'rolling', 'failure', 'memory', 'bare-memory', 'pool'] as const
 export type Scenario = (typeof scenarios)[number]
 for (const name of only?.split(',') ?? []) {
   if (!scenarios.includes(name as Scenario)) throw new TypeError(`Expected BENCH_ONLY to name scenarios of ${scenarios.join(', ')}, got \`${name}\``)

@@ -8,6 +8,7 @@ export interface Results {
   revoked10k: Row[]
   steadySequential: Row[]
   steadyConcurrent: Row[]
+  machinery: Row[]
   rolling: Row[]
   failure: Row[]
   bareMemory: Row[]
@@ -22,6 +23,7 @@ export const emptyResults = (): Results => ({
   revoked10k: [],
   steadySequential: [],
   steadyConcurrent: [],
+  machinery: [],
   rolling: [],
   failure: [],
   bareMemory: [],

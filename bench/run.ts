@@ -14,6 +14,7 @@ import { type ClientFactory, refreshingClients as refreshing } from './clients.j
 import { goals } from './goals.js'
 import { elapsedSeconds, fullRun, progress, scaled, wanted } from './knobs.js'
 import { bareMemory, waitingMemory } from './memory.js'
+import { machinery } from './machinery.js'
 import { heapPerSession, poolFleet, resolveTime } from './pool.js'
 import { report } from './report.js'
 import { emptyResults } from './results.js'
@@ -110,6 +111,11 @@ for (const name of revokedClients) {
 if (wanted('steady')) {
   results.steadySequential = await steady(server, steadyModes.sequential, steadyShape.rounds, steadyShape.perRound)
   results.steadyConcurrent = await steady(server, steadyModes.concurrent, steadyShape.rounds, steadyShape.perRound)
+}
+if (wanted('machinery')) {
+  // Each bare client's CPU per loopback request (sequential), to put the added µs in proportion.
+  const loopbackUs = Object.fromEntries(results.steadySequential.map((r) => [String(r.client), Number(r.cpuUsPerRequest)]))
+  results.machinery = await machinery(loopbackUs, 15, scaled(10_000))
 }
 for (const [name, factory] of Object.entries(refreshing)) {
   if (!wanted('rolling')) break
