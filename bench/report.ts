@@ -39,7 +39,9 @@ ${table(goals as unknown as Array<Record<string, unknown>>)}
 
 The client holds the token's \`expiresAt\` (60 s away) when the server expires it early: every
 request is refused (\`served401\`), then refreshed once and replayed. \`cpuMs\`: the client's CPU
-for the whole burst. Each client first runs an unmeasured burst of 100 (JIT warm-up).
+for the whole burst. Each client first runs an unmeasured burst of 1,000 (JIT warm-up, and the
+sockets of the agent all axios clients share); the 1,000 bursts are run three times, the run with
+the median wall time shown.
 
 ${table(results.burst1k)}
 

@@ -89,12 +89,19 @@ const steadyShape = { rounds: 9, perRound: scaled(1_000) }
 const results = emptyResults()
 const server = await startServerProcess()
 
-// A burst of 100 first, unmeasured: the first client run must not pay for the JIT alone.
-const warm = (name: string, kind: 'expired' | 'revoked') => burst(server, name, refreshing[name] as ClientFactory, 100, kind)
+// A burst of 1,000 first, unmeasured: the first client run must not pay alone for the JIT and for
+// opening the sockets of the agent every axios client shares. The 1,000 bursts are then run three
+// times and the run with the median wall time reported.
+const warm = (name: string, kind: 'expired' | 'revoked') => burst(server, name, refreshing[name] as ClientFactory, sizes.small, kind)
+async function medianBurst(name: string, factory: ClientFactory, kind: 'expired' | 'revoked') {
+  const runs = [] as Array<Awaited<ReturnType<typeof burst>>>
+  for (let i = 0; i < 3; i++) runs.push(await burst(server, name, factory, sizes.small, kind))
+  return runs.sort((a, b) => Number(a.wallMs) - Number(b.wallMs))[1] as (typeof runs)[number]
+}
 for (const [name, factory] of Object.entries(refreshing)) {
   if (!wanted('burst')) break
   await warm(name, 'expired')
-  results.burst1k.push(await burst(server, name, factory, sizes.small, 'expired'))
+  results.burst1k.push(await medianBurst(name, factory, 'expired'))
   progress(`burst ${sizes.small}: ${name}`)
   results.burst10k.push(await burst(server, name, factory, sizes.large, 'expired'))
   progress(`burst ${sizes.large}: ${name}`)
@@ -103,7 +110,7 @@ for (const name of revokedClients) {
   if (!wanted('revoked')) break
   const factory = refreshing[name] as ClientFactory
   await warm(name, 'revoked')
-  results.revoked1k.push(await burst(server, name, factory, sizes.small, 'revoked'))
+  results.revoked1k.push(await medianBurst(name, factory, 'revoked'))
   progress(`revoked burst ${sizes.small}: ${name}`)
   results.revoked10k.push(await burst(server, name, factory, sizes.large, 'revoked'))
   progress(`revoked burst ${sizes.large}: ${name}`)
