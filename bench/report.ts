@@ -35,6 +35,35 @@ Each judged from this run's figures (\`bench/goals.ts\`).
 
 ${table(goals as unknown as Array<Record<string, unknown>>)}
 
+### Reading the goals on this machine
+
+What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
+
+- **Noise.** Two full runs an hour apart moved the same figure by up to a third: the compat
+  module's 1,000 burst took 858 ms in one and 1,303 ms in the other; the machinery section put
+  axios-auth-refresh's added CPU at 1.5 µs and at 17.6 µs. Steady-state ratios of peers doing
+  near-identical work spread from 0.97× to 1.12×. A 3% goal is not resolved by one run here:
+  the verdicts above are this run's, not settled.
+- **Steady state.** Without the socket (the machinery section, and runs of the same harness with
+  axios alone) tokenflight adds 5 – 25 µs of CPU to a request whose client
+  side costs 500 – 700 µs over loopback: 1 – 4%. Since the previous run the common send takes no
+  promise and builds no \`Headers\`.
+- **401 bursts.** Replays are no longer queued behind a cap (\`replayConcurrency\` now defaults to
+  every refused request), and a small refused fetch body is read so its connection carries the
+  replay. What remains: tokenflight's native axios path spends more client CPU per request in a
+  burst than the hand-written interceptor (2.2 ms against 1.3 ms in the 1,000 expired-token
+  burst), while the compat module, replaying through the same axios, spends 1.7 ms. The extra
+  is in the native path's refusal handling, not traced to its line yet.
+- **Rolling.** tokenflight refreshes ahead of expiry (24 refresh calls in 20 periods, the peers
+  19 after a 401 each) and serves 0 – 16 refused requests against the peers' 608; the emulator
+  runs in the bench process for this scenario, so client CPU per request decides how many
+  requests fit in the 10 s, and that is where it falls behind.
+- **Memory.** Every client that holds a refused request for a refresh keeps the refused error
+  (returned as it came if no replay follows): the hand-written interceptor and
+  axios-auth-refresh hold 1.6 – 2.0 KB more than a pending bare request, tokenflight's axios
+  path 2.4 KB. Its fetch path holds less than a pending bare fetch (the refused body is
+  discarded and its connection reused).
+
 ## Burst: ${small} concurrent requests on an expired token
 
 The client holds the token's \`expiresAt\` (60 s away) when the server expires it early: every
