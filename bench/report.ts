@@ -47,7 +47,7 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
 - **Steady state.** Without the socket (the machinery section, and runs of the same harness with
   axios alone) tokenflight adds 5 – 25 µs of CPU to a request whose client
   side costs 500 – 700 µs over loopback: 1 – 4%. Since the previous run the common send takes no
-  promise and builds no \`Headers\`.
+  promise (the tokens at hand are answered synchronously).
 - **401 bursts.** Replays are no longer queued behind a cap (\`replayConcurrency\` now defaults to
   every refused request), and a small refused fetch body is read so its connection carries the
   replay. What remains: tokenflight's native axios path spends more client CPU per request in a

@@ -5,8 +5,7 @@ import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
 import { replaySlots } from './exchange/replay-slots.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
 import { LATER } from './session/token-port.js'
-import type { AuthFailureInput, Strategy, Tokens } from './strategy.js'
-import { placementOf } from './token-placement.js'
+import type { AuthFailureInput, Tokens } from './strategy.js'
 
 /** One send as the exchange saw it leave. */
 export interface Sent {
@@ -16,13 +15,8 @@ export interface Sent {
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
   readonly sentAt: number
-  /** The names of the headers the strategy wrote, as it spelt them. */
-  readonly authHeaders: readonly string[]
-}
-
-/** Where a send's headers go: a `Headers`, or a client's own headers object with the same `set`. */
-export interface HeaderSink {
-  set(name: string, value: string): unknown
+  /** The headers the strategy wrote on (the ones a transport passed to `before`). */
+  readonly headers: Headers
 }
 
 /** How a transport wants a refused request handled; asked for only once a response may be a refusal. */
@@ -57,7 +51,7 @@ export interface Exchange {
    * common case costs no promise), else a promise that rejects with `SessionExpiredError` (a copy)
    * or the abort reason.
    */
-  before(headers: HeaderSink, signal?: AbortSignal | null, outliveMs?: number): Sent | Promise<Sent>
+  before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Sent | Promise<Sent>
   /**
    * Judges the response by `rule` (the request's, else the client's; `undefined` leaves it to the
    * strategy, else 401). `undefined` at once when it is no refusal by a synchronous rule (the common case);
@@ -68,30 +62,7 @@ export interface Exchange {
   after<R>(sent: Sent, input: AuthFailureInput, rule: AuthFailureRule | undefined, recovery: () => Recovery<R>): Promise<Replayed<R>> | undefined
 }
 
-// How a strategy writes its token onto any sink; returns the names it wrote. A plain header (ours)
-// is set directly; a user's `authorize` gets a real `Headers`, copied over.
-function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink: HeaderSink) => readonly string[] {
-  const placement = placementOf(strategy)
-  if (placement) {
-    const names = [placement.header]
-    return (tokens, sink) => {
-      sink.set(placement.header, placement.prefix + tokens.accessToken)
-      return names
-    }
-  }
-  return (tokens, sink) => {
-    const headers = new Headers()
-    strategy.authorize?.(tokens, headers)
-    const names: string[] = []
-    for (const [lowerCased, value] of headers) {
-      // `Headers` lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
-      const name = lowerCased === 'authorization' ? 'Authorization' : lowerCased
-      sink.set(name, value)
-      names.push(name)
-    }
-    return names
-  }
-}
+const bearer = (tokens: Tokens, headers: Headers): void => headers.set('Authorization', `Bearer ${tokens.accessToken}`)
 
 // One exchange per session, shared by every client attached to it, so `replayConcurrency`
 // bounds the replays after a refresh however many clients share the session.
@@ -112,7 +83,7 @@ export function exchangeOf(session: unknown): Exchange | undefined {
 
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
-  const write = tokenWriter(strategy)
+  const authorize = strategy.authorize ?? bearer
   const slots = replaySlots(internals.replayConcurrency)
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
@@ -130,7 +101,7 @@ function openExchange(internals: SessionInternals): Exchange {
       const send = async (): Promise<R> => {
         const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
         return replay((headers) => {
-          if (tokens) write(tokens, headers)
+          if (tokens) authorize(tokens, headers)
           return headers
         })
       }
@@ -140,10 +111,9 @@ function openExchange(internals: SessionInternals): Exchange {
     }
   }
 
-  const none: readonly string[] = []
-  const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
-    const authHeaders = tokens ? write(tokens, headers) : none
-    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), authHeaders }
+  const sent = (tokens: Tokens | undefined, headers: Headers): Sent => {
+    if (tokens) authorize(tokens, headers)
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
   }
 
   const exchange: Exchange = {

@@ -48,33 +48,17 @@ const setAll = (config: InternalAxiosRequestConfig, headers: Headers): void => {
   for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
 }
 
-// A response as every refusal rule sees it; `body()` is what axios made of the body. A class: the
-// common response (no refusal) costs one small object.
-class AxiosInput implements AuthFailureInput {
-  constructor(readonly response: AxiosResponse) {}
-  get status(): number {
-    return this.response.status
-  }
-  get headers(): AuthFailureInput['headers'] {
-    const { headers } = this.response
-    return {
-      get: (name) => {
-        const value = headers[name.toLowerCase()]
-        return value == null ? null : String(value)
-      },
-    }
-  }
-  body(): Promise<unknown> {
-    const { data } = this.response
-    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
-  }
-}
-
-// The outcome as axios gave it: the response, or its rejection (whatever it was rejected with).
-function kept(response: AxiosResponse | undefined, rejected: { error: unknown } | undefined): AxiosResponse {
-  if (rejected) throw rejected.error
-  return response as AxiosResponse
-}
+// A response as every refusal rule sees it; `body()` is what axios made of the body.
+const axiosInput = ({ status, headers, data }: AxiosResponse): AuthFailureInput => ({
+  status,
+  headers: {
+    get: (name) => {
+      const value = headers[name.toLowerCase()]
+      return value == null ? null : String(value)
+    },
+  },
+  body: () => Promise.resolve(typeof data === 'string' ? parseBody(data) : data),
+})
 
 // A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
 // an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
@@ -95,8 +79,9 @@ function urlRule(isAllowed: (url: URL) => boolean): (config: InternalAxiosReques
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
-  // The token is on the config already; the send is remembered for its response.
+  // The token goes on the config; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
+    setAll(config, sent.headers)
     pinFormBoundary(config)
     sentRequests.set(config, sent)
     return config
@@ -112,7 +97,7 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!exchange || config.signal?.aborted) return config
-    const sent = exchange.before(config.headers, config.signal as AbortSignal | undefined)
+    const sent = exchange.before(new Headers(), config.signal as AbortSignal | undefined)
     if (!(sent instanceof Promise)) return sending(config, sent)
     return sent.then(
       (later) => sending(config, later),
@@ -124,22 +109,21 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
   }
 }
 
-// After a response (`error` when axios rejected it): only first sends are judged; a replay's
-// goes back as it came (invariant 3).
+// After a response: only first sends are judged; a replay's goes back as it came (invariant 3).
 function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
-  return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, rejected?: { error: unknown }): AxiosResponse | Promise<AxiosResponse> => {
+  return <R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> => {
     const sent = config ? sentRequests.get(config) : undefined
-    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept(response, rejected)
+    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept()
     const signal = config.signal as AbortSignal | undefined
     const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, sent), tokenflight: new Replay(headers) })
-    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
+    const answer = sent.exchange.after(sent, axiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
       replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
       refused: () => response,
     }))
-    if (!answer) return kept(response, rejected)
+    if (!answer) return kept()
     return answer.then(
-      (replayed) => (replayed ? replayed.value : kept(response, rejected)),
+      (replayed) => (replayed ? replayed.value : kept()),
       (failure: unknown) => {
         // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
         // and without the headers the strategy set on the refused send.
@@ -174,8 +158,11 @@ export function attachAxios<T extends Tokens>(
   const after = afterResponse(instance, rule)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
-    (response) => after(response.config, response),
-    (error: AxiosError) => after(error?.config, error?.response, { error }),
+    (response) => after(response.config, response, () => response),
+    (error: AxiosError) =>
+      after(error?.config, error?.response, () => {
+        throw error
+      }),
   )
   return () => {
     instance.interceptors.request.eject(requestId)
@@ -186,7 +173,6 @@ export function attachAxios<T extends Tokens>(
 // A copy of the config without what the strategy put on the refused send.
 function withoutAuth(config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig {
   const headers = { ...config.headers.toJSON() } as Record<string, unknown>
-  const written = new Set(sent.authHeaders.map((name) => name.toLowerCase()))
-  for (const name of Object.keys(headers)) if (written.has(name.toLowerCase())) delete headers[name]
+  for (const name of Object.keys(headers)) if (sent.headers.has(name)) delete headers[name]
   return { ...config, headers } as unknown as InternalAxiosRequestConfig
 }

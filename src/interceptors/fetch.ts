@@ -65,9 +65,8 @@ async function flow(
   send: (headers: Headers, first: boolean) => Promise<Response>,
 ): Promise<Response> {
   const { signal, rule } = init
-  const headers = new Headers(init.headers)
-  const sent = await exchange.before(headers, signal)
-  const response = await send(headers, true)
+  const sent = await exchange.before(new Headers(init.headers), signal)
+  const response = await send(sent.headers, true)
   let kept = response
   const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
     signal,
