@@ -66,6 +66,16 @@ describe('the refused body before a replay', () => {
     expect(written).toBeLessThan(1024 * 1024)
   })
 
+  it('a small body that stalls (declared 27 bytes, 10 sent, then nothing) is cancelled, not waited for: the replay goes out', async () => {
+    const began = performance.now()
+    const outcome = await refusedThenReplayed((res) => {
+      res.writeHead(401, { 'content-length': '27' })
+      res.write('{"error":"') // the rest never comes
+    })
+    expect(outcome).toEqual({ sameConnection: false, tokens: ['Bearer token-0', 'Bearer token-1'] })
+    expect(performance.now() - began).toBeLessThan(2_000)
+  })
+
   it('a body of unknown length (chunked) is cancelled, whatever its size', async () => {
     const outcome = await refusedThenReplayed((res) => {
       res.writeHead(401, { 'content-type': 'text/plain' })
