@@ -81,7 +81,8 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     let timedOut = false
     emit('refreshing', { reason })
     const run = (): Promise<T> => work(deps, current, startEpoch)
-    const finished = (coordinator ? coordinator.refresh(current, run) : run()).then(
+    // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
+    const finished = new Promise<T>((resolve) => resolve(coordinator ? coordinator.refresh(current, run) : run())).then(
       (next) => {
         settled = true
         return succeeded(deps, reason, startEpoch, next)

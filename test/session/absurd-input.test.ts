@@ -5,9 +5,10 @@
  * losing the rotated refresh token: such expiries are clamped to a year, never dropped.
  */
 import { describe, expect, it } from 'vitest'
-import { createSession, type Tokens } from '../../src/index.js'
+import { type Coordinator, createSession, type Tokens } from '../../src/index.js'
 import { MAX_LIFETIME_MS } from '../../src/session/refresh-window.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { port } from '../_helpers/session-port.js'
 
 const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0', expiresAt: 0 }
 
@@ -56,5 +57,24 @@ describe('absurd lifetimes from a provider are clamped, the tokens kept', () => 
     await expect(session.getAccessToken()).resolves.toBe('token-0')
     time = MAX_LIFETIME_MS
     await expect(session.getAccessToken()).resolves.toBe('token-1')
+  })
+})
+
+describe('a coordinator whose refresh throws synchronously (odd user code)', () => {
+  it('a valid token still goes out while the background refresh fails; refreshFailed reports it; a 401 gets the error as a rejection', async () => {
+    const coordinator: Coordinator = {
+      refresh: () => {
+        throw new Error('coordinator broke')
+      },
+    }
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0', expiresAt: Date.now() + 1_000 }, refreshAheadMs: 5_000, coordinator })
+    const failures: unknown[] = []
+    session.on('refreshFailed', ({ error }) => failures.push(error.message))
+    // Inside the refresh-ahead window: the send takes the still valid token, the refresh fails aside.
+    await expect(port(session).tokensForSend()).resolves.toMatchObject({ accessToken: 'token-0' })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(failures).toEqual(['coordinator broke'])
+    await expect(port(session).afterRefusal('token-0')).rejects.toThrow('coordinator broke')
+    await session.destroy()
   })
 })
