@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { freePort } from './free-port.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -15,16 +15,6 @@ export interface RedisCluster {
   cli(port: number, ...args: string[]): Promise<string>
   dispose(): Promise<void>
 }
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 
 /** Starts `redis-server args…` and resolves once its log says `ready` (a sentinel logs no "Ready to accept"). */
 export function startRedisProcess(command: string, args: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, redisCli, startRedisProcess, stopRedisProcess } from './redis-cluster.js'
+import { freePort } from './free-port.js'
+import { redisCli, startRedisProcess, stopRedisProcess } from './redis-cluster.js'
 
 /** 1 master, 1 replica and 3 sentinels (quorum 2), real processes on 127.0.0.1. */
 export interface RedisSentinelSet {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { freePort } from './free-port.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis, { type RedisOptions } from 'ioredis'
@@ -13,16 +13,6 @@ export interface RedisServer {
   start(): Promise<void>
   dispose(): Promise<void>
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 
 /** Starts one; `args` adds server options (`['--rename-command', 'EVAL', '']`). */
 export async function startRedisServer(options: { args?: string[] } = {}): Promise<RedisServer> {

@@ -22,35 +22,35 @@ async function setUp() {
   return { api, strategy, authedFetch }
 }
 
+// What both libraries must show: every call answered, one refresh, the POST sent twice with its body.
+async function expectOneRefreshAndReplayedPost(calls: Array<Promise<{ path: string }>>, { api, strategy }: Awaited<ReturnType<typeof setUp>>) {
+  const results = await Promise.all(calls)
+  expect(results.map((r) => r.path)).toEqual([...Array.from({ length: 10 }, (_, i) => `/items/${i}`), '/orders'])
+  expect(strategy.calls).toBe(1)
+  const orders = api.requests.filter((r) => r.path === '/orders')
+  expect(orders.map((r) => [r.authorization, r.body.toString()])).toEqual([
+    ['Bearer token-0', '{"item":"tea"}'],
+    ['Bearer token-1', '{"item":"tea"}'],
+  ])
+}
+
 describe('wrapFetch behind other fetch clients', () => {
   it('ky: 10 concurrent refused GETs and a JSON POST → 1 refresh, all succeed, the POST body replayed', async () => {
-    const { api, strategy, authedFetch } = await setUp()
+    const setup = await setUp()
+    const { api, authedFetch } = setup
     const client = ky.create({ prefixUrl: api.url, fetch: authedFetch as typeof fetch, retry: 0 })
     const gets = Array.from({ length: 10 }, (_, i) => client.get(`items/${i}`).json<{ path: string }>())
     const post = client.post('orders', { json: { item: 'tea' } }).json<{ path: string }>()
-    const results = await Promise.all([...gets, post])
-    expect(results.map((r) => r.path)).toEqual([...Array.from({ length: 10 }, (_, i) => `/items/${i}`), '/orders'])
-    expect(strategy.calls).toBe(1)
-    const orders = api.requests.filter((r) => r.path === '/orders')
-    expect(orders.map((r) => [r.authorization, r.body.toString()])).toEqual([
-      ['Bearer token-0', '{"item":"tea"}'],
-      ['Bearer token-1', '{"item":"tea"}'],
-    ])
+    await expectOneRefreshAndReplayedPost([...gets, post], setup)
   })
 
   it('ofetch: 10 concurrent refused GETs and a JSON POST → 1 refresh, all succeed, the POST body replayed', async () => {
-    const { api, strategy, authedFetch } = await setUp()
+    const setup = await setUp()
+    const { api, authedFetch } = setup
     const $fetch = createFetch({ fetch: authedFetch as typeof fetch }).create({ baseURL: api.url, retry: 0 })
     const gets = Array.from({ length: 10 }, (_, i) => $fetch<{ path: string }>(`/items/${i}`))
     const post = $fetch<{ path: string }>('/orders', { method: 'POST', body: { item: 'tea' } })
-    const results = await Promise.all([...gets, post])
-    expect(results.map((r) => r.path)).toEqual([...Array.from({ length: 10 }, (_, i) => `/items/${i}`), '/orders'])
-    expect(strategy.calls).toBe(1)
-    const orders = api.requests.filter((r) => r.path === '/orders')
-    expect(orders.map((r) => [r.authorization, r.body.toString()])).toEqual([
-      ['Bearer token-0', '{"item":"tea"}'],
-      ['Bearer token-1', '{"item":"tea"}'],
-    ])
+    await expectOneRefreshAndReplayedPost([...gets, post], setup)
   })
 
   it('ky and ofetch: a replay refused again reaches the library as the 401 it is (HTTPError / FetchError)', async () => {
