@@ -5,7 +5,8 @@ import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
 import { replaySlots } from './exchange/replay-slots.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
 import { LATER } from './session/token-port.js'
-import type { AuthFailureInput, Tokens } from './strategy.js'
+import type { AuthFailureInput, Strategy, Tokens } from './strategy.js'
+import { placementOf } from './token-placement.js'
 
 /** One send as the exchange saw it leave. */
 export interface Sent {
@@ -15,8 +16,13 @@ export interface Sent {
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
   readonly sentAt: number
-  /** The headers the strategy wrote on (the ones a transport passed to `before`). */
-  readonly headers: Headers
+  /** The names of the headers the strategy wrote, as it spelt them: a replay takes them off (under fetch and XHR it starts from the request's own headers, and a user's `authorize` there lists none). */
+  readonly authHeaders: readonly string[]
+}
+
+/** Where a send's headers go: a `Headers`, or a client's own headers object with the same `set`. */
+export interface HeaderSink {
+  set(name: string, value: string): unknown
 }
 
 /** How a transport wants a refused request handled; asked for only once a response may be a refusal. */
@@ -51,7 +57,7 @@ export interface Exchange {
    * common case costs no promise), else a promise that rejects with `SessionExpiredError` (a copy)
    * or the abort reason.
    */
-  before(headers: Headers, signal?: AbortSignal | null, outliveMs?: number): Sent | Promise<Sent>
+  before(headers: HeaderSink, signal?: AbortSignal | null, outliveMs?: number): Sent | Promise<Sent>
   /**
    * Judges the response by `rule` (the request's, else the client's; `undefined` leaves it to the
    * strategy, else 401). `undefined` at once when it is no refusal by a synchronous rule (the common case);
@@ -62,7 +68,32 @@ export interface Exchange {
   after<R>(sent: Sent, input: AuthFailureInput, rule: AuthFailureRule | undefined, recovery: () => Recovery<R>): Promise<Replayed<R>> | undefined
 }
 
-const bearer = (tokens: Tokens, headers: Headers): void => headers.set('Authorization', `Bearer ${tokens.accessToken}`)
+// How a strategy writes its token onto any sink; returns the names it wrote on a client's own
+// headers object. A plain header (ours) is set directly; a user's `authorize` gets a real
+// `Headers`: the request's own under fetch and XHR, else a new one copied over.
+function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink: HeaderSink) => readonly string[] {
+  const placement = placementOf(strategy)
+  if (placement) {
+    const names = [placement.header]
+    return (tokens, sink) => {
+      sink.set(placement.header, placement.prefix + tokens.accessToken)
+      return names
+    }
+  }
+  return (tokens, sink) => {
+    const headers = sink instanceof Headers ? sink : new Headers()
+    strategy.authorize?.(tokens, headers)
+    const names: string[] = []
+    if (headers === sink) return names
+    for (const [lowerCased, value] of headers) {
+      // `Headers` lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
+      const name = lowerCased === 'authorization' ? 'Authorization' : lowerCased
+      sink.set(name, value)
+      names.push(name)
+    }
+    return names
+  }
+}
 
 // One exchange per session, shared by every client attached to it, so `replayConcurrency`
 // bounds the replays after a refresh however many clients share the session.
@@ -83,7 +114,7 @@ export function exchangeOf(session: unknown): Exchange | undefined {
 
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
-  const authorize = strategy.authorize ?? bearer
+  const write = tokenWriter(strategy)
   const slots = replaySlots(internals.replayConcurrency)
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
@@ -101,7 +132,7 @@ function openExchange(internals: SessionInternals): Exchange {
       const send = async (): Promise<R> => {
         const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
         return replay((headers) => {
-          if (tokens) authorize(tokens, headers)
+          if (tokens) write(tokens, headers)
           return headers
         })
       }
@@ -111,9 +142,10 @@ function openExchange(internals: SessionInternals): Exchange {
     }
   }
 
-  const sent = (tokens: Tokens | undefined, headers: Headers): Sent => {
-    if (tokens) authorize(tokens, headers)
-    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), headers }
+  const none: readonly string[] = []
+  const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
+    const authHeaders = tokens ? write(tokens, headers) : none
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), authHeaders }
   }
 
   const exchange: Exchange = {

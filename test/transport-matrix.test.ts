@@ -170,4 +170,35 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(await call('/bad-request-rule', { tokenflight: { authFailure: '401' as never } })).toEqual({ error: 'ERR_INVALID_ARG_TYPE' })
     expect(strategy.calls).toBe(0)
   })
+
+  // The strategy's `authorization` option is set on the client's own headers; a hand-written
+  // `authorize` writes on a real Headers. Either way the replay carries the new token once and
+  // nothing of the refused send's.
+  it.each([
+    { label: "authorization: { header: 'X-Auth-Token', scheme: '' }", extra: { authorization: { header: 'X-Auth-Token', scheme: '' } }, sent: (token: string) => ({ 'x-auth-token': token }) },
+    {
+      label: 'a hand-written authorize (set and append)',
+      extra: {
+        authorize: (tokens: Tokens, headers: Headers) => {
+          headers.set('X-Signed', `sig:${tokens.accessToken}`)
+          headers.append('X-Trace', 'tf')
+        },
+      },
+      sent: (token: string) => ({ 'x-signed': `sig:${token}`, 'x-trace': 'tf' }),
+    },
+  ])('where the token goes, $label: on the first send and on the replay', async ({ extra, sent }) => {
+    const names = ['authorization', 'x-auth-token', 'x-signed', 'x-trace']
+    const seen: Array<Record<string, string>> = []
+    const api = await startMatrixApi((_token, _path, headers) => {
+      seen.push(Object.fromEntries(names.filter((name) => headers[name] !== undefined).map((name) => [name, String(headers[name])])))
+      return seen.length === 1
+    })
+    cleanups.push(api.stop)
+    let calls = 0
+    const strategy = custom(async (current: Tokens) => ({ ...current, accessToken: `token-${++calls}` }), extra)
+    const client = clientOf(transport, createSession({ strategy, tokens: { accessToken: 'token-0' } }), api.url)
+    cleanups.push(client.detach)
+    expect(await client.call('/placed')).toEqual({ status: 200, body: { ok: true, path: '/placed' } })
+    expect(seen).toEqual([sent('token-0'), sent('token-1')])
+  })
 })

@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, Sent } from '../exchange.js'
 import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
@@ -6,7 +6,7 @@ import type { AuthFailureInput, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { isOneShot } from './one-shot-body.js'
-import { pageOrigin, resolveUrl } from './origin-policy.js'
+import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
@@ -48,40 +48,45 @@ const setAll = (config: InternalAxiosRequestConfig, headers: Headers): void => {
   for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
 }
 
-// A response as every refusal rule sees it; `body()` is what axios made of the body.
-const axiosInput = ({ status, headers, data }: AxiosResponse): AuthFailureInput => ({
-  status,
-  headers: {
-    get: (name) => {
-      const value = headers[name.toLowerCase()]
-      return value == null ? null : String(value)
-    },
-  },
-  body: () => Promise.resolve(typeof data === 'string' ? parseBody(data) : data),
-})
-
-// A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
-// an absolute one under `allowAbsoluteUrls: false`: the base is checked once, not parsed on
-// every request (the parse was a third of this interceptor's time in the steady-state benchmark).
-function urlRule(isAllowed: (url: URL) => boolean): (config: InternalAxiosRequestConfig) => boolean {
-  let checkedBase: string | undefined
-  let baseAllowed = false
-  const allowedUrl = (url: URL | undefined): boolean => url !== undefined && isAllowed(url)
-  return ({ url = '', baseURL, allowAbsoluteUrls }) => {
-    if (!baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url))) return allowedUrl(resolveUrl(url, baseURL))
-    if (baseURL !== checkedBase) {
-      checkedBase = baseURL
-      baseAllowed = allowedUrl(resolveUrl(baseURL))
+// A response as every refusal rule sees it; `body()` is what axios made of the body. A class: the
+// common response (no refusal) costs one small object.
+class AxiosInput implements AuthFailureInput {
+  constructor(readonly response: AxiosResponse) {}
+  get status(): number {
+    return this.response.status
+  }
+  get headers(): AuthFailureInput['headers'] {
+    const { headers } = this.response
+    return {
+      get: (name) => {
+        const value = headers[name.toLowerCase()]
+        return value == null ? null : String(value)
+      },
     }
-    return baseAllowed
+  }
+  body(): Promise<unknown> {
+    const { data } = this.response
+    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
   }
 }
 
+// The outcome as axios gave it: the response, or its rejection (whatever it was rejected with).
+function kept(response: AxiosResponse | undefined, rejected: { error: unknown } | undefined): AxiosResponse {
+  if (rejected) throw rejected.error
+  return response as AxiosResponse
+}
+
+// A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
+// an absolute one under `allowAbsoluteUrls: false`.
+const urlRule =
+  (allowsHref: HrefPolicy) =>
+  ({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosRequestConfig): boolean =>
+    !baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url)) ? allowsHref(url, baseURL) : allowsHref(baseURL)
+
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
-  // The token goes on the config; the send is remembered for its response.
+  // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
-    setAll(config, sent.headers)
     pinFormBoundary(config)
     sentRequests.set(config, sent)
     return config
@@ -97,7 +102,7 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!exchange || config.signal?.aborted) return config
-    const sent = exchange.before(new Headers(), config.signal as AbortSignal | undefined)
+    const sent = exchange.before(config.headers, config.signal as AbortSignal | undefined)
     if (!(sent instanceof Promise)) return sending(config, sent)
     return sent.then(
       (later) => sending(config, later),
@@ -109,21 +114,22 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
   }
 }
 
-// After a response: only first sends are judged; a replay's goes back as it came (invariant 3).
+// After a response (`error` when axios rejected it): only first sends are judged; a replay's
+// goes back as it came (invariant 3).
 function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
-  return <R>(config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, kept: () => R): R | Promise<R | AxiosResponse> => {
+  return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, rejected?: { error: unknown }): AxiosResponse | Promise<AxiosResponse> => {
     const sent = config ? sentRequests.get(config) : undefined
-    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept()
+    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept(response, rejected)
     const signal = config.signal as AbortSignal | undefined
-    const replay = (headers: Headers | undefined) => instance.request({ ...withoutAuth(config, sent), tokenflight: new Replay(headers) })
-    const answer = sent.exchange.after(sent, axiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
+    const replay = (headers: Headers | undefined) => instance.request({ ...config, headers: withoutAuth(config, sent), tokenflight: new Replay(headers) })
+    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
       replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
       refused: () => response,
     }))
-    if (!answer) return kept()
+    if (!answer) return kept(response, rejected)
     return answer.then(
-      (replayed) => (replayed ? replayed.value : kept()),
+      (replayed) => (replayed ? replayed.value : kept(response, rejected)),
       (failure: unknown) => {
         // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
         // and without the headers the strategy set on the refused send.
@@ -153,16 +159,13 @@ export function attachAxios<T extends Tokens>(
   const exchangeFor = toExchanges(session)
   const baseURL = instance.defaults.baseURL
   const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
-  const { isAllowed, rule } = resolveClientOptions('attachAxios options', options, fallback)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, urlRule(isAllowed)))
+  const { allowsHref, rule } = resolveClientOptions('attachAxios options', options, fallback)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, urlRule(allowsHref)))
   const after = afterResponse(instance, rule)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
-    (response) => after(response.config, response, () => response),
-    (error: AxiosError) =>
-      after(error?.config, error?.response, () => {
-        throw error
-      }),
+    (response) => after(response.config, response),
+    (error: AxiosError) => after(error?.config, error?.response, { error }),
   )
   return () => {
     instance.interceptors.request.eject(requestId)
@@ -170,9 +173,10 @@ export function attachAxios<T extends Tokens>(
   }
 }
 
-// A copy of the config without what the strategy put on the refused send.
-function withoutAuth(config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig {
-  const headers = { ...config.headers.toJSON() } as Record<string, unknown>
-  for (const name of Object.keys(headers)) if (sent.headers.has(name)) delete headers[name]
-  return { ...config, headers } as unknown as InternalAxiosRequestConfig
+// A copy of the config's headers without what the strategy put on the refused send (axios
+// finds a header whatever the case of its name).
+function withoutAuth(config: InternalAxiosRequestConfig, sent: Sent): AxiosHeaders {
+  const headers = config.headers.concat()
+  for (const name of sent.authHeaders) headers.delete(name)
+  return headers
 }

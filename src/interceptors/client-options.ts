@@ -1,6 +1,6 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
 import { assertOnlyKnownKeys, assertOptionalObject } from '../invalid-argument.js'
-import { createOriginPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
+import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */
 export interface ClientOptions extends OriginOptions {
@@ -14,12 +14,17 @@ export interface ClientOptions extends OriginOptions {
 
 const known = { origins: true, allowInsecureHttp: true, authFailure: true } satisfies Record<keyof ClientOptions, true>
 
-/** Validates a client's options at attach time: its allowlist and its refusal rule. */
-export function resolveClientOptions(where: string, options: ClientOptions, fallback: string | undefined): { isAllowed: OriginPolicy; rule: AuthFailureRule | undefined } {
+/** Validates a client's options at attach time: its allowlist (for URLs and URL strings) and its refusal rule. */
+export function resolveClientOptions(
+  where: string,
+  options: ClientOptions,
+  fallback: string | undefined,
+): { isAllowed: OriginPolicy; allowsHref: HrefPolicy; rule: AuthFailureRule | undefined } {
   assertOptionalObject(where, options)
   assertOnlyKnownKeys(where, options, known)
   assertOptionalRule('authFailure', options.authFailure)
-  return { isAllowed: createOriginPolicy(options, fallback), rule: options.authFailure }
+  const isAllowed = createOriginPolicy(options, fallback)
+  return { isAllowed, allowsHref: hrefPolicy(isAllowed), rule: options.authFailure }
 }
 
 /** tokenflight's options for one request, the same on every transport. */

@@ -6,7 +6,7 @@ import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
-import { pageOrigin, resolveUrl } from './origin-policy.js'
+import { pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
@@ -83,8 +83,9 @@ async function flow(
   send: (headers: Headers, first: boolean) => Promise<Response>,
 ): Promise<Response> {
   const { signal, rule } = init
-  const sent = await exchange.before(new Headers(init.headers), signal)
-  const response = await send(sent.headers, true)
+  const headers = new Headers(init.headers)
+  const sent = await exchange.before(headers, signal)
+  const response = await send(headers, true)
   let kept = response
   const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
     signal,
@@ -115,7 +116,7 @@ export function wrapFetch<T extends Tokens>(
   assertFunction('fetch', fetchFn)
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
-  const { isAllowed, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
+  const { isAllowed, allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
     const own = init?.tokenflight
@@ -124,8 +125,7 @@ export function wrapFetch<T extends Tokens>(
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
-      const url = resolveUrl(String(input))
-      if (!url || !isAllowed(url)) return fetchFn(input, init)
+      if (!allowsHref(String(input))) return fetchFn(input, init)
       return flow(fixed, how, true, (headers) => fetchFn(input, { ...init, headers }))
     }
     const template = new Request(input, init)

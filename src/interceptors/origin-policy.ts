@@ -68,6 +68,32 @@ export function createOriginPolicy(options: OriginOptions, fallback: string | un
   }
 }
 
+/** Whether a request's URL, absolute or relative (resolved as {@link resolveUrl} does), may carry the token. */
+export type HrefPolicy = (href: string, base?: string) => boolean
+
+// Origins whose verdict is remembered, per client: enough for every API a client talks to.
+const REMEMBERED_ORIGINS = 64
+
+/**
+ * {@link OriginPolicy} for URL strings, without a parse per request: a verdict depends on the
+ * origin alone, and a string that is a serialised origin, or starts with one followed by `/`,
+ * has that origin (the parser ends the authority there), so its verdict is looked up instead.
+ */
+export function hrefPolicy(isAllowed: OriginPolicy): HrefPolicy {
+  const verdicts = new Map<string, boolean>()
+  return (href, base) => {
+    const slash = href.indexOf('/', href.indexOf('//') + 2)
+    const known = verdicts.get(slash < 0 ? href : href.slice(0, slash))
+    if (known !== undefined) return known
+    const url = resolveUrl(href, base)
+    if (!url) return false
+    const verdict = isAllowed(url)
+    // An opaque origin serialises as 'null', which a relative 'null/…' would look up.
+    if (url.origin !== 'null' && verdicts.size < REMEMBERED_ORIGINS) verdicts.set(url.origin, verdict)
+    return verdict
+  }
+}
+
 type Page = { location?: { origin?: string; href?: string }; document?: { baseURI?: string } }
 
 /** The page's origin in a browser, `undefined` in Node. */

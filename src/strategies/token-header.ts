@@ -1,5 +1,6 @@
 import { assertOnlyKnownKeys, assertOptionalObject, invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
+import { withPlacement } from '../token-placement.js'
 
 /** Where the access token goes on a request. */
 export interface TokenHeader {
@@ -32,5 +33,5 @@ export function tokenHeader(option: TokenHeader | undefined): ((tokens: Tokens, 
     }
   }
   const prefix = scheme && `${scheme} `
-  return (tokens, headers) => headers.set(header, prefix + tokens.accessToken)
+  return withPlacement((tokens: Tokens, headers: Headers) => headers.set(header, prefix + tokens.accessToken), { header, prefix })
 }

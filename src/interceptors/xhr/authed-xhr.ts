@@ -76,8 +76,9 @@ export class AuthedXhr extends XhrLookAlike {
     this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
     // A new open() or a cancel since makes the answer stale (the generation moved on).
     const generation = this.#generation
-    new Promise<Sent>((resolve) => resolve(exchange.before(new Headers(this.#headers), this.#waits?.signal))).then(
-      (sent) => generation === this.#generation && this.#sendNative(sent.headers, sent),
+    const headers = new Headers(this.#headers)
+    new Promise<Sent>((resolve) => resolve(exchange.before(headers, this.#waits?.signal))).then(
+      (sent) => generation === this.#generation && this.#sendNative(headers, sent),
       (error: unknown) => generation === this.#generation && this.#cancel('error', error),
     )
   }
