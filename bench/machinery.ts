@@ -8,9 +8,9 @@
 import axios, { type AxiosAdapter, type AxiosInstance } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
 import { attachAxios, createSession, fib, wrapFetch } from './built.js'
-import { gc, progress } from './knobs.js'
+import { progress } from './knobs.js'
 import type { Row } from './results.js'
-import { cpuSince, median, round } from './statistics.js'
+import { cpuSince, quantile, round } from './statistics.js'
 
 const origin = 'https://api.example.com'
 const answered: AxiosAdapter = (config) => Promise.resolve({ data: '{}', status: 200, statusText: 'OK', headers: {}, config, request: {} })
@@ -47,7 +47,6 @@ const clients: Record<string, { bare: string; send: () => Promise<unknown> }> = 
 }
 
 async function batch(send: () => Promise<unknown>, count: number): Promise<number> {
-  gc?.()
   const before = process.cpuUsage()
   for (let i = 0; i < count; i++) await send()
   return cpuSince(before) / count
@@ -57,7 +56,7 @@ async function batch(send: () => Promise<unknown>, count: number): Promise<numbe
  * Rows per client: `cpuUsPerRequest`, `addedUs` over its bare client and, given the steady
  * state's bare CPU per loopback request, `addedPctOfRequest`.
  */
-export async function machinery(loopbackUs: Record<string, number>, rounds = 15, perRound = 10_000): Promise<Row[]> {
+export async function machinery(loopbackUs: Record<string, number>, rounds = 60, perRound = 3_000): Promise<Row[]> {
   const names = Object.keys(clients)
   for (const name of names) await batch(clients[name]?.send as () => Promise<unknown>, perRound) // JIT warm-up
   const cpu = new Map<string, number[]>(names.map((name) => [name, []]))
@@ -66,9 +65,9 @@ export async function machinery(loopbackUs: Record<string, number>, rounds = 15,
       const name = names[(r + turn) % names.length] as string
       cpu.get(name)?.push(await batch(clients[name]?.send as () => Promise<unknown>, perRound))
     }
-    progress(`machinery: round ${r + 1} of ${rounds}`)
+    if ((r + 1) % 10 === 0) progress(`machinery: round ${r + 1} of ${rounds}`)
   }
-  const us = (name: string) => median(cpu.get(name) ?? [])
+  const us = (name: string) => quantile([...(cpu.get(name) ?? [])].sort((a, b) => a - b), 0.25)
   return names.map((name) => {
     const bare = clients[name]?.bare as string
     const added = us(name) - us(bare)

@@ -47,7 +47,7 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
 - **Steady state.** Without the socket (the machinery section, and runs of the same harness with
   axios alone) tokenflight adds 5 – 25 µs of CPU to a request whose client
   side costs 500 – 700 µs over loopback: 1 – 4%. Since the previous run the common send takes no
-  promise (the tokens at hand are answered synchronously).
+  promise and builds no \`Headers\`.
 - **401 bursts.** Replays are no longer queued behind a cap (\`replayConcurrency\` now defaults to
   every refused request), and a small refused fetch body is read so its connection carries the
   replay. What remains: tokenflight's native axios path spends more client CPU per request in a
@@ -108,15 +108,20 @@ ${table(results.steadyConcurrent)}
 
 axios with an adapter that answers at once and a fetch function that does: what is left is the
 client's own work per request, which the loopback figures above carry inside much larger and
-noisier numbers. Median CPU µs of 15 interleaved rounds; \`addedUs\` is what the client adds to
-its bare counterpart, \`addedPctOfRequest\` that as a share of the bare client's CPU per sequential
-loopback request above.
+noisier numbers. CPU µs per request, the lower quartile of 60 interleaved rounds of 3,000
+(interference only adds time); \`addedUs\` is what the client adds to its bare counterpart,
+\`addedPctOfRequest\` that as a share of the bare client's CPU per sequential loopback request
+above.
 
 ${table(results.machinery)}
 
-## Rolling: 32 in flight for 10 s, access tokens live 500 ms
+## Rolling: 32 in flight, access tokens live 500 ms
 
-tokenflight with \`refreshAheadMs: 100\`. \`served401\` counts the requests the server refused
+Each client in 5 turns of 2 s, taking turns round after round (the first turn moving on by one
+each round), against an emulator in the server process: client CPU per request decides how many
+requests fit, and a slow moment of the machine falls on every client alike. Every turn signs in
+afresh. tokenflight with \`refreshAheadMs: 100\`. \`requests\`: all turns together;
+\`requestsPerSecond\`: the median turn's. \`served401\` counts the requests the server refused
 (each is then replayed or fails); \`failures\` are the requests the caller saw fail.
 
 ${table(results.rolling)}

@@ -17,48 +17,19 @@ import { bareMemory, waitingMemory } from './memory.js'
 import { machinery } from './machinery.js'
 import { heapPerSession, poolFleet, resolveTime } from './pool.js'
 import { report } from './report.js'
+import { rolling } from './rolling.js'
 import { emptyResults } from './results.js'
 import { startServerProcess } from './server-process.js'
 import { steady, steadyModes } from './steady.js'
 import { round } from './statistics.js'
 
-async function withEmulator<R>(run: (emulator: Emulator<'fib'>) => Promise<R>, accessTtlMs = 60_000): Promise<R> {
-  const emulator = await startEmulator({ provider: 'fib', accessTtlMs, rotateRefreshTokens: true, reuseDetection: true })
+async function withEmulator<R>(run: (emulator: Emulator<'fib'>) => Promise<R>): Promise<R> {
+  const emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true })
   try {
     return await run(emulator)
   } finally {
     await emulator.stop()
   }
-}
-
-// Rolling: 32 in flight for 10 s while access tokens live 500 ms. Proactive refresh should keep
-// 401s rare; every refresh presents the latest refresh token (reuse detection is on).
-async function rolling(name: string, factory: ClientFactory, seconds = 10, inFlight = 32, ttlMs = 500) {
-  return withEmulator(async (emulator) => {
-    const send = factory(emulator, emulator.signIn(), { refreshAheadMs: 100 })
-    let requests = 0
-    let failures = 0
-    const end = performance.now() + seconds * 1000
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (performance.now() < end) {
-          requests++
-          await send('/api/rolling').catch(() => failures++)
-        }
-      }),
-    )
-    const served401 = emulator.stats.resourceUnauthorized
-    return {
-      client: name,
-      requests,
-      expiryPeriods: Math.ceil((seconds * 1000) / ttlMs),
-      refreshCalls: emulator.stats.refreshCalls,
-      served401,
-      served401Pct: round((100 * served401) / Math.max(1, requests), 2),
-      failures,
-      reuseDetections: emulator.stats.reuseDetections,
-    }
-  }, ttlMs)
 }
 
 // Refresh failure: while 100 requests wait, the refresh endpoint hangs, answers 500, or answers HTML.
@@ -122,13 +93,9 @@ if (wanted('steady')) {
 if (wanted('machinery')) {
   // Each bare client's CPU per loopback request (sequential), to put the added µs in proportion.
   const loopbackUs = Object.fromEntries(results.steadySequential.map((r) => [String(r.client), Number(r.cpuUsPerRequest)]))
-  results.machinery = await machinery(loopbackUs, 15, scaled(10_000))
+  results.machinery = await machinery(loopbackUs, 60, scaled(3_000))
 }
-for (const [name, factory] of Object.entries(refreshing)) {
-  if (!wanted('rolling')) break
-  results.rolling.push(await rolling(name, factory))
-  progress(`rolling: ${name}`)
-}
+if (wanted('rolling')) results.rolling = await rolling(server)
 for (const fault of ['hang', '500', 'html'] as const) {
   if (!wanted('failure')) break
   results.failure.push(...(await refreshFailure(fault)))
