@@ -21,7 +21,6 @@ import { rolling } from './rolling.js'
 import { emptyResults } from './results.js'
 import { startServerProcess } from './server-process.js'
 import { steady, steadyModes } from './steady.js'
-import { round } from './statistics.js'
 
 async function withEmulator<R>(run: (emulator: Emulator<'fib'>) => Promise<R>): Promise<R> {
   const emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true })

@@ -78,10 +78,22 @@ function kept(response: AxiosResponse | undefined, rejected: { error: unknown } 
 
 // A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
 // an absolute one under `allowAbsoluteUrls: false`.
-const urlRule =
-  (allowsHref: HrefPolicy) =>
-  ({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosRequestConfig): boolean =>
-    !baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url)) ? allowsHref(url, baseURL) : allowsHref(baseURL)
+// A URL object (axios accepts one) is read once, here: one the caller changes while the request
+// waits must not redirect it, since axios reads `url` and `baseURL` again when it sends.
+function readUrlsOnce(config: InternalAxiosRequestConfig): void {
+  for (const key of ['url', 'baseURL'] as const) {
+    const value: unknown = config[key]
+    if (typeof value === 'object' && value !== null) config[key] = String(value)
+  }
+}
+
+function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig) => boolean {
+  return (config) => {
+    readUrlsOnce(config)
+    const { url = '', baseURL, allowAbsoluteUrls } = config
+    return !baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url)) ? allowsHref(url, baseURL) : allowsHref(baseURL)
+  }
+}
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {

@@ -125,8 +125,10 @@ export function wrapFetch<T extends Tokens>(
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
-      if (!allowsHref(String(input))) return fetchFn(input, init)
-      return flow(fixed, how, true, (headers) => fetchFn(input, { ...init, headers }))
+      // Read once: a URL object the caller changes while the request waits must not redirect it.
+      const href = String(input)
+      if (!allowsHref(href)) return fetchFn(href, init)
+      return flow(fixed, how, true, (headers) => fetchFn(href, { ...init, headers }))
     }
     const template = new Request(input, init)
     const exchange = isAllowed(new URL(template.url)) ? exchangeFor(template) : undefined

@@ -83,13 +83,15 @@ export function hrefPolicy(isAllowed: OriginPolicy): HrefPolicy {
   const verdicts = new Map<string, boolean>()
   return (href, base) => {
     const slash = href.indexOf('/', href.indexOf('//') + 2)
-    const known = verdicts.get(slash < 0 ? href : href.slice(0, slash))
+    const prefix = slash < 0 ? href : href.slice(0, slash)
+    const known = verdicts.get(prefix)
     if (known !== undefined) return known
     const url = resolveUrl(href, base)
     if (!url) return false
     const verdict = isAllowed(url)
-    // An opaque origin serialises as 'null', which a relative 'null/…' would look up.
-    if (url.origin !== 'null' && verdicts.size < REMEMBERED_ORIGINS) verdicts.set(url.origin, verdict)
+    // Kept only from a string of the shape it is looked up by: `blob:https://a.com/…` has the
+    // origin of `https://a.com`, not its verdict.
+    if (prefix === url.origin && verdicts.size < REMEMBERED_ORIGINS) verdicts.set(prefix, verdict)
     return verdict
   }
 }

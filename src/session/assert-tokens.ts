@@ -10,16 +10,21 @@ export interface TokensProblem {
   wrongType: boolean
 }
 
+// The access and refresh tokens travel in headers: Latin-1 without control characters is all a
+// header carries (fetch refuses more, axios would send another credential).
+const NOT_FOR_A_HEADER = /[^\u0020-\u007e\u00a0-\u00ff]/
+
 function secretProblem(field: string, value: unknown, optional: boolean): TokensProblem | undefined {
   if (optional && value === undefined) return undefined
   if (typeof value !== 'string' || value === '') return { field, expected: 'a non-empty string', value, wrongType: typeof value !== 'string' }
+  if (NOT_FOR_A_HEADER.test(value)) return { field, expected: 'a string a header can carry (Latin-1, no control characters)', value, wrongType: false }
   return undefined
 }
 
 /**
  * Finds what makes `tokens` unusable: not an object, an `accessToken` (or `refreshToken`) that is
- * not a non-empty string, an `expiresAt` that is not a number, or a control character (CR, LF,
- * NUL… cannot travel in a header) in any string field. `undefined` when usable.
+ * not a non-empty string a header can carry, an `expiresAt` that is not a number, or a control
+ * character (CR, LF, NUL… cannot travel in a header) in any string field. `undefined` when usable.
  */
 export function tokensProblem(tokens: unknown): TokensProblem | undefined {
   if (typeof tokens !== 'object' || tokens === null || Array.isArray(tokens)) return { field: '', expected: 'an object', value: tokens, wrongType: true }

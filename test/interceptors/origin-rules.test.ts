@@ -12,6 +12,7 @@ import { attachAxios } from '../../src/interceptors/axios.js'
 import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
 import { installXHR } from '../../src/interceptors/xhr.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { deferred } from '../_helpers/deferred.js'
 import { FakeXMLHttpRequest, sentByFakes, withProgressEvent } from '../_helpers/fake-xhr.js'
 
 type Scope = { location?: unknown; document?: unknown; fetch: typeof fetch; XMLHttpRequest?: unknown }
@@ -140,5 +141,59 @@ describe('allowlist entries are whole origins', () => {
 
   it.each([[[401, 'x']], ['401'], [{}], [[99]]])('authFailure %j is refused at attach time', (authFailure) => {
     expect(() => wrapFetch(fetch, session(), { origins: ['https://api.example.com'], authFailure: authFailure as never })).toThrow(/Expected `authFailure` to be an array of HTTP statuses or a function/)
+  })
+})
+
+describe('the URL judged is the URL sent', () => {
+  const adapter = async (config: InternalAxiosRequestConfig) => ({ data: {}, status: 200, statusText: 'OK', headers: {}, config })
+
+  // An expired token: the request waits on a refresh held until the URL object has been changed.
+  function heldSession() {
+    const gate = deferred()
+    const strategy = countingStrategy(async (call, current) => {
+      await gate.promise
+      return { ...current, accessToken: `token-${call}` }
+    })
+    return { gate, session: createSession({ strategy, tokens: { accessToken: 'old', expiresAt: Date.now() - 1 } }) }
+  }
+
+  it('fetch: a URL object the caller changes while the request waits for its token goes where it was judged', async () => {
+    const { seen, fetch: fake } = recordingFetch()
+    const { gate, session: waiting } = heldSession()
+    const url = new URL('https://api.example.com/x')
+    const sent = wrapFetch(fake, waiting, { origins: ['https://api.example.com'] })(url)
+    await new Promise((resolve) => setImmediate(resolve))
+    url.host = 'evil.example'
+    gate.resolve()
+    await sent
+    expect(seen).toEqual([['https://api.example.com', 'Bearer token-1']])
+  })
+
+  it('axios: a URL object as url gets the token, and changing it while the request waits does not redirect it', async () => {
+    const { gate, session: waiting } = heldSession()
+    const api = axios.create({ adapter })
+    attachAxios(api, waiting, { origins: ['https://api.example.com'] })
+    const url = new URL('https://api.example.com/x')
+    const sent = api.get(url as unknown as string)
+    await new Promise((resolve) => setImmediate(resolve))
+    url.host = 'evil.example'
+    gate.resolve()
+    const { config } = await sent
+    expect([axios.getUri(config), config.headers.Authorization]).toEqual(['https://api.example.com/x', 'Bearer token-1'])
+  })
+
+  it('fetch: a blob: URL of the allowed origin (refused: not https) does not make that origin refused', async () => {
+    const { seen, fetch: fake } = recordingFetch()
+    const authed = wrapFetch(fake, session(), { origins: ['https://api.example.com'] })
+    await authed('blob:https://api.example.com/6f1c2a9e-0000-4000-8000-000000000000').catch(() => {})
+    await authed('https://api.example.com/after')
+    expect(seen.at(-1)).toEqual(['https://api.example.com', 'Bearer page-token'])
+  })
+
+  it('axios: a blob: URL of the allowed origin does not make that origin refused', async () => {
+    const api = axios.create({ adapter })
+    attachAxios(api, session(), { origins: ['https://api.example.com'] })
+    expect((await api.get('blob:https://api.example.com/6f1c2a9e-0000-4000-8000-000000000000')).config.headers.Authorization).toBeUndefined()
+    expect((await api.get('https://api.example.com/after')).config.headers.Authorization).toBe('Bearer page-token')
   })
 })

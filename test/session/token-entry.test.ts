@@ -2,7 +2,8 @@
  * Tokens are refused where they enter, with an error naming the field and never the value: a
  * token passed where the tokens object belongs (it was printed in the TypeError), and tokens with
  * CR, LF, NUL or any control character (they made every request fail with a Headers error quoting
- * `Bearer <token>`), in options, setTokens and refresh results.
+ * `Bearer <token>`), and access or refresh tokens beyond Latin-1 (a header cannot carry them), in
+ * options, setTokens and refresh results.
  */
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -24,6 +25,8 @@ function caught(run: () => unknown): Error {
 const texts = (error: Error): string => [error.message, String(error), error.stack, inspect(error, { depth: 5 }), JSON.stringify(error)].join('\n')
 
 const controls = ['\r', '\n', '\u0000', '\t', '\u001b', '\u007f']
+// A header carries Latin-1 only: axios sent `abc€def` as `abcdef` (another credential), fetch refused it.
+const beyondLatin1 = ['€', '\u0100', '😀', '\u0085']
 const misplaced: Array<[string, unknown, string]> = [
   ['a token as the tokens object', SECRET, '`tokens`'],
   ['a token in an array', [SECRET], '`tokens`'],
@@ -31,6 +34,8 @@ const misplaced: Array<[string, unknown, string]> = [
   ['a token object as accessToken', { accessToken: { value: SECRET } }, '`tokens.accessToken`'],
   ...controls.map((c): [string, unknown, string] => [`accessToken with ${JSON.stringify(c)}`, { accessToken: `${SECRET}${c}x` }, '`tokens.accessToken`']),
   ...controls.map((c): [string, unknown, string] => [`refreshToken with ${JSON.stringify(c)}`, { accessToken: 'a', refreshToken: `${c}${SECRET}` }, '`tokens.refreshToken`']),
+  ...beyondLatin1.map((c): [string, unknown, string] => [`accessToken with ${JSON.stringify(c)}`, { accessToken: `${SECRET}${c}x` }, '`tokens.accessToken`']),
+  ...beyondLatin1.map((c): [string, unknown, string] => [`refreshToken with ${JSON.stringify(c)}`, { accessToken: 'a', refreshToken: `${c}${SECRET}` }, '`tokens.refreshToken`']),
   ['a provider field (sessionToken) with CRLF', { accessToken: 'a', sessionToken: `${SECRET}\r\nX-Evil: 1` }, '`tokens.sessionToken`'],
 ]
 
