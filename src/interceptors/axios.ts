@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import type { Exchange, Sent } from '../exchange.js'
+import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, Tokens } from '../strategy.js'
@@ -95,6 +95,11 @@ function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig) =
   }
 }
 
+// The config's headers as the exchange writes on them. A fetch `Headers` a user's interceptor put
+// there is wrapped: the exchange then lists what the strategy wrote, for the replay to take off.
+const sinkOf = ({ headers }: InternalAxiosRequestConfig): HeaderSink =>
+  typeof Headers === 'function' && (headers as unknown) instanceof Headers ? { set: (name, value) => headers.set(name, value) } : headers
+
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
   // The token is on the config already; the send is remembered for its response.
@@ -114,7 +119,7 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!exchange || config.signal?.aborted) return config
-    const sent = exchange.before(config.headers, config.signal as AbortSignal | undefined)
+    const sent = exchange.before(sinkOf(config), config.signal as AbortSignal | undefined)
     if (!(sent instanceof Promise)) return sending(config, sent)
     return sent.then(
       (later) => sending(config, later),

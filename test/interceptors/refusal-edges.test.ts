@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
-import axios, { isCancel } from 'axios'
+import axios, { type InternalAxiosRequestConfig, isCancel } from 'axios'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BodyNotReplayableError, createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
@@ -23,16 +23,25 @@ afterEach(async () => {
 })
 
 describe('errors tokenflight builds carry no token', () => {
+  const ownHeader = (tokens: Tokens, headers: Headers) => headers.set('X-Api-Token', tokens.accessToken)
+  // A user's interceptor registered after attachAxios (axios runs it first) that swaps in a fetch Headers.
+  const toFetchHeaders = (config: InternalAxiosRequestConfig) => {
+    config.headers = new Headers(config.headers.toJSON() as Record<string, string>) as never
+    return config
+  }
   it.each([
-    ['the default Bearer header', undefined, 'authorization'],
-    ['a strategy header of its own', (tokens: Tokens, headers: Headers) => headers.set('X-Api-Token', tokens.accessToken), 'x-api-token'],
-  ] as const)('axios aborted while waiting for the refresh (%s): the CanceledError holds no refused token', async (_, authorize, header) => {
+    ['the default Bearer header', undefined, 'authorization', false],
+    ['a strategy header of its own', ownHeader, 'x-api-token', false],
+    ['the default Bearer header, on headers a user interceptor made a fetch Headers', undefined, 'authorization', true],
+    ['a strategy header of its own, on headers a user interceptor made a fetch Headers', ownHeader, 'x-api-token', true],
+  ] as const)('axios aborted while waiting for the refresh (%s): the CanceledError holds no refused token', async (_, authorize, header, swap) => {
     const api = await servers.start(() => false)
     const refresh = deferred<Tokens>()
     const strategy = custom(() => refresh.promise, authorize ? { authorize } : {})
     const session = createSession({ strategy, tokens: { accessToken: 'refused-token-0' } })
     const instance = axios.create({ baseURL: api.url })
     attachAxios(instance, session)
+    if (swap) instance.interceptors.request.use(toFetchHeaders)
     const controller = new AbortController()
     const pending = instance.get('/wait', { signal: controller.signal, headers: { 'X-Caller': 'kept' } })
     await vi.waitFor(() => expect(api.requests).toHaveLength(1))
@@ -43,7 +52,7 @@ describe('errors tokenflight builds carry no token', () => {
     const text = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`
     expect(text).not.toContain('refused-token-0')
     const headers = (error as { config: { headers: { get(n: string): unknown } } }).config.headers
-    expect(headers.get(header)).toBeUndefined()
+    expect(headers.get(header) ?? undefined).toBeUndefined()
     expect(headers.get('X-Caller')).toBe('kept')
     refresh.resolve({ accessToken: 'token-1' })
   })
