@@ -10,11 +10,23 @@
  */
 import type { Tokens } from '../src/index.js'
 import type { ClientFactory } from './clients.js'
-import { gc } from './knobs.js'
+import { gc, progress } from './knobs.js'
 import type { ServerProcess } from './server-process.js'
 import { cpuSince, quantile, round } from './statistics.js'
 
 export type BurstKind = 'expired' | 'revoked'
+
+// A burst that fails requests says why on the bench's log: the table only counts them.
+function reportFailures(name: string, n: number, kind: BurstKind, results: PromiseSettledResult<unknown>[]): void {
+  const reasons = new Map<string, number>()
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue
+    const error = result.reason as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined
+    const reason = `${error?.name}: ${error?.message}${error?.cause ? ` (${error.cause.code ?? error.cause.message})` : ''}`
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+  }
+  if (reasons.size > 0) progress(`${kind} burst ${n}, ${name}: failures ${JSON.stringify(Object.fromEntries(reasons))}`)
+}
 
 export async function burst(server: ServerProcess, name: string, factory: ClientFactory, n: number, kind: BurstKind) {
   return server.withEmulator({ opaqueAccessTokens: kind === 'revoked' }, async (emulator) => {
@@ -36,6 +48,7 @@ export async function burst(server: ServerProcess, name: string, factory: Client
     const cpuUs = cpuSince(cpuBefore)
     const stats = await emulator.stats()
     latencies.sort((a, b) => a - b)
+    reportFailures(name, n, kind, results)
     return {
       client: name,
       requests: n,

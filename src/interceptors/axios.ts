@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
@@ -138,7 +138,14 @@ function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefine
     const sent = config ? sentRequests.get(config) : undefined
     if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept(response, rejected)
     const signal = config.signal as AbortSignal | undefined
-    const replay = (headers: Headers | undefined) => instance.request({ ...config, headers: withoutAuth(config, sent), tokenflight: new Replay(headers) })
+    // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
+    // never the caller's, and a copy of it would be an object of another shape to all of axios.
+    const replay = (headers: Headers | undefined) => {
+      // Without what the strategy put on the refused send (axios finds a name whatever its case).
+      for (const name of sent.authHeaders) config.headers.delete(name)
+      config.tokenflight = new Replay(headers)
+      return instance.request(config)
+    }
     const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
       replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
@@ -188,12 +195,4 @@ export function attachAxios<T extends Tokens>(
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
   }
-}
-
-// A copy of the config's headers without what the strategy put on the refused send (axios
-// finds a header whatever the case of its name).
-function withoutAuth(config: InternalAxiosRequestConfig, sent: Sent): AxiosHeaders {
-  const headers = config.headers.concat()
-  for (const name of sent.authHeaders) headers.delete(name)
-  return headers
 }
