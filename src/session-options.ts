@@ -39,9 +39,11 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   /** Retries of transient refresh failures within `refreshTimeoutMs`, or `false` for none. @default { retries: 2, minDelayMs: 200, maxDelayMs: 5000 } */
   retry?: RetryOptions | false | undefined
   /**
-   * How many refused requests interceptors replay at once after a refresh. By default all of them:
-   * they were all in flight a moment ago, so replaying them is no stampede, and a cap would cost each
-   * one its place in the queue. A number caps it (per session, across all clients). @default Infinity
+   * How many refused requests interceptors replay at once after a refresh (per session, across all
+   * clients). The default replays an ordinary burst all at once (they were in flight a moment ago),
+   * yet keeps a burst of thousands through a client without a connection limit (Node's fetch opens
+   * one per request) from opening thousands more while it closes the refused ones. `Infinity` lifts
+   * the cap. @default 256
    */
   replayConcurrency?: number | undefined
   /** The fetch strategies use for the refresh call. @default globalThis.fetch at creation */
@@ -74,7 +76,7 @@ const defaults = {
   retries: 2,
   minDelayMs: 200,
   maxDelayMs: 5_000,
-  replayConcurrency: Number.POSITIVE_INFINITY,
+  replayConcurrency: 256,
 }
 
 const known = {

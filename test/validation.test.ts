@@ -42,7 +42,7 @@ describe('createSession validates its options at creation', () => {
     expect(() => createSession(options as never)).toThrow(expect.objectContaining({ name: 'TypeError', code, message: expect.stringContaining(message) }))
   })
 
-  it('accepts replayConcurrency: Infinity (the default: every refused request replays at once)', () => {
+  it('accepts replayConcurrency: Infinity (no cap: every refused request replays at once)', () => {
     expect(() => createSession({ strategy, replayConcurrency: Number.POSITIVE_INFINITY })).not.toThrow()
   })
 
