@@ -39,25 +39,40 @@ ${table(goals as unknown as Array<Record<string, unknown>>)}
 
 What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
 
-- **Noise.** Two full runs an hour apart moved the same figure by up to a third: the compat
-  module's 1,000 burst took 858 ms in one and 1,303 ms in the other; the machinery section put
-  axios-auth-refresh's added CPU at 1.5 µs and at 17.6 µs. Steady-state ratios of peers doing
-  near-identical work spread from 0.97× to 1.12×. A 3% goal is not resolved by one run here:
-  the verdicts above are this run's, not settled.
-- **Steady state.** Without the socket (the machinery section, and runs of the same harness with
-  axios alone) tokenflight adds 5 – 25 µs of CPU to a request whose client
-  side costs 500 – 700 µs over loopback: 1 – 4%. Since the previous run the common send takes no
-  promise and builds no \`Headers\`.
-- **401 bursts.** Replays are no longer queued behind a cap (\`replayConcurrency\` now defaults to
-  every refused request), and a small refused fetch body is read so its connection carries the
-  replay. What remains: tokenflight's native axios path spends more client CPU per request in a
-  burst than the hand-written interceptor (2.2 ms against 1.3 ms in the 1,000 expired-token
-  burst), while the compat module, replaying through the same axios, spends 1.7 ms. The extra
-  is in the native path's refusal handling, not traced to its line yet.
-- **Rolling.** tokenflight refreshes ahead of expiry (24 refresh calls in 20 periods, the peers
-  19 after a 401 each) and serves 0 – 16 refused requests against the peers' 608; the emulator
-  runs in the bench process for this scenario, so client CPU per request decides how many
-  requests fit in the 10 s, and that is where it falls behind.
+- **Noise.** The same figure moves by up to a third between runs an hour apart: bare axios's CPU
+  per sequential loopback request was 635 µs in one full run and 858 µs in the next; the
+  hand-written interceptor's 1,000-burst took 917 ms in one and 1,325 ms in another; the
+  machinery section put axios-auth-refresh's added CPU at +3 µs and at −11 µs. A 3% goal is not
+  resolved by one run here: the verdicts above are this run's, not settled.
+- **Where a steady request's client time goes.** Profiled with \`node --cpu-prof\` on the
+  no-socket harness of the machinery section (axios with an adapter that answers at once; the
+  minimum of 60 interleaved rounds of 3,000). Bare axios: ~31 µs of client work per request.
+  tokenflight added ~9.5 µs at the start of 2026-12-01: a \`Headers\` built, written and iterated
+  per request (~3 µs), the WeakMap entry that pairs a send with its response (~1.5 – 2 µs), the
+  refusal input and closures per response (~3 µs), the token check and the clock. Now the
+  default header and the \`authorization\` option are set on axios's own headers (a hand-written
+  \`authorize\` still gets a real \`Headers\`), which leaves ~5 µs. Through fetch, a URL parse and
+  the origin getters per request (~3.5 µs) became a lookup of the origin's remembered verdict.
+  Over loopback, where a request's client side costs 600 – 900 µs, that is under 1%: the
+  steady-state ratios above move more than that between runs, in both directions.
+- **401 bursts.** Every burst: 1 refresh call, 0 failed. \`replayConcurrency\` now defaults to 256:
+  uncapped, a 10,000-request burst through fetch (no connection limit) opened 10,000 new
+  connections while closing the refused ones and lost 2 – 26% of its replays to \`ECONNRESET\` and
+  \`UND_ERR_SOCKET\` on this machine (20,000 file descriptors); capped, none, in the same wall
+  time. An axios replay now sends the refused send's own config again instead of a spread copy
+  (a copy was an object of another shape to all of axios, and normalised every header twice).
+  What remains: tokenflight's native axios path spends more client CPU per request in a burst
+  than the hand-written interceptor (this run: 2.3 ms against 1.7 ms in the 1,000 expired-token
+  burst), the compat module, replaying through the same axios, 1.8 ms. Profiles put the extra in
+  axios's and Node's own functions (request set-up, sockets, GC), each a little slower, not in
+  a line of tokenflight's; it is not traced further yet. Through fetch, bare fetch itself costs
+  1.5 – 1.7× bare axios's CPU per request here, which the fetch-versus-axios goal cannot beat.
+- **Rolling.** The scenario now runs against the server process in interleaved turns, so client
+  CPU, not the emulator sharing the process, decides how many requests fit: tokenflight serves
+  0.98 – 1.08× the better axios-auth-refresh setup's requests across the runs of the day, with 0
+  or 1 refused requests against the peers' 560 – 630. A refused one is a request sent in the last
+  moment of a token's life while its successor was still being fetched (the 100 ms window of this
+  scenario is shorter than a refresh on a saturated machine); it is replayed, never failed.
 - **Memory.** Every client that holds a refused request for a refresh keeps the refused error
   (returned as it came if no replay follows): the hand-written interceptor and
   axios-auth-refresh hold 1.6 – 2.0 KB more than a pending bare request, tokenflight's axios
