@@ -16,7 +16,10 @@ export interface Sent {
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
   readonly sentAt: number
-  /** The names of the headers the strategy wrote, as it spelt them: a replay takes them off (under fetch and XHR it starts from the request's own headers, and a user's `authorize` there lists none). */
+  /**
+   * The names of the headers the strategy wrote on a client's own headers object, as it spelt
+   * them, for a replay to take off. None for a `Headers`: fetch and XHR replay from the request's own.
+   */
   readonly authHeaders: readonly string[]
 }
 
@@ -34,7 +37,7 @@ export interface Recovery<R> {
    * them. Resolves when the replay has ended (its slot is held that long). `undefined`: the body
    * cannot be sent twice, so a refusal that could be replayed rejects with `BodyNotReplayableError`.
    */
-  replay: ((authorize: (headers: Headers) => Headers) => Promise<R>) | undefined
+  replay: ((authorize: <H extends HeaderSink>(headers: H) => H) => Promise<R>) | undefined
   /** A refusal is confirmed and a refresh will be awaited: drop what holds resources (a body). */
   onRefused?: (() => Promise<void> | void) | undefined
   /** The refused response, for `BodyNotReplayableError`. */
@@ -131,7 +134,7 @@ function openExchange(internals: SessionInternals): Exchange {
       if (!replay) throw new BodyNotReplayableError(recovery.refused())
       const send = async (): Promise<R> => {
         const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
-        return replay((headers) => {
+        return replay(<H extends HeaderSink>(headers: H): H => {
           if (tokens) write(tokens, headers)
           return headers
         })

@@ -26,11 +26,11 @@ declare module 'axios' {
 export interface AttachAxiosOptions extends ClientOptions {}
 
 // Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
-// reference, so this survives `instance.request()` while the caller's config stays untouched.
-// It carries the headers with the token the exchange checked as the replay left its queue.
+// reference, so this survives `instance.request()`. It carries the exchange's writer of the token
+// checked as the replay left its queue; none when the replay only builds axios's CanceledError.
 class Replay implements AxiosRequestOptions {
   declare readonly skip?: false
-  constructor(readonly headers: Headers | undefined) {}
+  constructor(readonly authorize: ((headers: HeaderSink) => unknown) | undefined) {}
 }
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
@@ -42,11 +42,6 @@ const sentRequests = new WeakMap<object, Sent>()
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
   typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
-
-// Headers lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
-const setAll = (config: InternalAxiosRequestConfig, headers: Headers): void => {
-  for (const [name, value] of headers) config.headers.set(name === 'authorization' ? 'Authorization' : name, value)
-}
 
 // A response as every refusal rule sees it; `body()` is what axios made of the body. A class: the
 // common response (no refusal) costs one small object.
@@ -112,7 +107,7 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      if (options.headers) setAll(config, options.headers)
+      options.authorize?.(sinkOf(config))
       return config
     }
     if (options?.skip) return config
@@ -140,15 +135,15 @@ function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefine
     const signal = config.signal as AbortSignal | undefined
     // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
     // never the caller's, and a copy of it would be an object of another shape to all of axios.
-    const replay = (headers: Headers | undefined) => {
+    const replay = (authorize: Replay['authorize']) => {
       // Without what the strategy put on the refused send (axios finds a name whatever its case).
       for (const name of sent.authHeaders) config.headers.delete(name)
-      config.tokenflight = new Replay(headers)
+      config.tokenflight = new Replay(authorize)
       return instance.request(config)
     }
     const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
       signal,
-      replay: isOneShot(config.data) ? undefined : (authorize) => replay(authorize(new Headers())),
+      replay: isOneShot(config.data) ? undefined : replay,
       refused: () => response,
     }))
     if (!answer) return kept(response, rejected)

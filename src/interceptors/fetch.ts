@@ -116,7 +116,7 @@ export function wrapFetch<T extends Tokens>(
   assertFunction('fetch', fetchFn)
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
-  const { isAllowed, allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
+  const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
     const own = init?.tokenflight
@@ -131,7 +131,7 @@ export function wrapFetch<T extends Tokens>(
       return flow(fixed, how, true, (headers) => fetchFn(href, { ...init, headers }))
     }
     const template = new Request(input, init)
-    const exchange = isAllowed(new URL(template.url)) ? exchangeFor(template) : undefined
+    const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
     if (!exchange) return fetchFn(template)
     const replayable = !isOneShot(init?.body)
