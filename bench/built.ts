@@ -15,5 +15,5 @@ const load = <M>(path: string): Promise<M> => import(path) as Promise<M>
 export const { createSession } = await load<typeof Core>('../dist/esm/index.js')
 export const { attachAxios } = await load<typeof Axios>('../dist/esm/interceptors/axios.js')
 export const { wrapFetch } = await load<typeof Fetch>('../dist/esm/interceptors/fetch.js')
-export const { fib } = await load<typeof Strategies>('../dist/esm/strategies/index.js')
+export const { fib, custom } = await load<typeof Strategies>('../dist/esm/strategies/index.js')
 export const compatCreateAuthRefresh = (await load<typeof Compat>('../dist/esm/compat/axios-auth-refresh.js')).default

@@ -55,18 +55,37 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   the origin getters per request (~3.5 µs) became a lookup of the origin's remembered verdict.
   Over loopback, where a request's client side costs 600 – 900 µs, that is under 1%: the
   steady-state ratios above move more than that between runs, in both directions.
-- **401 bursts.** Every burst: 1 refresh call, 0 failed. \`replayConcurrency\` now defaults to 256:
-  uncapped, a 10,000-request burst through fetch (no connection limit) opened 10,000 new
-  connections while closing the refused ones and lost 2 – 26% of its replays to \`ECONNRESET\` and
-  \`UND_ERR_SOCKET\` on this machine (20,000 file descriptors); capped, none, in the same wall
-  time. An axios replay now sends the refused send's own config again instead of a spread copy
-  (a copy was an object of another shape to all of axios, and normalised every header twice).
-  What remains: tokenflight's native axios path spends more client CPU per request in a burst
-  than the hand-written interceptor (this run: 2.3 ms against 1.7 ms in the 1,000 expired-token
-  burst), the compat module, replaying through the same axios, 1.8 ms. Profiles put the extra in
-  axios's and Node's own functions (request set-up, sockets, GC), each a little slower, not in
-  a line of tokenflight's; it is not traced further yet. Through fetch, bare fetch itself costs
-  1.5 – 1.7× bare axios's CPU per request here, which the fetch-versus-axios goal cannot beat.
+- **401 bursts.** Every burst: 1 refresh call, 0 failed. \`replayConcurrency\` defaults to 256:
+  uncapped, a 10,000-request burst through fetch (no connection limit) lost 2 – 26% of its
+  replays to \`UND_ERR_SOCKET\` and \`ECONNRESET\` on this machine; capped, none, in the same wall
+  time. Where tokenflight's native axios path loses to the hand-written interceptor (1,000-request
+  revoked burst, 10 interleaved rounds each, medians, 2026-12-01): client CPU 2,251 ms against
+  1,840 ms. The parts, each measured by changing one thing:
+  - *When the refresh runs* (~100 – 200 ms): tokenflight's FIB strategy refreshes through
+    \`fetch\` at the first 401, while the hand-written one refreshes through the same axios agent
+    and so waits behind the 1,000 first sends queued on its 256 sockets; its replays then go out
+    as one batch. The hand-written interceptor with its refresh through \`fetch\`: 2,023 ms.
+  - *The replay cap* (~110 ms): with \`replayConcurrency\` equal to the agent's 256 sockets, each
+    finished replay's socket goes to the agent's idle pool before the next replay leaves
+    (\`strace -c\`: 39,784 \`setsockopt\` calls against 15,784 uncapped). Uncapped: 2,141 ms. The
+    cap stays: it is what keeps the 10,000 fetch burst whole.
+  - *The refusal path itself*: the no-socket table above. tokenflight adds 45 – 90 µs per
+    refused-and-replayed request to the hand-written interceptor's 130 – 175 µs (the figure moves
+    with which clients share the process). Profiled one client per process: tokenflight's own
+    functions take ~12 µs of it and garbage collection ~8 µs; the rest is axios's own functions
+    running ~40% longer for the same 2,000 adapter calls per burst (mergeConfig, _request,
+    AxiosError…). Not traced to a cause yet; ruled out: extra requests, the deletion of the
+    refused token's header before a replay (skipping it changed nothing). A leaner path (a replay
+    slot without an async frame, an \`await\` less per refusal, a replay leaving without another
+    promise) was measured and not kept: 46 – 51 µs added before and after, in one process, 80
+    interleaved rounds.
+  - ~120 ms is left over by the two above.
+  Through fetch, bare fetch itself costs 1.5 – 1.7× bare axios's CPU per request here, which the
+  fetch-versus-axios goal cannot beat. The emulator's 401 bodies are chunked (no
+  \`content-length\`), so tokenflight cancels them and every fetch replay opens a new connection.
+  Reading small chunked bodies too, so connections carry the replays, was measured and not kept:
+  the 1,000 burst took 3% less wall time, the 10,000 burst 9 – 22% more (undici's \`Pool\` looks
+  for a free client among every connection it keeps: +0.66 s of its own CPU with 10,000 kept).
 - **Rolling.** The scenario now runs against the server process in interleaved turns, so client
   CPU, not the emulator sharing the process, decides how many requests fit: tokenflight serves
   0.98 – 1.08× the better axios-auth-refresh setup's requests across the runs of the day, with 0
@@ -77,7 +96,7 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   (returned as it came if no replay follows): the hand-written interceptor and
   axios-auth-refresh hold 1.6 – 2.0 KB more than a pending bare request, tokenflight's axios
   path 2.4 KB. Its fetch path holds less than a pending bare fetch (the refused body is
-  discarded and its connection reused).
+  discarded).
 
 ## Burst: ${small} concurrent requests on an expired token
 
@@ -129,6 +148,16 @@ noisier numbers. CPU µs per request, the lower quartile of 60 interleaved round
 above.
 
 ${table(results.machinery)}
+
+### A refused request, no socket
+
+The same adapter answering 401 to any token but the current one, and a refresh that takes one
+turn of the event loop: each round the token is revoked and a burst of 1,000 goes out, every
+request refused, one refresh, every request replayed. CPU µs per request (refusal and replay
+together), the lower quartile of 40 interleaved rounds; \`addedUs\` is what a client adds to the
+hand-written interceptor's.
+
+${table(results.refusalMachinery)}
 
 ## Rolling: 32 in flight, access tokens live 500 ms
 

@@ -9,6 +9,7 @@ export interface Results {
   steadySequential: Row[]
   steadyConcurrent: Row[]
   machinery: Row[]
+  refusalMachinery: Row[]
   rolling: Row[]
   failure: Row[]
   bareMemory: Row[]
@@ -24,6 +25,7 @@ export const emptyResults = (): Results => ({
   steadySequential: [],
   steadyConcurrent: [],
   machinery: [],
+  refusalMachinery: [],
   rolling: [],
   failure: [],
   bareMemory: [],

@@ -15,6 +15,7 @@ import { goals } from './goals.js'
 import { elapsedSeconds, fullRun, progress, scaled, wanted } from './knobs.js'
 import { bareMemory, waitingMemory } from './memory.js'
 import { machinery } from './machinery.js'
+import { refusalMachinery } from './refusal-machinery.js'
 import { heapPerSession, poolFleet, resolveTime } from './pool.js'
 import { report } from './report.js'
 import { rolling } from './rolling.js'
@@ -93,6 +94,7 @@ if (wanted('machinery')) {
   // Each bare client's CPU per loopback request (sequential), to put the added µs in proportion.
   const loopbackUs = Object.fromEntries(results.steadySequential.map((r) => [String(r.client), Number(r.cpuUsPerRequest)]))
   results.machinery = await machinery(loopbackUs, 60, scaled(3_000))
+  results.refusalMachinery = await refusalMachinery(40, scaled(1_000))
 }
 if (wanted('rolling')) results.rolling = await rolling(server)
 for (const fault of ['hang', '500', 'html'] as const) {

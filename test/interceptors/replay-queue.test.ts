@@ -80,4 +80,26 @@ describe('replay queue', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
     expect(replays).toBe(4)
   })
+
+  it('a replay that fails as it leaves its slot (the clock breaks) rejects clearly and gives the slot back', async () => {
+    const accepted = { token: 'token-1' }
+    const server = createServer((req, res) => res.writeHead(req.headers.authorization === `Bearer ${accepted.token}` ? 200 : 401).end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    stops.push(() => server.close())
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const clock = { broken: false }
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency: 1, now: () => (clock.broken ? Number.NaN : Date.now()) })
+    const authedFetch = wrapFetch(fetch, session, { origins: [url] })
+    // Broken once the refresh is stored: the first thing to read it is the replay leaving its slot.
+    const stopBreaking = session.on('refreshed', () => {
+      clock.broken = true
+    })
+    await expect(authedFetch(`${url}/first`)).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('`now()`') })
+    stopBreaking()
+    clock.broken = false
+    // The one slot was given back: the next refusal replays (with a slot held for good, it would hang).
+    accepted.token = 'token-2'
+    const second = await authedFetch(`${url}/second`)
+    expect(second.status).toBe(200)
+  })
 })

@@ -1,0 +1,114 @@
+/**
+ * A refused request's machinery alone: axios with an adapter that answers at once (401 to any
+ * token but the current one), a refresh that takes one turn of the event loop, no socket. Each
+ * round the server "revokes" the token and a burst of requests goes out: every one is refused,
+ * one refresh runs, every one is replayed. What is left per request is the client's own work for
+ * a refusal and a replay, which the loopback bursts carry inside figures 10 – 20 times larger and
+ * far noisier.
+ */
+import axios, { type AxiosAdapter, AxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
+import { createAuthRefresh } from 'axios-auth-refresh'
+import { attachAxios, createSession, custom } from './built.js'
+import { progress } from './knobs.js'
+import type { Row } from './results.js'
+import { cpuSince, quantile, round } from './statistics.js'
+
+// The token the "server" accepts; a new one per refresh, none of them known in advance.
+let accepted = 'token-0'
+let issued = 0
+const refreshed = (): Promise<string> =>
+  new Promise((resolve) =>
+    setImmediate(() => {
+      accepted = `token-${++issued}`
+      resolve(accepted)
+    }),
+  )
+
+const answered: AxiosAdapter = (config) =>
+  new Promise((resolve, reject) =>
+    setImmediate(() => {
+      const ok = config.headers.Authorization === `Bearer ${accepted}`
+      const response: AxiosResponse = { data: ok ? '{}' : '{"error":"invalid_token"}', status: ok ? 200 : 401, statusText: '', headers: {}, config, request: {} }
+      if (ok) resolve(response)
+      else reject(new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, {}, response))
+    }),
+  )
+
+const instance = (): AxiosInstance => axios.create({ baseURL: 'https://api.example.com', adapter: answered })
+
+// Each factory makes a client holding the currently accepted token, as a signed-in client would.
+const clients: Record<string, () => AxiosInstance> = {
+  'hand-written failedQueue': () => {
+    let token = accepted
+    let refreshing: Promise<void> | undefined
+    const api = instance()
+    api.interceptors.request.use((config) => {
+      config.headers.Authorization ??= `Bearer ${token}`
+      return config
+    })
+    api.interceptors.response.use(undefined, async (error: AxiosError) => {
+      const original = error.config as InternalAxiosRequestConfig & { _retry?: boolean }
+      if (error.response?.status !== 401 || original._retry) throw error
+      original._retry = true
+      // Refused with the current token: refresh once for all; with an older one: replay at once.
+      if (original.headers.Authorization === `Bearer ${token}`) {
+        refreshing ??= refreshed().then((next) => {
+          token = next
+          refreshing = undefined
+        })
+        await refreshing
+      }
+      original.headers.Authorization = `Bearer ${token}`
+      return api(original)
+    })
+    return api
+  },
+  'axios-auth-refresh 5, deduplicateRefresh: false': () => {
+    let token = accepted
+    const api = instance()
+    api.interceptors.request.use((config) => {
+      config.headers.Authorization = `Bearer ${token}`
+      return config
+    })
+    createAuthRefresh(
+      api,
+      async (failed: AxiosError) => {
+        token = await refreshed()
+        if (failed.response) failed.response.config.headers.Authorization = `Bearer ${token}`
+      },
+      { deduplicateRefresh: false },
+    )
+    return api
+  },
+  'tokenflight (axios)': () => {
+    const session = createSession({ strategy: custom(async () => ({ accessToken: await refreshed() })), tokens: { accessToken: accepted } })
+    const api = instance()
+    attachAxios(api, session)
+    return api
+  },
+}
+
+async function burst(make: () => AxiosInstance, count: number): Promise<number> {
+  const api = make()
+  accepted = `revoked-${++issued}`
+  const before = process.cpuUsage()
+  await Promise.all(Array.from({ length: count }, (_, i) => api.get(`/r/${i}`)))
+  return cpuSince(before) / count
+}
+
+/** Rows per client: CPU µs per refused-then-replayed request, and what it adds to the hand-written interceptor's. */
+export async function refusalMachinery(rounds = 40, perRound = 1_000): Promise<Row[]> {
+  const names = Object.keys(clients)
+  for (const name of names) await burst(clients[name] as () => AxiosInstance, perRound) // JIT warm-up
+  const cpu = new Map<string, number[]>(names.map((name) => [name, []]))
+  for (let r = 0; r < rounds; r++) {
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(r + turn) % names.length] as string
+      cpu.get(name)?.push(await burst(clients[name] as () => AxiosInstance, perRound))
+    }
+    if ((r + 1) % 10 === 0) progress(`refusal machinery: round ${r + 1} of ${rounds}`)
+  }
+  const us = (name: string) => quantile([...(cpu.get(name) ?? [])].sort((a, b) => a - b), 0.25)
+  const baseline = us('hand-written failedQueue')
+  return names.map((name) => ({ client: name, cpuUsPerRequest: round(us(name), 1), addedUs: round(us(name) - baseline, 1) }))
+}
