@@ -6,13 +6,13 @@ import { applyOnRetry, type Config, type Flight, RefreshFlights, skipped, withAu
 
 export type { AxiosAuthRefreshOptions, AxiosAuthRefreshRequestConfig, FailedRequest } from './axios-auth-refresh-options.js'
 
-// Whether a failure calls for a refresh: the status list, or `shouldRefresh` (a throw is a no).
+// Whether a failure calls for a refresh: the status list, or `shouldRefresh` (truthy; a throw is a no).
 function intercepts(error: AxiosError, settings: CompatSettings): boolean {
   if (!error || skipped(error.config)) return false
   if (!error.response) return settings.interceptNetworkError && (error.request as { status?: number } | undefined)?.status === 0
   if (!settings.shouldRefresh) return settings.statusCodes.includes(error.response.status)
   try {
-    return settings.shouldRefresh(error) === true
+    return Boolean(settings.shouldRefresh(error)) // truthy, as axios-auth-refresh reads it
   } catch {
     return false
   }
@@ -28,9 +28,10 @@ async function retry(flights: RefreshFlights, config: Config, flight: Flight | u
 async function onRefused(flights: RefreshFlights, error: AxiosError): Promise<AxiosResponse> {
   if (!intercepts(error, flights.settings)) throw error
   const config = error.config as Config | undefined
-  const sent = config ? flights.sentOf(config) : undefined
   // Retries carry skipAuthRefresh, so a request is retried once at most: maxRetries 0 turns retrying off.
-  if (!config || !sent || flights.settings.maxRetries < 1) throw error
+  if (!config || flights.settings.maxRetries < 1) throw error
+  // Unrecorded (an interceptor built a new config, or ours was cleared): as if sent just now.
+  const sent = flights.sentOf(config) ?? { sequence: Number.POSITIVE_INFINITY, flight: undefined }
   const { inflight, lastSettled } = flights
   let flight: Flight
   if (inflight && sent.flight === inflight) {

@@ -2,6 +2,7 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 import { withTimeout } from '../abort.js'
 import { RefreshTimeoutError } from '../errors/index.js'
 import { ownError } from '../exchange/own-error.js'
+import { configRecord } from '../interceptors/config-record.js'
 import type { CompatSettings, FailedRequest } from './axios-auth-refresh-options.js'
 
 /** A request config with the per-request flag, as the interceptors see it. */
@@ -13,6 +14,7 @@ export interface Flight {
   ended: number // requests sent before it settled (a position in the send count)
   failure?: { error: unknown }
   authorization?: unknown
+  replaced?: unknown // the failed request's Authorization before the logic changed it
 }
 
 /** When a request went out, relative to refreshes. */
@@ -57,7 +59,7 @@ export class RefreshFlights {
   sends = 0
   inflight: Flight | undefined
   lastSettled: Flight | undefined
-  readonly #sent = new WeakMap<object, Sent>()
+  readonly #sent = configRecord<Sent>('tokenflight.compat-sent')
 
   constructor(
     readonly instance: AxiosInstance,
@@ -65,7 +67,7 @@ export class RefreshFlights {
     readonly settings: CompatSettings,
   ) {}
 
-  /** Notes a request going out (kept off the caller's config). */
+  /** Notes a request going out (on axios's copy of the config, never the caller's). */
   recordSend(config: Config): void {
     if (!skipped(config)) this.#sent.set(config, { sequence: ++this.sends, flight: this.inflight })
   }
@@ -89,7 +91,7 @@ export class RefreshFlights {
       .then(
         () => {
           const after = response.config?.headers?.Authorization
-          if (after !== before) flight.authorization = after
+          if (after !== before) Object.assign(flight, { authorization: after, replaced: before })
         },
         (failure: unknown) => {
           flight.failure = { error: failure }
@@ -110,7 +112,9 @@ export class RefreshFlights {
     return this.instance.interceptors.request.use(async (config: Config) => {
       if (skipped(config) || this.inflight !== flight) return config
       await flight.done.catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
-      return applyOnRetry(withAuthorization(config, flight), this.settings.onRetry)
+      // Only a header the refresh replaced is updated: a request's own (Basic…) is left alone.
+      const held = config.headers?.Authorization === flight.replaced ? withAuthorization(config, flight) : config
+      return applyOnRetry(held, this.settings.onRetry)
     })
   }
 }

@@ -4,6 +4,7 @@ import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
+import { configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { isOneShot } from './one-shot-body.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
@@ -36,8 +37,8 @@ class Replay implements AxiosRequestOptions {
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
 
-// Per-request bookkeeping lives here, never on the caller's config (style: leave their objects alone).
-const sentRequests = new WeakMap<object, Sent>()
+// Each send, for its response: on axios's copy of the config, never the caller's object.
+const sentRequests = configRecord<Sent>('tokenflight.sent')
 
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
@@ -110,6 +111,8 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
       options.authorize?.(sinkOf(config))
       return config
     }
+    // A config copied from an earlier send (a caller retrying `error.config`) carries its record.
+    sentRequests.set(config, undefined)
     if (options?.skip) return config
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.

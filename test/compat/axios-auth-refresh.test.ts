@@ -114,6 +114,38 @@ describe('which failures are intercepted', () => {
     expect([calls.n, otherCalls.n]).toEqual([1, 0])
   })
 
+  it('shouldRefresh: a truthy answer that is not `true` (1, a string) refreshes, as axios-auth-refresh reads it', async () => {
+    for (const answer of [1, 'invalid_token']) {
+      const { api, state } = fakeApi()
+      const calls = { n: 0 }
+      createAuthRefreshInterceptor(api, readmeLogic(state, calls), { shouldRefresh: () => answer as unknown as boolean })
+      expect((await api.get('/a')).status).toBe(200)
+      expect(calls.n).toBe(1)
+    }
+  })
+
+  it.each([
+    ['returns a copy of the config', (config: InternalAxiosRequestConfig) => ({ ...config })],
+    ['returns a copy later (async)', async (config: InternalAxiosRequestConfig) => ({ ...config })],
+  ])('a request interceptor added before it that %s: concurrent 401s still refresh once and retry', async (_, copy) => {
+    const { api, state } = fakeApi()
+    api.interceptors.request.use(copy)
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    const responses = await Promise.all([api.get('/a'), api.get('/b')])
+    expect(responses.map((r) => r.status)).toEqual([200, 200])
+    expect(calls.n).toBe(1)
+  })
+
+  it('request interceptors cleared after it: a 401 still refreshes and retries', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    api.interceptors.request.clear()
+    expect((await api.get('/a')).status).toBe(200)
+    expect(calls.n).toBe(1)
+  })
+
   it('skipAuthRefresh: the 401 comes back as it is', async () => {
     const { api, state } = fakeApi()
     const calls = { n: 0 }
@@ -218,6 +250,22 @@ describe('one refresh for everyone', () => {
     expect((await Promise.all([first, ...later])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
     expect(calls.n).toBe(1)
     expect(state.seen.filter((s) => s.url.startsWith('/later')).map((s) => s.authorization)).toEqual(Array(4).fill('Bearer v2'))
+  })
+
+  it("a paused request keeps an Authorization of its own: only the token the refresh replaced is updated", async () => {
+    const { api, state } = fakeApi((config) => (config.url === '/basic' ? { status: 200 } : undefined))
+    const calls = { n: 0 }
+    const gate = deferred()
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls, gate.promise))
+    const first = api.get('/first')
+    await vi.waitFor(() => expect(calls.n).toBe(1))
+    const own = api.get('/basic', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } })
+    const stale = api.get('/stale')
+    await flush()
+    gate.resolve()
+    expect((await Promise.all([first, own, stale])).map((r) => r.status)).toEqual([200, 200, 200])
+    const sent = (url: string) => state.seen.filter((s) => s.url === url).map((s) => s.authorization)
+    expect([sent('/basic'), sent('/stale')]).toEqual([['Basic dXNlcjpwYXNz'], ['Bearer v2']])
   })
 
   it('deduplicateRefresh: false (and pauseInstanceWhileRefreshing: false, its 3.x name) sends them at once, still with one refresh', async () => {

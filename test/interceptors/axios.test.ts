@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import axios, { type AxiosError } from 'axios'
+import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
@@ -282,6 +282,36 @@ describe('attachAxios', () => {
     attachAxios(client, session)
     await client.get('/x')
     expect(runs).toBe(2)
+  })
+
+  it.each([
+    ['returns a copy of the config', (config: InternalAxiosRequestConfig) => ({ ...config })],
+    ['returns a copy later (async)', async (config: InternalAxiosRequestConfig) => ({ ...config })],
+  ])('a request interceptor added before attachAxios that %s: the 401 still refreshes once and replays', async (_, copy) => {
+    const api = await server((token) => token === 'token-1')
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    client.interceptors.request.use(copy)
+    attachAxios(client, session)
+    const responses = await Promise.all([client.get('/a'), client.get('/b')])
+    expect(responses.map((r) => r.status)).toEqual([200, 200])
+    expect(strategy.calls).toBe(1)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-0', 'Bearer token-1', 'Bearer token-1'])
+  })
+
+  it("a caller's own retry of a sent config with skip: true is not judged by the earlier send's record", async () => {
+    let accepting = true
+    const api = await server((token) => accepting && token === 'token-0')
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const sent = await client.get('/x')
+    accepting = false
+    // The copy carries the first send's record; skipped, its 401 goes back as it came.
+    await expect(client.request({ ...sent.config, tokenflight: { skip: true } })).rejects.toMatchObject({ response: { status: 401 } })
+    expect(strategy.calls).toBe(0)
   })
 
   it('waits on an expired token before sending instead of sending it', async () => {
