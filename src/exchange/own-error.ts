@@ -8,13 +8,17 @@
  */
 export function ownError<E>(error: E): E {
   if (!(error instanceof Error)) return error
-  const own: PropertyDescriptorMap = { stack: { value: error.stack, writable: true, configurable: true } }
-  // Its own fields too, defined (a read-only field would refuse an assignment): JSON, spreads and
-  // loggers read only own properties. A field whose getter throws is left to the prototype.
-  for (const key of Object.keys(error)) {
-    try {
-      own[key] = { value: (error as unknown as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true }
-    } catch {}
+  try {
+    const own: PropertyDescriptorMap = { stack: { value: error.stack, writable: true, configurable: true } }
+    // Its own fields too, defined (a read-only field would refuse an assignment): JSON, spreads
+    // and loggers read only own properties. A field whose getter throws is left to the prototype.
+    for (const key of Object.keys(error)) {
+      try {
+        own[key] = { value: (error as unknown as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true }
+      } catch {}
+    }
+    return Object.create(error, own) as E
+  } catch {
+    return error // an error that cannot be read (a hostile Proxy) is better shared than replaced
   }
-  return Object.create(error, own) as E
 }

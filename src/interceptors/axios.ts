@@ -4,7 +4,8 @@ import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
-import { configRecord } from './config-record.js'
+import { Replay } from './axios-replay.js'
+import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { isOneShot } from './one-shot-body.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
@@ -26,19 +27,8 @@ declare module 'axios' {
 /** Options of {@link attachAxios}. */
 export interface AttachAxiosOptions extends ClientOptions {}
 
-// Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
-// reference, so this survives `instance.request()`. It carries the exchange's writer of the token
-// checked as the replay left its queue; none when the replay only builds axios's CanceledError.
-class Replay implements AxiosRequestOptions {
-  declare readonly skip?: false
-  constructor(readonly authorize: ((headers: HeaderSink) => unknown) | undefined) {}
-}
-
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
-
-// Each send, for its response: on axios's copy of the config, never the caller's object.
-const sentRequests = configRecord<Sent>('tokenflight.sent')
 
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
@@ -97,7 +87,11 @@ const sinkOf = ({ headers }: InternalAxiosRequestConfig): HeaderSink =>
   typeof Headers === 'function' && (headers as unknown) instanceof Headers ? { set: (name, value) => headers.set(name, value) } : headers
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
-function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined, allowed: (config: InternalAxiosRequestConfig) => boolean) {
+function beforeSend(
+  exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
+  allowed: (config: InternalAxiosRequestConfig) => boolean,
+  sentRequests: ConfigRecord<Sent>,
+) {
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
     pinFormBoundary(config)
@@ -108,8 +102,12 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      options.authorize?.(sinkOf(config))
-      return config
+      if (options.leaves()) {
+        // An interceptor may have sent it elsewhere since: the token only to an allowed origin.
+        if (allowed(config)) options.authorize?.(sinkOf(config))
+        return config
+      }
+      config.tokenflight = undefined // a copy of a replay that left: a first send again
     }
     // A config copied from an earlier send (a caller retrying `error.config`) carries its record.
     sentRequests.set(config, undefined)
@@ -131,10 +129,11 @@ function beforeSend(exchangeFor: (config: InternalAxiosRequestConfig) => Exchang
 
 // After a response (`error` when axios rejected it): only first sends are judged; a replay's
 // goes back as it came (invariant 3).
-function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined) {
+function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined, sentRequests: ConfigRecord<Sent>, allowed: (config: InternalAxiosRequestConfig) => boolean) {
   return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, rejected?: { error: unknown }): AxiosResponse | Promise<AxiosResponse> => {
     const sent = config ? sentRequests.get(config) : undefined
-    if (!sent || !response || !config || config.tokenflight instanceof Replay) return kept(response, rejected)
+    // Judged only where the token may go: an interceptor may have moved the request since.
+    if (!sent || !response || !config || config.tokenflight instanceof Replay || !allowed(config)) return kept(response, rejected)
     const signal = config.signal as AbortSignal | undefined
     // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
     // never the caller's, and a copy of it would be an object of another shape to all of axios.
@@ -182,8 +181,11 @@ export function attachAxios<T extends Tokens>(
   const baseURL = instance.defaults.baseURL
   const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
   const { allowsHref, rule } = resolveClientOptions('attachAxios options', options, fallback)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, urlRule(allowsHref)))
-  const after = afterResponse(instance, rule)
+  // Each send for its response, under this attachment's own key (two sessions on one instance).
+  const sentRequests = configRecord<Sent>('tokenflight.sent')
+  const allowed = urlRule(allowsHref)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowed, sentRequests))
+  const after = afterResponse(instance, rule, sentRequests, allowed)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
     (response) => after(response.config, response),

@@ -41,6 +41,22 @@ describe('ownError', () => {
     expect(copy.message).toBe('refresh failed')
   })
 
+  it('an error that cannot be read (a throwing stack getter, a hostile Proxy) is handed back shared, never replaced by another error', () => {
+    const stackless = new Error('refresh failed')
+    Object.defineProperty(stackless, 'stack', {
+      get() {
+        throw new Error('stack getter')
+      },
+    })
+    expect(ownError(stackless)).toBe(stackless)
+    const hostile = new Proxy(new Error('refresh failed'), {
+      ownKeys() {
+        throw new Error('ownKeys')
+      },
+    })
+    expect(ownError(hostile)).toBe(hostile)
+  })
+
   it('leaves what is not an Error as it is', () => {
     const thrown = { reason: 'not an error' }
     expect(ownError(thrown)).toBe(thrown)

@@ -300,6 +300,48 @@ describe('attachAxios', () => {
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-0', 'Bearer token-1', 'Bearer token-1'])
   })
 
+  it('two sessions attached to one instance for two origins: a 401 from either is refreshed by its own session', async () => {
+    const apiA = await server((token) => token === 'a-1')
+    const apiB = await server((token) => token === 'b-1')
+    const strategyA = countingStrategy((call, current) => ({ ...current, accessToken: `a-${call}` }))
+    const strategyB = countingStrategy((call, current) => ({ ...current, accessToken: `b-${call}` }))
+    const client = axios.create()
+    attachAxios(client, createSession({ strategy: strategyA, tokens: { accessToken: 'a-0' } }), { origins: [apiA.url] })
+    attachAxios(client, createSession({ strategy: strategyB, tokens: { accessToken: 'b-0' } }), { origins: [apiB.url] })
+    const statuses = await Promise.all([client.get(`${apiA.url}/x`), client.get(`${apiB.url}/y`)].map((call) => call.then((r) => r.status)))
+    expect(statuses).toEqual([200, 200])
+    expect([strategyA.calls, strategyB.calls]).toEqual([1, 1])
+    expect([apiA.requests.map((r) => r.authorization), apiB.requests.map((r) => r.authorization)]).toEqual([
+      ['Bearer a-0', 'Bearer a-1'],
+      ['Bearer b-0', 'Bearer b-1'],
+    ])
+  })
+
+  it("a caller's retry of a replay's config is a first send again: no token written for another origin, none from the old replay", async () => {
+    const api = await server((token) => token === 'token-1')
+    const elsewhere = await server(() => false)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const replayed = await client.get('/x')
+    const { Authorization: _, ...headers } = replayed.config.headers.toJSON() as Record<string, string>
+    // The same config, sent elsewhere without its header: tokenflight writes nothing there.
+    await expect(client.request({ ...replayed.config, headers, url: `${elsewhere.url}/stolen` })).rejects.toMatchObject({ response: { status: 401 } })
+    expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
+  })
+
+  it('an interceptor that moves a request to an origin not allowed after tokenflight ran: its 401 is not refreshed nor replayed there', async () => {
+    const api = await server((token) => token === 'token-1')
+    const elsewhere = await server(() => false)
+    const strategy = countingStrategy()
+    const client = axios.create({ baseURL: api.url })
+    client.interceptors.request.use((config) => ({ ...config, baseURL: elsewhere.url }))
+    attachAxios(client, createSession({ strategy, tokens: { accessToken: 'token-0' } }))
+    await expect(client.get('/x')).rejects.toMatchObject({ response: { status: 401 } })
+    expect(strategy.calls).toBe(0)
+    expect(elsewhere.requests).toHaveLength(1)
+  })
+
   it("a caller's own retry of a sent config with skip: true is not judged by the earlier send's record", async () => {
     let accepting = true
     const api = await server((token) => accepting && token === 'token-0')
