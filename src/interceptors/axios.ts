@@ -34,8 +34,7 @@ const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
   typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
 
-// A response as every refusal rule sees it; `body()` is what axios made of the body. A class: the
-// common response (no refusal) costs one small object.
+// A response as every refusal rule sees it (`body()`: what axios made of it); a class: one small object.
 class AxiosInput implements AuthFailureInput {
   constructor(readonly response: AxiosResponse) {}
   get status(): number {
@@ -62,10 +61,9 @@ function kept(response: AxiosResponse | undefined, rejected: { error: unknown } 
   return response as AxiosResponse
 }
 
-// A relative URL goes to its baseURL's origin (axios appends it to the base's path), and so does
-// an absolute one under `allowAbsoluteUrls: false`.
-// A URL object (axios accepts one) is read once, here: one the caller changes while the request
-// waits must not redirect it, since axios reads `url` and `baseURL` again when it sends.
+// A relative URL, or any under `allowAbsoluteUrls: false`, goes to its baseURL's origin.
+// A URL object (axios accepts one) is read once, here: one changed while the request waits must
+// not redirect it (axios reads `url` and `baseURL` again when it sends).
 function readUrlsOnce(config: InternalAxiosRequestConfig): void {
   for (const key of ['url', 'baseURL'] as const) {
     const value: unknown = config[key]
@@ -81,10 +79,14 @@ function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig) =
   }
 }
 
-// The config's headers as the exchange writes on them. A fetch `Headers` a user's interceptor put
-// there is wrapped: the exchange then lists what the strategy wrote, for the replay to take off.
-const sinkOf = ({ headers }: InternalAxiosRequestConfig): HeaderSink =>
-  typeof Headers === 'function' && (headers as unknown) instanceof Headers ? { set: (name, value) => headers.set(name, value) } : headers
+// The config's headers as the exchange writes on them; a fetch `Headers` or plain object an interceptor
+// put there is wrapped, so the exchange lists what the strategy wrote for the replay to take off.
+function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
+  config.headers ??= {} as InternalAxiosRequestConfig['headers']
+  const headers = config.headers as unknown as Record<string, string> & Partial<HeaderSink>
+  if (typeof headers.set === 'function' && !(typeof Headers === 'function' && headers instanceof Headers)) return headers as HeaderSink
+  return { set: headers.set?.bind(headers) ?? ((name, value) => void Object.assign(headers, { [name]: value })) }
+}
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(
@@ -127,8 +129,7 @@ function beforeSend(
   }
 }
 
-// After a response (`error` when axios rejected it): only first sends are judged; a replay's
-// goes back as it came (invariant 3).
+// After a response (`error` when axios rejected it): only first sends are judged (invariant 3).
 function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined, sentRequests: ConfigRecord<Sent>, allowed: (config: InternalAxiosRequestConfig) => boolean) {
   return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, rejected?: { error: unknown }): AxiosResponse | Promise<AxiosResponse> => {
     const sent = config ? sentRequests.get(config) : undefined

@@ -300,6 +300,18 @@ describe('attachAxios', () => {
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-0', 'Bearer token-1', 'Bearer token-1'])
   })
 
+  it('a request interceptor that runs before tokenflight and makes the headers a plain object: token sent, 401 refreshed and replayed', async () => {
+    const api = await server((token) => token === 'token-1')
+    const strategy = countingStrategy()
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, createSession({ strategy, tokens: { accessToken: 'token-0' } }))
+    // Added after attachAxios: axios runs it first.
+    client.interceptors.request.use((config) => ({ ...config, headers: { ...config.headers } }) as unknown as InternalAxiosRequestConfig)
+    expect((await client.get('/x')).status).toBe(200)
+    expect(strategy.calls).toBe(1)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-1'])
+  })
+
   it('two sessions attached to one instance for two origins: a 401 from either is refreshed by its own session', async () => {
     const apiA = await server((token) => token === 'a-1')
     const apiB = await server((token) => token === 'b-1')
