@@ -85,7 +85,7 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
   config.headers ??= {} as InternalAxiosRequestConfig['headers']
   const headers = config.headers as unknown as Record<string, string> & Partial<HeaderSink>
   if (typeof headers.set === 'function' && !(typeof Headers === 'function' && headers instanceof Headers)) return headers as HeaderSink
-  return { set: headers.set?.bind(headers) ?? ((name, value) => void Object.assign(headers, { [name]: value })) }
+  return { set: headers.set?.bind(headers) ?? ((name, value) => void Reflect.set(headers, name, value)) }
 }
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.

@@ -15,9 +15,8 @@ export interface ConfigRecord<V> {
 export function configRecord<V>(description: string): ConfigRecord<V> {
   const key = Symbol(description)
   return {
-    set: (config, value) => {
-      ;(config as Record<symbol, (() => V) | undefined>)[key] = value === undefined ? undefined : () => value
-    },
+    // Reflect.set: a config an interceptor froze (axios sends a copy of it) is left without a record, not failed.
+    set: (config, value) => void Reflect.set(config, key, value === undefined ? undefined : () => value),
     get: (config) => (config as Record<symbol, (() => V) | undefined>)[key]?.(),
   }
 }

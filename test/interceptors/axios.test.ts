@@ -312,6 +312,15 @@ describe('attachAxios', () => {
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-1'])
   })
 
+  it('a request interceptor that runs before tokenflight and freezes the config: the request goes out, never failed by tokenflight', async () => {
+    const api = await server((token) => token === 'token-0')
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } }))
+    client.interceptors.request.use((config) => Object.freeze({ ...config }))
+    expect((await client.get('/x')).status).toBe(200)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
+  })
+
   it('two sessions attached to one instance for two origins: a 401 from either is refreshed by its own session', async () => {
     const apiA = await server((token) => token === 'a-1')
     const apiB = await server((token) => token === 'b-1')
