@@ -166,7 +166,9 @@ function openExchange(internals: SessionInternals): Exchange {
       if (verdict === false) return undefined
       const roundTrip = internals.now() - sent.sentAt
       if (verdict === true) return recover(sent, recovery(), roundTrip)
-      return verdict.then((refused) => (refused ? recover(sent, recovery(), roundTrip) : undefined))
+      // A rule still judging when the caller aborts lets go of the request with the abort reason.
+      const wanted = recovery()
+      return raceAbort(verdict, wanted.signal).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

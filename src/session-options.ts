@@ -12,6 +12,7 @@ import {
 import { assertTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
+import { unwrapped } from './wrapped.js'
 
 /** Options of {@link createSession}. */
 export interface SessionOptions<T extends Tokens = Tokens> {
@@ -96,6 +97,13 @@ const knownRetry = { retries: true, minDelayMs: true, maxDelayMs: true } satisfi
 
 const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global fetch: pass `fetch` to createSession'))
 
+// The fetch refresh calls use: the given one, else the global at creation; never through a wrapper of ours.
+function platformFetch(given: typeof fetch | undefined): typeof fetch {
+  if (given) return unwrapped(given)
+  const global = unwrapped(globalThis.fetch)
+  return typeof global === 'function' ? global.bind(globalThis) : missingFetch
+}
+
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {
   assertObject(name, value)
   const target = value as Record<string, unknown>
@@ -139,7 +147,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     ...resolveRetry(options.retry),
     replayConcurrency: options.replayConcurrency ?? defaults.replayConcurrency,
-    fetch: options.fetch ?? globalThis.fetch?.bind(globalThis) ?? missingFetch,
+    fetch: platformFetch(options.fetch),
     now: options.now ?? Date.now,
   }
 }

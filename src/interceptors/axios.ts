@@ -8,6 +8,7 @@ import { Replay } from './axios-replay.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { isOneShot } from './one-shot-body.js'
+import { redirectGuard, urlRule } from './axios-url.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
@@ -26,9 +27,6 @@ declare module 'axios' {
 
 /** Options of {@link attachAxios}. */
 export interface AttachAxiosOptions extends ClientOptions {}
-
-// axios's own test for an absolute URL (scheme:// or protocol-relative //).
-const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
 
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
@@ -61,24 +59,6 @@ function kept(response: AxiosResponse | undefined, rejected: { error: unknown } 
   return response as AxiosResponse
 }
 
-// A relative URL, or any under `allowAbsoluteUrls: false`, goes to its baseURL's origin.
-// A URL object (axios accepts one) is read once, here: one changed while the request waits must
-// not redirect it (axios reads `url` and `baseURL` again when it sends).
-function readUrlsOnce(config: InternalAxiosRequestConfig): void {
-  for (const key of ['url', 'baseURL'] as const) {
-    const value: unknown = config[key]
-    if (typeof value === 'object' && value !== null) config[key] = String(value)
-  }
-}
-
-function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig) => boolean {
-  return (config) => {
-    readUrlsOnce(config)
-    const { url = '', baseURL, allowAbsoluteUrls } = config
-    return !baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url)) ? allowsHref(url, baseURL) : allowsHref(baseURL)
-  }
-}
-
 // The config's headers as the exchange writes on them; a fetch `Headers` or plain object an interceptor
 // put there is wrapped, so the exchange lists what the strategy wrote for the replay to take off.
 function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
@@ -91,12 +71,15 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(
   exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
-  allowed: (config: InternalAxiosRequestConfig) => boolean,
+  allowsHref: HrefPolicy,
   sentRequests: ConfigRecord<Sent>,
 ) {
+  const allowed = urlRule(allowsHref)
+  const guardRedirects = redirectGuard(allowsHref)
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
     pinFormBoundary(config)
+    if (sent.authHeaders.length) guardRedirects(config, sent.authHeaders)
     sentRequests.set(config, sent)
     return config
   }
@@ -184,9 +167,8 @@ export function attachAxios<T extends Tokens>(
   const { allowsHref, rule } = resolveClientOptions('attachAxios options', options, fallback)
   // Each send for its response, under this attachment's own key (two sessions on one instance).
   const sentRequests = configRecord<Sent>('tokenflight.sent')
-  const allowed = urlRule(allowsHref)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowed, sentRequests))
-  const after = afterResponse(instance, rule, sentRequests, allowed)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests))
+  const after = afterResponse(instance, rule, sentRequests, urlRule(allowsHref))
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
     (response) => after(response.config, response),

@@ -6,8 +6,9 @@ import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
-import { pageOrigin } from './origin-policy.js'
+import { type HrefPolicy, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
+import { markWrapper } from '../wrapped.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
 export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
@@ -75,10 +76,12 @@ class FetchInput implements AuthFailureInput {
 }
 
 // One request's life: token, send, and after a refusal one shared refresh and one replay.
-// `send(headers, first)` sends a fresh copy of the request with `headers`.
+// `send(headers, first)` sends a fresh copy of the request with `headers`; `init` is the caller's,
+// read at the call (a caller reusing one options object changes no request already made).
 async function flow(
   exchange: Exchange,
-  init: { signal?: AbortSignal | null | undefined; headers?: HeadersInit | undefined; rule: AuthFailureRule | undefined },
+  init: { signal?: AbortSignal | null | undefined; headers?: Headers | undefined; rule: AuthFailureRule | undefined },
+  allowsHref: HrefPolicy,
   replayable: boolean,
   send: (headers: Headers, first: boolean) => Promise<Response>,
 ): Promise<Response> {
@@ -86,6 +89,8 @@ async function flow(
   const headers = new Headers(init.headers)
   const sent = await exchange.before(headers, signal)
   const response = await send(headers, true)
+  // A refusal from where a redirect led, another origin that never got the token, is no verdict on it.
+  if (response.redirected && !allowsHref(response.url)) return response
   let kept = response
   const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
     signal,
@@ -118,30 +123,30 @@ export function wrapFetch<T extends Tokens>(
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
-  return async function authedFetch(input, init) {
+  return markWrapper(async function authedFetch(input, init) {
     const own = init?.tokenflight
     if (own?.skip) return fetchFn(input, init)
-    const how = { signal: init?.signal, headers: init?.headers, rule: own?.authFailure ?? rule }
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
       // Read once: a URL object the caller changes while the request waits must not redirect it.
       const href = String(input)
       if (!allowsHref(href)) return fetchFn(href, init)
-      return flow(fixed, how, true, (headers) => fetchFn(href, { ...init, headers }))
+      const sendInit = { ...init } // the caller's init as it is now, for the send and the replay
+      const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule: own?.authFailure ?? rule }
+      return flow(fixed, how, allowsHref, true, (headers) => fetchFn(href, { ...sendInit, headers }))
     }
     const template = new Request(input, init)
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
     if (!exchange) return fetchFn(template)
     const replayable = !isOneShot(init?.body)
-    how.signal = template.signal
-    how.headers = template.headers
-    return flow(exchange, how, replayable, (headers, first) =>
+    const how = { signal: template.signal, headers: template.headers, rule: own?.authFailure ?? rule }
+    return flow(exchange, how, allowsHref, replayable, (headers, first) =>
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
       fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
     )
-  }
+  } as AuthedFetch, fetchFn)
 }
 
 /** Options of {@link installFetch}. */

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** One request as the resource server received it. */
@@ -7,6 +7,7 @@ export interface SeenRequest {
   path: string
   authorization: string | undefined
   contentType: string | undefined
+  headers: IncomingHttpHeaders
   body: Buffer
 }
 
@@ -30,6 +31,7 @@ export async function startResourceServer(accepts: (token: string | undefined) =
       path: req.url ?? '',
       authorization,
       contentType: req.headers['content-type'],
+      headers: req.headers,
       body: Buffer.concat(chunks),
     })
     const token = authorization?.replace(/^Bearer /, '')

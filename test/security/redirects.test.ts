@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { custom } from '../../src/strategies/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type ResourceServer, startResourceServer } from '../_helpers/resource-server.js'
 
@@ -71,5 +72,31 @@ describe('plain http', () => {
     const authedFetch = wrapFetch(fakeFetch, session, { origins: ['http://intranet.example.test'], allowInsecureHttp: true })
     await authedFetch('http://intranet.example.test/data')
     expect(seen).toEqual(['Bearer secret-token'])
+  })
+})
+
+describe('a token in a header of its own (the `authorization` option) on a redirect', () => {
+  const strategyWithHeader = () => custom(async () => ({ accessToken: 'fresh-token' }), { authorization: { header: 'X-Auth-Token', scheme: '' } })
+
+  it('axios (Node): not to a foreign origin, though follow-redirects forwards every header but Authorization and cookies', async () => {
+    const { allowed, foreign, to } = await pair()
+    const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
+    const api = axios.create({ baseURL: allowed.url })
+    const seenByCaller: string[] = []
+    attachAxios(api, session)
+    await expect(api.get(to, { beforeRedirect: (options) => void seenByCaller.push(String(options.href)) })).resolves.toMatchObject({ status: 200 })
+    expect(allowed.requests[0]?.headers['x-auth-token']).toBe('secret-token')
+    expect(foreign.requests).toHaveLength(1)
+    expect(foreign.requests[0]?.headers['x-auth-token']).toBeUndefined()
+    expect(seenByCaller).toEqual([`${foreign.url}/landing`]) // the caller's own hook still runs
+  })
+
+  it('axios (Node): kept on a redirect within the allowed origins', async () => {
+    const { allowed } = await pair()
+    const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
+    const api = axios.create({ baseURL: allowed.url })
+    attachAxios(api, session)
+    await expect(api.get(`/redirect?to=${encodeURIComponent(`${allowed.url}/landing`)}`)).resolves.toMatchObject({ status: 200 })
+    expect(allowed.requests.map((r) => r.headers['x-auth-token'])).toEqual(['secret-token', 'secret-token'])
   })
 })

@@ -45,10 +45,13 @@ export class AuthedXhr extends XhrLookAlike {
   open(method: string, url: string | URL, ...rest: OpenRest): void {
     this.#reset()
     this.failure = undefined
-    this.openNative(method, url, rest)
+    // Read once, and resolved as the native open() resolves it: the replay goes where this was judged,
+    // whatever becomes of a URL object or the document's base meanwhile.
+    const href = String(url)
     // Like the native open(): two arguments mean async; a third argument decides.
     const async = rest.length === 0 || Boolean(rest[0])
-    const target = async ? resolveUrl(String(url)) : undefined
+    const target = async ? resolveUrl(href) : undefined
+    this.openNative(method, target?.href ?? href, rest)
     this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
   }
 
@@ -141,7 +144,7 @@ export class AuthedXhr extends XhrLookAlike {
     this.#phase = 'held'
     const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), this.tokenflight?.authFailure ?? this.#setup.rule, () => ({
       signal: this.#waits?.signal,
-      replay: (authorize) => held.whenOver().then(() => this.#replay(generation, authorize)),
+      replay: (authorize) => this.#replay(generation, authorize),
       refused: () => this,
     }))
     if (!answer) {
@@ -163,6 +166,11 @@ export class AuthedXhr extends XhrLookAlike {
     return new Promise<void>((ended) => {
       if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
       this.#replayEnded = ended
+      // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
+      if (this.#held?.drain().over === false) {
+        this.#phase = 'waiting' // its abort events are not passed on
+        this.inner.abort()
+      }
       this.#held = undefined
       this.#sendNative(authorize(new Headers(this.#headers)), undefined)
     })

@@ -6,8 +6,8 @@ export interface Held {
 
 /**
  * The events of a send whose response may be a refusal, kept back until the exchange decides:
- * passed on as they came, or dropped for the replay's. A body-reading rule and the replay wait
- * for the send's end (`whenOver`).
+ * passed on as they came, or dropped for the replay's. A body-reading rule waits for the send's
+ * end (`whenOver`); a replay does not (it aborts a send still running).
  */
 export class HeldEvents {
   #events: Held[] = []

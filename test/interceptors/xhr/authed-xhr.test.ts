@@ -2,6 +2,8 @@
  * installXHR in Node over a fake native XMLHttpRequest: what the caller's handlers see through
  * each auth phase (idle, waiting, live, held), without a browser.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSession, type Session, type Tokens } from '../../../src/index.js'
 import { installXHR } from '../../../src/interceptors/xhr.js'
@@ -139,6 +141,46 @@ describe('installXHR over a native XHR', () => {
     expect(seen.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
     expect(JSON.parse(seen.text)).toEqual({ ok: true, path: '/graphql' })
     expect(strategy.calls).toBe(0)
+  })
+
+  it('a refused body that never ends is not waited for: the replay goes out, and its replay slot is given back', async () => {
+    // 401 headers and a first chunk for token-0, then nothing more, ever.
+    const server = createServer((req, res) => {
+      if (req.headers.authorization === 'Bearer token-0') return void res.writeHead(401, { 'content-type': 'text/plain' }).write('still coming')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => server.closeAllConnections()))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const strategy = countingStrategy()
+    cleanups.push(installXHR(createSession({ strategy, tokens: { accessToken: 'token-0' }, replayConcurrency: 1 }), { origins: [url] }))
+    const first = await traced('GET', `${url}/drip`).done
+    expect([first.status, first.text]).toEqual([200, '{"ok":true}'])
+    // With one replay slot, a slot kept by the dripping send would hold this one back for good.
+    expect((await traced('GET', `${url}/after`).done).status).toBe(200)
+    expect(strategy.calls).toBe(1)
+  })
+
+  it('a URL object changed while the request waits on the refresh: the replay goes where open() was judged', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token === 'token-0', session)
+    const elsewhere = await startMatrixApi(() => false)
+    cleanups.push(elsewhere.stop)
+    const target = new URL(`${api.url}/orders`)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const ended = new Promise((resolve) => {
+      xhr.onloadend = resolve
+    })
+    xhr.open('GET', target)
+    xhr.send()
+    await expect.poll(() => api.seen.length).toBe(1)
+    target.href = `${elsewhere.url}/orders`
+    refresh.resolve({ accessToken: 'token-1' })
+    await ended
+    expect(xhr.status).toBe(200)
+    expect(sentByFakes.map((s) => `${s.url} ${s.headers.authorization}`)).toEqual([`${api.url}/orders Bearer token-0`, `${api.url}/orders Bearer token-1`])
+    expect(elsewhere.seen).toEqual([])
   })
 
   it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
