@@ -3,8 +3,9 @@ export type InvalidArgumentError = TypeError & { code: 'ERR_INVALID_ARG_TYPE' | 
 
 function describe(value: unknown, secret: boolean): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
-  // A secret (a token) is described by its type only: it must not reach a log.
-  if (secret || type === 'object' || type === 'array' || type === 'function') return type
+  // A string is described by its type only, whatever the option: a token passed in the wrong place,
+  // or a URL with credentials, must not reach a log.
+  if (secret || type === 'string' || type === 'object' || type === 'array' || type === 'function') return type
   return `\`${String(value)}\` (${type})`
 }
 
@@ -50,6 +51,9 @@ export function assertOptionalString(name: string, value: unknown): asserts valu
 // Control characters (CR, LF, NUL…) cannot travel in a header and make `Headers.set` quote the value.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f]/
+
+// A header carries Latin-1 without control characters: fetch refuses more, axios would send another value.
+export const NOT_FOR_A_HEADER = /[^\u0020-\u007e\u00a0-\u00ff]/
 
 /**
  * Throws unless `value` is a non-empty string without control characters. A secret (token, key)

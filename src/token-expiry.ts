@@ -25,3 +25,15 @@ export function tokenExpiry(tokens: Tokens): number | undefined {
 export function tokenIssuedAt(tokens: Tokens): number | undefined {
   return seconds(jwtClaims(tokens.accessToken).iat)
 }
+
+/**
+ * When a token issued just now, at `now` by this clock, expires: its JWT life (`exp - iat`) counted
+ * from `now`, so a provider whose clock is off by more than a token's life does not make every
+ * token look expired on arrival; the strategy's `expiresAt` (already in this clock) wins.
+ */
+export function issuedNowExpiry(tokens: Tokens, now: number): number | undefined {
+  const { exp, iat } = jwtClaims(tokens.accessToken)
+  const [expires, issued] = [seconds(exp), seconds(iat)]
+  if (typeof tokens.expiresAt === 'number' || expires === undefined || issued === undefined) return tokenExpiry(tokens)
+  return now + Math.max(0, expires - issued)
+}

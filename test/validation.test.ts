@@ -11,7 +11,7 @@ const tokens = { accessToken: 'secret-value' }
 describe('createSession validates its options at creation', () => {
   it.each([
     [{ strategy, refreshTimeoutMs: -1 }, 'ERR_INVALID_ARG_VALUE', 'Expected `refreshTimeoutMs` to be a whole number of milliseconds from 1 to 2147483647, got `-1` (number)'],
-    [{ strategy, refreshTimeoutMs: '10' }, 'ERR_INVALID_ARG_TYPE', 'Expected `refreshTimeoutMs` to be a whole number of milliseconds from 1 to 2147483647, got `10` (string)'],
+    [{ strategy, refreshTimeoutMs: '10' }, 'ERR_INVALID_ARG_TYPE', 'Expected `refreshTimeoutMs` to be a whole number of milliseconds from 1 to 2147483647, got string'],
     // Timers fire at once past 2^31 - 1 ms: a longer duration would time out after ~2 ms.
     [{ strategy, refreshTimeoutMs: 2 ** 31 }, 'ERR_INVALID_ARG_VALUE', '`refreshTimeoutMs`'],
     [{ strategy, refreshTimeoutMs: 1.5 }, 'ERR_INVALID_ARG_VALUE', '`refreshTimeoutMs`'],
@@ -96,5 +96,28 @@ describe('interceptors validate at attach time', () => {
   it('strategies validate their own options', () => {
     expect(() => fib({ baseURL: '' })).toThrow(/`baseURL`/)
     expect(() => custom('nope' as never)).toThrow(/`refresh`/)
+  })
+})
+
+describe('a string an option got is never printed', () => {
+  const session = createSession({ strategy, tokens })
+  it.each([
+    ['an origin with credentials', () => wrapFetch(fetch, session, { origins: ['https://admin:Pa55w0rd-SECRET@api.example.com'] }), 'origins[0]'],
+    ['an origin with a token in its query', () => wrapFetch(fetch, session, { origins: ['https://api.example.com/?token=Pa55w0rd-SECRET'] }), 'origins[0]'],
+    ['a token where the session belongs', () => wrapFetch(fetch, 'Pa55w0rd-SECRET' as never), 'session'],
+    ['a token where the strategy belongs', () => createSession({ strategy: 'Pa55w0rd-SECRET' as never }), 'strategy'],
+    ['a token where a duration belongs', () => createSession({ strategy, refreshTimeoutMs: 'Pa55w0rd-SECRET' as never }), 'refreshTimeoutMs'],
+    ['a token where a base URL belongs', () => fib({ baseURL: 'Pa55w0rd-SECRET' }), 'baseURL'],
+  ])('%s: the TypeError names the option, not the value', (_, make, option) => {
+    const error = (() => {
+      try {
+        make()
+      } catch (caught) {
+        return caught as TypeError
+      }
+    })()
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error?.message).toContain(`\`${option}\``)
+    expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
   })
 })

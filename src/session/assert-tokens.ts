@@ -1,4 +1,4 @@
-import { CONTROL, invalidArgument } from '../invalid-argument.js'
+import { CONTROL, invalidArgument, NOT_FOR_A_HEADER } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 
 /** What is wrong with a token set: the field (`''` for the set itself), what it should be, and what it holds. */
@@ -9,10 +9,6 @@ export interface TokensProblem {
   value: unknown
   wrongType: boolean
 }
-
-// The access and refresh tokens travel in headers: Latin-1 without control characters is all a
-// header carries (fetch refuses more, axios would send another credential).
-const NOT_FOR_A_HEADER = /[^\u0020-\u007e\u00a0-\u00ff]/
 
 function secretProblem(field: string, value: unknown, optional: boolean): TokensProblem | undefined {
   if (optional && value === undefined) return undefined

@@ -1,9 +1,9 @@
 import { withTimeout } from '../abort.js'
-import { asError } from '../errors/as-error.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 import { assertTokens } from './assert-tokens.js'
+import { storeFailure } from './store-failure.js'
 
 type Operation = 'get' | 'set' | 'delete'
 
@@ -23,16 +23,29 @@ export interface Persistence<T extends Tokens> {
   retryPending(): void
   /** Deletes the stored tokens; a pending write is dropped. */
   remove(): Promise<void>
-  /** Forgets a pending write (another copy stored newer tokens). */
-  discardPending(): void
+  /**
+   * Tokens another copy of the session got: a store of its own (not `shared`) keeps them too, in
+   * the background; a shared one has them already, so a pending write of older ones is dropped.
+   */
+  adopted(tokens: T | undefined): void
 }
 
-/** Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and rethrown. */
-function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number, timeoutMs: number, failed: (operation: Operation, error: Error) => void): Promise<R> {
+/**
+ * Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and
+ * rethrown, without the tokens in `known` a store may have quoted.
+ */
+function bounded<R>(
+  operation: Operation,
+  run: () => R | Promise<R>,
+  ms: number,
+  timeoutMs: number,
+  failed: (operation: Operation, error: Error) => void,
+  known: ReadonlyArray<Tokens | undefined>,
+): Promise<R> {
   // `new Promise` turns a synchronous throw into a rejection.
   const settled = new Promise<R>((resolve) => resolve(run()))
   return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
-    const reason = asError(error)
+    const reason = storeFailure(error, known)
     failed(operation, reason)
     throw reason
   })
@@ -45,15 +58,20 @@ export function persistence<T extends Tokens>(
   failed: (operation: Operation, error: Error) => void,
 ): Persistence<T> {
   let pending: T | undefined
+  // The tokens this store was last given and gave back: what its errors may quote.
+  let given: T | undefined
+  let read: T | undefined
   let writing = false
   // After a failed write, the next retry waits a second: a dead store is not hit on every request.
   let retryAt = 0
 
-  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> => bounded(operation, run, ms, timeoutMs, failed)
+  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> =>
+    bounded(operation, run, ms, timeoutMs, failed, [given, read])
 
   async function write(tokens: T, ms?: number): Promise<void> {
     if (!store) return
     pending = tokens
+    given = tokens
     writing = true
     try {
       await call('set', () => store.set(tokens), ms)
@@ -73,7 +91,8 @@ export function persistence<T extends Tokens>(
         const tokens = await call('get', async () => {
           const found = await store.get()
           if (found !== undefined && found !== null) assertTokens('stored tokens', found)
-          return found ?? undefined
+          read = found ?? undefined
+          return read
         })
         return { ok: true, tokens }
       } catch {
@@ -88,8 +107,10 @@ export function persistence<T extends Tokens>(
       pending = undefined
       if (store) await call('delete', () => store.delete())
     },
-    discardPending() {
+    adopted(tokens) {
       pending = undefined
+      if (store?.shared !== false) return
+      ;(tokens ? write(tokens) : call('delete', () => store.delete())).catch(() => {})
     },
   }
 }

@@ -35,7 +35,7 @@ interface FlightDeps<T extends Tokens> {
 /** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
 function succeeded<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
   if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
-  state.adopt(next, state.now())
+  state.adopt(next, state.now(), true)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
   return next
 }

@@ -1,6 +1,6 @@
 import { SessionExpiredError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
-import { tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
+import { issuedNowExpiry, tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
 import { clampExpiry, type TokenPhase, tokenPhase, type WindowInput } from './refresh-window.js'
 
 /** A session's state: its tokens and their refresh window, and whether it is over. No I/O here. */
@@ -26,9 +26,12 @@ export class TokenState<T extends Tokens> {
     this.window = { expiresAt: undefined, obtainedAt: undefined, aheadMs, aheadShare }
   }
 
-  /** Takes `next` as the current tokens. A known issue time caps the window (else the life counts as infinite). */
-  adopt(next: T | undefined, obtainedAt = next && tokenIssuedAt(next)): void {
-    const expiresAt = next && tokenExpiry(next)
+  /**
+   * Takes `next` as the current tokens. A known issue time caps the window (else the life counts
+   * as infinite); tokens a refresh just got count their JWT life from now.
+   */
+  adopt(next: T | undefined, obtainedAt = next && tokenIssuedAt(next), refreshed = false): void {
+    const expiresAt = next && (refreshed && obtainedAt !== undefined ? issuedNowExpiry(next, obtainedAt) : tokenExpiry(next))
     this.tokens = next
     this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()), obtainedAt }
   }

@@ -1,4 +1,5 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
+import { NOT_FOR_A_HEADER } from '../invalid-argument.js'
 
 /** Reads a dotted path (`data.accessToken`) from a parsed body; `undefined` where it breaks off. */
 export function fieldAt(body: unknown, path: string): unknown {
@@ -11,23 +12,22 @@ export function fieldAt(body: unknown, path: string): unknown {
 }
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
-/** Control characters (CR, LF, NUL…): a value holding one cannot go in a header. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
-
-/** A non-empty string without control characters: a value that can go in a header. */
-export const isHeaderValue = (value: unknown): value is string => typeof value === 'string' && value !== '' && !CONTROL.test(value)
+/** A non-empty string a header can carry (Latin-1, no control characters): every token is sent in one. */
+export const isHeaderValue = (value: unknown): value is string => typeof value === 'string' && value !== '' && !NOT_FOR_A_HEADER.test(value)
 
 /** A required token field: a non-empty string that can go in a header, or an error naming it (never its value). */
 export function requireString(body: unknown, path: string): string {
   const value = fieldAt(body, path)
   if (isHeaderValue(value)) return value
-  throw new InvalidRefreshResponseError(path, 'a non-empty string without control characters', value === '' ? 'an empty string' : kindOf(value), { body })
+  throw new InvalidRefreshResponseError(path, 'a non-empty string a header can carry (Latin-1, no control characters)', value === '' ? 'an empty string' : kindOf(value), { body })
 }
 
-/** An optional token field: absent is fine, present must be as {@link requireString} checks it. */
+/**
+ * An optional token field: absent (or `null`, as many servers write it) is fine, present must be
+ * as {@link requireString} checks it.
+ */
 export function optionalString(body: unknown, path: string): string | undefined {
-  return fieldAt(body, path) === undefined ? undefined : requireString(body, path)
+  return fieldAt(body, path) == null ? undefined : requireString(body, path)
 }
 
 const MAX_LIFETIME_S = 31_536_000 // a year: past it a lifetime is a provider's bug, not a promise

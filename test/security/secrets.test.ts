@@ -13,6 +13,7 @@ import { createSession, isTokenflightError, type SessionEvents } from '../../src
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { type Emulator, emulatedProviders, startEmulator } from '../../src/testing/index.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
 
 const running: Emulator[] = []
 afterEach(async () => {
@@ -63,5 +64,31 @@ describe.each(emulatedProviders)('%s: no token in events, errors or logs', (prov
     expect(secrets.length).toBeGreaterThan(1)
     const all = output.join('\n')
     for (const secret of secrets) expect(all.includes(secret), `a token leaked in scenario "${scenario}"`).toBe(false)
+  })
+})
+
+describe('a store whose errors quote what it was given', () => {
+  it('storeFailed and a rejected clear() carry no token, whatever the store threw', async () => {
+    const tokens = { accessToken: 'access-SECRET-1234', refreshToken: 'refresh-SECRET-5678' }
+    const quoting = (command: string, args: unknown[]) => {
+      const error = Object.assign(new Error(`ERR unknown command '${command}', with args beginning with: 'key' '${JSON.stringify(args[0] ?? null)}'`), {
+        command: { name: command, args: ['key', JSON.stringify(args[0] ?? null)] },
+        code: 'ERR_REDIS',
+      })
+      return Promise.reject(error)
+    }
+    const store = {
+      get: () => Promise.resolve(undefined),
+      set: (value: unknown) => quoting('set', [value]),
+      delete: () => Promise.reject(new Error(`cannot delete ${tokens.refreshToken} (and ${JSON.stringify(tokens).slice(0, 30)}`)),
+    }
+    const session = createSession({ strategy: countingStrategy(), tokens, store })
+    const output: string[] = []
+    session.on('storeFailed', (event) => output.push(...texts(event), ...texts(event.error), inspect(event.error, { showHidden: true, depth: 5 })))
+    await session.setTokens({ ...tokens, accessToken: 'access-SECRET-next' }).catch((error: unknown) => output.push(...texts(error), inspect(error, { showHidden: true })))
+    await session.clear().catch((error: unknown) => output.push(...texts(error), inspect(error, { showHidden: true })))
+    expect(output.length).toBeGreaterThan(3)
+    expect(output.join('\n')).toContain('ERR unknown command')
+    for (const secret of ['access-SECRET', 'refresh-SECRET', 'SECRET-1234', 'SECRET-5678']) expect(output.join('\n')).not.toContain(secret)
   })
 })

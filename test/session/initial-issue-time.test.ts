@@ -46,3 +46,28 @@ it('without iat (issue time unknown) the window is not capped, as before', async
   await flush()
   expect(strategy.calls).toBe(1)
 })
+
+describe('a provider whose clock is off by more than a token’s life', () => {
+  it.each([
+    ['an hour behind', -3_600_000],
+    ['an hour ahead', 3_600_000],
+  ])('%s: a refreshed 60 s JWT lives 60 s by this clock, not one refresh per request', async (_, offsetMs) => {
+    let time = signIn
+    // The provider stamps iat/exp by its own clock.
+    const strategy = countingStrategy((call) => {
+      const issued = (time + offsetMs) / 1000
+      return { accessToken: jwt({ iat: issued, exp: issued + 60, call }) }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
+    await session.refresh()
+    for (let i = 0; i < 10; i++) {
+      time += 5_000
+      await session.getAccessToken()
+      await flush()
+    }
+    expect(strategy.calls).toBe(1) // 50 s into a 60 s life: still inside the default window's quiet part
+    time = signIn + 61_000
+    await session.getAccessToken()
+    expect(strategy.calls).toBe(2)
+  })
+})

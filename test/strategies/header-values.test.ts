@@ -26,6 +26,26 @@ describe.each(providerCases)('$name', (provider) => {
     expect((error as Error).message).not.toContain('evil')
   })
 
+  it('an answer whose token a header cannot carry (not Latin-1) → InvalidRefreshResponseError, not stored to fail every later refresh', async () => {
+    const answer = JSON.stringify(provider.answer(300)).replace(/"[a-z0-9]+-(access|id-token)-new"/, JSON.stringify('evil-séssion–token€'))
+    const auth = await startLoopback((_request, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer))
+    servers.push(auth)
+    const error = await provider.make(auth.url).refresh(provider.tokens, context()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRefreshResponseError)
+    expect((error as Error).message).toMatch(/Latin-1/)
+    expect((error as Error).message).not.toContain('evil')
+  })
+
+  it('a credential a header cannot carry (not Latin-1) → terminal RefreshError before any call, not "could not be reached"', async () => {
+    const auth = await startLoopback((_request, res) => res.writeHead(200).end('{}'))
+    servers.push(auth)
+    const field = Object.keys(provider.tokens).find((key) => key !== 'accessToken') as string
+    const error = await provider.make(auth.url).refresh({ ...provider.tokens, [field]: 'evil-séssion–token€' }, context()).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'RefreshError', transient: false })
+    expect((error as Error).message).toContain(field)
+    expect(auth.requests).toEqual([])
+  })
+
   it('a credential with LF → terminal RefreshError before any call, not quoting it', async () => {
     const auth = await startLoopback((_request, res) => res.writeHead(200).end('{}'))
     servers.push(auth)

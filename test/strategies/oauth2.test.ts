@@ -64,6 +64,20 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
     expect(writes.at(-1)).toMatchObject({ accessToken: 'newer', refreshToken: 'refresh-2', expiresAt: NOW + 60_000 })
   })
 
+  it('optional fields written as null (scope, id_token, refresh_token) read as absent: the answer and its other tokens are kept', async () => {
+    nock(ISSUER).post(PATH).reply(200, { ...success, scope: null, id_token: null })
+    const session = createSession({ strategy: oauth2(confidential), tokens, now: () => NOW })
+    await expect(session.refresh()).resolves.toBe('new-access')
+    nock(ISSUER).post(PATH).reply(200, { ...success, access_token: 'newer', refresh_token: null })
+    const presented: string[] = []
+    nock(ISSUER)
+      .post(PATH, (body: Record<string, string>) => Boolean(presented.push(body.refresh_token ?? '')))
+      .reply(200, { ...success, access_token: 'newest', refresh_token: 'refresh-3' })
+    await expect(session.refresh()).resolves.toBe('newer')
+    await expect(session.refresh()).resolves.toBe('newest')
+    expect(presented).toEqual(['refresh-2']) // the rotated one, kept through the null
+  })
+
   it.each([
     { status: 400, error: 'invalid_grant', terminal: true },
     { status: 401, error: 'invalid_client', terminal: true },
