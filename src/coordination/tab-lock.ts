@@ -36,9 +36,10 @@ export function tabLockKind(): TabLockKind {
 /**
  * Web Locks where they exist (secure contexts, Safari 15.4+, Firefox 96+; released by the browser
  * when a tab dies); else the localStorage lock (insecure contexts, older browsers); else none
- * (a worker in an insecure context). `notices` wakes waiters when another tab has news.
+ * (a worker in an insecure context). `notices` wakes waiters when another tab has news;
+ * `unlocked` hears of a refresh that ran without the storage lock because storage refused it.
  */
-export function openTabLock(name: string, notices: NoticeWaiter): TabLock {
+export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (error: Error) => void): TabLock {
   const locks = webLocks()
   if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(false)), close() {} }
   const storage = usableLocalStorage()
@@ -58,6 +59,7 @@ export function openTabLock(name: string, notices: NoticeWaiter): TabLock {
         return settled !== undefined
       })
       if (!held) return settled as R
+      if (held.unlocked) unlocked(new Error('localStorage refused the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
         return await fn(held.tookOver)
       } finally {

@@ -9,6 +9,12 @@ function remember(set: Set<string>, fingerprint: string): void {
   if (set.size > REMEMBERED) set.delete(set.values().next().value as string)
 }
 
+function rememberWhen(map: Map<string, number>, fingerprint: string): void {
+  map.delete(fingerprint) // re-inserted: the newest is the last to be forgotten
+  map.set(fingerprint, Date.now())
+  if (map.size > REMEMBERED) map.delete(map.keys().next().value as string)
+}
+
 /** What a tab has heard of the other tabs' refreshes (by fingerprint of the stale token), and its own. */
 export interface TabNews<T> {
   /** Records a message; tokens in it go to `adopt`. Wakes every waiter. */
@@ -17,8 +23,9 @@ export interface TabNews<T> {
   adopted(stale: string): T | undefined
   /**
    * Refreshes `stale` here unless another tab did or is doing it: waits for an outcome it heard
-   * announced (none when `tookOver`: the lock came from a dead holder that will never say), then
-   * runs `work`, announcing it and its outcome on `post`.
+   * announced, for as long as the announcer keeps saying so, and `graceMs` past its last word
+   * (none when `tookOver`: the lock came from a dead holder that will never say), then runs
+   * `work`, announcing it (again every `graceMs / 2`) and its outcome on `post`.
    */
   refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void): Promise<T>
   /** The fingerprint this tab is refreshing now, if any. */
@@ -27,21 +34,27 @@ export interface TabNews<T> {
 
 /** Creates the {@link TabNews} of one coordinator; `notices` wakes its waiters. */
 export function createTabNews<T extends Tokens>(graceMs: number, notices: NoticeWaiter): TabNews<T> {
-  const announced = new Set<string>() // stale tokens another tab said it is replacing
+  const announced = new Map<string, number>() // stale tokens another tab said it is replacing, and when it last said so
   const replaced = new Set<string>() // … that another tab did replace
   let latest: T | undefined
   let refreshing: string | undefined
   const adopted = (stale: string): T | undefined => (replaced.has(stale) ? latest : undefined)
+  // A refresh slower than the grace is still waited for while its tab says it runs: a lock cleared
+  // under its holder (another script's localStorage.clear()) must not let a second tab spend the token.
   async function outcome(stale: string): Promise<void> {
-    const deadline = Date.now() + graceMs
-    while (announced.has(stale) && !replaced.has(stale) && Date.now() < deadline) await notices.next(deadline - Date.now())
+    for (;;) {
+      const said = announced.get(stale)
+      const deadline = (said ?? 0) + graceMs
+      if (said === undefined || replaced.has(stale) || Date.now() >= deadline) return
+      await notices.next(deadline - Date.now())
+    }
   }
   return {
     get refreshing() {
       return refreshing
     },
     hear(message, adopt) {
-      if (message.type === 'refreshing') remember(announced, message.stale)
+      if (message.type === 'refreshing') rememberWhen(announced, message.stale)
       else if (message.type === 'failed') announced.delete(message.stale)
       else {
         latest = message.tokens
@@ -57,6 +70,7 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       const already = adopted(stale)
       if (already) return already
       post({ type: 'refreshing', stale })
+      const stillRefreshing = graceMs > 0 ? setInterval(() => post({ type: 'refreshing', stale }), graceMs / 2) : undefined
       refreshing = stale
       try {
         const next = await work()
@@ -66,6 +80,7 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
         post({ type: 'failed', stale })
         throw error
       } finally {
+        clearInterval(stillRefreshing)
         refreshing = undefined
       }
     },

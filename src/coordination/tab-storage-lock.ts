@@ -19,6 +19,8 @@ export interface HeldStorageLock {
   release(): void
   /** The lock was taken from a holder that stopped extending it (crashed, frozen). */
   readonly tookOver: boolean
+  /** Storage refused the record (full, blocked): nothing is held, the caller goes on without a lock. */
+  readonly unlocked?: true
 }
 
 /** A mutual exclusion between tabs through one localStorage key holding an owner id and an expiry. */
@@ -85,9 +87,11 @@ export function createStorageLock(
 
   function hold(holdMs: number): () => void {
     const deadline = now() + holdMs
-    // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later.
+    // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later, or once
+    // another owner's record is there; a record gone (another script cleared storage) is put back.
     const heartbeat = setInterval(() => {
-      if (read()?.owner !== owner || now() >= deadline) clearInterval(heartbeat)
+      const holder = read()?.owner
+      if ((holder !== undefined && holder !== owner) || now() >= deadline) clearInterval(heartbeat)
       else write()
     }, timing.heartbeatMs)
     const release = (): void => {
@@ -114,8 +118,12 @@ export function createStorageLock(
           continue
         }
         const tookOver = held !== undefined && held.owner !== owner
-        // Storage refuses writes (full, blocked): there is no lock to be had; go on unlocked.
-        if (!write()) return { release() {}, tookOver: false }
+        // Storage refuses writes (full, blocked): there is no lock to be had. A random pause spreads
+        // tabs that started together, so the first one's `refreshing` news may reach the others.
+        if (!write()) {
+          await sleep(Math.random() * 4 * timing.settleMs)
+          return { release() {}, tookOver: false, unlocked: true }
+        }
         await sleep(timing.settleMs)
         if (read()?.owner !== owner) continue
         const release = hold(holdMs)

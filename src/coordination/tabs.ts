@@ -76,7 +76,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       link = attached
       channel = openTabChannel<T>(name, (message) => news.hear(message, (tokens) => link?.adopt(tokens)))
       eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
-      lock = openTabLock(name, notices)
+      lock = openTabLock(name, notices, (error) => link?.emit('coordinationDegraded', { error }))
       detach = () => {
         eventHost()?.removeEventListener('pagehide', onPageHide)
         channel.close()

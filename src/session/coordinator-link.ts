@@ -19,7 +19,7 @@ export function linkCoordinator<T extends Tokens>(
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
       if (next !== undefined && tokensProblem(next)) return
-      store.discardPending()
+      store.adopted(next)
       state.reset(next, next ? state.now() : undefined)
     },
     emit,

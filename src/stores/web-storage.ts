@@ -10,11 +10,21 @@ export interface WebStorageLike {
   removeItem(key: string): void
 }
 
+// This context's sessionStorage, one per tab; reading it throws where storage is blocked.
+function ownSessionStorage(): unknown {
+  try {
+    return (globalThis as { sessionStorage?: unknown }).sessionStorage
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Keeps tokens in `localStorage` or `sessionStorage` under one key (JSON). They survive a reload,
  * but any script on the page can read them: with an XSS hole, a refresh token here is stolen.
  * Prefer the default memory store with `tabCoordinator()` (docs/scaling.md). An entry that is
- * corrupt or holds unusable tokens reads as absent.
+ * corrupt or holds unusable tokens reads as absent. With `sessionStorage` (one per tab) it is
+ * not `shared`: tokens another tab got are stored here too.
  *
  * @example
  * const session = createSession({ strategy, store: webStorageStore(sessionStorage, 'tokenflight') })
@@ -29,5 +39,6 @@ export function webStorageStore<T extends Tokens = Tokens>(storage: WebStorageLi
     get: () => parseStoredTokens<T>(storage.getItem(key)),
     set: (tokens) => storage.setItem(key, JSON.stringify(tokens)),
     delete: () => storage.removeItem(key),
+    shared: storage !== ownSessionStorage(),
   }
 }

@@ -85,10 +85,11 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     return tabs
   }
 
-  function burst(tabs: readonly Page[], count: number): Promise<number[]> {
+  // A rejection is kept as its name and message, so a failing burst says why.
+  function burst(tabs: readonly Page[], count: number): Promise<(number | string)[]> {
     const sent = tabs.map((tab, t) =>
       tab.evaluate(
-        ({ t, count }) => Promise.all(Array.from({ length: count }, (_, i) => (window as any).authedFetch(`/api/tab${t}/${i}`).then((r: Response) => r.status, () => 0))),
+        ({ t, count }) => Promise.all(Array.from({ length: count }, (_, i) => (window as any).authedFetch(`/api/tab${t}/${i}`).then((r: Response) => r.status, (e: Error) => `${e?.name}: ${e?.message}`))),
         { t, count },
       ),
     )
@@ -188,7 +189,12 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       await writer.evaluate((leftover) => localStorage.setItem('tokenflight:message', leftover), leftover)
       await writer.reload()
       await writer.evaluate(() => (window as any).TokenFlight.createSession({ strategy: (window as any).TokenFlight.fib({ baseURL: location.origin, allowInsecureHttp: true }), coordinator: (window as any).TokenFlight.tabCoordinator() }))
-      expect((await storageText(tabs)).join('\n')).not.toContain('left-behind')
+      // Other tabs see the removal when Chromium relays it between renderers, a moment later.
+      let stored = ''
+      const deadline = Date.now() + 5_000
+      do stored = (await storageText(tabs)).join('\n')
+      while (stored.includes('left-behind') && Date.now() < deadline)
+      expect(stored).not.toContain('left-behind')
     }, 60_000)
 
     it('3 rolling expiries with 4 tabs → refresh calls ≤ expiries + 1, 0 failed, no token at rest', async () => {
@@ -197,7 +203,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       open = await signedInTabs(emulator, where, open, 150)
       const tabs = open
       const startedAt = Date.now()
-      const statuses: number[] = []
+      const statuses: (number | string)[] = []
       while (Date.now() - startedAt < 3 * lifeMs + 300) {
         statuses.push(...(await burst(tabs, 2)))
         await new Promise((resolve) => setTimeout(resolve, 40))

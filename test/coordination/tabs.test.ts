@@ -3,7 +3,7 @@
  * no localStorage unless a test puts one there. What it reports, what it refuses, what it says.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSession, tabCoordinator } from '../../src/index.js'
+import { createSession, type Session, tabCoordinator, webStorageStore } from '../../src/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
@@ -19,6 +19,7 @@ function memoryLocalStorage(): { getItem(key: string): string | null; setItem(ke
 
 afterEach(() => {
   vi.unstubAllGlobals()
+  vi.restoreAllMocks()
 })
 
 describe('tabCoordinator options', () => {
@@ -96,5 +97,71 @@ describe('tabCoordinator with localStorage but no Web Locks (an insecure page)',
     expect(strategy.calls).toBe(1)
     await destroyed
     await staying.destroy()
+  })
+})
+
+describe('tabCoordinator when storage misbehaves', () => {
+  it('the lock record cleared under a holder whose refresh outlasts the grace: the other copy still waits for it, one call', async () => {
+    const storage = memoryLocalStorage()
+    vi.stubGlobal('localStorage', storage)
+    const name = `cleared-${Math.random()}`
+    const answer = deferred<{ accessToken: string; refreshToken: string }>()
+    const strategy = countingStrategy(() => answer.promise)
+    const initial = { accessToken: 'stale-access-token', refreshToken: 'refresh-1' }
+    const [holder, waiter] = [0, 1].map(() => createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name, graceMs: 200 }) })) as [Session, Session]
+    const first = holder.refresh()
+    await vi.waitFor(() => expect(strategy.calls).toBe(1))
+    storage.removeItem(`${name}:lock`) // another script's localStorage.clear()
+    const second = waiter.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 1_200)) // several graces, a heartbeat
+    expect(strategy.calls).toBe(1)
+    answer.resolve({ accessToken: 'new-access-token', refreshToken: 'refresh-2' })
+    expect(await Promise.all([first, second])).toEqual(['new-access-token', 'new-access-token'])
+    expect(strategy.calls).toBe(1)
+    await Promise.all([holder.destroy(), waiter.destroy()])
+  })
+
+  it('localStorage full: each refresh without the lock says so, and copies that start together still make one call', async () => {
+    const storage = memoryLocalStorage()
+    vi.stubGlobal('localStorage', {
+      ...storage,
+      setItem: () => {
+        throw new DOMException('quota', 'QuotaExceededError')
+      },
+    })
+    vi.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValueOnce(0.9)
+    const name = `full-${Math.random()}`
+    const strategy = countingStrategy(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return { accessToken: 'new-access-token', refreshToken: 'refresh-2' }
+    })
+    const initial = { accessToken: 'stale-access-token', refreshToken: 'refresh-1' }
+    const sessions = [0, 1].map(() => createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) }))
+    const degraded: Error[] = []
+    for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.push(error))
+    expect(await Promise.all(sessions.map((session) => session.refresh()))).toEqual(['new-access-token', 'new-access-token'])
+    expect(strategy.calls).toBe(1)
+    expect(degraded.map((error) => error.message)).toEqual(Array(2).fill(expect.stringMatching(/localStorage refused the lock/)))
+    await Promise.all(sessions.map((session) => session.destroy()))
+  })
+
+  it('a store of its own per tab (sessionStorage) keeps the tokens another tab got: a reload restores the current ones', async () => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const own = memoryLocalStorage()
+    vi.stubGlobal('sessionStorage', own)
+    const name = `own-store-${Math.random()}`
+    const strategy = countingStrategy(() => ({ accessToken: 'new-access-token', refreshToken: 'refresh-2' }))
+    const initial = { accessToken: 'stale-access-token', refreshToken: 'refresh-1' }
+    const store = webStorageStore(own, 'tokens')
+    expect(store.shared).toBe(false)
+    expect(webStorageStore(memoryLocalStorage(), 'tokens').shared).toBe(true)
+    const refresher = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
+    const reloaded = createSession({ strategy, tokens: initial, store, coordinator: tabCoordinator({ name }) })
+    await reloaded.getAccessToken()
+    await refresher.refresh()
+    await vi.waitFor(() => expect(JSON.parse(own.getItem('tokens') ?? '{}')).toMatchObject({ refreshToken: 'refresh-2' }))
+    await refresher.clear()
+    await vi.waitFor(() => expect(own.getItem('tokens')).toBeNull())
+    await Promise.all([refresher.destroy(), reloaded.destroy()])
   })
 })
