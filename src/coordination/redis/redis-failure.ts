@@ -6,6 +6,9 @@ const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string
   [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
   [/^NOPERM/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL, PUBLISH, SUBSCRIBE): check its ACL`],
   [/^NOSCRIPT|^ERR (Error (compiling|running) script|user_script)/, () => 'This Redis server refused the scripts of redisCoordination'],
+  // Answers from a Redis that is up but takes no writes: refreshing alone would spend the token twice.
+  [/^READONLY/, () => 'This Redis server is a read-only replica: redisCoordination needs the primary'],
+  [/^OOM/, () => 'This Redis server is out of memory and refuses writes (maxmemory): free memory or raise the limit'],
 ]
 
 const ours = new WeakSet<Error>()

@@ -1,3 +1,4 @@
+import { assertFunction, assertObject } from '../../invalid-argument.js'
 import type { RedisClient, RedisSubscriber } from '../../stores/redis-client.js'
 
 /** A subscriber that can also leave a channel (ioredis's and `fromNodeRedis`'s can). */
@@ -21,6 +22,8 @@ interface Handle {
  * const pool = createSessionPool({ create: (user: string) => createSession({ strategy, ...redisCoordination({ client, key: `tokenflight:{user:${user}}` }) }) })
  */
 export function sharedSubscriber<C extends RedisClient>(client: C): C {
+  assertObject('client', client)
+  assertFunction('client.duplicate', client.duplicate)
   let shared: Unsubscribing | undefined
   const handles = new Set<Handle>()
   const listening = new Map<string, Set<Handle>>()

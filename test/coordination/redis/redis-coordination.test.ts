@@ -279,6 +279,22 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(strategy.calls).toBe(0)
     })
 
+    it.each([
+      ['a read-only replica (READONLY)', "READONLY You can't write against a read only replica.", /read-only replica/],
+      ['maxmemory with noeviction (OOM)', "OOM command not allowed when used memory > 'maxmemory'.", /out of memory/],
+    ])('%s refusing every write: a RefreshError at once, no refresh alone, no degraded mode', async (_, answer, message) => {
+      const real = await redis.connect()
+      const client = faulty(real, { eval: () => Promise.reject(new Error(answer)), set: () => Promise.reject(new Error(answer)) })
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key: redis.nextKey() }) })
+      const degraded: unknown[] = []
+      session.on('coordinationDegraded', (event) => degraded.push(event))
+      const began = performance.now()
+      await expect(session.refresh()).rejects.toThrow(message)
+      expect(performance.now() - began).toBeLessThan(1_000)
+      expect({ calls: strategy.calls, degraded: degraded.length }).toEqual({ calls: 0, degraded: 0 })
+    })
+
     it('enableOfflineQueue: false and not connected yet: the first read waits for the connection instead of starting on stale initial tokens', async () => {
       const key = redis.nextKey()
       const raw = await redis.connect()

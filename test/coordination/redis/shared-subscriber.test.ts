@@ -82,3 +82,9 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     })
   })
 })
+
+describe('sharedSubscriber validates its client', () => {
+  it.each([null, undefined, 'redis://127.0.0.1', {}])('%j → a TypeError with a code, naming the client', (client) => {
+    expect(() => sharedSubscriber(client as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: expect.stringMatching(/^ERR_INVALID_ARG/), message: expect.stringContaining('`client') }))
+  })
+})
