@@ -202,14 +202,14 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       const ajax = await new Promise((resolve) => w.jQuery.ajax({ url: '/api/after-logout-ajax' }).fail((jq: { status: number }) => resolve(jq.status)))
       const fetched = await fetch('/api/after-logout-fetch').then(
         () => 'resolved',
-        (error: { code?: string }) => error.code,
+        (error: Error & { code?: string }) => `${error.code} ${error.constructor.name}`,
       )
       return { xhr, reason, ajax, fetched, expired: await expired }
     })
     expect(result.xhr.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0'])
     expect(result.reason).toBe('ERR_SESSION_EXPIRED')
     expect(result.ajax).toBe(0)
-    expect(result.fetched).toBe('ERR_SESSION_EXPIRED')
+    expect(result.fetched).toBe('ERR_SESSION_EXPIRED SessionExpiredError') // the minified build keeps the class's name
     expect(result.expired).toBe(true)
   }, 30_000)
 
