@@ -12,7 +12,6 @@ import {
 import { assertTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
-import { unwrapped } from './wrapped.js'
 
 /** Options of {@link createSession}. */
 export interface SessionOptions<T extends Tokens = Tokens> {
@@ -97,11 +96,12 @@ const knownRetry = { retries: true, minDelayMs: true, maxDelayMs: true } satisfi
 
 const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global fetch: pass `fetch` to createSession'))
 
-// The fetch refresh calls use: the given one, else the global at creation; never through a wrapper of ours.
-function platformFetch(given: typeof fetch | undefined): typeof fetch {
-  if (given) return unwrapped(given)
-  const global = unwrapped(globalThis.fetch)
-  return typeof global === 'function' ? global.bind(globalThis) : missingFetch
+// The fetch refresh calls use: the given one, else the global at creation. Each call says
+// `skip` to any wrapper of ours on its way (installFetch's global, a bound or instrumented copy of
+// it), which lets it through untouched: a refresh never carries an access token.
+function refreshFetch(given: typeof fetch | undefined): typeof fetch {
+  const fetchFn = given ?? globalThis.fetch?.bind(globalThis) ?? missingFetch
+  return (input, init) => fetchFn(input, { ...init, tokenflight: { skip: true } } as RequestInit)
 }
 
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {
@@ -147,7 +147,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     ...resolveRetry(options.retry),
     replayConcurrency: options.replayConcurrency ?? defaults.replayConcurrency,
-    fetch: platformFetch(options.fetch),
+    fetch: refreshFetch(options.fetch),
     now: options.now ?? Date.now,
   }
 }

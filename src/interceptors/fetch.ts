@@ -8,7 +8,6 @@ import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { type HrefPolicy, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
-import { markWrapper } from '../wrapped.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
 export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
@@ -123,7 +122,7 @@ export function wrapFetch<T extends Tokens>(
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
-  return markWrapper(async function authedFetch(input, init) {
+  return async function authedFetch(input, init) {
     const own = init?.tokenflight
     if (own?.skip) return fetchFn(input, init)
     // The common case (a URL, no body, one session) needs no Request objects: the same
@@ -146,7 +145,7 @@ export function wrapFetch<T extends Tokens>(
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
       fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
     )
-  } as AuthedFetch, fetchFn)
+  }
 }
 
 /** Options of {@link installFetch}. */
@@ -161,5 +160,8 @@ export interface InstallFetchOptions extends ClientOptions {}
  * const me = await fetch('/api/me').then((r) => r.json()) // token attached, refreshed as needed
  */
 export function installFetch<T extends Tokens>(session: SessionSource<Request, T>, options: InstallFetchOptions = {}): () => void {
-  return patchGlobal('fetch', 'installFetch', (original) => wrapFetch(original.bind(globalThis), session, options) as typeof fetch)
+  return patchGlobal('fetch', 'installFetch', (original, installed) => {
+    const authedFetch = wrapFetch(original.bind(globalThis), session, options)
+    return ((input, init) => (installed() ? authedFetch(input, init) : original.call(globalThis, input, init))) as typeof fetch
+  })
 }

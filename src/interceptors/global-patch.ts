@@ -1,22 +1,34 @@
 import { invalidArgument } from '../invalid-argument.js'
-import { isWrapper, markWrapper } from '../wrapped.js'
 
 type Patchable = 'fetch' | 'XMLHttpRequest'
+
+// Marks each replacement, under one symbol for every copy of the package (ESM, CJS, the <script>
+// build): installing over one made by any copy is a mistake (two layers, two tokens).
+const REPLACES = Symbol.for('tokenflight.wraps')
+const isReplacement = (value: unknown): boolean => typeof value === 'function' && Object.hasOwn(value, REPLACES)
 type Scope = { [K in Patchable]?: (typeof globalThis)[K] }
 
 /**
- * Replaces `globalThis[name]` with `make(original)` and returns the uninstall function, which puts
- * the original back unless something else replaced it since. Shared by installFetch and installXHR.
+ * Replaces `globalThis[name]` with `make(original, installed)` and returns the uninstall function,
+ * which puts the original back unless something else replaced it since. Either way `installed()`
+ * is false from then on: a replacement something else kept (a wrapper around ours) must then act
+ * as the original. Shared by installFetch and installXHR.
  */
-export function patchGlobal<K extends Patchable>(name: K, installer: string, make: (original: (typeof globalThis)[K]) => (typeof globalThis)[K]): () => void {
+export function patchGlobal<K extends Patchable>(
+  name: K,
+  installer: string,
+  make: (original: (typeof globalThis)[K], installed: () => boolean) => (typeof globalThis)[K],
+): () => void {
   const scope = globalThis as Scope
   const original = scope[name] as (typeof globalThis)[K] | undefined
   if (typeof original !== 'function') throw invalidArgument(name, `a global ${name} (${installer} runs in browsers)`, original)
-  // Installing over a wrapper of ours (from any copy of the package) is a mistake: two layers, two tokens.
-  if (isWrapper(original)) throw new TypeError(`${installer}() is already installed: call the function it returned before installing again`)
-  const replacement = markWrapper(make(original), original)
+  if (isReplacement(original)) throw new TypeError(`${installer}() is already installed: call the function it returned before installing again`)
+  let installed = true
+  const replacement = make(original, () => installed)
+  Object.defineProperty(replacement, REPLACES, { value: true })
   scope[name] = replacement
   return () => {
+    installed = false
     if (scope[name] === replacement) scope[name] = original
   }
 }

@@ -28,14 +28,12 @@ export interface InstallXHROptions extends ClientOptions {}
 export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, T>, options: InstallXHROptions = {}): () => void {
   const pick = toExchanges(session)
   const { isAllowed, rule } = resolveClientOptions('installXHR options', options, pageOrigin())
-  const setup = { pick, isAllowed, rule }
-  return patchGlobal(
-    'XMLHttpRequest',
-    'installXHR',
-    (Native) =>
-      class AuthedXMLHttpRequest extends AuthedXhr {
-        static override native = Native
-        static override setup = setup
-      } as unknown as typeof XMLHttpRequest,
-  )
+  return patchGlobal('XMLHttpRequest', 'installXHR', (Native, installed) => {
+    // Uninstalled, a class something else kept (a subclass of ours) makes plain native requests.
+    const setup = { pick: (request: XhrRequest) => (installed() ? pick(request) : undefined), isAllowed, rule }
+    return class AuthedXMLHttpRequest extends AuthedXhr {
+      static override native = Native
+      static override setup = setup
+    } as unknown as typeof XMLHttpRequest
+  })
 }

@@ -95,36 +95,59 @@ describe('wrapFetch and a rule still judging', () => {
 })
 
 describe('installFetch and sessions made after it', () => {
-  it('a session created after installFetch refreshes through the platform’s fetch, not the installed wrapper', async () => {
-    const scope = globalThis as { fetch: typeof fetch }
+  const scope = globalThis as { fetch: typeof fetch }
+  // A session made after installFetch, refreshing through `given` (or the global when undefined).
+  async function refreshAfterInstall(given: (installed: typeof fetch) => typeof fetch | undefined) {
     const before = scope.fetch
     const { fetchFn, sent } = recordingFetch(() => new Response('{}', { status: 200 }))
     scope.fetch = fetchFn
+    const first = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-A' } })
+    const uninstall = installFetch(first, { origins: [origin] })
     try {
-      const first = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-A' } })
-      const uninstall = installFetch(first, { origins: [origin] })
-      try {
-        const second = createSession({
-          strategy: custom(async (_, context) => {
-            await context.fetch(`${origin}/auth/refresh`, { headers: { Authorization: 'Bearer refresh-B' } })
-            return { accessToken: 'token-B1' }
-          }),
-          tokens: { accessToken: 'token-B0' },
-        })
-        await second.refresh()
-        expect(sent.map((s) => s.token)).toEqual(['Bearer refresh-B'])
-        expect(first.state).toBe('active')
-        // Given explicitly, a wrapper of ours is unwrapped too.
-        const again = custom(async (_, context) => {
-          await context.fetch(`${origin}/auth/again`)
-          return { accessToken: 'token-C1' }
-        })
-        const third = createSession({ strategy: again, tokens: { accessToken: 'token-C0' }, fetch: scope.fetch })
-        await third.refresh()
-        expect(sent.map((s) => s.token)).toEqual(['Bearer refresh-B', null])
-      } finally {
-        uninstall()
-      }
+      const refreshing = custom(async (_, context) => {
+        await context.fetch(`${origin}/auth/refresh`, { headers: { Authorization: 'Bearer refresh-B' } })
+        return { accessToken: 'token-B1' }
+      })
+      const fetchOption = given(scope.fetch)
+      const second = createSession({ strategy: refreshing, tokens: { accessToken: 'token-B0' }, ...(fetchOption ? { fetch: fetchOption } : {}) })
+      await second.refresh()
+      return { sent: sent.map((s) => s.token), first: first.state }
+    } finally {
+      uninstall()
+      scope.fetch = before
+    }
+  }
+
+  it.each([
+    ['the global (installFetch’s wrapper)', () => undefined],
+    ['the wrapper given as `fetch`', (installed: typeof fetch) => installed],
+    ['a bound copy of it', (installed: typeof fetch) => installed.bind(globalThis)],
+    ['an arrow around it', (installed: typeof fetch) => ((input, init) => installed(input, init)) as typeof fetch],
+    ['an instrumentation layer around it', (installed: typeof fetch) => (async (input, init) => {
+      const response = await installed(input, init)
+      return response
+    }) as typeof fetch],
+  ])('refreshing through %s: the refresh call goes through untouched, carrying its own credential', async (_, given) => {
+    expect(await refreshAfterInstall(given)).toEqual({ sent: ['Bearer refresh-B'], first: 'active' })
+  })
+})
+
+describe('installFetch uninstalled while something else wraps it', () => {
+  it('what is left of ours passes requests straight through: no token, no refusal handling', async () => {
+    const scope = globalThis as { fetch: typeof fetch }
+    const before = scope.fetch
+    const { fetchFn, sent } = recordingFetch()
+    scope.fetch = fetchFn
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const uninstall = installFetch(session, { origins: [origin] })
+    const ours = scope.fetch
+    scope.fetch = ((input, init) => ours(input, init)) as typeof fetch // an instrumentation library wraps it
+    try {
+      uninstall() // cannot put the original back: the global is not ours any more
+      await session.destroy()
+      const response = await scope.fetch(`${origin}/after-logout`)
+      expect(response.status).toBe(200)
+      expect(sent.map((s) => s.token)).toEqual([null])
     } finally {
       scope.fetch = before
     }

@@ -183,6 +183,20 @@ describe('installXHR over a native XHR', () => {
     expect(elsewhere.seen).toEqual([])
   })
 
+  it('uninstalled while something else wraps it: what is left of ours makes plain native requests', async () => {
+    const api = await startMatrixApi(() => true)
+    cleanups.push(api.stop)
+    const strategy = countingStrategy()
+    const uninstall = installXHR(createSession({ strategy, tokens: { accessToken: 'token-0' } }), { origins: [api.url] })
+    const Ours = scope.XMLHttpRequest as typeof XMLHttpRequest
+    scope.XMLHttpRequest = class Instrumented extends Ours {} // an instrumentation library wraps it
+    uninstall() // the global is not ours any more: it stays
+    const seen = await traced('GET', `${api.url}/after-uninstall`).done
+    expect(seen.status).toBe(401)
+    expect(sentByFakes.map((s) => s.headers.authorization)).toEqual([undefined])
+    expect(strategy.calls).toBe(0)
+  })
+
   it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
     const native = new FakeXMLHttpRequest()
     const { api } = await setUp(() => false)
