@@ -14,26 +14,36 @@ function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined)
 
-/** When the access token expires (epoch ms): the strategy's `expiresAt`, else the JWT `exp`, else unknown. */
-export function tokenExpiry(tokens: Tokens): number | undefined {
+// Differences under this are the refresh-ahead window's business, not a clock to correct.
+const NOTICEABLE_SKEW_MS = 5_000
+const MAX_JWT_LIFE_MS = 365 * 24 * 3_600_000
+
+/**
+ * When the access token expires (epoch ms): the strategy's `expiresAt` (this clock), else the JWT
+ * `exp` read with the provider's clock `skewMs` ahead of this one, else unknown.
+ */
+export function tokenExpiry(tokens: Tokens, skewMs = 0): number | undefined {
   // Infinity counts as a (far) expiry: the session clamps it rather than ignore it.
   if (typeof tokens.expiresAt === 'number' && !Number.isNaN(tokens.expiresAt)) return tokens.expiresAt
-  return seconds(jwtClaims(tokens.accessToken).exp)
+  const exp = seconds(jwtClaims(tokens.accessToken).exp)
+  return exp === undefined ? undefined : exp - skewMs
 }
 
-/** When the access token was issued (epoch ms), from the JWT `iat`; unknown for other tokens. */
-export function tokenIssuedAt(tokens: Tokens): number | undefined {
-  return seconds(jwtClaims(tokens.accessToken).iat)
+/** When the access token was issued (epoch ms, this clock), from the JWT `iat`; unknown for other tokens. */
+export function tokenIssuedAt(tokens: Tokens, skewMs = 0): number | undefined {
+  const iat = seconds(jwtClaims(tokens.accessToken).iat)
+  return iat === undefined ? undefined : iat - skewMs
 }
 
 /**
- * When a token issued just now, at `now` by this clock, expires: its JWT life (`exp - iat`) counted
- * from `now`, so a provider whose clock is off by more than a token's life does not make every
- * token look expired on arrival; the strategy's `expiresAt` (already in this clock) wins.
+ * How far the provider's clock is ahead of this one, from a JWT it issued at `now` (a refresh's
+ * answer): `iat - now`, or `undefined` when its claims are implausible (no life, or more than a
+ * year: `iat` in milliseconds, `iat: 0`), and 0 when under a few seconds.
  */
-export function issuedNowExpiry(tokens: Tokens, now: number): number | undefined {
+export function providerSkew(tokens: Tokens, now: number): number | undefined {
   const { exp, iat } = jwtClaims(tokens.accessToken)
   const [expires, issued] = [seconds(exp), seconds(iat)]
-  if (typeof tokens.expiresAt === 'number' || expires === undefined || issued === undefined) return tokenExpiry(tokens)
-  return now + Math.max(0, expires - issued)
+  if (expires === undefined || issued === undefined || !(expires - issued > 0 && expires - issued <= MAX_JWT_LIFE_MS)) return undefined
+  const skew = issued - now
+  return Math.abs(skew) < NOTICEABLE_SKEW_MS ? 0 : skew
 }

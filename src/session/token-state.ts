@@ -1,6 +1,6 @@
 import { SessionExpiredError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
-import { issuedNowExpiry, tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
+import { providerSkew, tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
 import { clampExpiry, type TokenPhase, tokenPhase, type WindowInput } from './refresh-window.js'
 
 /** A session's state: its tokens and their refresh window, and whether it is over. No I/O here. */
@@ -14,6 +14,8 @@ export class TokenState<T extends Tokens> {
   /** A provider's Retry-After past the backoff ceiling: no refresh call until then. */
   declare blocked: { until: number; error: Error } | undefined
   lastFailureAt = Number.NEGATIVE_INFINITY
+  /** How far the provider's clock is ahead of this one (ms), as its last plausible JWT said. */
+  skewMs = 0
   /** The first read of the store; callers wait on it. */
   declare loading: Promise<void> | undefined
 
@@ -28,12 +30,18 @@ export class TokenState<T extends Tokens> {
 
   /**
    * Takes `next` as the current tokens. A known issue time caps the window (else the life counts
-   * as infinite); tokens a refresh just got count their JWT life from now.
+   * as infinite). A refresh's JWT (`refreshed`, got at `obtainedAt`) tells how far the provider's
+   * clock is from this one: JWT times are read with that skew from then on, adopted ones included.
    */
-  adopt(next: T | undefined, obtainedAt = next && tokenIssuedAt(next), refreshed = false): void {
-    const expiresAt = next && (refreshed && obtainedAt !== undefined ? issuedNowExpiry(next, obtainedAt) : tokenExpiry(next))
+  adopt(next: T | undefined, obtainedAt?: number, refreshed = false): void {
+    if (next && refreshed && obtainedAt !== undefined) this.skewMs = providerSkew(next, obtainedAt) ?? this.skewMs
+    const expiresAt = next && tokenExpiry(next, this.skewMs)
     this.tokens = next
-    this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()), obtainedAt }
+    this.window = {
+      ...this.window,
+      expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()),
+      obtainedAt: obtainedAt ?? (next && tokenIssuedAt(next, this.skewMs)),
+    }
   }
 
   /** Tokens replaced from outside a refresh (sign-in, sign-out, another copy): a fresh start. */

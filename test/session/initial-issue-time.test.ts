@@ -9,7 +9,7 @@ import { createSession, type TokenStore } from '../../src/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { flush } from '../_helpers/deferred.js'
 
-const jwt = (claims: Record<string, number>): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+const jwt = (claims: Record<string, unknown>): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
 const signIn = 1_700_000_000_000
 
 describe.each([
@@ -69,5 +69,67 @@ describe('a provider whose clock is off by more than a token’s life', () => {
     time = signIn + 61_000
     await session.getAccessToken()
     expect(strategy.calls).toBe(2)
+  })
+})
+
+describe('implausible JWT claims in a refresh’s answer', () => {
+  it.each([
+    ['iat in milliseconds', (issued: number) => ({ iat: issued * 1000, exp: issued + 60 })],
+    ['iat 0', (issued: number) => ({ iat: 0, exp: issued + 60 })],
+    ['iat after exp', (issued: number) => ({ iat: issued + 120, exp: issued + 60 })],
+    ['iat negative', (issued: number) => ({ iat: -5, exp: issued + 60 })],
+    ['iat a string', (issued: number) => ({ iat: String(issued), exp: issued + 60 })],
+  ])('%s: the exp is read as it is, no refresh storm and no token kept past it', async (_, claims) => {
+    let time = signIn
+    const strategy = countingStrategy((call) => ({ accessToken: jwt({ ...claims(time / 1000), call }) }))
+    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
+    await session.refresh()
+    for (let i = 0; i < 5; i++) {
+      time += 5_000
+      await session.getAccessToken()
+      await flush()
+    }
+    expect(strategy.calls).toBe(1)
+    time = signIn + 61_000
+    await session.getAccessToken()
+    expect(strategy.calls).toBe(2)
+  })
+})
+
+describe('a skewed provider’s JWT adopted from another copy of the session', () => {
+  it('once each copy has refreshed, tokens adopted back and forth are not taken for expired', async () => {
+    let time = signIn
+    const strategy = countingStrategy((call) => {
+      const issued = (time - 3_600_000) / 1000 // the provider is an hour behind
+      return { accessToken: jwt({ iat: issued, exp: issued + 600, call }) }
+    })
+    // Two copies of one session, as tabs or processes are: what one refreshes, the other adopts.
+    type Link = { adopt(tokens: { accessToken: string } | undefined): void }
+    const copies: Link[] = []
+    const coordinator = () => {
+      let own: Link | undefined
+      return {
+        attach(link: Link) {
+          own = link
+          copies.push(link)
+          return () => {}
+        },
+        refresh: async (_: unknown, work: () => Promise<{ accessToken: string }>) => {
+          const next = await work()
+          for (const copy of copies) if (copy !== own) copy.adopt(next)
+          return next
+        },
+      }
+    }
+    const [a, b] = [createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time, coordinator: coordinator() }), createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time, coordinator: coordinator() })]
+    await a.refresh()
+    await b.refresh() // each copy has now seen a JWT of the provider's own
+    const calls = strategy.calls
+    for (let i = 0; i < 10; i++) {
+      time += 10_000
+      await (i % 2 ? a : b).getAccessToken()
+      await flush()
+    }
+    expect(strategy.calls).toBe(calls)
   })
 })
