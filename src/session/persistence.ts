@@ -32,20 +32,13 @@ export interface Persistence<T extends Tokens> {
 
 /**
  * Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and
- * rethrown, without the tokens in `known` a store may have quoted.
+ * rethrown as an error that cannot hold what the store quoted of its input.
  */
-function bounded<R>(
-  operation: Operation,
-  run: () => R | Promise<R>,
-  ms: number,
-  timeoutMs: number,
-  failed: (operation: Operation, error: Error) => void,
-  known: ReadonlyArray<Tokens | undefined>,
-): Promise<R> {
+function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number, timeoutMs: number, failed: (operation: Operation, error: Error) => void): Promise<R> {
   // `new Promise` turns a synchronous throw into a rejection.
   const settled = new Promise<R>((resolve) => resolve(run()))
   return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
-    const reason = storeFailure(error, known)
+    const reason = storeFailure(error, operation)
     failed(operation, reason)
     throw reason
   })
@@ -58,20 +51,15 @@ export function persistence<T extends Tokens>(
   failed: (operation: Operation, error: Error) => void,
 ): Persistence<T> {
   let pending: T | undefined
-  // The tokens this store was last given and gave back: what its errors may quote.
-  let given: T | undefined
-  let read: T | undefined
   let writing = false
   // After a failed write, the next retry waits a second: a dead store is not hit on every request.
   let retryAt = 0
 
-  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> =>
-    bounded(operation, run, ms, timeoutMs, failed, [given, read])
+  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> => bounded(operation, run, ms, timeoutMs, failed)
 
   async function write(tokens: T, ms?: number): Promise<void> {
     if (!store) return
     pending = tokens
-    given = tokens
     writing = true
     try {
       await call('set', () => store.set(tokens), ms)
@@ -87,17 +75,20 @@ export function persistence<T extends Tokens>(
   return {
     async read() {
       if (!store) return { ok: true, tokens: undefined }
+      const failure = { ok: false, tokens: undefined }
+      let found: T | undefined
       try {
-        const tokens = await call('get', async () => {
-          const found = await store.get()
-          if (found !== undefined && found !== null) assertTokens('stored tokens', found)
-          read = found ?? undefined
-          return read
-        })
-        return { ok: true, tokens }
+        found = (await call('get', () => store.get())) ?? undefined
       } catch {
-        return { ok: false, tokens: undefined }
+        return failure
       }
+      try {
+        if (found !== undefined) assertTokens('stored tokens', found)
+      } catch (error) {
+        failed('get', error as Error) // ours: it names the field, never the value
+        return failure
+      }
+      return { ok: true, tokens: found }
     },
     write,
     retryPending() {

@@ -1,20 +1,31 @@
 import { StoreTimeoutError } from '../errors/index.js'
-import type { Tokens } from '../strategy.js'
 
-const SAFE_CODE = /^[A-Za-z0-9_.-]{1,64}$/
+// What of a store's error may be shown: a Node-style code (ECONNREFUSED, ERR_…), an error class's
+// name (ReplyError), Redis's leading word (ERR, READONLY, OOM). Nothing else: stores quote what
+// they were given, encoded, escaped or cut short (Redis: `…with args beginning with: '{"accessToken…`).
+const CODE = /^(?:ERR_[A-Z_]{2,40}|E[A-Z]{2,16})$/
+const NAME = /^[A-Za-z]{1,40}Error$/
+const WORD = /^[A-Z]{2,16}(?= )/
+
+// A property of a store's error, or `undefined` when reading it throws (a hostile getter).
+function read(error: unknown, key: 'code' | 'name' | 'message'): string | undefined {
+  try {
+    const value = (error as Record<string, unknown> | null | undefined)?.[key]
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
- * A store's failure as it may be shown (events, logs, a rejected `clear()`): stores quote what they
- * were asked (Redis: `…with args beginning with: 'key' '{"accessToken":…}'`), so the message is
- * cut there and at anything serialised, every string of `known` tokens is blanked, and nothing
- * else of the original (fields, cause, stack) is kept but a short `code`.
+ * A store's failure as it may be shown (events, logs, a rejected `setTokens()` or `clear()`): a
+ * new `Error` saying which call failed, with the original's code, class name and leading word
+ * where they are safe words; never its message, fields, cause or stack.
  */
-export function storeFailure(error: unknown, known: ReadonlyArray<Tokens | undefined>): Error {
+export function storeFailure(error: unknown, operation: 'get' | 'set' | 'delete'): Error {
   if (error instanceof StoreTimeoutError) return error
-  let message = String(error instanceof Error ? error.message : error).split(/,? with args|\{/i, 1)[0]?.slice(0, 200) ?? ''
-  for (const value of known.flatMap((tokens) => Object.values(tokens ?? {}))) {
-    if (typeof value === 'string' && value.length >= 4) message = message.split(value).join('[token]')
-  }
-  const { code } = (error ?? {}) as { code?: unknown }
-  return Object.assign(new Error(message), typeof code === 'string' && SAFE_CODE.test(code) ? { code } : {})
+  const code = read(error, 'code')
+  const said = [read(error, 'name'), code, read(error, 'message')?.match(WORD)?.[0]].filter((word) => word !== undefined && (CODE.test(word) || NAME.test(word) || WORD.test(`${word} `)))
+  const failure = new Error(`The token store's ${operation}() failed${said.length ? ` (${[...new Set(said)].join(', ')})` : ''}`)
+  return code !== undefined && CODE.test(code) ? Object.assign(failure, { code }) : failure
 }

@@ -68,27 +68,43 @@ describe.each(emulatedProviders)('%s: no token in events, errors or logs', (prov
 })
 
 describe('a store whose errors quote what it was given', () => {
-  it('storeFailed and a rejected clear() carry no token, whatever the store threw', async () => {
-    const tokens = { accessToken: 'access-SECRET-1234', refreshToken: 'refresh-SECRET-5678' }
-    const quoting = (command: string, args: unknown[]) => {
-      const error = Object.assign(new Error(`ERR unknown command '${command}', with args beginning with: 'key' '${JSON.stringify(args[0] ?? null)}'`), {
-        command: { name: command, args: ['key', JSON.stringify(args[0] ?? null)] },
-        code: 'ERR_REDIS',
-      })
-      return Promise.reject(error)
-    }
-    const store = {
-      get: () => Promise.resolve(undefined),
-      set: (value: unknown) => quoting('set', [value]),
-      delete: () => Promise.reject(new Error(`cannot delete ${tokens.refreshToken} (and ${JSON.stringify(tokens).slice(0, 30)}`)),
-    }
+  const tokens = { accessToken: 'access-SECRET-1234', refreshToken: 'ref+tok/en=SECRET-5678' }
+  const shapes: Record<string, () => unknown> = {
+    'Redis with args': () => Object.assign(new Error(`ERR unknown command 'set', with args beginning with: 'key' '${JSON.stringify(tokens)}'`), { command: { name: 'set', args: ['key', JSON.stringify(tokens)] }, code: 'ERR_REDIS' }),
+    'URL-encoded': () => new Error(`cannot store ${encodeURIComponent(tokens.refreshToken)}`),
+    base64: () => new Error(`cannot store ${Buffer.from(JSON.stringify(tokens)).toString('base64')}`),
+    'cut short': () => new Error(`cannot store ${tokens.refreshToken.slice(0, 12)}`),
+    'JSON-escaped': () => new Error(`cannot store ${JSON.stringify(tokens.refreshToken.replace('/', '\\/'))}`),
+    'in its cause': () => new Error('failed', { cause: new Error(tokens.accessToken) }),
+    'a token as its code': () => Object.assign(new Error('failed'), { code: 'E' + 'SECRET1234ABCD' }),
+    'a thrown string': () => `cannot store ${tokens.accessToken}`,
+    'a throwing message getter': () => Object.defineProperty(new Error(), 'message', { get: () => { throw new Error(tokens.accessToken) } }),
+    'a throwing toPrimitive': () => ({ [Symbol.toPrimitive]: () => { throw new Error(tokens.refreshToken) } }),
+  }
+  it.each(Object.keys(shapes))('%s: storeFailed, setTokens() and clear() carry no token', async (shape) => {
+    const fail = () => Promise.reject(shapes[shape]?.())
+    const store = { get: () => Promise.resolve(undefined), set: fail, delete: fail }
     const session = createSession({ strategy: countingStrategy(), tokens, store })
     const output: string[] = []
-    session.on('storeFailed', (event) => output.push(...texts(event), ...texts(event.error), inspect(event.error, { showHidden: true, depth: 5 })))
-    await session.setTokens({ ...tokens, accessToken: 'access-SECRET-next' }).catch((error: unknown) => output.push(...texts(error), inspect(error, { showHidden: true })))
-    await session.clear().catch((error: unknown) => output.push(...texts(error), inspect(error, { showHidden: true })))
-    expect(output.length).toBeGreaterThan(3)
-    expect(output.join('\n')).toContain('ERR unknown command')
-    for (const secret of ['access-SECRET', 'refresh-SECRET', 'SECRET-1234', 'SECRET-5678']) expect(output.join('\n')).not.toContain(secret)
+    const events: unknown[] = []
+    session.on('storeFailed', (event) => {
+      events.push(event)
+      output.push(...texts(event), ...texts(event.error), inspect(event.error, { showHidden: true, depth: 5 }))
+    })
+    const kept = (error: unknown) => void output.push(...texts(error), inspect(error, { showHidden: true, depth: 5 }))
+    await session.setTokens({ ...tokens, accessToken: 'access-SECRET-next' }).catch(kept)
+    await session.clear().catch(kept)
+    expect(events.length).toBeGreaterThanOrEqual(2)
+    expect(output.join('\n')).toContain("The token store's set() failed")
+    for (const secret of ['SECRET', 'ref+tok', encodeURIComponent('ref+tok'), Buffer.from(JSON.stringify(tokens)).toString('base64').slice(0, 16)]) {
+      expect(output.join('\n')).not.toContain(secret)
+    }
+  })
+
+  it('what is safe of the original stays: a Node-style code, the class name, Redis\'s leading word', async () => {
+    const store = { get: () => undefined, set: () => Promise.reject(Object.assign(new Error('READONLY You can\'t write against a read only replica.'), { name: 'ReplyError', code: 'ECONNRESET' })), delete: () => {} }
+    const session = createSession({ strategy: countingStrategy(), tokens, store })
+    const error = await session.setTokens(tokens).catch((caught: Error) => caught)
+    expect(error).toMatchObject({ message: "The token store's set() failed (ReplyError, ECONNRESET, READONLY)", code: 'ECONNRESET' })
   })
 })
