@@ -30,27 +30,46 @@ type BeforeRedirect = (options: { href?: string; headers?: Record<string, unknow
 /**
  * Node's axios follows redirects itself and drops only `Authorization` and cookies on the way to
  * another origin (none to a subdomain): the headers the strategy wrote go only where the
- * allowlist lets them, through axios's `beforeRedirect`, after the caller's own. Configs without
- * a hook of their own share one per header list.
+ * allowlist lets them, through axios's `beforeRedirect`. It is an accessor: the caller's own hook,
+ * set before or after (an interceptor running after ours), runs first, then the guard; one pair
+ * of accessors per header list serves every config.
  */
 export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
-  const shared = new WeakMap<readonly string[], BeforeRedirect>()
-  const guard =
-    (names: readonly string[], caller?: BeforeRedirect): BeforeRedirect =>
-    (options, ...details) => {
-      caller?.(options, ...details)
+  const callers = new WeakMap<object, BeforeRedirect>()
+  const accessors = new WeakMap<readonly string[], PropertyDescriptor>()
+  const accessorsOf = (names: readonly string[]): PropertyDescriptor => {
+    const guard: BeforeRedirect = (options) => {
       if (options.href !== undefined && allowsHref(options.href)) return
       const headers = options.headers ?? {}
       for (const key of Object.keys(headers)) if (names.some((name) => name.toLowerCase() === key.toLowerCase())) delete headers[key]
     }
-  return (config, names) => {
-    const caller = config.beforeRedirect as BeforeRedirect | undefined
-    let hook = caller ? guard(names, caller) : shared.get(names)
-    if (!hook) {
-      hook = guard(names)
-      shared.set(names, hook)
+    return {
+      get(this: object): BeforeRedirect {
+        const caller = callers.get(this)
+        if (!caller) return guard
+        return (options, ...details) => {
+          caller(options, ...details)
+          guard(options)
+        }
+      },
+      set(this: object, caller: unknown) {
+        if (typeof caller === 'function') callers.set(this, caller as BeforeRedirect)
+        else callers.delete(this)
+      },
+      enumerable: true,
+      configurable: true,
     }
-    // Reflect.set: a config an interceptor froze is sent as it is rather than failed.
-    Reflect.set(config, 'beforeRedirect', hook)
+  }
+  return (config, names) => {
+    // Whatever is there already (the caller's, another attachment's guard) runs first.
+    const current: unknown = config.beforeRedirect
+    if (typeof current === 'function') callers.set(config, current as BeforeRedirect)
+    let descriptor = accessors.get(names)
+    if (!descriptor) {
+      descriptor = accessorsOf(names)
+      accessors.set(names, descriptor)
+    }
+    // Reflect: a config an interceptor froze is sent as it is rather than failed.
+    Reflect.defineProperty(config, 'beforeRedirect', descriptor)
   }
 }

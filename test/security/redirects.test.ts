@@ -91,6 +91,24 @@ describe('a token in a header of its own (the `authorization` option) on a redir
     expect(seenByCaller).toEqual([`${foreign.url}/landing`]) // the caller's own hook still runs
   })
 
+  it('axios (Node): a beforeRedirect set after ours (an interceptor added before attachAxios runs after it) still runs first, then the guard', async () => {
+    const { allowed, foreign, to } = await pair()
+    const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
+    const api = axios.create({ baseURL: allowed.url })
+    const seenByCaller: string[] = []
+    api.interceptors.request.use((config) => {
+      config.beforeRedirect = (options) => {
+        seenByCaller.push(String(options.href))
+        options.headers['X-Auth-Token'] = 'secret-token' // even one that puts it back
+      }
+      return config
+    })
+    attachAxios(api, session)
+    await expect(api.get(to)).resolves.toMatchObject({ status: 200 })
+    expect(foreign.requests[0]?.headers['x-auth-token']).toBeUndefined()
+    expect(seenByCaller).toEqual([`${foreign.url}/landing`])
+  })
+
   it('axios (Node): kept on a redirect within the allowed origins', async () => {
     const { allowed } = await pair()
     const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
