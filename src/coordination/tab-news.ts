@@ -3,6 +3,7 @@ import type { TabMessage } from './tab-message.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
 
 const REMEMBERED = 32
+const MIN_REANNOUNCED_GRACE_MS = 100
 
 function remember(set: Set<string>, fingerprint: string): void {
   set.add(fingerprint)
@@ -70,7 +71,8 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       const already = adopted(stale)
       if (already) return already
       post({ type: 'refreshing', stale })
-      const stillRefreshing = graceMs > 0 ? setInterval(() => post({ type: 'refreshing', stale }), graceMs / 2) : undefined
+      // A grace too short to span a message's trip is not kept alive: no flood of news for it.
+      const stillRefreshing = graceMs >= MIN_REANNOUNCED_GRACE_MS ? setInterval(() => post({ type: 'refreshing', stale }), graceMs / 2) : undefined
       refreshing = stale
       try {
         const next = await work()

@@ -165,3 +165,27 @@ describe('tabCoordinator when storage misbehaves', () => {
     await Promise.all([refresher.destroy(), reloaded.destroy()])
   })
 })
+
+describe('tabCoordinator re-announcing a slow refresh', () => {
+  it.each([
+    [1, 1, 1],
+    [200, 2, 5],
+  ])('graceMs %i: a 400 ms refresh is announced %i to %i times, never a flood', async (graceMs, least, most) => {
+    const name = `announce-${graceMs}-${Math.random()}`
+    const heard: string[] = []
+    const listener = new BroadcastChannel(name)
+    listener.onmessage = (event) => heard.push((event.data as { type: string }).type)
+    const strategy = countingStrategy(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      return { accessToken: 'new-access-token' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'stale-access-token' }, coordinator: tabCoordinator({ name, graceMs }) })
+    await session.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const announced = heard.filter((type) => type === 'refreshing').length
+    expect(announced).toBeGreaterThanOrEqual(least)
+    expect(announced).toBeLessThanOrEqual(most)
+    listener.close()
+    await session.destroy()
+  })
+})
