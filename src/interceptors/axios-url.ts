@@ -29,15 +29,16 @@ type BeforeRedirect = (options: { href?: string; headers?: Record<string, unknow
 
 /**
  * Node's axios follows redirects itself and drops only `Authorization` and cookies on the way to
- * another origin (none to a subdomain): the headers the strategy wrote go only where the
- * allowlist lets them, through axios's `beforeRedirect`. It is an accessor: the caller's own hook,
- * set before or after (an interceptor running after ours), runs first, then the guard; one pair
- * of accessors per header list serves every config.
+ * another origin: any other header the strategy wrote goes only where the allowlist lets it,
+ * through axios's `beforeRedirect`. It is an accessor: the caller's own hook, set before or after
+ * (an interceptor running after ours), runs first, then the guard; one pair of accessors per
+ * header list serves every config. A token in `Authorization` alone needs none, and costs none.
  */
 export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
   const callers = new WeakMap<object, BeforeRedirect>()
-  const accessors = new WeakMap<readonly string[], PropertyDescriptor>()
-  const accessorsOf = (names: readonly string[]): PropertyDescriptor => {
+  const accessors = new WeakMap<readonly string[], PropertyDescriptor | null>()
+  const accessorsOf = (names: readonly string[]): PropertyDescriptor | null => {
+    if (names.every((name) => name.toLowerCase() === 'authorization')) return null
     const guard: BeforeRedirect = (options) => {
       if (options.href !== undefined && allowsHref(options.href)) return
       const headers = options.headers ?? {}
@@ -61,14 +62,15 @@ export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosReq
     }
   }
   return (config, names) => {
-    // Whatever is there already (the caller's, another attachment's guard) runs first.
-    const current: unknown = config.beforeRedirect
-    if (typeof current === 'function') callers.set(config, current as BeforeRedirect)
     let descriptor = accessors.get(names)
-    if (!descriptor) {
+    if (descriptor === undefined) {
       descriptor = accessorsOf(names)
       accessors.set(names, descriptor)
     }
+    if (!descriptor) return
+    // Whatever is there already (the caller's, another attachment's guard) runs first.
+    const current: unknown = config.beforeRedirect
+    if (typeof current === 'function') callers.set(config, current as BeforeRedirect)
     // Reflect: a config an interceptor froze is sent as it is rather than failed.
     Reflect.defineProperty(config, 'beforeRedirect', descriptor)
   }
