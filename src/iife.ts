@@ -11,6 +11,7 @@ export {
   RefreshError,
   RefreshTimeoutError,
   SessionExpiredError,
+  StoreTimeoutError,
   tabCoordinator,
   TokenflightError,
   webStorageStore,

@@ -68,6 +68,16 @@ export function createOriginPolicy(options: OriginOptions, fallback: string | un
   }
 }
 
+/**
+ * Whether a response to a request sent to `sent` that ended at `landed` (its final URL, after any
+ * redirect; `''` when unknown) came from where the token may go: only such a refusal is a verdict on it.
+ */
+export function landedAllowed(landed: string, sent: string, isAllowed: OriginPolicy): boolean {
+  if (!landed || landed === sent) return true
+  const url = resolveUrl(landed)
+  return url !== undefined && isAllowed(url)
+}
+
 /** Whether a request's URL, absolute or relative (resolved as {@link resolveUrl} does), may carry the token. */
 export type HrefPolicy = (href: string, base?: string) => boolean
 

@@ -1,17 +1,13 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
-import { resolveUrl } from '../origin-policy.js'
+import { landedAllowed, resolveUrl } from '../origin-policy.js'
 import { HeldEvents } from './held-events.js'
 import { responseInput } from './response-input.js'
-import { copyOf, invalidState, type OpenRest, XhrLookAlike } from './look-alike.js'
+import { copyOf } from './copy-of.js'
+import { invalidState, type OpenRest, XhrLookAlike } from './look-alike.js'
+import type { Phase } from './phase.js'
 import type { Setup } from './setup.js'
 
 type Body = Parameters<XMLHttpRequest['send']>[0]
-
-//  idle     not sent by us (opened, finished, or passed straight through): events reach the caller
-//  waiting  no native request of the caller's running: tokens, a refresh or a replay slot are awaited
-//  live     our send is running: its events reach the caller
-//  held     the response may be a refusal: its events are kept back until the exchange decides
-type Phase = 'idle' | 'waiting' | 'live' | 'held'
 
 /**
  * The auth phases of an `XMLHttpRequest` look-alike around the native one. A request to an
@@ -34,6 +30,7 @@ export class AuthedXhr extends XhrLookAlike {
   #waits: AbortController | undefined // aborts the current wait when the caller gives up
   #replayEnded: (() => void) | undefined
   #generation = 0 // a new open() or a cancel makes pending continuations stale
+  #href = '' // where open() sent it, as judged: a response from elsewhere came by a redirect
 
   readonly #setup: Setup
 
@@ -45,13 +42,13 @@ export class AuthedXhr extends XhrLookAlike {
   open(method: string, url: string | URL, ...rest: OpenRest): void {
     this.#reset()
     this.failure = undefined
-    // Read once, and resolved as the native open() resolves it: the replay goes where this was judged,
-    // whatever becomes of a URL object or the document's base meanwhile.
+    // Read once and resolved as the native open() does: the replay goes where this was judged, whatever
+    // becomes of a URL object or the document's base. Two arguments mean async; a third decides.
     const href = String(url)
-    // Like the native open(): two arguments mean async; a third argument decides.
     const async = rest.length === 0 || Boolean(rest[0])
     const target = async ? resolveUrl(href) : undefined
-    this.openNative(method, target?.href ?? href, rest)
+    this.#href = target?.href ?? href
+    this.openNative(method, this.#href, rest)
     this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
   }
 
@@ -72,12 +69,11 @@ export class AuthedXhr extends XhrLookAlike {
     if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('send')
     this.#body = body
     this.#sentAt = exchange.now()
-    this.startDeadline(() => this.#onDeadline())
+    this.startDeadline(() => (this.#phase === 'waiting' || this.#phase === 'held') && this.#cancel('timeout'))
     this.#phase = 'waiting'
     this.shown = 1
     this.#waits = new AbortController()
     this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
-    // A new open() or a cancel since makes the answer stale (the generation moved on).
     const generation = this.#generation
     const headers = new Headers(this.#headers)
     new Promise<Sent>((resolve) => resolve(exchange.before(headers, this.#waits?.signal))).then(
@@ -112,8 +108,9 @@ export class AuthedXhr extends XhrLookAlike {
     this.shown = undefined
     this.#replaying = sent === undefined
     this.#sent = sent
-    // The caller's timeout covers the whole request, the wait for the refresh included.
-    if (this.#replaying) this.reopenNative(this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
+    // The caller's timeout covers the whole request, the waits for tokens and the refresh included.
+    if (this.#replaying) this.reopenNative()
+    this.limitNative(this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
     for (const [name, value] of headers) this.inner.setRequestHeader(name, value)
     this.inner.send(this.#body)
   }
@@ -125,7 +122,9 @@ export class AuthedXhr extends XhrLookAlike {
     const state = this.inner.readyState
     // The caller saw our request start at send(); a replay continues it.
     if (this.#phase === 'live' && (type === 'loadstart' || (this.#replaying && type === 'readystatechange' && state === 1))) return
-    if (this.#sent && type === 'readystatechange' && state === 2 && this.#judge(copyOf(event))) return
+    // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
+    const judged = this.#sent && type === 'readystatechange' && state === 2 && landedAllowed(this.inner.responseURL, this.#href, this.#setup.isAllowed)
+    if (judged && this.#judge(copyOf(event))) return
     this.dispatchEvent(copyOf(event))
     if (type === 'loadend') {
       this.clearDeadline()
@@ -183,10 +182,6 @@ export class AuthedXhr extends XhrLookAlike {
     this.#phase = over ? 'idle' : 'live'
     if (over) this.clearDeadline()
     this.dispatchHeld(events)
-  }
-
-  #onDeadline(): void {
-    if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('timeout')
   }
 
   // The caller aborted, its timeout passed, or tokenflight failed the request, while no native

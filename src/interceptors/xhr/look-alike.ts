@@ -1,3 +1,4 @@
+import { copyOf } from './copy-of.js'
 import type { XhrRequestOptions } from './request.js'
 
 /** The events an `XMLHttpRequest` fires, each with an `on<type>` handler. */
@@ -8,11 +9,6 @@ export type OpenRest = [async?: boolean, username?: string | null, password?: st
 type Handler = ((this: XMLHttpRequest, event: Event) => unknown) | null
 const STATES = { UNSENT: 0, OPENED: 1, HEADERS_RECEIVED: 2, LOADING: 3, DONE: 4 } as const
 
-/** A copy of a native event, to dispatch on the look-alike (an event is dispatched once). */
-export const copyOf = (event: Event): Event =>
-  event instanceof ProgressEvent
-    ? new ProgressEvent(event.type, { lengthComputable: event.lengthComputable, loaded: event.loaded, total: event.total })
-    : new Event(event.type)
 // The `<script>` build loads anywhere; only installXHR (where EventTarget exists) constructs this.
 const EventTargetBase: typeof EventTarget = typeof EventTarget === 'function' ? EventTarget : (class {} as typeof EventTarget)
 
@@ -97,12 +93,16 @@ export class XhrLookAlike extends EventTargetBase {
     this.opened = [method, url, rest]
   }
 
-  /** Opens the native request again for a replay, with what the caller set on the first; `timeoutMs` is what is left. */
-  protected reopenNative(timeoutMs: number): void {
+  /** Opens the native request again for a replay, with what the caller set on the first. */
+  protected reopenNative(): void {
     const [method, url, rest] = this.opened as [string, string | URL, OpenRest]
     this.openNative(method, url, rest)
     if (this.mimeType !== undefined) this.inner.overrideMimeType(this.mimeType)
-    if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, timeoutMs)
+  }
+
+  /** Gives the native request what is left of the caller's timeout (`leftMs`), if there is one. */
+  protected limitNative(leftMs: number): void {
+    if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, leftMs)
   }
 
   /** A native event: passed on as it is here; the auth phases decide in the subclass. */

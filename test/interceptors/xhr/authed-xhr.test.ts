@@ -197,6 +197,36 @@ describe('installXHR over a native XHR', () => {
     expect(strategy.calls).toBe(0)
   })
 
+  it('a 401 from another origin a redirect led to (the token never went there) starts no refresh', async () => {
+    const foreign = await startMatrixApi(() => true)
+    cleanups.push(foreign.stop)
+    const server = createServer((_req, res) => void res.writeHead(302, { location: `${foreign.url}/login` }).end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => server.closeAllConnections()))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const strategy = countingStrategy()
+    cleanups.push(installXHR(createSession({ strategy, tokens: { accessToken: 'token-0' } }), { origins: [url] }))
+    for (let i = 0; i < 3; i++) expect((await traced('GET', `${url}/moved/${i}`).done).status).toBe(401)
+    expect(strategy.calls).toBe(0)
+    expect(foreign.seen.map((s) => s.authorization)).toEqual([undefined, undefined, undefined])
+  })
+
+  it('the caller’s timeout covers the wait for tokens before the first send too', async () => {
+    const strategy = countingStrategy(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return { accessToken: 'token-1' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', expiresAt: Date.now() - 1_000 } })
+    const { api } = await setUp(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return false
+    }, session)
+    const seen = await traced('GET', `${api.url}/slow`, (xhr) => {
+      xhr.timeout = 450 // 300 ms for tokens + 300 ms for the answer: past it, though each part is under it
+    }).done
+    expect(seen.events.slice(-2)).toEqual(['timeout:4:0', 'loadend:4:0'])
+  })
+
   it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
     const native = new FakeXMLHttpRequest()
     const { api } = await setUp(() => false)
