@@ -12,6 +12,8 @@ export interface CoordinatorLink<T extends Tokens = Tokens> {
    * it are released with a transient error past it, so a lock guarding it should be derived from it.
    */
   readonly refreshDeadlineMs: number
+  /** The tokens this copy holds now, `undefined` when it has none or is over: for a copy that asks. */
+  current?(): T | undefined
 }
 
 /**

@@ -8,6 +8,8 @@ export type TabMessage<T> =
   | { type: 'refreshing'; stale: string }
   | { type: 'tokens'; replaces: string | undefined; tokens: T | undefined }
   | { type: 'failed'; stale: string }
+  /** A tab that just started asks for the tokens the others hold (it may hold spent ones). */
+  | { type: 'ask' }
 
 // Enough to be tokens a session can send: the session checks nothing more of tokens it adopts
 // than of tokens the user sets (an `expiresAt` that is not a number reads as unknown).
@@ -26,6 +28,7 @@ export function readTabMessage<T extends Tokens>(data: unknown): TabMessage<T> |
   if (message.type === 'refreshing' || message.type === 'failed') {
     return typeof message.stale === 'string' ? { type: message.type, stale: message.stale } : undefined
   }
+  if (message.type === 'ask') return { type: 'ask' }
   if (message.type !== 'tokens') return undefined
   if (message.replaces !== undefined && typeof message.replaces !== 'string') return undefined
   if (message.tokens !== undefined && !isTokens(message.tokens)) return undefined

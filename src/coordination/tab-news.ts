@@ -4,6 +4,9 @@ import type { NoticeWaiter } from './wake-on-notice.js'
 
 const REMEMBERED = 32
 const MIN_REANNOUNCED_GRACE_MS = 100
+// How long a tab that asked the others for their tokens waits for an answer before refreshing what
+// it has: one message's trip, and only once, when nobody answers (a lone tab).
+const ANSWER_WAIT_MS = 150
 
 function remember(set: Set<string>, fingerprint: string): void {
   set.add(fingerprint)
@@ -31,6 +34,8 @@ export interface TabNews<T> {
   refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void): Promise<T>
   /** The fingerprint this tab is refreshing now, if any. */
   readonly refreshing: string | undefined
+  /** This tab has asked the others for their tokens: a refresh waits a moment for an answer first. */
+  asked(): void
 }
 
 /** Creates the {@link TabNews} of one coordinator; `notices` wakes its waiters. */
@@ -39,6 +44,7 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
   const replaced = new Set<string>() // … that another tab did replace
   let latest: T | undefined
   let refreshing: string | undefined
+  let answerBy = 0 // until when a refresh waits for the others' tokens (the tab asked)
   const adopted = (stale: string): T | undefined => (replaced.has(stale) ? latest : undefined)
   // A refresh slower than the grace is still waited for while its tab says it runs: a lock cleared
   // under its holder (another script's localStorage.clear()) must not let a second tab spend the token.
@@ -57,15 +63,21 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
     hear(message, adopt) {
       if (message.type === 'refreshing') rememberWhen(announced, message.stale)
       else if (message.type === 'failed') announced.delete(message.stale)
-      else {
+      else if (message.type === 'tokens') {
         latest = message.tokens
+        answerBy = 0 // any tokens news answers the question
         if (message.replaces) remember(replaced, message.replaces)
         adopt(message.tokens)
       }
       notices.wake()
     },
+    asked() {
+      answerBy = Date.now() + ANSWER_WAIT_MS
+    },
     adopted,
     async refresh(stale, work, tookOver, post) {
+      // A tab that just started may hold tokens another tab has spent: their answer comes first.
+      while (Date.now() < answerBy) await notices.next(answerBy - Date.now())
       if (tookOver) announced.delete(stale)
       await outcome(stale)
       const already = adopted(stale)

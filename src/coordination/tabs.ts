@@ -74,7 +74,14 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
     mechanism: { lock: tabLockKind(), channel: tabChannelKind() },
     attach(attached) {
       link = attached
-      channel = openTabChannel<T>(name, (message) => news.hear(message, (tokens) => link?.adopt(tokens)))
+      channel = openTabChannel<T>(name, (message) => {
+        // Another tab just started: it gets the tokens this one holds (it may have spent ones).
+        if (message.type !== 'ask') return news.hear(message, (tokens) => link?.adopt(tokens))
+        const tokens = link?.current?.()
+        if (tokens) post({ type: 'tokens', replaces: undefined, tokens })
+      })
+      news.asked()
+      post({ type: 'ask' })
       eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
       lock = openTabLock(name, notices, (error) => link?.emit('coordinationDegraded', { error }))
       detach = () => {

@@ -24,5 +24,6 @@ export function linkCoordinator<T extends Tokens>(
     },
     emit,
     refreshDeadlineMs,
+    current: () => (state.isOver() ? undefined : state.tokens),
   })
 }

@@ -57,6 +57,9 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
 // Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
 // tokens pending in memory, retried: a rotated refresh token is never dropped.
 function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number): Promise<T> {
+  // Replaced while this waited for a lock (another copy's tokens adopted, a sign-in or sign-out):
+  // the stale refresh token is not spent.
+  if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
   const deadlineAt = Date.now() + config.refreshTimeoutMs
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }

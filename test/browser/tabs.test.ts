@@ -75,6 +75,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
             const session = createSession(options)
             ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin], allowInsecureHttp: true })
             ;(window as any).session = session
+            ;(window as any).signedIn = initial
             return { mechanism: coordinator.mechanism, secure: window.isSecureContext }
           },
           { initial: tokens, aheadMs: refreshAheadMs },
@@ -195,6 +196,28 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       do stored = (await storageText(tabs)).join('\n')
       while (stored.includes('left-behind') && Date.now() < deadline)
       expect(stored).not.toContain('left-behind')
+    }, 60_000)
+
+    it('a tab reloaded with the sign-in’s tokens after a rotation (spent since) takes the current ones from the others: no reuse', async () => {
+      const emulator = await emulate()
+      open = await signedInTabs(emulator, where, open)
+      const tabs = open
+      const [reloaded] = tabs as [Page]
+      const signedIn = await reloaded.evaluate(() => (window as any).signedIn)
+      emulator.expireAccessTokens()
+      expect(await burst(tabs, 5)).toEqual(Array(20).fill(200))
+      expect(emulator.stats.refreshCalls).toBe(1)
+      // A page rendered with the sign-in (or restoring it from its own storage) after the rotation.
+      await reloaded.reload()
+      await reloaded.evaluate((initial) => {
+        const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
+        const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator: tabCoordinator() })
+        ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin], allowInsecureHttp: true })
+        ;(window as any).session = session
+      }, signedIn)
+      expect(await burst([reloaded], 10)).toEqual(Array(10).fill(200))
+      expect(emulator.stats.reuseDetections).toBe(0)
+      expect(emulator.stats.refreshCalls).toBe(1)
     }, 60_000)
 
     it('3 rolling expiries with 4 tabs → refresh calls ≤ expiries + 1, 0 failed, no token at rest', async () => {

@@ -189,3 +189,35 @@ describe('tabCoordinator re-announcing a slow refresh', () => {
     await session.destroy()
   })
 })
+
+describe('a tab that starts with spent tokens (a reload restoring them, a page rendered with the sign-in)', () => {
+  // A provider that rotates refresh tokens and records every one presented.
+  function rotating() {
+    const presented: string[] = []
+    const strategy = countingStrategy((call, current) => {
+      presented.push(String(current.refreshToken))
+      return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
+    })
+    return { strategy, presented }
+  }
+
+  it('asks the others first: it adopts the current tokens and never presents the spent refresh token', async () => {
+    const name = `late-${Math.random()}`
+    const { strategy, presented } = rotating()
+    const signIn = { accessToken: 'access-0', refreshToken: 'refresh-0' }
+    const first = createSession({ strategy, tokens: signIn, coordinator: tabCoordinator({ name }) })
+    await first.refresh() // refresh-0 is spent now
+    const late = createSession({ strategy, tokens: { ...signIn, expiresAt: Date.now() - 1 }, coordinator: tabCoordinator({ name }) })
+    await expect(late.getAccessToken()).resolves.toBe('access-1')
+    expect(presented).toEqual(['refresh-0'])
+    await Promise.all([first.destroy(), late.destroy()])
+  })
+
+  it('alone, it refreshes after a moment’s wait for an answer that does not come', async () => {
+    const { strategy, presented } = rotating()
+    const lone = createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0', expiresAt: Date.now() - 1 }, coordinator: tabCoordinator({ name: `lone-${Math.random()}` }) })
+    await expect(lone.getAccessToken()).resolves.toBe('access-1')
+    expect(presented).toEqual(['refresh-0'])
+    await lone.destroy()
+  })
+})
