@@ -182,12 +182,15 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
 
   it('the timeout covers the wait for the refresh', async () => {
     const page = await openPage()
+    const calls = app.emulator.stats.refreshCalls
     app.emulator.hangNextRefreshes(1)
     app.emulator.expireAccessTokens()
     const seen = (await page.evaluate(() => (window as any).tracedXhr('GET', '/api/slow', (xhr: XMLHttpRequest) => {
           xhr.timeout = 300
         }))) as Seen
     expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'timeout:4:0', 'loadend:4:0'])
+    // The hung refresh has reached the emulator: the hang is not left for the next test's refresh.
+    await expect.poll(() => app.emulator.stats.refreshCalls).toBe(calls + 1)
   }, 30_000)
 
   it('a failed refresh ends the XHR as a network error, SessionExpiredError on xhr.tokenflightError, as axios and fetch reject', async () => {
