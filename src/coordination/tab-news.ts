@@ -1,4 +1,5 @@
 import type { Tokens } from '../strategy.js'
+import { tabFingerprint } from './tab-fingerprint.js'
 import type { TabMessage } from './tab-message.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
 
@@ -64,9 +65,11 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       if (message.type === 'refreshing') rememberWhen(announced, message.stale)
       else if (message.type === 'failed') announced.delete(message.stale)
       else if (message.type === 'tokens') {
-        latest = message.tokens
         answerBy = 0 // any tokens news answers the question
         if (message.replaces) remember(replaced, message.replaces)
+        // Tokens this tab heard were replaced come from a tab that has not heard it yet (a late answer).
+        if (message.tokens && replaced.has(tabFingerprint(message.tokens.accessToken))) return notices.wake()
+        latest = message.tokens
         adopt(message.tokens)
       }
       notices.wake()
@@ -88,6 +91,9 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       refreshing = stale
       try {
         const next = await work()
+        // As the others will: a late answer carrying `stale` is ignored here too.
+        remember(replaced, stale)
+        latest = next
         post({ type: 'tokens', replaces: stale, tokens: next })
         return next
       } catch (error) {

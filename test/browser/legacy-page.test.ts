@@ -83,7 +83,11 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     // The IIFE ran with no module loader, next to jQuery only, and installed itself.
     expect(errors).toEqual([])
     expect(await page.evaluate(() => typeof (window as any).TokenFlight.createSession)).toBe('function')
-    await page.evaluate(() => (window as any).session.on('refreshed', () => ((window as any).refreshedOnce = true)))
+    await page.evaluate(() => {
+      ;(window as any).session.on('refreshed', () => {
+        ;(window as any).refreshedOnce = true
+      })
+    })
     return page
   }
 

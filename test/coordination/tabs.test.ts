@@ -213,6 +213,21 @@ describe('a tab that starts with spent tokens (a reload restoring them, a page r
     await Promise.all([first.destroy(), late.destroy()])
   })
 
+  it('a late answer carrying tokens a refresh has replaced (from a tab that had not heard yet) is not adopted', async () => {
+    const name = `late-answer-${Math.random()}`
+    const { strategy } = rotating()
+    const signIn = { accessToken: 'access-0', refreshToken: 'refresh-0' }
+    const [refresher, other] = [0, 1].map(() => createSession({ strategy, tokens: signIn, coordinator: tabCoordinator({ name }) })) as [Session, Session]
+    await refresher.refresh()
+    await vi.waitFor(async () => expect(await other.getAccessToken()).toBe('access-1'))
+    const laggard = new BroadcastChannel(name)
+    laggard.postMessage({ type: 'tokens', tokens: signIn }) // its answer to some tab's question
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await Promise.all([refresher.getAccessToken(), other.getAccessToken()])).toEqual(['access-1', 'access-1'])
+    laggard.close()
+    await Promise.all([refresher.destroy(), other.destroy()])
+  })
+
   it('alone, it refreshes after a moment’s wait for an answer that does not come', async () => {
     const { strategy, presented } = rotating()
     const lone = createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0', expiresAt: Date.now() - 1 }, coordinator: tabCoordinator({ name: `lone-${Math.random()}` }) })
