@@ -1,3 +1,4 @@
+import { MAX_LIFETIME_MS } from './session/refresh-window.js'
 import type { Tokens } from './strategy.js'
 
 // The claims of a JWT, unverified (the issuer's signature is the resource server's business):
@@ -16,7 +17,6 @@ const seconds = (value: unknown): number | undefined => (typeof value === 'numbe
 
 // Differences under this are the refresh-ahead window's business, not a clock to correct.
 const NOTICEABLE_SKEW_MS = 5_000
-const MAX_JWT_LIFE_MS = 365 * 24 * 3_600_000
 
 /**
  * When the access token expires (epoch ms): the strategy's `expiresAt` (this clock), else the JWT
@@ -43,7 +43,7 @@ export function tokenIssuedAt(tokens: Tokens, skewMs = 0): number | undefined {
 export function providerSkew(tokens: Tokens, now: number): number | undefined {
   const { exp, iat } = jwtClaims(tokens.accessToken)
   const [expires, issued] = [seconds(exp), seconds(iat)]
-  if (expires === undefined || issued === undefined || !(expires - issued > 0 && expires - issued <= MAX_JWT_LIFE_MS)) return undefined
+  if (expires === undefined || issued === undefined || !(expires - issued > 0 && expires - issued <= MAX_LIFETIME_MS)) return undefined
   const skew = issued - now
   return Math.abs(skew) < NOTICEABLE_SKEW_MS ? 0 : skew
 }

@@ -80,8 +80,11 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
         const tokens = link?.current?.()
         if (tokens) post({ type: 'tokens', replaces: undefined, tokens })
       })
-      news.asked()
-      post({ type: 'ask' })
+      // Without a channel no answer can come: the first refresh does not wait for one.
+      if (channel.kind !== 'none') {
+        news.asked()
+        post({ type: 'ask' })
+      }
       eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
       lock = openTabLock(name, notices, (error) => link?.emit('coordinationDegraded', { error }))
       detach = () => {

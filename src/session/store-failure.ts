@@ -24,8 +24,10 @@ function read(error: unknown, key: 'code' | 'name' | 'message'): string | undefi
  */
 export function storeFailure(error: unknown, operation: 'get' | 'set' | 'delete'): Error {
   if (error instanceof StoreTimeoutError) return error
+  const name = read(error, 'name')
   const code = read(error, 'code')
-  const said = [read(error, 'name'), code, read(error, 'message')?.match(WORD)?.[0]].filter((word) => word !== undefined && (CODE.test(word) || NAME.test(word) || WORD.test(`${word} `)))
+  const safeCode = code !== undefined && CODE.test(code) ? code : undefined
+  const said = [name !== undefined && NAME.test(name) ? name : undefined, safeCode, read(error, 'message')?.match(WORD)?.[0]].filter((word) => word !== undefined)
   const failure = new Error(`The token store's ${operation}() failed${said.length ? ` (${[...new Set(said)].join(', ')})` : ''}`)
-  return code !== undefined && CODE.test(code) ? Object.assign(failure, { code }) : failure
+  return safeCode ? Object.assign(failure, { code: safeCode }) : failure
 }

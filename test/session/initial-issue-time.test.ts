@@ -47,28 +47,34 @@ it('without iat (issue time unknown) the window is not capped, as before', async
   expect(strategy.calls).toBe(1)
 })
 
+// A session whose strategy answers a JWT with `claims(the provider's now, in s)`, its clock `offsetMs`
+// from this one: refreshed once, read every 5 s `reads` times, then just past a 60 s life. The
+// refresh calls made by then, and after.
+async function refreshCallsOverLife(claims: (providerNowS: number) => Record<string, unknown>, reads: number, offsetMs = 0): Promise<[number, number]> {
+  let time = signIn
+  const strategy = countingStrategy((call) => ({ accessToken: jwt({ ...claims((time + offsetMs) / 1000), call }) }))
+  const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
+  await session.refresh()
+  for (let i = 0; i < reads; i++) {
+    time += 5_000
+    await session.getAccessToken()
+    await flush()
+  }
+  const during = strategy.calls
+  time = signIn + 61_000
+  await session.getAccessToken()
+  return [during, strategy.calls]
+}
+
 describe('a provider whose clock is off by more than a token’s life', () => {
   it.each([
     ['an hour behind', -3_600_000],
     ['an hour ahead', 3_600_000],
   ])('%s: a refreshed 60 s JWT lives 60 s by this clock, not one refresh per request', async (_, offsetMs) => {
-    let time = signIn
     // The provider stamps iat/exp by its own clock.
-    const strategy = countingStrategy((call) => {
-      const issued = (time + offsetMs) / 1000
-      return { accessToken: jwt({ iat: issued, exp: issued + 60, call }) }
-    })
-    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
-    await session.refresh()
-    for (let i = 0; i < 10; i++) {
-      time += 5_000
-      await session.getAccessToken()
-      await flush()
-    }
-    expect(strategy.calls).toBe(1) // 50 s into a 60 s life: still inside the default window's quiet part
-    time = signIn + 61_000
-    await session.getAccessToken()
-    expect(strategy.calls).toBe(2)
+    const [during, after] = await refreshCallsOverLife((issued) => ({ iat: issued, exp: issued + 60 }), 10, offsetMs)
+    expect(during).toBe(1) // 50 s into a 60 s life: still inside the default window's quiet part
+    expect(after).toBe(2)
   })
 })
 
@@ -80,19 +86,9 @@ describe('implausible JWT claims in a refresh’s answer', () => {
     ['iat negative', (issued: number) => ({ iat: -5, exp: issued + 60 })],
     ['iat a string', (issued: number) => ({ iat: String(issued), exp: issued + 60 })],
   ])('%s: the exp is read as it is, no refresh storm and no token kept past it', async (_, claims) => {
-    let time = signIn
-    const strategy = countingStrategy((call) => ({ accessToken: jwt({ ...claims(time / 1000), call }) }))
-    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
-    await session.refresh()
-    for (let i = 0; i < 5; i++) {
-      time += 5_000
-      await session.getAccessToken()
-      await flush()
-    }
-    expect(strategy.calls).toBe(1)
-    time = signIn + 61_000
-    await session.getAccessToken()
-    expect(strategy.calls).toBe(2)
+    const [during, after] = await refreshCallsOverLife(claims, 5)
+    expect(during).toBe(1)
+    expect(after).toBe(2)
   })
 })
 
