@@ -17,16 +17,17 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
 }
 
 /**
- * Settles with `promise`, or rejects with `timedOut()` after `ms`, whichever comes first; the
- * timer is cleared either way, and a late rejection of `promise` is not an unhandled one.
+ * Settles with `promise`, or rejects with `timedOut()` after `ms`, or with `signal.reason` when it
+ * aborts, whichever comes first; the timer is cleared either way (a destroyed session's wait
+ * keeps no process alive), and a late rejection of `promise` is not an unhandled one.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error, signal?: AbortSignal): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut()), ms)
   })
   promise.catch(() => {})
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+  return raceAbort(Promise.race([promise, late]), signal).finally(() => clearTimeout(timer))
 }
 
 /** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */

@@ -73,6 +73,20 @@ export function assertOptionalSecret(name: string, value: unknown): asserts valu
   if (value !== undefined) assertSecret(name, value)
 }
 
+/**
+ * Throws unless `value` is a secret (see {@link assertSecret}) a header can carry: Latin-1. An
+ * option sent in a header is checked when given, or every refresh would fail as a network error.
+ */
+export function assertHeaderSecret(name: string, value: unknown): asserts value is string {
+  assertSecret(name, value)
+  if (NOT_FOR_A_HEADER.test(value)) throw invalidArgument(name, 'a string a header can carry (Latin-1, no control characters)', value, { wrongType: false, secret: true })
+}
+
+/** Throws unless `value` is undefined or a header secret as {@link assertHeaderSecret} checks it. */
+export function assertOptionalHeaderSecret(name: string, value: unknown): asserts value is string | undefined {
+  if (value !== undefined) assertHeaderSecret(name, value)
+}
+
 /** Throws unless `value` is a whole number of milliseconds from `min` up to what a timer can wait (2^31 - 1). */
 export function assertDuration(name: string, value: unknown, min = 1): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
@@ -112,6 +126,12 @@ export function assertOptionalObject(name: string, value: unknown): asserts valu
  * Throws when `options` has a key that `known` does not list. Derive `known` from the options
  * type (`{…} satisfies Record<keyof Options, true>`) so a new option cannot be left out.
  */
+/**
+ * A copy of an options object's own fields (each read once) without a prototype: an option left
+ * out reads as `undefined`, never as whatever code put on `Object.prototype`.
+ */
+export const ownFields = <O extends object>(options: O): O => Object.assign(Object.create(null) as O, options)
+
 export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(known, key)) {

@@ -24,3 +24,15 @@ export type SessionEvents = {
   /** The coordinator is reachable again after `coordinationDegraded`. */
   coordinationRestored: Record<string, never>
 }
+
+/** Every event a session emits, by name: `on` refuses any other. */
+export const sessionEventTypes = {
+  refreshing: true,
+  refreshed: true,
+  refreshFailed: true,
+  expired: true,
+  replayed: true,
+  storeFailed: true,
+  coordinationDegraded: true,
+  coordinationRestored: true,
+} satisfies Record<keyof SessionEvents, true>

@@ -8,8 +8,9 @@ import {
   assertOptionalDuration,
   assertOptionalFunction,
   invalidArgument,
+  ownFields,
 } from './invalid-argument.js'
-import { assertTokens } from './session/assert-tokens.js'
+import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
 
@@ -124,12 +125,14 @@ function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSes
 }
 
 /** Validates every option at creation (not at the first 401) and merges the defaults once. */
-export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<T>): ResolvedSessionOptions<T> {
+export function resolveSessionOptions<T extends Tokens>(given: SessionOptions<T>): ResolvedSessionOptions<T> {
   // Described by type only: a token passed where the options belong must not be printed.
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument('options', 'an object', options, { secret: true })
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw invalidArgument('options', 'an object', given, { secret: true })
+  const options = ownFields(given)
   assertOnlyKnownKeys('createSession options', options, known)
   assertMethods('strategy', options.strategy, ['refresh'], ['authorize', 'isAuthFailure'])
-  if (options.tokens !== undefined) assertTokens('tokens', options.tokens)
+  // A real clock's date tells an expiry in seconds; an injected one may start anywhere.
+  const tokens = options.tokens === undefined ? undefined : checkedTokens<T>('tokens', options.tokens, options.now ? undefined : Date.now())
   if (options.store !== undefined) assertMethods('store', options.store, ['get', 'set', 'delete'], [])
   if (options.coordinator !== undefined) assertMethods('coordinator', options.coordinator, ['refresh'], ['attach', 'announce'])
   assertOptionalDuration('refreshAheadMs', options.refreshAheadMs, 0)
@@ -139,7 +142,7 @@ export function resolveSessionOptions<T extends Tokens>(options: SessionOptions<
   assertOptionalFunction('now', options.now)
   return {
     strategy: options.strategy,
-    tokens: options.tokens,
+    tokens,
     store: options.store,
     coordinator: options.coordinator,
     refreshAheadMs: options.refreshAheadMs ?? defaults.refreshAheadMs,

@@ -1,7 +1,7 @@
 import { SessionExpiredError } from './errors/index.js'
-import type { SessionEvents } from './session-events.js'
+import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { resolveSessionOptions, type SessionOptions } from './session-options.js'
-import { assertTokens } from './session/assert-tokens.js'
+import { checkedTokens } from './session/assert-tokens.js'
 import { checkedClock } from './session/checked-clock.js'
 import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
@@ -14,7 +14,7 @@ import { TokenState } from './session/token-state.js'
 import type { Tokens } from './strategy.js'
 
 /** Where a session stands: signed out, holding tokens, or past a terminal refresh failure. */
-export type SessionState = 'signed-out' | 'active' | 'expired'
+export type SessionState = 'loading' | 'signed-out' | 'active' | 'expired'
 
 /** A listener of one session event. */
 export type SessionListener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void
@@ -38,7 +38,7 @@ export interface Session<T extends Tokens = Tokens> {
    * on its result, so it finishes and is stored. Resolves once it has (at once without one).
    */
   destroy(): Promise<void>
-  /** `signed-out`, `active` or `expired`. */
+  /** `loading` (the store is being read), `signed-out`, `active` or `expired`. */
   readonly state: SessionState
   /** Adds a listener; returns a function that removes it. A listener that throws is reported and changes nothing. */
   on<K extends keyof SessionEvents>(type: K, listener: SessionListener<K>): () => void
@@ -57,11 +57,15 @@ export interface Session<T extends Tokens = Tokens> {
 export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
   const config = resolveSessionOptions(options)
   const { strategy, coordinator } = config
-  const events = isolatedEmitter<SessionEvents>()
+  const events = isolatedEmitter<SessionEvents>(sessionEventTypes)
   const lifetime = new AbortController()
   const now = checkedClock(config.now)
   const state = new TokenState<T>(config.refreshAheadMs, config.defaultAhead ? 0.05 : 0.5, now, lifetime.signal)
-  const store = persistence(config.store, config.refreshTimeoutMs, (operation, error) => events.emit('storeFailed', { operation, error }))
+  const store = persistence(config.store, {
+    timeoutMs: config.refreshTimeoutMs,
+    failed: (operation, error) => events.emit('storeFailed', { operation, error }),
+    lifetime: lifetime.signal,
+  })
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
   const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
 
@@ -70,7 +74,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
 
   const session: Session<T> = {
     get state(): SessionState {
-      return state.isOver() ? 'expired' : state.tokens ? 'active' : 'signed-out'
+      return state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out'
     },
     async getAccessToken() {
       const current = await tokensForSend()
@@ -81,14 +85,15 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       await whenUsable()
       return (await flight.refreshOnce('manual')).accessToken
     },
-    async setTokens(next) {
-      assertTokens('tokens', next)
+    async setTokens(given) {
+      const next = checkedTokens<T>('tokens', given, config.now === Date.now ? Date.now() : undefined)
       if (lifetime.signal.aborted) throw state.expiredError()
       state.reset(next)
       await store.write(next)
       await coordinator?.announce?.(next)
     },
     async clear() {
+      if (lifetime.signal.aborted) throw state.expiredError()
       state.reset(undefined)
       await store.remove()
       await coordinator?.announce?.(undefined)

@@ -17,7 +17,7 @@ describe('Session', () => {
     expectTypeOf(session.getAccessToken).returns.toEqualTypeOf<Promise<string>>()
     expectTypeOf(session.refresh).returns.toEqualTypeOf<Promise<string>>()
     expectTypeOf(session.setTokens).parameter(0).toEqualTypeOf<FibTokens>()
-    expectTypeOf(session.state).toEqualTypeOf<'signed-out' | 'active' | 'expired'>()
+    expectTypeOf(session.state).toEqualTypeOf<'loading' | 'signed-out' | 'active' | 'expired'>()
   })
 
   it('on returns an unsubscribe function', () => {

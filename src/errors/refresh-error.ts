@@ -1,3 +1,5 @@
+import { invalidArgument } from '../invalid-argument.js'
+import { MAX_LIFETIME_MS } from '../session/refresh-window.js'
 import { attachHidden, TokenflightError } from './tokenflight-error.js'
 
 /** What a strategy knows about a failed refresh call. */
@@ -33,12 +35,18 @@ export class RefreshError extends TokenflightError {
   declare readonly body: unknown
 
   constructor(message: string, options: RefreshErrorOptions) {
+    // Checked here: a strategy's typo must not sign the user out (`transient` left out) or block refreshes for good.
+    const { transient, retryAfterMs } = options ?? {}
+    if (typeof transient !== 'boolean') throw invalidArgument('RefreshError options.transient', 'a boolean', transient)
+    if (retryAfterMs !== undefined && !(typeof retryAfterMs === 'number' && retryAfterMs >= 0)) {
+      throw invalidArgument('RefreshError options.retryAfterMs', 'a number of milliseconds ≥ 0', retryAfterMs)
+    }
     super('ERR_REFRESH_FAILED', message, { cause: options.cause })
     this.name = 'RefreshError'
-    this.transient = options.transient
+    this.transient = transient
     this.status = options.status
     this.providerCode = options.providerCode
-    this.retryAfterMs = options.retryAfterMs
+    this.retryAfterMs = retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_LIFETIME_MS)
     this.details = options.details ?? {}
     attachHidden(this, 'body', options.body)
   }

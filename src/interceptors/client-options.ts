@@ -1,5 +1,5 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
-import { assertOnlyKnownKeys, assertOptionalObject } from '../invalid-argument.js'
+import { assertOnlyKnownKeys, assertOptionalObject, ownFields } from '../invalid-argument.js'
 import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */
@@ -17,11 +17,12 @@ const known = { origins: true, allowInsecureHttp: true, authFailure: true } sati
 /** Validates a client's options at attach time: its allowlist (for URLs and URL strings) and its refusal rule. */
 export function resolveClientOptions(
   where: string,
-  options: ClientOptions,
+  given: ClientOptions,
   fallback: string | undefined,
 ): { isAllowed: OriginPolicy; allowsHref: HrefPolicy; rule: AuthFailureRule | undefined } {
-  assertOptionalObject(where, options)
-  assertOnlyKnownKeys(where, options, known)
+  assertOptionalObject(where, given)
+  assertOnlyKnownKeys(where, given, known)
+  const options = ownFields(given)
   assertOptionalRule('authFailure', options.authFailure)
   const isAllowed = createOriginPolicy(options, fallback)
   return { isAllowed, allowsHref: hrefPolicy(isAllowed), rule: options.authFailure }

@@ -17,18 +17,30 @@ function secretProblem(field: string, value: unknown, optional: boolean): Tokens
   return undefined
 }
 
+const TEN_YEARS_MS = 10 * 365 * 24 * 3_600_000
+
+// An epoch in seconds read as ms is 1970: every read would refresh. Judged only against a clock
+// that reads as a real date (an injected test clock near 0 takes any number).
+const readsAsSeconds = (expiresAt: number, now: number | undefined): boolean =>
+  now !== undefined && now > 1e12 && expiresAt > 0 && Math.abs(expiresAt * 1000 - now) < TEN_YEARS_MS
+
 /**
  * Finds what makes `tokens` unusable: not an object, an `accessToken` (or `refreshToken`) that is
- * not a non-empty string a header can carry, an `expiresAt` that is not a number, or a control
- * character (CR, LF, NUL… cannot travel in a header) in any string field. `undefined` when usable.
+ * not a non-empty string a header can carry, an `expiresAt` that is not a number (or, given the
+ * clock's `now`, reads as seconds), or a control character (CR, LF, NUL… cannot travel in a
+ * header) in any string field. `undefined` when usable.
  */
-export function tokensProblem(tokens: unknown): TokensProblem | undefined {
+export function tokensProblem(tokens: unknown, now?: number): TokensProblem | undefined {
+  if (tokens === UNREADABLE) return { field: '', expected: 'an object whose fields can be read', value: {}, wrongType: false }
   if (typeof tokens !== 'object' || tokens === null || Array.isArray(tokens)) return { field: '', expected: 'an object', value: tokens, wrongType: true }
   const { accessToken, refreshToken, expiresAt } = tokens as Tokens
   const problem = secretProblem('.accessToken', accessToken, false) ?? secretProblem('.refreshToken', refreshToken, true)
   if (problem) return problem
   if (expiresAt !== undefined && (typeof expiresAt !== 'number' || Number.isNaN(expiresAt))) {
     return { field: '.expiresAt', expected: 'a number (epoch ms)', value: expiresAt, wrongType: typeof expiresAt !== 'number' }
+  }
+  if (expiresAt !== undefined && readsAsSeconds(expiresAt, now)) {
+    return { field: '.expiresAt', expected: 'epoch milliseconds (this one reads as seconds)', value: expiresAt, wrongType: false }
   }
   for (const [key, value] of Object.entries(tokens)) {
     if (typeof value === 'string' && CONTROL.test(value)) {
@@ -38,13 +50,35 @@ export function tokensProblem(tokens: unknown): TokensProblem | undefined {
   return undefined
 }
 
+const UNREADABLE: unique symbol = Symbol('unreadable tokens')
+
 /**
- * Throws a `TypeError` naming the field unless `tokens` is a usable token set (see
- * {@link tokensProblem}). Never prints a value: a token passed where the object belongs, or in
- * the wrong field, must not reach a log.
+ * A plain copy of a token set, each field read once (inherited ones included): what the session
+ * keeps cannot change after it was checked, and a getter or Proxy that throws cannot put its own
+ * message (which may quote a token) into an error. Anything but an object comes back as it is.
  */
-export function assertTokens(name: string, tokens: unknown): asserts tokens is Tokens {
-  const problem = tokensProblem(tokens)
-  if (!problem) return
+export function copyTokens(tokens: unknown): unknown {
+  if (typeof tokens !== 'object' || tokens === null) return tokens
+  try {
+    if (Array.isArray(tokens)) return tokens
+    const { accessToken, refreshToken, expiresAt } = tokens as Tokens
+    const copy: Record<string, unknown> = { ...tokens, accessToken }
+    if (refreshToken !== undefined) copy.refreshToken = refreshToken
+    if (expiresAt !== undefined) copy.expiresAt = expiresAt
+    return copy
+  } catch {
+    return UNREADABLE
+  }
+}
+
+/**
+ * A checked copy of `tokens` (see {@link copyTokens}, {@link tokensProblem}); else a `TypeError`
+ * naming the field. Never prints a value: a token passed where the object belongs, or in the
+ * wrong field, must not reach a log.
+ */
+export function checkedTokens<T extends Tokens>(name: string, tokens: unknown, now?: number): T {
+  const copy = copyTokens(tokens)
+  const problem = tokensProblem(copy, now)
+  if (!problem) return copy as T
   throw invalidArgument(`${name}${problem.field}`, problem.expected, problem.value, { wrongType: problem.wrongType, secret: true })
 }

@@ -1,7 +1,7 @@
 import type { Coordinator } from '../coordinator.js'
 import type { SessionEvents } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
-import { tokensProblem } from './assert-tokens.js'
+import { copyTokens, tokensProblem } from './assert-tokens.js'
 import type { Persistence } from './persistence.js'
 import type { TokenState } from './token-state.js'
 
@@ -15,10 +15,11 @@ export function linkCoordinator<T extends Tokens>(
 ): (() => void) | undefined {
   return coordinator?.attach?.({
     // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
-    adopt(next) {
-      if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
+    adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
+      const next = given === undefined ? undefined : (copyTokens(given) as T)
       if (next !== undefined && tokensProblem(next)) return
+      if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       store.adopted(next)
       state.reset(next, next ? state.now() : undefined)
     },

@@ -1,10 +1,11 @@
+import { assertFunction, invalidArgument } from '../invalid-argument.js'
 import { reportError } from './report-error.js'
 
 type Listener<E> = (event: E) => void
 
 /** An event emitter whose listeners observe only: one that throws is reported, never propagated. */
 export interface IsolatedEmitter<Events extends Record<string, unknown>> {
-  /** Adds a listener; returns a function that removes it. */
+  /** Adds a listener; returns a function that removes it (once: a second call removes nothing). */
   on<K extends keyof Events>(type: K, handler: Listener<Events[K]>): () => void
   /** Removes one listener, or every listener of `type`. */
   off<K extends keyof Events>(type: K, handler?: Listener<Events[K]>): void
@@ -14,8 +15,12 @@ export interface IsolatedEmitter<Events extends Record<string, unknown>> {
   clear(): void
 }
 
-/** Creates an {@link IsolatedEmitter}: a map of listener lists, smaller than any dependency. */
-export function isolatedEmitter<Events extends Record<string, unknown>>(): IsolatedEmitter<Events> {
+/**
+ * Creates an {@link IsolatedEmitter} of the `known` event types: a map of listener lists, smaller
+ * than any dependency. `on` checks its arguments: a listener that is not a function would
+ * otherwise fail only when its event comes, far from the mistake.
+ */
+export function isolatedEmitter<Events extends Record<string, unknown>>(known: Record<keyof Events, true>): IsolatedEmitter<Events> {
   // Lists are replaced, never mutated: a listener removing itself (or another) while an event is
   // emitted must not make the loop skip one.
   const all = new Map<keyof Events, ReadonlyArray<Listener<never>>>()
@@ -26,8 +31,14 @@ export function isolatedEmitter<Events extends Record<string, unknown>>(): Isola
   }
   return {
     on(type, handler) {
+      if (typeof type !== 'string' || !Object.hasOwn(known, type)) throw invalidArgument('event type', `one of ${Object.keys(known).join(', ')}`, type)
+      assertFunction('listener', handler)
       all.set(type, [...(all.get(type) ?? []), handler])
-      return () => off(type, handler)
+      let subscribed = true
+      return () => {
+        if (subscribed) off(type, handler)
+        subscribed = false
+      }
     },
     off,
     emit(type, event) {

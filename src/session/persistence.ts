@@ -2,7 +2,7 @@ import { withTimeout } from '../abort.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
-import { assertTokens } from './assert-tokens.js'
+import { checkedTokens } from './assert-tokens.js'
 import { storeFailure } from './store-failure.js'
 
 type Operation = 'get' | 'set' | 'delete'
@@ -30,14 +30,26 @@ export interface Persistence<T extends Tokens> {
   adopted(tokens: T | undefined): void
 }
 
+interface Limits {
+  timeoutMs: number
+  failed: (operation: Operation, error: Error) => void
+  /** Aborted when the session is destroyed: no wait on the store outlives it. */
+  lifetime: AbortSignal
+}
+
 /**
  * Runs one store call within `ms`; a synchronous throw, a rejection or a timeout is reported and
  * rethrown as an error that cannot hold what the store quoted of its input.
  */
-function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number, timeoutMs: number, failed: (operation: Operation, error: Error) => void): Promise<R> {
+function bounded<R>(
+  operation: Operation,
+  run: () => R | Promise<R>,
+  ms: number,
+  { timeoutMs, failed, lifetime }: Limits,
+): Promise<R> {
   // `new Promise` turns a synchronous throw into a rejection.
   const settled = new Promise<R>((resolve) => resolve(run()))
-  return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
+  return withTimeout(settled, Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs), lifetime).catch((error: unknown) => {
     const reason = storeFailure(error, operation)
     failed(operation, reason)
     throw reason
@@ -45,30 +57,38 @@ function bounded<R>(operation: Operation, run: () => R | Promise<R>, ms: number,
 }
 
 /** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
-export function persistence<T extends Tokens>(
-  store: TokenStore<T> | undefined,
-  timeoutMs: number,
-  failed: (operation: Operation, error: Error) => void,
-): Persistence<T> {
+export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, limits: Limits): Persistence<T> {
   let pending: T | undefined
-  let writing = false
   // After a failed write, the next retry waits a second: a dead store is not hit on every request.
   let retryAt = 0
+  // Calls that change the store run one after another, in the order asked: a set() that lands
+  // after its deadline cannot overwrite a later set() or a delete(). One that a later call
+  // supersedes before it started is skipped.
+  let queue: Promise<unknown> = Promise.resolve()
+  let asked = 0
+  let running = 0
 
-  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> => bounded(operation, run, ms, timeoutMs, failed)
+  const call = <R>(operation: Operation, run: () => R | Promise<R>, ms = limits.timeoutMs): Promise<R> => bounded(operation, run, ms, limits)
+  const change = (operation: 'set' | 'delete', run: () => unknown, ms?: number): Promise<unknown> => {
+    const turn = ++asked
+    running++
+    const result = queue.then(() => (turn === asked ? run() : undefined)).finally(() => running--)
+    queue = result.catch(() => {})
+    return call(operation, () => result, ms)
+  }
 
   async function write(tokens: T, ms?: number): Promise<void> {
     if (!store) return
     pending = tokens
-    writing = true
     try {
-      await call('set', () => store.set(tokens), ms)
-      if (pending === tokens) pending = undefined
+      // Kept once the store has it, even past the caller's deadline.
+      await change('set', async () => {
+        await store.set(tokens)
+        if (pending === tokens) pending = undefined
+      }, ms)
     } catch (error) {
       retryAt = Date.now() + 1_000
       throw error
-    } finally {
-      writing = false
     }
   }
 
@@ -76,32 +96,32 @@ export function persistence<T extends Tokens>(
     async read() {
       if (!store) return { ok: true, tokens: undefined }
       const failure = { ok: false, tokens: undefined }
-      let found: T | undefined
+      let found: unknown
       try {
         found = (await call('get', () => store.get())) ?? undefined
       } catch {
         return failure
       }
       try {
-        if (found !== undefined) assertTokens('stored tokens', found)
+        if (found !== undefined) found = checkedTokens<T>('stored tokens', found)
       } catch (error) {
-        failed('get', error as Error) // ours: it names the field, never the value
+        limits.failed('get', error as Error) // ours: it names the field, never the value
         return failure
       }
-      return { ok: true, tokens: found }
+      return { ok: true, tokens: found as T | undefined }
     },
     write,
     retryPending() {
-      if (pending && !writing && Date.now() >= retryAt) write(pending).catch(() => {})
+      if (pending && running === 0 && Date.now() >= retryAt) write(pending).catch(() => {})
     },
     async remove() {
       pending = undefined
-      if (store) await call('delete', () => store.delete())
+      if (store) await change('delete', () => store.delete())
     },
     adopted(tokens) {
       pending = undefined
       if (store?.shared !== false) return
-      ;(tokens ? write(tokens) : call('delete', () => store.delete())).catch(() => {})
+      ;(tokens ? write(tokens) : change('delete', () => store.delete())).catch(() => {})
     },
   }
 }

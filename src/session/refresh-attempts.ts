@@ -3,7 +3,7 @@ import { backoffDelay } from '../backoff.js'
 import { asError } from '../errors/as-error.js'
 import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import type { Strategy, Tokens } from '../strategy.js'
-import { tokensProblem } from './assert-tokens.js'
+import { copyTokens, tokensProblem } from './assert-tokens.js'
 
 /** What one refresh may do: its strategy, its budget and its retries. */
 export interface RefreshPlan<T extends Tokens> {
@@ -24,13 +24,16 @@ export interface RefreshPlan<T extends Tokens> {
 }
 
 /** A strategy's result checked like user input; the error names the field, never the value. */
-export function checkRefreshResult<T extends Tokens>(result: unknown): T {
-  const problem = tokensProblem(result)
+export function checkRefreshResult<T extends Tokens>(result: unknown, now?: number): T {
+  const copy = copyTokens(result)
+  const problem = tokensProblem(copy, now)
   if (problem) throw new InvalidRefreshResponseError(problem.field.slice(1) || 'tokens', problem.expected, problem.value === null ? 'null' : typeof problem.value)
-  return result as T
+  return copy as T
 }
 
 async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Promise<T> {
+  // An abort listener added to a signal that has already aborted never runs.
+  if (plan.signal?.aborted) throw plan.signal.reason
   const controller = new AbortController()
   const stop = (): void => controller.abort(plan.signal?.reason)
   plan.signal?.addEventListener('abort', stop, { once: true })
@@ -38,7 +41,7 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   try {
     // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
     const call = Promise.resolve().then(() => plan.strategy.refresh(current, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
-    return checkRefreshResult<T>(await raceAbort(call, controller.signal))
+    return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.now())
   } catch (error) {
     throw controller.signal.aborted ? controller.signal.reason : error
   } finally {

@@ -48,9 +48,12 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
   state.lastFailureAt = state.now()
   if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.now() + error.retryAfterMs, error }
   if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
+  // A listener may have signed in (or out) meanwhile: what it set wins over this failure.
+  if (state.epoch !== startEpoch) return state.currentOrThrow()
   if (!terminal) throw error
   state.expiredBy = error
   emit('expired', { error })
+  if (state.epoch !== startEpoch) return state.currentOrThrow()
   throw state.expiredError()
 }
 
@@ -60,6 +63,8 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // Replaced while this waited for a lock (another copy's tokens adopted, a sign-in or sign-out):
   // the stale refresh token is not spent.
   if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
+  // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
+  if (state.lifetime.aborted) return Promise.reject(state.lifetime.reason)
   const deadlineAt = Date.now() + config.refreshTimeoutMs
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }

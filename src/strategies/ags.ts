@@ -1,4 +1,4 @@
-import { assertNonEmptyString, assertOptionalFunction, assertOptionalSecret, assertOptionalString, assertSecret, invalidArgument } from '../invalid-argument.js'
+import { assertHeaderSecret, assertNonEmptyString, assertOptionalFunction, assertOptionalHeaderSecret, assertOptionalString, invalidArgument } from '../invalid-argument.js'
 import { randomUuid } from '../random-uuid.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
@@ -72,8 +72,8 @@ function assertParameters(parameters: unknown): void {
  */
 export function ags(options: AgsOptions): Strategy<AgsTokens> {
   const o = withDefaults('ags options', options, known, defaults)
-  assertSecret('authServiceId', o.authServiceId)
-  assertOptionalSecret('tenantId', o.tenantId)
+  assertHeaderSecret('authServiceId', o.authServiceId)
+  assertOptionalHeaderSecret('tenantId', o.tenantId)
   assertOptionalFunction('correlationId', o.correlationId)
   assertOptionalString('path', o.path)
   assertParameters(o.parameters)
@@ -91,7 +91,7 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
       assertNotPast(current.refreshExpiresAt, sentAt, 'refresh token', 'AGS')
       assertNotPast(current.sessionCapAt, sentAt, 'session (fixed cap)', 'AGS')
       const correlationId = o.correlationId()
-      assertSecret('correlationId()', correlationId) // a user callback: a bad id is its error, not a network one
+      assertHeaderSecret('correlationId()', correlationId) // a user callback: a bad id is its error, not a network one
       const headers: Record<string, string> = {
         'Content-Type': 'application/json',
         Accept: 'application/json',
@@ -101,7 +101,7 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
         ...(o.tenantId && { 'nv-tenant-id': o.tenantId }),
       }
       const secrets = secretsOf(current)
-      const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body }, secrets)
+      const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const answer = await readJson(response)
       const accessToken = requireString(answer, 'access_token')

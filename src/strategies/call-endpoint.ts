@@ -1,12 +1,6 @@
 import { RefreshError } from '../errors/index.js'
+import { safeError } from '../errors/safe-words.js'
 import type { RefreshContext } from '../strategy.js'
-
-// Whether an error's message chain quotes a secret (a platform error may quote a header value).
-function quotesSecret(error: unknown, secrets: readonly string[]): boolean {
-  let text = ''
-  for (let e = error, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) text += e instanceof Error ? e.stack + e.message : e
-  return secrets.some((secret) => text.includes(secret))
-}
 
 /**
  * Sends the refresh request with the attempt's signal, never following a redirect: a redirect
@@ -15,13 +9,15 @@ function quotesSecret(error: unknown, secrets: readonly string[]): boolean {
  * good; the endpoint is misconfigured or moved). A network failure is transient too; an abort
  * surfaces as the signal's reason (the timeout).
  */
-export async function callEndpoint(context: RefreshContext, provider: string, url: URL, init: RequestInit, secrets: readonly string[]): Promise<Response> {
+export async function callEndpoint(context: RefreshContext, provider: string, url: URL, init: RequestInit): Promise<Response> {
   let response: Response
   try {
     response = await context.fetch(url, { ...init, redirect: 'manual', signal: context.signal })
   } catch (cause) {
     if (context.signal.aborted) throw context.signal.reason
-    throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: quotesSecret(cause, secrets) ? undefined : cause })
+    // The cause keeps only safe words: a fetch (a wrapper, an instrumented client) may quote the
+    // request it failed, its credentials encoded (Basic, form-encoded) or in a field of the error.
+    throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: safeError('fetch failed', cause) })
   }
   // `opaqueredirect` (status 0) is how browsers answer `redirect: 'manual'`; `redirected` is a fetch that followed anyway.
   const { status } = response

@@ -1,4 +1,4 @@
-import { assertObject, assertOnlyKnownKeys, assertOptionalSecret, assertOptionalString, assertSecret } from '../invalid-argument.js'
+import { assertHeaderSecret, assertObject, assertOnlyKnownKeys, assertOptionalHeaderSecret, assertOptionalString } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
@@ -78,17 +78,17 @@ const rules: RefusalRules = {
  */
 export function ciam(options: CiamOptions): Strategy<CiamTokens> {
   const o = withDefaults('ciam options', options, known, defaults)
-  assertSecret('clientId', o.clientId)
+  assertHeaderSecret('clientId', o.clientId)
   assertOptionalString('path', o.path)
   const { device } = o
   assertObject('device', device)
   assertOnlyKnownKeys('ciam device', device, deviceKeys)
   // Header values: a CR or LF would fail every refresh, so they are refused here.
-  assertSecret('device.fingerprint', device.fingerprint)
-  assertSecret('device.osVersion', device.osVersion)
-  assertSecret('device.agent', device.agent)
-  assertOptionalSecret('device.ip', device.ip)
-  assertOptionalSecret('device.language', device.language)
+  assertHeaderSecret('device.fingerprint', device.fingerprint)
+  assertHeaderSecret('device.osVersion', device.osVersion)
+  assertHeaderSecret('device.agent', device.agent)
+  assertOptionalHeaderSecret('device.ip', device.ip)
+  assertOptionalHeaderSecret('device.language', device.language)
   const url = endpointUrl('baseURL', o.baseURL, o.path, o.allowInsecureHttp)
   const authorize = tokenHeader(o.authorization)
   const fixedHeaders: Record<string, string> = {
@@ -110,7 +110,7 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       assertNotPast(current.sessionExpiresAt, sentAt, 'session_token', 'CIAM')
       const secrets = secretsOf(current)
-      const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } }, secrets)
+      const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const accessToken = requireString(body, 'id_token')

@@ -53,7 +53,7 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
       const sentAt = context.now()
       const secrets = secretsOf(current)
       const headers = { Authorization: `Bearer ${refreshToken}`, Accept: 'application/json' }
-      const response = await callEndpoint(context, 'FIB', url, { method: 'PATCH', headers }, secrets)
+      const response = await callEndpoint(context, 'FIB', url, { method: 'PATCH', headers })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       return {

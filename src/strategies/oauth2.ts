@@ -99,7 +99,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       if (basic) headers.Authorization = basic
       const secrets = secretsOf(current, [clientSecret])
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
-      const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() }, secrets)
+      const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const accessToken = requireString(body, 'access_token')

@@ -1,4 +1,4 @@
-import { assertOptionalString, assertSecret } from '../invalid-argument.js'
+import { assertHeaderSecret, assertOptionalString } from '../invalid-argument.js'
 import { randomUuid } from '../random-uuid.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
@@ -58,7 +58,7 @@ function envelopeFailure(response: Response, body: unknown, code: string, secret
  */
 export function s360(options: S360Options): Strategy<S360Tokens> {
   const o = withDefaults('s360 options', options, known, defaults)
-  assertSecret('apiKey', o.apiKey)
+  assertHeaderSecret('apiKey', o.apiKey)
   assertOptionalString('path', o.path)
   const url = endpointUrl('baseURL', o.baseURL, o.path, o.allowInsecureHttp)
   const authorize = tokenHeader(o.authorization)
@@ -70,17 +70,11 @@ export function s360(options: S360Options): Strategy<S360Tokens> {
       const sessionToken = requireCredential(current, 'sessionToken', 'S360')
       const sessionId = requireCredential(current, 'sessionId', 'S360')
       const secrets = secretsOf(current, [o.apiKey])
-      const response = await callEndpoint(
-        context,
-        'S360',
-        url,
-        {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', api_key: o.apiKey, 'X-Request-Id': randomUuid() },
-          body: JSON.stringify({ sessionToken, sessionId }),
-        },
-        secrets,
-      )
+      const response = await callEndpoint(context, 'S360', url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', api_key: o.apiKey, 'X-Request-Id': randomUuid() },
+        body: JSON.stringify({ sessionToken, sessionId }),
+      })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const code = fieldAt(body, 'desc.code')

@@ -1,4 +1,4 @@
-import { assertObject, assertOnlyKnownKeys, invalidArgument } from '../invalid-argument.js'
+import { assertObject, assertOnlyKnownKeys, invalidArgument, ownFields } from '../invalid-argument.js'
 import type { TokenHeader } from './token-header.js'
 
 /** Options every built-in strategy takes, besides its provider's own. */
@@ -24,7 +24,7 @@ export function withDefaults<O extends CommonOptions, D extends Partial<O>>(wher
   assertOnlyKnownKeys(where, options, known)
   const { allowInsecureHttp } = options
   if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') throw invalidArgument('allowInsecureHttp', 'a boolean', allowInsecureHttp)
-  const merged: Record<string, unknown> = { ...defaults }
+  const merged: Record<string, unknown> = ownFields(defaults)
   for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value
   return merged as O & D
 }

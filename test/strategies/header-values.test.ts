@@ -73,4 +73,20 @@ describe('header options', () => {
     expect(make).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`\`${name}\``) }))
     expect(make).not.toThrow(/evil/)
   })
+  const LATIN_1_NOT = 'evil-séssion–key€'
+  it.each([
+    ['apiKey', () => s360({ baseURL: 'https://a.example.com', apiKey: LATIN_1_NOT })],
+    ['clientId', () => ciam({ baseURL: 'https://a.example.com', clientId: LATIN_1_NOT, device })],
+    ['device.fingerprint', () => ciam({ baseURL: 'https://a.example.com', clientId: 'c', device: { ...device, fingerprint: LATIN_1_NOT } })],
+    ['device.language', () => ciam({ baseURL: 'https://a.example.com', clientId: 'c', device: { ...device, language: LATIN_1_NOT } })],
+    ['authServiceId', () => ags({ baseURL: 'https://a.example.com', authServiceId: LATIN_1_NOT })],
+    ['tenantId', () => ags({ baseURL: 'https://a.example.com', authServiceId: 's', tenantId: LATIN_1_NOT })],
+  ])('%s a header cannot carry (not Latin-1) is refused at creation, not failed as a network error at every refresh', (name, make) => {
+    expect(make).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(new RegExp(`\`${name}\`.*Latin-1`)) }))
+    expect(make).not.toThrow(/evil/)
+  })
+
+  it('an oauth2 client secret is form-encoded before it goes in a header: any Unicode is taken', () => {
+    expect(() => oauth2({ tokenEndpoint: 'https://a.example.com/t', clientId: 'c', clientSecret: LATIN_1_NOT, clientAuth: 'basic' })).not.toThrow()
+  })
 })

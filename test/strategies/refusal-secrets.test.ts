@@ -112,10 +112,27 @@ describe('network failures', () => {
     for (const piece of texts(error)) expect(leaks(piece, provider.secrets)).toBeUndefined()
   })
 
-  it('a fetch error quoting nothing secret is kept as the cause', async () => {
+  // Quoted encoded (Basic, form-encoded), or held in a field of the error: no text search finds every spelling.
+  it.each(providerCases)('$name: a fetch error that encodes the credentials or keeps the request in a field leaves no trace of them', async (provider) => {
+    const encoding: typeof fetch = async (_url, init) => {
+      const headers = JSON.stringify(init?.headers)
+      const error = new TypeError(`request failed: ${btoa(headers)} ${encodeURIComponent(String(init?.body))}`)
+      throw Object.assign(error, { request: { headers: init?.headers, body: init?.body } })
+    }
+    const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: encoding })
+    const error = await session.refresh().catch((e: unknown) => e)
+    for (const piece of [...texts(error), inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true })]) {
+      expect(leaks(piece, provider.secrets)).toBeUndefined()
+    }
+  })
+
+  it('a network failure keeps its class names and Node-style codes, from the whole cause chain, as the cause', async () => {
     const provider = providerCases[0] as ProviderCase
-    const refused = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') })
+    const connect = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })
+    const refused = new TypeError('fetch failed', { cause: connect })
     const session = createSession({ strategy: provider.make('https://auth.example.com'), tokens: provider.tokens, retry: false, fetch: () => Promise.reject(refused) })
-    await expect(session.refresh()).rejects.toMatchObject({ cause: refused })
+    const error = (await session.refresh().catch((e: unknown) => e)) as RefreshError
+    expect(error).toMatchObject({ name: 'RefreshError', transient: true })
+    expect(error.cause).toMatchObject({ message: 'fetch failed (TypeError, ECONNREFUSED)', code: 'ECONNREFUSED' })
   })
 })
