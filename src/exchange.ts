@@ -68,7 +68,7 @@ export interface Exchange {
    * (no refusal after all, or nothing to replay with). Rejects with the refresh's error (a copy),
    * the abort reason, `BodyNotReplayableError`, or the rule's own error.
    */
-  after<R>(sent: Sent, input: AuthFailureInput, rule: AuthFailureRule | undefined, recovery: () => Recovery<R>): Promise<Replayed<R>> | undefined
+  after<R, I extends AuthFailureInput>(sent: Sent, input: I, rule: AuthFailureRule | undefined, recovery: (input: I) => Recovery<R>): Promise<Replayed<R>> | undefined
 }
 
 // How a strategy writes its token onto any sink; returns the names it wrote on a client's own
@@ -124,25 +124,29 @@ function openExchange(internals: SessionInternals): Exchange {
     throw signal?.aborted && error === signal.reason ? error : ownError(error)
   }
 
-  async function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
+  // Sends the refused request again once a slot is free, with the tokens checked as it leaves.
+  async function replayWith<R>(recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
     const { signal, replay } = recovery
-    try {
-      // Sent without a token: no refresh follows, the caller may get the refusal whole.
-      if (sent.sentWith !== undefined) await recovery.onRefused?.()
-      const next = await raceAbort(internals.afterRefusal(sent.sentWith), signal)
-      if (!next) return undefined
-      if (!replay) throw new BodyNotReplayableError(recovery.refused())
-      const send = async (): Promise<R> => {
-        const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
-        return replay(<H extends HeaderSink>(headers: H): H => {
-          if (tokens) write(tokens, headers)
-          return headers
-        })
-      }
-      return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth })) }
-    } catch (error) {
-      return error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal)
+    if (!replay) throw new BodyNotReplayableError(recovery.refused())
+    const send = async (): Promise<R> => {
+      const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
+      return replay(<H extends HeaderSink>(headers: H): H => {
+        if (tokens) write(tokens, headers)
+        return headers
+      })
     }
+    return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth })) }
+  }
+
+  // A promise chain up to the refresh, not an async function: a suspended async frame (generator
+  // and registers) would be the most a request waiting on it holds, times every waiting request.
+  function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
+    const { signal, onRefused } = recovery
+    // Sent without a token: no refresh follows, the caller may get the refusal whole.
+    const dropped = sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
+    const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith)) : internals.afterRefusal(sent.sentWith)
+    const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
+    return raceAbort(refusal, signal).then((next) => (next ? replayWith(recovery, roundTrip).catch(failed) : undefined), failed)
   }
 
   const none: readonly string[] = []
@@ -165,9 +169,9 @@ function openExchange(internals: SessionInternals): Exchange {
       const verdict = judge(rule, strategy, input)
       if (verdict === false) return undefined
       const roundTrip = internals.now() - sent.sentAt
-      if (verdict === true) return recover(sent, recovery(), roundTrip)
+      if (verdict === true) return recover(sent, recovery(input), roundTrip)
       // A rule still judging when the caller aborts lets go of the request with the abort reason.
-      const wanted = recovery()
+      const wanted = recovery(input)
       return raceAbort(verdict, wanted.signal).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
     },
   }

@@ -1,13 +1,13 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, HeaderSink, Sent } from '../exchange.js'
-import { type AuthFailureRule, parseBody } from '../exchange/refusal-rule.js'
+import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
-import type { AuthFailureInput, Tokens } from '../strategy.js'
+import type { Tokens } from '../strategy.js'
 import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
+import { AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
 import { Replay } from './axios-replay.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
-import { isOneShot } from './one-shot-body.js'
 import { redirectGuard, urlRule } from './axios-url.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
@@ -31,33 +31,6 @@ export interface AttachAxiosOptions extends ClientOptions {}
 // What attachAxios uses of an instance: its interceptors and request().
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
   typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
-
-// A response as every refusal rule sees it (`body()`: what axios made of it); a class: one small object.
-class AxiosInput implements AuthFailureInput {
-  constructor(readonly response: AxiosResponse) {}
-  get status(): number {
-    return this.response.status
-  }
-  get headers(): AuthFailureInput['headers'] {
-    const { headers } = this.response
-    return {
-      get: (name) => {
-        const value = headers[name.toLowerCase()]
-        return value == null ? null : String(value)
-      },
-    }
-  }
-  body(): Promise<unknown> {
-    const { data } = this.response
-    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
-  }
-}
-
-// The outcome as axios gave it: the response, or its rejection (whatever it was rejected with).
-function kept(response: AxiosResponse | undefined, rejected: { error: unknown } | undefined): AxiosResponse {
-  if (rejected) throw rejected.error
-  return response as AxiosResponse
-}
 
 // The config's headers as the exchange writes on them; a fetch `Headers` or plain object an interceptor
 // put there is wrapped, so the exchange lists what the strategy wrote for the replay to take off.
@@ -112,36 +85,15 @@ function beforeSend(
   }
 }
 
-// After a response (`error` when axios rejected it): only first sends are judged (invariant 3).
+// After a response (`outcome`: FULFILLED, or what axios rejected it with): only first sends are judged (invariant 3).
 function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined, sentRequests: ConfigRecord<Sent>, allowed: (config: InternalAxiosRequestConfig) => boolean) {
-  return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, rejected?: { error: unknown }): AxiosResponse | Promise<AxiosResponse> => {
+  return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, outcome: unknown): AxiosResponse | Promise<AxiosResponse> => {
     const sent = config ? sentRequests.get(config) : undefined
     // Judged only where the token may go: an interceptor may have moved the request since.
-    if (!sent || !response || !config || config.tokenflight instanceof Replay || !allowed(config)) return kept(response, rejected)
-    const signal = config.signal as AbortSignal | undefined
-    // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
-    // never the caller's, and a copy of it would be an object of another shape to all of axios.
-    const replay = (authorize: Replay['authorize']) => {
-      // Without what the strategy put on the refused send (axios finds a name whatever its case).
-      for (const name of sent.authHeaders) config.headers.delete(name)
-      config.tokenflight = new Replay(authorize)
-      return instance.request(config)
-    }
-    const answer = sent.exchange.after(sent, new AxiosInput(response), config.tokenflight?.authFailure ?? rule, () => ({
-      signal,
-      replay: isOneShot(config.data) ? undefined : replay,
-      refused: () => response,
-    }))
-    if (!answer) return kept(response, rejected)
-    return answer.then(
-      (replayed) => (replayed ? replayed.value : kept(response, rejected)),
-      (failure: unknown) => {
-        // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
-        // and without the headers the strategy set on the refused send.
-        if (signal?.aborted && failure === signal.reason) return replay(undefined)
-        throw failure
-      },
-    )
+    if (!sent || !response || !config || config.tokenflight instanceof Replay || !allowed(config)) return kept(response, outcome)
+    const input = new AxiosAnswer(response, config, sent, instance, outcome)
+    const answer = sent.exchange.after(sent, input, config.tokenflight?.authFailure ?? rule, asRecovery)
+    return answer ? input.settle(answer) : kept(response, outcome)
   }
 }
 
@@ -171,8 +123,8 @@ export function attachAxios<T extends Tokens>(
   const after = afterResponse(instance, rule, sentRequests, urlRule(allowsHref))
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
-    (response) => after(response.config, response),
-    (error: AxiosError) => after(error?.config, error?.response, { error }),
+    (response) => after(response.config, response, FULFILLED),
+    (error: AxiosError) => after(error?.config, error?.response, error),
   )
   return () => {
     instance.interceptors.request.eject(requestId)

@@ -1,0 +1,81 @@
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { Recovery, Replayed, Sent } from '../exchange.js'
+import { parseBody } from '../exchange/refusal-rule.js'
+import type { AuthFailureInput } from '../strategy.js'
+import { Replay } from './axios-replay.js'
+import { isOneShot } from './one-shot-body.js'
+
+// One response as every refusal rule sees it (`body()`: what axios made of it) and, once it is a
+// refusal, as the exchange recovers it: one object per response, no closures, so a request
+// waiting on a refresh holds little more than axios's own state.
+export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
+  constructor(
+    readonly response: AxiosResponse,
+    private readonly config: InternalAxiosRequestConfig,
+    private readonly sent: Sent,
+    private readonly instance: AxiosInstance,
+    private readonly outcome: unknown,
+  ) {}
+  get status(): number {
+    return this.response.status
+  }
+  get headers(): AuthFailureInput['headers'] {
+    const { headers } = this.response
+    return {
+      get: (name) => {
+        const value = headers[name.toLowerCase()]
+        return value == null ? null : String(value)
+      },
+    }
+  }
+  body(): Promise<unknown> {
+    const { data } = this.response
+    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
+  }
+  get signal(): AbortSignal | undefined {
+    return this.config.signal as AbortSignal | undefined
+  }
+  get replay(): Recovery<AxiosResponse>['replay'] {
+    return isOneShot(this.config.data) ? undefined : (authorize) => this.resend(authorize)
+  }
+  refused(): AxiosResponse {
+    return this.response
+  }
+  /** The outcome as axios gave it: the response, or its rejection (whatever it was rejected with). */
+  kept(): AxiosResponse {
+    return kept(this.response, this.outcome)
+  }
+  // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
+  // never the caller's, and a copy of it would be an object of another shape to all of axios.
+  resend(authorize: Replay['authorize']): Promise<AxiosResponse> {
+    const { config } = this
+    // Without what the strategy put on the refused send (axios finds a name whatever its case).
+    for (const name of this.sent.authHeaders) config.headers.delete(name)
+    config.tokenflight = new Replay(authorize)
+    return this.instance.request(config)
+  }
+  // `then`, not an async method: a suspended async frame is larger than this request's own state.
+  settle(answer: Promise<Replayed<AxiosResponse>>): Promise<AxiosResponse> {
+    return answer.then(
+      (replayed) => (replayed ? replayed.value : this.kept()),
+      (failure: unknown) => {
+        // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
+        // and without the headers the strategy set on the refused send.
+        if (this.signal?.aborted && failure === this.signal.reason) return this.resend(undefined)
+        throw failure
+      },
+    )
+  }
+}
+
+/** The exchange's recovery of a refused axios response: the response's own {@link AxiosAnswer}. */
+export const asRecovery = (answer: AxiosAnswer): AxiosAnswer => answer
+
+/** What axios's interceptor passes on for a response it fulfilled; anything else is what it rejected with. */
+export const FULFILLED: unique symbol = Symbol('fulfilled')
+
+/** The outcome as axios gave it: the response, or its rejection (whatever it was rejected with). */
+export function kept(response: AxiosResponse | undefined, outcome: unknown): AxiosResponse {
+  if (outcome !== FULFILLED) throw outcome
+  return response as AxiosResponse
+}
