@@ -134,10 +134,19 @@ export const ownFields = <O extends object>(options: O): O => Object.assign(Obje
 
 export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
   for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(known, key)) {
-      const error = new TypeError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`) as InvalidArgumentError
-      error.code = 'ERR_INVALID_ARG_VALUE'
-      throw error
-    }
+    if (!Object.hasOwn(known, key)) throw optionError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
+  }
+  assertUnpolluted(where, options, Object.keys(known))
+}
+
+const optionError = (message: string): InvalidArgumentError => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
+
+/**
+ * Throws when one of `keys`, left out of `value`, would be read from `Object.prototype`: code
+ * that polluted it would configure tokenflight (where its tokens go, which store keeps them).
+ */
+export function assertUnpolluted(where: string, value: object, keys: readonly string[]): void {
+  for (const key of keys) {
+    if (!Object.hasOwn(value, key) && key in Object.prototype) throw optionError(`Object.prototype has \`${key}\`, which ${where} would read as its own: refused`)
   }
 }

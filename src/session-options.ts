@@ -8,6 +8,7 @@ import {
   assertOptionalDuration,
   assertOptionalFunction,
   invalidArgument,
+  assertUnpolluted,
   ownFields,
 } from './invalid-argument.js'
 import { checkedTokens } from './session/assert-tokens.js'
@@ -120,8 +121,17 @@ function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSes
     assertOptionalDuration('retry.minDelayMs', retry.minDelayMs, 0)
     assertOptionalDuration('retry.maxDelayMs', retry.maxDelayMs, 0)
   }
-  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : (retry ?? {})
+  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : ownFields(retry ?? {})
   return { retries, minDelayMs, maxDelayMs }
+}
+
+// The clock's time for judging an `expiresAt` in seconds, or nothing when it cannot be read now.
+function readClock(now: () => number): number | undefined {
+  try {
+    return now()
+  } catch {
+    return undefined
+  }
 }
 
 /** Validates every option at creation (not at the first 401) and merges the defaults once. */
@@ -131,15 +141,15 @@ export function resolveSessionOptions<T extends Tokens>(given: SessionOptions<T>
   const options = ownFields(given)
   assertOnlyKnownKeys('createSession options', options, known)
   assertMethods('strategy', options.strategy, ['refresh'], ['authorize', 'isAuthFailure'])
-  // A real clock's date tells an expiry in seconds; an injected one may start anywhere.
-  const tokens = options.tokens === undefined ? undefined : checkedTokens<T>('tokens', options.tokens, options.now ? undefined : Date.now())
+  assertUnpolluted('the strategy', options.strategy, ['authorize', 'isAuthFailure'])
+  assertOptionalFunction('now', options.now)
+  const tokens = options.tokens === undefined ? undefined : checkedTokens<T>('tokens', options.tokens, readClock(options.now ?? Date.now))
   if (options.store !== undefined) assertMethods('store', options.store, ['get', 'set', 'delete'], [])
   if (options.coordinator !== undefined) assertMethods('coordinator', options.coordinator, ['refresh'], ['attach', 'announce'])
   assertOptionalDuration('refreshAheadMs', options.refreshAheadMs, 0)
   assertOptionalDuration('refreshTimeoutMs', options.refreshTimeoutMs)
   if (options.replayConcurrency !== Number.POSITIVE_INFINITY) assertOptionalCount('replayConcurrency', options.replayConcurrency, 1)
   assertOptionalFunction('fetch', options.fetch)
-  assertOptionalFunction('now', options.now)
   return {
     strategy: options.strategy,
     tokens,

@@ -1,4 +1,5 @@
-import { SessionExpiredError } from './errors/index.js'
+import { withTimeout } from './abort.js'
+import { RefreshTimeoutError, SessionExpiredError } from './errors/index.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { resolveSessionOptions, type SessionOptions } from './session-options.js'
 import { checkedTokens } from './session/assert-tokens.js'
@@ -65,6 +66,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     timeoutMs: config.refreshTimeoutMs,
     failed: (operation, error) => events.emit('storeFailed', { operation, error }),
     lifetime: lifetime.signal,
+    now,
   })
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
   const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
@@ -86,7 +88,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       return (await flight.refreshOnce('manual')).accessToken
     },
     async setTokens(given) {
-      const next = checkedTokens<T>('tokens', given, config.now === Date.now ? Date.now() : undefined)
+      const next = checkedTokens<T>('tokens', given, now())
       if (lifetime.signal.aborted) throw state.expiredError()
       state.reset(next)
       await store.write(next)
@@ -102,7 +104,8 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       detachCoordinator?.()
       lifetime.abort(new SessionExpiredError('The session was destroyed'))
       events.clear()
-      await flight.settling
+      // The coordinated refresh other copies may depend on, at most one deadline: a coordinator that never settles holds nothing.
+      if (flight.settling) await withTimeout(flight.settling, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)).catch(() => {})
     },
     on: events.on,
     off: events.off,

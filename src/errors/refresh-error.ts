@@ -1,4 +1,4 @@
-import { invalidArgument } from '../invalid-argument.js'
+import { invalidArgument, ownFields } from '../invalid-argument.js'
 import { MAX_LIFETIME_MS } from '../session/refresh-window.js'
 import { attachHidden, TokenflightError } from './tokenflight-error.js'
 
@@ -36,7 +36,7 @@ export class RefreshError extends TokenflightError {
 
   constructor(message: string, options: RefreshErrorOptions) {
     // Checked here: a strategy's typo must not sign the user out (`transient` left out) or block refreshes for good.
-    const { transient, retryAfterMs } = options ?? {}
+    const { transient, retryAfterMs } = ownFields(options ?? {})
     if (typeof transient !== 'boolean') throw invalidArgument('RefreshError options.transient', 'a boolean', transient)
     if (retryAfterMs !== undefined && !(typeof retryAfterMs === 'number' && retryAfterMs >= 0)) {
       throw invalidArgument('RefreshError options.retryAfterMs', 'a number of milliseconds ≥ 0', retryAfterMs)

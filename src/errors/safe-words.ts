@@ -1,9 +1,10 @@
-// What of a foreign error may be shown: a Node-style code (ECONNREFUSED, ERR_…, UND_ERR_…), an
-// error class's name (ReplyError, TypeError), Redis's leading word (ERR, READONLY, OOM). Nothing
-// else: stores and fetch wrappers quote what they were given, encoded, escaped or cut short.
-const CODE = /^(?:(?:UND_)?ERR_[A-Z_]{2,40}|E[A-Z]{2,16})$/
+// What of a foreign error may be shown: a code or word from a closed list (a network errno, a
+// Node or undici `ERR_…` code, the leading word of a Redis error) and an error class's name
+// (ReplyError, TypeError). Nothing else: stores and fetch wrappers quote what they were given,
+// encoded, escaped or cut short, and a token can be shaped like any open pattern.
+const CODE = /^(?:(?:UND_)?ERR_[A-Z_]{2,40}|E(?:CONN(?:REFUSED|RESET|ABORTED)|TIMEDOUT|NOTFOUND|AI_AGAIN|PIPE|(?:HOST|NET)(?:UNREACH|DOWN)|PROTO|ADDRINUSE|ADDRNOTAVAIL|CANCELED))$/
 const NAME = /^[A-Za-z]{1,40}Error$/
-const WORD = /^[A-Z]{2,16}(?= )/
+const WORD = /^(?:ERR|READONLY|OOM|NOSCRIPT|WRONGTYPE|MOVED|ASK|LOADING|BUSY|NOAUTH|WRONGPASS|NOPERM|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|EXECABORT|NOREPLICAS|MISCONF)(?= )/
 
 // A property of an error, or `undefined` when reading it throws (a hostile getter or Proxy).
 function read(error: unknown, key: 'code' | 'name' | 'message' | 'cause'): unknown {

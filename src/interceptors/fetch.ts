@@ -123,7 +123,7 @@ export function wrapFetch<T extends Tokens>(
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
-    const own = init?.tokenflight
+    const own = init && Object.hasOwn(init, 'tokenflight') ? init.tokenflight : undefined
     if (own?.skip) return fetchFn(input, init)
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).

@@ -18,7 +18,7 @@ export function linkCoordinator<T extends Tokens>(
     adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
       const next = given === undefined ? undefined : (copyTokens(given) as T)
-      if (next !== undefined && tokensProblem(next)) return
+      if (next !== undefined && tokensProblem(next, state.now())) return
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       store.adopted(next)
       state.reset(next, next ? state.now() : undefined)

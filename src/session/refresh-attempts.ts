@@ -40,7 +40,7 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   const timer = setTimeout(() => controller.abort(new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - Date.now()))
   try {
     // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
-    const call = Promise.resolve().then(() => plan.strategy.refresh(current, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
+    const call = Promise.resolve().then(() => plan.strategy.refresh(copyTokens(current) as T, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
     return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.now())
   } catch (error) {
     throw controller.signal.aborted ? controller.signal.reason : error

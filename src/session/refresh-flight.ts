@@ -37,7 +37,8 @@ function succeeded<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Ref
   if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
   state.adopt(next, state.now(), true)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
-  return next
+  // A listener may have signed in (or out) meanwhile: what it set wins.
+  return state.epoch === startEpoch ? next : state.currentOrThrow()
 }
 
 /** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
@@ -107,10 +108,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       // together are cut loose at their deadline, and later ones wait on the same work afresh.
       join(): Promise<T> {
         if (!coordinator) return raceAbort(finished, state.lifetime)
-        const callers: Promise<T> = raceAbort(
-          withTimeout(finished, ms, () => new RefreshTimeoutError(ms)),
-          state.lifetime,
-        ).catch((error: unknown) => {
+        const callers: Promise<T> = withTimeout(finished, ms, () => new RefreshTimeoutError(ms), state.lifetime).catch((error: unknown) => {
           if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
           if (own.callers === callers) own.callers = undefined
           if (timedOut) throw error

@@ -7,6 +7,8 @@
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, RefreshError, SessionExpiredError, type SessionEvents, type Tokens, type TokenStore } from '../../src/index.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { fib } from '../../src/strategies/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
@@ -56,6 +58,70 @@ describe('store calls run in the order asked', () => {
     await Promise.all([refreshed, cleared])
     expect(stored).toBeUndefined()
     await session.destroy()
+  })
+  it('a call that never settles wedges nothing: later writes and the delete still reach the store', async () => {
+    let calls = 0
+    let stored: Tokens | undefined
+    const store: TokenStore = {
+      get: () => undefined,
+      set: (tokens) => {
+        calls++
+        if (calls === 1) return new Promise(() => {}) // a lost reply
+        stored = tokens
+      },
+      delete: () => {
+        stored = undefined
+      },
+    }
+    const session = createSession({ strategy: rotating(), tokens: start, store, refreshTimeoutMs: 50 })
+    await session.getAccessToken() // seeds the store: the lost call
+    await sleep(60)
+    await session.refresh()
+    expect(stored?.refreshToken).toBe('refresh-1')
+    await session.clear()
+    expect(stored).toBeUndefined()
+    await session.destroy()
+  })
+
+  it('what waits on the store at destroy() rejects with SessionExpiredError, reported as no store failure; many waits add no listener each', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    const session = createSession({ strategy: rotating(), store: { get: () => undefined, set: () => new Promise(() => {}), delete: () => {} }, refreshTimeoutMs: 60_000 })
+    const failures: unknown[] = []
+    session.on('storeFailed', (event) => failures.push(event))
+    const waits: Array<Promise<unknown>> = []
+    for (let i = 0; i < 20; i++) {
+      waits.push(session.setTokens({ accessToken: `token-${i}` }).catch((error: unknown) => error))
+      await sleep(1) // each asked after the one before started or queued: none superseded
+    }
+    await session.destroy()
+    for (const error of await Promise.all(waits)) expect(error).toBeInstanceOf(SessionExpiredError)
+    expect(failures).toEqual([])
+    await sleep(5)
+    process.off('warning', onWarning)
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
+  })
+
+  it('a store that edits what it is given edits nothing in the session; nor does a strategy that edits its input', async () => {
+    const store: TokenStore = {
+      get: () => undefined,
+      set: (tokens) => {
+        delete (tokens as Partial<Tokens>).refreshToken // "never persist the refresh token"
+      },
+      delete: () => {},
+    }
+    const seen: unknown[] = []
+    const strategy = countingStrategy((call, current) => {
+      seen.push(current.refreshToken)
+      ;(current as { accessToken: string }).accessToken = ''
+      return { accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
+    })
+    const session = createSession({ strategy, tokens: start, store })
+    await session.refresh()
+    await session.refresh()
+    expect(seen).toEqual(['refresh-0', 'refresh-1'])
+    expect(await session.getAccessToken()).toBe('token-2')
   })
 })
 
@@ -107,6 +173,13 @@ describe('an expiry in seconds is refused, not refreshed on every read', () => {
     await expect(session.refresh()).rejects.toMatchObject({ name: 'InvalidRefreshResponseError' })
   })
 
+  it('2^31 - 1 ("never", in seconds), a stored answer, and an injected clock that reads as a date', async () => {
+    expect(() => createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: 2 ** 31 - 1 } })).toThrow(/expiresAt/)
+    expect(() => createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: inSeconds }, now: () => Date.now() })).toThrow(/expiresAt/)
+    const stored = createSession({ strategy: rotating(), tokens: start, store: { get: () => ({ accessToken: 'b', expiresAt: inSeconds }), set: () => {}, delete: () => {} } })
+    expect(await stored.getAccessToken()).toBe('token-0') // the stored answer refused, the initial tokens kept
+  })
+
   it('an injected clock that does not read as a date takes any number', () => {
     const session = createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: 5_000 }, now: () => 1_000 })
     expect(session.state).toBe('active')
@@ -124,6 +197,22 @@ describe('listeners', () => {
       expect(await session.refresh()).toBe(`signed-in-again-${type}`)
       expect(session.state).toBe('active')
     }
+  })
+
+  it('clear() in a refreshed listener wins for the refresh’s callers too', async () => {
+    const session = createSession({ strategy: rotating(), tokens: start })
+    session.on('refreshed', () => void session.clear())
+    await expect(session.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
+    expect(session.state).toBe('signed-out')
+  })
+
+  it('destroy() resolves within a deadline when a coordinator never settles', async () => {
+    const session = createSession({ strategy: rotating(), tokens: start, coordinator: { refresh: () => new Promise(() => {}) }, refreshTimeoutMs: 100 })
+    const refreshing = session.refresh().catch((error: unknown) => error)
+    await sleep(5)
+    const destroyed = session.destroy().then(() => 'resolved')
+    expect(await Promise.race([destroyed, sleep(1_000).then(() => 'still pending')])).toBe('resolved')
+    expect(await refreshing).toBeInstanceOf(SessionExpiredError)
   })
 
   it('destroy() in a refreshing listener stops the refresh before the strategy is called', async () => {
@@ -183,23 +272,53 @@ describe('what a strategy or caller builds', () => {
   })
 })
 
-describe('options are read from the object given, never from Object.prototype', () => {
+describe('a polluted Object.prototype configures nothing', () => {
   const proto = Object.prototype as Record<string, unknown>
+  const polluted = ['fetch', 'store', 'authorize', 'retries', 'refreshToken', 'header', 'tokenflight']
   afterEach(() => {
-    delete proto.fetch
-    delete proto.store
+    for (const key of polluted) delete proto[key]
   })
 
-  it('a polluted fetch or store is not used', async () => {
-    let used = 0
-    proto.fetch = () => {
-      used++
-      return Promise.reject(new Error('polluted'))
-    }
-    proto.store = { get: () => (used++, undefined), set: () => void used++, delete: () => void used++ }
-    const session = createSession({ strategy: rotating(), tokens: start })
+  it('an option it would supply is refused by name, in every factory that checks its keys', () => {
+    proto.store = { get: () => undefined, set: () => {}, delete: () => {} }
+    expect(() => createSession({ strategy: rotating(), tokens: start })).toThrow(/Object\.prototype has `store`/)
+    delete proto.store
+    proto.authorize = () => {}
+    expect(() => createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens: start })).toThrow(/Object\.prototype has `authorize`/)
+    delete proto.authorize
+    proto.header = 'x-leak-to'
+    expect(() => fib({ baseURL: 'https://auth.example.com', authorization: { scheme: 'Bearer' } })).toThrow(/Object\.prototype has `header`/)
+  })
+
+  it('a field left out of tokens or options reads as absent, not as the polluted value', async () => {
+    proto.retries = 0
+    proto.refreshToken = 'planted'
+    let seen: unknown = 'not called'
+    let calls = 0
+    const session = createSession({
+      strategy: countingStrategy((_call, current) => {
+        calls++
+        seen = current.refreshToken
+        if (calls === 1) throw new RefreshError('busy', { transient: true })
+        return { accessToken: 'token-1' }
+      }),
+      tokens: { accessToken: 'token-0' },
+    })
     await session.refresh()
-    expect(used).toBe(0)
+    expect(calls).toBe(2) // the default retries, not the planted 0
+    expect(seen).toBeUndefined()
+  })
+
+  it('a per-request option is the request’s own', async () => {
+    proto.tokenflight = { skip: true }
+    const sent: Array<string | null> = []
+    const fetchFn = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(new Headers(init?.headers).get('authorization'))
+      return new Response('{}')
+    }) as typeof fetch
+    const authedFetch = wrapFetch(fetchFn, createSession({ strategy: rotating(), tokens: start }), { origins: ['https://api.example.com'] })
+    await authedFetch('https://api.example.com/me', {})
+    expect(sent).toEqual(['Bearer token-0'])
   })
 })
 
