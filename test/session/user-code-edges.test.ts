@@ -207,7 +207,7 @@ describe('listeners', () => {
   })
 
   it('destroy() resolves within a deadline when a coordinator never settles', async () => {
-    const session = createSession({ strategy: rotating(), tokens: start, coordinator: { refresh: () => new Promise(() => {}) }, refreshTimeoutMs: 100 })
+    const session = createSession({ strategy: rotating(), tokens: start, coordinator: { refresh: () => new Promise<Tokens>(() => {}) }, refreshTimeoutMs: 100 })
     const refreshing = session.refresh().catch((error: unknown) => error)
     await sleep(5)
     const destroyed = session.destroy().then(() => 'resolved')
