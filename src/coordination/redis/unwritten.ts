@@ -22,13 +22,15 @@ export interface Unwritten<T extends Tokens> {
  */
 export function trackUnwritten<T extends Tokens>(store: FencedStore<T>): Unwritten<T> {
   let unwritten: T | undefined
+  // By the access token, not the object: the session gives its store a copy of its tokens.
+  const same = (a: T | undefined, b: T): boolean => a?.accessToken === b.accessToken
   return {
     get any() {
       return unwritten !== undefined
     },
-    replaces: (stored, stale): stored is T => !!stored && stored.accessToken !== stale.accessToken && unwritten !== stale,
+    replaces: (stored, stale): stored is T => !!stored && stored.accessToken !== stale.accessToken && !same(unwritten, stale),
     writeBack(next) {
-      if (store.pending !== next) return undefined
+      if (!same(store.pending, next)) return undefined
       unwritten = next
       return store.whenWritten().then(() => {
         if (unwritten === next) unwritten = undefined
