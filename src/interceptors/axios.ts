@@ -3,7 +3,7 @@ import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
-import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
+import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
 import { Replay } from './axios-replay.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
@@ -69,7 +69,7 @@ function beforeSend(
     }
     // A config copied from an earlier send (a caller retrying `error.config`) carries its record.
     sentRequests.set(config, undefined)
-    if (options?.skip) return config
+    if (ownRequestOptions(options)?.skip) return config
     const exchange = allowed(config) ? exchangeFor(config) : undefined
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     if (!exchange || config.signal?.aborted) return config
@@ -92,7 +92,7 @@ function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefine
     // Judged only where the token may go: an interceptor may have moved the request since.
     if (!sent || !response || !config || config.tokenflight instanceof Replay || !allowed(config)) return kept(response, outcome)
     const input = new AxiosAnswer(response, config, sent, instance, outcome)
-    const answer = sent.exchange.after(sent, input, config.tokenflight?.authFailure ?? rule, asRecovery)
+    const answer = sent.exchange.after(sent, input, ownRequestOptions(config.tokenflight)?.authFailure ?? rule, asRecovery)
     return answer ? input.settle(answer) : kept(response, outcome)
   }
 }

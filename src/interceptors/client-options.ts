@@ -35,3 +35,6 @@ export interface RequestOptions {
   /** This request's rule for a refused token, replacing the client's. @default the client's rule */
   authFailure?: AuthFailureRule | undefined
 }
+
+/** A request's own `tokenflight` options, read as own fields only: never a `skip` or `authFailure` from `Object.prototype`. */
+export const ownRequestOptions = (options: RequestOptions | undefined): RequestOptions | undefined => (options == null ? undefined : ownFields(options))

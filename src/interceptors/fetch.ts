@@ -3,7 +3,7 @@ import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { parseBody } from '../exchange/refusal-rule.js'
 import { assertFunction } from '../invalid-argument.js'
 import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
-import { type ClientOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
+import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { type HrefPolicy, pageOrigin } from './origin-policy.js'
@@ -123,7 +123,7 @@ export function wrapFetch<T extends Tokens>(
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
-    const own = init && Object.hasOwn(init, 'tokenflight') ? init.tokenflight : undefined
+    const own = ownRequestOptions(init && Object.hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
     if (own?.skip) return fetchFn(input, init)
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).

@@ -47,6 +47,16 @@ export function tokensProblem(tokens: unknown, now?: number): TokensProblem | un
   return undefined
 }
 
+/**
+ * Drops an `expiresAt` that reads as seconds from tokens that come from a provider, a store or
+ * another copy: refusing them would drop a refresh token the provider has already rotated, so
+ * their expiry is taken as unknown instead (a JWT `exp`, else the first 401, tells).
+ */
+export function forgetExpiryInSeconds(copy: unknown, now: number): void {
+  const tokens = copy as Partial<Tokens> | undefined
+  if (typeof tokens?.expiresAt === 'number' && readsAsSeconds(tokens.expiresAt, now)) delete tokens.expiresAt
+}
+
 const UNREADABLE: unique symbol = Symbol('unreadable tokens')
 
 /**
@@ -58,12 +68,15 @@ export function copyTokens(tokens: unknown): unknown {
   if (typeof tokens !== 'object' || tokens === null) return tokens
   try {
     if (Array.isArray(tokens)) return tokens
-    // A class's getters count; what code put on `Object.prototype` does not, and the copy has no prototype.
-    const field = (key: keyof Tokens): unknown => (Object.hasOwn(tokens, key) || !(key in Object.prototype) ? (tokens as Tokens)[key] : undefined)
-    const [accessToken, refreshToken, expiresAt] = [field('accessToken'), field('refreshToken'), field('expiresAt')]
-    const copy: Record<string, unknown> = Object.assign(Object.create(null), tokens, { accessToken })
-    if (refreshToken !== undefined) copy.refreshToken = refreshToken
-    if (expiresAt !== undefined) copy.expiresAt = expiresAt
+    // Own fields, then a class's getters (what code put on `Object.prototype` does not count); no prototype.
+    const copy: Record<string, unknown> = Object.assign(Object.create(null), tokens)
+    for (let proto = Object.getPrototypeOf(tokens); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        if (key === 'constructor' || key in copy) continue
+        const value: unknown = (tokens as Record<string, unknown>)[key]
+        if (value !== undefined && typeof value !== 'function') copy[key] = value
+      }
+    }
     return copy
   } catch {
     return UNREADABLE

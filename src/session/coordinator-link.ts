@@ -1,7 +1,7 @@
 import type { Coordinator } from '../coordinator.js'
 import type { SessionEvents } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
-import { copyTokens, tokensProblem } from './assert-tokens.js'
+import { copyTokens, forgetExpiryInSeconds, tokensProblem } from './assert-tokens.js'
 import type { Persistence } from './persistence.js'
 import type { TokenState } from './token-state.js'
 
@@ -18,7 +18,8 @@ export function linkCoordinator<T extends Tokens>(
     adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
       const next = given === undefined ? undefined : (copyTokens(given) as T)
-      if (next !== undefined && tokensProblem(next, state.now())) return
+      if (next !== undefined) forgetExpiryInSeconds(next, state.now())
+      if (next !== undefined && tokensProblem(next)) return
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       store.adopted(next)
       state.reset(next, next ? state.now() : undefined)

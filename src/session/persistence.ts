@@ -2,7 +2,7 @@ import { withTimeout } from '../abort.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
-import { checkedTokens, copyTokens } from './assert-tokens.js'
+import { checkedTokens, copyTokens, forgetExpiryInSeconds } from './assert-tokens.js'
 import { storeFailure } from './store-failure.js'
 
 type Operation = 'get' | 'set' | 'delete'
@@ -17,15 +17,18 @@ export interface StoreRead<T> {
 export interface Persistence<T extends Tokens> {
   /** Reads the stored tokens; what a store returns is checked like user input. */
   read(): Promise<StoreRead<T>>
-  /** Writes `tokens` within `ms`; on failure keeps them as pending and rejects. */
-  write(tokens: T, ms?: number): Promise<void>
-  /** Retries a pending write in the background: one at a time, at most once a second after a failure. */
+  /**
+   * Writes `tokens` within `ms`; on failure they stay wanted (retried) and it rejects. A refresh's
+   * own write (`lasting`) is not cut short by `destroy()`: its rotated refresh token must land.
+   */
+  write(tokens: T, ms?: number, lasting?: boolean): Promise<void>
+  /** Brings the store to what is wanted in the background, when it is behind: at most once a second after a failure. */
   retryPending(): void
-  /** Deletes the stored tokens; a pending write is dropped. */
+  /** Deletes the stored tokens. */
   remove(): Promise<void>
   /**
    * Tokens another copy of the session got: a store of its own (not `shared`) keeps them too, in
-   * the background; a shared one has them already, so a pending write of older ones is dropped.
+   * the background; a shared one has them already.
    */
   adopted(tokens: T | undefined): void
 }
@@ -42,24 +45,21 @@ interface Limits {
 /** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
 export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, limits: Limits): Persistence<T> {
   const { timeoutMs, failed, lifetime } = limits
-  let pending: T | undefined
-  // After a failed write, the next retry waits a second: a dead store is not hit on every request.
-  let retryAt = 0
   // Every wait on the store ends when the session is destroyed: one listener, not one per call.
   const waits = new Set<(reason: unknown) => void>()
   lifetime.addEventListener('abort', () => {
     for (const stop of waits) stop(lifetime.reason)
   })
 
-  // One store call within `ms`: a synchronous throw, a rejection or a timeout is reported and
-  // rethrown as an error that cannot hold what the store quoted of its input.
-  function call<R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs): Promise<R> {
-    if (lifetime.aborted) return Promise.reject(lifetime.reason)
+  // One wait on the store within `ms`: a synchronous throw, a rejection or a timeout is reported
+  // and rethrown as an error that cannot hold what the store quoted of its input.
+  function call<R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs, lasting = false): Promise<R> {
+    if (lifetime.aborted && !lasting) return Promise.reject(lifetime.reason)
     let stop: (reason: unknown) => void = () => {}
     const ended = new Promise<never>((_, reject) => {
       stop = reject
     })
-    waits.add(stop)
+    if (!lasting) waits.add(stop)
     // `new Promise` turns a synchronous throw into a rejection.
     const settled = new Promise<R>((resolve) => resolve(run()))
     return withTimeout(Promise.race([settled, ended]), Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs))
@@ -72,51 +72,62 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
       .finally(() => waits.delete(stop))
   }
 
-  // Calls that change the store run one after another, in the order asked. Each waits for the one
-  // before it to settle or to miss its deadline, so a call that never settles wedges nothing; one
-  // that lands after a later one started is followed by the latest again; one superseded before
-  // its turn is skipped.
-  let queue: Promise<unknown> = Promise.resolve()
-  let asked = 0
+  // The store is brought to what is wanted (the latest tokens set, or none after a delete), one
+  // call at a time: each starts once the one before has settled or missed its deadline, so a call
+  // that never settles wedges nothing. Whoever asks while one runs shares the next call, which
+  // writes the latest. A call that lands after a newer one has landed put older state back: the
+  // store is marked behind and brought up again, like after a failure.
+  let wanted: { tokens: T | undefined; version: number } = { tokens: undefined, version: 0 }
+  let held = 0 // the version the store is known to hold
   let started = 0
+  let newestLanded = 0
+  let queue: Promise<unknown> = Promise.resolve()
+  let next: Promise<unknown> | undefined
   let busy = 0
-  let latest: () => void = () => {}
-  function change(operation: 'set' | 'delete', run: () => unknown, ms?: number): Promise<unknown> {
-    const turn = ++asked
-    latest = () => void change(operation, run).catch(() => {})
-    const result = queue.then(() => {
-      if (turn !== asked) return
-      started = turn
-      return run()
-    })
-    const landed = (): void => {
-      if (started > turn && !lifetime.aborted) latest()
-    }
-    result.then(landed, landed)
-    busy++
-    const answered = call(operation, () => result, ms).finally(() => busy--)
-    queue = answered.catch(() => {})
-    return answered
+  // After a failure, the store is brought up again at most once a second: a dead store is not hit on every request.
+  let retryAt = 0
+
+  function land(): Promise<unknown> {
+    const { tokens, version } = wanted
+    const turn = ++started
+    const stored = new Promise((resolve) => resolve(tokens ? (store as TokenStore<T>).set(copyTokens(tokens) as T) : (store as TokenStore<T>).delete()))
+    stored.then(() => {
+      if (turn < newestLanded) {
+        held = 0 // older state over newer: behind, brought up again at once
+        if (!lifetime.aborted) bringUp().catch(() => {})
+      } else {
+        newestLanded = turn
+        held = Math.max(held, version)
+      }
+    }, () => {})
+    // The next call waits for this one, at most its deadline.
+    queue = withTimeout(stored, timeoutMs, () => new StoreTimeoutError(tokens ? 'set' : 'delete', timeoutMs)).catch(() => {})
+    return stored
   }
 
-  async function write(tokens: T, ms?: number): Promise<void> {
-    if (!store) return
-    pending = tokens
-    try {
-      // Kept once the store has it, even past the caller's deadline. The store gets a copy: one
-      // that edits what it is given (drops the refresh token before saving) edits nothing here.
-      await change(
-        'set',
-        async () => {
-          await store.set(copyTokens(tokens) as T)
-          if (pending === tokens) pending = undefined
-        },
-        ms,
-      )
-    } catch (error) {
-      retryAt = Date.now() + 1_000
-      throw error
-    }
+  function bringUp(ms?: number, lasting?: boolean): Promise<void> {
+    if (!store) return Promise.resolve()
+    const operation = wanted.tokens ? 'set' : 'delete'
+    next ??= queue.then(() => {
+      next = undefined
+      return land()
+    })
+    const shared = next
+    busy++
+    return call(operation, () => shared, ms, lasting).then(
+      () => {
+        busy--
+      },
+      (error: unknown) => {
+        busy--
+        retryAt = Date.now() + 1_000
+        throw error
+      },
+    )
+  }
+
+  const want = (tokens: T | undefined): void => {
+    wanted = { tokens, version: wanted.version + 1 }
   }
 
   return {
@@ -130,25 +141,33 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
         return failure
       }
       try {
-        if (found !== undefined) found = checkedTokens<T>('stored tokens', found, limits.now())
+        if (found !== undefined) {
+          found = copyTokens(found)
+          forgetExpiryInSeconds(found, limits.now())
+          found = checkedTokens<T>('stored tokens', found)
+        }
       } catch (error) {
         failed('get', error as Error) // ours: it names the field, never the value
         return failure
       }
       return { ok: true, tokens: found as T | undefined }
     },
-    write,
-    retryPending() {
-      if (pending && busy === 0 && Date.now() >= retryAt) write(pending).catch(() => {})
+    write(tokens, ms, lasting) {
+      want(tokens)
+      return bringUp(ms, lasting)
     },
-    async remove() {
-      pending = undefined
-      if (store) await change('delete', () => store.delete())
+    retryPending() {
+      if (store && held < wanted.version && busy === 0 && Date.now() >= retryAt) bringUp().catch(() => {})
+    },
+    remove() {
+      want(undefined)
+      return bringUp()
     },
     adopted(tokens) {
-      pending = undefined
-      if (store?.shared !== false) return
-      ;(tokens ? write(tokens) : change('delete', () => store.delete())).catch(() => {})
+      want(tokens)
+      // A shared store has them from the copy that got them.
+      if (store?.shared !== false) held = wanted.version
+      else bringUp().catch(() => {})
     },
   }
 }

@@ -70,7 +70,7 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
   return refreshWithRetries(current, plan).then(async (next) => {
-    if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now()).catch(noop)
+    if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now(), true).catch(noop)
     return next
   })
 }

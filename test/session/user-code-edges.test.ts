@@ -13,7 +13,7 @@ import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
 const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const rotating = () => countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}` }))
 
 describe('store calls run in the order asked', () => {
@@ -103,6 +103,91 @@ describe('store calls run in the order asked', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning')
   })
 
+  it('a write that lands late, over a newer one, is followed by the newest again; a failed one is brought up on a later use', async () => {
+    const slowA = deferred()
+    let stored: Tokens | undefined
+    let failNext = false
+    const store: TokenStore = {
+      get: () => undefined,
+      set: async (tokens) => {
+        if (tokens.accessToken === 'A') {
+          await slowA.promise
+          stored = tokens
+          return
+        }
+        if (failNext) {
+          failNext = false
+          throw new Error('ECONNRESET')
+        }
+        stored = tokens
+      },
+      delete: () => {},
+    }
+    const session = createSession({ strategy: rotating(), store, refreshTimeoutMs: 50 })
+    await session.setTokens({ accessToken: 'A' }).catch(() => {}) // misses its deadline
+    await session.setTokens({ accessToken: 'B' })
+    failNext = true // the repair after A's late landing fails once
+    slowA.resolve()
+    await sleep(10)
+    expect(stored?.accessToken).toBe('A')
+    await sleep(1_000) // a failure waits a second before the store is brought up again
+    await session.getAccessToken() // a use brings it up
+    await sleep(10)
+    expect(stored?.accessToken).toBe('B')
+    await session.destroy()
+  })
+
+  it('a store always slower than its deadline is not written again and again', async () => {
+    let sets = 0
+    const store: TokenStore = { get: () => undefined, set: () => {
+        sets++
+        return sleep(80)
+      },
+      delete: () => {} }
+    const session = createSession({ strategy: rotating(), store, refreshTimeoutMs: 50 })
+    await session.setTokens({ accessToken: 'A' }).catch(() => {})
+    await session.setTokens({ accessToken: 'B' }).catch(() => {})
+    await sleep(500)
+    expect(sets).toBe(2)
+    await session.destroy()
+  })
+
+  it('clear() whose delete fails rejects; the delete is made again on a later use', async () => {
+    let stored: Tokens | undefined = start
+    let deletes = 0
+    const store: TokenStore = {
+      get: () => stored,
+      set: (tokens) => {
+        stored = tokens
+      },
+      delete: () => {
+        if (++deletes === 1) throw new Error('unavailable')
+        stored = undefined
+      },
+    }
+    const session = createSession({ strategy: rotating(), store })
+    await session.getAccessToken()
+    await expect(session.clear()).rejects.toThrow(/delete\(\) failed/)
+    await sleep(1_000)
+    await session.getAccessToken().catch(() => {}) // signed out: a use all the same
+    await sleep(10)
+    expect(stored).toBeUndefined()
+  })
+
+  it('destroy() lets a coordinated refresh’s write land before it resolves', async () => {
+    let stored: Tokens | undefined
+    const store: TokenStore = { get: () => undefined, set: async (tokens) => void (await sleep(50), (stored = tokens)), delete: () => {} }
+    const coordinator = { refresh: (_stale: Tokens, work: () => Promise<Tokens>) => work() }
+    const session = createSession({ strategy: rotating(), tokens: start, store, coordinator })
+    await session.getAccessToken()
+    await sleep(60) // the seed write
+    const refreshing = session.refresh().catch(() => 'released')
+    await sleep(5) // the provider answered, the write is under way
+    await session.destroy()
+    expect(stored?.refreshToken).toBe('refresh-1')
+    await refreshing
+  })
+
   it('a store that edits what it is given edits nothing in the session; nor does a strategy that edits its input', async () => {
     const store: TokenStore = {
       get: () => undefined,
@@ -158,6 +243,28 @@ describe('tokens are copied where they enter', () => {
   })
 })
 
+describe('tokens as a class instance', () => {
+  it('its getters count, a provider’s own credential included', async () => {
+    class Stored {
+      constructor(private readonly raw: Record<string, string>) {}
+      get accessToken() {
+        return this.raw.access as string
+      }
+      get sessionToken() {
+        return this.raw.session as string
+      }
+    }
+    const seen: unknown[] = []
+    const strategy = countingStrategy((call, current) => {
+      seen.push((current as Tokens & { sessionToken?: string }).sessionToken)
+      return { accessToken: `token-${call}` }
+    })
+    const session = createSession({ strategy, tokens: new Stored({ access: 'token-0', session: 'session-0' }) as unknown as Tokens })
+    await session.refresh()
+    expect(seen).toEqual(['session-0'])
+  })
+})
+
 describe('an expiry in seconds is refused, not refreshed on every read', () => {
   const inSeconds = Math.floor(Date.now() / 1000) + 3600
   it('createSession and setTokens', async () => {
@@ -168,16 +275,19 @@ describe('an expiry in seconds is refused, not refreshed on every read', () => {
     await expect(session.setTokens({ accessToken: 'a', expiresAt: inSeconds })).rejects.toMatchObject({ name: 'TypeError' })
   })
 
-  it('a strategy’s answer', async () => {
-    const session = createSession({ strategy: countingStrategy(() => ({ accessToken: 'b', expiresAt: inSeconds })), tokens: start, retry: false })
-    await expect(session.refresh()).rejects.toMatchObject({ name: 'InvalidRefreshResponseError' })
+  it('from a provider, a store or another copy it is taken as unknown, not refused: the rotated refresh token is kept', async () => {
+    const strategy = countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}`, expiresAt: inSeconds }))
+    const session = createSession({ strategy, tokens: start, retry: false })
+    expect(await session.refresh()).toBe('token-1')
+    for (let i = 0; i < 3; i++) expect(await session.getAccessToken()).toBe('token-1') // no refresh per read
+    expect(strategy.calls).toBe(1)
+    const stored = createSession({ strategy: rotating(), tokens: start, store: { get: () => ({ accessToken: 'b', refreshToken: 'rb', expiresAt: inSeconds }), set: () => {}, delete: () => {} } })
+    expect(await stored.getAccessToken()).toBe('b')
   })
 
-  it('2^31 - 1 ("never", in seconds), a stored answer, and an injected clock that reads as a date', async () => {
+  it('2^31 - 1 ("never", in seconds) and an injected clock that reads as a date', () => {
     expect(() => createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: 2 ** 31 - 1 } })).toThrow(/expiresAt/)
     expect(() => createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: inSeconds }, now: () => Date.now() })).toThrow(/expiresAt/)
-    const stored = createSession({ strategy: rotating(), tokens: start, store: { get: () => ({ accessToken: 'b', expiresAt: inSeconds }), set: () => {}, delete: () => {} } })
-    expect(await stored.getAccessToken()).toBe('token-0') // the stored answer refused, the initial tokens kept
   })
 
   it('an injected clock that does not read as a date takes any number', () => {
@@ -307,6 +417,23 @@ describe('a polluted Object.prototype configures nothing', () => {
     await session.refresh()
     expect(calls).toBe(2) // the default retries, not the planted 0
     expect(seen).toBeUndefined()
+  })
+
+  it('inside a request’s own options, skip and authFailure are its own too', async () => {
+    const proto2 = Object.prototype as Record<string, unknown>
+    proto2.skip = true
+    try {
+      const sent: Array<string | null> = []
+      const fetchFn = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+        sent.push(new Headers(init?.headers).get('authorization'))
+        return new Response('{}')
+      }) as typeof fetch
+      const authedFetch = wrapFetch(fetchFn, createSession({ strategy: rotating(), tokens: start }), { origins: ['https://api.example.com'] })
+      await authedFetch('https://api.example.com/me', { tokenflight: {} })
+      expect(sent).toEqual(['Bearer token-0'])
+    } finally {
+      delete proto2.skip
+    }
   })
 
   it('a per-request option is the request’s own', async () => {

@@ -1,4 +1,5 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
+import { ownRequestOptions } from '../client-options.js'
 import { landedAllowed, resolveUrl } from '../origin-policy.js'
 import { HeldEvents } from './held-events.js'
 import { responseInput } from './response-input.js'
@@ -31,7 +32,6 @@ export class AuthedXhr extends XhrLookAlike {
   #replayEnded: (() => void) | undefined
   #generation = 0 // a new open() or a cancel makes pending continuations stale
   #href = '' // where open() sent it, as judged: a response from elsewhere came by a redirect
-
   readonly #setup: Setup
 
   constructor() {
@@ -62,9 +62,9 @@ export class AuthedXhr extends XhrLookAlike {
   }
 
   send(body?: Body): void {
+    const exchange = ownRequestOptions(this.tokenflight)?.skip ? undefined : this.#exchange
     // Skipped after open(): the headers kept back for the token's turn go on now.
-    if (this.#exchange && this.tokenflight?.skip) for (const [name, value] of this.#headers) this.inner.setRequestHeader(name, value)
-    const exchange = this.tokenflight?.skip ? undefined : this.#exchange
+    if (this.#exchange && !exchange) for (const [name, value] of this.#headers) this.inner.setRequestHeader(name, value)
     if (!exchange) return void this.inner.send(body)
     if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('send')
     this.#body = body
@@ -141,7 +141,7 @@ export class AuthedXhr extends XhrLookAlike {
     const held = new HeldEvents()
     this.#held = held
     this.#phase = 'held'
-    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), this.tokenflight?.authFailure ?? this.#setup.rule, () => ({
+    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), ownRequestOptions(this.tokenflight)?.authFailure ?? this.#setup.rule, () => ({
       signal: this.#waits?.signal,
       replay: (authorize) => this.#replay(generation, authorize),
       refused: () => this,
