@@ -176,7 +176,14 @@ describe('store calls run in the order asked', () => {
 
   it('destroy() lets a coordinated refresh’s write land before it resolves', async () => {
     let stored: Tokens | undefined
-    const store: TokenStore = { get: () => undefined, set: async (tokens) => void (await sleep(50), (stored = tokens)), delete: () => {} }
+    const store: TokenStore = {
+      get: () => undefined,
+      set: async (tokens) => {
+        await sleep(50)
+        stored = tokens
+      },
+      delete: () => {},
+    }
     const coordinator = { refresh: (_stale: Tokens, work: () => Promise<Tokens>) => work() }
     const session = createSession({ strategy: rotating(), tokens: start, store, coordinator })
     await session.getAccessToken()
