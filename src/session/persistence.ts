@@ -82,6 +82,7 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
   let started = 0
   let newestLanded = 0
   let queue: Promise<unknown> = Promise.resolve()
+  let idle = true // no call running or within its deadline
   let next: Promise<unknown> | undefined
   let busy = 0
   // After a failure, the store is brought up again at most once a second: a dead store is not hit on every request.
@@ -101,18 +102,25 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
       }
     }, () => {})
     // The next call waits for this one, at most its deadline.
-    queue = withTimeout(stored, timeoutMs, () => new StoreTimeoutError(tokens ? 'set' : 'delete', timeoutMs)).catch(() => {})
+    idle = false
+    const ended: Promise<unknown> = withTimeout(stored, timeoutMs, () => new StoreTimeoutError(tokens ? 'set' : 'delete', timeoutMs))
+      .catch(() => {})
+      .then(() => {
+        if (queue === ended) idle = true
+      })
+    queue = ended
     return stored
   }
 
   function bringUp(ms?: number, lasting?: boolean): Promise<void> {
     if (!store) return Promise.resolve()
     const operation = wanted.tokens ? 'set' : 'delete'
-    next ??= queue.then(() => {
+    // Called at once when nothing runs: a store may read its own state as the call is made (a
+    // fenced write, a seed only into an empty key), so the call is made when it is asked for.
+    const shared = idle && !next ? land() : (next ??= queue.then(() => {
       next = undefined
       return land()
-    })
-    const shared = next
+    }))
     busy++
     return call(operation, () => shared, ms, lasting).then(
       () => {
