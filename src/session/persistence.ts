@@ -22,6 +22,8 @@ export interface Persistence<T extends Tokens> {
    * own write (`lasting`) is not cut short by `destroy()`: its rotated refresh token must land.
    */
   write(tokens: T, ms?: number, lasting?: boolean): Promise<void>
+  /** Whether `tokens` are what the store is to hold (written, or being written, by this copy). */
+  wants(tokens: T): boolean
   /** Brings the store to what is wanted in the background, when it is behind: at most once a second after a failure. */
   retryPending(): void
   /** Deletes the stored tokens. */
@@ -164,6 +166,7 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
       want(tokens)
       return bringUp(ms, lasting)
     },
+    wants: (tokens) => wanted.tokens?.accessToken === tokens.accessToken,
     retryPending() {
       if (store && held < wanted.version && busy === 0 && Date.now() >= retryAt) bringUp().catch(() => {})
     },

@@ -33,8 +33,11 @@ interface FlightDeps<T extends Tokens> {
 }
 
 /** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
-function succeeded<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
+function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
   if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
+  // Tokens another copy refreshed, found under the lock: the shared store has them, and an older
+  // write of ours still wanted (a seed that lost to another copy's) must never go over them.
+  if (coordinator && !store.wants(next)) store.adopted(next)
   state.adopt(next, state.now(), true)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
   // A listener may have signed in (or out) meanwhile: what it set wins.

@@ -70,6 +70,33 @@ describe('store calls run in the order asked', () => {
     await setting
   })
 
+  // With Redis: a process whose seed lost to another's, then took another process's refresh from
+  // under the lock, wrote its initial tokens over the rotated ones a second later (a reuse detection).
+  it('an older write still wanted (a seed that failed) never goes over tokens another copy refreshed', async () => {
+    const writes: string[] = []
+    let failSeed = true
+    const store: TokenStore = {
+      get: () => undefined,
+      set: (tokens) => {
+        if (failSeed) {
+          failSeed = false
+          throw new Error('the key is not empty')
+        }
+        writes.push(tokens.accessToken)
+      },
+      delete: () => {},
+    }
+    const coordinator = { refresh: async (): Promise<Tokens> => ({ accessToken: 'from-another-copy', refreshToken: 'refresh-other' }) }
+    const session = createSession({ strategy: rotating(), tokens: start, store, coordinator })
+    await session.getAccessToken() // the seed fails
+    expect(await session.refresh()).toBe('from-another-copy')
+    await sleep(1_050) // past the wait after a failure
+    await session.getAccessToken() // a use brings a store that is behind up
+    await sleep(10)
+    expect(writes).not.toContain('token-0')
+    await session.destroy()
+  })
+
   it('a call that never settles wedges nothing: later writes and the delete still reach the store', async () => {
     let calls = 0
     let stored: Tokens | undefined
