@@ -67,6 +67,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     failed: (operation, error) => events.emit('storeFailed', { operation, error }),
     lifetime: lifetime.signal,
     now,
+    ordered: !coordinator,
   })
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
   const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)

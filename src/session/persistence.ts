@@ -42,6 +42,13 @@ interface Limits {
   lifetime: AbortSignal
   /** The session's clock, for an `expiresAt` in seconds in what the store returns. */
   now: () => number
+  /**
+   * Whether calls wait for the one before and get copies (a user's store). A coordinator's store
+   * orders its own writes (Redis: fenced, one connection, written back after an outage; Web
+   * Storage: synchronous), its writes under a lock must be made at once, and it tracks the
+   * tokens it was given.
+   */
+  ordered: boolean
 }
 
 /** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
@@ -93,9 +100,12 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
   function land(): Promise<unknown> {
     const { tokens, version } = wanted
     const turn = ++started
-    const stored = new Promise((resolve) => resolve(tokens ? (store as TokenStore<T>).set(copyTokens(tokens) as T) : (store as TokenStore<T>).delete()))
+    // A user's store gets a copy to edit (one that drops the refresh token before saving edits
+    // nothing here); a coordinator's own store gets the tokens it tracks as they are.
+    const given = tokens && limits.ordered ? (copyTokens(tokens) as T) : tokens
+    const stored = new Promise((resolve) => resolve(given ? (store as TokenStore<T>).set(given) : (store as TokenStore<T>).delete()))
     stored.then(() => {
-      if (turn < newestLanded) {
+      if (turn < newestLanded && limits.ordered) {
         held = 0 // older state over newer: behind, brought up again at once
         if (!lifetime.aborted) bringUp().catch(() => {})
       } else {
@@ -119,7 +129,7 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     const operation = wanted.tokens ? 'set' : 'delete'
     // Called at once when nothing runs: a store may read its own state as the call is made (a
     // fenced write, a seed only into an empty key), so the call is made when it is asked for.
-    const shared = idle && !next ? land() : (next ??= queue.then(() => {
+    const shared = (idle || !limits.ordered) && !next ? land() : (next ??= queue.then(() => {
       next = undefined
       return land()
     }))
