@@ -129,10 +129,14 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     const operation = wanted.tokens ? 'set' : 'delete'
     // Called at once when nothing runs: a store may read its own state as the call is made (a
     // fenced write, a seed only into an empty key), so the call is made when it is asked for.
-    const shared = (idle || !limits.ordered) && !next ? land() : (next ??= queue.then(() => {
-      next = undefined
-      return land()
-    }))
+    const now = (idle || !limits.ordered) && !next
+    if (!now && !next) {
+      next = queue.then(() => {
+        next = undefined
+        return land()
+      })
+    }
+    const shared = now ? land() : (next as Promise<unknown>)
     busy++
     return call(operation, () => shared, ms, lasting).then(
       () => {
