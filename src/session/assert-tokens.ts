@@ -48,13 +48,15 @@ export function tokensProblem(tokens: unknown, now?: number): TokensProblem | un
 }
 
 /**
- * Drops an `expiresAt` that reads as seconds from tokens that come from a provider, a store or
- * another copy: refusing them would drop a refresh token the provider has already rotated, so
- * their expiry is taken as unknown instead (a JWT `exp`, else the first 401, tells).
+ * Tokens from a provider, a store or another copy, as the session would keep them: a copy (see
+ * {@link copyTokens}) whose `expiresAt`, if it reads as seconds, is dropped rather than refused
+ * (refusing would drop a refresh token the provider has already rotated: a JWT `exp`, else the
+ * first 401, tells the expiry instead), and what makes it unusable, if anything.
  */
-export function forgetExpiryInSeconds(copy: unknown, now: number): void {
-  const tokens = copy as Partial<Tokens> | undefined
+export function foreignTokens(value: unknown, now: number): { tokens: unknown; problem: TokensProblem | undefined } {
+  const tokens = copyTokens(value) as Partial<Tokens> | undefined
   if (typeof tokens?.expiresAt === 'number' && readsAsSeconds(tokens.expiresAt, now)) delete tokens.expiresAt
+  return { tokens, problem: tokensProblem(tokens) }
 }
 
 const UNREADABLE: unique symbol = Symbol('unreadable tokens')
@@ -83,6 +85,11 @@ export function copyTokens(tokens: unknown): unknown {
   }
 }
 
+/** Throws the `TypeError` for `problem`, naming the field under `name`, never printing the value. */
+export function throwTokensProblem(name: string, problem: TokensProblem): never {
+  throw invalidArgument(`${name}${problem.field}`, problem.expected, problem.value, { wrongType: problem.wrongType, secret: true })
+}
+
 /**
  * A checked copy of `tokens` (see {@link copyTokens}, {@link tokensProblem}); else a `TypeError`
  * naming the field. Never prints a value: a token passed where the object belongs, or in the
@@ -91,6 +98,6 @@ export function copyTokens(tokens: unknown): unknown {
 export function checkedTokens<T extends Tokens>(name: string, tokens: unknown, now?: number): T {
   const copy = copyTokens(tokens)
   const problem = tokensProblem(copy, now)
-  if (!problem) return copy as T
-  throw invalidArgument(`${name}${problem.field}`, problem.expected, problem.value, { wrongType: problem.wrongType, secret: true })
+  if (problem) throwTokensProblem(name, problem)
+  return copy as T
 }

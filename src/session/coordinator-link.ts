@@ -1,7 +1,7 @@
 import type { Coordinator } from '../coordinator.js'
 import type { SessionEvents } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
-import { copyTokens, forgetExpiryInSeconds, tokensProblem } from './assert-tokens.js'
+import { foreignTokens } from './assert-tokens.js'
 import type { Persistence } from './persistence.js'
 import type { TokenState } from './token-state.js'
 
@@ -17,9 +17,9 @@ export function linkCoordinator<T extends Tokens>(
     // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
     adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
-      const next = given === undefined ? undefined : (copyTokens(given) as T)
-      if (next !== undefined) forgetExpiryInSeconds(next, state.now())
-      if (next !== undefined && tokensProblem(next)) return
+      const read = given === undefined ? undefined : foreignTokens(given, state.now())
+      if (read?.problem) return
+      const next = read?.tokens as T | undefined
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       store.adopted(next)
       state.reset(next, next ? state.now() : undefined)

@@ -2,7 +2,7 @@ import { withTimeout } from '../abort.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
-import { checkedTokens, copyTokens, forgetExpiryInSeconds } from './assert-tokens.js'
+import { copyTokens, foreignTokens, throwTokensProblem } from './assert-tokens.js'
 import { storeFailure } from './store-failure.js'
 
 type Operation = 'get' | 'set' | 'delete'
@@ -129,14 +129,14 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     const operation = wanted.tokens ? 'set' : 'delete'
     // Called at once when nothing runs: a store may read its own state as the call is made (a
     // fenced write, a seed only into an empty key), so the call is made when it is asked for.
-    const now = (idle || !limits.ordered) && !next
-    if (!now && !next) {
+    const atOnce = (idle || !limits.ordered) && !next
+    if (!atOnce && !next) {
       next = queue.then(() => {
         next = undefined
         return land()
       })
     }
-    const shared = now ? land() : (next as Promise<unknown>)
+    const shared = atOnce ? land() : (next as Promise<unknown>)
     busy++
     return call(operation, () => shared, ms, lasting).then(
       () => {
@@ -164,17 +164,15 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
       } catch {
         return failure
       }
+      if (found === undefined) return { ok: true, tokens: undefined }
       try {
-        if (found !== undefined) {
-          found = copyTokens(found)
-          forgetExpiryInSeconds(found, limits.now())
-          found = checkedTokens<T>('stored tokens', found)
-        }
+        const { tokens, problem } = foreignTokens(found, limits.now())
+        if (problem) throwTokensProblem('stored tokens', problem)
+        return { ok: true, tokens: tokens as T }
       } catch (error) {
-        failed('get', error as Error) // ours: it names the field, never the value
+        failed('get', error as Error) // ours: it names the field, never the value (or the clock's)
         return failure
       }
-      return { ok: true, tokens: found as T | undefined }
     },
     write(tokens, ms, lasting) {
       want(tokens)

@@ -3,7 +3,7 @@ import { backoffDelay } from '../backoff.js'
 import { asError } from '../errors/as-error.js'
 import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import type { Strategy, Tokens } from '../strategy.js'
-import { copyTokens, forgetExpiryInSeconds, tokensProblem } from './assert-tokens.js'
+import { copyTokens, foreignTokens } from './assert-tokens.js'
 
 /** What one refresh may do: its strategy, its budget and its retries. */
 export interface RefreshPlan<T extends Tokens> {
@@ -25,11 +25,9 @@ export interface RefreshPlan<T extends Tokens> {
 
 /** A strategy's result checked like user input; the error names the field, never the value. */
 export function checkRefreshResult<T extends Tokens>(result: unknown, now: number): T {
-  const copy = copyTokens(result)
-  forgetExpiryInSeconds(copy, now)
-  const problem = tokensProblem(copy)
+  const { tokens, problem } = foreignTokens(result, now)
   if (problem) throw new InvalidRefreshResponseError(problem.field.slice(1) || 'tokens', problem.expected, problem.value === null ? 'null' : typeof problem.value)
-  return copy as T
+  return tokens as T
 }
 
 async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Promise<T> {
