@@ -24,7 +24,11 @@ export interface Persistence<T extends Tokens> {
   write(tokens: T, ms?: number, lasting?: boolean): Promise<void>
   /** Whether `tokens` are what the store is to hold (written, or being written, by this copy). */
   wants(tokens: T): boolean
-  /** Brings the store to what is wanted in the background, when it is behind: at most once a second after a failure. */
+  /**
+   * Brings a user's store to what is wanted in the background, when it is behind: at most once a
+   * second after a failure. A coordinator's store writes its own back; one re-issued here could
+   * go over another copy's newer tokens.
+   */
   retryPending(): void
   /** Deletes the stored tokens. */
   remove(): Promise<void>
@@ -180,7 +184,7 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     },
     wants: (tokens) => wanted.tokens?.accessToken === tokens.accessToken,
     retryPending() {
-      if (store && held < wanted.version && busy === 0 && Date.now() >= retryAt) bringUp().catch(() => {})
+      if (store && limits.ordered && held < wanted.version && busy === 0 && Date.now() >= retryAt) bringUp().catch(() => {})
     },
     remove() {
       want(undefined)

@@ -34,7 +34,12 @@ interface FlightDeps<T extends Tokens> {
 
 /** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
 function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
-  if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
+  if (state.lifetime.aborted) return state.currentOrThrow()
+  if (state.epoch !== startEpoch) {
+    // A coordinator's notice of these very tokens may land before the refresh returns: still its end.
+    if (state.tokens?.accessToken === next.accessToken) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
+    return state.currentOrThrow()
+  }
   // Tokens another copy refreshed, found under the lock: the shared store has them, and an older
   // write of ours still wanted (a seed that lost to another copy's) must never go over them.
   if (coordinator && !store.wants(next)) store.adopted(next)

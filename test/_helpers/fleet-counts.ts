@@ -9,4 +9,8 @@ export interface FleetCounts {
   /** When the slowest request started, ms into the run (the Sentinel worker reports it). */
   slowestAt?: number
   errors: string[]
+  /** `storeFailed` events heard (fleet-worker.ts). */
+  storeFailed?: number
+  /** `refreshing` events not followed by `refreshed` or `refreshFailed` (fleet-worker.ts). */
+  unendedRefreshes?: number
 }

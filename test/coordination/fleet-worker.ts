@@ -27,7 +27,14 @@ const client = env.redisPort
 client?.on('error', () => {}) // outages are part of the test; the coordinator reports them
 const shared = client ? redisCoordination({ client, key: env.key, coordinationWaitMs: env.coordinationWaitMs, lockTtlMs: env.lockTtlMs ?? 5_000 }) : {}
 const session = createSession({ strategy: fib({ baseURL: env.baseURL }), tokens: env.tokens, refreshTimeoutMs: env.refreshTimeoutMs ?? 2_000, ...shared })
-const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[] }
+const counts = { sent: 0, ok: 0, failed: 0, degraded: 0, restored: 0, slowest: 0, errors: [] as string[], storeFailed: 0, unendedRefreshes: 0 }
+// Every refresh this process started must be heard to end (refreshed or refreshFailed).
+let started = 0
+let ended = 0
+session.on('refreshing', () => started++)
+session.on('refreshed', () => ended++)
+session.on('refreshFailed', () => ended++)
+session.on('storeFailed', () => counts.storeFailed++)
 // FLEET_DEBUG=1 prints why a process degraded or a refresh failed (for runs on a busy machine).
 const debug = (...words: string[]) => process.env.FLEET_DEBUG && console.error(...words)
 session.on('coordinationDegraded', ({ error }) => {
@@ -80,6 +87,9 @@ async function lane(lane: number): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: env.inFlight }, (_, i) => lane(i)))
+// A refresh ahead of expiry may still run as the load stops: it is given a moment to end.
+for (let i = 0; i < 30 && started > ended; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+counts.unendedRefreshes = started - ended
 await session.destroy() // a shared refresh under way finishes and is stored first
 await client?.quit().catch(() => {})
 process.send?.(counts, () => process.exit(0))

@@ -97,6 +97,33 @@ describe('store calls run in the order asked', () => {
     await session.destroy()
   })
 
+  // A coordinator's store orders and writes back its own writes (Redis: fenced, after an outage
+  // too): a session re-issuing one it lost wrote spent tokens over another process's, in the
+  // moment between that process reading Redis under the lock and adopting what it read.
+  it('with a coordinator, a write the store failed is never re-issued by the session, even while a refresh waits', async () => {
+    const writes: string[] = []
+    const store: TokenStore = {
+      get: () => undefined,
+      set: (tokens) => {
+        writes.push(tokens.accessToken)
+        if (tokens.accessToken === 'token-0') throw new Error('the key is not empty')
+      },
+      delete: () => {},
+    }
+    const underLock = deferred<Tokens>()
+    const coordinator = { refresh: () => underLock.promise }
+    const session = createSession({ strategy: rotating(), tokens: { ...start, expiresAt: Date.now() + 1_000 }, store, coordinator })
+    await session.getAccessToken() // the seed fails
+    await sleep(1_050) // expired, and past the wait after a failure
+    const waiting = session.getAccessToken() // the coordinated refresh starts and waits
+    const another = session.getAccessToken() // a use while it waits
+    underLock.resolve({ accessToken: 'from-another-copy', refreshToken: 'refresh-other' })
+    expect(await Promise.all([waiting, another])).toEqual(['from-another-copy', 'from-another-copy'])
+    await sleep(10)
+    expect(writes).toEqual(['token-0'])
+    await session.destroy()
+  })
+
   it('a call that never settles wedges nothing: later writes and the delete still reach the store', async () => {
     let calls = 0
     let stored: Tokens | undefined

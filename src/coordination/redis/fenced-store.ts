@@ -149,7 +149,8 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
         return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
       }
       later.clear()
-      if (!written) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+      // Unfenced, only a seed is refused (the key was taken by another process's seed or refresh): theirs stand, nothing failed.
+      if (!written && fenced) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
     },
     async delete() {
       later.clear()

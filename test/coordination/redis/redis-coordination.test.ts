@@ -46,6 +46,30 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ calls: strategy.calls, a: ta?.accessToken, b: tb?.accessToken }).toEqual({ calls: 1, a: 'token-1', b: 'token-1' })
     })
 
+    // Its own notice (or the one another process sent) often lands before the refresh returns.
+    it('every process that started a refresh hears it end: refreshing, then refreshed, on the refresher and on the waiter', async () => {
+      const gate = deferred()
+      const strategy = countingStrategy(async (call, current) => {
+        await gate.promise
+        return { ...current, accessToken: `token-${call}` }
+      })
+      const { a, b } = await pair(strategy)
+      const heard = { a: [] as string[], b: [] as string[] }
+      for (const [name, session] of [['a', a], ['b', b]] as const) {
+        for (const type of ['refreshing', 'refreshed', 'refreshFailed'] as const) session.on(type, () => heard[name].push(type))
+      }
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const first = afterRefusal(a, 'token-0')
+      await sleep(20)
+      const second = afterRefusal(b, 'token-0')
+      await sleep(50)
+      gate.resolve()
+      await Promise.all([first, second])
+      await sleep(50)
+      expect(heard).toEqual({ a: ['refreshing', 'refreshed'], b: ['refreshing', 'refreshed'] })
+    })
+
     it('a process that is not refreshing adopts the new tokens from the notification', async () => {
       const { a, b } = await pair()
       await tokensForSend(b)
@@ -67,6 +91,36 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       session.on('expired', () => expired++)
       await expect(afterRefusal(session, 'token-0')).resolves.toMatchObject({ accessToken: 'rotated-elsewhere' })
       expect(expired).toBe(0)
+    })
+
+    // In a fleet every process but one loses the seed: that is the fence working, not a store failure.
+    it('a process whose seed finds the key taken yields without a storeFailed and never writes its initial tokens later', async () => {
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      const seeded = deferred()
+      // b read the key while it was empty; its answer arrives after a's seed landed.
+      const late = faulty(real, {
+        get: async (k) => {
+          const value = await real.get(k)
+          await seeded.promise
+          return value
+        },
+      })
+      const a = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key }) })
+      const b = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client: late, key }) })
+      const failures: string[] = []
+      for (const session of [a, b]) session.on('storeFailed', (event) => failures.push(event.error.message))
+      const bReady = tokensForSend(b)
+      await tokensForSend(a)
+      await until(async () => (await real.get(key)) !== null)
+      seeded.resolve()
+      await bReady
+      await a.refresh()
+      await sleep(1_050) // past the wait after a failed write
+      await tokensForSend(b)
+      await sleep(50)
+      expect(JSON.parse(String(await real.get(key)))).toMatchObject({ accessToken: 'token-1' })
+      expect(failures).toEqual([])
     })
 
     it('setTokens is announced: other processes adopt a new sign-in', async () => {
