@@ -12,7 +12,7 @@ import type * as Strategies from '../src/strategies/index.js'
 // A specifier typed as a plain string: `tsc` does not need dist/ to exist.
 const load = <M>(path: string): Promise<M> => import(path) as Promise<M>
 
-export const { createSession } = await load<typeof Core>('../dist/esm/index.js')
+export const { createSession, createSessionPool } = await load<typeof Core>('../dist/esm/index.js')
 export const { attachAxios } = await load<typeof Axios>('../dist/esm/interceptors/axios.js')
 export const { wrapFetch } = await load<typeof Fetch>('../dist/esm/interceptors/fetch.js')
 export const { fib, custom } = await load<typeof Strategies>('../dist/esm/strategies/index.js')

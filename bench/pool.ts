@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createSession, createSessionPool, type Session } from '../src/index.js'
-import { custom } from '../src/strategies/index.js'
+import type { Session } from '../src/index.js'
 import { startEmulator } from '../src/testing/index.js'
 import { startRedisServer } from '../test/_helpers/redis-server.js'
+import { createSession, createSessionPool, custom } from './built.js'
 
 const gc = (globalThis as { gc?: () => void }).gc
 const strategy = custom(async (current) => ({ ...current, accessToken: `${current.accessToken}+` }))

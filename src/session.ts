@@ -47,6 +47,18 @@ export interface Session<T extends Tokens = Tokens> {
   off<K extends keyof SessionEvents>(type: K, listener?: SessionListener<K>): void
 }
 
+// What users hold. `state` is a prototype getter: an accessor in an object literal makes each
+// session a slow (dictionary-mode) object, and a pool holds thousands of them.
+class SessionObject {
+  readonly #stateOf: () => SessionState
+  constructor(stateOf: () => SessionState) {
+    this.#stateOf = stateOf
+  }
+  get state(): SessionState {
+    return this.#stateOf()
+  }
+}
+
 /**
  * Creates a session: token state, single-flight refresh under one deadline, proactive refresh
  * before a known expiry, retries, persistence and events.
@@ -75,10 +87,8 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   loadFirstTokens(state, config.store && store, config.tokens)
   const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
 
-  const session: Session<T> = {
-    get state(): SessionState {
-      return state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out'
-    },
+  const stateOf = (): SessionState => (state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out')
+  const methods: Omit<Session<T>, 'state'> = {
     async getAccessToken() {
       const current = await tokensForSend()
       if (!current) throw state.expiredError()
@@ -106,11 +116,13 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
       lifetime.abort(new SessionExpiredError('The session was destroyed'))
       events.clear()
       // The coordinated refresh other copies may depend on, at most one deadline: a coordinator that never settles holds nothing.
-      if (flight.settling) await withTimeout(flight.settling, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)).catch(() => {})
+      const settling = flight.settling()
+      if (settling) await withTimeout(settling, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)).catch(() => {})
     },
     on: events.on,
     off: events.off,
   }
+  const session: Session<T> = Object.assign(new SessionObject(stateOf), methods)
   const internals = { tokensNow, tokensForSend, afterRefusal, strategy, replayConcurrency: config.replayConcurrency, emit: events.emit, now }
   attachInternals(session, internals)
   return session

@@ -3,9 +3,7 @@ import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 import { copyTokens, foreignTokens, throwTokensProblem } from './assert-tokens.js'
-import { storeFailure } from './store-failure.js'
-
-type Operation = 'get' | 'set' | 'delete'
+import { type StoreCallLimits, storeCaller } from './store-call.js'
 
 /** What a read found: `ok` false when the store failed, so nothing is known about its content. */
 export interface StoreRead<T> {
@@ -39,11 +37,7 @@ export interface Persistence<T extends Tokens> {
   adopted(tokens: T | undefined): void
 }
 
-interface Limits {
-  timeoutMs: number
-  failed: (operation: Operation, error: Error) => void
-  /** Aborted when the session is destroyed: every wait on the store ends then, with its reason. */
-  lifetime: AbortSignal
+interface Limits extends StoreCallLimits {
   /** The session's clock, for an `expiresAt` in seconds in what the store returns. */
   now: () => number
   /**
@@ -58,32 +52,7 @@ interface Limits {
 /** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
 export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, limits: Limits): Persistence<T> {
   const { timeoutMs, failed, lifetime } = limits
-  // Every wait on the store ends when the session is destroyed: one listener, not one per call.
-  const waits = new Set<(reason: unknown) => void>()
-  lifetime.addEventListener('abort', () => {
-    for (const stop of waits) stop(lifetime.reason)
-  })
-
-  // One wait on the store within `ms`: a synchronous throw, a rejection or a timeout is reported
-  // and rethrown as an error that cannot hold what the store quoted of its input.
-  function call<R>(operation: Operation, run: () => R | Promise<R>, ms = timeoutMs, lasting = false): Promise<R> {
-    if (lifetime.aborted && !lasting) return Promise.reject(lifetime.reason)
-    let stop: (reason: unknown) => void = () => {}
-    const ended = new Promise<never>((_, reject) => {
-      stop = reject
-    })
-    if (!lasting) waits.add(stop)
-    // `new Promise` turns a synchronous throw into a rejection.
-    const settled = new Promise<R>((resolve) => resolve(run()))
-    return withTimeout(Promise.race([settled, ended]), Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs))
-      .catch((error: unknown) => {
-        if (lifetime.aborted && error === lifetime.reason) throw error
-        const reason = storeFailure(error, operation)
-        failed(operation, reason)
-        throw reason
-      })
-      .finally(() => waits.delete(stop))
-  }
+  const call = storeCaller(limits)
 
   // The store is brought to what is wanted (the latest tokens set, or none after a delete), one
   // call at a time: each starts once the one before has settled or missed its deadline, so a call

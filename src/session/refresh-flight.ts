@@ -19,9 +19,9 @@ export interface RefreshFlight<T extends Tokens> {
    */
   refreshOnce(reason: RefreshReason): Promise<T>
   /** Whether a refresh is running, which `refreshOnce` would join. */
-  readonly running: boolean
+  running(): boolean
   /** The last coordinated work, settled: destroy() waits for it. */
-  readonly settling: Promise<void> | undefined
+  settling(): Promise<void> | undefined
 }
 
 interface FlightDeps<T extends Tokens> {
@@ -150,11 +150,8 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       flight.callers ??= flight.join()
       return flight.callers
     },
-    get running() {
-      return flight !== undefined
-    },
-    get settling() {
-      return settling
-    },
+    // Methods, not getters: an accessor in an object literal makes it a slow (dictionary-mode) object, one per session.
+    running: () => flight !== undefined,
+    settling: () => settling,
   }
 }

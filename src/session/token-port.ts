@@ -40,7 +40,7 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     const { expiresAt } = state.window
     if (phase === 'expired' || (expiresAt !== undefined && expiresAt - time < outliveMs)) return LATER
     // After a failure, wait out the backoff ceiling before trying again: a dead endpoint is not hammered.
-    if (phase === 'due' && !flight.running && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
+    if (phase === 'due' && !flight.running() && time - state.lastFailureAt >= maxDelayMs) flight.refreshOnce('ahead').catch(() => {})
     return tokens
   }
 
@@ -52,7 +52,7 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     if (state.phase(now()) === 'expired') return flight.refreshOnce('expired')
     // A replay is the call's last chance (invariant 3): tokens that would expire before it arrives
     // are waited out once and their successor sent.
-    if (flight.running) return flight.refreshOnce('expired')
+    if (flight.running()) return flight.refreshOnce('expired')
     if (expiry?.tokens !== tokens) expiry = { tokens, over: sleep((state.window.expiresAt ?? 0) - now(), lifetime) }
     await expiry.over
     return state.tokens === tokens && !state.expiredBy ? flight.refreshOnce('expired') : tokensForSend()
@@ -74,7 +74,7 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
     if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
     // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
     // one is itself due (the next request would start that refresh anyway).
-    if (flight.running) return flight.refreshOnce('unauthorized')
+    if (flight.running()) return flight.refreshOnce('unauthorized')
     const phase = state.phase(now())
     return phase === 'fresh' ? Promise.resolve(tokens) : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
   }
