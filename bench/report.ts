@@ -133,7 +133,8 @@ ${table(results.revoked10k)}
 Client CPU (user + system of the bench process; the server runs in its own), median of
 ${steady.rounds} rounds of ${count(steady.perRound)} requests per client, the clients taking turns within each
 round after a warm-up batch each. \`vsBare\` is the CPU ratio to bare axios (bare fetch for the
-fetch clients); wall time alongside.
+fetch clients), taken per round against the bare client's batch of the same round, then the
+median of those ratios (the machine drifts more between rounds than a 3% goal); wall time alongside.
 
 ### Sequential: 1 request in flight
 

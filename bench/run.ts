@@ -56,7 +56,7 @@ async function refreshFailure(fault: 'hang' | '500' | 'html') {
 const revokedClients = ['tokenflight (axios)', 'tokenflight (fetch)', 'hand-written failedQueue', 'axios-auth-refresh 5', 'axios-auth-refresh 5, deduplicateRefresh: false']
 const sizes = { small: scaled(1_000), large: scaled(10_000) }
 const memoryRequests = scaled(10_000)
-const steadyShape = { rounds: 9, perRound: scaled(1_000) }
+const steadyShape = { rounds: 25, perRound: scaled(400) }
 const results = emptyResults()
 const server = await startServerProcess()
 

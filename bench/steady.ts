@@ -3,7 +3,8 @@
  * is the client's alone. In each mode (1 request in flight, then 16) every client first warms up
  * (JIT, connections), then the clients take turns sending a batch, round after round, the first
  * turn moving on by one each round. Per client: the median over rounds of client CPU µs and wall
- * µs per request, and each as a ratio to the bare client of its kind (`bareOf`).
+ * µs per request, and the median over rounds of each as a ratio to the same round's batch of the
+ * bare client of its kind (`bareOf`).
  */
 import {
   axiosAuthRefresh,
@@ -69,12 +70,18 @@ export async function steady(server: ServerProcess, inFlight: number, rounds = 9
     }
     const cpuOf = (name: string) => median(cpu.get(name) ?? [])
     const wallOf = (name: string) => median(wall.get(name) ?? [])
+    // Each round's ratio to the bare client's batch of the same round, then the median: the
+    // machine's drift between rounds (a third between runs here) cancels out of each pair.
+    const paired = (of: Map<string, number[]>, name: string) => {
+      const bare = of.get(bareOf(name)) ?? []
+      return median((of.get(name) ?? []).map((value, r) => value / (bare[r] ?? Number.NaN)))
+    }
     return senders.map(([name]) => ({
       client: name,
       cpuUsPerRequest: round(cpuOf(name)),
-      vsBare: round(cpuOf(name) / cpuOf(bareOf(name)), 3),
+      vsBare: round(paired(cpu, name), 3),
       wallUsPerRequest: round(wallOf(name)),
-      wallVsBare: round(wallOf(name) / wallOf(bareOf(name)), 2),
+      wallVsBare: round(paired(wall, name), 2),
     }))
   })
 }

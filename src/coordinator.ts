@@ -31,4 +31,11 @@ export interface Coordinator<T extends Tokens = Tokens> {
   refresh(stale: T, work: () => Promise<T>): Promise<T>
   /** Tells the other copies about tokens set or cleared by the user (sign-in, sign-out). */
   announce?(tokens: T | undefined): void | Promise<void>
+  /**
+   * Stores a session's initial tokens where the copies share them only if nothing is there yet
+   * (another copy may have seeded or refreshed first: theirs stand). Called, when present, instead
+   * of the store's `set` after the store was read empty; the store's `set` is then always a
+   * sign-in's or a refresh's, which overwrites.
+   */
+  seed?(tokens: T): Promise<void>
 }

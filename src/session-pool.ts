@@ -21,7 +21,10 @@ export interface SessionPool<K, T extends Tokens = Tokens> {
   get(key: K): Session<T>
   /** The session of `key` if the pool holds one, without creating it or counting a use. */
   peek(key: K): Session<T> | undefined
-  /** Destroys the session of `key` (sign-out); resolves once a refresh it shares has finished. */
+  /**
+   * Destroys the session of `key` here; resolves once a refresh it shares has finished. Its store
+   * keeps the tokens (the next `get` loads them): a sign-out calls `clear()` on it first.
+   */
   delete(key: K): Promise<void>
   /** A resolver for `attachAxios` / `wrapFetch`: the session of the request's key, none when `keyOf` gives none. */
   resolver<Req>(keyOf: (request: Req) => K | undefined): (request: Req) => Session<T> | undefined

@@ -84,7 +84,9 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
   const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
 
-  loadFirstTokens(state, config.store && store, config.tokens)
+  // A coordinator seeds only where the copies share nothing yet (`new Promise`: a throw is a rejection).
+  const seed = coordinator?.seed ? (tokens: T) => new Promise<void>((resolve) => resolve(coordinator.seed?.(tokens))) : undefined
+  loadFirstTokens(state, config.store && store, config.tokens, seed)
   const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
 
   const stateOf = (): SessionState => (state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out')

@@ -5,9 +5,15 @@ import type { TokenState } from './token-state.js'
 /**
  * Sets the session's first tokens: the initial ones, or with a store what it holds (read once,
  * lazily; callers wait on `state.loading`). A store that fails or holds nothing yields the
- * initial tokens.
+ * initial tokens; one that holds nothing is seeded with them (by `seed`, a coordinator's own
+ * only-if-empty write where it has one).
  */
-export function loadFirstTokens<T extends Tokens>(state: TokenState<T>, store: Persistence<T> | undefined, initial: T | undefined): void {
+export function loadFirstTokens<T extends Tokens>(
+  state: TokenState<T>,
+  store: Persistence<T> | undefined,
+  initial: T | undefined,
+  seed: (tokens: T) => Promise<void> = (tokens) => (store as Persistence<T>).write(tokens),
+): void {
   if (!store) {
     state.adopt(initial)
     return
@@ -18,7 +24,7 @@ export function loadFirstTokens<T extends Tokens>(state: TokenState<T>, store: P
     if (read.tokens) return state.adopt(read.tokens)
     state.adopt(initial)
     // Seeded only into a store known to be empty: one that failed may hold rotated tokens.
-    if (read.ok && initial) store.write(initial).catch(() => {})
+    if (read.ok && initial) seed(initial).catch(() => {})
   }
   state.loading = load().finally(() => {
     state.loading = undefined

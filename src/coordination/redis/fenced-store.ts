@@ -3,7 +3,7 @@ import type { Tokens } from '../../strategy.js'
 import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
 import type { TokenStore } from '../../token-store.js'
-import { misconfiguration } from './redis-failure.js'
+import { misconfiguration, rethrowFor } from './redis-failure.js'
 
 /**
  * The coordinator's own view of the tokens key: a store whose `set` is a fenced write while a
@@ -17,6 +17,8 @@ export interface FencedStore<T extends Tokens> extends TokenStore<T> {
   readRaw(): Promise<string | null>
   /** Makes the next `set` write only over `expected` (the value read under the lock); `undefined` lifts it. */
   fence(expected: string | null | undefined): void
+  /** Writes `tokens` only into an empty key: found taken (another process seeded or refreshed), theirs stand. */
+  seed(tokens: T): Promise<void>
   /** Tokens Redis has not taken yet (it was unreachable); written back every `retryMs`. */
   readonly pending: T | undefined
   /** Tries once to write the pending tokens, fenced like the write that failed. */
@@ -111,7 +113,7 @@ function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens:
  * const store = fencedStore<Tokens>({ client, key: 'svc', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000 })
  */
 export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs }: FencedStoreOptions): FencedStore<T> {
-  // The stored value as last read or written here; undefined: never seen, so only an empty key is written.
+  // The stored value as last read or written here: what a write Redis missed is written back over.
   let seen: string | null | undefined
   let fence: { expected: string | null } | undefined
   const write = async (expected: string | null | 'any', tokens: T): Promise<boolean> => {
@@ -122,12 +124,27 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
   }
   const later = pendingWrite<T>(write, retryMs)
 
+  // Writes over `expected`; Redis unreachable, kept and written back; a fenced write finding other
+  // tokens rejects (a seed finding the key taken resolves: theirs stand).
+  async function put(tokens: T, expected: string | null | 'any', fenced: boolean): Promise<void> {
+    let written: boolean
+    try {
+      written = await write(expected, tokens)
+    } catch (error) {
+      const fatal = misconfiguration(error, key)
+      if (fatal) throw fatal
+      return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
+    }
+    later.clear()
+    if (!written && fenced) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+  }
+
   const store: FencedStore<T> = {
     get pending() {
       return later.tokens
     },
     async readRaw() {
-      const raw = await bounded(client.get(key), timeoutMs).catch((error) => Promise.reject(misconfiguration(error, key) ?? error))
+      const raw = await bounded(client.get(key), timeoutMs).catch(rethrowFor(key))
       seen = raw
       return raw
     },
@@ -138,20 +155,10 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
     async set(tokens) {
       const fenced = fence
       fence = undefined
-      // Over an empty (or never read) key, only into an empty key: a late seed of initial tokens never buries rotated ones.
-      const expected = fenced ? fenced.expected : seen == null ? null : 'any'
-      let written: boolean
-      try {
-        written = await write(expected, tokens)
-      } catch (error) {
-        const fatal = misconfiguration(error, key)
-        if (fatal) throw fatal
-        return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
-      }
-      later.clear()
-      // Unfenced, only a seed is refused (the key was taken by another process's seed or refresh): theirs stand, nothing failed.
-      if (!written && fenced) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+      // Unfenced, a sign-in or a refresh alone: it overwrites. A seed comes through `seed()`.
+      await put(tokens, fenced ? fenced.expected : 'any', fenced !== undefined)
     },
+    seed: (tokens) => put(tokens, null, false),
     async delete() {
       later.clear()
       await bounded(client.del(key), timeoutMs).catch(() => {})

@@ -1,4 +1,5 @@
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
+import { rethrowFor } from './redis-failure.js'
 
 // Takes the lock if free or already ours. A lock someone left without an expiry (a manual SET,
 // an old client) gets one, so it goes stale after a TTL instead of blocking every refresh.
@@ -38,7 +39,7 @@ export interface RedisLock {
 export function redisLock(client: RedisClient, lockKey: string, ttlMs: number, timeoutMs: number): RedisLock {
   return {
     async acquire(owner) {
-      return (await bounded(client.eval(acquireScript, 1, lockKey, owner, ttlMs), timeoutMs)) === 1
+      return (await bounded(client.eval(acquireScript, 1, lockKey, owner, ttlMs), timeoutMs).catch(rethrowFor(lockKey))) === 1
     },
     keepAlive(owner, maxMs) {
       const began = Date.now()

@@ -18,7 +18,8 @@ import { trackUnwritten } from './unwritten.js'
  * process refreshes only under a short lock its watchdog renews (so a dead holder is known within
  * `lockTtlMs`), re-reads the tokens once it holds it and writes the new ones fenced on what it
  * read; the others wait for a pub/sub notice (or poll), adopt the new tokens, and give up with a
- * `RefreshTimeoutError` past the session's refresh deadline. If Redis is unreachable for
+ * `RefreshTimeoutError` past the session's refresh deadline. A sign-in (`setTokens`) or sign-out
+ * (`clear`) in one process reaches the others the same way. If Redis is unreachable for
  * `coordinationWaitMs`, a process refreshes alone and the session emits `coordinationDegraded`;
  * its tokens are written back when Redis answers again. A WRONGTYPE value at the key, a server
  * without EVAL or an ACL refusal is a `RefreshError` saying so, never taken for an outage.
@@ -44,7 +45,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       const stored = await read().catch(() => undefined)
       return unwritten.replaces(stored, stale) ? stored : undefined
     },
-    notify: () => bounded(client.publish(keys.channel, 'refreshed'), timeoutMs).catch(() => {}),
+    notify: (what = 'refreshed') => bounded(client.publish(keys.channel, what), timeoutMs).catch(() => {}),
   }
 
   const coordinator: Coordinator<T> = {
@@ -52,10 +53,13 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       shared.links.add(link)
       let subscriber: RedisSubscriber | undefined = client.duplicate()
       subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
-      subscriber.on('message', (from) => {
+      subscriber.on('message', (from, what) => {
         if (from !== keys.channel) return
         shared.notices.wake()
-        if (!unwritten.any) void read().then((tokens) => tokens && link.adopt(tokens), () => {})
+        if (unwritten.any) return
+        // A sign-out elsewhere signs this copy out, unless a sign-in has filled the key since. An
+        // empty key alone (Redis restarted empty) signs nobody out.
+        void read().then((tokens) => (tokens || what === 'cleared') && link.adopt(tokens), () => {})
       })
       // Subscribe on every (re)connection: with the offline queue off, a command sent before the connection is ready fails.
       const listen = (): void => void subscriber?.subscribe(keys.channel).catch(() => {})
@@ -69,8 +73,9 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     },
     refresh: (stale, work) => sharedRefresh(shared, stale, work),
     async announce(tokens) {
-      if (tokens) await shared.notify()
+      await shared.notify(tokens ? 'refreshed' : 'cleared')
     },
+    seed: (tokens) => store.seed(tokens),
   }
   return { store, coordinator }
 }

@@ -32,6 +32,19 @@ export function misconfiguration(error: unknown, key: string): RefreshError | un
 }
 
 /**
+ * A rejection handler for a command on `key`: a misconfiguration is rethrown as the typed error
+ * naming that key (a lock or marker key of another type must not be blamed on the tokens key).
+ *
+ * @example
+ * await bounded(client.get(lockKey), ms).catch(rethrowFor(lockKey))
+ */
+export const rethrowFor =
+  (key: string) =>
+  (error: unknown): never => {
+    throw misconfiguration(error, key) ?? error
+  }
+
+/**
  * An outage reported without what Redis may have quoted of the command (`…with args beginning
  * with: …`): the error goes to `coordinationDegraded` listeners and logs.
  *

@@ -1,5 +1,6 @@
 import { RefreshError } from '../../errors/index.js'
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
+import { rethrowFor } from './redis-failure.js'
 
 // How long a refusal is remembered; tokens set since (a new sign-in) never match it anyway.
 const REMEMBER_MS = 3_600_000
@@ -33,7 +34,7 @@ export interface RefusedMarker {
 export function refusedMarker(client: RedisClient, markerKey: string, timeoutMs: number): RefusedMarker {
   return {
     async check(raw) {
-      if (raw === null || (await bounded(client.get(markerKey), timeoutMs)) !== fingerprint(raw)) return
+      if (raw === null || (await bounded(client.get(markerKey), timeoutMs).catch(rethrowFor(markerKey))) !== fingerprint(raw)) return
       throw new RefreshError('The provider already refused the refresh token stored in Redis (another process presented it): sign in again', {
         transient: false,
       })

@@ -15,7 +15,8 @@ interface Handle {
  * Wraps `client` so that every `duplicate()` shares ONE subscribing connection: each session
  * of `redisCoordination` otherwise opens its own, which a process holding one session per user
  * (thousands) cannot afford. Messages reach only the handles subscribed to their channel; a
- * channel no handle listens to any more is unsubscribed when the subscriber allows it.
+ * channel no handle listens to any more is unsubscribed when the subscriber allows it, and the
+ * connection is closed when no session uses it any more.
  *
  * @example
  * const client = sharedSubscriber(new Redis({ enableOfflineQueue: false }))
@@ -49,6 +50,12 @@ export function sharedSubscriber<C extends RedisClient>(client: C): C {
       if (left?.size) continue
       listening.delete(channel)
       void shared?.unsubscribe?.(channel).catch(() => {})
+    }
+    // The last session gone (a pool destroyed at shutdown): its connection goes too, or it would
+    // keep the process alive after `client.quit()`. The next session opens a new one.
+    if (handles.size === 0 && shared) {
+      shared.disconnect()
+      shared = undefined
     }
   }
 

@@ -18,6 +18,6 @@ export interface Shared<T extends Tokens> {
   readonly unwritten: Unwritten<T>
   /** The stored tokens if they replace `stale`; never rejects. */
   newer(stale: T): Promise<T | undefined>
-  /** Publishes that new tokens are stored; never rejects. */
-  notify(): Promise<unknown>
+  /** Publishes that new tokens are stored (`refreshed`) or the user signed out (`cleared`); never rejects. */
+  notify(what?: 'refreshed' | 'cleared'): Promise<unknown>
 }

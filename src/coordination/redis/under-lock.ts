@@ -36,7 +36,7 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
     // or a waiting process would refresh with the refresh token this one just spent.
     if (written) {
       keepLock = true
-      void written.then(shared.notify).then(unlock)
+      void written.then(() => shared.notify()).then(unlock)
     } else await shared.notify()
     return next
   } finally {

@@ -94,7 +94,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     })
 
     // In a fleet every process but one loses the seed: that is the fence working, not a store failure.
-    it('a process whose seed finds the key taken yields without a storeFailed and never writes its initial tokens later', async () => {
+    it('a process whose seed finds the key taken yields without a storeFailed, never writes its initial tokens later, and its sign-in still overwrites', async () => {
       const key = redis.nextKey()
       const real = await redis.connect()
       const seeded = deferred()
@@ -115,12 +115,36 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await until(async () => (await real.get(key)) !== null)
       seeded.resolve()
       await bReady
+      await sleep(100) // both subscriptions are live
+      // The process whose seed lost signs in again at once: a sign-in overwrites, and the other adopts it.
+      await b.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
+      expect(JSON.parse(String(await real.get(key)))).toMatchObject({ accessToken: 'signed-in-again' })
+      await until(async () => (await a.getAccessToken()) === 'signed-in-again')
+      expect(await a.getAccessToken()).toBe('signed-in-again')
       await a.refresh()
       await sleep(1_050) // past the wait after a failed write
       await tokensForSend(b)
       await sleep(50)
       expect(JSON.parse(String(await real.get(key)))).toMatchObject({ accessToken: 'token-1' })
       expect(failures).toEqual([])
+    })
+
+    // Otherwise the other processes refresh the old login on and fill the key again: the sign-out undone.
+    it('clear() is announced: other processes sign out too, and nothing fills the key again', async () => {
+      const { key, a, b } = await pair()
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await a.clear()
+      await until(() => b.state === 'signed-out')
+      expect({ a: a.state, b: b.state }).toEqual({ a: 'signed-out', b: 'signed-out' })
+      expect(await tokensForSend(b)).toBeUndefined()
+      await expect(b.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
+      const reader = await redis.connect()
+      expect(await reader.get(key)).toBeNull()
+      // A sign-in after it reaches both again.
+      await b.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' })
+      await until(async () => (await tokensForSend(a))?.accessToken === 'signed-in-again')
+      expect((await tokensForSend(a))?.accessToken).toBe('signed-in-again')
     })
 
     it('setTokens is announced: other processes adopt a new sign-in', async () => {
@@ -321,15 +345,21 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ type: await raw.type(key), calls: strategy.calls, degraded: degraded.length }).toEqual({ type: 'hash', calls: 0, degraded: 0 })
     })
 
-    it('WRONGTYPE at the lock key: the same clear error, not an outage', async () => {
+    // The message says to delete the key it names: it must name the one of another type, never the live tokens.
+    it.each(['lock', 'refused'])('WRONGTYPE at the %s key: the same clear error naming that key, not the tokens key, and not an outage', async (suffix) => {
       const key = redis.nextKey()
       const raw = await redis.connect()
-      await raw.lpush(`{${key}}:lock`, 'x')
+      const wrong = `{${key}}:${suffix}`
+      await raw.lpush(wrong, 'x')
       const strategy = countingStrategy()
       const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, coordinationWaitMs: 2_000 }) })
+      await session.getAccessToken() // the tokens key now holds the tokens
       const began = performance.now()
-      await expect(session.refresh()).rejects.toThrow(/WRONGTYPE/)
+      const error = await session.refresh().catch((caught: unknown) => caught)
       expect(performance.now() - began).toBeLessThan(500)
+      expect(String((error as Error).message)).toMatch(/WRONGTYPE/)
+      expect(String((error as Error).message)).toContain(`\`${wrong}\``)
+      expect(String((error as Error).message)).not.toContain(`\`${key}\``)
       expect(strategy.calls).toBe(0)
     })
 

@@ -79,6 +79,9 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       expect(await Promise.all(u7Channels.map(listeners))).toEqual(before7.map((n) => n - 1)) // `other` still listens
       await other.destroy()
       await pool.destroy()
+      // The documented shutdown leaves no connection open (an open one keeps the process alive).
+      await until(async () => (await connections(`shared-${name}`)) === 1)
+      expect(await connections(`shared-${name}`)).toBe(1) // the command connection, which the caller quits
     })
   })
 })
