@@ -47,19 +47,8 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
   }
   // Earlier versions left messages (tokens) at this key: nothing may rest there.
   remove()
-  if (kind === 'broadcast-channel') {
-    const Broadcast = (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel
-    const channel = new Broadcast(name)
-    channel.onmessage = (event) => deliver(event.data)
-    const post = (message: TabMessage<T>): void => {
-      try {
-        channel.postMessage(message)
-      } catch {
-        // Tokens that cannot be cloned (a function in them): this tab keeps them; the news is lost.
-      }
-    }
-    return { kind, post, close: () => channel.close() }
-  }
+  const broadcast = kind === 'broadcast-channel' ? openBroadcast<T>(name, deliver) : undefined
+  if (broadcast) return broadcast
   if (!storage) return { kind: 'none', post() {}, close() {} }
   const stop = onStorageKey(key, (value) => {
     if (value === null) return
@@ -70,7 +59,7 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     }
   })
   return {
-    kind,
+    kind: 'storage-event',
     post(message) {
       // Written and removed in the same task: the other tabs' `storage` events still carry the
       // value, and it never rests in storage (see docs/scaling.md for what remains).
@@ -83,4 +72,24 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     },
     close: stop,
   }
+}
+
+// A BroadcastChannel, or `undefined` where constructing one throws (blocked by a page's policy,
+// replaced by page code): the storage event serves instead.
+function openBroadcast<T extends Tokens>(name: string, deliver: (data: unknown) => void): TabChannel<T> | undefined {
+  let channel: BroadcastLike
+  try {
+    channel = new (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel(name)
+    channel.onmessage = (event) => deliver(event.data)
+  } catch {
+    return undefined
+  }
+  const post = (message: TabMessage<T>): void => {
+    try {
+      channel.postMessage(message)
+    } catch {
+      // Tokens that cannot be cloned (a function in them): this tab keeps them; the news is lost.
+    }
+  }
+  return { kind: 'broadcast-channel', post, close: () => channel.close() }
 }

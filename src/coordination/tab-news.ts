@@ -30,13 +30,16 @@ export interface TabNews<T> {
    * Refreshes `stale` here unless another tab did or is doing it: waits for an outcome it heard
    * announced, for as long as the announcer keeps saying so, and `graceMs` past its last word
    * (none when `tookOver`: the lock came from a dead holder that will never say), then runs
-   * `work`, announcing it (again every `graceMs / 2`) and its outcome on `post`.
+   * `work`, announcing it (again every `graceMs / 2`) and its outcome on `post`. Its tokens are
+   * announced only if `stands()` after it: a sign-in or sign-out made meanwhile wins.
    */
-  refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void): Promise<T>
+  refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void, stands: () => boolean): Promise<T>
   /** The fingerprint this tab is refreshing now, if any. */
   readonly refreshing: string | undefined
   /** This tab has asked the others for their tokens: a refresh waits a moment for an answer first. */
   asked(): void
+  /** Whether this tab still waits for an answer: its own tokens are not yet known to be current. */
+  readonly asking: boolean
 }
 
 /** Creates the {@link TabNews} of one coordinator; `notices` wakes its waiters. */
@@ -77,8 +80,11 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
     asked() {
       answerBy = Date.now() + ANSWER_WAIT_MS
     },
+    get asking() {
+      return Date.now() < answerBy
+    },
     adopted,
-    async refresh(stale, work, tookOver, post) {
+    async refresh(stale, work, tookOver, post, stands) {
       // A tab that just started may hold tokens another tab has spent: their answer comes first.
       while (Date.now() < answerBy) await notices.next(answerBy - Date.now())
       if (tookOver) announced.delete(stale)
@@ -91,6 +97,12 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       refreshing = stale
       try {
         const next = await work()
+        // Overtaken by a sign-in or sign-out in some tab: the session drops these tokens, and so
+        // must the others; they are released as after a failure.
+        if (!stands()) {
+          post({ type: 'failed', stale })
+          return next
+        }
         // As the others will: a late answer carrying `stale` is ignored here too.
         remember(replaced, stale)
         latest = next

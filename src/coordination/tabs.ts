@@ -33,7 +33,7 @@ export interface TabMechanism {
 
 /** A {@link Coordinator} for the tabs of one origin that says which mechanism it uses. */
 export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T> {
-  /** The lock and channel in use here, decided when the coordinator is created. */
+  /** The lock and channel in use here, decided when the coordinator is created (the channel confirmed when a session attaches). */
   readonly mechanism: TabMechanism
 }
 
@@ -70,16 +70,19 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
   const onPageHide = (): void => {
     if (news.refreshing) post({ type: 'failed', stale: news.refreshing })
   }
+  const mechanism = { lock: tabLockKind(), channel: tabChannelKind() }
   return {
-    mechanism: { lock: tabLockKind(), channel: tabChannelKind() },
+    mechanism,
     attach(attached) {
       link = attached
       channel = openTabChannel<T>(name, (message) => {
-        // Another tab just started: it gets the tokens this one holds (it may have spent ones).
+        // Another tab just started: it gets the tokens this one holds (it may have spent ones),
+        // unless this one just started too (its own, rendered into the page, may be spent).
         if (message.type !== 'ask') return news.hear(message, (tokens) => link?.adopt(tokens))
         const tokens = link?.current?.()
-        if (tokens) post({ type: 'tokens', replaces: undefined, tokens })
+        if (tokens && !news.asking) post({ type: 'tokens', replaces: undefined, tokens })
       })
+      mechanism.channel = channel.kind // another, where a BroadcastChannel could not be made
       // Without a channel no answer can come: the first refresh does not wait for one.
       if (channel.kind !== 'none') {
         news.asked()
@@ -109,7 +112,9 @@ export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinato
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
       running++
       try {
-        return await lock.run((tookOver) => news.refresh(fingerprint, work, tookOver, post), holdMs, () => news.adopted(fingerprint))
+        // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
+        const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
+        return await lock.run((tookOver) => news.refresh(fingerprint, work, tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
       } finally {
         if (--running === 0 && !link) detach?.()
       }

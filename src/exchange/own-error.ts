@@ -17,7 +17,11 @@ export function ownError<E>(error: E): E {
         own[key] = { value: (error as unknown as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true }
       } catch {}
     }
-    return Object.create(error, own) as E
+    const copy = Object.create(error, own) as Error
+    // A platform error whose getters check their receiver (DOMException: name, message, code)
+    // cannot be read through a copy: shared, it stays readable.
+    void [copy.name, copy.message, String(copy)]
+    return copy as E
   } catch {
     return error // an error that cannot be read (a hostile Proxy) is better shared than replaced
   }

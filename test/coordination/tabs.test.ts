@@ -51,6 +51,25 @@ describe('tabCoordinator without a lock (a worker in an insecure context)', () =
   })
 })
 
+describe('tabCoordinator where constructing a BroadcastChannel throws (page policy, replaced by page code)', () => {
+  it('falls back to the storage event and says so; the session works', async () => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    vi.stubGlobal(
+      'BroadcastChannel',
+      class {
+        constructor() {
+          throw new DOMException('blocked', 'SecurityError')
+        }
+      },
+    )
+    const coordinator = tabCoordinator({ name: `blocked-${Math.random()}` })
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator })
+    expect(coordinator.mechanism.channel).toBe('storage-event')
+    await expect(session.refresh()).resolves.toBe('token-1')
+    await session.destroy()
+  })
+})
+
 describe('tabCoordinator with localStorage but no Web Locks (an insecure page)', () => {
   it('two copies refreshing at once make one call; the channel carries a fingerprint of the stale token, and nothing rests in storage', async () => {
     const storage = memoryLocalStorage()
@@ -228,11 +247,48 @@ describe('a tab that starts with spent tokens (a reload restoring them, a page r
     await Promise.all([refresher.destroy(), other.destroy()])
   })
 
+  // Each answered the other with its own rendered, spent tokens, adopted over the current ones.
+  it('two tabs starting together do not answer each other: a tab still waiting for its answer gives none', async () => {
+    const name = `twins-${Math.random()}`
+    const { strategy } = rotating()
+    const rendered = { accessToken: 'access-0', refreshToken: 'refresh-0' }
+    const first = createSession({ strategy, tokens: rendered, coordinator: tabCoordinator({ name }) })
+    // Rendered with fresher tokens (say, after its own sign-in) while the first still waits.
+    const second = createSession({ strategy, tokens: { accessToken: 'access-fresh', refreshToken: 'refresh-fresh' }, coordinator: tabCoordinator({ name }) })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await second.getAccessToken()).toBe('access-fresh')
+    await Promise.all([first.destroy(), second.destroy()])
+  })
+
   it('alone, it refreshes after a moment’s wait for an answer that does not come', async () => {
     const { strategy, presented } = rotating()
     const lone = createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0', expiresAt: Date.now() - 1 }, coordinator: tabCoordinator({ name: `lone-${Math.random()}` }) })
     await expect(lone.getAccessToken()).resolves.toBe('access-1')
     expect(presented).toEqual(['refresh-0'])
     await lone.destroy()
+  })
+})
+
+// The refresh's result was announced after it and adopted by every other tab: the sign-out undone.
+describe('a sign-in or sign-out in one tab while another refreshes', () => {
+  it.each(['clear', 'setTokens'] as const)('%s() wins in every tab once the refresh answers', async (action) => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const name = `overtaken-${action}-${Math.random()}`
+    const answer = deferred<{ accessToken: string; refreshToken: string }>()
+    const strategy = countingStrategy(() => answer.promise)
+    const signIn = { accessToken: 'old-login', refreshToken: 'old-refresh' }
+    const tabs = [0, 1, 2].map(() => createSession({ strategy, tokens: signIn, coordinator: tabCoordinator({ name }) })) as [Session, Session, Session]
+    await new Promise((resolve) => setTimeout(resolve, 200)) // past the asks
+    const refreshing = tabs[0].refresh().catch(() => 'overtaken')
+    await vi.waitFor(() => expect(strategy.calls).toBe(1))
+    const newLogin = { accessToken: 'new-login', refreshToken: 'new-refresh' }
+    await (action === 'clear' ? tabs[1].clear() : tabs[1].setTokens(newLogin))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    answer.resolve({ accessToken: 'old-login-rotated', refreshToken: 'old-refresh-2' })
+    await refreshing
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const held = await Promise.all(tabs.map((tab) => tab.getAccessToken().catch(() => tab.state)))
+    expect(held).toEqual(action === 'clear' ? ['signed-out', 'signed-out', 'signed-out'] : ['new-login', 'new-login', 'new-login'])
+    await Promise.all(tabs.map((tab) => tab.destroy()))
   })
 })

@@ -57,6 +57,15 @@ describe('ownError', () => {
     expect(ownError(hostile)).toBe(hostile)
   })
 
+  // fetch rejects with one when an AbortSignal.timeout() fires; Web Locks too.
+  it('a DOMException, whose getters refuse any receiver but itself, is handed back shared and readable', () => {
+    const shared = new DOMException('The operation timed out.', 'TimeoutError')
+    const copy = ownError(shared)
+    expect(() => [copy.name, copy.message, copy.code, String(copy)]).not.toThrow()
+    expect({ name: copy.name, message: copy.message }).toEqual({ name: 'TimeoutError', message: 'The operation timed out.' })
+    expect(copy).toBeInstanceOf(DOMException)
+  })
+
   it('leaves what is not an Error as it is', () => {
     const thrown = { reason: 'not an error' }
     expect(ownError(thrown)).toBe(thrown)
