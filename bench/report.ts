@@ -43,7 +43,14 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   per sequential loopback request was 635 µs in one full run and 858 µs in the next; the
   hand-written interceptor's 1,000-burst took 917 ms in one and 1,325 ms in another; the
   machinery section put axios-auth-refresh's added CPU at +3 µs and at −11 µs. A 3% goal is not
-  resolved by one run here: the verdicts above are this run's, not settled.
+  resolved by one run here: the verdicts above are this run's, not settled. Since 2026-12-01 the
+  steady ratios are paired (each round's batch against the bare client's batch of the same
+  round, 25 rounds of 400), which takes the drift between rounds out; the clients still spread
+  from 0.97× to 1.13× in that day's full run, peers doing the same work included (the
+  hand-written interceptor 1.06× and 1.00×). tokenflight's axios path sat at the top in both
+  modes (1.13×, 1.11×), while its own work is ~6 µs of ~900 µs (the no-socket harness, one
+  client pair per process, the code before and after that day's changes alike; 17 µs in the
+  shared-process table below, 3 µs in the run before): what makes the rest was not found.
 - **Where a steady request's client time goes.** Profiled with \`node --cpu-prof\` on the
   no-socket harness of the machinery section (axios with an adapter that answers at once; the
   minimum of 60 interleaved rounds of 3,000). Bare axios: ~31 µs of client work per request.
