@@ -41,10 +41,10 @@ interface Limits extends StoreCallLimits {
   /** The session's clock, for an `expiresAt` in seconds in what the store returns. */
   now: () => number
   /**
-   * Whether calls wait for the one before and get copies (a user's store). A coordinator's store
-   * orders its own writes (Redis: fenced, one connection, written back after an outage; Web
-   * Storage: synchronous), its writes under a lock must be made at once, and it tracks the
-   * tokens it was given.
+   * Whether calls wait for the one before, get copies and are brought up again by the session
+   * after a failure (a user's store). A coordinator's store orders and writes back its own writes
+   * (Redis: fenced, one connection, written back after an outage; Web Storage: synchronous), its
+   * writes under a lock must be made at once, and it tracks the tokens it was given.
    */
   ordered: boolean
 }

@@ -40,8 +40,8 @@ function succeeded<T extends Tokens>({ state, emit, store, coordinator }: Flight
     if (state.tokens?.accessToken === next.accessToken) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
     return state.currentOrThrow()
   }
-  // Tokens another copy refreshed, found under the lock: the shared store has them, and an older
-  // write of ours still wanted (a seed that lost to another copy's) must never go over them.
+  // Tokens another copy refreshed, found under the lock: a shared store has them already; a store
+  // of this copy's own (sessionStorage per tab) keeps them too, so a reload restores these.
   if (coordinator && !store.wants(next)) store.adopted(next)
   state.adopt(next, state.now(), true)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
