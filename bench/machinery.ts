@@ -11,6 +11,7 @@ import { attachAxios, createSession, fib, wrapFetch } from './built.js'
 import { progress } from './knobs.js'
 import type { Row } from './results.js'
 import { cpuSince, quantile, round } from './statistics.js'
+import { turnOrder } from './turn-order.js'
 
 const origin = 'https://api.example.com'
 const answered: AxiosAdapter = (config) => Promise.resolve({ data: '{}', status: 200, statusText: 'OK', headers: {}, config, request: {} })
@@ -61,8 +62,8 @@ export async function machinery(loopbackUs: Record<string, number>, rounds = 60,
   for (const name of names) await batch(clients[name]?.send as () => Promise<unknown>, perRound) // JIT warm-up
   const cpu = new Map<string, number[]>(names.map((name) => [name, []]))
   for (let r = 0; r < rounds; r++) {
-    for (let turn = 0; turn < names.length; turn++) {
-      const name = names[(r + turn) % names.length] as string
+    for (const index of turnOrder(names.length, r)) {
+      const name = names[index] as string
       cpu.get(name)?.push(await batch(clients[name]?.send as () => Promise<unknown>, perRound))
     }
     if ((r + 1) % 10 === 0) progress(`machinery: round ${r + 1} of ${rounds}`)

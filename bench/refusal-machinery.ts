@@ -12,6 +12,7 @@ import { attachAxios, createSession, custom } from './built.js'
 import { progress } from './knobs.js'
 import type { Row } from './results.js'
 import { cpuSince, quantile, round } from './statistics.js'
+import { turnOrder } from './turn-order.js'
 
 // The token the "server" accepts; a new one per refresh, none of them known in advance.
 let accepted = 'token-0'
@@ -97,13 +98,13 @@ async function burst(make: () => AxiosInstance, count: number): Promise<number> 
 }
 
 /** Rows per client: CPU µs per refused-then-replayed request, and what it adds to the hand-written interceptor's. */
-export async function refusalMachinery(rounds = 40, perRound = 1_000): Promise<Row[]> {
+export async function refusalMachinery(rounds = 42, perRound = 1_000): Promise<Row[]> {
   const names = Object.keys(clients)
   for (const name of names) await burst(clients[name] as () => AxiosInstance, perRound) // JIT warm-up
   const cpu = new Map<string, number[]>(names.map((name) => [name, []]))
   for (let r = 0; r < rounds; r++) {
-    for (let turn = 0; turn < names.length; turn++) {
-      const name = names[(r + turn) % names.length] as string
+    for (const index of turnOrder(names.length, r)) {
+      const name = names[index] as string
       cpu.get(name)?.push(await burst(clients[name] as () => AxiosInstance, perRound))
     }
     if ((r + 1) % 10 === 0) progress(`refusal machinery: round ${r + 1} of ${rounds}`)

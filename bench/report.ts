@@ -139,9 +139,10 @@ ${table(results.revoked10k)}
 
 Client CPU (user + system of the bench process; the server runs in its own), median of
 ${steady.rounds} rounds of ${count(steady.perRound)} requests per client, the clients taking turns within each
-round after a warm-up batch each. \`vsBare\` is the CPU ratio to bare axios (bare fetch for the
-fetch clients), taken per round against the bare client's batch of the same round, then the
-median of those ratios (the machine drifts more between rounds than a 3% goal); wall time alongside.
+round after a warm-up batch each, in an order where each client runs right after every other equally
+often (a fixed rotation biased each client by its predecessor's leftovers, by up to 7%).
+\`vsBare\` is the CPU ratio to bare axios (bare fetch for the fetch clients), taken per round
+against the bare client's batch of the same round, then the median of those ratios (the machine drifts more between rounds than a 3% goal); wall time alongside.
 
 ### Sequential: 1 request in flight
 
@@ -167,15 +168,15 @@ ${table(results.machinery)}
 The same adapter answering 401 to any token but the current one, and a refresh that takes one
 turn of the event loop: each round the token is revoked and a burst of 1,000 goes out, every
 request refused, one refresh, every request replayed. CPU µs per request (refusal and replay
-together), the lower quartile of 40 interleaved rounds; \`addedUs\` is what a client adds to the
+together), the lower quartile of 42 interleaved rounds; \`addedUs\` is what a client adds to the
 hand-written interceptor's.
 
 ${table(results.refusalMachinery)}
 
 ## Rolling: 32 in flight, access tokens live 500 ms
 
-Each client in 5 turns of 2 s, taking turns round after round (the first turn moving on by one
-each round), against an emulator in the server process: client CPU per request decides how many
+Each client in 8 turns of 2 s, taking turns round after round (each client right after every
+other equally often), against an emulator in the server process: client CPU per request decides how many
 requests fit, and a slow moment of the machine falls on every client alike. Every turn signs in
 afresh. tokenflight with \`refreshAheadMs: 100\`. \`requests\`: all turns together;
 \`requestsPerSecond\`: the median turn's. \`served401\` counts the requests the server refused

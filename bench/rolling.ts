@@ -2,14 +2,15 @@
  * Rolling expiry: 32 requests in flight while access tokens live 500 ms, so a client either
  * refreshes ahead of expiry or meets a 401 every period. The FIB emulator runs in the server
  * process, so what bounds the requests served is the client's own CPU, not the emulator's sharing
- * it. The clients take turns in rounds of a few seconds each, the first turn moving on by one
- * each round, and every turn signs in afresh (a new token family): a slow moment of the machine
+ * it. The clients take turns in rounds of a few seconds each, in the order of
+ * bench/turn-order.ts, and every turn signs in afresh (a new token family): a slow moment of the machine
  * falls on every client alike instead of on whichever ran then.
  */
 import { type ClientFactory, refreshingClients } from './clients.js'
 import { gc, progress } from './knobs.js'
 import type { ServerProcess } from './server-process.js'
 import { cpuSince, median, round } from './statistics.js'
+import { turnOrder } from './turn-order.js'
 
 const TTL_MS = 500
 const IN_FLIGHT = 32
@@ -47,12 +48,12 @@ async function turn(server: ServerProcess, factory: ClientFactory, ms: number): 
 }
 
 /** Per client: requests served in all its turns, their median per second, and the 401s and refreshes behind them. */
-export async function rolling(server: ServerProcess, rounds = 5, turnMs = 2_000) {
+export async function rolling(server: ServerProcess, rounds = 8, turnMs = 2_000) {
   const clients = Object.entries(refreshingClients)
   const turns = new Map<string, Turn[]>(clients.map(([name]) => [name, []]))
   for (let r = 0; r < rounds; r++) {
-    for (let t = 0; t < clients.length; t++) {
-      const [name, factory] = clients[(r + t) % clients.length] as [string, ClientFactory]
+    for (const index of turnOrder(clients.length, r)) {
+      const [name, factory] = clients[index] as [string, ClientFactory]
       turns.get(name)?.push(await turn(server, factory, turnMs))
     }
     progress(`rolling: round ${r + 1} of ${rounds}`)

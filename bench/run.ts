@@ -56,7 +56,7 @@ async function refreshFailure(fault: 'hang' | '500' | 'html') {
 const revokedClients = ['tokenflight (axios)', 'tokenflight (fetch)', 'hand-written failedQueue', 'axios-auth-refresh 5', 'axios-auth-refresh 5, deduplicateRefresh: false']
 const sizes = { small: scaled(1_000), large: scaled(10_000) }
 const memoryRequests = scaled(10_000)
-const steadyShape = { rounds: 25, perRound: scaled(400) }
+const steadyShape = { rounds: 24, perRound: scaled(400) }
 const results = emptyResults()
 const server = await startServerProcess()
 
@@ -94,7 +94,7 @@ if (wanted('machinery')) {
   // Each bare client's CPU per loopback request (sequential), to put the added µs in proportion.
   const loopbackUs = Object.fromEntries(results.steadySequential.map((r) => [String(r.client), Number(r.cpuUsPerRequest)]))
   results.machinery = await machinery(loopbackUs, 60, scaled(3_000))
-  results.refusalMachinery = await refusalMachinery(40, scaled(1_000))
+  results.refusalMachinery = await refusalMachinery(42, scaled(1_000))
 }
 if (wanted('rolling')) results.rolling = await rolling(server)
 for (const fault of ['hang', '500', 'html'] as const) {

@@ -1,8 +1,8 @@
 /**
  * Steady state: a valid token, the FIB emulator in the server process, so the CPU measured here
  * is the client's alone. In each mode (1 request in flight, then 16) every client first warms up
- * (JIT, connections), then the clients take turns sending a batch, round after round, the first
- * turn moving on by one each round. Per client: the median over rounds of client CPU µs and wall
+ * (JIT, connections), then the clients take turns sending a batch, round after round, in the order of
+ * bench/turn-order.ts. Per client: the median over rounds of client CPU µs and wall
  * µs per request, and the median over rounds of each as a ratio to the same round's batch of the
  * bare client of its kind (`bareOf`).
  */
@@ -22,6 +22,7 @@ import {
 import { gc, progress, scaled } from './knobs.js'
 import type { ServerProcess } from './server-process.js'
 import { cpuSince, median, round } from './statistics.js'
+import { turnOrder } from './turn-order.js'
 
 const clients: Record<string, ClientFactory> = {
   'bare axios': bareAxios,
@@ -51,7 +52,7 @@ async function batch(send: Send, count: number, inFlight: number): Promise<{ cpu
   return { cpuUs: cpuSince(cpuBefore) / count, wallUs: ((performance.now() - began) * 1000) / count }
 }
 
-export async function steady(server: ServerProcess, inFlight: number, rounds = 9, perRound = scaled(1_000)) {
+export async function steady(server: ServerProcess, inFlight: number, rounds = 24, perRound = scaled(400)) {
   return server.withEmulator({ accessTtlMs: 3_600_000 }, async (emulator) => {
     // One sign-in per client (its own token family); tokens live an hour: nothing refreshes here.
     const senders: Array<[string, Send]> = []
@@ -60,8 +61,8 @@ export async function steady(server: ServerProcess, inFlight: number, rounds = 9
     const cpu = new Map<string, number[]>(senders.map(([name]) => [name, []]))
     const wall = new Map<string, number[]>(senders.map(([name]) => [name, []]))
     for (let r = 0; r < rounds; r++) {
-      for (let turn = 0; turn < senders.length; turn++) {
-        const [name, send] = senders[(r + turn) % senders.length] as [string, Send]
+      for (const index of turnOrder(senders.length, r)) {
+        const [name, send] = senders[index] as [string, Send]
         const measured = await batch(send, perRound, inFlight)
         cpu.get(name)?.push(measured.cpuUs)
         wall.get(name)?.push(measured.wallUs)
