@@ -201,4 +201,17 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(await client.call('/placed')).toEqual({ status: 200, body: { ok: true, path: '/placed' } })
     expect(seen).toEqual([sent('token-0'), sent('token-1')])
   })
+
+  it('a 401 from another allowed origin a redirect led to, which never got the token, starts no refresh', async () => {
+    const landing = await startMatrixApi(() => true)
+    cleanups.push(landing.stop)
+    const { call, strategy, api } = await setUp(transport, (_token, path) => path === '/moved', {
+      refusal: () => ({ status: 307, headers: { location: `${landing.url}/file` }, body: '' }),
+      options: { origins: [/^http:\/\/127\.0\.0\.1:\d+$/] }, // both origins allowed
+    })
+    expect(await call('/moved')).toEqual({ status: 401, body: { error: 'invalid_token' } })
+    expect(strategy.calls).toBe(0)
+    expect(api.seen.map((seen) => seen.authorization)).toEqual(['Bearer token-0'])
+    expect(landing.seen.map((seen) => seen.authorization)).toEqual([undefined])
+  })
 })

@@ -1,9 +1,11 @@
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import type { Recovery, Replayed, Sent } from '../exchange.js'
+import type { AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { Recovery, Replayed } from '../exchange.js'
 import { parseBody } from '../exchange/refusal-rule.js'
 import type { AuthFailureInput } from '../strategy.js'
 import { Replay } from './axios-replay.js'
+import type { AxiosSend } from './axios-send.js'
 import { isOneShot } from './one-shot-body.js'
+import { releaseStream } from './refused-stream.js'
 
 // One response as every refusal rule sees it (`body()`: what axios made of it) and, once it is a
 // refusal, as the exchange recovers it: one object per response, no closures, so a request
@@ -12,9 +14,11 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   constructor(
     readonly response: AxiosResponse,
     private readonly config: InternalAxiosRequestConfig,
-    private readonly sent: Sent,
+    private readonly send: AxiosSend,
     private readonly instance: AxiosInstance,
     private readonly outcome: unknown,
+    /** The attachment's guard: its first transform step, and what marks its replays as its own. */
+    private readonly guard: AxiosRequestTransformer,
   ) {}
   get status(): number {
     return this.response.status
@@ -36,7 +40,12 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     return this.config.signal as AbortSignal | undefined
   }
   get replay(): Recovery<AxiosResponse>['replay'] {
-    return isOneShot(this.config.data) ? undefined : (authorize) => this.resend(authorize)
+    return isOneShot(this.config.data) && isOneShot(this.send.data) ? undefined : (authorize) => this.resend(authorize)
+  }
+  /** A body read as a stream (`responseType: 'stream'`) holds its connection until closed. */
+  get onRefused(): (() => void) | undefined {
+    const { data } = this.response
+    return isOneShot(data) ? () => releaseStream(data as object) : undefined
   }
   refused(): AxiosResponse {
     return this.response
@@ -48,11 +57,18 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
   // never the caller's, and a copy of it would be an object of another shape to all of axios.
   resend(authorize: Replay['authorize']): Promise<AxiosResponse> {
-    const { config } = this
+    const { config, send } = this
     // Without what the strategy put on the refused send (axios finds a name whatever its case).
-    for (const name of this.sent.authHeaders) config.headers.delete(name)
-    config.tokenflight = new Replay(authorize)
-    return this.instance.request(config)
+    for (const name of send.sent.authHeaders) config.headers.delete(name)
+    if (!isOneShot(config.data)) {
+      config.transformRequest = [this.guard] // the body as it went, byte for byte: transformed once
+    } else {
+      config.data = send.data // sending used it up: the caller's body, transformed anew
+      if (!send.sizedByCaller) config.headers.delete('Content-Length')
+    }
+    const replay = new Replay(this.guard, authorize)
+    config.tokenflight = replay
+    return replay.follow(this.instance.request(config))
   }
   // `then`, not an async method: a suspended async frame is larger than this request's own state.
   settle(answer: Promise<Replayed<AxiosResponse>>): Promise<AxiosResponse> {

@@ -4,15 +4,26 @@ import type { RequestOptions } from './client-options.js'
 // Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
 // reference, so this survives `instance.request()`. It carries the exchange's writer of the token
 // checked as the replay left its queue; none when the replay only builds axios's CanceledError.
-// It counts once: a config copied from the replay's response (a caller's own retry) carries it too.
 export class Replay implements RequestOptions {
   declare readonly skip?: false
-  #left = false
-  constructor(readonly authorize: ((headers: HeaderSink) => unknown) | undefined) {}
-  /** True the first time only: the replay itself leaving. */
-  leaves(): boolean {
-    const first = !this.#left
-    this.#left = true
-    return first
+  #over = false
+  constructor(
+    /** The attachment that sent it: another one on the same instance leaves it alone. */
+    readonly owner: object,
+    readonly authorize: ((headers: HeaderSink) => unknown) | undefined,
+  ) {}
+  /**
+   * Whether a send carrying this mark is the replay: its own send, or a resend of it before it
+   * settled (a retry plugin in the response chain). A copy sent after it settled (a caller
+   * retrying the replay's `error.config`) is a first send again.
+   */
+  get live(): boolean {
+    return !this.#over
+  }
+  /** `sending`, marked over once it settles. */
+  follow<R>(sending: Promise<R>): Promise<R> {
+    return sending.finally(() => {
+      this.#over = true
+    })
   }
 }

@@ -1,5 +1,5 @@
-import type { InternalAxiosRequestConfig } from 'axios'
-import type { HrefPolicy } from './origin-policy.js'
+import type { AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { type HrefPolicy, landedWhereSent } from './origin-policy.js'
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i
@@ -11,6 +11,58 @@ function readUrlsOnce(config: InternalAxiosRequestConfig): void {
     const value: unknown = config[key]
     if (typeof value === 'object' && value !== null) config[key] = String(value)
   }
+}
+
+// The URL a config sends to, as axios builds it: an absolute URL, or one under the baseURL.
+function sentHref(config: InternalAxiosRequestConfig): string {
+  const { url = '', baseURL, allowAbsoluteUrls } = config
+  if (!baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url))) return url
+  return url ? `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : baseURL
+}
+
+// What axios's adapters say of where a response came from: Node's last request (follow-redirects
+// counts the redirects and puts the final URL on the response), or the browser's XHR.
+interface LandedRequest {
+  responseURL?: unknown
+  res?: { responseUrl?: unknown }
+  _redirectable?: { _redirectCount?: unknown }
+}
+
+/**
+ * Whether an axios response came from the origin its request was sent to: a refusal from another
+ * origin a redirect led to is no verdict on the token.
+ */
+export function landedWhereSentBy(config: InternalAxiosRequestConfig, response: AxiosResponse): boolean {
+  const request = response.request as LandedRequest | undefined
+  const redirected = Number(request?._redirectable?._redirectCount) > 0
+  const landed = redirected ? request?.res?.responseUrl : request?.responseURL
+  return typeof landed !== 'string' || landedWhereSent(landed, sentHref(config))
+}
+
+/**
+ * A `transformRequest` step put first on each send that carries the token. axios runs it after
+ * every request interceptor, so a request that an interceptor running after tokenflight's (one
+ * registered before it) moved to another origin leaves without the token (`namesOf`: the headers
+ * the strategy wrote).
+ */
+export function lateTokenGuard(
+  allowed: (config: InternalAxiosRequestConfig) => boolean,
+  namesOf: (config: InternalAxiosRequestConfig) => readonly string[] | undefined,
+): AxiosRequestTransformer {
+  return function guard(this: InternalAxiosRequestConfig, data, headers) {
+    if (!allowed(this)) for (const name of namesOf(this) ?? []) headers.delete(name)
+    return data
+  }
+}
+
+/**
+ * Puts `guard` first among a config's `transformRequest` steps (a new list: the defaults' is
+ * shared). Reflect: a config an interceptor froze cannot be moved by a later one either.
+ */
+export function guardFirst(config: InternalAxiosRequestConfig, guard: AxiosRequestTransformer): void {
+  const steps = config.transformRequest
+  if (Array.isArray(steps) && steps[0] === guard) return
+  Reflect.set(config, 'transformRequest', [guard, ...(steps === undefined ? [] : Array.isArray(steps) ? steps : [steps])])
 }
 
 /**
@@ -28,17 +80,17 @@ export function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestCo
 type BeforeRedirect = (options: { href?: string; headers?: Record<string, unknown> }, ...details: unknown[]) => void
 
 /**
- * Node's axios follows redirects itself and drops only `Authorization` and cookies on the way to
- * another origin: any other header the strategy wrote goes only where the allowlist lets it,
- * through axios's `beforeRedirect`. It is an accessor: the caller's own hook, set before or after
- * (an interceptor running after ours), runs first, then the guard; one pair of accessors per
- * header list serves every config. A token in `Authorization` alone needs none, and costs none.
+ * Node's axios follows redirects itself, and the versions in tokenflight's peer range keep
+ * `Authorization` on a redirect to a subdomain (follow-redirects strips it only across domains)
+ * and any other header everywhere: every header the strategy wrote goes only where the allowlist
+ * lets it, through axios's `beforeRedirect`. It is an accessor: the caller's own hook, set before
+ * or after (an interceptor running after ours), runs first, then the guard; one pair of accessors
+ * per header list serves every config.
  */
 export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
   const callers = new WeakMap<object, BeforeRedirect>()
-  const accessors = new WeakMap<readonly string[], PropertyDescriptor | null>()
-  const accessorsOf = (names: readonly string[]): PropertyDescriptor | null => {
-    if (names.every((name) => name.toLowerCase() === 'authorization')) return null
+  const accessors = new WeakMap<readonly string[], PropertyDescriptor>()
+  const accessorsOf = (names: readonly string[]): PropertyDescriptor => {
     const guard: BeforeRedirect = (options) => {
       if (options.href !== undefined && allowsHref(options.href)) return
       const headers = options.headers ?? {}
@@ -67,7 +119,6 @@ export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosReq
       descriptor = accessorsOf(names)
       accessors.set(names, descriptor)
     }
-    if (!descriptor) return
     // Whatever is there already (the caller's, another attachment's guard) runs first.
     const current: unknown = config.beforeRedirect
     if (typeof current === 'function') callers.set(config, current as BeforeRedirect)

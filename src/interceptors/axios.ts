@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
@@ -6,9 +6,10 @@ import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
 import { Replay } from './axios-replay.js'
+import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
-import { redirectGuard, urlRule } from './axios-url.js'
+import { guardFirst, landedWhereSentBy, lateTokenGuard, redirectGuard, urlRule } from './axios-url.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
@@ -45,27 +46,33 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
 function beforeSend(
   exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
   allowsHref: HrefPolicy,
-  sentRequests: ConfigRecord<Sent>,
+  sentRequests: ConfigRecord<AxiosSend>,
+  lateGuard: AxiosRequestTransformer,
 ) {
   const allowed = urlRule(allowsHref)
   const guardRedirects = redirectGuard(allowsHref)
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
     pinFormBoundary(config)
-    if (sent.authHeaders.length) guardRedirects(config, sent.authHeaders)
-    sentRequests.set(config, sent)
+    if (sent.authHeaders.length) {
+      guardRedirects(config, sent.authHeaders)
+      guardFirst(config, lateGuard)
+    }
+    sentRequests.set(config, new AxiosSend(sent, config))
     return config
   }
   // Not async: with the tokens at hand (the common case) the config goes on without a promise.
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      if (options.leaves()) {
+      // Another attachment's replay (two on one instance) is its own to authorize and to judge.
+      if (options.owner !== lateGuard) return config
+      if (options.live) {
         // An interceptor may have sent it elsewhere since: the token only to an allowed origin.
         if (allowed(config)) options.authorize?.(sinkOf(config))
         return config
       }
-      config.tokenflight = undefined // a copy of a replay that left: a first send again
+      config.tokenflight = undefined // a copy of a replay that settled: a first send again
     }
     // A config copied from an earlier send (a caller retrying `error.config`) carries its record.
     sentRequests.set(config, undefined)
@@ -86,13 +93,20 @@ function beforeSend(
 }
 
 // After a response (`outcome`: FULFILLED, or what axios rejected it with): only first sends are judged (invariant 3).
-function afterResponse(instance: AxiosInstance, rule: AuthFailureRule | undefined, sentRequests: ConfigRecord<Sent>, allowed: (config: InternalAxiosRequestConfig) => boolean) {
+function afterResponse(
+  instance: AxiosInstance,
+  rule: AuthFailureRule | undefined,
+  sentRequests: ConfigRecord<AxiosSend>,
+  allowed: (config: InternalAxiosRequestConfig) => boolean,
+  lateGuard: AxiosRequestTransformer,
+) {
   return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, outcome: unknown): AxiosResponse | Promise<AxiosResponse> => {
-    const sent = config ? sentRequests.get(config) : undefined
-    // Judged only where the token may go: an interceptor may have moved the request since.
-    if (!sent || !response || !config || config.tokenflight instanceof Replay || !allowed(config)) return kept(response, outcome)
-    const input = new AxiosAnswer(response, config, sent, instance, outcome)
-    const answer = sent.exchange.after(sent, input, ownRequestOptions(config.tokenflight)?.authFailure ?? rule, asRecovery)
+    const send = config ? sentRequests.get(config) : undefined
+    // Judged only where the token may go and went: an interceptor may have moved the request since,
+    // and a redirect may have led it to another origin.
+    if (!send || !response || !config || config.tokenflight instanceof Replay || !allowed(config) || !landedWhereSentBy(config, response)) return kept(response, outcome)
+    const input = new AxiosAnswer(response, config, send, instance, outcome, lateGuard)
+    const answer = send.sent.exchange.after(send.sent, input, ownRequestOptions(config.tokenflight)?.authFailure ?? rule, asRecovery)
     return answer ? input.settle(answer) : kept(response, outcome)
   }
 }
@@ -118,9 +132,12 @@ export function attachAxios<T extends Tokens>(
   const fallback = baseURL ? resolveUrl(baseURL)?.origin : pageOrigin()
   const { allowsHref, rule } = resolveClientOptions('attachAxios options', options, fallback)
   // Each send for its response, under this attachment's own key (two sessions on one instance).
-  const sentRequests = configRecord<Sent>('tokenflight.sent')
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests))
-  const after = afterResponse(instance, rule, sentRequests, urlRule(allowsHref))
+  const sentRequests = configRecord<AxiosSend>('tokenflight.sent')
+  const allowed = urlRule(allowsHref)
+  // Per attachment: it also tells this attachment's replays from another's.
+  const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests, lateGuard))
+  const after = afterResponse(instance, rule, sentRequests, allowed, lateGuard)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
     (response) => after(response.config, response, FULFILLED),

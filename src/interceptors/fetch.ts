@@ -6,7 +6,7 @@ import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
-import { type HrefPolicy, pageOrigin } from './origin-policy.js'
+import { landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
@@ -52,6 +52,15 @@ async function withoutBody(response: Response): Promise<Response> {
   return Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } })
 }
 
+// What a wrapper hands the fetch it wraps, by the exchange that handled it: a wrapper of the same
+// session further in (`installFetch` under `wrapFetch(globalThis.fetch)`) passes it on untouched,
+// so the call is judged, refreshed for and replayed once.
+const handled = new WeakMap<object, Exchange>()
+const handledBy = <T extends object>(exchange: Exchange, what: T): T => {
+  handled.set(what, exchange)
+  return what
+}
+
 /** A fetch with tokenflight in front of it. */
 export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequestInit) => Promise<Response>
 
@@ -80,7 +89,7 @@ class FetchInput implements AuthFailureInput {
 async function flow(
   exchange: Exchange,
   init: { signal?: AbortSignal | null | undefined; headers?: Headers | undefined; rule: AuthFailureRule | undefined },
-  allowsHref: HrefPolicy,
+  sentTo: string,
   replayable: boolean,
   send: (headers: Headers, first: boolean) => Promise<Response>,
 ): Promise<Response> {
@@ -88,8 +97,8 @@ async function flow(
   const headers = new Headers(init.headers)
   const sent = await exchange.before(headers, signal)
   const response = await send(headers, true)
-  // A refusal from where a redirect led, another origin that never got the token, is no verdict on it.
-  if (response.redirected && !allowsHref(response.url)) return response
+  // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
+  if (response.redirected && !landedWhereSent(response.url, sentTo)) return response
   let kept = response
   const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
     signal,
@@ -124,7 +133,9 @@ export function wrapFetch<T extends Tokens>(
 
   return async function authedFetch(input, init) {
     const own = ownRequestOptions(init && Object.hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
-    if (own?.skip) return fetchFn(input, init)
+    const carrier = init ?? input
+    const outer = typeof carrier === 'object' ? handled.get(carrier) : undefined
+    if (own?.skip || (outer && outer === fixed)) return fetchFn(input, init)
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
@@ -133,17 +144,17 @@ export function wrapFetch<T extends Tokens>(
       if (!allowsHref(href)) return fetchFn(href, init)
       const sendInit = { ...init } // the caller's init as it is now, for the send and the replay
       const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule: own?.authFailure ?? rule }
-      return flow(fixed, how, allowsHref, true, (headers) => fetchFn(href, { ...sendInit, headers }))
+      return flow(fixed, how, href, true, (headers) => fetchFn(href, handledBy(fixed, { ...sendInit, headers })))
     }
     const template = new Request(input, init)
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
-    if (!exchange) return fetchFn(template)
+    if (!exchange || exchange === outer) return fetchFn(template)
     const replayable = !isOneShot(init?.body)
     const how = { signal: template.signal, headers: template.headers, rule: own?.authFailure ?? rule }
-    return flow(exchange, how, allowsHref, replayable, (headers, first) =>
+    return flow(exchange, how, template.url, replayable, (headers, first) =>
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-      fetchFn(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
+      fetchFn(handledBy(exchange, new Request(first && replayable && template.body ? template.clone() : template, { headers }))),
     )
   }
 }

@@ -70,12 +70,14 @@ export function createOriginPolicy(options: OriginOptions, fallback: string | un
 
 /**
  * Whether a response to a request sent to `sent` that ended at `landed` (its final URL, after any
- * redirect; `''` when unknown) came from where the token may go: only such a refusal is a verdict on it.
+ * redirect; `''` when unknown) came from the origin the token was sent to: only such a refusal is a
+ * verdict on it. Another origin, allowed or not, never got it (the platform drops `Authorization`
+ * on the way), or got it where it was never judged.
  */
-export function landedAllowed(landed: string, sent: string, isAllowed: OriginPolicy): boolean {
+export function landedWhereSent(landed: string, sent: string): boolean {
   if (!landed || landed === sent) return true
-  const url = resolveUrl(landed)
-  return url !== undefined && isAllowed(url)
+  const origin = resolveUrl(landed)?.origin
+  return origin !== undefined && origin === resolveUrl(sent)?.origin
 }
 
 /** Whether a request's URL, absolute or relative (resolved as {@link resolveUrl} does), may carry the token. */

@@ -1,6 +1,6 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
 import { ownRequestOptions } from '../client-options.js'
-import { landedAllowed, resolveUrl } from '../origin-policy.js'
+import { landedWhereSent, resolveUrl } from '../origin-policy.js'
 import { HeldEvents } from './held-events.js'
 import { responseInput } from './response-input.js'
 import { copyOf } from './copy-of.js'
@@ -123,7 +123,7 @@ export class AuthedXhr extends XhrLookAlike {
     // The caller saw our request start at send(); a replay continues it.
     if (this.#phase === 'live' && (type === 'loadstart' || (this.#replaying && type === 'readystatechange' && state === 1))) return
     // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
-    const judged = this.#sent && type === 'readystatechange' && state === 2 && landedAllowed(this.inner.responseURL, this.#href, this.#setup.isAllowed)
+    const judged = this.#sent && type === 'readystatechange' && state === 2 && landedWhereSent(this.inner.responseURL, this.#href)
     if (judged && this.#judge(copyOf(event))) return
     this.dispatchEvent(copyOf(event))
     if (type === 'loadend') {

@@ -1,0 +1,179 @@
+/**
+ * Set-ups a user's own code makes, and servers that move a request: each must keep a call to one
+ * refresh and one replay of the same body, its token where it was sent, and every call settling.
+ */
+import { Agent, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import axios, { type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession, type Tokens } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { serverPool } from '../_helpers/resource-server.js'
+
+const servers = serverPool()
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  await servers.stopAll()
+  await Promise.all(closers.splice(0).map((close) => close()))
+})
+
+const statusOf = (call: Promise<{ status: number }>) => call.then((r) => r.status, (e: { response?: { status: number } }) => e.response?.status ?? e)
+const tokens: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
+
+describe('two attachments on one axios instance', () => {
+  it.each([
+    ['the same session attached twice (set-up code run twice)', true],
+    ['two sessions on the same header', false],
+  ])('%s: a server that refuses every token gets 2 requests, 1 refresh, and the 401 is returned', async (_, same) => {
+    const api = await servers.start(() => false)
+    const strategyA = countingStrategy()
+    const strategyB = countingStrategy()
+    const sessionA = createSession({ strategy: strategyA, tokens })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, sessionA)
+    attachAxios(client, same ? sessionA : createSession({ strategy: strategyB, tokens: { accessToken: 'b-0' } }))
+    expect(await statusOf(client.get('/x'))).toBe(401)
+    expect(api.requests).toHaveLength(2)
+    expect(strategyA.calls + strategyB.calls).toBe(1)
+    // Nothing is left holding a replay slot: the session still serves another client.
+    const authedFetch = wrapFetch(fetch, sessionA, { origins: [api.url] })
+    expect((await authedFetch(`${api.url}/y`)).status).toBe(401)
+  })
+
+  it('the same session attached twice: a refused call is replayed once with the new token', async () => {
+    const api = await servers.start((token) => token === 'token-1')
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    attachAxios(client, session)
+    expect(await statusOf(client.get('/x'))).toBe(200)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-1'])
+    expect(strategy.calls).toBe(1)
+  })
+})
+
+describe('the body axios sent is the body replayed', () => {
+  it('a transformRequest (an envelope) runs once: the replay sends the same bytes and length', async () => {
+    const api = await servers.start((token) => token === 'token-1')
+    const client = axios.create({ baseURL: api.url })
+    const envelope: AxiosRequestTransformer = (data) => JSON.stringify({ envelope: data })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const response = await client.post('/x', { item: 42 }, { transformRequest: [envelope], headers: { 'Content-Type': 'application/json' } })
+    expect(response.status).toBe(200)
+    const [first, replay] = api.requests
+    expect(replay?.body.toString()).toBe('{"envelope":{"item":42}}')
+    expect(replay?.body.equals(first?.body ?? Buffer.alloc(0))).toBe(true)
+    expect(replay?.headers['content-length']).toBe(first?.headers['content-length'])
+  })
+
+  it('postForm with a plain object (axios streams it as multipart) is replayed with the same fields', async () => {
+    const api = await servers.start((token) => token === 'token-1')
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const response = await client.postForm('/upload', { name: 'report', size: '3' })
+    expect(response.status).toBe(200)
+    expect(api.requests).toHaveLength(2)
+    for (const request of api.requests) {
+      const body = request.body.toString()
+      expect(body).toContain('name="name"\r\n\r\nreport')
+      expect(body).toContain('name="size"\r\n\r\n3')
+      expect(Number(request.headers['content-length'])).toBe(request.body.length)
+    }
+  })
+})
+
+describe('the token stays where it may go', () => {
+  it('an interceptor running after tokenflight that moves the request to another origin: sent without the token, not judged', async () => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => false)
+    const strategy = countingStrategy()
+    const client = axios.create({ baseURL: allowed.url })
+    // Registered before attachAxios: axios runs it after tokenflight's.
+    client.interceptors.request.use((config: InternalAxiosRequestConfig) => {
+      if (config.url?.startsWith('/mirror')) config.baseURL = elsewhere.url
+      return config
+    })
+    attachAxios(client, createSession({ strategy, tokens }))
+    expect(await statusOf(client.get('/mirror/x'))).toBe(401)
+    expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
+    expect(strategy.calls).toBe(0)
+    expect(await statusOf(client.get('/own'))).toBe(200)
+    expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
+  })
+
+  it('a redirect axios follows: every header the strategy wrote, Authorization too, is taken off on the way to another origin', async () => {
+    const seen: Array<Record<string, unknown>> = []
+    const client = axios.create({
+      baseURL: 'https://api.example.com',
+      // Plays the Node adapter's redirect: follow-redirects calls beforeRedirect with the next hop.
+      adapter: async (config) => {
+        const hop = { href: 'https://evil.api.example.com/steal', headers: { ...config.headers.toJSON() } as Record<string, unknown> }
+        ;(config.beforeRedirect as ((options: typeof hop) => void) | undefined)?.(hop)
+        seen.push(hop.headers)
+        return { data: '', status: 200, statusText: 'OK', headers: {}, config, request: {} }
+      },
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    await client.get('/me', { headers: { 'X-Caller': 'kept' } })
+    expect(Object.keys(seen[0] ?? {}).map((name) => name.toLowerCase())).not.toContain('authorization')
+    expect(seen[0]?.['X-Caller']).toBe('kept')
+  })
+
+  it.each(['axios', 'fetch'])('%s: a 401 from another allowed origin a redirect led to (it never got the token) starts no refresh', async (client) => {
+    const landing = await servers.start(() => false)
+    const api = await servers.start(() => true)
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens })
+    const origins = [api.url, landing.url]
+    const path = `/redirect?to=${encodeURIComponent(`${landing.url}/file`)}`
+    for (let i = 0; i < 3; i++) {
+      if (client === 'axios') {
+        const instance = axios.create({ baseURL: api.url })
+        attachAxios(instance, session, { origins })
+        expect(await statusOf(instance.get(path))).toBe(401)
+      } else {
+        expect((await wrapFetch(fetch, session, { origins })(`${api.url}${path}`)).status).toBe(401)
+      }
+    }
+    expect(strategy.calls).toBe(0)
+    expect(landing.requests.map((r) => r.authorization)).toEqual([undefined, undefined, undefined])
+  })
+})
+
+describe('a refused axios response read as a stream', () => {
+  it('is closed before the wait: the replay gets the only socket and the call settles', async () => {
+    const server = createServer((req, res) => {
+      if (req.headers.authorization === 'Bearer token-1') res.writeHead(200).end('file-bytes')
+      else res.writeHead(401, { 'content-type': 'text/plain' }).end('refused')
+    })
+    server.keepAliveTimeout = 60_000
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    closers.push(() => new Promise((resolve) => server.close(() => resolve()) && server.closeAllConnections()))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    closers.push(async () => agent.destroy())
+    const client = axios.create({ baseURL: url, httpAgent: agent })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const call = client.get('/file', { responseType: 'stream' }).then((r) => r.status)
+    const hung = new Promise((resolve) => setTimeout(resolve, 3_000, 'hung'))
+    expect(await Promise.race([call, hung])).toBe(200)
+  })
+})
+
+describe('fetch wrappers nested on one session', () => {
+  it.each([
+    ['wrapFetch(wrapFetch(fetch))', (session: ReturnType<typeof createSession>, origins: string[]) => wrapFetch(wrapFetch(fetch, session, { origins }), session, { origins })],
+  ])('%s: a server refusing every token gets 2 requests and 1 refresh', async (_, make) => {
+    const api = await servers.start(() => false)
+    const strategy = countingStrategy()
+    const authedFetch = make(createSession({ strategy, tokens }), [api.url])
+    expect((await authedFetch(`${api.url}/x`)).status).toBe(401)
+    expect([api.requests.length, strategy.calls]).toEqual([2, 1])
+    // A Request with a body takes the other path through both wrappers.
+    expect((await authedFetch(new Request(`${api.url}/y`, { method: 'POST', body: 'b' }))).status).toBe(401)
+    expect([api.requests.length, strategy.calls]).toEqual([4, 2])
+  })
+})
