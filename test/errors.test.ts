@@ -1,4 +1,4 @@
-import { inspect } from 'node:util'
+import { format, inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   BodyNotReplayableError,
@@ -24,7 +24,9 @@ const samples: Array<[string, TokenflightError]> = [
 describe('errors', () => {
   it.each(samples)('%s never shows a token in message, toString, stack, inspect or JSON', (name, error) => {
     expect(error.name).toBe(name)
-    for (const text of [error.message, String(error), error.stack ?? '', inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+    // `showHidden` and `%o` (console.log's) print non-enumerable properties too.
+    const hidden = [inspect(error, { depth: 10, showHidden: true }), format('%o', error), inspect(Object.create(error), { showHidden: true })]
+    for (const text of [error.message, String(error), error.stack ?? '', inspect(error, { depth: 10 }), JSON.stringify(error), ...hidden]) {
       expect(text).not.toContain(SECRET)
     }
   })
@@ -39,6 +41,8 @@ describe('errors', () => {
     const error = samples[0]?.[1] as RefreshError
     expect(error.body).toEqual(body)
     expect(Object.keys(error)).not.toContain('body')
+    // A waiter's copy (an object inheriting from the error) reads it too.
+    expect((Object.create(error) as RefreshError).body).toEqual(body)
   })
 
   it('isTokenflightError works across copies of the package (brand, not instanceof)', () => {

@@ -39,7 +39,10 @@ export function isTokenflightError(value: unknown): value is TokenflightError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
 }
 
-/** Attaches a value that must never be printed (a response body may hold tokens). */
+/**
+ * Attaches a value that must never be printed (a response body may hold tokens): a getter, which
+ * `util.inspect` with `showHidden` (and `console.log('%o')`) shows as `[Getter]` without reading.
+ */
 export function attachHidden(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false, configurable: true })
+  Object.defineProperty(target, key, { get: () => value, enumerable: false, configurable: true })
 }

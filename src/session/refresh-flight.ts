@@ -18,7 +18,7 @@ export interface RefreshFlight<T extends Tokens> {
    * A caller is held at most `refreshTimeoutMs` from when it asked, never by an earlier caller's deadline.
    */
   refreshOnce(reason: RefreshReason): Promise<T>
-  /** Whether a refresh is running, which `refreshOnce` would join. */
+  /** Whether a refresh of the current tokens is running, which `refreshOnce` would join. */
   running(): boolean
   /** The last coordinated work, settled: destroy() waits for it. */
   settling(): Promise<void> | undefined
@@ -88,7 +88,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
   const { config, state, emit, coordinator } = deps
   const ms = config.refreshTimeoutMs
   // The work of the refresh running now, and the promise its current callers share.
-  let flight: { join(): Promise<T>; callers: Promise<T> | undefined } | undefined
+  let flight: { epoch: number; join(): Promise<T>; callers: Promise<T> | undefined } | undefined
   let settling: Promise<void> | undefined
 
   function start(reason: RefreshReason, current: T): NonNullable<typeof flight> {
@@ -110,6 +110,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       },
     )
     const own = {
+      epoch: startEpoch,
       callers: undefined as Promise<T> | undefined,
       // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
       // coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
@@ -136,13 +137,17 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       if (flight === own) flight = undefined
     }
     finished.then(done, done)
-    if (coordinator) settling = finished.then(noop, noop)
+    if (coordinator) settling = Promise.all([settling, finished.then(noop, noop)]).then(noop)
     return own
   }
 
+  // A refresh a reset overtook (a sign-in, a sign-out, another copy's tokens) refreshes tokens
+  // that are no longer the session's: it runs out on its own, and is not joined.
+  const current = (): boolean => flight !== undefined && flight.epoch === state.epoch
+
   return {
     refreshOnce(reason) {
-      if (!flight) {
+      if (!flight || flight.epoch !== state.epoch) {
         if (state.isBlocked()) return Promise.reject(state.blocked?.error)
         if (!state.tokens) return Promise.reject(state.expiredError())
         flight = start(reason, state.tokens)
@@ -151,7 +156,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       return flight.callers
     },
     // Methods, not getters: an accessor in an object literal makes it a slow (dictionary-mode) object, one per session.
-    running: () => flight !== undefined,
+    running: current,
     settling: () => settling,
   }
 }

@@ -1,0 +1,73 @@
+/**
+ * A refresh that a sign-in overtook (`setTokens` while it runs) refreshes tokens that are no
+ * longer the session's: nothing that asks about the new tokens may wait on it or take its
+ * outcome for theirs.
+ */
+import { describe, expect, it } from 'vitest'
+import { createSession, type Tokens } from '../../src/index.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { custom } from '../../src/strategies/index.js'
+import { deferred } from '../_helpers/deferred.js'
+import { serverPool } from '../_helpers/resource-server.js'
+
+// A strategy whose first refresh hangs until released; each call is listed by the refresh token it spent.
+function heldStrategy() {
+  const spent: string[] = []
+  const first = deferred<void>()
+  const strategy = custom(async (current: Tokens) => {
+    spent.push(String(current.refreshToken))
+    if (spent.length === 1) await first.promise
+    return { accessToken: `at-from-${current.refreshToken}`, refreshToken: `rt-from-${current.refreshToken}` }
+  })
+  return { strategy, spent, release: () => first.resolve() }
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 10))
+
+describe('a refresh overtaken by setTokens', () => {
+  it('refresh() afterwards refreshes the new tokens, not waiting on the old refresh', async () => {
+    const { strategy, spent, release } = heldStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' } })
+    const old = session.refresh()
+    await flush()
+    await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2' })
+    expect(await session.refresh()).toBe('at-from-rt-2')
+    expect(spent).toEqual(['rt-1', 'rt-2'])
+    release()
+    // The old refresh's tokens are not adopted over the sign-in's successor.
+    expect(await old).toBe('at-from-rt-2')
+    expect(await session.getAccessToken()).toBe('at-from-rt-2')
+    await session.destroy()
+  })
+
+  it('new tokens already expired: getAccessToken refreshes them', async () => {
+    const { strategy, spent, release } = heldStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' } })
+    const old = session.refresh().catch(() => {})
+    await flush()
+    await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2', expiresAt: Date.now() - 1_000 })
+    expect(await session.getAccessToken()).toBe('at-from-rt-2')
+    expect(spent).toEqual(['rt-1', 'rt-2'])
+    release()
+    await old
+    await session.destroy()
+  })
+
+  it('a 401 on the new token starts its own refresh, and the call is replayed with its result', async () => {
+    const servers = serverPool()
+    const api = await servers.start((token) => token === 'at-from-rt-2')
+    const { strategy, spent, release } = heldStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' } })
+    const old = session.refresh().catch(() => {})
+    await flush()
+    await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2' })
+    const response = await wrapFetch(fetch, session, { origins: [api.url] })(`${api.url}/me`)
+    expect(response.status).toBe(200)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer at-2', 'Bearer at-from-rt-2'])
+    expect(spent).toEqual(['rt-1', 'rt-2'])
+    release()
+    await old
+    await session.destroy()
+    await servers.stopAll()
+  })
+})
