@@ -68,11 +68,13 @@ export interface FencedStoreOptions {
   timeoutMs: number
   retryMs: number
   waitMs: number
+  /** Called when tokens Redis missed were written back: the other processes are told then. */
+  writtenBack(): void
 }
 
 // A write Redis did not take, and the value it was to replace (a late write-back never buries
 // newer tokens): tried again every `retryMs` until Redis answers.
-function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens: T) => Promise<boolean>, retryMs: number) {
+function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens: T) => Promise<boolean>, retryMs: number, writtenBack: () => void) {
   let pending: { tokens: T; expected: string | null } | undefined
   let retrying: Promise<void> | undefined
   const later = {
@@ -89,7 +91,8 @@ function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens:
     async flush(): Promise<void> {
       const held = pending
       if (!held) return
-      await write(held.expected, held.tokens) // finding other tokens, it yields: they were written since
+      // Finding other tokens, it yields: they were written since.
+      if (await write(held.expected, held.tokens)) writtenBack()
       if (pending === held) pending = undefined
     },
     written(): Promise<void> {
@@ -110,9 +113,9 @@ function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens:
  * Creates the coordinator's store at `key`.
  *
  * @example
- * const store = fencedStore<Tokens>({ client, key: 'svc', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000 })
+ * const store = fencedStore<Tokens>({ client, key: 'svc', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {} })
  */
-export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs }: FencedStoreOptions): FencedStore<T> {
+export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs, writtenBack }: FencedStoreOptions): FencedStore<T> {
   // The stored value as last read or written here: what a write Redis missed is written back over.
   let seen: string | null | undefined
   let fence: { expected: string | null } | undefined
@@ -122,7 +125,7 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
     if (written) seen = value
     return written
   }
-  const later = pendingWrite<T>(write, retryMs)
+  const later = pendingWrite<T>(write, retryMs, writtenBack)
 
   // Writes over `expected`; Redis unreachable, kept and written back; a fenced write finding other
   // tokens rejects (a seed finding the key taken resolves: theirs stand).
@@ -159,9 +162,10 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
       await put(tokens, fenced ? fenced.expected : 'any', fenced !== undefined)
     },
     seed: (tokens) => put(tokens, null, false),
+    // A sign-out Redis did not take rejects (`clear()` with it): the others still hold the login.
     async delete() {
       later.clear()
-      await bounded(client.del(key), timeoutMs).catch(() => {})
+      await bounded(client.del(key), timeoutMs).catch(rethrowFor(key))
     },
     flushPending: () => later.flush(),
     whenWritten: () => (later.tokens ? later.written() : Promise.resolve()),

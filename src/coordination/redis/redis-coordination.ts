@@ -21,7 +21,8 @@ import { trackUnwritten } from './unwritten.js'
  * `RefreshTimeoutError` past the session's refresh deadline. A sign-in (`setTokens`) or sign-out
  * (`clear`) in one process reaches the others the same way. If Redis is unreachable for
  * `coordinationWaitMs`, a process refreshes alone and the session emits `coordinationDegraded`;
- * its tokens are written back when Redis answers again. A WRONGTYPE value at the key, a server
+ * its tokens (a sign-in's too) are written back and announced when Redis answers again. A
+ * sign-out Redis does not take rejects: the others still hold the login. A WRONGTYPE value at the key, a server
  * without EVAL or an ACL refusal is a `RefreshError` saying so, never taken for an outage.
  *
  * @example
@@ -30,7 +31,8 @@ import { trackUnwritten } from './unwritten.js'
 export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoordinationOptions): { store: TokenStore<T>; coordinator: Coordinator<T> } {
   const resolved = resolveRedisCoordination(options)
   const { client, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: retryMs, commandTimeoutMs: timeoutMs } = resolved
-  const store = fencedStore<T>({ client, key: keys.tokens, timeoutMs, retryMs, waitMs })
+  // A write-back is news like a refresh: a sign-in made during an outage reaches the others then.
+  const store = fencedStore<T>({ client, key: keys.tokens, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify() })
   const unwritten = trackUnwritten(store)
   const read = async (): Promise<T | undefined> => parseStoredTokens<T>(await store.readRaw())
   const shared: Shared<T> = {

@@ -536,6 +536,35 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await b.destroy()
     }, 15_000)
 
+    it('a sign-in made while Redis is down reaches the other processes once it is written back', async () => {
+      const key = redis.nextKey()
+      const a = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
+      const b = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await redis.server.stop()
+      await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' }) // kept, written back later
+      await redis.server.start()
+      await sleep(300) // b's subscription is back
+      await until(async () => (await tokensForSend(b))?.accessToken === 'signed-in-again')
+      expect((await tokensForSend(b))?.accessToken).toBe('signed-in-again')
+      await a.destroy()
+      await b.destroy()
+    }, 15_000)
+
+    it('a sign-out Redis does not take rejects, so the caller knows the others still hold the login', async () => {
+      const key = redis.nextKey()
+      const a = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
+      await tokensForSend(a)
+      const failed: unknown[] = []
+      a.on('storeFailed', (event) => failed.push(event))
+      await redis.server.stop()
+      await expect(a.clear()).rejects.toThrow()
+      expect(failed).toHaveLength(1)
+      await redis.server.start()
+      await a.destroy()
+    }, 15_000)
+
     it('coordinationDegraded carries the outage without what Redis quoted of the command (tokens may be in it)', async () => {
       const real = await redis.connect()
       const quoting = new Error("ERR max number of clients reached, with args beginning with: 'refresh-secret-value'")
