@@ -36,14 +36,15 @@ export function tokenIssuedAt(tokens: Tokens, skewMs = 0): number | undefined {
 }
 
 /**
- * How far the provider's clock is ahead of this one, from a JWT it issued at `now` (a refresh's
- * answer): `iat - now`, or `undefined` when its claims are implausible (no life, or more than a
- * year: `iat` in milliseconds, `iat: 0`), and 0 when under a few seconds.
+ * How far the provider's clock is ahead of this one, from a JWT it issued between `askedAt` and
+ * `arrivedAt` (a refresh's answer): how far its `iat` falls outside that span, or `undefined`
+ * when its claims are implausible (no life, or more than a year: `iat` in milliseconds,
+ * `iat: 0`), and 0 when under a few seconds. An answer read late (a busy process) is no skew.
  */
-export function providerSkew(tokens: Tokens, now: number): number | undefined {
+export function providerSkew(tokens: Tokens, askedAt: number, arrivedAt: number): number | undefined {
   const { exp, iat } = jwtClaims(tokens.accessToken)
   const [expires, issued] = [seconds(exp), seconds(iat)]
   if (expires === undefined || issued === undefined || !(expires - issued > 0 && expires - issued <= MAX_LIFETIME_MS)) return undefined
-  const skew = issued - now
+  const skew = issued < askedAt ? issued - askedAt : Math.max(0, issued - arrivedAt)
   return Math.abs(skew) < NOTICEABLE_SKEW_MS ? 0 : skew
 }

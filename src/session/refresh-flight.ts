@@ -33,7 +33,7 @@ interface FlightDeps<T extends Tokens> {
 }
 
 /** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
-function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T): T {
+function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T, askedAt: number): T {
   if (state.lifetime.aborted) return state.currentOrThrow()
   if (state.epoch !== startEpoch) {
     // A coordinator's notice of these very tokens may land before the refresh returns: still its end.
@@ -42,8 +42,10 @@ function succeeded<T extends Tokens>({ state, emit, store, coordinator }: Flight
   }
   // Tokens another copy refreshed, found under the lock: a shared store has them already; a store
   // of this copy's own (sessionStorage per tab) keeps them too, so a reload restores these.
-  if (coordinator && !store.wants(next)) store.adopted(next)
-  state.adopt(next, state.now(), true)
+  // Tokens of this copy's own call tell the provider's clock; another copy's, got earlier, do not.
+  const own = !coordinator || store.wants(next)
+  if (!own) store.adopted(next)
+  state.adopt(next, state.now(), own ? askedAt : undefined)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
   // A listener may have signed in (or out) meanwhile: what it set wins.
   return state.epoch === startEpoch ? next : state.currentOrThrow()
@@ -93,6 +95,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
 
   function start(reason: RefreshReason, current: T): NonNullable<typeof flight> {
     const startEpoch = state.epoch
+    const askedAt = state.now()
     // Which of the work and a deadline came first: each failure is reported once.
     let settled = false
     let timedOut = false
@@ -102,7 +105,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     const finished = new Promise<T>((resolve) => resolve(coordinator ? coordinator.refresh(current, run) : run())).then(
       (next) => {
         settled = true
-        return succeeded(deps, reason, startEpoch, next)
+        return succeeded(deps, reason, startEpoch, next, askedAt)
       },
       (error: unknown) => {
         settled = true

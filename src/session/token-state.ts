@@ -30,11 +30,12 @@ export class TokenState<T extends Tokens> {
 
   /**
    * Takes `next` as the current tokens. A known issue time caps the window (else the life counts
-   * as infinite). A refresh's JWT (`refreshed`, got at `obtainedAt`) tells how far the provider's
-   * clock is from this one: JWT times are read with that skew from then on, adopted ones included.
+   * as infinite). The JWT of this copy's own refresh (asked at `askedAt`, got at `obtainedAt`)
+   * tells how far the provider's clock is from this one: JWT times are read with that skew from
+   * then on, adopted ones included.
    */
-  adopt(next: T | undefined, obtainedAt?: number, refreshed = false): void {
-    if (next && refreshed && obtainedAt !== undefined) this.skewMs = providerSkew(next, obtainedAt) ?? this.skewMs
+  adopt(next: T | undefined, obtainedAt?: number, askedAt?: number): void {
+    if (next && askedAt !== undefined && obtainedAt !== undefined) this.skewMs = providerSkew(next, askedAt, obtainedAt) ?? this.skewMs
     const expiresAt = next && tokenExpiry(next, this.skewMs)
     this.tokens = next
     this.window = {

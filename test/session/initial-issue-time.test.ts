@@ -78,6 +78,22 @@ describe('a provider whose clock is off by more than a token’s life', () => {
   })
 })
 
+describe('a refresh answer read late (a busy process), the provider clock right', () => {
+  it.each([0, 4_000, 6_000, 30_000])('read %i ms after it was issued: the token is taken for expired at its exp, not later', async (lateMs) => {
+    let time = signIn
+    const strategy = countingStrategy(async (call) => {
+      const issued = Math.floor(time / 1000)
+      time += lateMs // the answer sat unread in a busy process
+      return { accessToken: jwt({ iat: issued, exp: issued + 60, call }) }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
+    await session.refresh()
+    time = signIn + 61_500 // 1.5 s past exp
+    await session.getAccessToken()
+    expect(strategy.calls).toBe(2)
+  })
+})
+
 describe('implausible JWT claims in a refresh’s answer', () => {
   it.each([
     ['iat in milliseconds', (issued: number) => ({ iat: issued * 1000, exp: issued + 60 })],
