@@ -130,7 +130,14 @@ export function assertOptionalObject(name: string, value: unknown): asserts valu
  * A copy of an options object's own fields (each read once) without a prototype: an option left
  * out reads as `undefined`, never as whatever code put on `Object.prototype`.
  */
-export const ownFields = <O extends object>(options: O): O => Object.assign(Object.create(null) as O, options)
+export function ownFields<O extends object>(options: O): O {
+  try {
+    return Object.assign(Object.create(null) as O, options)
+  } catch {
+    // A getter that throws: the caller's own error (whatever it says) is not passed on as ours.
+    throw optionError('Expected options whose fields can be read: a getter threw')
+  }
+}
 
 export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
   for (const key of Object.keys(options)) {

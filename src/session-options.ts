@@ -122,6 +122,8 @@ function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSes
     assertOptionalDuration('retry.maxDelayMs', retry.maxDelayMs, 0)
   }
   const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : ownFields(retry ?? {})
+  // The ceiling would silently cut every delay: the two say different things.
+  if (minDelayMs > maxDelayMs) throw invalidArgument('retry.minDelayMs', `at most retry.maxDelayMs (${maxDelayMs})`, minDelayMs, { wrongType: false })
   return { retries, minDelayMs, maxDelayMs }
 }
 

@@ -19,6 +19,8 @@ describe('createSession validates its options at creation', () => {
     [{ strategy, retry: { minDelayMs: 2 ** 33 } }, 'ERR_INVALID_ARG_VALUE', '`retry.minDelayMs`'],
     [{ strategy, retry: { maxDelayMs: Number.POSITIVE_INFINITY } }, 'ERR_INVALID_ARG_VALUE', '`retry.maxDelayMs`'],
     [{ strategy, retry: { minDelayMs: 0.5 } }, 'ERR_INVALID_ARG_VALUE', '`retry.minDelayMs`'],
+    [{ strategy, retry: { minDelayMs: 2_000, maxDelayMs: 1_000 } }, 'ERR_INVALID_ARG_VALUE', 'Expected `retry.minDelayMs` to be at most retry.maxDelayMs (1000), got `2000`'],
+    [{ strategy, retry: { minDelayMs: 10_000 } }, 'ERR_INVALID_ARG_VALUE', 'at most retry.maxDelayMs (5000)'],
     [{ strategy, retry: { retries: 1.5 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
     [{ strategy, retry: { retries: 2 ** 60 } }, 'ERR_INVALID_ARG_VALUE', '`retry.retries`'],
     [{ strategy, replayConcurrency: 2.5 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
@@ -44,6 +46,25 @@ describe('createSession validates its options at creation', () => {
 
   it('accepts replayConcurrency: Infinity (no cap: every refused request replays at once)', () => {
     expect(() => createSession({ strategy, replayConcurrency: Number.POSITIVE_INFINITY })).not.toThrow()
+  })
+
+  it('options with a getter that throws: a TypeError of ours, without the getter\'s own text', () => {
+    const options = Object.defineProperty({ strategy }, 'refreshTimeoutMs', {
+      enumerable: true,
+      get() {
+        throw new Error('secret-in-getter')
+      },
+    })
+    const error = (() => {
+      try {
+        createSession(options as never)
+      } catch (caught) {
+        return caught as TypeError & { code?: string }
+      }
+    })()
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error?.code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(`${error?.message} ${error?.stack}`).not.toContain('secret-in-getter')
   })
 
   it('describes a wrong token by its type only', () => {

@@ -6,7 +6,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { requireCredential } from './require-credential.js'
-import { expiryAt, optionalString, requireString } from './response-fields.js'
+import { expiryAt, informativeString, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -113,8 +113,8 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
         accessToken,
         refreshToken: optionalString(body, 'refresh_token') ?? current.refreshToken,
         expiresAt: expiryAt(body, 'expires_in', sentAt),
-        scope: optionalString(body, 'scope') ?? o.scope ?? current.scope, // RFC 6749 §5.1: absent means as requested
-        idToken: optionalString(body, 'id_token') ?? current.idToken,
+        scope: informativeString(body, 'scope') ?? o.scope ?? current.scope, // RFC 6749 §5.1: absent means as requested
+        idToken: informativeString(body, 'id_token') ?? current.idToken,
       }
     },
   }

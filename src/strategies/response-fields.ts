@@ -30,6 +30,15 @@ export function optionalString(body: unknown, path: string): string | undefined 
   return fieldAt(body, path) == null ? undefined : requireString(body, path)
 }
 
+/**
+ * A field that only informs (a granted scope, an id_token): a string, else absent. Refusing the
+ * answer over it would drop the refresh token the provider just rotated, and end the session.
+ */
+export function informativeString(body: unknown, path: string): string | undefined {
+  const value = fieldAt(body, path)
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
 const MAX_LIFETIME_S = 31_536_000 // a year: past it a lifetime is a provider's bug, not a promise
 
 /**

@@ -64,6 +64,22 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
     expect(writes.at(-1)).toMatchObject({ accessToken: 'newer', refreshToken: 'refresh-2', expiresAt: NOW + 60_000 })
   })
 
+  it.each([
+    ['scope a number', { scope: 42 }],
+    ['scope an array', { scope: ['openid'] }],
+    ['id_token an object', { id_token: { raw: 'x' } }],
+  ])('an informative field of the wrong type (%s) reads as absent: the rotated refresh token is kept, not the answer refused', async (_, odd) => {
+    nock(ISSUER).post(PATH).reply(200, { ...success, ...odd })
+    const session = createSession({ strategy: oauth2(confidential), tokens, now: () => NOW })
+    await expect(session.refresh()).resolves.toBe('new-access')
+    const presented: string[] = []
+    nock(ISSUER)
+      .post(PATH, (body: Record<string, string>) => Boolean(presented.push(body.refresh_token ?? '')))
+      .reply(200, { ...success, access_token: 'newer', refresh_token: 'refresh-3' })
+    await expect(session.refresh()).resolves.toBe('newer')
+    expect(presented).toEqual(['refresh-2'])
+  })
+
   it('optional fields written as null (scope, id_token, refresh_token) read as absent: the answer and its other tokens are kept', async () => {
     nock(ISSUER).post(PATH).reply(200, { ...success, scope: null, id_token: null })
     const session = createSession({ strategy: oauth2(confidential), tokens, now: () => NOW })
