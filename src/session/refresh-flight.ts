@@ -70,13 +70,13 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
 
 // Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
 // tokens pending in memory, retried: a rotated refresh token is never dropped.
-function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number): Promise<T> {
+function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number, deadline?: number): Promise<T> {
   // Replaced while this waited for a lock (another copy's tokens adopted, a sign-in or sign-out):
   // the stale refresh token is not spent.
   if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
   if (state.lifetime.aborted) return Promise.reject(state.lifetime.reason)
-  const deadlineAt = Date.now() + config.refreshTimeoutMs
+  const deadlineAt = deadline ?? Date.now() + config.refreshTimeoutMs
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
   return refreshWithRetries(current, plan).then(async (next) => {
@@ -90,19 +90,23 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
   const { config, state, emit, coordinator } = deps
   const ms = config.refreshTimeoutMs
   // The work of the refresh running now, and the promise its current callers share.
-  let flight: { epoch: number; join(): Promise<T>; callers: Promise<T> | undefined } | undefined
+  let flight: { epoch: number; over: Promise<void>; join(): Promise<T>; callers: Promise<T> | undefined } | undefined
   let settling: Promise<void> | undefined
 
-  function start(reason: RefreshReason, current: T): NonNullable<typeof flight> {
+  // `after`: a refresh a reset overtook, still running. One refresh at a time: this one starts when
+  // it ends, within its callers' own deadline.
+  function start(reason: RefreshReason, current: T, after?: Promise<void>): NonNullable<typeof flight> {
     const startEpoch = state.epoch
     const askedAt = state.now()
     // Which of the work and a deadline came first: each failure is reported once.
     let settled = false
     let timedOut = false
     emit('refreshing', { reason })
-    const run = (): Promise<T> => work(deps, current, startEpoch)
+    const deadline = after && Date.now() + ms
+    const run = (): Promise<T> => work(deps, current, startEpoch, deadline)
+    const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
     // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
-    const finished = new Promise<T>((resolve) => resolve(coordinator ? coordinator.refresh(current, run) : run())).then(
+    const finished = new Promise<T>((resolve) => resolve(after ? after.then(go) : go())).then(
       (next) => {
         settled = true
         return succeeded(deps, reason, startEpoch, next, askedAt)
@@ -114,6 +118,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     )
     const own = {
       epoch: startEpoch,
+      over: finished.then(noop, noop),
       callers: undefined as Promise<T> | undefined,
       // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
       // coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
@@ -153,7 +158,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       if (!flight || flight.epoch !== state.epoch) {
         if (state.isBlocked()) return Promise.reject(state.blocked?.error)
         if (!state.tokens) return Promise.reject(state.expiredError())
-        flight = start(reason, state.tokens)
+        flight = start(reason, state.tokens, flight?.over)
       }
       flight.callers ??= flight.join()
       return flight.callers

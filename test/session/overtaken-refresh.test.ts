@@ -1,7 +1,7 @@
 /**
  * A refresh that a sign-in overtook (`setTokens` while it runs) refreshes tokens that are no
- * longer the session's: nothing that asks about the new tokens may wait on it or take its
- * outcome for theirs.
+ * longer the session's: nothing that asks about the new tokens may take its outcome for theirs.
+ * Their own refresh starts when it ends: one refresh at a time.
  */
 import { describe, expect, it } from 'vitest'
 import { createSession, type Tokens } from '../../src/index.js'
@@ -25,17 +25,20 @@ function heldStrategy() {
 const flush = () => new Promise((resolve) => setTimeout(resolve, 10))
 
 describe('a refresh overtaken by setTokens', () => {
-  it('refresh() afterwards refreshes the new tokens, not waiting on the old refresh', async () => {
+  it('refresh() afterwards refreshes the new tokens, once the old refresh has ended', async () => {
     const { strategy, spent, release } = heldStrategy()
     const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' } })
     const old = session.refresh()
     await flush()
     await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2' })
-    expect(await session.refresh()).toBe('at-from-rt-2')
-    expect(spent).toEqual(['rt-1', 'rt-2'])
+    const next = session.refresh()
+    await flush()
+    expect(spent).toEqual(['rt-1']) // never two refreshes in flight
     release()
-    // The old refresh's tokens are not adopted over the sign-in's successor.
-    expect(await old).toBe('at-from-rt-2')
+    expect(await next).toBe('at-from-rt-2')
+    expect(spent).toEqual(['rt-1', 'rt-2'])
+    // The old refresh ended with the sign-in's tokens (what was set wins), never its own.
+    expect(await old).toBe('at-2')
     expect(await session.getAccessToken()).toBe('at-from-rt-2')
     await session.destroy()
   })
@@ -46,9 +49,11 @@ describe('a refresh overtaken by setTokens', () => {
     const old = session.refresh().catch(() => {})
     await flush()
     await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2', expiresAt: Date.now() - 1_000 })
-    expect(await session.getAccessToken()).toBe('at-from-rt-2')
-    expect(spent).toEqual(['rt-1', 'rt-2'])
+    const token = session.getAccessToken()
+    await flush()
     release()
+    expect(await token).toBe('at-from-rt-2')
+    expect(spent).toEqual(['rt-1', 'rt-2'])
     await old
     await session.destroy()
   })
@@ -61,11 +66,12 @@ describe('a refresh overtaken by setTokens', () => {
     const old = session.refresh().catch(() => {})
     await flush()
     await session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2' })
-    const response = await wrapFetch(fetch, session, { origins: [api.url] })(`${api.url}/me`)
-    expect(response.status).toBe(200)
+    const call = wrapFetch(fetch, session, { origins: [api.url] })(`${api.url}/me`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    release()
+    expect((await call).status).toBe(200)
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer at-2', 'Bearer at-from-rt-2'])
     expect(spent).toEqual(['rt-1', 'rt-2'])
-    release()
     await old
     await session.destroy()
     await servers.stopAll()
