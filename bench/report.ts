@@ -39,18 +39,22 @@ ${table(goals as unknown as Array<Record<string, unknown>>)}
 
 What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
 
-- **Noise.** The same figure moves by up to a third between runs an hour apart: bare axios's CPU
-  per sequential loopback request was 635 µs in one full run and 858 µs in the next; the
-  hand-written interceptor's 1,000-burst took 917 ms in one and 1,325 ms in another; the
-  machinery section put axios-auth-refresh's added CPU at +3 µs and at −11 µs. A 3% goal is not
-  resolved by one run here: the verdicts above are this run's, not settled. Since 2026-12-01 the
-  steady ratios are paired (each round's batch against the bare client's batch of the same
-  round, 25 rounds of 400), which takes the drift between rounds out; the clients still spread
-  from 0.97× to 1.13× in that day's full run, peers doing the same work included (the
-  hand-written interceptor 1.06× and 1.00×). tokenflight's axios path sat at the top in both
-  modes (1.13×, 1.11×), while its own work is ~6 µs of ~900 µs (the no-socket harness, one
-  client pair per process, the code before and after that day's changes alike; 17 µs in the
-  shared-process table below, 3 µs in the run before): what makes the rest was not found.
+- **Noise, and the order clients run in.** The same figure moves by up to a third between runs
+  an hour apart: bare axios's CPU per sequential loopback request was 635 µs in one full run and
+  858 µs in the next; the hand-written interceptor's 1,000-burst took 917 ms in one and 1,325 ms
+  in another. A 3% goal is not resolved by one run here: the verdicts above are this run's, not
+  settled. The steady ratios are paired (each round's batch against the bare client's batch of
+  the same round). Until 2026-12-01 the clients took their turns in a fixed rotation, so each
+  always ran right after the same client, and a batch's figures depend on what ran just before
+  it: two identical bare axios clients, one always right after the other, differed by 1.5 – 4.6%
+  (40 paired rounds, two runs); tokenflight's axios client measured 0.93× right after a bare fetch
+  batch and 1.07× right after a bare axios batch. The full run of that day spread the clients from
+  0.97× to 1.13×, tokenflight's axios path at the top (1.13×, 1.11×) with ~6 µs of own work in
+  ~900 µs. The turns now follow a Williams design (\`bench/turn-order.ts\`): over each cycle of
+  rounds every client runs right after every other equally often, so what a predecessor leaves
+  behind falls on all clients alike. The first steady-only run with it put the axios clients at
+  0.95 – 1.02× (sequential) and 0.96 – 1.02× (concurrent), tokenflight's axios path at 1.02× and
+  1.016×; this run's figures are in the tables below.
 - **Where a steady request's client time goes.** Profiled with \`node --cpu-prof\` on the
   no-socket harness of the machinery section (axios with an adapter that answers at once; the
   minimum of 60 interleaved rounds of 3,000). Bare axios: ~31 µs of client work per request.
