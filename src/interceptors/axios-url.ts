@@ -59,7 +59,7 @@ export function lateTokenGuard(
  * Puts `guard` first among a config's `transformRequest` steps (a new list: the defaults' is
  * shared). Reflect: a config an interceptor froze cannot be moved by a later one either.
  */
-export function guardFirst(config: InternalAxiosRequestConfig, guard: AxiosRequestTransformer): void {
+export function guardFirst(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
   const steps = config.transformRequest
   if (Array.isArray(steps) && steps[0] === guard) return
   Reflect.set(config, 'transformRequest', [guard, ...(steps === undefined ? [] : Array.isArray(steps) ? steps : [steps])])
@@ -79,23 +79,51 @@ export function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestCo
 
 type BeforeRedirect = (options: { href?: string; headers?: Record<string, unknown> }, ...details: unknown[]) => void
 
+// Takes `names` (any case) off a redirect's next hop, unless the allowlist lets the token go there.
+const stripping =
+  (allowsHref: HrefPolicy, names: readonly string[]): BeforeRedirect =>
+  (options) => {
+    if (options.href !== undefined && allowsHref(options.href)) return
+    const headers = options.headers ?? {}
+    for (const key of Object.keys(headers)) if (names.some((name) => name.toLowerCase() === key.toLowerCase())) delete headers[key]
+  }
+
+/**
+ * The instance-wide `beforeRedirect` for a token in `Authorization` (the common case), after the
+ * instance's own: set once on its defaults, every config gets it without a hook of its own.
+ * Returns the guard and the function that puts the instance's own hook back.
+ */
+export function guardInstanceRedirects(defaults: { beforeRedirect?: unknown }, allowsHref: HrefPolicy): { guard: unknown; restore(): void } {
+  const own = defaults.beforeRedirect
+  const guard = stripping(allowsHref, ['authorization'])
+  const installed: BeforeRedirect =
+    typeof own === 'function'
+      ? (options, ...details) => {
+          ;(own as BeforeRedirect)(options, ...details)
+          guard(options)
+        }
+      : guard
+  defaults.beforeRedirect = installed
+  const restore = (): void => {
+    if (defaults.beforeRedirect === installed) defaults.beforeRedirect = own
+  }
+  return { guard: installed, restore }
+}
+
 /**
  * Node's axios follows redirects itself, and the versions in tokenflight's peer range keep
  * `Authorization` on a redirect to a subdomain (follow-redirects strips it only across domains)
  * and any other header everywhere: every header the strategy wrote goes only where the allowlist
- * lets it, through axios's `beforeRedirect`. It is an accessor: the caller's own hook, set before
- * or after (an interceptor running after ours), runs first, then the guard; one pair of accessors
- * per header list serves every config.
+ * lets it, through axios's `beforeRedirect`. A token in `Authorization` alone is covered by the
+ * instance's guard ({@link guardInstanceRedirects}) on every config that kept it; otherwise it is
+ * an accessor: the caller's own hook, set before or after (an interceptor running after ours),
+ * runs first, then the guard; one pair of accessors per header list serves every config.
  */
-export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
+export function redirectGuard(allowsHref: HrefPolicy, instanceGuard: unknown): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
   const callers = new WeakMap<object, BeforeRedirect>()
   const accessors = new WeakMap<readonly string[], PropertyDescriptor>()
   const accessorsOf = (names: readonly string[]): PropertyDescriptor => {
-    const guard: BeforeRedirect = (options) => {
-      if (options.href !== undefined && allowsHref(options.href)) return
-      const headers = options.headers ?? {}
-      for (const key of Object.keys(headers)) if (names.some((name) => name.toLowerCase() === key.toLowerCase())) delete headers[key]
-    }
+    const guard = stripping(allowsHref, names)
     return {
       get(this: object): BeforeRedirect {
         const caller = callers.get(this)
@@ -114,6 +142,8 @@ export function redirectGuard(allowsHref: HrefPolicy): (config: InternalAxiosReq
     }
   }
   return (config, names) => {
+    // The instance's guard came with the config, and the token is in `Authorization` alone.
+    if (config.beforeRedirect === instanceGuard && names.every((name) => name.toLowerCase() === 'authorization')) return
     let descriptor = accessors.get(names)
     if (descriptor === undefined) {
       descriptor = accessorsOf(names)

@@ -9,7 +9,7 @@ import { Replay } from './axios-replay.js'
 import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
-import { guardFirst, landedWhereSentBy, lateTokenGuard, redirectGuard, urlRule } from './axios-url.js'
+import { guardFirst, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, redirectGuard, urlRule } from './axios-url.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 
@@ -48,9 +48,10 @@ function beforeSend(
   allowsHref: HrefPolicy,
   sentRequests: ConfigRecord<AxiosSend>,
   lateGuard: AxiosRequestTransformer,
+  instanceRedirectGuard: unknown,
 ) {
   const allowed = urlRule(allowsHref)
-  const guardRedirects = redirectGuard(allowsHref)
+  const guardRedirects = redirectGuard(allowsHref, instanceRedirectGuard)
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
     pinFormBoundary(config)
@@ -136,7 +137,11 @@ export function attachAxios<T extends Tokens>(
   const allowed = urlRule(allowsHref)
   // Per attachment: it also tells this attachment's replays from another's.
   const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests, lateGuard))
+  // First among the instance's own steps: every config gets it from there, without a list per request.
+  const ownSteps = instance.defaults.transformRequest
+  guardFirst(instance.defaults, lateGuard)
+  const redirects = guardInstanceRedirects(instance.defaults, allowsHref)
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests, lateGuard, redirects.guard))
   const after = afterResponse(instance, rule, sentRequests, allowed, lateGuard)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
@@ -146,5 +151,8 @@ export function attachAxios<T extends Tokens>(
   return () => {
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
+    const steps = instance.defaults.transformRequest
+    if (Array.isArray(steps) && steps[0] === lateGuard) Reflect.set(instance.defaults, 'transformRequest', ownSteps)
+    redirects.restore()
   }
 }

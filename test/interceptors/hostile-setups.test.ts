@@ -116,10 +116,20 @@ describe('the token stays where it may go', () => {
         return { data: '', status: 200, statusText: 'OK', headers: {}, config, request: {} }
       },
     })
-    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const steps = client.defaults.transformRequest
+    const detach = attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     await client.get('/me', { headers: { 'X-Caller': 'kept' } })
     expect(Object.keys(seen[0] ?? {}).map((name) => name.toLowerCase())).not.toContain('authorization')
     expect(seen[0]?.['X-Caller']).toBe('kept')
+    // A request with a beforeRedirect of its own: it runs, and the token is still taken off.
+    const own: string[] = []
+    await client.get('/me', { beforeRedirect: (options) => void own.push(String(options.href)) })
+    expect(own).toEqual(['https://evil.api.example.com/steal'])
+    expect(Object.keys(seen[1] ?? {}).map((name) => name.toLowerCase())).not.toContain('authorization')
+    // Detached, the instance's own hook (none) and transform steps are back.
+    detach()
+    expect(client.defaults.beforeRedirect).toBeUndefined()
+    expect(client.defaults.transformRequest).toBe(steps)
   })
 
   it.each(['axios', 'fetch'])('%s: a 401 from another allowed origin a redirect led to (it never got the token) starts no refresh', async (client) => {
