@@ -54,7 +54,12 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   rounds every client runs right after every other equally often, so what a predecessor leaves
   behind falls on all clients alike. The first steady-only run with it put the axios clients at
   0.95 – 1.02× (sequential) and 0.96 – 1.02× (concurrent), tokenflight's axios path at 1.02× and
-  1.016×; this run's figures are in the tables below.
+  1.016×. The full run after the day's fixes put it at 1.11× and 1.08× (bare axios against
+  itself still moves by a few percent): the balanced order takes out a bias, not the noise.
+  Its own work in that run: 10.3 µs per request in the shared-process machinery table; in one
+  process with the build before the fixes, 42 interleaved rounds, +7.1 µs over bare axios
+  against +5.6 µs before (the late origin check and the redirect guard, set once on the
+  instance's defaults; as a per-request \`beforeRedirect\` accessor they cost ~7 µs more).
 - **Where a steady request's client time goes.** Profiled with \`node --cpu-prof\` on the
   no-socket harness of the machinery section (axios with an adapter that answers at once; the
   minimum of 60 interleaved rounds of 3,000). Bare axios: ~31 µs of client work per request.
@@ -111,7 +116,9 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   closures of a recovery built per response, and a promise of the session's own per refusal;
   a refused response is now one object, and the wait a promise chain on the shared refresh.
   What is left over the bare request is axios's refused error and response, which every client
-  keeps, so +512 B is out of reach without dropping them. Its fetch path holds less than a
+  keeps, so +512 B is out of reach without dropping them. After the hostile set-up fixes of 2026-12-01 the figure
+  rose to +2.7 – 2.9 KB in two full runs; what the extra ~0.9 KB per waiting request is was not
+  traced that day. Its fetch path holds less than a
   pending bare fetch (the refused body is discarded).
 
 ## Burst: ${small} concurrent requests on an expired token
