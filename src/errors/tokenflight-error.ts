@@ -41,7 +41,7 @@ export function isTokenflightError(value: unknown): value is TokenflightError {
 
 /**
  * Attaches a value that must never be printed (a response body may hold tokens): a getter, which
- * `util.inspect` with `showHidden` (and `console.log('%o')`) shows as `[Getter]` without reading.
+ * `util.inspect` with `showHidden` (and `util.format`'s `%o`) shows as `[Getter]` without reading.
  */
 export function attachHidden(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { get: () => value, enumerable: false, configurable: true })

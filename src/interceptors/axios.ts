@@ -46,11 +46,11 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
 function beforeSend(
   exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
   allowsHref: HrefPolicy,
+  allowed: (config: InternalAxiosRequestConfig) => boolean,
   sentRequests: ConfigRecord<AxiosSend>,
   lateGuard: AxiosRequestTransformer,
   instanceRedirectGuard: unknown,
 ) {
-  const allowed = urlRule(allowsHref)
   const guardRedirects = redirectGuard(allowsHref, instanceRedirectGuard)
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
@@ -141,7 +141,7 @@ export function attachAxios<T extends Tokens>(
   const ownSteps = instance.defaults.transformRequest
   guardFirst(instance.defaults, lateGuard)
   const redirects = guardInstanceRedirects(instance.defaults, allowsHref)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, sentRequests, lateGuard, redirects.guard))
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, allowed, sentRequests, lateGuard, redirects.guard))
   const after = afterResponse(instance, rule, sentRequests, allowed, lateGuard)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
