@@ -1,3 +1,23 @@
+// Reasons kept for signals of a platform older than `AbortSignal.reason` (Chrome < 98, Firefox < 97,
+// Safari < 15.4: the `<script>` build's targets), where `abort(reason)` drops its argument.
+const reasons = /* @__PURE__ */ new WeakMap<AbortSignal, unknown>()
+
+/**
+ * Why `signal` aborted: its `reason`; where the platform has none, the reason tokenflight
+ * aborted it with ({@link abortWith}), else one `AbortError` per signal (the same every time).
+ */
+export function reasonOf(signal: AbortSignal): unknown {
+  if (signal.reason !== undefined || !signal.aborted) return signal.reason
+  if (!reasons.has(signal)) reasons.set(signal, new DOMException('This operation was aborted', 'AbortError'))
+  return reasons.get(signal)
+}
+
+/** `controller.abort(reason)`, the reason kept where the platform drops it. */
+export function abortWith(controller: AbortController, reason: unknown): void {
+  if (!('reason' in controller.signal)) reasons.set(controller.signal, reason)
+  controller.abort(reason)
+}
+
 /**
  * Settles with `promise`, or rejects with `signal.reason` as soon as `signal`
  * aborts, whichever comes first. The listener is removed either way, so
@@ -7,10 +27,10 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return promise
   if (signal.aborted) {
     promise.catch(() => {}) // the loser may still reject: never as an unhandled rejection
-    return Promise.reject(signal.reason)
+    return Promise.reject(reasonOf(signal))
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
+    const onAbort = (): void => reject(reasonOf(signal))
     signal.addEventListener('abort', onAbort, { once: true })
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })

@@ -1,4 +1,4 @@
-import { raceAbort } from './abort.js'
+import { raceAbort, reasonOf } from './abort.js'
 import { BodyNotReplayableError } from './errors/index.js'
 import { ownError } from './exchange/own-error.js'
 import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
@@ -118,10 +118,10 @@ export function exchangeOf(session: unknown): Exchange | undefined {
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
-  const slots = replaySlots(internals.replayConcurrency)
+  const slots = replaySlots(internals.replayConcurrency, internals.lifetime)
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
-    throw signal?.aborted && error === signal.reason ? error : ownError(error)
+    throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
   }
 
   // Sends the refused request again once a slot is free, with the tokens checked as it leaves.
@@ -130,8 +130,10 @@ function openExchange(internals: SessionInternals): Exchange {
     if (!replay) throw new BodyNotReplayableError(recovery.refused())
     const send = async (): Promise<R> => {
       const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
+      // Signed out since the refusal: the replay would only be refused again, as a wait would end.
+      if (!tokens) throw internals.expiredError()
       return replay(<H extends HeaderSink>(headers: H): H => {
-        if (tokens) write(tokens, headers)
+        write(tokens, headers)
         return headers
       })
     }

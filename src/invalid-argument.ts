@@ -1,3 +1,4 @@
+import { hasOwn } from './has-own.js'
 /** A `TypeError` with a Node-style `code`, for bad options caught at creation time. */
 export type InvalidArgumentError = TypeError & { code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' }
 
@@ -141,7 +142,7 @@ export function ownFields<O extends object>(options: O): O {
 
 export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
   for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(known, key)) throw optionError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
+    if (!hasOwn(known, key)) throw optionError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
   }
   assertUnpolluted(where, options, Object.keys(known))
 }
@@ -154,6 +155,6 @@ const optionError = (message: string): InvalidArgumentError => Object.assign(new
  */
 export function assertUnpolluted(where: string, value: object, keys: readonly string[]): void {
   for (const key of keys) {
-    if (!Object.hasOwn(value, key) && key in Object.prototype) throw optionError(`Object.prototype has \`${key}\`, which ${where} would read as its own: refused`)
+    if (!hasOwn(value, key) && key in Object.prototype) throw optionError(`Object.prototype has \`${key}\`, which ${where} would read as its own: refused`)
   }
 }

@@ -1,4 +1,4 @@
-import { withTimeout } from './abort.js'
+import { abortWith, withTimeout } from './abort.js'
 import { RefreshTimeoutError, SessionExpiredError } from './errors/index.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { resolveSessionOptions, type SessionOptions } from './session-options.js'
@@ -115,7 +115,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     },
     async destroy() {
       detachCoordinator?.()
-      lifetime.abort(new SessionExpiredError('The session was destroyed'))
+      abortWith(lifetime, new SessionExpiredError('The session was destroyed'))
       events.clear()
       // The coordinated refresh other copies may depend on, at most one deadline: a coordinator that never settles holds nothing.
       const settling = flight.settling()
@@ -125,7 +125,17 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     off: events.off,
   }
   const session: Session<T> = Object.assign(new SessionObject(stateOf), methods)
-  const internals = { tokensNow, tokensForSend, afterRefusal, strategy, replayConcurrency: config.replayConcurrency, emit: events.emit, now }
+  const internals = {
+    tokensNow,
+    tokensForSend,
+    afterRefusal,
+    strategy,
+    replayConcurrency: config.replayConcurrency,
+    emit: events.emit,
+    now,
+    lifetime: lifetime.signal,
+    expiredError: () => state.expiredError(),
+  }
   attachInternals(session, internals)
   return session
 }

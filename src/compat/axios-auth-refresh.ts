@@ -77,12 +77,53 @@ export function createAuthRefresh(instance: AxiosInstance, refreshAuthLogic: (fa
   if (typeof instance?.interceptors?.response?.use !== 'function') throw invalidArgument('instance', 'an axios instance', instance)
   if (typeof refreshAuthLogic !== 'function') throw invalidArgument('refreshAuthLogic', 'a function', refreshAuthLogic)
   const flights = new RefreshFlights(instance, refreshAuthLogic, compatSettings(options))
-  // Every request: when it went out, relative to refreshes.
-  instance.interceptors.request.use((config: Config) => {
-    flights.recordSend(config)
-    return config
-  })
-  return instance.interceptors.response.use(undefined, (error: AxiosError) => onRefused(flights, error))
+  dropEjected(instance)
+  const attachment: Attachment = {
+    // Every request: when it went out, relative to refreshes.
+    onRequest: (config: Config) => {
+      if (isEjected(instance, attachment)) dropEjected(instance)
+      else flights.recordSend(config)
+      return config
+    },
+    onRejected: (error: AxiosError) => onRefused(flights, error),
+    requestId: -1,
+    responseId: -1,
+  }
+  attachment.requestId = instance.interceptors.request.use(attachment.onRequest)
+  attachment.responseId = instance.interceptors.response.use(undefined, attachment.onRejected)
+  attachments.set(instance, [...(attachments.get(instance) ?? []), attachment])
+  return attachment.responseId
+}
+
+// One createAuthRefresh on an instance: its request interceptor, and the response interceptor
+// whose id the caller holds. Ejecting that one (all the caller can eject) must not leave ours behind.
+interface Attachment {
+  requestId: number
+  responseId: number
+  onRequest: (config: Config) => Config
+  onRejected: (error: AxiosError) => unknown
+}
+const attachments = /* @__PURE__ */ new WeakMap<AxiosInstance, Attachment[]>()
+
+// axios's interceptor managers list their live interceptors in `handlers` (eject() and clear()
+// take them out; how ids map to places differs between versions): ours is there by its function.
+const holds = (manager: unknown, own: unknown): boolean => {
+  const { handlers } = manager as { handlers?: unknown }
+  return !Array.isArray(handlers) || handlers.some((handler) => handler?.fulfilled === own || handler?.rejected === own)
+}
+const isEjected = (instance: AxiosInstance, attachment: Attachment): boolean => !holds(instance.interceptors.response, attachment.onRejected)
+
+// Ejects the request interceptors of earlier createAuthRefresh calls whose response interceptor is gone.
+function dropEjected(instance: AxiosInstance): void {
+  const attached = attachments.get(instance) ?? []
+  const { request } = instance.interceptors
+  for (const attachment of attached) {
+    if (isEjected(instance, attachment) && holds(request, attachment.onRequest)) request.eject(attachment.requestId)
+  }
+  attachments.set(
+    instance,
+    attached.filter((attachment) => !isEjected(instance, attachment)),
+  )
 }
 
 /** @deprecated axios-auth-refresh's old name, kept as it keeps it. */

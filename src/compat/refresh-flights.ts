@@ -23,8 +23,8 @@ export interface Sent {
   flight: Flight | undefined // the refresh running when it went out
 }
 
-/** Whether a request opted out with `skipAuthRefresh`. */
-export const skipped = (config: Config | undefined): boolean => config?.skipAuthRefresh === true
+/** Whether a request opted out with `skipAuthRefresh` (any truthy value, as axios-auth-refresh reads it). */
+export const skipped = (config: Config | undefined): boolean => Boolean(config?.skipAuthRefresh)
 
 /** Runs `onRetry` on a config; a throwing one leaves the request as it was, as axios-auth-refresh does. */
 export async function applyOnRetry(config: Config, onRetry: CompatSettings['onRetry']): Promise<Config> {

@@ -6,19 +6,31 @@ import { Replay } from './axios-replay.js'
 import type { AxiosSend } from './axios-send.js'
 import { isOneShot } from './one-shot-body.js'
 import { releaseStream } from './refused-stream.js'
+import { type CancelTokenSignal, cancelTokenSignal } from './cancel-token.js'
+import { reasonOf } from '../abort.js'
+
+/** One `attachAxios`: its instance, its guard (its first transform step, and the mark of its replays), whether it was detached. */
+export interface AxiosAttachment {
+  readonly instance: AxiosInstance
+  readonly guard: AxiosRequestTransformer
+  detached: boolean
+}
+
+// What a replay settles with when its attachment was detached while it waited: the refusal as it came.
+const DETACHED: unique symbol = Symbol('detached')
 
 // One response as every refusal rule sees it (`body()`: what axios made of it) and, once it is a
 // refusal, as the exchange recovers it: one object per response, no closures, so a request
 // waiting on a refresh holds little more than axios's own state.
 export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
+  // The caller's legacy CancelToken as a signal, while the request waits.
+  #cancel: CancelTokenSignal | undefined
   constructor(
     readonly response: AxiosResponse,
     private readonly config: InternalAxiosRequestConfig,
     private readonly send: AxiosSend,
-    private readonly instance: AxiosInstance,
+    private readonly attachment: AxiosAttachment,
     private readonly outcome: unknown,
-    /** The attachment's guard: its first transform step, and what marks its replays as its own. */
-    private readonly guard: AxiosRequestTransformer,
   ) {}
   get status(): number {
     return this.response.status
@@ -37,7 +49,8 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
   }
   get signal(): AbortSignal | undefined {
-    return this.config.signal as AbortSignal | undefined
+    this.#cancel ??= cancelTokenSignal(this.config)
+    return this.#cancel ? this.#cancel.signal : (this.config.signal as AbortSignal | undefined)
   }
   get replay(): Recovery<AxiosResponse>['replay'] {
     return isOneShot(this.config.data) && isOneShot(this.send.data) ? undefined : (authorize) => this.resend(authorize)
@@ -58,26 +71,35 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   // never the caller's, and a copy of it would be an object of another shape to all of axios.
   resend(authorize: Replay['authorize']): Promise<AxiosResponse> {
     const { config, send } = this
+    const attachment = this.attachment
+    // Detached meanwhile: no interceptor of ours would authorize or judge the replay.
+    if (authorize && attachment.detached) return Promise.reject(DETACHED)
     // Without what the strategy put on the refused send (axios finds a name whatever its case).
     for (const name of send.sent.authHeaders) config.headers.delete(name)
     if (!isOneShot(config.data)) {
-      config.transformRequest = [this.guard] // the body as it went, byte for byte: transformed once
+      config.transformRequest = [attachment.guard] // the body as it went, byte for byte: transformed once
     } else {
       config.data = send.data // sending used it up: the caller's body, transformed anew
       if (!send.sizedByCaller) config.headers.delete('Content-Length')
     }
-    const replay = new Replay(this.guard, authorize)
+    const replay = new Replay(attachment.guard, authorize)
     config.tokenflight = replay
-    return replay.follow(this.instance.request(config))
+    return replay.follow(attachment.instance.request(config))
   }
   // `then`, not an async method: a suspended async frame is larger than this request's own state.
   settle(answer: Promise<Replayed<AxiosResponse>>): Promise<AxiosResponse> {
     return answer.then(
-      (replayed) => (replayed ? replayed.value : this.kept()),
+      (replayed) => {
+        this.#cancel?.release()
+        return replayed ? replayed.value : this.kept()
+      },
       (failure: unknown) => {
+        this.#cancel?.release()
+        if (failure === DETACHED) return this.kept()
         // Aborted while waiting or queued: axios builds its usual CanceledError, without a request
         // and without the headers the strategy set on the refused send.
-        if (this.signal?.aborted && failure === this.signal.reason) return this.resend(undefined)
+        const { signal } = this
+        if (signal?.aborted && failure === reasonOf(signal)) return this.resend(undefined)
         throw failure
       },
     )

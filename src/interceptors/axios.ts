@@ -4,7 +4,8 @@ import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
-import { AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
+import { type AxiosAttachment, AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
+import { cancelTokenSignal } from './cancel-token.js'
 import { Replay } from './axios-replay.js'
 import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
@@ -79,34 +80,40 @@ function beforeSend(
     sentRequests.set(config, undefined)
     if (ownRequestOptions(options)?.skip) return config
     const exchange = allowed(config) ? exchangeFor(config) : undefined
+    if (!exchange) return config
+    const cancel = cancelTokenSignal(config)
+    const signal = cancel ? cancel.signal : (config.signal as AbortSignal | undefined)
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
-    if (!exchange || config.signal?.aborted) return config
-    const sent = exchange.before(sinkOf(config), config.signal as AbortSignal | undefined)
-    if (!(sent instanceof Promise)) return sending(config, sent)
-    return sent.then(
+    if (signal?.aborted) return config
+    const sent = exchange.before(sinkOf(config), signal)
+    if (!(sent instanceof Promise)) {
+      cancel?.release()
+      return sending(config, sent)
+    }
+    const waited = sent.then(
       (later) => sending(config, later),
       (error: unknown) => {
-        if (config.signal?.aborted) return config
+        if (signal?.aborted) return config
         throw error
       },
     )
+    return cancel ? waited.finally(cancel.release) : waited
   }
 }
 
 // After a response (`outcome`: FULFILLED, or what axios rejected it with): only first sends are judged (invariant 3).
 function afterResponse(
-  instance: AxiosInstance,
+  attachment: AxiosAttachment,
   rule: AuthFailureRule | undefined,
   sentRequests: ConfigRecord<AxiosSend>,
   allowed: (config: InternalAxiosRequestConfig) => boolean,
-  lateGuard: AxiosRequestTransformer,
 ) {
   return (config: InternalAxiosRequestConfig | undefined, response: AxiosResponse | undefined, outcome: unknown): AxiosResponse | Promise<AxiosResponse> => {
     const send = config ? sentRequests.get(config) : undefined
     // Judged only where the token may go and went: an interceptor may have moved the request since,
     // and a redirect may have led it to another origin.
     if (!send || !response || !config || config.tokenflight instanceof Replay || !allowed(config) || !landedWhereSentBy(config, response)) return kept(response, outcome)
-    const input = new AxiosAnswer(response, config, send, instance, outcome, lateGuard)
+    const input = new AxiosAnswer(response, config, send, attachment, outcome)
     const answer = send.sent.exchange.after(send.sent, input, ownRequestOptions(config.tokenflight)?.authFailure ?? rule, asRecovery)
     return answer ? input.settle(answer) : kept(response, outcome)
   }
@@ -142,13 +149,15 @@ export function attachAxios<T extends Tokens>(
   guardFirst(instance.defaults, lateGuard)
   const redirects = guardInstanceRedirects(instance.defaults, allowsHref)
   const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, allowed, sentRequests, lateGuard, redirects.guard))
-  const after = afterResponse(instance, rule, sentRequests, allowed, lateGuard)
+  const attachment: AxiosAttachment = { instance, guard: lateGuard, detached: false }
+  const after = afterResponse(attachment, rule, sentRequests, allowed)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
   const responseId = instance.interceptors.response.use(
     (response) => after(response.config, response, FULFILLED),
     (error: AxiosError) => after(error?.config, error?.response, error),
   )
   return () => {
+    attachment.detached = true
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
     const steps = instance.defaults.transformRequest

@@ -8,6 +8,7 @@ import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
+import { hasOwn } from '../has-own.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
 export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
@@ -132,7 +133,7 @@ export function wrapFetch<T extends Tokens>(
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
 
   return async function authedFetch(input, init) {
-    const own = ownRequestOptions(init && Object.hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
+    const own = ownRequestOptions(init && hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
     const carrier = init ?? input
     const outer = typeof carrier === 'object' ? handled.get(carrier) : undefined
     if (own?.skip || (outer && outer === fixed)) return fetchFn(input, init)

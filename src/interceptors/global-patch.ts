@@ -1,11 +1,12 @@
 import { invalidArgument } from '../invalid-argument.js'
+import { hasOwn } from '../has-own.js'
 
 type Patchable = 'fetch' | 'XMLHttpRequest'
 
 // Marks each replacement, under one symbol for every copy of the package (ESM, CJS, the <script>
 // build): installing over one made by any copy is a mistake (two layers, two tokens).
 const REPLACES = Symbol.for('tokenflight.installed')
-const isReplacement = (value: unknown): boolean => typeof value === 'function' && Object.hasOwn(value, REPLACES)
+const isReplacement = (value: unknown): boolean => typeof value === 'function' && hasOwn(value, REPLACES)
 type Scope = { [K in Patchable]?: (typeof globalThis)[K] }
 
 /**

@@ -29,6 +29,10 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
   /** The session's clock (epoch ms). */
   now(): number
+  /** Aborts when the session is destroyed. */
+  readonly lifetime: AbortSignal
+  /** The error for a call that cannot be served now: destroyed, expired or signed out. */
+  expiredError(): Error
 }
 
 // A registry symbol, not a WeakMap: a session made by one copy of the package (ESM) is still

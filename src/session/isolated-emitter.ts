@@ -1,5 +1,6 @@
 import { assertFunction, invalidArgument } from '../invalid-argument.js'
 import { reportError } from './report-error.js'
+import { hasOwn } from '../has-own.js'
 
 type Listener<E> = (event: E) => void
 
@@ -31,7 +32,7 @@ export function isolatedEmitter<Events extends Record<string, unknown>>(known: R
   }
   return {
     on(type, handler) {
-      if (typeof type !== 'string' || !Object.hasOwn(known, type)) throw invalidArgument('event type', `one of ${Object.keys(known).join(', ')}`, type)
+      if (typeof type !== 'string' || !hasOwn(known, type)) throw invalidArgument('event type', `one of ${Object.keys(known).join(', ')}`, type)
       assertFunction('listener', handler)
       all.set(type, [...(all.get(type) ?? []), handler])
       let subscribed = true

@@ -1,7 +1,8 @@
-import { raceAbort, sleep } from '../abort.js'
+import { abortWith, raceAbort, reasonOf, sleep } from '../abort.js'
 import { backoffDelay } from '../backoff.js'
 import { asError } from '../errors/as-error.js'
-import { InvalidRefreshResponseError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import { InvalidRefreshResponseError, isTokenflightError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import { safeError } from '../errors/safe-words.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { copyTokens, foreignTokens } from './assert-tokens.js'
 
@@ -32,17 +33,20 @@ export function checkRefreshResult<T extends Tokens>(result: unknown, now: numbe
 
 async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Promise<T> {
   // An abort listener added to a signal that has already aborted never runs.
-  if (plan.signal?.aborted) throw plan.signal.reason
+  if (plan.signal?.aborted) throw reasonOf(plan.signal)
   const controller = new AbortController()
-  const stop = (): void => controller.abort(plan.signal?.reason)
+  const stop = (): void => abortWith(controller, plan.signal && reasonOf(plan.signal))
   plan.signal?.addEventListener('abort', stop, { once: true })
-  const timer = setTimeout(() => controller.abort(new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - Date.now()))
+  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - Date.now()))
   try {
     // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
     const call = Promise.resolve().then(() => plan.strategy.refresh(copyTokens(current) as T, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
     return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.now())
   } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error
+    if (controller.signal.aborted) throw reasonOf(controller.signal)
+    // Shared with every waiter and event: a foreign error (an AxiosError keeps the request's body
+    // and headers, a refresh token among them) is shown only by its safe words.
+    throw isTokenflightError(error) ? error : safeError("The strategy's refresh failed", error)
   } finally {
     clearTimeout(timer)
     plan.signal?.removeEventListener('abort', stop)

@@ -1,4 +1,4 @@
-import { raceAbort, withTimeout } from '../abort.js'
+import { raceAbort, reasonOf, withTimeout } from '../abort.js'
 import type { Coordinator } from '../coordinator.js'
 import { asError } from '../errors/as-error.js'
 import { RefreshError, RefreshTimeoutError } from '../errors/index.js'
@@ -75,7 +75,7 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // the stale refresh token is not spent.
   if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
-  if (state.lifetime.aborted) return Promise.reject(state.lifetime.reason)
+  if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
   const deadlineAt = deadline ?? Date.now() + config.refreshTimeoutMs
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }

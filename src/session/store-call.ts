@@ -1,4 +1,4 @@
-import { withTimeout } from '../abort.js'
+import { reasonOf, withTimeout } from '../abort.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import { storeFailure } from './store-failure.js'
 
@@ -31,14 +31,14 @@ export function storeCaller({ timeoutMs, failed, lifetime }: StoreCallLimits): S
     if (waits) return waits
     const all = new Set<(reason: unknown) => void>()
     lifetime.addEventListener('abort', () => {
-      for (const stop of all) stop(lifetime.reason)
+      for (const stop of all) stop(reasonOf(lifetime))
     })
     waits = all
     return all
   }
 
   return <R>(operation: StoreOperation, run: () => R | Promise<R>, ms = timeoutMs, lasting = false): Promise<R> => {
-    if (lifetime.aborted && !lasting) return Promise.reject(lifetime.reason)
+    if (lifetime.aborted && !lasting) return Promise.reject(reasonOf(lifetime))
     let stop: (reason: unknown) => void = () => {}
     const ended = new Promise<never>((_, reject) => {
       stop = reject
@@ -48,7 +48,7 @@ export function storeCaller({ timeoutMs, failed, lifetime }: StoreCallLimits): S
     const settled = new Promise<R>((resolve) => resolve(run()))
     return withTimeout(Promise.race([settled, ended]), Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs))
       .catch((error: unknown) => {
-        if (lifetime.aborted && error === lifetime.reason) throw error
+        if (lifetime.aborted && error === reasonOf(lifetime)) throw error
         const reason = storeFailure(error, operation)
         failed(operation, reason)
         throw reason

@@ -1,6 +1,7 @@
 import { RefreshError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
 import type { RefreshContext } from '../strategy.js'
+import { reasonOf } from '../abort.js'
 
 /**
  * Sends the refresh request with the attempt's signal, never following a redirect: a redirect
@@ -14,7 +15,7 @@ export async function callEndpoint(context: RefreshContext, provider: string, ur
   try {
     response = await context.fetch(url, { ...init, redirect: 'manual', signal: context.signal })
   } catch (cause) {
-    if (context.signal.aborted) throw context.signal.reason
+    if (context.signal.aborted) throw reasonOf(context.signal)
     // The cause keeps only safe words: a fetch (a wrapper, an instrumented client) may quote the
     // request it failed, its credentials encoded (Basic, form-encoded) or in a field of the error.
     throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: safeError('fetch failed', cause) })

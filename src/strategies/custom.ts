@@ -34,7 +34,8 @@ export function defineStrategy<T extends Tokens>(strategy: Strategy<T>): Strateg
 
 /**
  * A strategy from a refresh function. Throw `RefreshError` from it to say whether a failure is
- * transient (retried) or terminal (session expired); any other error fails that refresh only.
+ * transient (retried) or terminal (session expired); any other error fails that refresh only,
+ * and reaches callers and events as an `Error` naming its class and code, never its message.
  *
  * @example
  * const strategy = custom(async (tokens, { fetch, signal }) => {

@@ -2,6 +2,7 @@ import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import { readErrorBody } from './read-body.js'
 import { fieldAt } from './response-fields.js'
+import { hasOwn } from '../has-own.js'
 
 /** How one provider's refused answers read. */
 export interface RefusalRules {
@@ -36,7 +37,7 @@ export function secretsOf(tokens: Tokens, extra: ReadonlyArray<string | undefine
 export function safeCode(value: unknown, documented: Readonly<Record<string, boolean>>, secrets: readonly string[]): string | undefined {
   if (typeof value !== 'string') return undefined
   const prefix = /^[A-Za-z0-9._-]+/.exec(value)?.[0]
-  if (prefix && Object.hasOwn(documented, prefix)) return prefix
+  if (prefix && hasOwn(documented, prefix)) return prefix
   if (!CODE.test(value)) return undefined
   for (const secret of secrets) {
     if (value.includes(secret)) return undefined

@@ -9,6 +9,7 @@ import { requireCredential } from './require-credential.js'
 import { fieldAt, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
+import { hasOwn } from '../has-own.js'
 
 /** Options of {@link s360}. */
 export interface S360Options extends CommonOptions {
@@ -45,7 +46,7 @@ const rules: RefusalRules = {
 function envelopeFailure(response: Response, body: unknown, code: string, secrets: readonly string[], now: number) {
   const status = fieldAt(body, 'status')
   if (typeof status === 'number' && status >= 400) return refusalError(status, response.headers, body, rules, secrets, now)
-  const terminal = Object.hasOwn(rules.codes ?? {}, code)
+  const terminal = hasOwn(rules.codes ?? {}, code)
   return refusalError(response.status, response.headers, body, { ...rules, transientStatus: () => !terminal }, secrets, now)
 }
 

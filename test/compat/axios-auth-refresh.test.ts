@@ -6,7 +6,7 @@
  */
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import createAuthRefreshInterceptor, { type AxiosAuthRefreshRequestConfig, createAuthRefresh, type FailedRequest } from '../../src/compat/axios-auth-refresh.js'
+import createAuthRefreshInterceptor, { createAuthRefresh, type FailedRequest } from '../../src/compat/axios-auth-refresh.js'
 import { RefreshTimeoutError } from '../../src/errors/index.js'
 import { type Emulator, startEmulator } from '../../src/testing/index.js'
 import { deferred, flush } from '../_helpers/deferred.js'
@@ -59,6 +59,33 @@ describe('the interceptor itself', () => {
     api.interceptors.response.eject(id)
     await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
     expect(calls.n).toBe(0)
+  })
+
+  it('mounted and ejected again and again (an effect and its cleanup), it leaves no interceptor of its own behind', async () => {
+    const { api, state } = fakeApi()
+    const live = (manager: unknown) => (manager as { handlers: unknown[] }).handlers.filter(Boolean).length
+    api.interceptors.request.use((config) => config)
+    for (let i = 0; i < 50; i++) api.interceptors.response.eject(createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 })))
+    // Each mount drops what the ejected ones before it left; the last one's goes at the next request.
+    expect([live(api.interceptors.request), live(api.interceptors.response)]).toEqual([2, 0])
+    await api.get('/a').catch(() => {})
+    expect([live(api.interceptors.request), live(api.interceptors.response)]).toEqual([1, 0])
+  })
+
+  it("request interceptors cleared after it: the user's own added since are never taken for its own", async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    api.interceptors.response.eject(createAuthRefreshInterceptor(api, readmeLogic(state, calls)))
+    api.interceptors.request.clear()
+    const seen: string[] = []
+    api.interceptors.request.use((config) => {
+      seen.push(String(config.url))
+      return config
+    })
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls))
+    expect((await api.get('/b')).status).toBe(200)
+    expect(seen).toEqual(['/b', '/b'])
+    expect(calls.n).toBe(1)
   })
 
   it('leaves the other interceptors where they were', async () => {
@@ -146,11 +173,11 @@ describe('which failures are intercepted', () => {
     expect(calls.n).toBe(1)
   })
 
-  it('skipAuthRefresh: the 401 comes back as it is', async () => {
+  it.each([true, 1, 'true'])('skipAuthRefresh (%s: any truthy value, as axios-auth-refresh reads it): the 401 comes back as it is', async (skip) => {
     const { api, state } = fakeApi()
     const calls = { n: 0 }
     createAuthRefreshInterceptor(api, readmeLogic(state, calls))
-    await expect(api.get('/a', { skipAuthRefresh: true } as AxiosAuthRefreshRequestConfig)).rejects.toMatchObject({ response: { status: 401 } })
+    await expect(api.get('/a', { skipAuthRefresh: skip } as never)).rejects.toMatchObject({ response: { status: 401 } })
     expect(calls.n).toBe(0)
   })
 
