@@ -31,9 +31,12 @@ export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, 
   return patchGlobal('XMLHttpRequest', 'installXHR', (Native, installed) => {
     // Uninstalled, a class something else kept (a subclass of ours) makes plain native requests.
     const setup = { pick: (request: XhrRequest) => (installed() ? pick(request) : undefined), isAllowed, rule }
-    return class AuthedXMLHttpRequest extends AuthedXhr {
+    const Authed = class extends AuthedXhr {
       static override native = Native
       static override setup = setup
-    } as unknown as typeof XMLHttpRequest
+    }
+    // Named as the class it replaces (minified, it would be a letter).
+    Object.defineProperty(Authed, 'name', { value: 'XMLHttpRequest' })
+    return Authed as unknown as typeof XMLHttpRequest
   })
 }

@@ -1,11 +1,13 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
 import { ownRequestOptions } from '../client-options.js'
-import { landedWhereSent, resolveUrl } from '../origin-policy.js'
+import { landedWhereSent } from '../origin-policy.js'
 import { HeldEvents } from './held-events.js'
 import { responseInput } from './response-input.js'
 import { copyOf } from './copy-of.js'
-import { invalidState, type OpenRest, XhrLookAlike } from './look-alike.js'
+import { invalidState } from './invalid-state.js'
+import { type OpenRest, XhrLookAlike } from './look-alike.js'
 import type { Phase } from './phase.js'
+import { openTarget } from './request.js'
 import type { Setup } from './setup.js'
 
 type Body = Parameters<XMLHttpRequest['send']>[0]
@@ -40,15 +42,13 @@ export class AuthedXhr extends XhrLookAlike {
     this.#setup = made.setup
   }
   open(method: string, url: string | URL, ...rest: OpenRest): void {
+    const { href, target } = openTarget(url, rest)
+    // Opened before the reset: over a request the caller sees opened (waiting), no readystatechange, as natively.
+    this.#replaying = false
+    this.openNative(method, href, rest)
     this.#reset()
     this.failure = undefined
-    // Read once and resolved as the native open() does: the replay goes where this was judged, whatever
-    // becomes of a URL object or the document's base. Two arguments mean async; a third decides.
-    const href = String(url)
-    const async = rest.length === 0 || Boolean(rest[0])
-    const target = async ? resolveUrl(href) : undefined
-    this.#href = target?.href ?? href
-    this.openNative(method, this.#href, rest)
+    this.#href = href
     this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
   }
 
@@ -57,7 +57,7 @@ export class AuthedXhr extends XhrLookAlike {
       this.inner.setRequestHeader(name, value)
       return
     }
-    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('setRequestHeader')
+    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState("execute 'setRequestHeader'")
     this.#headers.append(name, value) // applied at send, when the token goes on
   }
 
@@ -66,7 +66,7 @@ export class AuthedXhr extends XhrLookAlike {
     // Skipped after open(): the headers kept back for the token's turn go on now.
     if (this.#exchange && !exchange) for (const [name, value] of this.#headers) this.inner.setRequestHeader(name, value)
     if (!exchange) return void this.inner.send(body)
-    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState('send')
+    if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState("execute 'send'")
     this.#body = body
     this.#sentAt = exchange.now()
     this.startDeadline(() => (this.#phase === 'waiting' || this.#phase === 'held') && this.#cancel('timeout'))

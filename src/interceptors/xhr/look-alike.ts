@@ -1,4 +1,6 @@
 import { copyOf } from './copy-of.js'
+import { invalidState } from './invalid-state.js'
+import { defineEventHandlers } from './event-handlers.js'
 import type { XhrRequestOptions } from './request.js'
 
 /** The events an `XMLHttpRequest` fires, each with an `on<type>` handler. */
@@ -32,14 +34,15 @@ export class XhrLookAlike extends EventTargetBase {
     return Function.prototype[Symbol.hasInstance].call(this, value) || (typeof this.native === 'function' && value instanceof this.native)
   }
 
-  onreadystatechange: Handler = null
-  onloadstart: Handler = null
-  onprogress: Handler = null
-  onabort: Handler = null
-  onerror: Handler = null
-  onload: Handler = null
-  ontimeout: Handler = null
-  onloadend: Handler = null
+  // Accessors on the prototype (below), kept as a native EventTarget keeps them.
+  declare onreadystatechange: Handler
+  declare onloadstart: Handler
+  declare onprogress: Handler
+  declare onabort: Handler
+  declare onerror: Handler
+  declare onload: Handler
+  declare ontimeout: Handler
+  declare onloadend: Handler
 
   /** tokenflight's options for this request (`skip`, `authFailure`), read at `send()`. */
   tokenflight: XhrRequestOptions | undefined
@@ -57,14 +60,7 @@ export class XhrLookAlike extends EventTargetBase {
 
   constructor(protected readonly inner: XMLHttpRequest) {
     super()
-    for (const type of EVENT_TYPES) {
-      inner.addEventListener(type, (event) => this.fromNative(event))
-      // `on<type>` handlers, as the native object calls them (registered first, so they run first).
-      this.addEventListener(type, (event) => {
-        const handler = this[`on${type}`]
-        if (typeof handler === 'function') handler.call(this as unknown as XMLHttpRequest, event)
-      })
-    }
+    for (const type of EVENT_TYPES) inner.addEventListener(type, (event) => this.fromNative(event))
   }
 
   /** Shows the native request as it is again, forgetting what the caller set for the last one. */
@@ -173,6 +169,8 @@ export class XhrLookAlike extends EventTargetBase {
     return this.inner.withCredentials
   }
   set withCredentials(value: boolean) {
+    // Not once send() was called: our wait before the native send (1), or a request we ended (4).
+    if (this.shown === 1 || this.shown === 4) throw invalidState("set the 'withCredentials' property", "the object's state must be UNSENT or OPENED")
     this.inner.withCredentials = value
   }
   // Upload listeners see the body go out again on a replay.
@@ -194,7 +192,6 @@ export class XhrLookAlike extends EventTargetBase {
 for (const [name, value] of Object.entries(STATES)) {
   Object.defineProperty(XhrLookAlike.prototype, name, { value, enumerable: true })
 }
-
-/** The DOMException a native request throws when `send` or `setRequestHeader` comes at the wrong time. */
-export const invalidState = (what: string): DOMException =>
-  new DOMException(`Failed to execute '${what}' on 'XMLHttpRequest': the object's state must be OPENED.`, 'InvalidStateError')
+defineEventHandlers(XhrLookAlike.prototype, EVENT_TYPES)
+// `Object.prototype.toString` and loggers name it as they name a native request.
+Object.defineProperty(XhrLookAlike.prototype, Symbol.toStringTag, { value: 'XMLHttpRequest', configurable: true })

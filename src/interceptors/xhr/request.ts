@@ -1,4 +1,5 @@
 import type { RequestOptions } from '../client-options.js'
+import { resolveUrl } from '../origin-policy.js'
 
 /** What a session resolver of `installXHR` is given. */
 export interface XhrRequest {
@@ -16,6 +17,17 @@ export interface XhrRequest {
  * xhr.tokenflight = { skip: true } // a sign-in call: no token, no refresh
  */
 export interface XhrRequestOptions extends RequestOptions {}
+
+/**
+ * Where `open(method, url, ...rest)` sends, read once and resolved as the native open() does:
+ * the replay goes where it was judged, whatever becomes of a URL object or the document's base.
+ * Two arguments mean async, a third decides; a synchronous request has no `target` (not judged).
+ */
+export function openTarget(url: string | URL, rest: readonly unknown[]): { href: string; target: URL | undefined } {
+  const href = String(url)
+  const target = rest.length === 0 || Boolean(rest[0]) ? resolveUrl(href) : undefined
+  return { href: target?.href ?? href, target }
+}
 
 declare global {
   interface XMLHttpRequest {

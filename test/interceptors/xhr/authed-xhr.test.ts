@@ -242,3 +242,59 @@ describe('installXHR over a native XHR', () => {
     expect(sentByFakes.map((s) => s.headers.authorization)).toEqual([undefined, undefined])
   })
 })
+
+describe('installXHR looks like the native XMLHttpRequest to page code', () => {
+  it('an on<type> handler runs where it was first set among the listeners, and stopImmediatePropagation() stops it', async () => {
+    const { api } = await setUp(() => false)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const order: string[] = []
+    xhr.addEventListener('load', () => order.push('listener-A'))
+    xhr.onload = () => order.push('first onload')
+    xhr.addEventListener('load', () => order.push('listener-B'))
+    xhr.onload = () => order.push('onload') // a replacement keeps the first one's place
+    xhr.addEventListener('loadend', (event) => event.stopImmediatePropagation())
+    xhr.onloadend = () => order.push('onloadend')
+    const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+    xhr.onprogress = () => order.push('progress')
+    xhr.onprogress = null // taken out
+    xhr.open('GET', `${api.url}/a`)
+    xhr.send()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    void ended
+    expect(order).toEqual(['listener-A', 'onload', 'listener-B'])
+    expect(xhr.onprogress).toBeNull()
+  })
+
+  it('is named and tagged XMLHttpRequest', () => {
+    const Authed = scope.XMLHttpRequest as typeof XMLHttpRequest
+    cleanups.push(installXHR(createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } }), { origins: ['http://127.0.0.1:1'] }))
+    const Installed = scope.XMLHttpRequest as typeof XMLHttpRequest
+    expect(Installed).not.toBe(Authed)
+    expect(Installed.name).toBe('XMLHttpRequest')
+    expect(Object.prototype.toString.call(new Installed())).toBe('[object XMLHttpRequest]')
+  })
+
+  it('while it waits on the refresh: withCredentials refuses a change as after send(), and open() again fires no readystatechange', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token === 'token-0', session)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const states: number[] = []
+    xhr.onreadystatechange = () => states.push(xhr.readyState)
+    xhr.open('GET', `${api.url}/slow`)
+    xhr.send()
+    await expect.poll(() => api.seen.length).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(() => {
+      xhr.withCredentials = true
+    }).toThrow(expect.objectContaining({ name: 'InvalidStateError' }))
+    expect(xhr.withCredentials).toBe(false)
+    xhr.open('GET', `${api.url}/other`)
+    expect(states).toEqual([1])
+    refresh.resolve({ accessToken: 'token-1' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The refused request is not replayed; the new one is the caller's to send.
+    expect(api.seen).toHaveLength(1)
+    expect([xhr.readyState, states]).toEqual([1, [1]])
+  })
+})
