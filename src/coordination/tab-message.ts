@@ -7,7 +7,8 @@ import type { Tokens } from '../strategy.js'
 export type TabMessage<T> =
   | { type: 'refreshing'; stale: string }
   | { type: 'tokens'; replaces: string | undefined; tokens: T | undefined }
-  | { type: 'failed'; stale: string }
+  /** `terminal`: the provider refused the refresh token for good; no other tab presents it again. */
+  | { type: 'failed'; stale: string; terminal?: true | undefined }
   /** A tab that just started asks for the tokens the others hold (it may hold spent ones). */
   | { type: 'ask' }
 
@@ -26,7 +27,9 @@ export function readTabMessage<T extends Tokens>(data: unknown): TabMessage<T> |
   if (typeof data !== 'object' || data === null) return undefined
   const message = data as Record<string, unknown>
   if (message.type === 'refreshing' || message.type === 'failed') {
-    return typeof message.stale === 'string' ? { type: message.type, stale: message.stale } : undefined
+    if (typeof message.stale !== 'string') return undefined
+    if (message.type === 'refreshing') return { type: 'refreshing', stale: message.stale }
+    return { type: 'failed', stale: message.stale, terminal: message.terminal === true || undefined }
   }
   if (message.type === 'ask') return { type: 'ask' }
   if (message.type !== 'tokens') return undefined

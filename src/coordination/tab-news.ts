@@ -1,3 +1,4 @@
+import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import { tabFingerprint } from './tab-fingerprint.js'
 import type { TabMessage } from './tab-message.js'
@@ -46,6 +47,7 @@ export interface TabNews<T> {
 export function createTabNews<T extends Tokens>(graceMs: number, notices: NoticeWaiter): TabNews<T> {
   const announced = new Map<string, number>() // stale tokens another tab said it is replacing, and when it last said so
   const replaced = new Set<string>() // … that another tab did replace
+  const refused = new Set<string>() // … whose refresh token the provider refused for good in another tab
   let latest: T | undefined
   let refreshing: string | undefined
   let answerBy = 0 // until when a refresh waits for the others' tokens (the tab asked)
@@ -66,7 +68,10 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
     },
     hear(message, adopt) {
       if (message.type === 'refreshing') rememberWhen(announced, message.stale)
-      else if (message.type === 'failed') announced.delete(message.stale)
+      else if (message.type === 'failed') {
+        announced.delete(message.stale)
+        if (message.terminal) remember(refused, message.stale)
+      }
       else if (message.type === 'tokens') {
         answerBy = 0 // any tokens news answers the question
         if (message.replaces) remember(replaced, message.replaces)
@@ -91,6 +96,8 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
       await outcome(stale)
       const already = adopted(stale)
       if (already) return already
+      // Presented again, a refused refresh token is one more reuse detection at the provider.
+      if (refused.has(stale)) throw new RefreshError('The provider already refused this refresh token (another tab presented it): sign in again', { transient: false })
       post({ type: 'refreshing', stale })
       // A grace too short to span a message's trip is not kept alive: no flood of news for it.
       const stillRefreshing = graceMs >= MIN_REANNOUNCED_GRACE_MS ? setInterval(() => post({ type: 'refreshing', stale }), graceMs / 2) : undefined
@@ -109,7 +116,7 @@ export function createTabNews<T extends Tokens>(graceMs: number, notices: Notice
         post({ type: 'tokens', replaces: stale, tokens: next })
         return next
       } catch (error) {
-        post({ type: 'failed', stale })
+        post({ type: 'failed', stale, terminal: (error instanceof RefreshError && !error.transient) || undefined })
         throw error
       } finally {
         clearInterval(stillRefreshing)

@@ -3,7 +3,7 @@
  * no localStorage unless a test puts one there. What it reports, what it refuses, what it says.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSession, type Session, tabCoordinator, webStorageStore } from '../../src/index.js'
+import { createSession, RefreshError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
@@ -116,6 +116,27 @@ describe('tabCoordinator with localStorage but no Web Locks (an insecure page)',
     expect(strategy.calls).toBe(1)
     await destroyed
     await staying.destroy()
+  })
+})
+
+describe('a refresh token the provider refused for good in one tab', () => {
+  it('is not presented again by another tab: it expires without a call', async () => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const name = `refused-${Math.random()}`
+    const strategy = countingStrategy(async () => {
+      throw new RefreshError('reuse detected', { transient: false, status: 401 })
+    })
+    const initial = { accessToken: 'spent-access-token', refreshToken: 'spent-refresh' }
+    const first = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
+    const second = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
+    await new Promise((resolve) => setTimeout(resolve, 200)) // past both tabs' wait for an answer
+    await expect(first.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the news crosses the channel
+    const error = await second.refresh().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SessionExpiredError)
+    expect(((error as Error).cause as RefreshError).transient).toBe(false)
+    expect(strategy.calls).toBe(1)
+    await Promise.all([first.destroy(), second.destroy()])
   })
 })
 
