@@ -61,6 +61,8 @@ export class XhrLookAlike extends EventTargetBase {
   constructor(protected readonly inner: XMLHttpRequest) {
     super()
     for (const type of EVENT_TYPES) inner.addEventListener(type, (event) => this.fromNative(event))
+    // A native request has no own enumerable properties: code that copies or lists them sees none here either.
+    for (const key of Object.keys(this)) Object.defineProperty(this, key, { enumerable: false })
   }
 
   /** Shows the native request as it is again, forgetting what the caller set for the last one. */

@@ -265,13 +265,17 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     expect(xhr.onprogress).toBeNull()
   })
 
-  it('is named and tagged XMLHttpRequest', () => {
+  it('is named and tagged XMLHttpRequest, with no own enumerable properties', () => {
     const Authed = scope.XMLHttpRequest as typeof XMLHttpRequest
     cleanups.push(installXHR(createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } }), { origins: ['http://127.0.0.1:1'] }))
     const Installed = scope.XMLHttpRequest as typeof XMLHttpRequest
     expect(Installed).not.toBe(Authed)
     expect(Installed.name).toBe('XMLHttpRequest')
-    expect(Object.prototype.toString.call(new Installed())).toBe('[object XMLHttpRequest]')
+    const xhr = new Installed()
+    expect(Object.prototype.toString.call(xhr)).toBe('[object XMLHttpRequest]')
+    xhr.open('GET', 'http://127.0.0.1:1/a')
+    xhr.tokenflight = { skip: true }
+    expect(Object.keys(xhr)).toEqual([])
   })
 
   it('while it waits on the refresh: withCredentials refuses a change as after send(), and open() again fires no readystatechange', async () => {
