@@ -119,10 +119,10 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
   keeps, so +512 B is out of reach without dropping them. After the hostile set-up fixes of 2026-12-01 the figure
   rose to +2.6 – 2.9 KB; traced the same day (heap snapshots of 2,000 waiting requests, the build
   before and after, property stores aggregated by owner): axios 1.21 builds each request's config
-  with `Object.create(null)`, a dictionary-mode object, and the `beforeRedirect` guard now on the
+  with \`Object.create(null)\`, a dictionary-mode object, and the \`beforeRedirect\` guard now on the
   instance's defaults is one more property on it, which takes its hash table over a capacity
   step (832 → 1,600 B). Either way of dropping one property gives the ~0.8 KB back (measured:
-  the send's record in a `WeakMap`, or no `beforeRedirect`), but the record must travel on
+  the send's record in a \`WeakMap\`, or no \`beforeRedirect\`), but the record must travel on
   copies of the config and the guard keeps the token off redirects to subdomains; both stay.
   The step falls elsewhere with another axios version's set of config fields. Its fetch path
   holds less than a pending bare fetch (the refused body is discarded).

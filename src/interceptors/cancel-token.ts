@@ -1,5 +1,5 @@
 import type { InternalAxiosRequestConfig } from 'axios'
-import { abortWith } from '../abort.js'
+import { abortWith, reasonOf } from '../abort.js'
 
 // What tokenflight uses of axios's legacy `CancelToken` (axios ≥ 0.22 has subscribe/unsubscribe).
 interface CancelTokenLike {
@@ -15,15 +15,26 @@ export interface CancelTokenSignal {
 }
 
 /**
- * For a request cancelled through a legacy `CancelToken` only (no `signal`): a signal that
- * follows the token while tokenflight holds the request (waiting on tokens or a refresh), or
- * `undefined`. `release()` unsubscribes: a token shared by many requests keeps no listener of ours.
+ * For a request cancelled through a legacy `CancelToken`: a signal that follows the token, and
+ * the request's `signal` if it has one too, while tokenflight holds the request (waiting on tokens
+ * or a refresh), or `undefined` without a token. `release()` unsubscribes: a token or signal
+ * shared by many requests keeps no listener of ours.
  */
 export function cancelTokenSignal(config: InternalAxiosRequestConfig): CancelTokenSignal | undefined {
   const token = config.cancelToken as CancelTokenLike | undefined
-  if (config.signal || typeof token?.subscribe !== 'function') return undefined
+  if (typeof token?.subscribe !== 'function') return undefined
   const controller = new AbortController()
   const cancel = (reason: unknown): void => abortWith(controller, reason)
+  const own = config.signal as AbortSignal | undefined
+  const onAbort = (): void => cancel(own && reasonOf(own))
   token.subscribe(cancel) // called at once when already cancelled
-  return { signal: controller.signal, release: () => token.unsubscribe(cancel) }
+  if (own?.aborted) onAbort()
+  else own?.addEventListener?.('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    release: () => {
+      token.unsubscribe(cancel)
+      own?.removeEventListener?.('abort', onAbort)
+    },
+  }
 }

@@ -131,6 +131,20 @@ describe("axios's legacy CancelToken", () => {
     expect(api.requests).toHaveLength(0)
   })
 
+  it.each(['the token', 'the signal'])('with a signal too, cancelling %s while the request waits on the refresh rejects at once', async (which) => {
+    const { api, client, answer, strategy } = await waitingOnRefresh()
+    const source = axios.CancelToken.source()
+    const controller = new AbortController()
+    const call = client.get('/a', { cancelToken: source.token, signal: controller.signal }).catch((error: unknown) => error)
+    while (strategy.calls < 1) await sleep(2)
+    if (which === 'the token') source.cancel('gone')
+    else controller.abort()
+    expect(isCancel(await Promise.race([call, sleep(1_000).then(() => 'still waiting')]))).toBe(true)
+    answer.resolve()
+    await flush()
+    expect(api.requests).toHaveLength(1)
+  })
+
   it('a token shared by many requests keeps no listener of ours once they settle', async () => {
     const { api, client, answer } = await waitingOnRefresh()
     const source = axios.CancelToken.source()
