@@ -28,7 +28,6 @@ export class AuthedXhr extends XhrLookAlike {
   #body: Body
   #sentAt = 0
   #sent: Sent | undefined
-  #replaying = false
   #held: HeldEvents | undefined
   #waits: AbortController | undefined // aborts the current wait when the caller gives up
   #replayEnded: (() => void) | undefined
@@ -44,10 +43,9 @@ export class AuthedXhr extends XhrLookAlike {
   open(method: string, url: string | URL, ...rest: OpenRest): void {
     const { href, target } = openTarget(url, rest)
     // Opened before the reset: over a request the caller sees opened (waiting), no readystatechange, as natively.
-    this.#replaying = false
+    if (this.#phase === 'idle') this.resetShown() // a request we ended shows its state no longer
     this.openNative(method, href, rest)
     this.#reset()
-    this.failure = undefined
     this.#href = href
     this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
   }
@@ -88,6 +86,7 @@ export class AuthedXhr extends XhrLookAlike {
   }
 
   #reset(): void {
+    this.failure = undefined
     this.#generation++
     this.#waits?.abort()
     this.#replayEnded?.() // a replay cut short by open() frees its replay slot
@@ -95,7 +94,6 @@ export class AuthedXhr extends XhrLookAlike {
     this.clearDeadline()
     this.#phase = 'idle'
     this.resetShown()
-    this.#replaying = false
     this.#sent = undefined
     this.#held?.clear()
     this.#held = undefined
@@ -104,12 +102,12 @@ export class AuthedXhr extends XhrLookAlike {
 
   // `sent` is the first send's record; a replay has none (its response goes back as it comes).
   #sendNative(headers: Headers, sent: Sent | undefined): void {
+    // Reopened while still held back or waiting: its readystatechange (1) is no news to the caller.
+    if (!sent) this.reopenNative()
     this.#phase = 'live'
     this.shown = undefined
-    this.#replaying = sent === undefined
     this.#sent = sent
     // The caller's timeout covers the whole request, the waits for tokens and the refresh included.
-    if (this.#replaying) this.reopenNative()
     this.limitNative(this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
     for (const [name, value] of headers) this.inner.setRequestHeader(name, value)
     this.inner.send(this.#body)
@@ -121,7 +119,7 @@ export class AuthedXhr extends XhrLookAlike {
     const { type } = event
     const state = this.inner.readyState
     // The caller saw our request start at send(); a replay continues it.
-    if (this.#phase === 'live' && (type === 'loadstart' || (this.#replaying && type === 'readystatechange' && state === 1))) return
+    if (this.#phase === 'live' && type === 'loadstart') return
     // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
     const judged = this.#sent && type === 'readystatechange' && state === 2 && landedWhereSent(this.inner.responseURL, this.#href)
     if (judged && this.#judge(copyOf(event))) return

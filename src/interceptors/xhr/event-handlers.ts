@@ -8,13 +8,14 @@ function setHandler(target: EventTarget, type: string, value: unknown): void {
   const handlers = slots.get(target) ?? new Map<string, Slot>()
   slots.set(target, handlers)
   const slot = handlers.get(type)
-  if (typeof value !== 'function') {
+  // Stored as the platform stores it: any object (called only if it is a function); anything else is null.
+  if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) {
     if (slot) target.removeEventListener(type, slot.listener)
     handlers.delete(type)
   } else if (slot) {
     slot.handler = value as Handler
   } else {
-    const added: Slot = { handler: value as Handler, listener: (event) => added.handler?.call(target, event) }
+    const added: Slot = { handler: value as Handler, listener: (event) => typeof added.handler === 'function' && added.handler.call(target, event) }
     handlers.set(type, added)
     target.addEventListener(type, added.listener)
   }
@@ -23,7 +24,7 @@ function setHandler(target: EventTarget, type: string, value: unknown): void {
 /**
  * Defines `on<type>` accessors on an EventTarget's prototype, kept as a native one keeps them:
  * the handler's listener takes its place among the others when the first handler is set, a
- * replacement keeps that place, and anything but a function (null) takes it out. So listeners
+ * replacement keeps that place, and null (or any value not an object) takes it out. So listeners
  * added before it run first, and `stopImmediatePropagation()` stops it.
  */
 export function defineEventHandlers(prototype: EventTarget, types: readonly string[]): void {

@@ -301,4 +301,33 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     expect(api.seen).toHaveLength(1)
     expect([xhr.readyState, states]).toEqual([1, [1]])
   })
+
+  it('an on<type> handler keeps any object it is given (read back as given), and takes null for anything else', async () => {
+    await setUp(() => false)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const listener = { handleEvent() {} }
+    xhr.onload = listener as never
+    expect(xhr.onload).toBe(listener)
+    xhr.onload = 'alert(1)' as never
+    expect(xhr.onload).toBeNull()
+  })
+
+  it.each(['abort', 'timeout'] as const)('open() again after the caller’s %s while waiting on the refresh: readystatechange sees readyState 1', async (how) => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token === 'token-0', session)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+    xhr.open('GET', `${api.url}/slow`)
+    if (how === 'timeout') xhr.timeout = 60
+    xhr.send()
+    await expect.poll(() => api.seen.length).toBe(1)
+    if (how === 'abort') xhr.abort()
+    await ended
+    const seen: number[] = []
+    xhr.onreadystatechange = () => seen.push(xhr.readyState)
+    xhr.open('GET', `${api.url}/again`)
+    expect(seen).toEqual([1])
+    refresh.resolve({ accessToken: 'token-1' })
+  })
 })
