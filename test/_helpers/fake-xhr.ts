@@ -32,7 +32,7 @@ export class FakeXMLHttpRequest extends EventTarget {
   readyState = 0
   status = 0
   statusText = ''
-  responseType: XMLHttpRequestResponseType = ''
+  #responseType: XMLHttpRequestResponseType = ''
   responseText = ''
   responseURL = ''
   responseXML = null
@@ -45,6 +45,15 @@ export class FakeXMLHttpRequest extends EventTarget {
   #responseHeaders: Headers | undefined
   #controller: AbortController | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
+
+  // As a native request: neither can change once the response is loading.
+  get responseType(): XMLHttpRequestResponseType {
+    return this.#responseType
+  }
+  set responseType(value: XMLHttpRequestResponseType) {
+    if (this.readyState > 2) throw new DOMException('loading or done', 'InvalidStateError')
+    this.#responseType = value
+  }
 
   get response(): unknown {
     if (this.responseType === 'json') return this.readyState === 4 && this.responseText ? JSON.parse(this.responseText) : null
@@ -68,7 +77,9 @@ export class FakeXMLHttpRequest extends EventTarget {
     this.#headers[name.toLowerCase()] = value
   }
 
-  overrideMimeType(): void {}
+  overrideMimeType(): void {
+    if (this.readyState > 2) throw new DOMException('loading or done', 'InvalidStateError')
+  }
 
   getResponseHeader(name: string): string | null {
     return this.readyState >= 2 ? (this.#responseHeaders?.get(name) ?? null) : null

@@ -1,15 +1,11 @@
 import { copyOf } from './copy-of.js'
 import { invalidState } from './invalid-state.js'
-import { defineEventHandlers } from './event-handlers.js'
+import { dressAsNative, EVENT_TYPES } from './native-prototype.js'
 import type { XhrRequestOptions } from './request.js'
-
-/** The events an `XMLHttpRequest` fires, each with an `on<type>` handler. */
-export const EVENT_TYPES = ['readystatechange', 'loadstart', 'progress', 'abort', 'error', 'load', 'timeout', 'loadend'] as const
 
 /** The arguments of `open()` after the URL. */
 export type OpenRest = [async?: boolean, username?: string | null, password?: string | null]
 type Handler = ((this: XMLHttpRequest, event: Event) => unknown) | null
-const STATES = { UNSENT: 0, OPENED: 1, HEADERS_RECEIVED: 2, LOADING: 3, DONE: 4 } as const
 
 // The `<script>` build loads anywhere; only installXHR (where EventTarget exists) constructs this.
 const EventTargetBase: typeof EventTarget = typeof EventTarget === 'function' ? EventTarget : (class {} as typeof EventTarget)
@@ -55,6 +51,8 @@ export class XhrLookAlike extends EventTargetBase {
   protected cancelled = false
   protected timeoutMs = 0
   protected mimeType: string | undefined
+  /** A `responseType` set while a refused response was held back, for the replay. */
+  protected responseTypeLater: XMLHttpRequestResponseType | undefined
   /** The caller's `open()` arguments, for sending the same request again. */
   protected opened: [method: string, url: string | URL, rest: OpenRest] | undefined
 
@@ -89,6 +87,8 @@ export class XhrLookAlike extends EventTargetBase {
   protected openNative(method: string, url: string | URL, rest: OpenRest): void {
     ;(this.inner.open as (method: string, url: string | URL, ...rest: OpenRest) => void)(method, url, ...rest)
     this.opened = [method, url, rest]
+    if (this.responseTypeLater !== undefined) this.inner.responseType = this.responseTypeLater
+    this.responseTypeLater = undefined
   }
 
   /** Opens the native request again for a replay, with what the caller set on the first. */
@@ -155,10 +155,12 @@ export class XhrLookAlike extends EventTargetBase {
     return this.blank() ? '' : this.inner.responseURL
   }
   get responseType(): XMLHttpRequestResponseType {
-    return this.inner.responseType
+    return this.responseTypeLater ?? this.inner.responseType
   }
   set responseType(value: XMLHttpRequestResponseType) {
-    this.inner.responseType = value
+    // Held back, the refused response is loading: the caller's request is opened, the type is the replay's.
+    if (this.heldLoading()) this.responseTypeLater = value
+    else this.inner.responseType = value
   }
   get timeout(): number {
     return this.timeoutMs
@@ -186,14 +188,13 @@ export class XhrLookAlike extends EventTargetBase {
     return this.blank() ? '' : this.inner.getAllResponseHeaders()
   }
   overrideMimeType(mimeType: string): void {
-    this.inner.overrideMimeType(mimeType)
+    if (!this.heldLoading()) this.inner.overrideMimeType(mimeType)
     this.mimeType = mimeType
+  }
+  // The caller sees an opened request while the native one, refused and held back, is past its headers.
+  private heldLoading(): boolean {
+    return this.shown === 1 && this.inner.readyState > 2
   }
 }
 
-for (const [name, value] of Object.entries(STATES)) {
-  Object.defineProperty(XhrLookAlike.prototype, name, { value, enumerable: true })
-}
-defineEventHandlers(XhrLookAlike.prototype, EVENT_TYPES)
-// `Object.prototype.toString` and loggers name it as they name a native request.
-Object.defineProperty(XhrLookAlike.prototype, Symbol.toStringTag, { value: 'XMLHttpRequest', configurable: true })
+dressAsNative(XhrLookAlike.prototype)

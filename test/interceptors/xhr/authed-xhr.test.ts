@@ -330,4 +330,23 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     expect(seen).toEqual([1])
     refresh.resolve({ accessToken: 'token-1' })
   })
+
+  it('responseType and overrideMimeType set while the refused response is held back (it is loading) go to the replay', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token === 'token-0', session)
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+    xhr.open('GET', `${api.url}/json`)
+    xhr.send()
+    await expect.poll(() => api.seen.length).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 30)) // the refused body is in: the native request is done
+    expect(xhr.readyState).toBe(1)
+    xhr.responseType = 'json'
+    xhr.overrideMimeType('application/json')
+    expect(xhr.responseType).toBe('json')
+    refresh.resolve({ accessToken: 'token-1' })
+    await ended
+    expect([xhr.status, typeof xhr.response]).toEqual([200, 'object'])
+  })
 })
