@@ -1,4 +1,4 @@
-import { InvalidRefreshResponseError } from '../errors/index.js'
+import { RefreshError } from '../errors/index.js'
 import { assertNonEmptyString, assertOptionalSecret, assertOptionalString, invalidArgument } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
@@ -104,9 +104,14 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       const body = await readJson(response)
       const accessToken = requireString(body, 'access_token')
       const tokenType = optionalString(body, 'token_type')
-      // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the user's call.
+      // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the
+      // user's call. Terminal: the answer may have spent the refresh token, and every later call would get the same.
       if (!authorize && tokenType !== undefined && tokenType.toLowerCase() !== 'bearer') {
-        throw new InvalidRefreshResponseError('token_type', '"Bearer"', 'another token type', { body })
+        throw new RefreshError('The OAuth2 token endpoint issued a token of another type than Bearer, which tokenflight cannot send: sign in again, or set the authorization option', {
+          transient: false,
+          status: response.status,
+          body,
+        })
       }
       return {
         ...current,

@@ -1,6 +1,6 @@
 import nock from 'nock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createSession, } from '../../src/index.js'
+import { createSession, SessionExpiredError } from '../../src/index.js'
 import { oauth2 } from '../../src/strategies/index.js'
 import { type Captured, type MalformedCase, malformedBodies, recordInto, refreshOnce, expectRefreshFailure } from '../_helpers/strategy-harness.js'
 
@@ -123,13 +123,22 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
 
   it.each<MalformedCase>([
     ...malformedBodies,
-    { label: 'token_type DPoP', status: 200, body: { ...success, token_type: 'DPoP' }, field: 'token_type' },
     { label: 'access_token empty', status: 200, body: { ...success, access_token: '' }, field: 'access_token' },
   ])('$label → InvalidRefreshResponseError', async ({ status, body, headers, field }) => {
     nock(ISSUER).post(PATH).reply(status, body, headers)
     const { session, result } = refreshOnce(oauth2(confidential), tokens)
     await expect(result).rejects.toMatchObject({ name: 'InvalidRefreshResponseError', field: field ?? 'access_token' })
     await expect(session.getAccessToken()).resolves.toBe('old-access')
+  })
+
+  it('token_type DPoP: a terminal RefreshError, so the refresh token the answer may have rotated is not presented again', async () => {
+    const scope = nock(ISSUER).post(PATH).reply(200, { ...success, token_type: 'DPoP' })
+    const { session, result } = refreshOnce(oauth2(confidential), tokens)
+    const error = await expectRefreshFailure(session, result, true)
+    expect([error.transient, error.status]).toEqual([false, 200])
+    expect(error.message).not.toContain('DPoP')
+    await expect(session.getAccessToken()).rejects.toBeInstanceOf(SessionExpiredError)
+    expect(scope.isDone()).toBe(true)
   })
 
   it('validates its options when called', () => {
