@@ -4,9 +4,9 @@ export type InvalidArgumentError = TypeError & { code: 'ERR_INVALID_ARG_TYPE' | 
 
 function describe(value: unknown, secret: boolean): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
-  // A string is described by its type only, whatever the option: a token passed in the wrong place,
-  // or a URL with credentials, must not reach a log.
-  if (secret || type === 'string' || type === 'object' || type === 'array' || type === 'function') return type
+  // Only a number, boolean, bigint or undefined is shown: a string (a token passed in the wrong place,
+  // a URL with credentials) or a symbol's description is described by its type, whatever the option.
+  if (secret || !['number', 'boolean', 'bigint', 'undefined'].includes(type)) return type
   return `\`${String(value)}\` (${type})`
 }
 
@@ -23,6 +23,11 @@ export function invalidArgument(
   const error = new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value, secret)}`) as InvalidArgumentError
   error.code = wrongType ? 'ERR_INVALID_ARG_TYPE' : 'ERR_INVALID_ARG_VALUE'
   return error
+}
+
+/** Throws unless `value` is a boolean or `undefined`: a string (`'false'` from an environment variable) is not read as one. */
+export function assertOptionalBoolean(name: string, value: unknown): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(name, 'a boolean', value)
 }
 
 /** Throws unless `value` is a function. */
@@ -124,27 +129,32 @@ export function assertOptionalObject(name: string, value: unknown): asserts valu
 }
 
 /**
- * Throws when `options` has a key that `known` does not list. Derive `known` from the options
- * type (`{…} satisfies Record<keyof Options, true>`) so a new option cannot be left out.
- */
-/**
  * A copy of an options object's own fields (each read once) without a prototype: an option left
- * out reads as `undefined`, never as whatever code put on `Object.prototype`.
+ * out reads as `undefined`, never as whatever code put on `Object.prototype`. `where` names the
+ * options in the error when a getter throws.
  */
-export function ownFields<O extends object>(options: O): O {
+export function ownFields<O extends object>(options: O, where = 'options'): O {
   try {
     return Object.assign(Object.create(null) as O, options)
   } catch {
     // A getter that throws: the caller's own error (whatever it says) is not passed on as ours.
-    throw optionError('Expected options whose fields can be read: a getter threw')
+    throw optionError(`Expected ${where} whose fields can be read: a getter threw`)
   }
 }
 
-export function assertOnlyKnownKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
-  for (const key of Object.keys(options)) {
+/**
+ * `options` checked and copied ({@link ownFields}): a key that `known` does not list, or one that
+ * `Object.prototype` would supply, is refused. Read the copy: each field was read once. Derive
+ * `known` from the options type (`{…} satisfies Record<keyof Options, true>`) so a new option
+ * cannot be left out.
+ */
+export function knownOptions<O extends object>(where: string, options: O, known: Readonly<Record<string, true>>): O {
+  const own = ownFields(options, where)
+  for (const key of Object.keys(own)) {
     if (!hasOwn(known, key)) throw optionError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
   }
-  assertUnpolluted(where, options, Object.keys(known))
+  assertUnpolluted(where, own, Object.keys(known))
+  return own
 }
 
 const optionError = (message: string): InvalidArgumentError => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })

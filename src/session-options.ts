@@ -3,13 +3,12 @@ import type { Coordinator } from './coordinator.js'
 import {
   assertFunction,
   assertObject,
-  assertOnlyKnownKeys,
+  knownOptions,
   assertOptionalCount,
   assertOptionalDuration,
   assertOptionalFunction,
   invalidArgument,
   assertUnpolluted,
-  ownFields,
 } from './invalid-argument.js'
 import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
@@ -116,12 +115,13 @@ function assertMethods(name: string, value: unknown, required: readonly string[]
 function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {
   if (retry !== false && retry !== undefined) {
     assertObject('retry', retry)
-    assertOnlyKnownKeys('retry options', retry, knownRetry)
-    assertOptionalCount('retry.retries', retry.retries)
-    assertOptionalDuration('retry.minDelayMs', retry.minDelayMs, 0)
-    assertOptionalDuration('retry.maxDelayMs', retry.maxDelayMs, 0)
   }
-  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = retry === false ? { retries: 0 } : ownFields(retry ?? {})
+  // Only what was given is read (its own fields): a default never comes from Object.prototype.
+  const own = retry === false ? { ...defaults, retries: 0 } : retry === undefined ? defaults : knownOptions('retry options', retry, knownRetry)
+  assertOptionalCount('retry.retries', own.retries)
+  assertOptionalDuration('retry.minDelayMs', own.minDelayMs, 0)
+  assertOptionalDuration('retry.maxDelayMs', own.maxDelayMs, 0)
+  const { retries = defaults.retries, minDelayMs = defaults.minDelayMs, maxDelayMs = defaults.maxDelayMs } = own
   // The ceiling would silently cut every delay: the two say different things.
   if (minDelayMs > maxDelayMs) throw invalidArgument('retry.minDelayMs', `at most retry.maxDelayMs (${maxDelayMs})`, minDelayMs, { wrongType: false })
   return { retries, minDelayMs, maxDelayMs }
@@ -140,8 +140,7 @@ function readClock(now: () => number): number | undefined {
 export function resolveSessionOptions<T extends Tokens>(given: SessionOptions<T>): ResolvedSessionOptions<T> {
   // Described by type only: a token passed where the options belong must not be printed.
   if (typeof given !== 'object' || given === null || Array.isArray(given)) throw invalidArgument('options', 'an object', given, { secret: true })
-  const options = ownFields(given)
-  assertOnlyKnownKeys('createSession options', options, known)
+  const options = knownOptions('createSession options', given, known)
   assertMethods('strategy', options.strategy, ['refresh'], ['authorize', 'isAuthFailure'])
   assertUnpolluted('the strategy', options.strategy, ['authorize', 'isAuthFailure'])
   assertOptionalFunction('now', options.now)

@@ -1,6 +1,7 @@
-import { assertOnlyKnownKeys, assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument } from './invalid-argument.js'
+import { knownOptions, assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument } from './invalid-argument.js'
 import { LruList, type LruNode } from './lru-list.js'
 import type { Session } from './session.js'
+import { internalsOf } from './session/internals.js'
 import type { Tokens } from './strategy.js'
 
 /** Options of {@link createSessionPool}. */
@@ -44,9 +45,9 @@ interface Entry<K, T extends Tokens> {
 }
 
 // Validates once at creation and fills in the defaults.
-function resolve<K, T extends Tokens>(options: SessionPoolOptions<K, T>) {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options)
-  assertOnlyKnownKeys('createSessionPool', options, known)
+function resolve<K, T extends Tokens>(given: SessionPoolOptions<K, T>) {
+  if (typeof given !== 'object' || given === null) throw invalidArgument('options', 'an object', given)
+  const options = knownOptions('createSessionPool', given, known)
   const { create, idleMs, maxSessions, now } = options as unknown as Record<string, unknown>
   if (typeof create !== 'function') throw invalidArgument('create', 'a function', create)
   assertOptionalDuration('idleMs', idleMs)
@@ -103,6 +104,8 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
         return existing.value.session
       }
       const session = create(key)
+      // Whatever else it returned would be taken for a session, and fail a later eviction or destroy().
+      if (!internalsOf(session)) throw invalidArgument('what create() returned', 'a session made by createSession', session)
       entries.set(key, order.push({ key, session }, now()))
       while (entries.size > maxSessions && order.oldest) void evict(order.oldest)
       timer.arm()

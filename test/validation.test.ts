@@ -1,9 +1,10 @@
 import axios from 'axios'
 import { describe, expect, it } from 'vitest'
-import { createSession } from '../src/index.js'
+import { createSession, createSessionPool, tabCoordinator, type Tokens, webStorageStore } from '../src/index.js'
 import { attachAxios } from '../src/interceptors/axios.js'
 import { wrapFetch } from '../src/interceptors/fetch.js'
-import { custom, fib } from '../src/strategies/index.js'
+import { redisCoordination, redisStore } from '../src/redis.js'
+import { custom, defineStrategy, fib, oauth2 } from '../src/strategies/index.js'
 
 const strategy = custom(async (t) => t)
 const tokens = { accessToken: 'secret-value' }
@@ -140,5 +141,66 @@ describe('a string an option got is never printed', () => {
     expect(error).toBeInstanceOf(TypeError)
     expect(error?.message).toContain(`\`${option}\``)
     expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
+  })
+})
+
+describe('every factory reads its options as createSession does', () => {
+  const session = createSession({ strategy, tokens })
+  const throwing = (base: object, key: string): object =>
+    Object.defineProperty({ ...base }, key, {
+      enumerable: true,
+      get() {
+        throw new Error('Pa55w0rd-SECRET')
+      },
+    })
+  const redis = { get() {}, set() {}, del() {}, eval() {}, evalsha() {}, publish() {}, subscribe() {}, duplicate() {}, on() {} }
+  it.each([
+    ['fib', () => fib(throwing({ baseURL: 'https://auth.example.com' }, 'path') as never)],
+    ['oauth2', () => oauth2(throwing({ tokenEndpoint: 'https://auth.example.com/token', clientId: 'c' }, 'scope') as never)],
+    ['custom', () => custom(async (t) => t, throwing({}, 'name') as never)],
+    ['redisStore', () => redisStore(throwing({ client: redis, key: 'k' }, 'commandTimeoutMs') as never)],
+    ['redisCoordination', () => redisCoordination(throwing({ client: redis, key: 'k' }, 'lockTtlMs') as never)],
+    ['tabCoordinator', () => tabCoordinator(throwing({}, 'graceMs') as never)],
+    ['createSessionPool', () => createSessionPool(throwing({ create: () => session }, 'idleMs') as never)],
+    ['webStorageStore', () => webStorageStore(throwing({ getItem() {}, setItem() {} }, 'removeItem') as never, 'k')],
+    ['wrapFetch', () => wrapFetch(fetch, session, throwing({ origins: ['https://a.example'] }, 'authFailure') as never)],
+  ])('%s: a getter that throws gives a TypeError of ours, never its message', (_, make) => {
+    const error = (() => {
+      try {
+        make()
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as { code?: string }).code).toMatch(/^ERR_INVALID_ARG_/)
+    expect(String(error)).not.toContain('Pa55w0rd')
+  })
+
+  it.each(['false', 0, 'no', {}])('allowInsecureHttp %j on a client is refused: only a boolean turns the https rule off', (value) => {
+    expect(() => wrapFetch(fetch, session, { origins: ['http://api.example.com'], allowInsecureHttp: value as never })).toThrow(/`allowInsecureHttp` to be a boolean/)
+    expect(() => attachAxios(axios.create({ baseURL: 'http://api.example.com' }), session, { allowInsecureHttp: value as never })).toThrow(/`allowInsecureHttp`/)
+  })
+
+  it('defineStrategy refuses an object literal with a misspelt hook; a class keeps its own fields', () => {
+    expect(() => defineStrategy({ name: 'mine', refresh: async (t: Tokens) => t, isAuthFaliure: () => true } as never)).toThrow(/Unknown option `isAuthFaliure` in defineStrategy/)
+    class Mine {
+      readonly name = 'mine'
+      readonly cache = new Map<string, string>()
+      async refresh(t: Tokens) {
+        return t
+      }
+    }
+    expect(() => defineStrategy(new Mine())).not.toThrow()
+  })
+
+  it('createSessionPool refuses what create() returns when it is not a session', () => {
+    const pool = createSessionPool({ create: () => ({}) as never })
+    expect(() => pool.get('a')).toThrow(/`what create\(\) returned` to be a session made by createSession/)
+    expect(pool.size).toBe(0)
+  })
+
+  it('a symbol is described by its type, never its description', () => {
+    expect(() => createSession({ strategy, refreshTimeoutMs: Symbol('Pa55w0rd-SECRET') as never })).toThrow(/got symbol$/)
   })
 })

@@ -3,7 +3,7 @@ import {
   assertCount,
   assertDuration,
   assertObject,
-  assertOnlyKnownKeys,
+  knownOptions,
   assertOptionalFunction,
   invalidArgument,
 } from '../invalid-argument.js'
@@ -75,9 +75,9 @@ const known = {
 } satisfies Record<keyof AxiosAuthRefreshOptions, true>
 
 /** Checks `createAuthRefresh`'s options and applies their defaults. */
-export function compatSettings(options: AxiosAuthRefreshOptions): CompatSettings {
-  assertObject('createAuthRefresh options', options)
-  assertOnlyKnownKeys('createAuthRefresh options', options, known)
+export function compatSettings(given: AxiosAuthRefreshOptions): CompatSettings {
+  assertObject('createAuthRefresh options', given)
+  const options = knownOptions('createAuthRefresh options', given, known)
   const { statusCodes = [401], shouldRefresh, retryInstance, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
   if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
   assertOptionalFunction('shouldRefresh', shouldRefresh)

@@ -1,5 +1,5 @@
 import type { Coordinator, CoordinatorLink } from '../coordinator.js'
-import { assertOnlyKnownKeys, assertOptionalDuration, assertOptionalString } from '../invalid-argument.js'
+import { assertOptionalDuration, assertOptionalObject, assertOptionalString, knownOptions } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } from './tab-channel.js'
 import { tabFingerprint } from './tab-fingerprint.js'
@@ -51,8 +51,9 @@ export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T
  * const session = createSession({ strategy, tokens, coordinator })
  * if (coordinator.mechanism.lock === 'none') showNotice('each tab refreshes on its own here')
  */
-export function tabCoordinator<T extends Tokens = Tokens>(options: TabCoordinatorOptions = {}): TabCoordinator<T> {
-  assertOnlyKnownKeys('tabCoordinator', options, known)
+export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorOptions = {}): TabCoordinator<T> {
+  assertOptionalObject('tabCoordinator options', given)
+  const options = knownOptions('tabCoordinator', given ?? {}, known)
   assertOptionalString('name', options.name)
   assertOptionalDuration('graceMs', options.graceMs, 0)
   const name = options.name ?? 'tokenflight'

@@ -1,5 +1,5 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
-import { assertOnlyKnownKeys, assertOptionalObject, ownFields } from '../invalid-argument.js'
+import { knownOptions, assertOptionalObject, ownFields } from '../invalid-argument.js'
 import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */
@@ -21,8 +21,7 @@ export function resolveClientOptions(
   fallback: string | undefined,
 ): { isAllowed: OriginPolicy; allowsHref: HrefPolicy; rule: AuthFailureRule | undefined } {
   assertOptionalObject(where, given)
-  assertOnlyKnownKeys(where, given, known)
-  const options = ownFields(given)
+  const options = knownOptions(where, given ?? {}, known)
   assertOptionalRule('authFailure', options.authFailure)
   const isAllowed = createOriginPolicy(options, fallback)
   return { isAllowed, allowsHref: hrefPolicy(isAllowed), rule: options.authFailure }

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../invalid-argument.js'
+import { assertOptionalBoolean, invalidArgument } from '../invalid-argument.js'
 import { isSecureUrl } from '../secure-url.js'
 
 /** Which origins receive tokens. Shared by every interceptor. */
@@ -51,6 +51,7 @@ function exactOrigin(origin: unknown, index: number, allowInsecureHttp: boolean)
  */
 export function createOriginPolicy(options: OriginOptions, fallback: string | undefined): OriginPolicy {
   const { origins, allowInsecureHttp = false } = options
+  assertOptionalBoolean('allowInsecureHttp', allowInsecureHttp)
   if (origins !== undefined && !Array.isArray(origins)) throw invalidArgument('origins', 'an array of origins', origins)
   const list = origins ?? (fallback === undefined ? [] : [fallback])
   if (list.length === 0) {

@@ -1,6 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
-import { assertNonEmptyString, assertObject, assertOnlyKnownKeys, assertOptionalDuration, invalidArgument } from '../invalid-argument.js'
+import { assertNonEmptyString, assertObject, knownOptions, assertOptionalDuration, invalidArgument } from '../invalid-argument.js'
 import { parseStoredTokens } from './parse-stored-tokens.js'
 import { bounded, type RedisClient } from './redis-client.js'
 
@@ -32,9 +32,9 @@ const known = { client: true, key: true, commandTimeoutMs: true } satisfies Reco
  * @example
  * const session = createSession({ strategy, tokens, store: redisStore({ client: new Redis(), key: 'tokenflight:svc-billing' }) })
  */
-export function redisStore<T extends Tokens = Tokens>(options: RedisStoreOptions): RedisTokenStore<T> {
-  assertObject('options', options)
-  assertOnlyKnownKeys('redisStore', options, known)
+export function redisStore<T extends Tokens = Tokens>(given: RedisStoreOptions): RedisTokenStore<T> {
+  assertObject('options', given)
+  const options = knownOptions('redisStore', given, known)
   const { client, key } = options
   assertObject('client', client)
   for (const command of ['get', 'set', 'del'] as const) {

@@ -31,8 +31,16 @@ function ownSessionStorage(): unknown {
  */
 export function webStorageStore<T extends Tokens = Tokens>(storage: WebStorageLike, key: string): TokenStore<T> {
   const methods = storage as Partial<Record<keyof WebStorageLike, unknown>> | null | undefined
+  // A method that cannot be read (a getter that throws) is a missing one: our TypeError, not its error.
+  const readable = (method: keyof WebStorageLike): unknown => {
+    try {
+      return methods?.[method]
+    } catch {
+      return undefined
+    }
+  }
   for (const method of ['getItem', 'setItem', 'removeItem'] as const) {
-    if (typeof methods?.[method] !== 'function') throw invalidArgument('storage', 'a Web Storage object (localStorage, sessionStorage)', storage)
+    if (typeof readable(method) !== 'function') throw invalidArgument('storage', 'a Web Storage object (localStorage, sessionStorage)', storage)
   }
   assertNonEmptyString('key', key)
   return {

@@ -1,4 +1,4 @@
-import { assertHeaderSecret, assertObject, assertOnlyKnownKeys, assertOptionalHeaderSecret, assertOptionalString } from '../invalid-argument.js'
+import { assertHeaderSecret, assertObject, knownOptions, assertOptionalHeaderSecret, assertOptionalString } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
@@ -80,9 +80,8 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
   const o = withDefaults('ciam options', options, known, defaults)
   assertHeaderSecret('clientId', o.clientId)
   assertOptionalString('path', o.path)
-  const { device } = o
-  assertObject('device', device)
-  assertOnlyKnownKeys('ciam device', device, deviceKeys)
+  assertObject('device', o.device)
+  const device = knownOptions('ciam device', o.device, deviceKeys)
   // Header values: a CR or LF would fail every refresh, so they are refused here.
   assertHeaderSecret('device.fingerprint', device.fingerprint)
   assertHeaderSecret('device.osVersion', device.osVersion)

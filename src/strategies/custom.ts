@@ -1,4 +1,4 @@
-import { assertNonEmptyString, assertObject, assertOnlyKnownKeys, assertOptionalFunction, assertOptionalString, invalidArgument } from '../invalid-argument.js'
+import { assertNonEmptyString, assertObject, knownOptions, assertOptionalFunction, assertOptionalString, invalidArgument } from '../invalid-argument.js'
 import type { RefreshContext, Strategy, Tokens } from '../strategy.js'
 import { type TokenHeader, tokenHeader } from './token-header.js'
 
@@ -16,6 +16,7 @@ export interface CustomOptions<T extends Tokens> {
 
 const known = { name: true, authorize: true, authorization: true, isAuthFailure: true } satisfies Record<keyof CustomOptions<Tokens>, true>
 const defaults = { name: 'custom' }
+const strategyKeys = { name: true, refresh: true, authorize: true, isAuthFailure: true } satisfies Record<keyof Strategy<Tokens>, true>
 
 /**
  * Checks a hand-written strategy object at creation and returns it.
@@ -25,6 +26,9 @@ const defaults = { name: 'custom' }
  */
 export function defineStrategy<T extends Tokens>(strategy: Strategy<T>): Strategy<T> {
   assertObject('strategy', strategy)
+  // An object literal's unknown key is a misspelt hook (`isAuthFaliure` would never run); a class's fields are its own.
+  const prototype: unknown = Object.getPrototypeOf(strategy)
+  if (prototype === Object.prototype || prototype === null) knownOptions('defineStrategy', strategy, strategyKeys)
   assertNonEmptyString('strategy.name', strategy.name)
   if (typeof strategy.refresh !== 'function') throw invalidArgument('strategy.refresh', 'a function', strategy.refresh)
   assertOptionalFunction('strategy.authorize', strategy.authorize)
@@ -43,10 +47,10 @@ export function defineStrategy<T extends Tokens>(strategy: Strategy<T>): Strateg
  *   return { ...tokens, accessToken: (await res.json()).token }
  * }, { authorization: { header: 'X-Auth-Token', scheme: '' } })
  */
-export function custom<T extends Tokens>(refresh: (current: T, context: RefreshContext) => Promise<T> | T, options: CustomOptions<T> = {}): Strategy<T> {
+export function custom<T extends Tokens>(refresh: (current: T, context: RefreshContext) => Promise<T> | T, given: CustomOptions<T> = {}): Strategy<T> {
   if (typeof refresh !== 'function') throw invalidArgument('refresh', 'a function', refresh)
-  assertObject('custom options', options)
-  assertOnlyKnownKeys('custom options', options, known)
+  assertObject('custom options', given)
+  const options = knownOptions('custom options', given, known)
   const { name = defaults.name, isAuthFailure } = options
   assertOptionalString('name', options.name)
   if (options.authorize && options.authorization) {

@@ -1,4 +1,4 @@
-import { assertObject, assertOnlyKnownKeys, invalidArgument, ownFields } from '../invalid-argument.js'
+import { assertObject, assertOptionalBoolean, knownOptions, ownFields } from '../invalid-argument.js'
 import type { TokenHeader } from './token-header.js'
 
 /** Options every built-in strategy takes, besides its provider's own. */
@@ -21,10 +21,9 @@ export const commonKeys = { allowInsecureHttp: true, authorization: true } satis
  */
 export function withDefaults<O extends CommonOptions, D extends Partial<O>>(where: string, options: O, known: Record<keyof O, true>, defaults: D): O & D {
   assertObject(where, options)
-  assertOnlyKnownKeys(where, options, known)
-  const { allowInsecureHttp } = options
-  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') throw invalidArgument('allowInsecureHttp', 'a boolean', allowInsecureHttp)
+  const own = knownOptions(where, options, known)
+  assertOptionalBoolean('allowInsecureHttp', own.allowInsecureHttp)
   const merged: Record<string, unknown> = ownFields(defaults)
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value
+  for (const [key, value] of Object.entries(own)) if (value !== undefined) merged[key] = value
   return merged as O & D
 }

@@ -1,4 +1,4 @@
-import { assertOnlyKnownKeys, assertOptionalObject, invalidArgument } from '../invalid-argument.js'
+import { knownOptions, assertOptionalObject, invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { withPlacement } from '../token-placement.js'
 
@@ -24,8 +24,7 @@ const known = { header: true, scheme: true } satisfies Record<keyof TokenHeader,
 export function tokenHeader(option: TokenHeader | undefined): ((tokens: Tokens, headers: Headers) => void) | undefined {
   assertOptionalObject('authorization', option)
   if (!option) return undefined
-  assertOnlyKnownKeys('authorization', option, known)
-  const { header = 'Authorization', scheme = 'Bearer' } = option
+  const { header = 'Authorization', scheme = 'Bearer' } = knownOptions('authorization', option, known)
   for (const [key, value] of Object.entries({ header, scheme })) {
     // A scheme may be '' (the bare token); a header name may not.
     if (typeof value !== 'string' || !(TOKEN.test(value) || (value === '' && key === 'scheme'))) {

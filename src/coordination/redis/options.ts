@@ -1,7 +1,7 @@
 import {
   assertNonEmptyString,
   assertObject,
-  assertOnlyKnownKeys,
+  knownOptions,
   assertOptionalCount,
   assertOptionalDuration,
   invalidArgument,
@@ -60,9 +60,9 @@ const commands = ['get', 'set', 'del', 'eval', 'publish', 'duplicate'] as const
  * @example
  * const { keys, lockTtlMs } = resolveRedisCoordination({ client, key: 'tokenflight:billing' })
  */
-export function resolveRedisCoordination(options: RedisCoordinationOptions): ResolvedRedisCoordination {
-  assertObject('options', options)
-  assertOnlyKnownKeys('redisCoordination', options, known)
+export function resolveRedisCoordination(given: RedisCoordinationOptions): ResolvedRedisCoordination {
+  assertObject('options', given)
+  const options = knownOptions('redisCoordination', given, known)
   const { client, key } = options
   assertObject('client', client)
   for (const command of commands) {
