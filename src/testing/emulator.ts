@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { invalidArgument } from '../invalid-argument.js'
+import { assertCount, invalidArgument } from '../invalid-argument.js'
+import { checkedFault, checkedPath, emulatorOptions } from './emulator-options.js'
 import type { Strategy } from '../strategy.js'
 import type { Emulator, EmulatorOptions, EmulatorStats } from './emulator-types.js'
 import { readBody, send } from './http-exchange.js'
@@ -63,7 +64,8 @@ function authorityFor<P extends EmulatedProvider>(options: EmulatorOptions<P>, w
  * const session = createSession({ strategy: fib({ baseURL: emulator.url }), tokens: emulator.signIn() })
  * await emulator.stop()
  */
-export async function startEmulator<P extends EmulatedProvider>(options: EmulatorOptions<P>): Promise<Emulator<P>> {
+export async function startEmulator<P extends EmulatedProvider>(given: EmulatorOptions<P>): Promise<Emulator<P>> {
+  const options = emulatorOptions(given)
   const wire: ProviderWire | undefined = wires[options.provider]
   if (!wire) throw invalidArgument('provider', `one of ${Object.keys(wires).join(', ')}`, options.provider, { wrongType: false })
   const authority = authorityFor(options, wire)
@@ -92,8 +94,15 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
     expireRefreshTokens: () => authority.expireRefreshTokens(),
     issuedTokens: () => authority.issued(),
     logOut: () => authority.logOut(),
-    failNextRefreshes: (count, fault) => void endpoint.faults.push(...Array.from({ length: count }, () => fault)),
-    hangNextRefreshes: (count = 1) => void endpoint.faults.push(...Array.from({ length: count }, () => 'hang' as const)),
+    failNextRefreshes: (count, fault) => {
+      assertCount('count', count)
+      const checked = checkedFault(fault)
+      endpoint.faults.push(...Array.from({ length: count }, () => checked))
+    },
+    hangNextRefreshes: (count = 1) => {
+      assertCount('count', count)
+      endpoint.faults.push(...Array.from({ length: count }, () => 'hang' as const))
+    },
     releaseHungRefreshes: () => endpoint.releaseHung(),
     holdResourceRequests: () => {
       held ??= []
@@ -103,7 +112,7 @@ export async function startEmulator<P extends EmulatedProvider>(options: Emulato
       held = undefined
       for (const answer of answers) answer()
     },
-    serveFile: (path, contentType, body) => void files.set(path, { contentType, body }),
+    serveFile: (path, contentType, body) => void files.set(checkedPath(path), { contentType, body }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -42,7 +42,7 @@ export function refreshEndpoint(wire: ProviderWire, authority: TokenAuthority, l
     if (fault === 'reset') return void req.socket.destroy()
     if (fault === 'truncate') return sendTruncated(req, res)
     if (fault && 'rawBody' in fault) {
-      reply(res, { status: fault.status, body: fault.rawBody, headers: { 'content-type': fault.contentType ?? 'text/html', ...fault.headers } })
+      reply(res, { status: fault.status, body: fault.rawBody, headers: { 'content-type': fault.contentType ?? 'text/html', ...fault.headers } }, true)
     } else if (fault) {
       reply(res, wire.failure(fault.status, fault.code), true)
     } else {

@@ -161,3 +161,33 @@ describe('emulator behaviour', () => {
     await expect(startEmulator({ provider: 'okta' as never })).rejects.toThrow(/`provider`/)
   })
 })
+
+describe('the emulator checks what a test suite asks of it', () => {
+  it.each([
+    [undefined, /startEmulator options/],
+    [{ provider: 'fib', accessTtlMs: '1000' }, /`accessTtlMs`/],
+    [{ provider: 'fib', accessTtlMs: Number.NaN }, /`accessTtlMs`/],
+    [{ provider: 'fib', latencyMs: -1 }, /`latencyMs`/],
+    [{ provider: 'fib', rotateRefreshTokens: 'yes' }, /`rotateRefreshTokens`/],
+    [{ provider: 'fib', accesTtlMs: 10 }, /Unknown option `accesTtlMs`/],
+  ])('startEmulator(%j) → a TypeError naming the option', async (options, message) => {
+    await expect(startEmulator(options as never)).rejects.toThrow(message)
+  })
+
+  it.each([
+    ['bogus', /`fault`/],
+    [null, /`fault`/],
+    [{ status: 99 }, /`fault.status`/],
+    [{ status: 1000 }, /`fault.status`/],
+    [{ status: 500, cdoe: 'x' }, /Unknown option `cdoe` in fault/],
+  ])('failNextRefreshes(1, %j) → a TypeError; a count must be a whole number', async (fault, message) => {
+    const emulator = await start({ provider: 'fib' })
+    expect(() => emulator.failNextRefreshes(1, fault as never)).toThrow(message)
+    expect(() => emulator.failNextRefreshes(1.5, { status: 500 })).toThrow(/`count`/)
+    expect(() => emulator.hangNextRefreshes(-2)).toThrow(/`count`/)
+    expect(() => emulator.serveFile('no-slash', 'text/plain', 'x')).toThrow(/`path`/)
+    // Nothing was queued by the refused calls: the next refresh answers.
+    const session = createSession({ strategy: emulator.strategy(), tokens: emulator.signIn() })
+    await expect(session.refresh()).resolves.toEqual(expect.any(String))
+  })
+})
