@@ -3,12 +3,12 @@ import type { Coordinator } from './coordinator.js'
 import {
   assertFunction,
   assertObject,
-  knownOptions,
   assertOptionalCount,
   assertOptionalDuration,
   assertOptionalFunction,
-  invalidArgument,
   assertUnpolluted,
+  invalidArgument,
+  knownOptions,
 } from './invalid-argument.js'
 import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'

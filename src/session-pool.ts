@@ -1,4 +1,4 @@
-import { knownOptions, assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument } from './invalid-argument.js'
+import { assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument, knownOptions } from './invalid-argument.js'
 import { LruList, type LruNode } from './lru-list.js'
 import type { Session } from './session.js'
 import { internalsOf } from './session/internals.js'

@@ -1,12 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import {
-  assertCount,
-  assertDuration,
-  assertObject,
-  knownOptions,
-  assertOptionalFunction,
-  invalidArgument,
-} from '../invalid-argument.js'
+import { assertCount, assertDuration, assertObject, assertOptionalFunction, invalidArgument, knownOptions } from '../invalid-argument.js'
 import { warnDeprecatedOnce } from './deprecation-warning.js'
 
 /** The options of axios-auth-refresh 5, plus its older names and `refreshTimeoutMs`. */

@@ -1,4 +1,5 @@
 import { reasonOf } from '../abort.js'
+
 // Why not p-queue (design.md's first choice): it weighs 5.2 KB min+gzip with eventemitter3 and
 // p-timeout, more than the rest of core + axios interceptor together, while replays need only a
 // FIFO with a concurrency cap and removal of an aborted entry.

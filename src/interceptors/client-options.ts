@@ -1,5 +1,5 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
-import { knownOptions, assertOptionalObject, ownFields } from '../invalid-argument.js'
+import { assertOptionalObject, knownOptions, ownFields } from '../invalid-argument.js'
 import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */

@@ -1,6 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
-import { assertNonEmptyString, assertObject, knownOptions, assertOptionalDuration, invalidArgument } from '../invalid-argument.js'
+import { assertNonEmptyString, assertObject, assertOptionalDuration, invalidArgument, knownOptions } from '../invalid-argument.js'
 import { parseStoredTokens } from './parse-stored-tokens.js'
 import { bounded, type RedisClient } from './redis-client.js'
 

@@ -1,7 +1,7 @@
+import { reasonOf } from '../abort.js'
 import { RefreshError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
 import type { RefreshContext } from '../strategy.js'
-import { reasonOf } from '../abort.js'
 
 /**
  * Sends the refresh request with the attempt's signal, never following a redirect: a redirect

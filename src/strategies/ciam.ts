@@ -1,4 +1,4 @@
-import { assertHeaderSecret, assertObject, knownOptions, assertOptionalHeaderSecret, assertOptionalString } from '../invalid-argument.js'
+import { assertHeaderSecret, assertObject, assertOptionalHeaderSecret, assertOptionalString, knownOptions } from '../invalid-argument.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'

@@ -1,4 +1,4 @@
-import { assertNonEmptyString, assertObject, knownOptions, assertOptionalFunction, assertOptionalString, invalidArgument } from '../invalid-argument.js'
+import { assertNonEmptyString, assertObject, assertOptionalFunction, assertOptionalString, invalidArgument, knownOptions } from '../invalid-argument.js'
 import type { RefreshContext, Strategy, Tokens } from '../strategy.js'
 import { type TokenHeader, tokenHeader } from './token-header.js'
 

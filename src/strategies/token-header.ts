@@ -1,4 +1,4 @@
-import { knownOptions, assertOptionalObject, invalidArgument } from '../invalid-argument.js'
+import { assertOptionalObject, invalidArgument, knownOptions } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { withPlacement } from '../token-placement.js'
 

@@ -1,11 +1,4 @@
-import {
-  assertNonEmptyString,
-  assertObject,
-  knownOptions,
-  assertOptionalCount,
-  assertOptionalDuration,
-  invalidArgument,
-} from '../../invalid-argument.js'
+import { assertNonEmptyString, assertObject, assertOptionalCount, assertOptionalDuration, invalidArgument, knownOptions } from '../../invalid-argument.js'
 import type { RedisClient } from '../../stores/redis-client.js'
 import { type RedisKeys, redisKeys } from './keys.js'
 
