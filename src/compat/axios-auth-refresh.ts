@@ -115,15 +115,13 @@ const isEjected = (instance: AxiosInstance, attachment: Attachment): boolean => 
 
 // Ejects the request interceptors of earlier createAuthRefresh calls whose response interceptor is gone.
 function dropEjected(instance: AxiosInstance): void {
-  const attached = attachments.get(instance) ?? []
   const { request } = instance.interceptors
-  for (const attachment of attached) {
-    if (isEjected(instance, attachment) && holds(request, attachment.onRequest)) request.eject(attachment.requestId)
+  const live: Attachment[] = []
+  for (const attachment of attachments.get(instance) ?? []) {
+    if (!isEjected(instance, attachment)) live.push(attachment)
+    else if (holds(request, attachment.onRequest)) request.eject(attachment.requestId)
   }
-  attachments.set(
-    instance,
-    attached.filter((attachment) => !isEjected(instance, attachment)),
-  )
+  attachments.set(instance, live)
 }
 
 /** @deprecated axios-auth-refresh's old name, kept as it keeps it. */

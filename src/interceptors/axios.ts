@@ -84,11 +84,10 @@ function beforeSend(
     const cancel = cancelTokenSignal(config)
     const signal = cancel ? cancel.signal : (config.signal as AbortSignal | undefined)
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
-    if (signal?.aborted) return config
-    const sent = exchange.before(sinkOf(config), signal)
+    const sent = signal?.aborted ? undefined : exchange.before(sinkOf(config), signal)
     if (!(sent instanceof Promise)) {
       cancel?.release()
-      return sending(config, sent)
+      return sent ? sending(config, sent) : config
     }
     const waited = sent.then(
       (later) => sending(config, later),

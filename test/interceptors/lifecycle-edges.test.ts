@@ -145,6 +145,17 @@ describe("axios's legacy CancelToken", () => {
     expect(api.requests).toHaveLength(1)
   })
 
+  it('a token shared by requests whose signal was aborted before they left keeps no listener of ours', async () => {
+    const { client } = await waitingOnRefresh()
+    const source = axios.CancelToken.source()
+    const before = listenersOf(source.token)
+    const controller = new AbortController()
+    controller.abort()
+    const calls = ['/a', '/b', '/c'].map((path) => client.get(path, { cancelToken: source.token, signal: controller.signal }).catch((error: unknown) => error))
+    for (const error of await Promise.all(calls)) expect(isCancel(error)).toBe(true)
+    expect(listenersOf(source.token)).toBe(before)
+  })
+
   it('a token shared by many requests keeps no listener of ours once they settle', async () => {
     const { api, client, answer } = await waitingOnRefresh()
     const source = axios.CancelToken.source()

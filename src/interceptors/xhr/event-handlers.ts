@@ -5,8 +5,11 @@ type Slot = { handler: Handler; listener: (event: Event) => void }
 const slots = /* @__PURE__ */ new WeakMap<EventTarget, Map<string, Slot>>()
 
 function setHandler(target: EventTarget, type: string, value: unknown): void {
-  const handlers = slots.get(target) ?? new Map<string, Slot>()
-  slots.set(target, handlers)
+  let handlers = slots.get(target)
+  if (!handlers) {
+    handlers = new Map<string, Slot>()
+    slots.set(target, handlers)
+  }
   const slot = handlers.get(type)
   // Stored as the platform stores it: any object (called only if it is a function); anything else is null.
   if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) {
