@@ -29,6 +29,11 @@ export function withProgressEvent(): () => void {
 export const sentByFakes: Array<{ method: string; url: string; headers: Record<string, string> }> = []
 
 export class FakeXMLHttpRequest extends EventTarget {
+  /**
+   * As Chromium: a request opened and sent again from the microtasks after its HEADERS_RECEIVED
+   * readystatechange still gets the first response's LOADING change (readyState 3, status 0).
+   */
+  static continuesAfterResend = false
   readyState = 0
   status = 0
   statusText = ''
@@ -105,6 +110,10 @@ export class FakeXMLHttpRequest extends EventTarget {
         this.responseURL = res.url
         this.#responseHeaders = res.headers
         this.#state(2)
+        if (FakeXMLHttpRequest.continuesAfterResend) {
+          for (let i = 0; i < 1000; i++) await null // the microtask checkpoint after a listener, drained
+          if (this.#controller !== controller) return this.#state(3)
+        }
         const text = await res.text().catch(() => undefined)
         if (controller.signal.aborted) return
         if (text === undefined) return this.#end('error', controller)

@@ -168,6 +168,22 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     ])
   }, 30_000)
 
+  it('an XHR refused after the refresh already ended (replayed at once) shows its handlers no LOADING with status 0', async () => {
+    const page = await openPage()
+    app.emulator.expireAccessTokens()
+    app.emulator.holdResourceRequests()
+    const before = app.emulator.stats.resourceRequests
+    const late = page.evaluate(() => Promise.all(Array.from({ length: 5 }, (_, i) => (window as any).tracedXhr('GET', `/api/late/${i}`))))
+    await expect.poll(() => app.emulator.stats.resourceRequests - before).toBe(5)
+    await page.evaluate(() => (window as any).session.refresh())
+    app.emulator.releaseResourceRequests() // the refusals come for a token already replaced
+    for (const seen of (await late) as Seen[]) {
+      expect(seen.status).toBe(200)
+      expect(seen.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    }
+    expect(app.emulator.stats.resourceRequests - before).toBe(10)
+  }, 30_000)
+
   it('abort() while the request waits for the refresh: abort handlers once, no load, nothing sent again', async () => {
     const page = await openPage()
     app.emulator.hangNextRefreshes(1)

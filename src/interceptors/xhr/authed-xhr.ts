@@ -6,6 +6,7 @@ import { responseInput } from './response-input.js'
 import { copyOf } from './copy-of.js'
 import { invalidState } from './invalid-state.js'
 import { type OpenRest, XhrLookAlike } from './look-alike.js'
+import { nextTask } from './next-task.js'
 import type { Phase } from './phase.js'
 import { openTarget } from './request.js'
 import type { Setup } from './setup.js'
@@ -13,11 +14,10 @@ import type { Setup } from './setup.js'
 type Body = Parameters<XMLHttpRequest['send']>[0]
 
 /**
- * The auth phases of an `XMLHttpRequest` look-alike around the native one. A request to an
- * allowed origin gets the token, and a refused first send waits for the session's single refresh
- * and is sent again, while the caller's handlers see one request: one `loadstart`, no refusal,
- * then the replay's events. Synchronous requests and other origins go straight through.
- * installXHR subclasses it with the `native` class and the `setup`.
+ * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for
+ * the session's single refresh and is sent again, while the caller's handlers see one request (one
+ * `loadstart`, no refusal). Sync requests and other origins go straight through. installXHR
+ * subclasses it with the `native` class and the `setup`.
  */
 export class AuthedXhr extends XhrLookAlike {
   static setup: Setup
@@ -51,10 +51,7 @@ export class AuthedXhr extends XhrLookAlike {
   }
 
   setRequestHeader(name: string, value: string): void {
-    if (!this.#exchange) {
-      this.inner.setRequestHeader(name, value)
-      return
-    }
+    if (!this.#exchange) return void this.inner.setRequestHeader(name, value)
     if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState("execute 'setRequestHeader'")
     this.#headers.append(name, value) // applied at send, when the token goes on
   }
@@ -160,17 +157,20 @@ export class AuthedXhr extends XhrLookAlike {
 
   // Resolves when the replay has ended, so its replay slot is held that long.
   #replay(generation: number, authorize: (headers: Headers) => Headers): Promise<void> {
-    return new Promise<void>((ended) => {
-      if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
-      this.#replayEnded = ended
-      // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
-      if (this.#held?.drain().over === false) {
-        this.#phase = 'waiting' // its abort events are not passed on
-        this.inner.abort()
-      }
-      this.#held = undefined
-      this.#sendNative(authorize(new Headers(this.#headers)), undefined)
-    })
+    // In a task of its own: re-sent from the microtasks after a native event, Chromium would go on with the refused response's steps on it.
+    return new Promise<void>((ended) =>
+      nextTask(() => {
+        if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
+        this.#replayEnded = ended
+        // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
+        if (this.#held?.drain().over === false) {
+          this.#phase = 'waiting' // its abort events are not passed on
+          this.inner.abort()
+        }
+        this.#held = undefined
+        this.#sendNative(authorize(new Headers(this.#headers)), undefined)
+      }),
+    )
   }
 
   // The held events go to the caller as they came; the native request goes on if it has not ended.

@@ -349,4 +349,32 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     await ended
     expect([xhr.status, typeof xhr.response]).toEqual([200, 'object'])
   })
+
+  it('a refusal answered after the refresh (replayed at once) is sent again in a task of its own: no LOADING with status 0, as Chromium gave', async () => {
+    FakeXMLHttpRequest.continuesAfterResend = true
+    cleanups.push(() => {
+      FakeXMLHttpRequest.continuesAfterResend = false
+    })
+    const answer = deferred<void>()
+    const server = createServer(async (req, res) => {
+      const refused = req.headers.authorization === 'Bearer token-0'
+      if (refused) await answer.promise
+      res.writeHead(refused ? 401 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: !refused, path: req.url }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    cleanups.push(installXHR(session, { origins: [url] }))
+    const call = traced('GET', `${url}/late`)
+    await expect.poll(() => sentByFakes.length).toBe(1)
+    await session.setTokens({ accessToken: 'token-1' }) // the token the refusal came for is already replaced
+    answer.resolve()
+    const seen = await call.done
+    expect(seen.events.filter((e) => !e.startsWith('progress'))).toEqual(FINAL_200)
+    expect(JSON.parse(seen.text)).toEqual({ ok: true, path: '/late' })
+    expect([sentByFakes.length, strategy.calls]).toEqual([2, 0])
+  })
 })
