@@ -131,6 +131,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       const emulator = await emulate()
       open = await signedInTabs(emulator, where, open)
       const [holder, ...others] = open as [Page, ...Page[]]
+      open = others // the next test reuses the live tabs, whatever this one finds
       emulator.hangNextRefreshes(1)
       await holder.evaluate(() => void (window as any).session.refresh().catch(() => {}))
       await until(() => emulator.stats.refreshCalls === 1, 10_000)
@@ -147,15 +148,17 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
         await new Promise((resolve) => holder.once('crash', resolve))
         diedAt = Date.now()
       } else await holder.close()
-      await until(() => emulator.stats.refreshCalls === 2, 3 * deadHolderBoundMs)
+      await until(() => emulator.stats.refreshCalls >= 2, 3 * deadHolderBoundMs)
       const tookMs = Date.now() - diedAt
-      process.stderr.write(`${where.name}: ${death} holder replaced after ${tookMs} ms\n`)
-      expect(await statuses).toEqual(Array(75).fill(200))
+      const settled = await statuses
+      process.stderr.write(`${where.name}: ${death} holder replaced after ${tookMs} ms, ${JSON.stringify(emulator.stats)}\n`)
+      expect(settled).toEqual(Array(75).fill(200))
       expect(tookMs).toBeLessThanOrEqual(deadHolderBoundMs + measuringMs)
-      expect(emulator.stats.refreshCalls).toBe(2)
-      expect(emulator.stats.reuseDetections).toBe(0)
+      // One refresh among the others: the dead holder's call is never answered, and a call that got no
+      // answer either (a transport failure, retried) spent nothing; a second refresh would be answered.
+      expect(emulator.stats.refreshCalls).toBeGreaterThanOrEqual(2)
+      expect([emulator.stats.refreshSucceeded, emulator.stats.refreshRefused, emulator.stats.reuseDetections]).toEqual([1, 0, 0])
       await expectNoTokenAtRest(emulator, others)
-      open = others
     }, 60_000)
 
     it('garbage at our storage keys and on our channel is ignored: no page error, still 1 refresh call', async () => {
