@@ -184,6 +184,30 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     expect(app.emulator.stats.resourceRequests - before).toBe(10)
   }, 30_000)
 
+  it('an XHR refused after the session expired (ended at once) fires the network error events once, and nothing after them', async () => {
+    const page = await openPage()
+    app.emulator.expireAccessTokens()
+    app.emulator.holdResourceRequests()
+    const before = app.emulator.stats.resourceRequests
+    const late = page.evaluate(() =>
+      Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          const seen = (await (window as any).tracedXhr('GET', `/api/signed-out/${i}`)) as Seen
+          await new Promise((resolve) => setTimeout(resolve, 300)) // a stray event would land by now
+          return seen
+        }),
+      ),
+    )
+    await expect.poll(() => app.emulator.stats.resourceRequests - before).toBe(5)
+    app.emulator.logOut()
+    await page.evaluate(() => (window as any).session.refresh().catch(() => {})) // refused for good: the session expires
+    app.emulator.releaseResourceRequests()
+    for (const seen of (await late) as Seen[]) {
+      expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0'])
+    }
+    expect(app.emulator.stats.resourceRequests - before).toBe(5)
+  }, 30_000)
+
   it('abort() while the request waits for the refresh: abort handlers once, no load, nothing sent again', async () => {
     const page = await openPage()
     app.emulator.hangNextRefreshes(1)
