@@ -74,6 +74,8 @@ export class FakeXMLHttpRequest extends EventTarget {
     this.status = 0
     this.responseText = ''
     this.#responseHeaders = undefined
+    // As natively: readystatechange only when the request was not opened already (a send in flight before its headers is).
+    if (this.readyState === 1) return
     this.#state(1)
   }
 

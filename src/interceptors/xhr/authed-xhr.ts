@@ -1,14 +1,15 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
 import { ownRequestOptions } from '../client-options.js'
 import { landedWhereSent } from '../origin-policy.js'
-import { HeldEvents } from './held-events.js'
-import { responseInput } from './response-input.js'
 import { copyOf } from './copy-of.js'
+import { DrivenXhr } from './driven-xhr.js'
+import { HeldEvents } from './held-events.js'
 import { invalidState } from './invalid-state.js'
-import { type OpenRest, XhrLookAlike } from './look-alike.js'
+import type { OpenRest } from './look-alike.js'
 import { nextTask } from './next-task.js'
 import type { Phase } from './phase.js'
 import { openTarget } from './request.js'
+import { responseInput } from './response-input.js'
 import type { Setup } from './setup.js'
 
 type Body = Parameters<XMLHttpRequest['send']>[0]
@@ -19,7 +20,7 @@ type Body = Parameters<XMLHttpRequest['send']>[0]
  * `loadstart`, no refusal). Sync requests and other origins go straight through. installXHR
  * subclasses it with the `native` class and the `setup`.
  */
-export class AuthedXhr extends XhrLookAlike {
+export class AuthedXhr extends DrivenXhr {
   static setup: Setup
 
   #phase: Phase = 'idle'
@@ -42,12 +43,18 @@ export class AuthedXhr extends XhrLookAlike {
   }
   open(method: string, url: string | URL, ...rest: OpenRest): void {
     const { href, target } = openTarget(url, rest)
-    // Opened before the reset: over a request the caller sees opened (waiting), no readystatechange, as natively.
-    if (this.#phase === 'idle') this.resetShown() // a request we ended shows its state no longer
-    this.openNative(method, href, rest)
+    const exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
+    const shownState = this.readyState
     this.#reset()
+    // Set before the native open(): its readystatechange handler may set headers or open() again (the last one wins).
     this.#href = href
-    this.#exchange = target && this.#setup.isAllowed(target) ? this.#setup.pick({ method, url: target }) : undefined
+    this.#exchange = exchange
+    try {
+      this.openAsCaller(method, href, rest, shownState)
+    } catch (error) {
+      this.#exchange = undefined // refused by the native open(): no token goes where it is opened
+      throw error
+    }
   }
 
   setRequestHeader(name: string, value: string): void {
@@ -68,10 +75,12 @@ export class AuthedXhr extends XhrLookAlike {
     this.#phase = 'waiting'
     this.shown = 1
     this.#waits = new AbortController()
-    this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
+    const { signal } = this.#waits
     const generation = this.#generation
+    this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
+    if (generation !== this.#generation) return // its handler aborted or opened again: this send is over
     const headers = new Headers(this.#headers)
-    new Promise<Sent>((resolve) => resolve(exchange.before(headers, this.#waits?.signal))).then(
+    new Promise<Sent>((resolve) => resolve(exchange.before(headers, signal))).then(
       (sent) => generation === this.#generation && this.#sendNative(headers, sent),
       (error: unknown) => generation === this.#generation && this.#cancel('error', error),
     )
@@ -163,10 +172,7 @@ export class AuthedXhr extends XhrLookAlike {
         if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
         this.#replayEnded = ended
         // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
-        if (this.#held?.drain().over === false) {
-          this.#phase = 'waiting' // its abort events are not passed on
-          this.inner.abort()
-        }
+        if (this.#held?.drain().over === false) this.quietly((inner) => inner.abort())
         this.#held = undefined
         this.#sendNative(authorize(new Headers(this.#headers)), undefined)
       }),
@@ -187,11 +193,7 @@ export class AuthedXhr extends XhrLookAlike {
   #cancel(type: 'abort' | 'timeout' | 'error', error?: unknown): void {
     const wasHeld = this.#phase === 'held'
     this.#reset()
-    if (wasHeld) {
-      this.#phase = 'waiting' // the held request's own abort events are not passed on
-      this.inner.abort()
-      this.#phase = 'idle'
-    }
+    if (wasHeld) this.quietly((inner) => inner.abort()) // the held request's own abort events are not passed on
     if (type === 'error') this.failure = error instanceof Error ? error : new Error(String(error))
     this.dispatchFailure(type)
   }

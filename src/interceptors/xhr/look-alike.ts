@@ -13,22 +13,12 @@ const EventTargetBase: typeof EventTarget = typeof EventTarget === 'function' ? 
 /**
  * What an `XMLHttpRequest` shows its caller (constants, `on<type>` handlers, getters), read from
  * one native request object, except while `shown` says otherwise: a state shown instead of the
- * native one (1 while waiting, 4 or 0 after a cancel); with `cancelled`, a network error. The
- * auth phases live in the subclass; this class knows nothing of tokens.
+ * native one (1 while waiting, 4 or 0 after a cancel); with `cancelled`, a network error. How the
+ * native request is driven (DrivenXhr) and the auth phases (AuthedXhr) live in subclasses.
  */
 export class XhrLookAlike extends EventTargetBase {
-  static readonly UNSENT = 0
-  static readonly OPENED = 1
-  static readonly HEADERS_RECEIVED = 2
-  static readonly LOADING = 3
-  static readonly DONE = 4
   /** The native class wrapped: its objects (made before installing) still pass `instanceof` the look-alike. */
   static native: unknown
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof is asked about, a subclass included
-    return Function.prototype[Symbol.hasInstance].call(this, value) || (typeof this.native === 'function' && value instanceof this.native)
-  }
 
   // Accessors on the prototype (below), kept as a native EventTarget keeps them.
   declare onreadystatechange: Handler
@@ -44,8 +34,7 @@ export class XhrLookAlike extends EventTargetBase {
   tokenflight: XhrRequestOptions | undefined
   /** Why tokenflight ended this request as a network error, if it did. */
   protected failure: Error | undefined
-  // The caller's timeout, run by us while no native request of theirs is running.
-  #deadline: ReturnType<typeof setTimeout> | undefined
+  #quiet = false // the native request's events are not the caller's news (see `quietly`)
 
   protected shown: number | undefined
   protected cancelled = false
@@ -53,12 +42,10 @@ export class XhrLookAlike extends EventTargetBase {
   protected mimeType: string | undefined
   /** A `responseType` set while a refused response was held back, for the replay. */
   protected responseTypeLater: XMLHttpRequestResponseType | undefined
-  /** The caller's `open()` arguments, for sending the same request again. */
-  protected opened: [method: string, url: string | URL, rest: OpenRest] | undefined
 
   constructor(protected readonly inner: XMLHttpRequest) {
     super()
-    for (const type of EVENT_TYPES) inner.addEventListener(type, (event) => this.fromNative(event))
+    for (const type of EVENT_TYPES) inner.addEventListener(type, (event) => this.#quiet || this.fromNative(event))
     // A native request has no own enumerable properties: code that copies or lists them sees none here either.
     for (const key of Object.keys(this)) Object.defineProperty(this, key, { enumerable: false })
   }
@@ -74,33 +61,14 @@ export class XhrLookAlike extends EventTargetBase {
     return this.failure
   }
 
-  /** Starts the caller's `timeout` (if any) over the whole request, waits included. */
-  protected startDeadline(expired: () => void): void {
-    if (this.timeoutMs > 0) this.#deadline = setTimeout(expired, this.timeoutMs)
-  }
-
-  protected clearDeadline(): void {
-    clearTimeout(this.#deadline)
-  }
-
-  /** Opens the native request as the caller asked. */
-  protected openNative(method: string, url: string | URL, rest: OpenRest): void {
-    ;(this.inner.open as (method: string, url: string | URL, ...rest: OpenRest) => void)(method, url, ...rest)
-    this.opened = [method, url, rest]
-    if (this.responseTypeLater !== undefined) this.inner.responseType = this.responseTypeLater
-    this.responseTypeLater = undefined
-  }
-
-  /** Opens the native request again for a replay, with what the caller set on the first. */
-  protected reopenNative(): void {
-    const [method, url, rest] = this.opened as [string, string | URL, OpenRest]
-    this.openNative(method, url, rest)
-    if (this.mimeType !== undefined) this.inner.overrideMimeType(this.mimeType)
-  }
-
-  /** Gives the native request what is left of the caller's timeout (`leftMs`), if there is one. */
-  protected limitNative(leftMs: number): void {
-    if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, leftMs)
+  /** Runs `use` on the native request with its events kept from the caller (an abort or open() of ours). */
+  protected quietly(use: (inner: XMLHttpRequest) => void): void {
+    this.#quiet = true
+    try {
+      use(this.inner)
+    } finally {
+      this.#quiet = false
+    }
   }
 
   /** A native event: passed on as it is here; the auth phases decide in the subclass. */
@@ -174,7 +142,7 @@ export class XhrLookAlike extends EventTargetBase {
   }
   set withCredentials(value: boolean) {
     // Not once send() was called: our wait before the native send (1), or a request we ended (4).
-    if (this.shown === 1 || this.shown === 4) throw invalidState("set the 'withCredentials' property", "the object's state must be UNSENT or OPENED")
+    if (this.shown === 1 || this.shown === 4) throw invalidState("set the 'withCredentials' property", "The value may only be set if the object's state is UNSENT or OPENED")
     this.inner.withCredentials = value
   }
   // Upload listeners see the body go out again on a replay.
@@ -197,4 +165,4 @@ export class XhrLookAlike extends EventTargetBase {
   }
 }
 
-dressAsNative(XhrLookAlike.prototype)
+dressAsNative(XhrLookAlike)

@@ -377,4 +377,102 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     expect(JSON.parse(seen.text)).toEqual({ ok: true, path: '/late' })
     expect([sentByFakes.length, strategy.calls]).toEqual([2, 0])
   })
+
+  describe('page code re-entering from its own handlers, as natively', () => {
+    it('open() to another origin from the readystatechange that open() fires: the last open() wins, and no token goes there', async () => {
+      const { api, strategy } = await setUp((token) => token !== 'token-1')
+      const other = await startMatrixApi(() => false)
+      cleanups.push(other.stop)
+      const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+      const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+      let nested = false
+      xhr.onreadystatechange = () => {
+        if (xhr.readyState !== 1 || nested) return
+        nested = true
+        xhr.open('POST', `${other.url}/elsewhere`)
+      }
+      xhr.open('POST', `${api.url}/here`)
+      xhr.send('{"a":1}')
+      await ended
+      expect(other.seen.map((s) => [s.path, s.authorization])).toEqual([['/elsewhere', undefined]])
+      expect([api.seen.length, strategy.calls]).toEqual([0, 0])
+    })
+
+    it('a header set in that readystatechange handler goes with the send, the replay and the next request of the object', async () => {
+      const { api } = await setUp((token) => token !== 'token-1')
+      const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+      xhr.onreadystatechange = () => {
+        if (xhr.readyState === 1) xhr.setRequestHeader('X-Trace', 'on')
+      }
+      for (const path of ['/first', '/second']) {
+        const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve, { once: true }))
+        xhr.open('GET', `${api.url}${path}`)
+        xhr.send()
+        await ended
+      }
+      expect(sentByFakes.map((s) => [new URL(s.url).pathname, s.headers.authorization, s.headers['x-trace']])).toEqual([
+        ['/first', 'Bearer token-0', 'on'],
+        ['/first', 'Bearer token-1', 'on'],
+        ['/second', 'Bearer token-1', 'on'],
+      ])
+    })
+
+    it('abort() from the loadstart handler: the abort events once, readyState 0, nothing sent', async () => {
+      const { api } = await setUp(() => false)
+      const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+      const events: string[] = []
+      for (const type of ['readystatechange', 'loadstart', 'abort', 'error', 'load', 'loadend']) {
+        xhr.addEventListener(type, () => events.push(`${type}:${xhr.readyState}:${xhr.status}`))
+      }
+      xhr.onloadstart = () => xhr.abort()
+      xhr.open('GET', `${api.url}/aborted`)
+      xhr.send()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'abort:4:0', 'loadend:4:0'])
+      expect([xhr.readyState, xhr.tokenflightError, api.seen.length]).toEqual([0, undefined, 0])
+    })
+
+    it('open() from the loadstart handler, to this origin or another, then send(): that request goes as it would natively', async () => {
+      const { api } = await setUp(() => false)
+      const other = await startMatrixApi(() => false)
+      cleanups.push(other.stop)
+      for (const target of [`${api.url}/again`, `${other.url}/away`]) {
+        const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+        xhr.addEventListener('loadstart', () => xhr.open('GET', target), { once: true })
+        xhr.open('GET', `${api.url}/first`)
+        xhr.send()
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+        xhr.send()
+        await ended
+        expect([xhr.status, xhr.tokenflightError]).toEqual([200, undefined])
+      }
+      expect(api.seen.map((s) => [s.path, s.authorization])).toEqual([['/again', 'Bearer token-0']])
+      expect(other.seen.map((s) => [s.path, s.authorization])).toEqual([['/away', undefined]])
+    })
+
+    it.each([
+      ['on the refresh after a refusal', { accessToken: 'token-0' }],
+      ['on tokens before the first send', { accessToken: 'token-0', expiresAt: Date.now() - 1_000 }],
+    ])('open() again after a cancel while waiting %s: readystatechange (1), as after a native abort', async (wait, tokens) => {
+      const refresh = deferred<Tokens>()
+      const session = createSession({ strategy: custom(() => refresh.promise), tokens })
+      const { api } = await setUp((token) => token === 'token-0', session)
+      for (const cancel of ['abort', 'timeout'] as const) {
+        const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+        const cancelled = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+        xhr.open('GET', `${api.url}/${cancel}`)
+        if (cancel === 'timeout') xhr.timeout = 100
+        xhr.send()
+        if (wait.includes('refusal')) await expect.poll(() => api.seen.length).toBeGreaterThan(0)
+        if (cancel === 'abort') xhr.abort()
+        await cancelled
+        const seen: number[] = []
+        xhr.onreadystatechange = () => seen.push(xhr.readyState)
+        xhr.open('GET', `${api.url}/again`)
+        expect([cancel, seen]).toEqual([cancel, [1]])
+      }
+      refresh.resolve({ accessToken: 'token-1' })
+    })
+  })
 })
