@@ -4,7 +4,8 @@ import { RefreshError } from '../../errors/index.js'
 const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string]> = [
   [/^WRONGTYPE/, (key) => `The Redis key \`${key}\` holds a value of another type (WRONGTYPE); tokenflight neither reads nor overwrites it: delete it or choose another key`],
   [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
-  [/^NOPERM/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL, PUBLISH, SUBSCRIBE): check its ACL`],
+  // Outside a script Redis says NOPERM; a command refused inside one (the lock, the fenced write) is an ERR.
+  [/^NOPERM|^ERR The user executing the script can't run/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL, PUBLISH, SUBSCRIBE): check its ACL`],
   [/^NOSCRIPT|^ERR (Error (compiling|running) script|user_script)/, () => 'This Redis server refused the scripts of redisCoordination'],
   // Answers from a Redis that is up but takes no writes: refreshing alone would spend the token twice.
   [/^READONLY/, () => 'This Redis server is a read-only replica: redisCoordination needs the primary'],

@@ -100,4 +100,24 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     expect(run.refreshCalls).toBeGreaterThan(0)
     expect(run.refreshCalls).toBeLessThanOrEqual(run.expiryPeriods + 1)
   }, 30_000)
+
+  it('a user whose ACL refuses GET inside the scripts: the same typed error naming the ACL, at once, no provider call', async () => {
+    const admin = await connect()
+    await admin.sendCommand(['ACL', 'SETUSER', 'tfnoget', 'on', '>pw', '~*', '&*', '+@all', '-get'])
+    const raw = createClient({ socket: { host: '127.0.0.1', port: server.port, reconnectStrategy: () => 50 }, disableOfflineQueue: true, username: 'tfnoget', password: 'pw' })
+    raw.on('error', () => {})
+    opened.push(raw)
+    const client = fromNodeRedis(await raw.connect())
+    const strategy = countingStrategy()
+    const key = `tokenflight:test:acl:${process.pid}`
+    const tokens = { accessToken: 'token-0', refreshToken: 'refresh-secret-value' }
+    await admin.set(key, JSON.stringify(tokens))
+    const session = createSession({ strategy, tokens, ...redisCoordination({ client, key, coordinationWaitMs: 3_000 }) })
+    const began = performance.now()
+    const error = (await session.refresh().catch((caught: unknown) => caught)) as Error
+    const tookMs = performance.now() - began
+    await session.destroy()
+    expect([error.name, /ACL/.test(error.message), String(error).includes('secret-value'), strategy.calls]).toEqual(['RefreshError', true, false, 0])
+    expect(tookMs).toBeLessThan(1_500)
+  })
 })

@@ -630,3 +630,28 @@ describe.skipIf(missing('redis-server'))('redisCoordination against a redis-serv
     expect({ calls: strategy.calls, evalsSince: evals - before }).toEqual({ calls: 0, evalsSince: 0 })
   })
 })
+
+describe.skipIf(missing('redis-server'))('redisCoordination for a Redis user whose ACL refuses a command it needs', () => {
+  const redis = useRedisServer()
+
+  it.each(['-get', '-set', '-eval'])('%s: fails at once, naming the ACL (no token, no provider call, no wait for an outage)', async (rule) => {
+    const admin = await redis.connect()
+    const user = `tf${rule.slice(1)}`
+    await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', rule)
+    const client = await redis.connect({ username: user, password: 'pw' })
+    const strategy = countingStrategy()
+    const secret = { accessToken: 'token-0-secret-value', refreshToken: 'refresh-secret-value' }
+    const key = redis.nextKey()
+    await admin.set(key, JSON.stringify(secret))
+    const session = createSession({ strategy, tokens: secret, ...redisCoordination<Tokens>({ client, key, coordinationWaitMs: 3_000 }) })
+    const began = performance.now()
+    const error = (await session.refresh().catch((caught: unknown) => caught)) as Error
+    const tookMs = performance.now() - began
+    await session.destroy()
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error.message).toMatch(/ACL/)
+    expect(tookMs).toBeLessThan(1_500)
+    expect(JSON.stringify(error) + String(error) + String(error.cause ?? '')).not.toContain('secret-value')
+    expect(strategy.calls).toBe(0)
+  })
+})
