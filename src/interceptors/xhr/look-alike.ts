@@ -114,10 +114,14 @@ export class XhrLookAlike extends EventTargetBase {
     return this.inner.responseType === '' || this.inner.responseType === 'text' ? '' : null
   }
   get responseText(): string {
-    return this.blank() ? '' : this.inner.responseText
+    if (!this.blank()) return this.inner.responseText
+    this.readableAs('responseText', 'text')
+    return ''
   }
   get responseXML(): Document | null {
-    return this.blank() ? null : this.inner.responseXML
+    if (!this.blank()) return this.inner.responseXML
+    this.readableAs('responseXML', 'document')
+    return null
   }
   get responseURL(): string {
     return this.blank() ? '' : this.inner.responseURL
@@ -158,6 +162,13 @@ export class XhrLookAlike extends EventTargetBase {
   overrideMimeType(mimeType: string): void {
     if (!this.heldLoading()) this.inner.overrideMimeType(mimeType)
     this.mimeType = mimeType
+  }
+  // As the native getter, which throws for another responseType whatever the state.
+  private readableAs(property: string, type: XMLHttpRequestResponseType): void {
+    const given = this.responseType
+    if (given === '' || given === type) return
+    const must = `The value is only accessible if the object's 'responseType' is '' or '${type}' (was '${given}')`
+    throw new DOMException(`Failed to read the '${property}' property from 'XMLHttpRequest': ${must}.`, 'InvalidStateError')
   }
   // The caller sees an opened request while the native one, refused and held back, is past its headers.
   private heldLoading(): boolean {

@@ -475,4 +475,31 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
       refresh.resolve({ accessToken: 'token-1' })
     })
   })
+
+  it('while it waits, responseText and responseXML throw for another responseType, as the native getters do', async () => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0', expiresAt: Date.now() - 1_000 } })
+    const { api } = await setUp(() => false, session)
+    const read = (xhr: XMLHttpRequest) => {
+      const text = (() => { try { return xhr.responseText } catch (error) { return (error as DOMException).name } })()
+      const xml = (() => { try { return xhr.responseXML } catch (error) { return (error as DOMException).name } })()
+      return [xhr.responseType, text, xml]
+    }
+    const seen = []
+    for (const type of ['', 'text', 'json', 'document'] as const) {
+      const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+      xhr.open('GET', `${api.url}/${type}`)
+      xhr.responseType = type
+      xhr.send()
+      seen.push(read(xhr))
+      xhr.abort()
+    }
+    expect(seen).toEqual([
+      ['', '', null],
+      ['text', '', 'InvalidStateError'],
+      ['json', 'InvalidStateError', 'InvalidStateError'],
+      ['document', 'InvalidStateError', null],
+    ])
+    refresh.resolve({ accessToken: 'token-1' })
+  })
 })
