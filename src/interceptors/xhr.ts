@@ -5,6 +5,7 @@ import { pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { AuthedXhr } from './xhr/authed-xhr.js'
 import type { XhrRequest } from './xhr/request.js'
+import { registerSetup } from './xhr/setup.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
 export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
@@ -33,8 +34,8 @@ export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, 
     const setup = { pick: (request: XhrRequest) => (installed() ? pick(request) : undefined), isAllowed, rule }
     const Authed = class extends AuthedXhr {
       static override native = Native
-      static override setup = setup
     }
+    registerSetup(Authed, setup)
     // Named as the class it replaces (minified, it would be a letter).
     Object.defineProperty(Authed, 'name', { value: 'XMLHttpRequest' })
     return Authed as unknown as typeof XMLHttpRequest

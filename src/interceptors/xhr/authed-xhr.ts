@@ -10,7 +10,7 @@ import { nextTask } from './next-task.js'
 import type { Phase } from './phase.js'
 import { openTarget } from './request.js'
 import { responseInput } from './response-input.js'
-import type { Setup } from './setup.js'
+import { type Setup, setupOf } from './setup.js'
 
 type Body = Parameters<XMLHttpRequest['send']>[0]
 
@@ -18,11 +18,9 @@ type Body = Parameters<XMLHttpRequest['send']>[0]
  * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for
  * the session's single refresh and is sent again, while the caller's handlers see one request (one
  * `loadstart`, no refusal). Sync requests and other origins go straight through. installXHR
- * subclasses it with the `native` class and the `setup`.
+ * subclasses it with the `native` class and registers its `setup`.
  */
 export class AuthedXhr extends DrivenXhr {
-  static setup: Setup
-
   #phase: Phase = 'idle'
   #exchange: Exchange | undefined
   #headers = new Headers()
@@ -39,7 +37,7 @@ export class AuthedXhr extends DrivenXhr {
   constructor() {
     const made = new.target as typeof AuthedXhr
     super(new (made.native as typeof XMLHttpRequest)())
-    this.#setup = made.setup
+    this.#setup = setupOf(made)
   }
   open(method: string, url: string | URL, ...rest: OpenRest): void {
     const { href, target } = openTarget(url, rest)

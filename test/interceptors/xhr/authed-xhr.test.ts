@@ -502,4 +502,18 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     ])
     refresh.resolve({ accessToken: 'token-1' })
   })
+
+  it('page code reaches no plumbing on the class (nothing to read the token through or to widen the origins by), and a subclass of it still works', async () => {
+    const { api, strategy } = await setUp((token) => token !== 'token-1')
+    const Installed = scope.XMLHttpRequest as typeof XMLHttpRequest & Record<string, unknown>
+    expect(Object.getOwnPropertyNames(Installed).filter((name) => !['length', 'name', 'prototype', 'native'].includes(name))).toEqual([])
+    expect(Installed.setup).toBeUndefined()
+    class PageXhr extends (scope.XMLHttpRequest as typeof XMLHttpRequest) {}
+    const xhr = new PageXhr()
+    const ended = new Promise((resolve) => xhr.addEventListener('loadend', resolve))
+    xhr.open('GET', `${api.url}/sub`)
+    xhr.send()
+    await ended
+    expect([xhr.status, strategy.calls, api.seen.map((s) => s.authorization)]).toEqual([200, 1, ['Bearer token-0', 'Bearer token-1']])
+  })
 })
