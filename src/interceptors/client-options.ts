@@ -35,5 +35,13 @@ export interface RequestOptions {
   authFailure?: AuthFailureRule | undefined
 }
 
-/** A request's own `tokenflight` options, read as own fields only: never a `skip` or `authFailure` from `Object.prototype`. */
-export const ownRequestOptions = (options: RequestOptions | undefined): RequestOptions | undefined => (options == null ? undefined : ownFields(options))
+/**
+ * A request's own `tokenflight` options, read as own fields only (never a `skip` or `authFailure`
+ * from `Object.prototype`), its rule checked before anything is sent, as a client's is when attached.
+ */
+export function ownRequestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
+  if (options == null) return undefined
+  const own = ownFields(options)
+  assertOptionalRule('tokenflight.authFailure', own.authFailure)
+  return own
+}

@@ -6,7 +6,7 @@ import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
-import { landedWhereSent, pageOrigin } from './origin-policy.js'
+import { absoluteHref, landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { hasOwn } from '../has-own.js'
 
@@ -140,8 +140,8 @@ export function wrapFetch<T extends Tokens>(
     // The common case (a URL, no body, one session) needs no Request objects: the same
     // (url, init) is sent again with new headers. Measured in `npm run bench` (steady state).
     if (fixed && (typeof input === 'string' || input instanceof URL) && init?.body == null) {
-      // Read once: a URL object the caller changes while the request waits must not redirect it.
-      const href = String(input)
+      // Read once, and resolved once: neither a URL object changed nor a page's `<base>` changed while the request waits redirects it.
+      const href = absoluteHref(String(input))
       if (!allowsHref(href)) return fetchFn(href, init)
       const sendInit = { ...init } // the caller's init as it is now, for the send and the replay
       const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule: own?.authFailure ?? rule }

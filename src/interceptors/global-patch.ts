@@ -4,9 +4,14 @@ import { hasOwn } from '../has-own.js'
 type Patchable = 'fetch' | 'XMLHttpRequest'
 
 // Marks each replacement, under one symbol for every copy of the package (ESM, CJS, the <script>
-// build): installing over one made by any copy is a mistake (two layers, two tokens).
+// build), with whether it is still installed: installing over a live one is a mistake (two layers,
+// two tokens); over one uninstalled since (a wrapper put it back) it is not: it acts as the original.
 const REPLACES = Symbol.for('tokenflight.installed')
-const isReplacement = (value: unknown): boolean => typeof value === 'function' && hasOwn(value, REPLACES)
+function isLiveReplacement(value: unknown): boolean {
+  if (typeof value !== 'function' || !hasOwn(value, REPLACES)) return false
+  const live: unknown = (value as unknown as Record<symbol, unknown>)[REPLACES]
+  return typeof live === 'function' ? live() === true : live === true // `true`: an older copy's mark
+}
 type Scope = { [K in Patchable]?: (typeof globalThis)[K] }
 
 /**
@@ -23,10 +28,10 @@ export function patchGlobal<K extends Patchable>(
   const scope = globalThis as Scope
   const original = scope[name] as (typeof globalThis)[K] | undefined
   if (typeof original !== 'function') throw invalidArgument(name, `a global ${name} (${installer} runs in browsers)`, original)
-  if (isReplacement(original)) throw new TypeError(`${installer}() is already installed: call the function it returned before installing again`)
+  if (isLiveReplacement(original)) throw new TypeError(`${installer}() is already installed: call the function it returned before installing again`)
   let installed = true
   const replacement = make(original, () => installed)
-  Object.defineProperty(replacement, REPLACES, { value: true })
+  Object.defineProperty(replacement, REPLACES, { value: () => installed })
   scope[name] = replacement
   return () => {
     installed = false

@@ -132,3 +132,8 @@ export function resolveUrl(url: string, base?: string): URL | undefined {
     }
   }
 }
+
+const SCHEME = /^[a-z][a-z\d+.-]*:/i
+
+/** `href` made absolute once, as judged: a relative URL must not resolve against a `<base>` changed while its request waits. */
+export const absoluteHref = (href: string): string => (SCHEME.test(href) ? href : (resolveUrl(href)?.href ?? href))

@@ -3,6 +3,8 @@
  * After the access token expired server-side, 30 `$.ajax`, 30 XHR and 30 fetch calls cost one
  * refresh, all succeed, and every handler fires once, with the final response only.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type LegacyPage, startLegacyPage } from '../../examples/legacy-page/server.js'
@@ -206,6 +208,41 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       expect(seen.events).toEqual(['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0'])
     }
     expect(app.emulator.stats.resourceRequests - before).toBe(5)
+  }, 30_000)
+
+  it('a relative fetch and XHR waiting on the refresh while the page points its <base> at another origin: the replay goes where it was judged, the token never there', async () => {
+    const reached: string[] = []
+    const other = createServer((req, res) => {
+      reached.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`)
+      res.writeHead(200, { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'content-type': 'application/json' }).end('{}')
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`
+      const page = await openPage()
+      const before = app.emulator.stats.refreshCalls
+      app.emulator.hangNextRefreshes(1)
+      app.emulator.expireAccessTokens()
+      const calls = page.evaluate(() => {
+        const viaFetch = fetch('api/relative-fetch').then((r) => [r.status, new URL(r.url).pathname])
+        const viaXhr = (window as any).tracedXhr('GET', 'api/relative-xhr').then((seen: Seen) => [seen.status, new URL((window as any).lastXhr.responseURL).pathname])
+        return Promise.all([viaFetch, viaXhr])
+      })
+      await expect.poll(() => app.emulator.stats.refreshCalls - before).toBe(1) // the refusals wait on the hung refresh
+      await page.evaluate((href) => {
+        const base = document.createElement('base')
+        base.href = href
+        document.head.append(base)
+      }, otherUrl)
+      await answerHungRefresh(page)
+      expect(await calls).toEqual([
+        [200, '/api/relative-fetch'],
+        [200, '/api/relative-xhr'],
+      ])
+      expect(reached).toEqual([])
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+    }
   }, 30_000)
 
   it('abort() while the request waits for the refresh: abort handlers once, no load, nothing sent again', async () => {

@@ -8,7 +8,7 @@ import axios, { type AxiosRequestTransformer, type InternalAxiosRequestConfig } 
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
-import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { serverPool } from '../_helpers/resource-server.js'
 
@@ -185,5 +185,53 @@ describe('fetch wrappers nested on one session', () => {
     // A Request with a body takes the other path through both wrappers.
     expect((await authedFetch(new Request(`${api.url}/y`, { method: 'POST', body: 'b' }))).status).toBe(401)
     expect([api.requests.length, strategy.calls]).toEqual([4, 2])
+  })
+})
+
+describe('a request’s own authFailure', () => {
+  const bad: unknown[] = ['401', 401, { a: 1 }, [0], [99_999], [401.5]]
+
+  it.each(bad.map((rule) => [rule]))('%o: a TypeError naming tokenflight.authFailure before anything is sent, through axios and fetch', async (authFailure) => {
+    const api = await servers.start(() => true)
+    const session = createSession({ strategy: countingStrategy(), tokens })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const options = { tokenflight: { authFailure } } as never
+    const viaAxios = await client.post('/write', 'x', options).catch((error: Error) => error)
+    const viaFetch = await authedFetch(`${api.url}/write`, { method: 'POST', body: 'x', ...(options as object) }).catch((error: Error) => error)
+    for (const error of [viaAxios, viaFetch]) {
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as Error).message).toMatch(/tokenflight\.authFailure/)
+    }
+    expect(api.requests).toHaveLength(0)
+  })
+
+  it('a valid one still decides: [403] replays a 403, and a 401 is kept as it came', async () => {
+    const api = await servers.start(() => false)
+    const strategy = countingStrategy()
+    const authedFetch = wrapFetch(fetch, createSession({ strategy, tokens }), { origins: [api.url] })
+    expect((await authedFetch(`${api.url}/x`, { tokenflight: { authFailure: [403] } })).status).toBe(401)
+    expect([api.requests.length, strategy.calls]).toEqual([1, 0])
+  })
+})
+
+describe('installFetch after an uninstall that a wrapper outlived', () => {
+  it('installs again over what is left of ours (the wrapper put it back), and the new one gives the token', async () => {
+    const api = await servers.start((token) => token === 'token-0')
+    const native = globalThis.fetch
+    closers.push(async () => {
+      globalThis.fetch = native
+    })
+    const session = createSession({ strategy: countingStrategy(), tokens })
+    const uninstall = installFetch(session, { origins: [api.url] })
+    const ours = globalThis.fetch
+    globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => ours(input, init)) as typeof fetch // a wrapper on top
+    uninstall() // ours stays inside the wrapper, acting as the original
+    globalThis.fetch = ours // the wrapper removes itself and puts back what it wrapped
+    expect(() => installFetch(session, { origins: [api.url] })).not.toThrow()
+    expect((await fetch(`${api.url}/again`)).status).toBe(200)
+    expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
+    expect(() => installFetch(session, { origins: [api.url] })).toThrow(/already installed/)
   })
 })

@@ -516,4 +516,16 @@ describe('installXHR looks like the native XMLHttpRequest to page code', () => {
     await ended
     expect([xhr.status, strategy.calls, api.seen.map((s) => s.authorization)]).toEqual([200, 1, ['Bearer token-0', 'Bearer token-1']])
   })
+
+  it('a request’s own authFailure that is no rule: send() throws a TypeError naming it, and nothing is sent', async () => {
+    const { api } = await setUp(() => true)
+    for (const authFailure of ['401', [0], { a: 1 }]) {
+      const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+      xhr.open('POST', `${api.url}/write`)
+      xhr.tokenflight = { authFailure } as never
+      expect(() => xhr.send('x')).toThrow(/tokenflight\.authFailure/)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(api.seen).toHaveLength(0)
+  })
 })
