@@ -88,7 +88,11 @@ export function clientOf(transport: Transport, session: Session, base: string, o
       xhr.open(method, `${base}${path}`)
       if (tokenflight) xhr.tokenflight = tokenflight as never
       signal?.addEventListener('abort', () => xhr.abort(), { once: true })
-      xhr.send(body ?? null)
+      try {
+        xhr.send(body ?? null)
+      } catch (error) {
+        resolve({ error: named(error as Error) }) // as $.ajax reports a send() that throws
+      }
     })
   return {
     call,

@@ -1,4 +1,5 @@
 import type { Exchange, Replayed, Sent } from '../../exchange.js'
+import type { AuthFailureRule } from '../../exchange/refusal-rule.js'
 import { ownRequestOptions } from '../client-options.js'
 import { landedWhereSent } from '../origin-policy.js'
 import { copyOf } from './copy-of.js'
@@ -15,16 +16,15 @@ import { type Setup, setupOf } from './setup.js'
 type Body = Parameters<XMLHttpRequest['send']>[0]
 
 /**
- * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for
- * the session's single refresh and is sent again, while the caller's handlers see one request (one
- * `loadstart`, no refusal). Sync requests and other origins go straight through. installXHR
- * subclasses it with the `native` class and registers its `setup`.
+ * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for the session's single refresh and is
+ * sent again, while the caller's handlers see one request (one `loadstart`, no refusal). Sync requests and other origins go straight through.
  */
 export class AuthedXhr extends DrivenXhr {
   #phase: Phase = 'idle'
   #exchange: Exchange | undefined
   #headers = new Headers()
   #body: Body
+  #rule: AuthFailureRule | undefined // the request's own, else the client's, as read at send()
   #sentAt = 0
   #sent: Sent | undefined
   #held: HeldEvents | undefined
@@ -62,12 +62,14 @@ export class AuthedXhr extends DrivenXhr {
   }
 
   send(body?: Body): void {
-    const exchange = ownRequestOptions(this.tokenflight)?.skip ? undefined : this.#exchange
+    const own = ownRequestOptions(this.tokenflight) // a rule that is none throws here, before anything is sent
+    const exchange = own?.skip ? undefined : this.#exchange
     // Skipped after open(): the headers kept back for the token's turn go on now.
     if (this.#exchange && !exchange) for (const [name, value] of this.#headers) this.inner.setRequestHeader(name, value)
     if (!exchange) return void this.inner.send(body)
     if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState("execute 'send'")
     this.#body = body
+    this.#rule = own?.authFailure ?? this.#setup.rule
     this.#sentAt = exchange.now()
     this.startDeadline(() => (this.#phase === 'waiting' || this.#phase === 'held') && this.#cancel('timeout'))
     this.#phase = 'waiting'
@@ -143,7 +145,7 @@ export class AuthedXhr extends DrivenXhr {
     const held = new HeldEvents()
     this.#held = held
     this.#phase = 'held'
-    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), ownRequestOptions(this.tokenflight)?.authFailure ?? this.#setup.rule, () => ({
+    const answer = (this.#exchange as Exchange).after(this.#sent as Sent, responseInput(this.inner, () => held.whenOver()), this.#rule, () => ({
       signal: this.#waits?.signal,
       replay: (authorize) => this.#replay(generation, authorize),
       refused: () => this,
