@@ -217,7 +217,9 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       const [reloaded] = tabs as [Page]
       const signedIn = await reloaded.evaluate(() => (window as any).signedIn)
       emulator.expireAccessTokens()
-      expect(await burst(tabs, 5)).toEqual(Array(20).fill(200))
+      const first = await burst(tabs, 5)
+      if (first.some((status) => status !== 200)) process.stderr.write(`${where.name}: burst after expiry ${JSON.stringify({ first, stats: emulator.stats })}\n`)
+      expect(first).toEqual(Array(20).fill(200))
       expect(emulator.stats.refreshCalls).toBe(1)
       // A page rendered with the sign-in (or restoring it from its own storage) after the rotation.
       await reloaded.reload()
