@@ -12,7 +12,7 @@ export interface StorageLockTiming {
 }
 
 /** The timing tabCoordinator uses: a crashed holder blocks the others ≤ 3 s. */
-export const storageLockTiming: StorageLockTiming = { ttlMs: 3_000, heartbeatMs: 1_000, settleMs: 50 }
+export const storageLockTiming: StorageLockTiming = { ttlMs: 3_000, heartbeatMs: 1_000, settleMs: 150 }
 
 /** A lock this tab holds. */
 export interface HeldStorageLock {
