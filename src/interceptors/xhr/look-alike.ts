@@ -167,8 +167,7 @@ export class XhrLookAlike extends EventTargetBase {
   private readableAs(property: string, type: XMLHttpRequestResponseType): void {
     const given = this.responseType
     if (given === '' || given === type) return
-    const must = `The value is only accessible if the object's 'responseType' is '' or '${type}' (was '${given}')`
-    throw new DOMException(`Failed to read the '${property}' property from 'XMLHttpRequest': ${must}.`, 'InvalidStateError')
+    throw invalidState(`read the '${property}' property`, `The value is only accessible if the object's 'responseType' is '' or '${type}' (was '${given}')`, 'from')
   }
   // The caller sees an opened request while the native one, refused and held back, is past its headers.
   private heldLoading(): boolean {
