@@ -8,6 +8,7 @@ import Redis, { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
+import { redisKeys } from '../../src/coordination/redis/keys.js'
 import { fromNodeRedis, type RedisClient, type RedisSubscriber, redisCoordination } from '../../src/redis.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type RedisCluster, startRedisCluster } from '../_helpers/redis-cluster.js'
@@ -83,8 +84,9 @@ describe.skipIf(missing('redis-server') || missing('redis-cli'))('needs redis-se
     const listeners = cluster.ports.map((port) => createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: pinnedTo(port), key }) }))
     const refresher = createSession({ strategy, tokens: { accessToken: 'token-0' }, ...redisCoordination({ client: commands, key }) })
     await Promise.all([...listeners, refresher].map((session) => port(session).tokensForSend()))
-    await until(async () => Number((await cluster.cli(cluster.ports[0] as number, 'PUBSUB', 'NUMSUB', `${key}:refreshed`)).split('\n')[1]) >= 1)
-    await new Promise((resolve) => setTimeout(resolve, 100)) // every node's subscriber is in place
+    // PUBSUB NUMSUB counts one node's subscribers: each node has its pinned listener.
+    const subscribers = (node: number) => cluster.cli(node, 'PUBSUB', 'NUMSUB', redisKeys(key).channel)
+    await until(async () => (await Promise.all(cluster.ports.map(subscribers))).every((answer) => Number(answer.split('\n')[1]) >= 1))
     await refresher.refresh()
     const seen = async () => Promise.all(listeners.map(async (session) => (await port(session).tokensForSend())?.accessToken))
     await until(async () => (await seen()).every((token) => token === 'token-1'))

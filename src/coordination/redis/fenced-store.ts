@@ -15,8 +15,11 @@ export interface FencedStore<T extends Tokens> extends TokenStore<T> {
   get(): Promise<T | undefined>
   /** One bounded read of the raw value (remembered as what a later write is fenced on). */
   readRaw(): Promise<string | null>
-  /** Makes the next `set` write only over `expected` (the value read under the lock); `undefined` lifts it. */
-  fence(expected: string | null | undefined): void
+  /**
+   * Makes the next `set` write only over `expected` (the value read under the lock held by
+   * `owner`); `undefined` lifts it.
+   */
+  fence(expected: string | null | undefined, owner?: string): void
   /** Writes `tokens` only into an empty key: found taken (another process seeded or refreshed), theirs stand. */
   seed(tokens: T): Promise<void>
   /** Tokens Redis has not taken yet (it was unreachable); written back every `retryMs`. */
@@ -28,9 +31,12 @@ export interface FencedStore<T extends Tokens> extends TokenStore<T> {
 }
 
 // Every write goes through GET first, so a key of another type is a WRONGTYPE error, never overwritten.
+// A refresh's write (ARGV[4]: its lock owner) finding the key empty fills it unless its lock is
+// intact: then the key was emptied by a sign-out; else Redis lost both (restart, FLUSHALL).
 const writeScript = `
 local current = redis.call('GET', KEYS[1])
-if ARGV[1] == 'any' or (current == false and ARGV[2] == '') or current == ARGV[2] then
+if ARGV[1] == 'any' or (current == false and ARGV[2] == '') or current == ARGV[2]
+  or (current == false and ARGV[4] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[4]) then
   redis.call('SET', KEYS[1], ARGV[3])
   return 1
 end
@@ -42,10 +48,16 @@ const idle = (ms: number): Promise<void> =>
     timer.unref?.() // a write-back alone does not keep a Node process alive
   })
 
-// Writes `value` over `expected` (`null`: only into an empty key; 'any': whatever is there).
-async function writeOver(client: RedisClient, key: string, timeoutMs: number, expected: string | null | 'any', value: string): Promise<boolean> {
-  const args = expected === 'any' ? ['any', '', value] : ['if', expected ?? '', value]
-  return (await bounded(client.eval(writeScript, 1, key, ...args), timeoutMs)) === 1
+/** What a write may replace: `null` only an empty key, 'any' whatever is there; `owner` a refresh's lock. */
+interface Expected {
+  value: string | null | 'any'
+  owner?: string | undefined
+}
+
+// Writes `value` over what is `expected`.
+async function writeOver(client: RedisClient, keys: [string, string], timeoutMs: number, expected: Expected, value: string): Promise<boolean> {
+  const args = expected.value === 'any' ? ['any', '', value, ''] : ['if', expected.value ?? '', value, expected.owner ?? '']
+  return (await bounded(client.eval(writeScript, 2, ...keys, ...args), timeoutMs)) === 1
 }
 
 // A client without an offline queue fails commands until connected: its first read waits for it a while.
@@ -65,6 +77,8 @@ async function readWaiting(read: () => Promise<string | null>, key: string, wait
 export interface FencedStoreOptions {
   client: RedisClient
   key: string
+  /** The refresh lock's key: a fenced write looks at it when it finds the tokens key empty. */
+  lockKey: string
   timeoutMs: number
   retryMs: number
   waitMs: number
@@ -74,14 +88,14 @@ export interface FencedStoreOptions {
 
 // A write Redis did not take, and the value it was to replace (a late write-back never buries
 // newer tokens): tried again every `retryMs` until Redis answers.
-function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens: T) => Promise<boolean>, retryMs: number, writtenBack: () => void) {
-  let pending: { tokens: T; expected: string | null } | undefined
+function pendingWrite<T extends Tokens>(write: (expected: Expected, tokens: T) => Promise<boolean>, retryMs: number, writtenBack: () => void) {
+  let pending: { tokens: T; expected: Expected } | undefined
   let retrying: Promise<void> | undefined
   const later = {
     get tokens() {
       return pending?.tokens
     },
-    keep(tokens: T, expected: string | null): void {
+    keep(tokens: T, expected: Expected): void {
       pending = { tokens, expected }
       void later.written()
     },
@@ -113,15 +127,15 @@ function pendingWrite<T extends Tokens>(write: (expected: string | null, tokens:
  * Creates the coordinator's store at `key`.
  *
  * @example
- * const store = fencedStore<Tokens>({ client, key: 'svc', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {} })
+ * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {} })
  */
-export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs, waitMs, writtenBack }: FencedStoreOptions): FencedStore<T> {
+export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, waitMs, writtenBack }: FencedStoreOptions): FencedStore<T> {
   // The stored value as last read or written here: what a write Redis missed is written back over.
   let seen: string | null | undefined
-  let fence: { expected: string | null } | undefined
-  const write = async (expected: string | null | 'any', tokens: T): Promise<boolean> => {
+  let fence: Expected | undefined
+  const write = async (expected: Expected, tokens: T): Promise<boolean> => {
     const value = JSON.stringify(tokens)
-    const written = await writeOver(client, key, timeoutMs, expected, value)
+    const written = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
     if (written) seen = value
     return written
   }
@@ -129,14 +143,14 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
 
   // Writes over `expected`; Redis unreachable, kept and written back; a fenced write finding other
   // tokens rejects (a seed finding the key taken resolves: theirs stand).
-  async function put(tokens: T, expected: string | null | 'any', fenced: boolean): Promise<void> {
+  async function put(tokens: T, expected: Expected, fenced: boolean): Promise<void> {
     let written: boolean
     try {
       written = await write(expected, tokens)
     } catch (error) {
       const fatal = misconfiguration(error, key)
       if (fatal) throw fatal
-      return later.keep(tokens, expected === 'any' ? (seen ?? null) : expected) // written back when Redis answers
+      return later.keep(tokens, expected.value === 'any' ? { value: seen ?? null } : expected) // written back when Redis answers
     }
     later.clear()
     if (!written && fenced) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
@@ -152,16 +166,16 @@ export function fencedStore<T extends Tokens>({ client, key, timeoutMs, retryMs,
       return raw
     },
     get: async () => parseStoredTokens<T>(await readWaiting(store.readRaw, key, waitMs, retryMs)),
-    fence(expected) {
-      fence = expected === undefined ? undefined : { expected }
+    fence(expected, owner) {
+      fence = expected === undefined ? undefined : { value: expected, owner }
     },
     async set(tokens) {
       const fenced = fence
       fence = undefined
       // Unfenced, a sign-in or a refresh alone: it overwrites. A seed comes through `seed()`.
-      await put(tokens, fenced ? fenced.expected : 'any', fenced !== undefined)
+      await put(tokens, fenced ?? { value: 'any' }, fenced !== undefined)
     },
-    seed: (tokens) => put(tokens, null, false),
+    seed: (tokens) => put(tokens, { value: null }, false),
     // A sign-out Redis did not take rejects (`clear()` with it): the others still hold the login.
     async delete() {
       later.clear()

@@ -1,6 +1,9 @@
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
 import { rethrowFor } from './redis-failure.js'
 
+/** Appended to the owner in a lock its holder took back after Redis lost it. */
+export const RETAKEN = ':retaken'
+
 // Takes the lock if free or already ours. A lock someone left without an expiry (a manual SET,
 // an old client) gets one, so it goes stale after a TTL instead of blocking every refresh.
 const acquireScript = `
@@ -13,8 +16,17 @@ if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]
 return 0`
 
 // Renews or deletes only a lock this process still owns: one that expired and was retaken is not ours.
-const renewScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`
-const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+// A lock gone altogether (Redis lost its keys) is taken back, marked, so the holder's write may
+// fill the emptied tokens key: its refresh token is spent, and only its write keeps the session.
+const renewScript = `
+local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] or owner == ARGV[1] .. '${RETAKEN}' then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if owner == false then return redis.call('SET', KEYS[1], ARGV[1] .. '${RETAKEN}', 'PX', ARGV[2]) and 1 end
+return 0`
+const releaseScript = `
+local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] or owner == ARGV[1] .. '${RETAKEN}' then return redis.call('DEL', KEYS[1]) end
+return 0`
 
 /** A short-lived Redis lock kept alive by a watchdog while its holder works. */
 export interface RedisLock {
@@ -22,7 +34,7 @@ export interface RedisLock {
   acquire(owner: string): Promise<boolean>
   /**
    * Renews the lock every fifth of its TTL until the returned function is called or `maxMs`
-   * pass: a live holder keeps it, a dead one (no renewal) loses it within one TTL.
+   * pass: a live holder keeps it (takes it back if Redis lost it), a dead one loses it within one TTL.
    */
   keepAlive(owner: string, maxMs: number): () => void
   /** Deletes the lock if `owner` still holds it; never rejects. */

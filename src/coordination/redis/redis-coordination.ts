@@ -32,7 +32,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const resolved = resolveRedisCoordination(options)
   const { client, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: retryMs, commandTimeoutMs: timeoutMs } = resolved
   // A write-back is news like a refresh: a sign-in made during an outage reaches the others then.
-  const store = fencedStore<T>({ client, key: keys.tokens, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify() })
+  const store = fencedStore<T>({ client, key: keys.tokens, lockKey: keys.lock, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify() })
   const unwritten = trackUnwritten(store)
   const read = async (): Promise<T | undefined> => parseStoredTokens<T>(await store.readRaw())
   const shared: Shared<T> = {

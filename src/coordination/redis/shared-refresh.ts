@@ -28,10 +28,11 @@ async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise
  * const coordinator = { refresh: (stale, work) => sharedRefresh(shared, stale, work) }
  */
 export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>): Promise<T> {
-  const { coordinationWaitMs, pollIntervalMs, key } = shared.options
+  const { coordinationWaitMs, pollIntervalMs, lockTtlMs, key } = shared.options
   const began = Date.now()
   const limitMs = shared.links.deadlineMs()
   const owner = randomUuid()
+  let waitedOnEmpty = false
   for (;;) {
     // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
     if (shared.links.abandoned) throw new RefreshError('The session was destroyed while it waited for the shared refresh', { transient: true })
@@ -51,10 +52,30 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
       }
       return alone(shared, error, work)
     }
-    if (taken) return underLock(shared, stale, work, owner, taken.raw)
+    if (taken && (taken.raw !== null || waitedOnEmpty)) return underLock(shared, stale, work, owner, taken.raw)
+    if (taken) {
+      // The key empty, the lock free: Redis lost both (restart, FLUSHALL), maybe under a holder whose
+      // refresh token is spent already. A live holder takes its lock back within a fifth of its TTL.
+      waitedOnEmpty = true
+      await shared.lock.release(owner)
+      const adopted = await waitForNewer(shared, stale, Math.min(lockTtlMs, limitMs - (Date.now() - began)))
+      if (adopted) return adopted
+      continue
+    }
     await shared.notices.next(pollIntervalMs) // another process holds the lock: wait for its notice
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
     if (Date.now() - began >= limitMs) throw new RefreshTimeoutError(limitMs)
   }
+}
+
+// Tokens replacing `stale` that arrive within `ms` (woken by notices), else `undefined`.
+async function waitForNewer<T extends Tokens>(shared: Shared<T>, stale: T, ms: number): Promise<T | undefined> {
+  const until = Date.now() + ms
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await shared.notices.next(left)
+    const adopted = await shared.newer(stale)
+    if (adopted) return adopted
+  }
+  return undefined
 }

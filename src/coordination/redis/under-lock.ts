@@ -30,7 +30,7 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
     const stored = parseStoredTokens<T>(raw)
     if (unwritten.replaces(stored, stale)) return stored // refreshed while we waited
     await replicate(shared)
-    const next = await fencedWork(shared, stale, work, raw)
+    const next = await fencedWork(shared, stale, work, raw, owner)
     const written = unwritten.writeBack(next)
     // Redis went away before the rotated tokens were written: until they are, the lock stays (renewed),
     // or a waiting process would refresh with the refresh token this one just spent.
@@ -45,8 +45,8 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
 }
 
 // `work` with its write fenced on `raw`; a terminal refusal is checked against Redis, then remembered.
-async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>, raw: string | null): Promise<T> {
-  shared.store.fence(raw)
+async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>, raw: string | null, owner: string): Promise<T> {
+  shared.store.fence(raw, owner)
   try {
     return await work()
   } catch (error) {

@@ -434,6 +434,53 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       b.destroy()
     }, 15_000)
 
+    // A restart without persistence or a FLUSHALL takes the lock with the tokens: a waiter finds both gone.
+    it.each(['while the waiter waits', 'before the waiter asks'])(
+      'Redis losing its keys mid-refresh (%s): the holder still stores its rotated tokens, the waiter adopts them, no reuse',
+      async (when) => {
+        const gate = deferred()
+        const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+        const key = redis.nextKey()
+        const options = { key, lockTtlMs: 400, pollIntervalMs: 20 }
+        const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+        const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+        await tokensForSend(a)
+        await tokensForSend(b)
+        const refreshing = afterRefusal(a, 'token-0')
+        await until(() => strategy.calls === 1)
+        const early = when === 'while the waiter waits' ? afterRefusal(b, 'token-0') : undefined
+        await sleep(50)
+        const admin = await redis.connect()
+        await admin.del(key, `{${key}}:lock`)
+        const waiting = early ?? afterRefusal(b, 'token-0')
+        await sleep(150) // b has taken the free lock and found the key empty
+        gate.resolve()
+        await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
+        await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+        expect(await admin.get(key)).toContain('token-1')
+        await expect(b.refresh()).resolves.toBe('token-2')
+        await until(async () => (await a.getAccessToken()) === 'token-2')
+        expect({ calls: strategy.calls, reuse: reuses(), a: await a.getAccessToken() }).toEqual({ calls: 2, reuse: 0, a: 'token-2' })
+        a.destroy()
+        b.destroy()
+      },
+    )
+
+    it('a sign-out elsewhere during a refresh stays a sign-out: the holder does not write its tokens into the emptied key', async () => {
+      const gate = deferred()
+      const { strategy } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const { key, a, b } = await pair(strategy)
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const refreshing = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      await b.clear()
+      gate.resolve()
+      await refreshing
+      await until(() => a.state === 'signed-out')
+      expect({ a: a.state, b: b.state, stored: await (await redis.connect()).get(key) }).toEqual({ a: 'signed-out', b: 'signed-out', stored: null })
+    })
+
     it("a write of rotated tokens that fails keeps the lock until it is written back; meanwhile Redis's older tokens are not adopted", async () => {
       const { strategy, reuses } = rotatingProvider()
       const key = redis.nextKey()
