@@ -1,6 +1,7 @@
 import { RefreshError, RefreshTimeoutError } from '../../errors/index.js'
 import { randomUuid } from '../../random-uuid.js'
 import type { Tokens } from '../../strategy.js'
+import { renewalPeriodMs } from './lock.js'
 import { misconfiguration } from './redis-failure.js'
 import type { Shared } from './shared.js'
 import { alone, underLock } from './under-lock.js'
@@ -55,10 +56,10 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
     if (taken && (taken.raw !== null || waitedOnEmpty)) return underLock(shared, stale, work, owner, taken.raw)
     if (taken) {
       // The key empty, the lock free: Redis lost both (restart, FLUSHALL), maybe under a holder whose
-      // refresh token is spent already. A live holder takes its lock back within a fifth of its TTL.
+      // refresh token is spent already. A live holder takes its lock back at its next renewal.
       waitedOnEmpty = true
       await shared.lock.release(owner)
-      const adopted = await waitForNewer(shared, stale, Math.min(lockTtlMs, limitMs - (Date.now() - began)))
+      const adopted = await waitForNewer(shared, stale, Math.min(2 * renewalPeriodMs(lockTtlMs), limitMs - (Date.now() - began)))
       if (adopted) return adopted
       continue
     }

@@ -466,6 +466,22 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       },
     )
 
+    it('Redis emptied between refreshes: the next refresh still goes, once; the other process adopts it', async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = redis.nextKey()
+      const options = { key, lockTtlMs: 500, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      await (await redis.connect()).del(key)
+      await expect(afterRefusal(a, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      await until(async () => (await b.getAccessToken()) === 'token-1')
+      expect({ calls: strategy.calls, reuse: reuses(), b: await b.getAccessToken() }).toEqual({ calls: 1, reuse: 0, b: 'token-1' })
+      a.destroy()
+      b.destroy()
+    })
+
     it('a sign-out elsewhere during a refresh stays a sign-out: the holder does not write its tokens into the emptied key', async () => {
       const gate = deferred()
       const { strategy } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
