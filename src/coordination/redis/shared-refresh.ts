@@ -22,7 +22,7 @@ async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise
 /**
  * The coordinator's `refresh`: the tokens replacing `stale`, adopted from another process or made
  * by `work()` under the lock. Waiting for another holder ends at the session's refresh deadline
- * (`RefreshTimeoutError`); an unreachable Redis is waited out for `coordinationWaitMs`, then the
+ * (`RefreshTimeoutError`); Redis unreachable for `coordinationWaitMs` in a row is waited out, then the
  * refresh goes alone; a misconfigured Redis or a refused token rejects at once.
  *
  * @example
@@ -34,6 +34,7 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
   const limitMs = shared.links.deadlineMs()
   const owner = randomUuid()
   let waitedOnEmpty = false
+  let unreachableSince: number | undefined // the outage is timed from Redis's first failure, not from the wait's start
   for (;;) {
     // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
     if (shared.links.abandoned) throw new RefreshError('The session was destroyed while it waited for the shared refresh', { transient: true })
@@ -47,12 +48,14 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
         await shared.lock.release(owner)
         throw fatal
       }
-      if (Date.now() - began < coordinationWaitMs) {
+      unreachableSince ??= Date.now()
+      if (Date.now() - unreachableSince < coordinationWaitMs) {
         await sleep(pollIntervalMs)
         continue
       }
       return alone(shared, error, work)
     }
+    unreachableSince = undefined
     if (taken && (taken.raw !== null || waitedOnEmpty)) return underLock(shared, stale, work, owner, taken.raw)
     if (taken) {
       // The key empty, the lock free: Redis lost both (restart, FLUSHALL), maybe under a holder whose

@@ -466,6 +466,36 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       },
     )
 
+    it('coordinationWaitMs is timed from Redis failing: a blip after a long wait on a live holder is waited out, not a refresh alone', async () => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const key = redis.nextKey()
+      const options = { key, coordinationWaitMs: 400, pollIntervalMs: 20 }
+      const real = await redis.connect()
+      let down = false
+      const lost = () => Promise.reject(new Error('Connection is closed.'))
+      const blinking = faulty(real, { get: (k) => (down ? lost() : real.get(k)), eval: (...args) => (down ? lost() : real.eval(...args)) })
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 5_000, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      const b = createSession({ strategy, tokens: initial, refreshTimeoutMs: 5_000, ...redisCoordination<Tokens>({ client: blinking, ...options }) })
+      const degraded: unknown[] = []
+      b.on('coordinationDegraded', (event) => degraded.push(event))
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const refreshing = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(600) // b has waited on a's lock longer than coordinationWaitMs
+      down = true
+      await sleep(200)
+      down = false
+      gate.resolve()
+      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses(), degraded: degraded.length }).toEqual({ calls: 1, reuse: 0, degraded: 0 })
+      a.destroy()
+      b.destroy()
+    })
+
     it('Redis emptied between refreshes: the next refresh still goes, once; the other process adopts it', async () => {
       const { strategy, reuses } = rotatingProvider()
       const key = redis.nextKey()
