@@ -36,9 +36,16 @@ export function safeWords(error: unknown): { words: string[]; code: string | und
   return { words: [...words], code }
 }
 
+// The errors made here: shown as they are wherever they go next.
+const made = /* @__PURE__ */ new WeakSet<object>()
+
 /** A new `Error` saying what failed, with only the safe words of `error` (never its message, fields or stack). */
 export function safeError(what: string, error: unknown): Error {
   const { words, code } = safeWords(error)
   const failure = new Error(`${what}${words.length ? ` (${words.join(', ')})` : ''}`)
+  made.add(failure)
   return code ? Object.assign(failure, { code }) : failure
 }
+
+/** Whether `error` was made by {@link safeError}. */
+export const isSafeError = (error: unknown): boolean => typeof error === 'object' && error !== null && made.has(error)

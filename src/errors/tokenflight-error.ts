@@ -36,7 +36,11 @@ export class TokenflightError extends Error {
  * if (isTokenflightError(err) && err.code === 'ERR_SESSION_EXPIRED') showLogin()
  */
 export function isTokenflightError(value: unknown): value is TokenflightError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  try {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  } catch {
+    return false // a Proxy whose trap throws: what it throws may quote anything
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { raceAbort, reasonOf, withTimeout } from '../abort.js'
 import type { Coordinator } from '../coordinator.js'
-import { asError } from '../errors/as-error.js'
-import { RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import { isTokenflightError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
+import { isSafeError, safeError } from '../errors/safe-words.js'
 import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
 import type { Tokens } from '../strategy.js'
@@ -54,7 +54,8 @@ function succeeded<T extends Tokens>({ state, emit, store, coordinator }: Flight
 /** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
 function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
   if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
-  const error = asError(caught)
+  // Ours, or the strategy's already reduced to its safe words; anything else is a coordinator's own.
+  const error = isTokenflightError(caught) || isSafeError(caught) ? (caught as Error) : safeError('The coordinated refresh failed', caught)
   const terminal = error instanceof RefreshError && !error.transient
   state.lastFailureAt = state.now()
   if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.now() + error.retryAfterMs, error }

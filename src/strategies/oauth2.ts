@@ -103,10 +103,11 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
       const accessToken = requireString(body, 'access_token')
-      const tokenType = optionalString(body, 'token_type')
       // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the
       // user's call. Terminal: the answer may have spent the refresh token, and every later call would get the same.
-      if (!authorize && tokenType !== undefined && tokenType.toLowerCase() !== 'bearer') {
+      // One that names no type (empty, not a string) is read as absent: refusing it would drop the rotated token.
+      const tokenType = informativeString(body, 'token_type')?.trim()
+      if (!authorize && tokenType && tokenType.toLowerCase() !== 'bearer') {
         throw new RefreshError('The OAuth2 token endpoint issued a token of another type than Bearer, which tokenflight cannot send: sign in again, or set the authorization option', {
           transient: false,
           status: response.status,

@@ -62,8 +62,11 @@ export function refusalError(status: number, headers: Headers, body: unknown, ru
   const raw = rules.codeAt.map((path) => fieldAt(body, path)).find((value) => typeof value === 'string')
   const providerCode = safeCode(raw, codes, secrets)
   // A code the document says to retry wins over the status; a terminal-looking code on a 5xx is still retried.
-  const transient = (providerCode !== undefined && codes[providerCode] === true) || (rules.transientStatus ?? defaultTransient)(status)
-  const hint = providerCode && rules.hints?.[providerCode]
+  // Own entries only: a code named like an `Object.prototype` member (`constructor`) documents nothing.
+  const documented = <V>(table: Readonly<Record<string, V>> | undefined): V | undefined =>
+    providerCode && table && hasOwn(table, providerCode) ? table[providerCode] : undefined
+  const transient = documented(codes) === true || (rules.transientStatus ?? defaultTransient)(status)
+  const hint = documented(rules.hints)
   const details: Record<string, string> = {}
   for (const path of rules.detailsAt ?? []) {
     const id = safeCode(fieldAt(body, path), {}, secrets)

@@ -1,11 +1,15 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
+import { hasOwn } from '../has-own.js'
 import { NOT_FOR_A_HEADER } from '../invalid-argument.js'
 
-/** Reads a dotted path (`data.accessToken`) from a parsed body; `undefined` where it breaks off. */
+/**
+ * Reads a dotted path (`data.accessToken`) from a parsed body, own fields only (never what
+ * `Object.prototype` would supply); `undefined` where it breaks off.
+ */
 export function fieldAt(body: unknown, path: string): unknown {
   let value = body
   for (const key of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
+    if (typeof value !== 'object' || value === null || !hasOwn(value, key)) return undefined
     value = (value as Record<string, unknown>)[key]
   }
   return value

@@ -520,3 +520,49 @@ describe('state while the store is read', () => {
     expect(session.state).toBe('active')
   })
 })
+
+describe('what user code throws never carries a token into our errors', () => {
+  const secret = 'refresh-secret-5678'
+  const tokens: Tokens = { accessToken: 'access-secret-1234', refreshToken: secret }
+  const revoked = Proxy.revocable({}, {})
+  revoked.revoke()
+  const thrown = {
+    'a Proxy whose every trap throws the token': new Proxy(new Error('wrapped'), {
+      get: () => {
+        throw new Error(`lookup failed for ${secret}`)
+      },
+      getPrototypeOf: () => {
+        throw new Error(`lookup failed for ${secret}`)
+      },
+    }),
+    'a revoked Proxy': revoked.proxy,
+    'a string holding the token': `failed with ${secret}`,
+  }
+
+  it.each(Object.keys(thrown))('a strategy throwing %s: the caller and refreshFailed get our words only', async (name) => {
+    const strategy = countingStrategy(() => {
+      throw thrown[name as keyof typeof thrown]
+    })
+    const session = createSession({ strategy, tokens, retry: false })
+    const failures: unknown[] = []
+    session.on('refreshFailed', (event) => failures.push(event))
+    const error = await session.refresh().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(/^The strategy's refresh failed/)
+    expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
+  })
+
+  it.each(Object.keys(thrown))('a coordinator rejecting with %s: the caller and refreshFailed get our words only', async (name) => {
+    const session = createSession({
+      strategy: rotating(),
+      tokens,
+      coordinator: { refresh: () => Promise.reject(thrown[name as keyof typeof thrown]) },
+    })
+    const failures: unknown[] = []
+    session.on('refreshFailed', (event) => failures.push(event))
+    const error = await session.refresh().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(/^The coordinated refresh failed/)
+    expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
+  })
+})

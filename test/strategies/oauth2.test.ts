@@ -141,6 +141,18 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  // Refusing the answer over it would keep the refresh token the answer just rotated: spent.
+  it.each([['empty', ''], ['a number', 123], ['null', null], ['padded', ' bearer ']])('token_type %s is read as Bearer: the rotated refresh token is kept', async (_label, tokenType) => {
+    nock(ISSUER).post(PATH).reply(200, { ...success, token_type: tokenType })
+    const { session, result } = refreshOnce(oauth2(confidential), tokens)
+    await expect(result).resolves.toBe('new-access')
+    expect(session.state).toBe('active')
+    nock(ISSUER)
+      .post(PATH, (body: Record<string, string>) => body.refresh_token === 'refresh-2')
+      .reply(200, { ...success, access_token: 'newest' })
+    await expect(session.refresh()).resolves.toBe('newest')
+  })
+
   it('validates its options when called', () => {
     expect(() => oauth2({ clientId: 'c' } as never)).toThrow(/`tokenEndpoint`/)
     expect(() => oauth2({ tokenEndpoint: 'relative/path', clientId: 'c' })).toThrow(/`tokenEndpoint`.*https URL/)
