@@ -17,6 +17,19 @@ export interface CoordinatorLink<T extends Tokens = Tokens> {
 }
 
 /**
+ * Whether this copy still holds the shared lock it refreshes under. A lock that can be lost (it
+ * expires while its holder is frozen) is asked before each retry: the retry would present the
+ * same refresh token, which the copy that took the lock may have spent.
+ */
+export type LockHeld = () => boolean | Promise<boolean>
+
+/**
+ * A refresh and its persistence, run by a coordinator under its lock; `held` tells the retries
+ * whether it still is (`void`: a coordinator may hand it to `then`).
+ */
+export type CoordinatedWork<T extends Tokens> = (held?: LockHeld | void) => Promise<T>
+
+/**
  * Shares one refresh between copies of a session (processes through Redis, tabs through Web Locks).
  * The session calls `refresh` instead of refreshing directly; `work` refreshes and persists, and
  * must run at most once across all copies for a given stale token.
@@ -28,7 +41,7 @@ export interface Coordinator<T extends Tokens = Tokens> {
    * Resolves with the tokens that replace `stale`: adopted when another copy already refreshed
    * them, else from `work()` run under the shared lock.
    */
-  refresh(stale: T, work: () => Promise<T>): Promise<T>
+  refresh(stale: T, work: CoordinatedWork<T>): Promise<T>
   /** Tells the other copies about tokens set or cleared by the user (sign-in, sign-out). */
   announce?(tokens: T | undefined): void | Promise<void>
   /**

@@ -1,3 +1,4 @@
+import type { LockHeld } from '../coordinator.js'
 import { randomUuid } from '../random-uuid.js'
 import { createStorageLock } from './tab-storage-lock.js'
 import { eventHost, onStorageKey, usableLocalStorage } from './tab-storage.js'
@@ -11,10 +12,11 @@ export interface TabLock {
   readonly kind: TabLockKind
   /**
    * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die);
-   * `fn(true)` when the lock was taken from a holder that died. While waiting, resolves with
-   * `early()` instead as soon as that is defined.
+   * `fn(true)` when the lock was taken from a holder that died; `held`, where the lock can be lost
+   * (the storage lock), says whether it still is. While waiting, resolves with `early()` instead
+   * as soon as that is defined.
    */
-  run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
+  run<R>(fn: (tookOver: boolean, held?: LockHeld) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
   close(): void
 }
 
@@ -52,7 +54,7 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
   eventHost()?.addEventListener('pagehide', onPageHide)
   return {
     kind: 'storage',
-    async run<R>(fn: (tookOver: boolean) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
+    async run<R>(fn: (tookOver: boolean, held?: LockHeld) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
       let settled: R | undefined
       const held = await lock.acquire(holdMs, () => {
         settled = early()
@@ -61,7 +63,7 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
       if (!held) return settled as R
       if (held.unlocked) unlocked(new Error('localStorage refused the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
-        return await fn(held.tookOver)
+        return await fn(held.tookOver, held.held)
       } finally {
         held.release()
       }

@@ -21,6 +21,11 @@ export interface HeldStorageLock {
   readonly tookOver: boolean
   /** Storage refused the record (full, blocked): nothing is held, the caller goes on without a lock. */
   readonly unlocked?: true
+  /**
+   * Whether this owner has held it throughout: its record was never found gone, another's or
+   * stale (a tab frozen past the TTL, whose record another tab may have taken over and released).
+   */
+  held(): boolean
 }
 
 /** A mutual exclusion between tabs through one localStorage key holding an owner id and an expiry. */
@@ -81,16 +86,25 @@ export function createStorageLock(
   timing: StorageLockTiming = storageLockTiming,
 ): StorageLock {
   let releaseHeld: (() => void) | undefined
+  let claimedUntil = 0 // when the record this owner last wrote goes stale
 
   const read = (): LockRecord | undefined => readRecord(storage, key, now() + timing.ttlMs)
-  const write = (): boolean => writeRecord(storage, key, { owner, until: now() + timing.ttlMs })
+  const write = (): boolean => {
+    const until = now() + timing.ttlMs
+    const written = writeRecord(storage, key, { owner, until })
+    if (written) claimedUntil = until
+    return written
+  }
 
-  function hold(holdMs: number): () => void {
+  function hold(holdMs: number): Pick<HeldStorageLock, 'release' | 'held'> {
     const deadline = now() + holdMs
+    let lost = false
     // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later, or once
     // another owner's record is there; a record gone (another script cleared storage) is put back.
+    // Found gone, another's, or gone stale (the tab was frozen): another tab may have held it since.
     const heartbeat = setInterval(() => {
       const holder = read()?.owner
+      if (holder !== owner || now() > claimedUntil) lost = true
       if ((holder !== undefined && holder !== owner) || now() >= deadline) clearInterval(heartbeat)
       else write()
     }, timing.heartbeatMs)
@@ -104,7 +118,7 @@ export function createStorageLock(
       }
     }
     releaseHeld = release
-    return release
+    return { release, held: () => !lost && now() <= claimedUntil && read()?.owner === owner }
   }
 
   return {
@@ -122,13 +136,13 @@ export function createStorageLock(
         // tabs that started together, so the first one's `refreshing` news may reach the others.
         if (!write()) {
           await sleep(Math.random() * 4 * timing.settleMs)
-          return { release() {}, tookOver: false, unlocked: true }
+          return { release() {}, tookOver: false, unlocked: true, held: () => true }
         }
         await sleep(timing.settleMs)
         if (read()?.owner !== owner) continue
-        const release = hold(holdMs)
-        if (!giveUp()) return { release, tookOver }
-        release()
+        const holding = hold(holdMs)
+        if (!giveUp()) return { ...holding, tookOver }
+        holding.release()
         return undefined
       }
     },

@@ -115,7 +115,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
-        return await lock.run((tookOver) => news.refresh(fingerprint, work, tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
+        return await lock.run((tookOver, held) => news.refresh(fingerprint, () => work(held), tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
       } finally {
         if (--running === 0 && !link) detach?.()
       }

@@ -3,6 +3,7 @@ import { backoffDelay } from '../backoff.js'
 import { asError } from '../errors/as-error.js'
 import { InvalidRefreshResponseError, isTokenflightError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
+import type { LockHeld } from '../coordinator.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { copyTokens, foreignTokens } from './assert-tokens.js'
 
@@ -22,6 +23,8 @@ export interface RefreshPlan<T extends Tokens> {
   signal: AbortSignal | undefined
   /** False once the result is no longer wanted (the user set other tokens): no more retries. */
   wanted(): boolean
+  /** False once a coordinator's lock is no longer this copy's: no more retries. */
+  held?: LockHeld | undefined
 }
 
 /** A strategy's result checked like user input; the error names the field, never the value. */
@@ -72,7 +75,8 @@ export async function refreshWithRetries<T extends Tokens>(current: T, plan: Ref
       const delay = retryDelay(error, retry, plan as RefreshPlan<Tokens>)
       if (delay === undefined) throw error
       await sleep(delay, plan.signal).catch(() => {})
-      if (plan.signal?.aborted) throw error
+      // A retry presents the same credential: not after another copy took the lock, or other tokens came.
+      if (plan.signal?.aborted || !plan.wanted() || (await plan.held?.()) === false) throw error
     }
   }
 }

@@ -1,5 +1,5 @@
 import { raceAbort, reasonOf, withTimeout } from '../abort.js'
-import type { Coordinator } from '../coordinator.js'
+import type { Coordinator, LockHeld } from '../coordinator.js'
 import { isTokenflightError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
 import { isSafeError, safeError } from '../errors/safe-words.js'
 import type { RefreshReason, SessionEvents } from '../session-events.js'
@@ -71,7 +71,7 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
 
 // Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
 // tokens pending in memory, retried: a rotated refresh token is never dropped.
-function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number, deadline?: number): Promise<T> {
+function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number, deadline?: number, held?: LockHeld): Promise<T> {
   // Replaced while this waited for a lock (another copy's tokens adopted, a sign-in or sign-out):
   // the stale refresh token is not spent.
   if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
@@ -79,7 +79,7 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
   const deadlineAt = deadline ?? Date.now() + config.refreshTimeoutMs
   const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
-  const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch }
+  const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
   return refreshWithRetries(current, plan).then(async (next) => {
     if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now(), true).catch(noop)
     return next
@@ -104,7 +104,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     let timedOut = false
     emit('refreshing', { reason })
     const deadline = after && Date.now() + ms
-    const run = (): Promise<T> => work(deps, current, startEpoch, deadline)
+    const run = (held?: LockHeld | void): Promise<T> => work(deps, current, startEpoch, deadline, typeof held === 'function' ? held : undefined)
     const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
     // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
     const finished = new Promise<T>((resolve) => resolve(after ? after.then(go) : go())).then(

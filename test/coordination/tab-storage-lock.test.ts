@@ -96,14 +96,15 @@ describe('createStorageLock', () => {
     )
   })
 
-  it('a live holder keeps it past ttl (heartbeat), and a wedged one loses it holdMs + ttl after acquiring', async () => {
+  it('a live holder keeps it past ttl (heartbeat), and a wedged one loses it holdMs + ttl after acquiring, and can tell', async () => {
     const area = new ReplicatedStorage(() => 1)
     const [holder, other] = tabs(area, 2) as [Tab, Tab]
     const holdMs = 5 * ttlMs
     await vi.advanceTimersByTimeAsync(0)
     const acquiring = holder.lock.acquire(holdMs, never)
     await vi.advanceTimersByTimeAsync(settleMs + 5)
-    expect(await acquiring).toBeDefined()
+    const held = await acquiring
+    expect(held?.held()).toBe(true)
     const heldAt = Date.now()
     let acquiredAt: number | undefined
     void other.lock.acquire(60_000, never).then(() => {
@@ -114,6 +115,25 @@ describe('createStorageLock', () => {
     await vi.advanceTimersByTimeAsync(ttlMs + storageLockTiming.heartbeatMs + settleMs + 20)
     expect(acquiredAt).toBeDefined()
     expect((acquiredAt as number) - heldAt).toBeLessThanOrEqual(holdMs + ttlMs + storageLockTiming.heartbeatMs + settleMs + 20)
+    expect(held?.held()).toBe(false) // what the wedged holder's retries ask
+  })
+
+  it('a holder frozen past its record knows it may have lost the lock, even once its heartbeat has put the record back', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [holder, other] = tabs(area, 2) as [Tab, Tab]
+    await vi.advanceTimersByTimeAsync(0)
+    const acquiring = holder.lock.acquire(60_000, never)
+    await vi.advanceTimersByTimeAsync(settleMs + 5)
+    const held = await acquiring
+    expect(held?.held()).toBe(true)
+    vi.setSystemTime(Date.now() + ttlMs + 50) // frozen: no timer ran, its record went stale
+    expect(held?.held()).toBe(false)
+    // Meanwhile another tab took the stale lock and released it; then the holder's heartbeat runs again.
+    const taken = await Promise.all([other.lock.acquire(60_000, never), vi.advanceTimersByTimeAsync(settleMs + 5)])
+    taken[0]?.release()
+    await vi.advanceTimersByTimeAsync(storageLockTiming.heartbeatMs + 5)
+    expect(holder.storage.getItem(key)).toContain('owner-0') // put back, as after another script's clear()
+    expect(held?.held()).toBe(false)
   })
 
   it('a released lock goes to a waiter at once (woken by the storage change, not by polling)', async () => {

@@ -4,7 +4,8 @@
  * Their own refresh starts when it ends: one refresh at a time.
  */
 import { describe, expect, it } from 'vitest'
-import { createSession, type Tokens } from '../../src/index.js'
+import type { CoordinatedWork } from '../../src/coordinator.js'
+import { createSession, RefreshError, type Tokens } from '../../src/index.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { custom } from '../../src/strategies/index.js'
 import { deferred } from '../_helpers/deferred.js'
@@ -75,5 +76,43 @@ describe('a refresh overtaken by setTokens', () => {
     await old
     await session.destroy()
     await servers.stopAll()
+  })
+})
+
+describe('a coordinated refresh whose lock was lost', () => {
+  // The first attempt fails as a dropped connection does; a retry would present the same refresh token.
+  function failingOnce() {
+    const spent: string[] = []
+    const strategy = custom(async (current: Tokens) => {
+      spent.push(String(current.refreshToken))
+      if (spent.length === 1) throw new RefreshError('connection reset', { transient: true })
+      return { accessToken: 'at-2', refreshToken: 'rt-2' }
+    })
+    return { strategy, spent }
+  }
+
+  const lost = (): boolean => false
+  const lostLater = async (): Promise<boolean> => false
+  const kept = (): boolean => true
+  it.each([
+    ['lost', lost, 1],
+    ['lost (async)', lostLater, 1],
+    ['still held', kept, 2],
+  ] as const)('lock %s: the retry is made only while it is held', async (_label, held, calls) => {
+    const { strategy, spent } = failingOnce()
+    const coordinator = { refresh: (_stale: Tokens, work: CoordinatedWork<Tokens>) => work(held) }
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, coordinator, retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } })
+    const outcome = await session.refresh().catch((error: unknown) => error)
+    expect(spent).toEqual(Array(calls).fill('rt-1'))
+    if (calls === 1) expect(outcome).toBeInstanceOf(RefreshError)
+    else expect(outcome).toBe('at-2')
+  })
+
+  it('a coordinator handing work to then() passes no lock check: the resolved value is ignored', async () => {
+    const { strategy, spent } = failingOnce()
+    const coordinator = { refresh: (_stale: Tokens, work: CoordinatedWork<Tokens>) => Promise.resolve().then(work) }
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, coordinator, retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } })
+    await expect(session.refresh()).resolves.toBe('at-2')
+    expect(spent).toHaveLength(2)
   })
 })

@@ -38,7 +38,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const shared: Shared<T> = {
     options: resolved,
     store,
-    lock: redisLock(client, keys.lock, lockTtlMs, timeoutMs),
+    lock: redisLock(client, keys, lockTtlMs, timeoutMs),
     refused: refusedMarker(client, keys.refused, timeoutMs),
     notices: createNoticeWaiter(),
     links: createLinks<T>(),

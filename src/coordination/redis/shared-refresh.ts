@@ -1,5 +1,6 @@
 import { RefreshError, RefreshTimeoutError } from '../../errors/index.js'
 import { randomUuid } from '../../random-uuid.js'
+import type { CoordinatedWork } from '../../coordinator.js'
 import type { Tokens } from '../../strategy.js'
 import { renewalPeriodMs } from './lock.js'
 import { misconfiguration } from './redis-failure.js'
@@ -28,7 +29,7 @@ async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise
  * @example
  * const coordinator = { refresh: (stale, work) => sharedRefresh(shared, stale, work) }
  */
-export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>): Promise<T> {
+export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: T, work: CoordinatedWork<T>): Promise<T> {
   const { coordinationWaitMs, pollIntervalMs, lockTtlMs, key } = shared.options
   const began = Date.now()
   const limitMs = shared.links.deadlineMs()

@@ -1,6 +1,7 @@
 import { RefreshError } from '../../errors/index.js'
 import { bounded } from '../../stores/redis-client.js'
 import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
+import type { CoordinatedWork } from '../../coordinator.js'
 import type { Tokens } from '../../strategy.js'
 import type { Shared } from './shared.js'
 
@@ -17,7 +18,7 @@ async function replicate<T extends Tokens>({ options: { client, replicasToWait, 
  * @example
  * return underLock(shared, stale, work, owner, raw)
  */
-export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>, owner: string, raw: string | null): Promise<T> {
+export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, work: CoordinatedWork<T>, owner: string, raw: string | null): Promise<T> {
   const { lock, unwritten, options } = shared
   // The watchdog's own bound: a refresh is over by the session's deadline; twice that is slack, not a lease for ever.
   const stop = lock.keepAlive(owner, 2 * shared.links.deadlineMs() + options.lockTtlMs)
@@ -45,10 +46,10 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
 }
 
 // `work` with its write fenced on `raw`; a terminal refusal is checked against Redis, then remembered.
-async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: () => Promise<T>, raw: string | null, owner: string): Promise<T> {
+async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: CoordinatedWork<T>, raw: string | null, owner: string): Promise<T> {
   shared.store.fence(raw, owner)
   try {
-    return await work()
+    return await work(() => shared.lock.holds(owner))
   } catch (error) {
     if (!(error instanceof RefreshError) || error.transient) throw error
     // "Invalid refresh token" may mean another process already rotated it: look before giving up.

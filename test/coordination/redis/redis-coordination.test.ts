@@ -309,6 +309,34 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(strategy.calls).toBe(2)
     })
 
+    it('a holder frozen past its lock whose call then fails does not retry with the refresh token the next holder spent', async () => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) =>
+        call === 1 ? gate.promise.then(() => Promise.reject(new RefreshError('connection reset', { transient: true }))) : undefined,
+      )
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      let frozen = false
+      // Frozen: its watchdog's renewals never reach Redis, so its lock expires.
+      const freezable = faulty(real, { eval: (script, ...rest) => (frozen && script.includes('PEXPIRE') ? Promise.reject(new Error('frozen')) : real.eval(script, ...rest)) })
+      const options = { key, lockTtlMs: 150, pollIntervalMs: 20 }
+      const retry = { retries: 2, minDelayMs: 1, maxDelayMs: 5 }
+      const a = createSession({ strategy, tokens: initial, retry, ...redisCoordination<Tokens>({ client: freezable, ...options }) })
+      const b = createSession({ strategy, tokens: initial, retry, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const holding = afterRefusal(a, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      frozen = true
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-2' })
+      frozen = false
+      gate.resolve()
+      await holding
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 2, reuse: 0 })
+      a.destroy()
+      b.destroy()
+    })
+
     it('a destroyed session waiting for the lock stops there: it never refreshes alone later', async () => {
       const key = redis.nextKey()
       const raw = await redis.connect()
