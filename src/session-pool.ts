@@ -1,6 +1,7 @@
 import { assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument, knownOptions } from './invalid-argument.js'
 import { LruList, type LruNode } from './lru-list.js'
 import type { Session } from './session.js'
+import { checkedClock } from './session/checked-clock.js'
 import { internalsOf } from './session/internals.js'
 import type { Tokens } from './strategy.js'
 
@@ -57,7 +58,7 @@ function resolve<K, T extends Tokens>(given: SessionPoolOptions<K, T>) {
     create: options.create,
     idleMs: options.idleMs ?? defaults.idleMs,
     maxSessions: options.maxSessions ?? defaults.maxSessions,
-    now: options.now ?? defaults.now,
+    now: options.now ? checkedClock(options.now) : defaults.now,
   }
 }
 
@@ -77,6 +78,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   const entries = new Map<K, LruNode<Entry<K, T>>>()
   const order = new LruList<Entry<K, T>>()
   const finishing = new Set<Promise<void>>()
+  const creating = new Set<K>()
   let closed = false
 
   function evict(node: LruNode<Entry<K, T>>): Promise<void> {
@@ -103,7 +105,15 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
         order.touch(existing, now())
         return existing.value.session
       }
-      const session = create(key)
+      // A create() asking the pool for its own key would make two sessions for one user.
+      if (creating.has(key)) throw new TypeError('create() asked the session pool for the key it is creating')
+      creating.add(key)
+      let session: Session<T>
+      try {
+        session = create(key)
+      } finally {
+        creating.delete(key)
+      }
       // Whatever else it returned would be taken for a session, and fail a later eviction or destroy().
       if (!internalsOf(session)) throw invalidArgument('what create() returned', 'a session made by createSession', session)
       entries.set(key, order.push({ key, session }, now()))
@@ -142,7 +152,11 @@ function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () 
     if (timer !== undefined || stopped || usedAt === undefined) return
     const fire = (): void => {
       timer = undefined
-      sweep()
+      try {
+        sweep()
+      } catch {
+        return // a clock that broke: the next get() reports it
+      }
       arm()
     }
     timer = setTimeout(fire, Math.max(0, usedAt + idleMs - now()))

@@ -118,6 +118,38 @@ describe('createSessionPool', () => {
     expect(await store.get()).toEqual({ accessToken: 'new' })
   })
 
+  it("eviction lets a refresh finish and reach the user's own store without a coordinator too: the rotated refresh token is not lost", async () => {
+    const answer = deferred<Tokens>()
+    const strategy = countingStrategy(() => answer.promise)
+    const store = memoryStore<Tokens>()
+    const pool = createSessionPool({ create: () => createSession({ strategy, tokens: { accessToken: 'old', refreshToken: 'r0' }, store }), maxSessions: 1 })
+    pool.get('alice').refresh().catch(() => {})
+    await flush()
+    pool.get('bob') // alice evicted mid-refresh
+    expect(strategy.signals[0]?.aborted).toBe(false)
+    answer.resolve({ accessToken: 'new', refreshToken: 'r1' })
+    await pool.destroy()
+    expect(await store.get()).toEqual({ accessToken: 'new', refreshToken: 'r1' })
+  })
+
+  it('a create() asking the pool for the key it is creating fails, and the pool keeps one session per key', () => {
+    const pool: ReturnType<typeof createSessionPool<string>> = createSessionPool<string>({
+      create: (user) => {
+        pool.get(user)
+        return userSession(user)
+      },
+      maxSessions: 2,
+    })
+    expect(() => pool.get('alice')).toThrow(/create\(\) asked the session pool for the key it is creating/)
+    expect(pool.size).toBe(0)
+  })
+
+  it('a clock that reads NaN: get() fails with a TypeError naming now(), and no timer spins', () => {
+    const pool = createSessionPool({ create: userSession, now: () => Number.NaN })
+    expect(() => pool.get('alice')).toThrow(/now\(\)/)
+    expect(pool.size).toBe(0)
+  })
+
   describe('as the session resolver of attachAxios and wrapFetch', () => {
     let api: ResourceServer | undefined
     afterEach(() => api?.stop())

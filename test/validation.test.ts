@@ -1,6 +1,6 @@
 import axios from 'axios'
 import { describe, expect, it } from 'vitest'
-import { createSession, createSessionPool, tabCoordinator, type Tokens, webStorageStore } from '../src/index.js'
+import { createSession, createSessionPool, memoryStore, tabCoordinator, type Tokens, webStorageStore } from '../src/index.js'
 import { attachAxios } from '../src/interceptors/axios.js'
 import { wrapFetch } from '../src/interceptors/fetch.js'
 import { redisCoordination, redisStore } from '../src/redis.js'
@@ -130,6 +130,7 @@ describe('a string an option got is never printed', () => {
     ['a token where the strategy belongs', () => createSession({ strategy: 'Pa55w0rd-SECRET' as never }), 'strategy'],
     ['a token where a duration belongs', () => createSession({ strategy, refreshTimeoutMs: 'Pa55w0rd-SECRET' as never }), 'refreshTimeoutMs'],
     ['a token where a base URL belongs', () => fib({ baseURL: 'Pa55w0rd-SECRET' }), 'baseURL'],
+    ['a token where memoryStore takes its initial tokens', () => memoryStore('Pa55w0rd-SECRET' as never), 'memoryStore initial tokens'],
   ])('%s: the TypeError names the option, not the value', (_, make, option) => {
     const error = (() => {
       try {

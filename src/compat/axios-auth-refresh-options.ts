@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import { assertCount, assertDuration, assertObject, assertOptionalFunction, invalidArgument, knownOptions } from '../invalid-argument.js'
+import { assertCount, assertDuration, assertObject, assertOptionalBoolean, assertOptionalFunction, invalidArgument, knownOptions } from '../invalid-argument.js'
 import { warnDeprecatedOnce } from './deprecation-warning.js'
 
 /** The options of axios-auth-refresh 5, plus its older names and `refreshTimeoutMs`. */
@@ -72,7 +72,15 @@ export function compatSettings(given: AxiosAuthRefreshOptions): CompatSettings {
   assertObject('createAuthRefresh options', given)
   const options = knownOptions('createAuthRefresh options', given, known)
   const { statusCodes = [401], shouldRefresh, retryInstance, onRetry, maxRetries = 3, refreshTimeoutMs = 10_000 } = options
-  if (!Array.isArray(statusCodes)) throw invalidArgument('statusCodes', 'an array of HTTP statuses', statusCodes)
+  // A status given as a string ('401') would never match and refresh nothing, silently.
+  if (!Array.isArray(statusCodes) || !statusCodes.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)) {
+    throw invalidArgument('statusCodes', 'an array of HTTP statuses (numbers)', statusCodes, { wrongType: !Array.isArray(statusCodes) })
+  }
+  if (retryInstance !== undefined && typeof (retryInstance as { request?: unknown } | null)?.request !== 'function') {
+    throw invalidArgument('retryInstance', 'an axios instance', retryInstance)
+  }
+  // 'false' would read as true: a flag is a boolean.
+  for (const flag of ['interceptNetworkError', 'deduplicateRefresh', 'pauseInstanceWhileRefreshing'] as const) assertOptionalBoolean(flag, options[flag])
   assertOptionalFunction('shouldRefresh', shouldRefresh)
   assertOptionalFunction('onRetry', onRetry)
   assertCount('maxRetries', maxRetries)

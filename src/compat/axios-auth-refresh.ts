@@ -50,7 +50,7 @@ async function onRefused(flights: RefreshFlights, error: AxiosError): Promise<Ax
     flight = flights.start(error)
   }
   try {
-    await flight.done
+    await flights.wait(flight)
   } catch (failure) {
     throw ownError(failure)
   }

@@ -10,6 +10,7 @@ export type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | 
 
 /** One refresh: the logic's promise, its outcome, and the Authorization header it put on the failed request. */
 export interface Flight {
+  /** Settles with the logic, however long it takes: the refresh stays the running one until then. */
   done: Promise<void>
   ended: number // requests sent before it settled (a position in the send count)
   failure?: { error: unknown }
@@ -26,20 +27,34 @@ export interface Sent {
 /** Whether a request opted out with `skipAuthRefresh` (any truthy value, as axios-auth-refresh reads it). */
 export const skipped = (config: Config | undefined): boolean => Boolean(config?.skipAuthRefresh)
 
-/** Runs `onRetry` on a config; a throwing one leaves the request as it was, as axios-auth-refresh does. */
+/**
+ * Runs `onRetry` on a config; a throwing one leaves the request as it was, as axios-auth-refresh
+ * does. What it returns must be a config (or nothing): anything else (the `AxiosHeaders` that
+ * `config.headers.set()` returns) would be sent as a request of its own, without the caller's
+ * method and body.
+ */
 export async function applyOnRetry(config: Config, onRetry: CompatSettings['onRetry']): Promise<Config> {
   if (!onRetry) return config
+  let next: unknown
   try {
-    return (await onRetry(config)) ?? config
+    next = await onRetry(config)
   } catch {
     return config
   }
+  if (next === undefined) return config
+  if (typeof next === 'object' && next !== null && 'method' in next && 'headers' in next) return next as Config
+  throw new TypeError('onRetry must return the request config it was given (or a copy of it), or nothing')
 }
 
-// The header the refresh logic put on its failed request goes on every retry of that refresh,
-// so the README's pattern (patch `failedRequest.response.config`) works for all of them.
+const authorizationOf = (config: Config | undefined): unknown => config?.headers?.get?.('Authorization') ?? config?.headers?.Authorization
+
+// The header the refresh logic put on its failed request goes on each retry that carried the one it
+// replaced, so the README's pattern (patch `failedRequest.response.config`) works for all of them.
+// A request's own credentials (Basic… to a partner), or none, are left alone: the token goes nowhere new.
 export function withAuthorization(config: Config, flight: Flight | undefined): Config {
-  if (flight?.authorization !== undefined) config.headers?.set?.('Authorization', flight.authorization as string)
+  if (flight?.authorization !== undefined && flight.replaced !== undefined && authorizationOf(config) === flight.replaced) {
+    config.headers?.set?.('Authorization', flight.authorization as string)
+  }
   return config
 }
 
@@ -76,21 +91,29 @@ export class RefreshFlights {
     return this.#sent.get(config)
   }
 
+  /**
+   * Waits for `flight` at most `refreshTimeoutMs` from now: each caller its own deadline. A logic
+   * past the deadline still runs (it cannot be aborted), so no second one starts until it settles.
+   */
+  wait(flight: Flight): Promise<void> {
+    const { refreshTimeoutMs } = this.settings
+    return withTimeout(flight.done, refreshTimeoutMs, () => new RefreshTimeoutError(refreshTimeoutMs))
+  }
+
   /** Starts a refresh for `error`'s request: runs the logic and, with the pause on, holds new requests. */
   start(error: AxiosError): Flight {
     // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
     error.response ??= { config: error.config } as AxiosResponse
     const response = error.response
-    const before = response.config?.headers?.Authorization
+    const before = authorizationOf(response.config as Config | undefined)
     const flight: Flight = { done: Promise.resolve(), ended: Infinity }
     const outcome = runLogic(this.refreshAuthLogic, error)
     // Installed after the logic started, so requests it sends synchronously are not paused.
     const pauseId = this.settings.pause ? this.#pauseFor(flight) : undefined
-    const { refreshTimeoutMs } = this.settings
-    flight.done = withTimeout(outcome, refreshTimeoutMs, () => new RefreshTimeoutError(refreshTimeoutMs))
+    flight.done = outcome
       .then(
         () => {
-          const after = response.config?.headers?.Authorization
+          const after = authorizationOf(response.config as Config | undefined)
           if (after !== before) Object.assign(flight, { authorization: after, replaced: before })
         },
         (failure: unknown) => {
@@ -104,6 +127,7 @@ export class RefreshFlights {
         if (this.inflight === flight) this.inflight = undefined
         if (pauseId !== undefined) this.instance.interceptors.request.eject(pauseId)
       })
+    void flight.done.catch(() => {}) // its callers each get the failure through wait()
     this.inflight = flight
     return flight
   }
@@ -111,10 +135,8 @@ export class RefreshFlights {
   #pauseFor(flight: Flight): number {
     return this.instance.interceptors.request.use(async (config: Config) => {
       if (skipped(config) || this.inflight !== flight) return config
-      await flight.done.catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
-      // Only a header the refresh replaced is updated: a request's own (Basic…) is left alone.
-      const held = config.headers?.Authorization === flight.replaced ? withAuthorization(config, flight) : config
-      return applyOnRetry(held, this.settings.onRetry)
+      await this.wait(flight).catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
+      return applyOnRetry(withAuthorization(config, flight), this.settings.onRetry)
     })
   }
 }

@@ -32,6 +32,9 @@ interface FlightDeps<T extends Tokens> {
   coordinator: Coordinator<T> | undefined
 }
 
+// Whether a refresh runs on after destroy(): others read what it stores (other copies, the next session on the store).
+const outlives = (coordinator: unknown, config: { store?: unknown }): boolean => coordinator !== undefined || config.store !== undefined
+
 /** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
 function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T, askedAt: number): T {
   if (state.lifetime.aborted) return state.currentOrThrow()
@@ -78,7 +81,9 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
   if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
   const deadlineAt = deadline ?? Date.now() + config.refreshTimeoutMs
-  const signal = coordinator ? undefined : state.lifetime // other copies depend on a coordinated one
+  // Outlives destroy() where others depend on it: other copies (a coordinator), or the next session
+  // reading the store (a pool's eviction): the rotated refresh token must reach them.
+  const signal = outlives(coordinator, config) ? undefined : state.lifetime
   const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
   return refreshWithRetries(current, plan).then(async (next) => {
     if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now(), true).catch(noop)
@@ -146,7 +151,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       if (flight === own) flight = undefined
     }
     finished.then(done, done)
-    if (coordinator) settling = Promise.all([settling, finished.then(noop, noop)]).then(noop)
+    if (outlives(coordinator, config)) settling = Promise.all([settling, finished.then(noop, noop)]).then(noop)
     return own
   }
 

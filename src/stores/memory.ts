@@ -1,3 +1,4 @@
+import { assertOptionalObject } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 
@@ -9,6 +10,7 @@ import type { TokenStore } from '../token-store.js'
  * const session = createSession({ strategy, store: memoryStore(), tokens })
  */
 export function memoryStore<T extends Tokens = Tokens>(initial?: T): TokenStore<T> {
+  assertOptionalObject('memoryStore initial tokens', initial) // a token string here fails only at the first read, far from the mistake
   let tokens = initial
   return {
     get: () => tokens,

@@ -50,6 +50,14 @@ describe('the interceptor itself', () => {
     expect(() => createAuthRefreshInterceptor(axios.create(), async () => {}, { maxRetries: -1 })).toThrow(/maxRetries/)
   })
 
+  it('refuses at creation what would break or be misread at the first 401: statuses as strings, a retryInstance that is no instance, flags that are not booleans', () => {
+    const create = (options: object) => () => createAuthRefreshInterceptor(axios.create(), async () => {}, options as never)
+    expect(create({ statusCodes: ['401'] })).toThrow(/statusCodes/)
+    expect(create({ retryInstance: {} })).toThrow(/retryInstance/)
+    for (const flag of ['deduplicateRefresh', 'interceptNetworkError', 'pauseInstanceWhileRefreshing']) expect(create({ [flag]: 'false' })).toThrow(new RegExp(flag))
+    expect(create({ statusCodes: [401, 403], retryInstance: axios.create(), deduplicateRefresh: false, interceptNetworkError: true })).not.toThrow()
+  })
+
   it('returns the response interceptor id: ejecting it turns refreshing off', async () => {
     const { api, state } = fakeApi()
     const calls = { n: 0 }
@@ -241,6 +249,30 @@ describe('retrying', () => {
     expect((await api.get('/a')).status).toBe(200)
   })
 
+  it('onRetry returning what is not a config (the AxiosHeaders that headers.set() returns) fails that request; no other request goes in its place', async () => {
+    const { api, state } = fakeApi()
+    createAuthRefreshInterceptor(api, readmeLogic(state, { n: 0 }), { onRetry: (config) => config.headers.set('X-Retry', '1') as never })
+    await expect(api.post('/orders', { item: 1 })).rejects.toThrow(/onRetry must return the request config/)
+    expect(state.seen.map((s) => s.url)).toEqual(['/orders'])
+  })
+
+  it("a refused request carrying credentials of its own (Basic… to a partner) is retried with them: the refresh's token goes only where the token it replaced went", async () => {
+    const { api, state } = fakeApi((config) => (config.url === '/partner' && state.seen.filter((s) => s.url === '/partner').length === 1 ? { status: 401 } : undefined))
+    const calls = { n: 0 }
+    const gate = deferred()
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls, gate.promise), { pauseInstanceWhileRefreshing: false })
+    const first = api.get('/first')
+    await vi.waitFor(() => expect(calls.n).toBe(1))
+    const partner = api.get('/partner', { headers: { Authorization: 'Basic cGFydG5lcjpwdw==' } })
+    const bare = api.get('/partner', { headers: { Authorization: null } })
+    await flush()
+    gate.resolve()
+    await Promise.all([first, partner.catch(() => {}), bare.catch(() => {})])
+    const tokens = state.seen.filter((s) => s.url === '/partner').map((s) => s.authorization)
+    expect(tokens).not.toContain('Bearer v2')
+    expect(tokens).toContain('Basic cGFydG5lcjpwdw==')
+  })
+
   it('a request is retried once: a second 401 goes back to the caller, with one refresh', async () => {
     const { api } = fakeApi(() => ({ status: 401 }))
     const calls = { n: 0 }
@@ -378,6 +410,20 @@ describe('one refresh for everyone', () => {
     held.resolve()
     await expect(slow).rejects.toMatchObject({ message: failure.message })
     expect(calls).toBe(1)
+  })
+
+  it('a refresh past refreshTimeoutMs stays the running one until its logic settles: a 401 meanwhile waits on it, no second logic runs', async () => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    const gate = deferred()
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls, gate.promise), { refreshTimeoutMs: 50 })
+    await expect(api.get('/first')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    const late = api.get('/late')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(calls.n).toBe(1)
+    gate.resolve()
+    expect((await late).status).toBe(200)
+    expect(calls.n).toBe(1)
   })
 
   it('refresh logic that returns no promise fails the refresh with a TypeError', async () => {
