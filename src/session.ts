@@ -135,6 +135,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     now,
     lifetime: lifetime.signal,
     expiredError: () => state.expiredError(),
+    refreshing: flight.running,
   }
   attachInternals(session, internals)
   return session

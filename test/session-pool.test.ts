@@ -118,18 +118,30 @@ describe('createSessionPool', () => {
     expect(await store.get()).toEqual({ accessToken: 'new' })
   })
 
-  it("eviction lets a refresh finish and reach the user's own store without a coordinator too: the rotated refresh token is not lost", async () => {
+  it("a session mid-refresh is not evicted past maxSessions: the next least recently used goes; destroy() lets the refresh reach the user's own store", async () => {
     const answer = deferred<Tokens>()
-    const strategy = countingStrategy(() => answer.promise)
-    const store = memoryStore<Tokens>()
-    const pool = createSessionPool({ create: () => createSession({ strategy, tokens: { accessToken: 'old', refreshToken: 'r0' }, store }), maxSessions: 1 })
-    pool.get('alice').refresh().catch(() => {})
+    const strategy = countingStrategy((call) => (call === 1 ? answer.promise : { accessToken: `t${call}` }))
+    const stores = new Map<string, ReturnType<typeof memoryStore<Tokens>>>()
+    const pool = createSessionPool({
+      create: (user: string) => {
+        const store = memoryStore<Tokens>()
+        stores.set(user, store)
+        return createSession({ strategy, tokens: { accessToken: `${user}-old`, refreshToken: 'r0' }, store })
+      },
+      maxSessions: 2,
+    })
+    const alice = pool.get('alice')
+    alice.refresh().catch(() => {})
     await flush()
-    pool.get('bob') // alice evicted mid-refresh
+    const bob = pool.get('bob')
+    pool.get('carol') // alice is the least recently used, but refreshing: bob goes
+    expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, undefined])
+    expect(await destroyed(bob)).toBe(true)
+    const closing = pool.destroy()
     expect(strategy.signals[0]?.aborted).toBe(false)
     answer.resolve({ accessToken: 'new', refreshToken: 'r1' })
-    await pool.destroy()
-    expect(await store.get()).toEqual({ accessToken: 'new', refreshToken: 'r1' })
+    await closing
+    expect(await stores.get('alice')?.get()).toEqual({ accessToken: 'new', refreshToken: 'r1' })
   })
 
   it('a create() asking the pool for the key it is creating fails, and the pool keeps one session per key', () => {

@@ -33,6 +33,8 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   readonly lifetime: AbortSignal
   /** The error for a call that cannot be served now: destroyed, expired or signed out. */
   expiredError(): Error
+  /** Whether a refresh of the current tokens is running (a pool does not evict such a session). */
+  refreshing(): boolean
 }
 
 // A registry symbol, not a WeakMap: a session made by one copy of the package (ESM) is still

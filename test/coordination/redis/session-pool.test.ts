@@ -31,7 +31,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     return client
   }
 
-  it('evicting a user mid-refresh: the refresh finishes and is stored under the user’s key; the next session and another process adopt it', async () => {
+  it('deleting a user mid-refresh (eviction waits for it): the refresh finishes and is stored under the user’s key; the next session and another process adopt it', async () => {
     const answer = deferred<Tokens>()
     const strategy = countingStrategy((call) => (call === 1 ? answer.promise : { accessToken: `unexpected-${call}` }))
     const client = sharedSubscriber(await connect())
@@ -44,10 +44,12 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await port(alice).tokensForSend()
     alice.refresh().catch(() => {}) // alice's own caller is released by the eviction
     while (strategy.calls === 0) await flush()
-    pool.get('bob') // alice evicted while her refresh holds the lock in Redis
+    pool.get('bob') // past maxSessions, but alice is refreshing: she stays, bob goes
+    expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, undefined])
+    const deleting = pool.delete('alice') // deleted while her refresh holds the lock in Redis
     expect(pool.peek('alice')).toBeUndefined()
     answer.resolve({ accessToken: 'alice-1' })
-    await pool.delete('bob')
+    await deleting
     for (let i = 0; i < 200 && !(await client.get(keyOf('alice'))); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(JSON.parse((await client.get(keyOf('alice'))) ?? '{}')).toEqual({ accessToken: 'alice-1' })
 
