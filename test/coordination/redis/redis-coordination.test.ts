@@ -20,6 +20,13 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     return createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, ...options }) })
   }
 
+  // After a restart: waits (up to 10 s, a loaded machine reconnects slowly) until `count` sessions of `key` listen to its notices again.
+  async function resubscribed(key: string, count: number): Promise<void> {
+    const admin = await redis.connect({ retryStrategy: () => 50 })
+    const listening = async () => Number(((await admin.pubsub('NUMSUB', `{${key}}:refreshed`)) as [string, number])[1])
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await listening().catch(() => 0)) < count; ) await sleep(50)
+  }
+
   async function pair(strategy: Strategy<Tokens> = countingStrategy()) {
     const key = redis.nextKey()
     const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key }) })
@@ -454,6 +461,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await sleep(1_200) // b keeps asking Redis for the lock
       await redis.server.start()
       await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      await resubscribed(key, 2) // a notice published before b listens again reaches b only at its next refresh
       // a's next refresh uses its own newer tokens, never the older ones Redis held during the outage.
       await expect(a.refresh()).resolves.toBe('token-2')
       await until(async () => (await b.getAccessToken()) === 'token-2')
@@ -666,7 +674,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await redis.server.stop()
       await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' }) // kept, written back later
       await redis.server.start()
-      await sleep(300) // b's subscription is back
+      await resubscribed(key, 2)
       // Reconnecting after the restart may take seconds on a loaded machine: the claim is "once written back", not a time.
       for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await tokensForSend(b))?.accessToken !== 'signed-in-again'; ) await sleep(50)
       expect((await tokensForSend(b))?.accessToken).toBe('signed-in-again')
