@@ -37,7 +37,17 @@ ${table(goals as unknown as Array<Record<string, unknown>>)}
 
 ### Reading the goals on this machine
 
-What the runs of 2026-12-01 on this 2-core machine showed, beyond one table:
+What the runs of 2026-12-01 on this 2-core machine showed, beyond one table (and the run of
+2026-12-02, the one above):
+
+- **The machine's speed moves the ratios.** The run of 2026-12-02 found the machine about twice as
+  fast as the full run of 2026-12-01 (bare axios, sequential: 615 µs of client CPU per request
+  against 1,215 µs). The hand-written interceptor's revoked bursts took 46 – 47% of the time
+  (1,000: 643 ms against 1,397 ms; 10,000: 5,172 ms against 10,963 ms); tokenflight's axios path
+  took 52 – 64% (843 ms against 1,630 ms; 7,630 ms against 11,901 ms). So the burst ratios rose
+  (1,000 through axios 1.17× → 1.31×, 10,000 1.09× → 1.48×) while the steady axios ratios fell
+  (1.08× → 0.98× sequential), with no change to the request or refusal path between the two runs
+  (that day's changes were in coordination, the refresh's retries, the compat layer and the pool).
 
 - **Noise, and the order clients run in.** The same figure moves by up to a third between runs
   an hour apart: bare axios's CPU per sequential loopback request was 635 µs in one full run and
