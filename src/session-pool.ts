@@ -90,23 +90,18 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     void done.then(() => finishing.delete(done))
     return done
   }
-  // A session mid-refresh is working, not idle: evicted, its refresh would race the next session of
-  // its user for the user's store (or cut it off). It counts as used now and the next one goes.
-  const refreshing = (node: LruNode<Entry<K, T>>): boolean => internalsOf(node.value.session)?.refreshing() === true
-  function evictOldest(): void {
-    for (let tries = entries.size; tries > 0 && order.oldest; tries--) {
-      const node = order.oldest
-      if (!refreshing(node)) return void evict(node)
-      order.touch(node, now())
+  // Evicts the least recently used sessions while `more(oldest)`. One mid-refresh is working, not
+  // idle: evicted, its refresh would race its user's next session for the user's store (or be cut
+  // off). It counts as used now and the next one goes; each session is looked at once.
+  function evictWhile(more: (oldest: LruNode<Entry<K, T>>) => boolean): void {
+    for (let left = entries.size, node = order.oldest; left > 0 && node && more(node); left--, node = order.oldest) {
+      if (internalsOf(node.value.session)?.refreshing()) order.touch(node, now())
+      else void evict(node)
     }
   }
   function sweep(): void {
     const oldest = now() - idleMs
-    for (let left = entries.size; left > 0 && order.oldest && order.oldest.usedAt <= oldest; left--) {
-      const node = order.oldest
-      if (refreshing(node)) order.touch(node, now())
-      else void evict(node)
-    }
+    evictWhile((node) => node.usedAt <= oldest)
   }
   const timer = idleTimer(() => order.oldest?.usedAt, idleMs, now, sweep)
 
@@ -131,7 +126,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       // Whatever else it returned would be taken for a session, and fail a later eviction or destroy().
       if (!internalsOf(session)) throw invalidArgument('what create() returned', 'a session made by createSession', session)
       entries.set(key, order.push({ key, session }, now()))
-      for (let left = entries.size; left > 0 && entries.size > maxSessions; left--) evictOldest()
+      evictWhile(() => entries.size > maxSessions)
       timer.arm()
       return session
     },

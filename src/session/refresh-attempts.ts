@@ -56,6 +56,14 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   }
 }
 
+const stillHeld = async (held: LockHeld | undefined): Promise<boolean> => {
+  try {
+    return held === undefined || (await held()) !== false
+  } catch {
+    return false
+  }
+}
+
 /** How long to wait before retrying after `error`, or `undefined` to give up. */
 function retryDelay(error: Error, retry: number, plan: RefreshPlan<Tokens>): number | undefined {
   if (retry >= plan.retries || !(error instanceof RefreshError) || !error.transient || !plan.wanted()) return undefined
@@ -75,8 +83,9 @@ export async function refreshWithRetries<T extends Tokens>(current: T, plan: Ref
       const delay = retryDelay(error, retry, plan as RefreshPlan<Tokens>)
       if (delay === undefined) throw error
       await sleep(delay, plan.signal).catch(() => {})
-      // A retry presents the same credential: not after another copy took the lock, or other tokens came.
-      if (plan.signal?.aborted || !plan.wanted() || (await plan.held?.()) === false) throw error
+      // A retry presents the same credential: not after another copy took the lock (or a check that
+      // throws cannot say it did not), or other tokens came.
+      if (plan.signal?.aborted || !plan.wanted() || !(await stillHeld(plan.held))) throw error
     }
   }
 }

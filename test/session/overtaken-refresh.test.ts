@@ -108,6 +108,17 @@ describe('a coordinated refresh whose lock was lost', () => {
     else expect(outcome).toBe('at-2')
   })
 
+  it('a lock check that throws counts as lost: no retry, the attempt’s own error', async () => {
+    const { strategy, spent } = failingOnce()
+    const broken = (): boolean => {
+      throw new Error('lock check failed')
+    }
+    const coordinator = { refresh: (_stale: Tokens, work: CoordinatedWork<Tokens>) => work(broken) }
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, coordinator, retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } })
+    await expect(session.refresh()).rejects.toThrow('connection reset')
+    expect(spent).toEqual(['rt-1'])
+  })
+
   it('a coordinator handing work to then() passes no lock check: the resolved value is ignored', async () => {
     const { strategy, spent } = failingOnce()
     const coordinator = { refresh: (_stale: Tokens, work: CoordinatedWork<Tokens>) => Promise.resolve().then(work) }

@@ -27,9 +27,9 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await listening().catch(() => 0)) < count; ) await sleep(50)
   }
 
-  async function pair(strategy: Strategy<Tokens> = countingStrategy()) {
+  async function pair(strategy: Strategy<Tokens> = countingStrategy(), options: { lockTtlMs?: number; pollIntervalMs?: number } = {}) {
     const key = redis.nextKey()
-    const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key }) })
+    const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, ...options }) })
     const sessions = { key, a: await make(), b: await make() }
     await sleep(100) // both subscriptions are live
     return sessions
@@ -476,10 +476,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       async (when) => {
         const gate = deferred()
         const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
-        const key = redis.nextKey()
-        const options = { key, lockTtlMs: 400, pollIntervalMs: 20 }
-        const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
-        const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+        const { key, a, b } = await pair(strategy, { lockTtlMs: 400, pollIntervalMs: 20 })
         await tokensForSend(a)
         await tokensForSend(b)
         const refreshing = afterRefusal(a, 'token-0')
@@ -534,10 +531,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
 
     it('Redis emptied between refreshes: the next refresh still goes, once; the other process adopts it', async () => {
       const { strategy, reuses } = rotatingProvider()
-      const key = redis.nextKey()
-      const options = { key, lockTtlMs: 500, pollIntervalMs: 20 }
-      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
-      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      const { key, a, b } = await pair(strategy, { lockTtlMs: 500, pollIntervalMs: 20 })
       await tokensForSend(a)
       await tokensForSend(b)
       await (await redis.connect()).del(key)
