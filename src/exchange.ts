@@ -98,6 +98,16 @@ function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink:
   }
 }
 
+// The refusals of one access token, as they arrive.
+interface Round {
+  readonly token: string | undefined
+  readonly firstAt: number
+  together: number
+}
+
+// Replays at once by default, at the least, after a refresh: more when more were in flight together.
+const DEFAULT_REPLAY_FLOOR = 256
+
 // One exchange per session, shared by every client attached to it, so `replayConcurrency`
 // bounds the replays after a refresh however many clients share the session.
 const exchanges = /* @__PURE__ */ new WeakMap<object, Exchange>()
@@ -118,14 +128,18 @@ export function exchangeOf(session: unknown): Exchange | undefined {
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
-  const slots = replaySlots(internals.replayConcurrency, internals.lifetime)
+  const cap = internals.replayConcurrency
+  const slots = replaySlots(cap ?? DEFAULT_REPLAY_FLOOR, internals.lifetime, cap === undefined)
+  // The refusals of the latest refused token: how many were sent before the first of them came
+  // back, so were in flight together then. Replaying that many at once is what the client just did.
+  let round: Round | undefined
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
     throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
   }
 
   // Sends the refused request again once a slot is free, with the tokens checked as it leaves.
-  async function replayWith<R>(recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
+  async function replayWith<R>(recovery: Recovery<R>, roundTrip: number, together: number): Promise<Replayed<R>> {
     const { signal, replay } = recovery
     if (!replay) throw new BodyNotReplayableError(recovery.refused())
     const send = async (): Promise<R> => {
@@ -137,7 +151,14 @@ function openExchange(internals: SessionInternals): Exchange {
         return headers
       })
     }
-    return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth })) }
+    return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
+  }
+
+  // Counts the refusal in its token's round: in flight together if it left before the first came back.
+  function joinRound(sent: Sent, refusedAt: number): Round {
+    if (round?.token !== sent.sentWith || !round) round = { token: sent.sentWith, firstAt: refusedAt, together: 0 }
+    if (sent.sentAt <= round.firstAt) round.together++
+    return round
   }
 
   // A promise chain up to the refresh, not an async function: a suspended async frame (generator
@@ -148,7 +169,8 @@ function openExchange(internals: SessionInternals): Exchange {
     const dropped = sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
     const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith)) : internals.afterRefusal(sent.sentWith)
     const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
-    return raceAbort(refusal, signal).then((next) => (next ? replayWith(recovery, roundTrip).catch(failed) : undefined), failed)
+    const joined = joinRound(sent, sent.sentAt + roundTrip)
+    return raceAbort(refusal, signal).then((next) => (next ? replayWith(recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
   }
 
   const none: readonly string[] = []

@@ -41,10 +41,10 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   retry?: RetryOptions | false | undefined
   /**
    * How many refused requests interceptors replay at once after a refresh (per session, across all
-   * clients). The default replays an ordinary burst all at once (they were in flight a moment ago),
-   * yet keeps a burst of thousands through a client without a connection limit (Node's fetch opens
-   * one per request) from opening thousands more while it closes the refused ones. `Infinity` lifts
-   * the cap. @default 256
+   * clients). By default it adapts: as many as were in flight together when the first of them was
+   * refused (a burst goes back out as it came), and at least 256 (refusals that trickled in while a
+   * slow refresh ran are not all sent at once). A number is a fixed cap; `Infinity` lifts it.
+   * @default adaptive, at least 256
    */
   replayConcurrency?: number | undefined
   /** The fetch strategies use for the refresh call. @default globalThis.fetch at creation */
@@ -66,7 +66,8 @@ export interface ResolvedSessionOptions<T extends Tokens> {
   retries: number
   minDelayMs: number
   maxDelayMs: number
-  replayConcurrency: number
+  /** `undefined`: adaptive. */
+  replayConcurrency: number | undefined
   fetch: typeof fetch
   now: () => number
 }
@@ -77,7 +78,6 @@ const defaults = {
   retries: 2,
   minDelayMs: 200,
   maxDelayMs: 5_000,
-  replayConcurrency: 256,
 }
 
 const known = {
@@ -160,7 +160,7 @@ export function resolveSessionOptions<T extends Tokens>(given: SessionOptions<T>
     defaultAhead: options.refreshAheadMs === undefined,
     refreshTimeoutMs: options.refreshTimeoutMs ?? defaults.refreshTimeoutMs,
     ...resolveRetry(options.retry),
-    replayConcurrency: options.replayConcurrency ?? defaults.replayConcurrency,
+    replayConcurrency: options.replayConcurrency,
     fetch: refreshFetch(options.fetch),
     now: options.now ?? Date.now,
   }

@@ -8,24 +8,38 @@ import { reasonOf } from '../abort.js'
 export interface ReplaySlots {
   /**
    * Runs `send` once a slot is free, first come first served; the slot is freed when `send`
-   * settles, whatever happens. `onStart` must not throw (the session's `emit` isolates its
-   * listeners already). Rejects with `signal.reason` at once if the caller aborts while still
-   * queued, and with the lifetime's reason when the session ends: the entry is dropped, never sent.
+   * settles, whatever happens. `together`: how many requests were in flight with this one when it
+   * was refused; an adaptive queue runs that many at once (never fewer than its limit). `onStart`
+   * must not throw (the session's `emit` isolates its listeners already). Rejects with
+   * `signal.reason` at once if the caller aborts while still queued, and with the lifetime's
+   * reason when the session ends: the entry is dropped, never sent.
    */
-  run<R>(send: () => Promise<R>, signal: AbortSignal | null | undefined, onStart: (queueDepth: number) => void): Promise<R>
+  run<R>(send: () => Promise<R>, signal: AbortSignal | null | undefined, onStart: (queueDepth: number) => void, together?: number): Promise<R>
+}
+
+// A queued replay: how many may run with it, and how to start or drop it.
+interface Entry {
+  readonly limit: number
+  go(): void
+  drop(reason: unknown): void
 }
 
 /**
- * Makes the replay queue of one session, `limit` replays at once. When `lifetime` aborts (the
- * session is destroyed), what is still queued is released at once, not after the running replays.
+ * Makes the replay queue of one session, `limit` replays at once, or at least `limit` when
+ * `adaptive` (then as many as were in flight together). When `lifetime` aborts (the session is
+ * destroyed), what is still queued is released at once, not after the running replays.
  */
-export function replaySlots(limit: number, lifetime?: AbortSignal): ReplaySlots {
+export function replaySlots(limit: number, lifetime?: AbortSignal, adaptive = false): ReplaySlots {
   let running = 0
-  // Each queued entry: start it, or drop it with a reason.
-  const waiting: Array<{ go(): void; drop(reason: unknown): void }> = []
+  const waiting: Entry[] = []
   lifetime?.addEventListener('abort', () => {
     for (const entry of waiting.splice(0)) entry.drop(reasonOf(lifetime))
   })
+
+  // Starts queued replays, in order, while the first one's allowance has room.
+  const drain = (): void => {
+    while (waiting.length > 0 && running < (waiting[0] as Entry).limit) waiting.shift()?.go()
+  }
 
   async function start<R>(send: () => Promise<R>, onStart: (queueDepth: number) => void): Promise<R> {
     running++
@@ -34,16 +48,18 @@ export function replaySlots(limit: number, lifetime?: AbortSignal): ReplaySlots 
       return await send()
     } finally {
       running--
-      waiting.shift()?.go() // a slot that is never given back hangs every later refusal
+      drain() // a slot that is never given back hangs every later refusal
     }
   }
 
   return {
-    run(send, signal, onStart) {
+    run(send, signal, onStart, together = 0) {
       if (lifetime?.aborted) return Promise.reject(reasonOf(lifetime))
-      if (running < limit) return start(send, onStart)
+      const allowed = adaptive ? Math.max(limit, together) : limit
+      if (running < allowed && waiting.length === 0) return start(send, onStart)
       return new Promise((resolve, reject) => {
-        const entry = {
+        const entry: Entry = {
+          limit: allowed,
           go: (): void => {
             signal?.removeEventListener('abort', onAbort)
             start(send, onStart).then(resolve, reject)
@@ -57,6 +73,7 @@ export function replaySlots(limit: number, lifetime?: AbortSignal): ReplaySlots 
           const index = waiting.indexOf(entry)
           if (index !== -1) waiting.splice(index, 1)
           reject(signal && reasonOf(signal))
+          drain() // the one behind may be allowed more at once
         }
         if (signal?.aborted) return onAbort()
         signal?.addEventListener('abort', onAbort, { once: true })

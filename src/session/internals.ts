@@ -23,8 +23,8 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   afterRefusal(sentWith: string | undefined): Promise<T | undefined>
   /** The session's strategy: how a token goes on a request and its own rule for a refusal. */
   readonly strategy: Strategy<T>
-  /** How many queued replays run at once. */
-  readonly replayConcurrency: number
+  /** How many queued replays run at once; `undefined`: as many as were in flight together, at least 256. */
+  readonly replayConcurrency: number | undefined
   /** Emits an event to the session's listeners; a throwing listener never changes an outcome. */
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
   /** The session's clock (epoch ms). */

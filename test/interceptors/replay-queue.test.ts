@@ -2,6 +2,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
+import axios from 'axios'
+import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 
@@ -32,6 +34,24 @@ async function slowApi(holdMs = 15) {
   return state
 }
 
+// `count` requests sent together, all refused; the refresh answers once all were refused, so all
+// replays queue at once.
+async function burst(api: Awaited<ReturnType<typeof slowApi>>, count: number, replayConcurrency: number | undefined, through: 'fetch' | 'axios' = 'fetch') {
+  const strategy = countingStrategy(async (call, current) => {
+    while (api.refused < count) await new Promise((resolve) => setTimeout(resolve, 2))
+    return { ...current, accessToken: `token-${call}` }
+  })
+  const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, replayConcurrency })
+  const depths: number[] = []
+  session.on('replayed', ({ queueDepth }) => depths.push(queueDepth))
+  const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+  const instance = axios.create({ baseURL: api.url })
+  attachAxios(instance, session)
+  const send = through === 'fetch' ? (path: string) => authedFetch(`${api.url}${path}`) : (path: string) => instance.get(path)
+  const statuses = await Promise.all(Array.from({ length: count }, (_, i) => send(`/r/${i}`).then((r) => r.status)))
+  return { depths, statuses }
+}
+
 describe('replay queue', () => {
   // [cap, refused requests, hold per request in ms]. Uncapped by the test, all of them must overlap:
   // each is held long enough for the last to arrive on a busy machine.
@@ -39,22 +59,13 @@ describe('replay queue', () => {
     [1, 24, 15],
     [3, 24, 15],
     [16, 24, 15],
+    [256, 300, 600],
     [undefined, 24, 150],
-    [undefined, 300, 600],
-  ])('replays at most replayConcurrency (%s; by default 256) at once of %s refused requests, and all of them', async (replayConcurrency, count, holdMs) => {
+  ])('replays at most replayConcurrency (%s) at once of %s refused requests, and all of them', async (replayConcurrency, count, holdMs) => {
     const api = await slowApi(holdMs)
-    // The refresh answers once all were refused, so all replays queue at once.
-    const strategy = countingStrategy(async (call, current) => {
-      while (api.refused < count) await new Promise((resolve) => setTimeout(resolve, 2))
-      return { ...current, accessToken: `token-${call}` }
-    })
-    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, replayConcurrency })
-    const depths: number[] = []
-    session.on('replayed', ({ queueDepth }) => depths.push(queueDepth))
-    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
-    const statuses = await Promise.all(Array.from({ length: count }, (_, i) => authedFetch(`${api.url}/r/${i}`).then((r) => r.status)))
+    const { depths, statuses } = await burst(api, count, replayConcurrency)
     expect(statuses).toEqual(Array(count).fill(200))
-    const cap = Math.min(replayConcurrency ?? 256, count)
+    const cap = Math.min(replayConcurrency ?? count, count)
     expect(api.peak).toBeLessThanOrEqual(cap)
     // Every one at once up to the cap (past 24, most of them: a busy machine staggers the arrivals).
     if (count <= 24) expect(api.peak).toBe(cap)
@@ -62,6 +73,32 @@ describe('replay queue', () => {
     expect(depths).toHaveLength(count)
   })
 
+  it.each(['fetch', 'axios'] as const)('by default replays a burst of 300 sent together at once through %s: past the floor of 256', async (through) => {
+    const api = await slowApi(600)
+    const { statuses } = await burst(api, 300, undefined, through)
+    expect(statuses).toEqual(Array(300).fill(200))
+    expect(api.peak).toBeGreaterThan(256)
+  })
+
+  it('by default caps at 256 the replays of refusals sent after the first came back (a trickle during a slow refresh)', async () => {
+    const api = await slowApi(600)
+    const strategy = countingStrategy(async (call, current) => {
+      while (api.refused < 300) await new Promise((resolve) => setTimeout(resolve, 2))
+      return { ...current, accessToken: `token-${call}` }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const send = (i: number) => authedFetch(`${api.url}/t/${i}`).then((r) => r.status)
+    // 10 together; the other 290 only once the first refusal is back (as a slow refresh runs).
+    const first = Array.from({ length: 10 }, (_, i) => send(i))
+    while (api.refused < 1) await new Promise((resolve) => setTimeout(resolve, 1))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const rest = Array.from({ length: 290 }, (_, i) => send(10 + i))
+    const statuses = await Promise.all([...first, ...rest])
+    expect(statuses).toEqual(Array(300).fill(200))
+    expect(api.peak).toBeLessThanOrEqual(256)
+    expect(api.peak).toBeGreaterThan(128)
+  })
   it('drops a queued replay whose caller aborts, without sending it', async () => {
     const api = await slowApi(25)
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency: 1 })
