@@ -81,20 +81,33 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table (and
   the origin getters per request (~3.5 µs) became a lookup of the origin's remembered verdict.
   Over loopback, where a request's client side costs 600 – 900 µs, that is under 1%: the
   steady-state ratios above move more than that between runs, in both directions.
-- **401 bursts.** Every burst: 1 refresh call, 0 failed. \`replayConcurrency\` defaults to 256:
-  uncapped, a 10,000-request burst through fetch (no connection limit) lost 2 – 26% of its
-  replays to \`UND_ERR_SOCKET\` and \`ECONNRESET\` on this machine; capped, none, in the same wall
-  time. Where tokenflight's native axios path loses to the hand-written interceptor (1,000-request
-  revoked burst, 10 interleaved rounds each, medians, 2026-12-01): client CPU 2,251 ms against
-  1,840 ms. The parts, each measured by changing one thing:
+- **401 bursts.** Every burst: 1 refresh call, 0 failed. Until 2026-12-02 \`replayConcurrency\`
+  was a fixed 256 by default; it now adapts: the replays of one refused token may run as many at
+  once as were sent before its first refusal came back (they were in flight together), at least
+  256, so a trickle of refusals during a slow refresh stays capped while a burst goes back out as
+  it came. Measured with both builds, in separate processes, interleaved, on a quiet machine
+  (1,000-request revoked burst, wall time): capped 1,124 – 1,235 ms, adaptive 895 – 1,061 ms,
+  the hand-written interceptor 640 – 860 ms in the same hour. At 10,000 through axios the two
+  were within noise of each other (capped 8.4 – 9.3 s, adaptive 7.6 – 9.6 s): the agent's 256
+  sockets bound the replays either way, and early replays wait in the agent's queue beside the
+  first sends still queued. The fixed cap had been chosen after an uncapped 10,000-request
+  fetch burst lost 2 – 26% of its replays to \`UND_ERR_SOCKET\`/\`ECONNRESET\`; uncapped or adaptive,
+  none of the 12 such bursts run on 2026-12-02 lost one (fetch cancels the emulator's unsized 401
+  bodies, so each replay opens a connection). Where tokenflight's native axios path loses to the
+  hand-written interceptor (1,000-request revoked burst, 10 interleaved rounds each, medians,
+  2026-12-01): client CPU 2,251 ms against 1,840 ms. The parts, each measured by changing one thing:
   - *When the refresh runs* (~100 – 200 ms): tokenflight's FIB strategy refreshes through
     \`fetch\` at the first 401, while the hand-written one refreshes through the same axios agent
     and so waits behind the 1,000 first sends queued on its 256 sockets; its replays then go out
-    as one batch. The hand-written interceptor with its refresh through \`fetch\`: 2,023 ms.
-  - *The replay cap* (~110 ms): with \`replayConcurrency\` equal to the agent's 256 sockets, each
-    finished replay's socket goes to the agent's idle pool before the next replay leaves
-    (\`strace -c\`: 39,784 \`setsockopt\` calls against 15,784 uncapped). Uncapped: 2,141 ms. The
-    cap stays: it is what keeps the 10,000 fetch burst whole.
+    as one batch. The hand-written interceptor with its refresh through \`fetch\`: 2,023 ms. At
+    10,000 this order costs memory too: tokenflight's replays join the agent's queue while first
+    sends are still in it (12,282 \`ClientRequest\`s alive 3 s into the burst against 10,000; the
+    heap peaked at 390 MB against 220 MB, and scavenges took 5.3 s against 4.5 s), which is most
+    of the 10,000 axios gap left.
+  - *The replay cap* (~110 ms on 2026-12-01, 15 – 25% of the 1,000 burst on 2026-12-02): with a
+    fixed cap equal to the agent's 256 sockets, each finished replay's socket went to the agent's
+    idle pool before the next replay left (\`strace -c\`: 39,784 \`setsockopt\` calls against
+    15,784 uncapped; \`setKeepAlive\` 204 ms of CPU against 94 ms). Gone with the adaptive default.
   - *The refusal path itself*: the no-socket table above. tokenflight adds 45 – 90 µs per
     refused-and-replayed request to the hand-written interceptor's 130 – 175 µs (the figure moves
     with which clients share the process). Profiled one client per process: tokenflight's own
@@ -112,12 +125,22 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table (and
   Reading small chunked bodies too, so connections carry the replays, was measured and not kept:
   the 1,000 burst took 3% less wall time, the 10,000 burst 9 – 22% more (undici's \`Pool\` looks
   for a free client among every connection it keeps: +0.66 s of its own CPU with 10,000 kept).
+  Measured again on 2026-12-02 with adaptive replays, 10,000 through fetch, bodies of any length
+  read up to 64 KB: 9.0 – 12.8 s against 7.7 – 10.8 s cancelled, and two of nine drained bursts
+  lost 375 and 557 replays to \`UND_ERR_SOCKET\` (a kept-alive connection the server was closing,
+  reused under load): unsized bodies are still cancelled.
 - **Rolling.** The scenario now runs against the server process in interleaved turns, so client
   CPU, not the emulator sharing the process, decides how many requests fit: tokenflight serves
   0.98 – 1.08× the better axios-auth-refresh setup's requests across the runs of the day, with 0
   or 1 refused requests against the peers' 560 – 630. A refused one is a request sent in the last
   moment of a token's life while its successor was still being fetched (the 100 ms window of this
   scenario is shorter than a refresh on a saturated machine); it is replayed, never failed.
+  On 2026-12-02, one process per client, 4 interleaved turns of 2 s against the server process:
+  tokenflight (axios) served 0.93× axios-auth-refresh's (no dedupe) requests at 1.11× its CPU
+  per request (293 µs against 264 µs), with 0 refused against its 96 per turn. Profiled, the
+  extra ~29 µs per request were ~9 µs of tokenflight's own functions and ~13 µs of axios's own
+  (\`_request\`, \`mergeConfig\`, the http adapter) running longer per request than beside
+  axios-auth-refresh, as in the bursts; not traced to a cause.
 - **Memory.** Every client that holds a refused request for a refresh keeps the refused error
   (returned as it came if no replay follows): the hand-written interceptor and
   axios-auth-refresh hold 1.6 – 2.0 KB more than a pending bare request. tokenflight's axios

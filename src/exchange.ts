@@ -16,6 +16,9 @@ export interface Sent {
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
   readonly sentAt: number
+  /** Its place among the exchange's sends, and the tokens it went with: what a refusal's round counts. */
+  readonly order: number
+  readonly generation: number
   /**
    * The names of the headers the strategy wrote on a client's own headers object, as it spelt
    * them, for a replay to take off. None for a `Headers`: fetch and XHR replay from the request's own.
@@ -98,10 +101,11 @@ function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink:
   }
 }
 
-// The refusals of one access token, as they arrive.
+// The refusals of one tokens' sends, as they arrive.
 interface Round {
-  readonly token: string | undefined
-  readonly firstAt: number
+  readonly generation: number
+  /** How many sends had left when the first refusal came back. */
+  readonly sentBefore: number
   together: number
 }
 
@@ -130,9 +134,14 @@ function openExchange(internals: SessionInternals): Exchange {
   const write = tokenWriter(strategy)
   const cap = internals.replayConcurrency
   const slots = replaySlots(cap ?? DEFAULT_REPLAY_FLOOR, internals.lifetime, cap === undefined)
-  // The refusals of the latest refused token: how many were sent before the first of them came
+  // The refusals of the latest refused tokens: how many were sent before the first of them came
   // back, so were in flight together then. Replaying that many at once is what the client just did.
+  // Counted in sends, not by the clock, which may stand still or step back.
   let round: Round | undefined
+  let sends = 0
+  // Each tokens object sent with is a generation: a refresh that hands back the same string still starts a new round.
+  let generation = 0
+  let lastTokens: Tokens | undefined
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
     throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
@@ -154,10 +163,10 @@ function openExchange(internals: SessionInternals): Exchange {
     return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
   }
 
-  // Counts the refusal in its token's round: in flight together if it left before the first came back.
-  function joinRound(sent: Sent, refusedAt: number): Round {
-    if (round?.token !== sent.sentWith || !round) round = { token: sent.sentWith, firstAt: refusedAt, together: 0 }
-    if (sent.sentAt <= round.firstAt) round.together++
+  // Counts the refusal in its tokens' round: in flight together if it left before the first came back.
+  function joinRound(sent: Sent): Round {
+    if (round?.generation !== sent.generation) round = { generation: sent.generation, sentBefore: sends, together: 0 }
+    if (sent.order <= round.sentBefore) round.together++
     return round
   }
 
@@ -169,14 +178,18 @@ function openExchange(internals: SessionInternals): Exchange {
     const dropped = sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
     const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith)) : internals.afterRefusal(sent.sentWith)
     const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
-    const joined = joinRound(sent, sent.sentAt + roundTrip)
+    const joined = joinRound(sent)
     return raceAbort(refusal, signal).then((next) => (next ? replayWith(recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
   }
 
   const none: readonly string[] = []
   const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
     const authHeaders = tokens ? write(tokens, headers) : none
-    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), authHeaders }
+    if (tokens !== lastTokens) {
+      lastTokens = tokens
+      generation++
+    }
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), order: ++sends, generation, authHeaders }
   }
 
   const exchange: Exchange = {

@@ -41,9 +41,10 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   retry?: RetryOptions | false | undefined
   /**
    * How many refused requests interceptors replay at once after a refresh (per session, across all
-   * clients). By default it adapts: as many as were in flight together when the first of them was
-   * refused (a burst goes back out as it came), and at least 256 (refusals that trickled in while a
-   * slow refresh ran are not all sent at once). A number is a fixed cap; `Infinity` lifts it.
+   * clients). By default it adapts: as many as were sent before the first of them was refused, so
+   * were in flight together (a burst goes back out as it came), and at least 256 (refusals sent
+   * after that add nothing: a trickle during a slow refresh is not all sent at once). A number is
+   * a fixed cap; `Infinity` lifts it.
    * @default adaptive, at least 256
    */
   replayConcurrency?: number | undefined

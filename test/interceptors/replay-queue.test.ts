@@ -12,12 +12,12 @@ afterEach(() => {
   for (const stop of stops.splice(0)) stop()
 })
 
-// Counts replays (token-1) in flight at once; each is held `holdMs` so they overlap.
-// Requests whose path ends in /late get their 401 10 ms after the others.
-async function slowApi(holdMs = 15) {
+// Counts replays (token-1, or what `accepts` lets through) in flight at once; each is held `holdMs`
+// so they overlap. Requests whose path ends in /late get their 401 10 ms after the others.
+async function slowApi(holdMs = 15, accepts = (authorization: string | undefined): boolean => authorization === 'Bearer token-1') {
   const state = { inFlight: 0, peak: 0, refused: 0, url: '' }
   const server = createServer((req, res) => {
-    if (req.headers.authorization !== 'Bearer token-1') {
+    if (!accepts(req.headers.authorization)) {
       state.refused++
       return void setTimeout(() => res.writeHead(401).end(), req.url?.endsWith('/late') ? 10 : 0)
     }
@@ -52,6 +52,8 @@ async function burst(api: Awaited<ReturnType<typeof slowApi>>, count: number, re
   return { depths, statuses }
 }
 
+const stepped = { back: false }
+
 describe('replay queue', () => {
   // [cap, refused requests, hold per request in ms]. Uncapped by the test, all of them must overlap:
   // each is held long enough for the last to arrive on a busy machine.
@@ -80,25 +82,62 @@ describe('replay queue', () => {
     expect(api.peak).toBeGreaterThan(256)
   })
 
-  it('by default caps at 256 the replays of refusals sent after the first came back (a trickle during a slow refresh)', async () => {
-    const api = await slowApi(600)
-    const strategy = countingStrategy(async (call, current) => {
-      while (api.refused < 300) await new Promise((resolve) => setTimeout(resolve, 2))
-      return { ...current, accessToken: `token-${call}` }
-    })
-    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
-    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
-    const send = (i: number) => authedFetch(`${api.url}/t/${i}`).then((r) => r.status)
-    // 10 together; the other 290 only once the first refusal is back (as a slow refresh runs).
+  // 10 sent together; the other 290 only once the first refusal is back (as a slow refresh runs).
+  async function trickle(api: Awaited<ReturnType<typeof slowApi>>, send: (i: number) => Promise<number>) {
     const first = Array.from({ length: 10 }, (_, i) => send(i))
     while (api.refused < 1) await new Promise((resolve) => setTimeout(resolve, 1))
     await new Promise((resolve) => setTimeout(resolve, 5))
     const rest = Array.from({ length: 290 }, (_, i) => send(10 + i))
-    const statuses = await Promise.all([...first, ...rest])
+    return Promise.all([...first, ...rest])
+  }
+
+  // The clock may stand still (a test's) or step back (an NTP correction): sends are counted, not timed.
+  it.each([
+    ['runs', () => Date.now()],
+    ['stands still', () => 1_700_000_000_000],
+    ['steps back 2 s once the first refusal is back', () => Date.now() - (stepped.back ? 2_000 : 0)],
+  ])('by default caps at 256 the replays of refusals sent after the first came back (a trickle during a slow refresh); the clock %s', async (_, now) => {
+    const api = await slowApi(600)
+    stepped.back = false
+    const strategy = countingStrategy(async (call, current) => {
+      stepped.back = true
+      while (api.refused < 300) await new Promise((resolve) => setTimeout(resolve, 2))
+      return { ...current, accessToken: `token-${call}` }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, now })
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const statuses = await trickle(api, (i) => authedFetch(`${api.url}/t/${i}`).then((r) => r.status))
     expect(statuses).toEqual(Array(300).fill(200))
     expect(api.peak).toBeLessThanOrEqual(256)
     expect(api.peak).toBeGreaterThan(128)
   })
+
+  it('a refresh that hands back the same access token starts a new round: a later trickle is not let out as the burst before it', async () => {
+    const server = { revoked: true }
+    const api = await slowApi(600, () => !server.revoked)
+    const strategy = countingStrategy(async (_, current) => {
+      while (api.refused < 300) await new Promise((resolve) => setTimeout(resolve, 2))
+      // Every 401 reaches the client first: with one token string, a refusal read after the
+      // refresh could not be told from a refusal of the new token.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      server.revoked = false
+      return { ...current, accessToken: 'same' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'same' } })
+    const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+    const send = (i: number) => authedFetch(`${api.url}/s/${i}`).then((r) => r.status)
+    // A burst of 300 sent together: all replayed at once.
+    expect(await Promise.all(Array.from({ length: 300 }, (_, i) => send(i)))).toEqual(Array(300).fill(200))
+    expect(api.peak).toBeGreaterThan(256)
+    expect(strategy.calls).toBe(1)
+    // Revoked again: a trickle, with the same token string as the burst's.
+    Object.assign(api, { peak: 0, refused: 0 })
+    server.revoked = true
+    expect(await trickle(api, send)).toEqual(Array(300).fill(200))
+    expect(strategy.calls).toBe(2)
+    expect(api.peak).toBeLessThanOrEqual(256)
+  })
+
   it('drops a queued replay whose caller aborts, without sending it', async () => {
     const api = await slowApi(25)
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency: 1 })
