@@ -16,8 +16,9 @@ export interface Sent {
   readonly sentWith: string | undefined
   /** When it left, by the session's clock: a replay's token must outlive the refused round trip. */
   readonly sentAt: number
-  /** Its place among the exchange's sends, and the tokens it went with: what a refusal's round counts. */
+  /** Its place among the exchange's sends: a refusal's round counts those that left before its first came back. */
   readonly order: number
+  /** Which tokens object it went with: each starts a new round, even one with the same access token. */
   readonly generation: number
   /**
    * The names of the headers the strategy wrote on a client's own headers object, as it spelt
@@ -133,7 +134,7 @@ function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
   const cap = internals.replayConcurrency
-  const slots = replaySlots(cap ?? DEFAULT_REPLAY_FLOOR, internals.lifetime, cap === undefined)
+  const slots = replaySlots(cap === undefined ? { atLeast: DEFAULT_REPLAY_FLOOR } : { fixed: cap }, internals.lifetime)
   // The refusals of the latest refused tokens: how many were sent before the first of them came
   // back, so were in flight together then. Replaying that many at once is what the client just did.
   // Counted in sends, not by the clock, which may stand still or step back.

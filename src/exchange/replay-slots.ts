@@ -9,7 +9,7 @@ export interface ReplaySlots {
   /**
    * Runs `send` once a slot is free, first come first served; the slot is freed when `send`
    * settles, whatever happens. `together`: how many requests were in flight with this one when it
-   * was refused; an adaptive queue runs that many at once (never fewer than its limit). `onStart`
+   * was refused; under an `atLeast` limit that many may run at once. `onStart`
    * must not throw (the session's `emit` isolates its listeners already). Rejects with
    * `signal.reason` at once if the caller aborts while still queued, and with the lifetime's
    * reason when the session ends: the entry is dropped, never sent.
@@ -24,12 +24,15 @@ interface Entry {
   drop(reason: unknown): void
 }
 
+/** How many replays run at once: a fixed cap, or as many as were in flight together and at least `atLeast`. */
+export type ReplayLimit = { fixed: number } | { atLeast: number }
+
 /**
- * Makes the replay queue of one session, `limit` replays at once, or at least `limit` when
- * `adaptive` (then as many as were in flight together). When `lifetime` aborts (the session is
- * destroyed), what is still queued is released at once, not after the running replays.
+ * Makes the replay queue of one session. When `lifetime` aborts (the session is destroyed), what
+ * is still queued is released at once, not after the running replays.
  */
-export function replaySlots(limit: number, lifetime?: AbortSignal, adaptive = false): ReplaySlots {
+export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplaySlots {
+  const allowance = 'fixed' in limit ? (): number => limit.fixed : (together: number): number => Math.max(limit.atLeast, together)
   let running = 0
   const waiting: Entry[] = []
   lifetime?.addEventListener('abort', () => {
@@ -55,7 +58,7 @@ export function replaySlots(limit: number, lifetime?: AbortSignal, adaptive = fa
   return {
     run(send, signal, onStart, together = 0) {
       if (lifetime?.aborted) return Promise.reject(reasonOf(lifetime))
-      const allowed = adaptive ? Math.max(limit, together) : limit
+      const allowed = allowance(together)
       if (running < allowed && waiting.length === 0) return start(send, onStart)
       return new Promise((resolve, reject) => {
         const entry: Entry = {

@@ -23,7 +23,7 @@ describe('replay slots', () => {
   it.each([false, true])('never more than the limit at once (adaptive: %s), first come first served, each replay once, an aborted one never', async (adaptive) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 60 }), async (limit, steps) => {
-        const slots = replaySlots(limit, undefined, adaptive)
+        const slots = replaySlots(adaptive ? { atLeast: limit } : { fixed: limit })
         // Adaptive: a replay may start beside as many as were in flight with it, never fewer than `limit`.
         const allowed = (together: number) => (adaptive ? Math.max(limit, together) : limit)
         let widest = 0
