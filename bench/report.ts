@@ -100,10 +100,14 @@ What the runs of 2026-12-01 on this 2-core machine showed, beyond one table (and
     \`fetch\` at the first 401, while the hand-written one refreshes through the same axios agent
     and so waits behind the 1,000 first sends queued on its 256 sockets; its replays then go out
     as one batch. The hand-written interceptor with its refresh through \`fetch\`: 2,023 ms. At
-    10,000 this order costs memory too: tokenflight's replays join the agent's queue while first
-    sends are still in it (12,282 \`ClientRequest\`s alive 3 s into the burst against 10,000; the
-    heap peaked at 390 MB against 220 MB, and scavenges took 5.3 s against 4.5 s), which is most
-    of the 10,000 axios gap left.
+    10,000, 12,282 \`ClientRequest\`s were alive 3 s into the burst against 10,000, and the heap
+    peaked at 390 MB against 220 MB: a heap snapshot showed the extra ones to be refused requests
+    and their responses, held until their replays ended. Since 2026-12-02 a refused response is
+    let go once its replay leaves (through fetch too): 10,000 alive at 3 s. Measured
+    with the one line that lets go switched by an environment variable in one build, 18 bursts
+    each, interleaved in separate processes: peak heap 316 – 345 MB against 385 – 417 MB. The
+    wall time did not follow: median 8.98 s against 9.08 s, each spread over 6.8 – 10.9 s.
+    Nothing traced explains the rest of the 10,000 axios gap.
   - *The replay cap* (~110 ms on 2026-12-01, 15 – 25% of the 1,000 burst on 2026-12-02): with a
     fixed cap equal to the agent's 256 sockets, each finished replay's socket went to the agent's
     idle pool before the next replay left (\`strace -c\`: 39,784 \`setsockopt\` calls against

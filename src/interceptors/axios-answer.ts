@@ -25,18 +25,24 @@ const DETACHED: unique symbol = Symbol('detached')
 export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   // The caller's legacy CancelToken as a signal, while the request waits.
   #cancel: CancelTokenSignal | undefined
+  // The refusal as axios gave it, until its replay leaves: only the replay's outcome is returned
+  // then, and letting go frees axios's request and response for the replay's round trip.
+  #response: AxiosResponse | undefined
+  #outcome: unknown
+  readonly status: number
   constructor(
-    readonly response: AxiosResponse,
+    response: AxiosResponse,
     private readonly config: InternalAxiosRequestConfig,
     private readonly send: AxiosSend,
     private readonly attachment: AxiosAttachment,
-    private readonly outcome: unknown,
-  ) {}
-  get status(): number {
-    return this.response.status
+    outcome: unknown,
+  ) {
+    this.#response = response
+    this.#outcome = outcome
+    this.status = response.status
   }
   get headers(): AuthFailureInput['headers'] {
-    const { headers } = this.response
+    const headers = this.#response?.headers ?? {}
     return {
       get: (name) => {
         const value = headers[name.toLowerCase()]
@@ -45,7 +51,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     }
   }
   body(): Promise<unknown> {
-    const { data } = this.response
+    const data: unknown = this.#response?.data
     return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
   }
   get signal(): AbortSignal | undefined {
@@ -57,15 +63,15 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   }
   /** A body read as a stream (`responseType: 'stream'`) holds its connection until closed. */
   get onRefused(): (() => void) | undefined {
-    const { data } = this.response
+    const data: unknown = this.#response?.data
     return isOneShot(data) ? () => releaseStream(data as object) : undefined
   }
-  refused(): AxiosResponse {
-    return this.response
+  refused(): AxiosResponse | undefined {
+    return this.#response
   }
   /** The outcome as axios gave it: the response, or its rejection (whatever it was rejected with). */
   kept(): AxiosResponse {
-    return kept(this.response, this.outcome)
+    return kept(this.#response, this.#outcome)
   }
   // The refused send's config goes again, as axios's own retries send it: it is axios's copy,
   // never the caller's, and a copy of it would be an object of another shape to all of axios.
@@ -84,6 +90,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     }
     const replay = new Replay(attachment.guard, authorize)
     config.tokenflight = replay
+    if (authorize) this.#response = this.#outcome = undefined
     return replay.follow(attachment.instance.request(config))
   }
   // `then`, not an async method: a suspended async frame is larger than this request's own state.

@@ -97,19 +97,20 @@ async function flow(
   const { signal, rule } = init
   const headers = new Headers(init.headers)
   const sent = await exchange.before(headers, signal)
-  const response = await send(headers, true)
+  // The response as it came, then without its body once refused: held under one name only, so the
+  // refused one is let go for the replay's round trip.
+  let kept = await send(headers, true)
   // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
-  if (response.redirected && !landedWhereSent(response.url, sentTo)) return response
-  let kept = response
-  const answer = exchange.after(sent, new FetchInput(response), rule, () => ({
+  if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
+  const answer = exchange.after(sent, new FetchInput(kept), rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(new Headers(init.headers)), false) : undefined,
     onRefused: async () => {
-      kept = await withoutBody(response)
+      kept = await withoutBody(kept)
     },
     refused: () => kept,
   }))
-  if (!answer) return response
+  if (!answer) return kept
   const replayed = await answer
   return replayed ? replayed.value : kept
 }

@@ -1,0 +1,72 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import axios, { AxiosError, type AxiosAdapter } from 'axios'
+import { describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { custom } from '../../src/strategies/index.js'
+import { deferred, flush } from '../_helpers/deferred.js'
+
+// A refused request's own response is no use once its replay is out (only the replay's outcome is
+// returned): holding it for the replay's round trip keeps a burst's refused requests and
+// responses alive beside their replays.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 5 && ref.deref(); i++) {
+    await flush()
+    gc()
+  }
+  return ref.deref() === undefined
+}
+
+const refreshedSession = () => createSession({ strategy: custom(async (tokens) => ({ ...tokens, accessToken: 'token-1' })), tokens: { accessToken: 'token-0' } })
+
+describe('a refused response is let go once its replay is out', () => {
+  it('through axios', async () => {
+    const replaying = deferred()
+    const replayAnswer = deferred()
+    let refused: WeakRef<object> | undefined
+    const adapter: AxiosAdapter = async (config) => {
+      if (config.headers.get('Authorization') === 'Bearer token-1') {
+        replaying.resolve()
+        await replayAnswer.promise
+        return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
+      }
+      const response = { data: 'x'.repeat(1_000), status: 401, statusText: '', headers: {}, config, request: { refused: true } }
+      refused = new WeakRef(response)
+      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
+    }
+    const api = axios.create({ baseURL: 'https://api.test', adapter })
+    attachAxios(api, refreshedSession())
+    const call = api.get('/me')
+    await replaying.promise
+    expect(await collected(refused as WeakRef<object>)).toBe(true)
+    replayAnswer.resolve()
+    expect((await call).data).toBe('ok')
+  })
+
+  it('through fetch', async () => {
+    const replaying = deferred()
+    const replayAnswer = deferred()
+    let refused: WeakRef<object> | undefined
+    const fakeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (new Headers(init?.headers).get('authorization') === 'Bearer token-1') {
+        replaying.resolve()
+        await replayAnswer.promise
+        return new Response('ok')
+      }
+      const response = new Response('x'.repeat(1_000), { status: 401, headers: { 'content-length': '1000' } })
+      refused = new WeakRef(response)
+      return response
+    }) as typeof fetch
+    const authedFetch = wrapFetch(fakeFetch, refreshedSession(), { origins: ['https://api.test'] })
+    const call = authedFetch('https://api.test/me')
+    await replaying.promise
+    expect(await collected(refused as WeakRef<object>)).toBe(true)
+    replayAnswer.resolve()
+    expect(await (await call).text()).toBe('ok')
+  })
+})
