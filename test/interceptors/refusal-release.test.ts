@@ -52,7 +52,7 @@ describe('a refused response is let go once its replay is out', () => {
     const replaying = deferred()
     const replayAnswer = deferred()
     let refused: WeakRef<object> | undefined
-    const fakeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const fakeFetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
       if (new Headers(init?.headers).get('authorization') === 'Bearer token-1') {
         replaying.resolve()
         await replayAnswer.promise
