@@ -2,11 +2,14 @@ import { raceAbort, reasonOf } from './abort.js'
 import { BodyNotReplayableError } from './errors/index.js'
 import { ownError } from './exchange/own-error.js'
 import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
-import { replaySlots } from './exchange/replay-slots.js'
+import { type ReplaySlots, replaySlots } from './exchange/replay-slots.js'
+import { sendRounds } from './exchange/send-rounds.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
 import { LATER } from './session/token-port.js'
-import type { AuthFailureInput, Strategy, Tokens } from './strategy.js'
-import { placementOf } from './token-placement.js'
+import type { AuthFailureInput, Tokens } from './strategy.js'
+import { type HeaderSink, tokenWriter } from './exchange/token-writer.js'
+
+export type { HeaderSink } from './exchange/token-writer.js'
 
 /** One send as the exchange saw it leave. */
 export interface Sent {
@@ -25,11 +28,6 @@ export interface Sent {
    * them, for a replay to take off. None for a `Headers`: fetch and XHR replay from the request's own.
    */
   readonly authHeaders: readonly string[]
-}
-
-/** Where a send's headers go: a `Headers`, or a client's own headers object with the same `set`. */
-export interface HeaderSink {
-  set(name: string, value: string): unknown
 }
 
 /** How a transport wants a refused request handled; asked for only once a response may be a refusal. */
@@ -75,41 +73,6 @@ export interface Exchange {
   after<R, I extends AuthFailureInput>(sent: Sent, input: I, rule: AuthFailureRule | undefined, recovery: (input: I) => Recovery<R>): Promise<Replayed<R>> | undefined
 }
 
-// How a strategy writes its token onto any sink; returns the names it wrote on a client's own
-// headers object. A plain header (ours) is set directly; a user's `authorize` gets a real
-// `Headers`: the request's own under fetch and XHR, else a new one copied over.
-function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink: HeaderSink) => readonly string[] {
-  const placement = placementOf(strategy)
-  if (placement) {
-    const names = [placement.header]
-    return (tokens, sink) => {
-      sink.set(placement.header, placement.prefix + tokens.accessToken)
-      return names
-    }
-  }
-  return (tokens, sink) => {
-    const headers = sink instanceof Headers ? sink : new Headers()
-    strategy.authorize?.(tokens, headers)
-    const names: string[] = []
-    if (headers === sink) return names
-    for (const [lowerCased, value] of headers) {
-      // `Headers` lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
-      const name = lowerCased === 'authorization' ? 'Authorization' : lowerCased
-      sink.set(name, value)
-      names.push(name)
-    }
-    return names
-  }
-}
-
-// The refusals of one tokens' sends, as they arrive.
-interface Round {
-  readonly generation: number
-  /** How many sends had left when the first refusal came back. */
-  readonly sentBefore: number
-  together: number
-}
-
 // Replays at once by default, at the least, after a refresh: more when more were in flight together.
 const DEFAULT_REPLAY_FLOOR = 256
 
@@ -130,67 +93,65 @@ export function exchangeOf(session: unknown): Exchange | undefined {
   return exchanges.get(internals) ?? openExchange(internals)
 }
 
+// Lets go of what the refused response holds (a body) before the wait, in a scope of its own: one
+// shared with the wait's handlers would keep it until the replay ends. Sent without a token: no
+// refresh follows, the caller may get the refusal whole.
+function dropRefused(sent: Sent, { onRefused }: Recovery<unknown>): Promise<unknown> | undefined {
+  return sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
+}
+
+// What an exchange's replays need of it.
+interface OpenExchange {
+  readonly internals: SessionInternals
+  readonly slots: ReplaySlots
+  readonly write: (tokens: Tokens, sink: HeaderSink) => readonly string[]
+}
+
+// Sends the refused request again once a slot is free, with the tokens checked as it leaves.
+async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R>, roundTrip: number, together: number): Promise<Replayed<R>> {
+  const { internals, slots, write } = exchange
+  const { signal, replay } = recovery
+  if (!replay) throw new BodyNotReplayableError(recovery.refused())
+  const send = async (): Promise<R> => {
+    const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
+    // Signed out since the refusal: the replay would only be refused again, as a wait would end.
+    if (!tokens) throw internals.expiredError()
+    return replay(<H extends HeaderSink>(headers: H): H => {
+      write(tokens, headers)
+      return headers
+    })
+  }
+  return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
+}
+
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
   const cap = internals.replayConcurrency
   const slots = replaySlots(cap === undefined ? { atLeast: DEFAULT_REPLAY_FLOOR } : { fixed: cap }, internals.lifetime)
-  // The refusals of the latest refused tokens: how many were sent before the first of them came
-  // back, so were in flight together then. Replaying that many at once is what the client just did.
-  // Counted in sends, not by the clock, which may stand still or step back.
-  let round: Round | undefined
-  let sends = 0
-  // Each tokens object sent with is a generation: a refresh that hands back the same string still starts a new round.
-  let generation = 0
-  let lastTokens: Tokens | undefined
+  const open: OpenExchange = { internals, slots, write }
+  const rounds = sendRounds()
   // Errors from the session are shared by every waiter: each request gets its own copy.
   const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
     throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
   }
 
-  // Sends the refused request again once a slot is free, with the tokens checked as it leaves.
-  async function replayWith<R>(recovery: Recovery<R>, roundTrip: number, together: number): Promise<Replayed<R>> {
-    const { signal, replay } = recovery
-    if (!replay) throw new BodyNotReplayableError(recovery.refused())
-    const send = async (): Promise<R> => {
-      const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
-      // Signed out since the refusal: the replay would only be refused again, as a wait would end.
-      if (!tokens) throw internals.expiredError()
-      return replay(<H extends HeaderSink>(headers: H): H => {
-        write(tokens, headers)
-        return headers
-      })
-    }
-    return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
-  }
-
-  // Counts the refusal in its tokens' round: in flight together if it left before the first came back.
-  function joinRound(sent: Sent): Round {
-    if (round?.generation !== sent.generation) round = { generation: sent.generation, sentBefore: sends, together: 0 }
-    if (sent.order <= round.sentBefore) round.together++
-    return round
-  }
-
   // A promise chain up to the refresh, not an async function: a suspended async frame (generator
   // and registers) would be the most a request waiting on it holds, times every waiting request.
   function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
-    const { signal, onRefused } = recovery
-    // Sent without a token: no refresh follows, the caller may get the refusal whole.
-    const dropped = sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
+    const { signal } = recovery
+    const dropped = dropRefused(sent, recovery)
     const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith)) : internals.afterRefusal(sent.sentWith)
     const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
-    const joined = joinRound(sent)
-    return raceAbort(refusal, signal).then((next) => (next ? replayWith(recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
+    const joined = rounds.join(sent)
+    return raceAbort(refusal, signal).then((next) => (next ? replayWith(open, recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
   }
 
   const none: readonly string[] = []
   const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
     const authHeaders = tokens ? write(tokens, headers) : none
-    if (tokens !== lastTokens) {
-      lastTokens = tokens
-      generation++
-    }
-    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), order: ++sends, generation, authHeaders }
+    const order = rounds.count(tokens)
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), order, generation: rounds.generation(), authHeaders }
   }
 
   const exchange: Exchange = {

@@ -1,16 +1,16 @@
 import { abortWith, withTimeout } from './abort.js'
 import { RefreshTimeoutError, SessionExpiredError } from './errors/index.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
-import { resolveSessionOptions, type SessionOptions } from './session-options.js'
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.js'
 import { checkedTokens } from './session/assert-tokens.js'
 import { checkedClock } from './session/checked-clock.js'
 import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
 import { attachInternals } from './session/internals.js'
-import { isolatedEmitter } from './session/isolated-emitter.js'
-import { persistence } from './session/persistence.js'
-import { refreshFlight } from './session/refresh-flight.js'
-import { tokenPort } from './session/token-port.js'
+import { type IsolatedEmitter, isolatedEmitter } from './session/isolated-emitter.js'
+import { type Persistence, persistence } from './session/persistence.js'
+import { type RefreshFlight, refreshFlight } from './session/refresh-flight.js'
+import { type TokenPort, tokenPort } from './session/token-port.js'
 import { TokenState } from './session/token-state.js'
 import type { Tokens } from './strategy.js'
 
@@ -59,45 +59,30 @@ class SessionObject {
   }
 }
 
-/**
- * Creates a session: token state, single-flight refresh under one deadline, proactive refresh
- * before a known expiry, retries, persistence and events.
- *
- * @example
- * const session = createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens })
- * const off = session.on('expired', () => showLogin())
- */
-export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
-  const config = resolveSessionOptions(options)
-  const { strategy, coordinator } = config
-  const events = isolatedEmitter<SessionEvents>(sessionEventTypes)
-  const lifetime = new AbortController()
-  const now = checkedClock(config.now)
-  const state = new TokenState<T>(config.refreshAheadMs, config.defaultAhead ? 0.05 : 0.5, now, lifetime.signal)
-  const store = persistence(config.store, {
-    timeoutMs: config.refreshTimeoutMs,
-    failed: (operation, error) => events.emit('storeFailed', { operation, error }),
-    lifetime: lifetime.signal,
-    now,
-    ordered: !coordinator,
-  })
-  const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
-  const { whenUsable, tokensNow, tokensForSend, afterRefusal } = tokenPort(state, flight, store, config.maxDelayMs)
+// The parts of a session its user-facing methods work on.
+interface SessionParts<T extends Tokens> {
+  config: ResolvedSessionOptions<T>
+  state: TokenState<T>
+  store: Persistence<T>
+  flight: RefreshFlight<T>
+  port: TokenPort<T>
+  lifetime: AbortController
+  events: IsolatedEmitter<SessionEvents>
+  now: () => number
+  detachCoordinator: (() => void) | undefined
+}
 
-  // A coordinator seeds only where the copies share nothing yet (`new Promise`: a throw is a rejection).
-  const seed = coordinator?.seed ? (tokens: T) => new Promise<void>((resolve) => resolve(coordinator.seed?.(tokens))) : undefined
-  loadFirstTokens(state, config.store && store, config.tokens, seed)
-  const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
-
-  const stateOf = (): SessionState => (state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out')
-  const methods: Omit<Session<T>, 'state'> = {
+// What users call (all but `state`), over the session's parts.
+function userMethods<T extends Tokens>({ config, state, store, flight, port, lifetime, events, now, detachCoordinator }: SessionParts<T>): Omit<Session<T>, 'state'> {
+  const { coordinator } = config
+  return {
     async getAccessToken() {
-      const current = await tokensForSend()
+      const current = await port.tokensForSend()
       if (!current) throw state.expiredError()
       return current.accessToken
     },
     async refresh() {
-      await whenUsable()
+      await port.whenUsable()
       return (await flight.refreshOnce('manual')).accessToken
     },
     async setTokens(given) {
@@ -124,6 +109,41 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     on: events.on,
     off: events.off,
   }
+}
+
+/**
+ * Creates a session: token state, single-flight refresh under one deadline, proactive refresh
+ * before a known expiry, retries, persistence and events.
+ *
+ * @example
+ * const session = createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens })
+ * const off = session.on('expired', () => showLogin())
+ */
+export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
+  const config = resolveSessionOptions(options)
+  const { strategy, coordinator } = config
+  const events = isolatedEmitter<SessionEvents>(sessionEventTypes)
+  const lifetime = new AbortController()
+  const now = checkedClock(config.now)
+  const state = new TokenState<T>(config.refreshAheadMs, config.defaultAhead ? 0.05 : 0.5, now, lifetime.signal)
+  const store = persistence(config.store, {
+    timeoutMs: config.refreshTimeoutMs,
+    failed: (operation, error) => events.emit('storeFailed', { operation, error }),
+    lifetime: lifetime.signal,
+    now,
+    ordered: !coordinator,
+  })
+  const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
+  const port = tokenPort(state, flight, store, config.maxDelayMs)
+  const { tokensNow, tokensForSend, afterRefusal } = port
+
+  // A coordinator seeds only where the copies share nothing yet (`new Promise`: a throw is a rejection).
+  const seed = coordinator?.seed ? (tokens: T) => new Promise<void>((resolve) => resolve(coordinator.seed?.(tokens))) : undefined
+  loadFirstTokens(state, config.store && store, config.tokens, seed)
+  const detachCoordinator = linkCoordinator(coordinator, state, store, events.emit, config.refreshTimeoutMs)
+
+  const stateOf = (): SessionState => (state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out')
+  const methods = userMethods({ config, state, store, flight, port, lifetime, events, now, detachCoordinator })
   const session: Session<T> = Object.assign(new SessionObject(stateOf), methods)
   const internals = {
     tokensNow,

@@ -26,10 +26,14 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   // The caller's legacy CancelToken as a signal, while the request waits.
   #cancel: CancelTokenSignal | undefined
   // The refusal as axios gave it, until its replay leaves: only the replay's outcome is returned
-  // then, and letting go frees axios's request and response for the replay's round trip.
+  // then, and letting go frees axios's request and response for the replay's round trip. What a
+  // rule reads (status, headers, body) stays, but a stream body, released with the refusal.
   #response: AxiosResponse | undefined
   #outcome: unknown
   readonly status: number
+  readonly #headers: AxiosResponse['headers']
+  #data: unknown
+  #read: Promise<unknown> | undefined
   constructor(
     response: AxiosResponse,
     private readonly config: InternalAxiosRequestConfig,
@@ -40,9 +44,11 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     this.#response = response
     this.#outcome = outcome
     this.status = response.status
+    this.#headers = response.headers
+    this.#data = response.data
   }
   get headers(): AuthFailureInput['headers'] {
-    const headers = this.#response?.headers ?? {}
+    const headers = this.#headers
     return {
       get: (name) => {
         const value = headers[name.toLowerCase()]
@@ -51,8 +57,9 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     }
   }
   body(): Promise<unknown> {
-    const data: unknown = this.#response?.data
-    return Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
+    const data = this.#data
+    this.#read ??= Promise.resolve(typeof data === 'string' ? parseBody(data) : data)
+    return this.#read
   }
   get signal(): AbortSignal | undefined {
     this.#cancel ??= cancelTokenSignal(this.config)
@@ -63,7 +70,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   }
   /** A body read as a stream (`responseType: 'stream'`) holds its connection until closed. */
   get onRefused(): (() => void) | undefined {
-    const data: unknown = this.#response?.data
+    const data = this.#data
     return isOneShot(data) ? () => releaseStream(data as object) : undefined
   }
   refused(): AxiosResponse | undefined {
@@ -90,7 +97,10 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     }
     const replay = new Replay(attachment.guard, authorize)
     config.tokenflight = replay
-    if (authorize) this.#response = this.#outcome = undefined
+    if (authorize) {
+      this.#response = this.#outcome = undefined
+      if (isOneShot(this.#data)) this.#data = undefined
+    }
     return replay.follow(attachment.instance.request(config))
   }
   // `then`, not an async method: a suspended async frame is larger than this request's own state.

@@ -3,7 +3,7 @@ import { StoreTimeoutError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 import { copyTokens, foreignTokens, throwTokensProblem } from './assert-tokens.js'
-import { type StoreCallLimits, storeCaller } from './store-call.js'
+import { type StoreCall, type StoreCallLimits, storeCaller } from './store-call.js'
 
 /** What a read found: `ok` false when the store failed, so nothing is known about its content. */
 export interface StoreRead<T> {
@@ -49,83 +49,93 @@ interface Limits extends StoreCallLimits {
   ordered: boolean
 }
 
-/** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
-export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, limits: Limits): Persistence<T> {
-  const { timeoutMs, failed, lifetime } = limits
-  const call = storeCaller(limits)
-
-  // The store is brought to what is wanted (the latest tokens set, or none after a delete), one
-  // call at a time: each starts once the one before has settled or missed its deadline, so a call
-  // that never settles wedges nothing. Whoever asks while one runs shares the next call, which
-  // writes the latest. A call that lands after a newer one has landed put older state back: the
-  // store is marked behind and brought up again, like after a failure.
-  let wanted: { tokens: T | undefined; version: number } = { tokens: undefined, version: 0 }
-  let held = 0 // the version the store is known to hold
-  let started = 0
-  let newestLanded = 0
-  let queue: Promise<unknown> = Promise.resolve()
-  let idle = true // no call running or within its deadline
-  let next: Promise<unknown> | undefined
-  let busy = 0
+// The store is brought to what is wanted (the latest tokens set, or none after a delete), one
+// call at a time: each starts once the one before has settled or missed its deadline, so a call
+// that never settles wedges nothing. Whoever asks while one runs shares the next call, which
+// writes the latest. A call that lands after a newer one has landed put older state back: the
+// store is marked behind and brought up again, like after a failure.
+class StoreSync<T extends Tokens> {
+  wanted: { tokens: T | undefined; version: number } = { tokens: undefined, version: 0 }
+  held = 0 // the version the store is known to hold
+  busy = 0
   // After a failure, the store is brought up again at most once a second: a dead store is not hit on every request.
-  let retryAt = 0
+  retryAt = 0
+  #started = 0
+  #newestLanded = 0
+  #queue: Promise<unknown> = Promise.resolve()
+  #idle = true // no call running or within its deadline
+  #next: Promise<unknown> | undefined
 
-  function land(): Promise<unknown> {
-    const { tokens, version } = wanted
-    const turn = ++started
+  constructor(
+    readonly store: TokenStore<T> | undefined,
+    private readonly limits: Limits,
+    private readonly call: StoreCall,
+  ) {}
+
+  want(tokens: T | undefined): void {
+    this.wanted = { tokens, version: this.wanted.version + 1 }
+  }
+
+  #land(): Promise<unknown> {
+    const { tokens, version } = this.wanted
+    const { limits } = this
+    const store = this.store as TokenStore<T>
+    const turn = ++this.#started
     // A user's store gets a copy to edit (one that drops the refresh token before saving edits
     // nothing here); a coordinator's own store gets the tokens it tracks as they are.
     const given = tokens && limits.ordered ? (copyTokens(tokens) as T) : tokens
-    const stored = new Promise((resolve) => resolve(given ? (store as TokenStore<T>).set(given) : (store as TokenStore<T>).delete()))
+    const stored = new Promise((resolve) => resolve(given ? store.set(given) : store.delete()))
     stored.then(() => {
-      if (turn < newestLanded && limits.ordered) {
-        held = 0 // older state over newer: behind, brought up again at once
-        if (!lifetime.aborted) bringUp().catch(() => {})
+      if (turn < this.#newestLanded && limits.ordered) {
+        this.held = 0 // older state over newer: behind, brought up again at once
+        if (!limits.lifetime.aborted) this.bringUp().catch(() => {})
       } else {
-        newestLanded = turn
-        held = Math.max(held, version)
+        this.#newestLanded = turn
+        this.held = Math.max(this.held, version)
       }
     }, () => {})
     // The next call waits for this one, at most its deadline.
-    idle = false
-    const ended: Promise<unknown> = withTimeout(stored, timeoutMs, () => new StoreTimeoutError(tokens ? 'set' : 'delete', timeoutMs))
+    this.#idle = false
+    const ended: Promise<unknown> = withTimeout(stored, limits.timeoutMs, () => new StoreTimeoutError(tokens ? 'set' : 'delete', limits.timeoutMs))
       .catch(() => {})
       .then(() => {
-        if (queue === ended) idle = true
+        if (this.#queue === ended) this.#idle = true
       })
-    queue = ended
+    this.#queue = ended
     return stored
   }
 
-  function bringUp(ms?: number, lasting?: boolean): Promise<void> {
-    if (!store) return Promise.resolve()
-    const operation = wanted.tokens ? 'set' : 'delete'
+  bringUp(ms?: number, lasting?: boolean): Promise<void> {
+    if (!this.store) return Promise.resolve()
+    const operation = this.wanted.tokens ? 'set' : 'delete'
     // Called at once when nothing runs: a store may read its own state as the call is made (a
     // fenced write, a seed only into an empty key), so the call is made when it is asked for.
-    const atOnce = (idle || !limits.ordered) && !next
-    if (!atOnce && !next) {
-      next = queue.then(() => {
-        next = undefined
-        return land()
+    const atOnce = (this.#idle || !this.limits.ordered) && !this.#next
+    if (!atOnce && !this.#next) {
+      this.#next = this.#queue.then(() => {
+        this.#next = undefined
+        return this.#land()
       })
     }
-    const shared = atOnce ? land() : (next as Promise<unknown>)
-    busy++
-    return call(operation, () => shared, ms, lasting).then(
+    const shared = atOnce ? this.#land() : (this.#next as Promise<unknown>)
+    this.busy++
+    return this.call(operation, () => shared, ms, lasting).then(
       () => {
-        busy--
+        this.busy--
       },
       (error: unknown) => {
-        busy--
-        retryAt = Date.now() + 1_000
+        this.busy--
+        this.retryAt = Date.now() + 1_000
         throw error
       },
     )
   }
+}
 
-  const want = (tokens: T | undefined): void => {
-    wanted = { tokens, version: wanted.version + 1 }
-  }
+/** Wraps `store` (or nothing: memory only) so that no store can hang or crash the session. */
+export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, limits: Limits): Persistence<T> {
+  const call = storeCaller(limits)
+  const sync = new StoreSync(store, limits, call)
 
   return {
     async read() {
@@ -143,27 +153,27 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
         if (problem) throwTokensProblem('stored tokens', problem)
         return { ok: true, tokens: tokens as T }
       } catch (error) {
-        failed('get', error as Error) // ours: it names the field, never the value (or the clock's)
+        limits.failed('get', error as Error) // ours: it names the field, never the value (or the clock's)
         return failure
       }
     },
     write(tokens, ms, lasting) {
-      want(tokens)
-      return bringUp(ms, lasting)
+      sync.want(tokens)
+      return sync.bringUp(ms, lasting)
     },
-    wants: (tokens) => wanted.tokens?.accessToken === tokens.accessToken,
+    wants: (tokens) => sync.wanted.tokens?.accessToken === tokens.accessToken,
     retryPending() {
-      if (store && limits.ordered && held < wanted.version && busy === 0 && Date.now() >= retryAt) bringUp().catch(() => {})
+      if (store && limits.ordered && sync.held < sync.wanted.version && sync.busy === 0 && Date.now() >= sync.retryAt) sync.bringUp().catch(() => {})
     },
     remove() {
-      want(undefined)
-      return bringUp()
+      sync.want(undefined)
+      return sync.bringUp()
     },
     adopted(tokens) {
-      want(tokens)
+      sync.want(tokens)
       // A shared store has them from the copy that got them.
-      if (store?.shared !== false) held = wanted.version
-      else bringUp().catch(() => {})
+      if (store?.shared !== false) sync.held = sync.wanted.version
+      else sync.bringUp().catch(() => {})
     },
   }
 }

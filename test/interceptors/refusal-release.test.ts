@@ -1,8 +1,10 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import axios, { AxiosError, type AxiosAdapter } from 'axios'
+import { Readable } from 'node:stream'
+import axios, { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios'
 import { describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
+import type { AuthFailureInput } from '../../src/interceptors/axios.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { custom } from '../../src/strategies/index.js'
@@ -69,4 +71,56 @@ describe('a refused response is let go once its replay is out', () => {
     replayAnswer.resolve()
     expect(await (await call).text()).toBe('ok')
   })
+
+  it('through axios, with a stream body the refused response holds on to', async () => {
+    const replaying = deferred()
+    const replayAnswer = deferred()
+    let refused: WeakRef<object> | undefined
+    const adapter: AxiosAdapter = async (config) => {
+      if (config.headers.get('Authorization') === 'Bearer token-1') {
+        replaying.resolve()
+        await replayAnswer.promise
+        return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
+      }
+      // As axios's own stream listeners do, the body reaches its response.
+      const data = Object.assign(Readable.from(['x'.repeat(1_000)]), { response: undefined as AxiosResponse | undefined })
+      const response = { data, status: 401, statusText: '', headers: {}, config, request: {} }
+      data.response = response
+      refused = new WeakRef(response)
+      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
+    }
+    const api = axios.create({ baseURL: 'https://api.test', adapter })
+    attachAxios(api, refreshedSession())
+    const call = api.get('/me', { responseType: 'stream' })
+    await replaying.promise
+    expect(await collected(refused as WeakRef<object>)).toBe(true)
+    replayAnswer.resolve()
+    expect((await call).data).toBe('ok')
+  })
 })
+
+describe('what a refusal rule reads stays readable after the replay leaves', () => {
+  it('through axios: status, headers and body, as read before', async () => {
+    let kept: AuthFailureInput | undefined
+    const adapter: AxiosAdapter = async (config) => {
+      if (config.headers.get('Authorization') === 'Bearer token-1') return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
+      const response = { data: '{"code":"EXPIRED"}', status: 401, statusText: '', headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, config, request: {} }
+      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
+    }
+    const api = axios.create({ baseURL: 'https://api.test', adapter })
+    attachAxios(api, refreshedSession(), {
+      authFailure: (input) => {
+        kept = input
+        return input.status === 401
+      },
+    })
+    expect((await api.get('/me')).data).toBe('ok')
+    const input = kept as AuthFailureInput
+    expect(input.status).toBe(401)
+    expect(input.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"')
+    const body = await input.body()
+    expect(body).toEqual({ code: 'EXPIRED' })
+    expect(await input.body()).toBe(body)
+  })
+})
+

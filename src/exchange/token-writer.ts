@@ -1,0 +1,36 @@
+import type { Strategy, Tokens } from '../strategy.js'
+import { placementOf } from '../token-placement.js'
+
+/** Where a send's headers go: a `Headers`, or a client's own headers object with the same `set`. */
+export interface HeaderSink {
+  set(name: string, value: string): unknown
+}
+
+/**
+ * How a strategy writes its token onto any sink; returns the names it wrote on a client's own
+ * headers object. A plain header (ours) is set directly; a user's `authorize` gets a real
+ * `Headers`: the request's own under fetch and XHR, else a new one copied over.
+ */
+export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T, sink: HeaderSink) => readonly string[] {
+  const placement = placementOf(strategy)
+  if (placement) {
+    const names = [placement.header]
+    return (tokens, sink) => {
+      sink.set(placement.header, placement.prefix + tokens.accessToken)
+      return names
+    }
+  }
+  return (tokens, sink) => {
+    const headers = sink instanceof Headers ? sink : new Headers()
+    strategy.authorize?.(tokens, headers)
+    const names: string[] = []
+    if (headers === sink) return names
+    for (const [lowerCased, value] of headers) {
+      // `Headers` lower-cases names; keep the usual spelling for code reading `headers.Authorization`.
+      const name = lowerCased === 'authorization' ? 'Authorization' : lowerCased
+      sink.set(name, value)
+      names.push(name)
+    }
+    return names
+  }
+}
