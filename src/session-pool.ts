@@ -80,25 +80,8 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   const finishing = new Set<Promise<void>>()
   const creating = new Set<K>()
   let closed = false
+  const { evict, evictWhile } = eviction(entries, order, finishing, now)
 
-  function evict(node: LruNode<Entry<K, T>>): Promise<void> {
-    entries.delete(node.value.key)
-    order.remove(node)
-    // A destroy that rejects must not reject the pool's own destroy() or go unhandled.
-    const done = node.value.session.destroy().catch(() => {})
-    finishing.add(done)
-    void done.then(() => finishing.delete(done))
-    return done
-  }
-  // Evicts the least recently used sessions while `more(oldest)`. One mid-refresh is working, not
-  // idle: evicted, its refresh would race its user's next session for the user's store (or be cut
-  // off). It counts as used now and the next one goes; each session is looked at once.
-  function evictWhile(more: (oldest: LruNode<Entry<K, T>>) => boolean): void {
-    for (let left = entries.size, node = order.oldest; left > 0 && node && more(node); left--, node = order.oldest) {
-      if (internalsOf(node.value.session)?.refreshing()) order.touch(node, now())
-      else void evict(node)
-    }
-  }
   function sweep(): void {
     const oldest = now() - idleMs
     evictWhile((node) => node.usedAt <= oldest)
@@ -114,17 +97,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
         order.touch(existing, now())
         return existing.value.session
       }
-      // A create() asking the pool for its own key would make two sessions for one user.
-      if (creating.has(key)) throw new TypeError('create() asked the session pool for the key it is creating')
-      creating.add(key)
-      let session: Session<T>
-      try {
-        session = create(key)
-      } finally {
-        creating.delete(key)
-      }
-      // Whatever else it returned would be taken for a session, and fail a later eviction or destroy().
-      if (!internalsOf(session)) throw invalidArgument('what create() returned', 'a session made by createSession', session)
+      const session = created(create, key, creating)
       entries.set(key, order.push({ key, session }, now()))
       evictWhile(() => entries.size > maxSessions)
       timer.arm()
@@ -150,6 +123,45 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     },
   }
   return pool
+}
+
+// A new session for `key`, made by the pool's `create`.
+function created<K, T extends Tokens>(create: (key: K) => Session<T>, key: K, creating: Set<K>): Session<T> {
+  // A create() asking the pool for its own key would make two sessions for one user.
+  if (creating.has(key)) throw new TypeError('create() asked the session pool for the key it is creating')
+  creating.add(key)
+  let session: Session<T>
+  try {
+    session = create(key)
+  } finally {
+    creating.delete(key)
+  }
+  // Whatever else it returned would be taken for a session, and fail a later eviction or destroy().
+  if (!internalsOf(session)) throw invalidArgument('what create() returned', 'a session made by createSession', session)
+  return session
+}
+
+// How a pool lets go of sessions: each destroyed (tracked in `finishing` until it has), least recently used first.
+function eviction<K, T extends Tokens>(entries: Map<K, LruNode<Entry<K, T>>>, order: LruList<Entry<K, T>>, finishing: Set<Promise<void>>, now: () => number) {
+  function evict(node: LruNode<Entry<K, T>>): Promise<void> {
+    entries.delete(node.value.key)
+    order.remove(node)
+    // A destroy that rejects must not reject the pool's own destroy() or go unhandled.
+    const done = node.value.session.destroy().catch(() => {})
+    finishing.add(done)
+    void done.then(() => finishing.delete(done))
+    return done
+  }
+  // Evicts the least recently used sessions while `more(oldest)`. One mid-refresh is working, not
+  // idle: evicted, its refresh would race its user's next session for the user's store (or be cut
+  // off). It counts as used now and the next one goes; each session is looked at once.
+  function evictWhile(more: (oldest: LruNode<Entry<K, T>>) => boolean): void {
+    for (let left = entries.size, node = order.oldest; left > 0 && node && more(node); left--, node = order.oldest) {
+      if (internalsOf(node.value.session)?.refreshing()) order.touch(node, now())
+      else void evict(node)
+    }
+  }
+  return { evict, evictWhile }
 }
 
 // One timer for the whole pool, due when the least recently used session turns idle.

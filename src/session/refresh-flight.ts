@@ -91,69 +91,74 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   })
 }
 
+// One refresh's work, and the promise its current callers share.
+interface Flight<T extends Tokens> {
+  readonly epoch: number
+  readonly reason: RefreshReason
+  /** The work's outcome, adopted or reported. */
+  readonly finished: Promise<T>
+  /** Settles when the work has, whatever its outcome. */
+  readonly over: Promise<void>
+  callers: Promise<T> | undefined
+  /** Which of the work and a deadline came first: each failure is reported once. */
+  settled: boolean
+  timedOut: boolean
+  /** Lets the session start another refresh: when the work settles, or a deadline after its callers' one. */
+  done: () => void
+}
+
+// Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
+// coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
+// together are cut loose at their deadline, and later ones wait on the same work afresh.
+function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps<T>, flight: Flight<T>): Promise<T> {
+  const { finished, reason } = flight
+  if (!coordinator) return raceAbort(finished, state.lifetime)
+  const ms = config.refreshTimeoutMs
+  const callers: Promise<T> = withTimeout(finished, ms, () => new RefreshTimeoutError(ms), state.lifetime).catch((error: unknown) => {
+    if (flight.settled || !(error instanceof RefreshTimeoutError) || state.epoch !== flight.epoch || state.isOver()) throw error
+    if (flight.callers === callers) flight.callers = undefined
+    if (flight.timedOut) throw error
+    flight.timedOut = true
+    state.lastFailureAt = state.now()
+    emit('refreshFailed', { reason, error, terminal: false })
+    // A coordinator that never settles must not wedge the session: one more deadline, then let go.
+    const release = setTimeout(flight.done, ms)
+    finished.then(() => clearTimeout(release), () => clearTimeout(release))
+    throw error
+  })
+  return callers
+}
+
+// Starts a refresh of `current`. `after`: a refresh a reset overtook, still running. One refresh at
+// a time: this one starts when it ends, within its callers' own deadline.
+function start<T extends Tokens>(deps: FlightDeps<T>, reason: RefreshReason, current: T, after: Promise<void> | undefined): Flight<T> {
+  const { config, state, emit, coordinator } = deps
+  const startEpoch = state.epoch
+  const askedAt = state.now()
+  emit('refreshing', { reason })
+  const deadline = after && Date.now() + config.refreshTimeoutMs
+  const run = (held?: LockHeld | void): Promise<T> => work(deps, current, startEpoch, deadline, typeof held === 'function' ? held : undefined)
+  const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
+  // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
+  const finished = new Promise<T>((resolve) => resolve(after ? after.then(go) : go())).then(
+    (next) => {
+      flight.settled = true
+      return succeeded(deps, reason, startEpoch, next, askedAt)
+    },
+    (error: unknown) => {
+      flight.settled = true
+      return failed(deps, reason, startEpoch, error, flight.timedOut)
+    },
+  )
+  const flight: Flight<T> = { epoch: startEpoch, reason, finished, over: finished.then(noop, noop), callers: undefined, settled: false, timedOut: false, done: noop }
+  return flight
+}
+
 /** Creates the refresh of a session: one at a time, each caller released at its own deadline. */
 export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFlight<T> {
-  const { config, state, emit, coordinator } = deps
-  const ms = config.refreshTimeoutMs
-  // The work of the refresh running now, and the promise its current callers share.
-  let flight: { epoch: number; over: Promise<void>; join(): Promise<T>; callers: Promise<T> | undefined } | undefined
+  const { config, state, coordinator } = deps
+  let flight: Flight<T> | undefined
   let settling: Promise<void> | undefined
-
-  // `after`: a refresh a reset overtook, still running. One refresh at a time: this one starts when
-  // it ends, within its callers' own deadline.
-  function start(reason: RefreshReason, current: T, after?: Promise<void>): NonNullable<typeof flight> {
-    const startEpoch = state.epoch
-    const askedAt = state.now()
-    // Which of the work and a deadline came first: each failure is reported once.
-    let settled = false
-    let timedOut = false
-    emit('refreshing', { reason })
-    const deadline = after && Date.now() + ms
-    const run = (held?: LockHeld | void): Promise<T> => work(deps, current, startEpoch, deadline, typeof held === 'function' ? held : undefined)
-    const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
-    // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
-    const finished = new Promise<T>((resolve) => resolve(after ? after.then(go) : go())).then(
-      (next) => {
-        settled = true
-        return succeeded(deps, reason, startEpoch, next, askedAt)
-      },
-      (error: unknown) => {
-        settled = true
-        return failed(deps, reason, startEpoch, error, timedOut)
-      },
-    )
-    const own = {
-      epoch: startEpoch,
-      over: finished.then(noop, noop),
-      callers: undefined as Promise<T> | undefined,
-      // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
-      // coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
-      // together are cut loose at their deadline, and later ones wait on the same work afresh.
-      join(): Promise<T> {
-        if (!coordinator) return raceAbort(finished, state.lifetime)
-        const callers: Promise<T> = withTimeout(finished, ms, () => new RefreshTimeoutError(ms), state.lifetime).catch((error: unknown) => {
-          if (settled || !(error instanceof RefreshTimeoutError) || state.epoch !== startEpoch || state.isOver()) throw error
-          if (own.callers === callers) own.callers = undefined
-          if (timedOut) throw error
-          timedOut = true
-          state.lastFailureAt = state.now()
-          emit('refreshFailed', { reason, error, terminal: false })
-          // A coordinator that never settles must not wedge the session: one more deadline, then let go.
-          const release = setTimeout(done, ms)
-          finished.then(() => clearTimeout(release), () => clearTimeout(release))
-          throw error
-        })
-        return callers
-      },
-    }
-    // Held until the work settles, not a deadline: no second refresh of the same token meanwhile.
-    function done(): void {
-      if (flight === own) flight = undefined
-    }
-    finished.then(done, done)
-    if (outlives(coordinator, config)) settling = Promise.all([settling, finished.then(noop, noop)]).then(noop)
-    return own
-  }
 
   // A refresh a reset overtook (a sign-in, a sign-out, another copy's tokens) refreshes tokens
   // that are no longer the session's: it runs out on its own, and is not joined.
@@ -164,9 +169,16 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
       if (!flight || flight.epoch !== state.epoch) {
         if (state.isBlocked()) return Promise.reject(state.blocked?.error)
         if (!state.tokens) return Promise.reject(state.expiredError())
-        flight = start(reason, state.tokens, flight?.over)
+        const started = start(deps, reason, state.tokens, flight?.over)
+        // Held until the work settles, not a deadline: no second refresh of the same token meanwhile.
+        started.done = () => {
+          if (flight === started) flight = undefined
+        }
+        started.finished.then(started.done, started.done)
+        if (outlives(coordinator, config)) settling = Promise.all([settling, started.over]).then(noop)
+        flight = started
       }
-      flight.callers ??= flight.join()
+      flight.callers ??= join(deps, flight)
       return flight.callers
     },
     // Methods, not getters: an accessor in an object literal makes it a slow (dictionary-mode) object, one per session.

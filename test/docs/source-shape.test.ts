@@ -11,8 +11,6 @@ const LONGER: Record<string, number> = {
   'coordination/tab-news.ts createTabNews': 81,
   'coordination/tab-storage-lock.ts createStorageLock': 72,
   'coordination/tabs.ts tabCoordinator': 72,
-  'session/refresh-flight.ts refreshFlight': 82,
-  'session-pool.ts createSessionPool': 78,
 }
 const root = join(import.meta.dirname, '../../src')
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Readable } from 'node:stream'
-import axios, { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios'
+import axios, { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import { describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
 import type { AuthFailureInput } from '../../src/interceptors/axios.js'
@@ -26,27 +26,34 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
 
 const refreshedSession = () => createSession({ strategy: custom(async (tokens) => ({ ...tokens, accessToken: 'token-1' })), tokens: { accessToken: 'token-0' } })
 
+// An axios API refusing token-0 with `refusal(config)`'s response and holding the replay (token-1)
+// until `answer` resolves; `replaying` resolves once the replay is in.
+function heldReplayApi(refusal: (config: InternalAxiosRequestConfig) => AxiosResponse) {
+  const replaying = deferred()
+  const answer = deferred()
+  const state: { refused: WeakRef<object> | undefined } = { refused: undefined }
+  const adapter: AxiosAdapter = async (config) => {
+    if (config.headers.get('Authorization') === 'Bearer token-1') {
+      replaying.resolve()
+      await answer.promise
+      return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
+    }
+    const response = refusal(config)
+    state.refused = new WeakRef(response)
+    throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
+  }
+  const api = axios.create({ baseURL: 'https://api.test', adapter })
+  attachAxios(api, refreshedSession())
+  return { api, replaying, answer, state }
+}
+
 describe('a refused response is let go once its replay is out', () => {
   it('through axios', async () => {
-    const replaying = deferred()
-    const replayAnswer = deferred()
-    let refused: WeakRef<object> | undefined
-    const adapter: AxiosAdapter = async (config) => {
-      if (config.headers.get('Authorization') === 'Bearer token-1') {
-        replaying.resolve()
-        await replayAnswer.promise
-        return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
-      }
-      const response = { data: 'x'.repeat(1_000), status: 401, statusText: '', headers: {}, config, request: { refused: true } }
-      refused = new WeakRef(response)
-      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
-    }
-    const api = axios.create({ baseURL: 'https://api.test', adapter })
-    attachAxios(api, refreshedSession())
+    const { api, replaying, answer, state } = heldReplayApi((config) => ({ data: 'x'.repeat(1_000), status: 401, statusText: '', headers: {}, config, request: { refused: true } }))
     const call = api.get('/me')
     await replaying.promise
-    expect(await collected(refused as WeakRef<object>)).toBe(true)
-    replayAnswer.resolve()
+    expect(await collected(state.refused as WeakRef<object>)).toBe(true)
+    answer.resolve()
     expect((await call).data).toBe('ok')
   })
 
@@ -73,28 +80,17 @@ describe('a refused response is let go once its replay is out', () => {
   })
 
   it('through axios, with a stream body the refused response holds on to', async () => {
-    const replaying = deferred()
-    const replayAnswer = deferred()
-    let refused: WeakRef<object> | undefined
-    const adapter: AxiosAdapter = async (config) => {
-      if (config.headers.get('Authorization') === 'Bearer token-1') {
-        replaying.resolve()
-        await replayAnswer.promise
-        return { data: 'ok', status: 200, statusText: 'OK', headers: {}, config }
-      }
+    const { api, replaying, answer, state } = heldReplayApi((config) => {
       // As axios's own stream listeners do, the body reaches its response.
       const data = Object.assign(Readable.from(['x'.repeat(1_000)]), { response: undefined as AxiosResponse | undefined })
       const response = { data, status: 401, statusText: '', headers: {}, config, request: {} }
       data.response = response
-      refused = new WeakRef(response)
-      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, response.request, response)
-    }
-    const api = axios.create({ baseURL: 'https://api.test', adapter })
-    attachAxios(api, refreshedSession())
+      return response
+    })
     const call = api.get('/me', { responseType: 'stream' })
     await replaying.promise
-    expect(await collected(refused as WeakRef<object>)).toBe(true)
-    replayAnswer.resolve()
+    expect(await collected(state.refused as WeakRef<object>)).toBe(true)
+    answer.resolve()
     expect((await call).data).toBe('ok')
   })
 })
