@@ -8,7 +8,6 @@ const MAX_FILE_LINES = 200
 const MAX_FUNCTION_LINES = 60
 // Factories still longer than that, each at most as long as it is now until it is split.
 const LONGER: Record<string, number> = {
-  'coordination/tab-news.ts createTabNews': 81,
   'coordination/tab-storage-lock.ts createStorageLock': 72,
   'coordination/tabs.ts tabCoordinator': 72,
 }
