@@ -55,11 +55,11 @@ interface Limits extends StoreCallLimits {
 // writes the latest. A call that lands after a newer one has landed put older state back: the
 // store is marked behind and brought up again, like after a failure.
 class StoreSync<T extends Tokens> {
-  wanted: { tokens: T | undefined; version: number } = { tokens: undefined, version: 0 }
-  held = 0 // the version the store is known to hold
-  busy = 0
+  #wanted: { tokens: T | undefined; version: number } = { tokens: undefined, version: 0 }
+  #held = 0 // the version the store is known to hold
+  #busy = 0
   // After a failure, the store is brought up again at most once a second: a dead store is not hit on every request.
-  retryAt = 0
+  #retryAt = 0
   #started = 0
   #newestLanded = 0
   #queue: Promise<unknown> = Promise.resolve()
@@ -73,11 +73,26 @@ class StoreSync<T extends Tokens> {
   ) {}
 
   want(tokens: T | undefined): void {
-    this.wanted = { tokens, version: this.wanted.version + 1 }
+    this.#wanted = { tokens, version: this.#wanted.version + 1 }
+  }
+
+  /** Whether `tokens` are the ones wanted in the store. */
+  wants(tokens: T): boolean {
+    return this.#wanted.tokens?.accessToken === tokens.accessToken
+  }
+
+  /** Brings a user's store up in the background when it is behind, nothing runs and no failure is recent. */
+  retryIfBehind(): void {
+    if (this.store && this.limits.ordered && this.#held < this.#wanted.version && this.#busy === 0 && Date.now() >= this.#retryAt) this.bringUp().catch(() => {})
+  }
+
+  /** What is wanted is in the store already: a shared store got it from another copy. */
+  heldElsewhere(): void {
+    this.#held = this.#wanted.version
   }
 
   #land(): Promise<unknown> {
-    const { tokens, version } = this.wanted
+    const { tokens, version } = this.#wanted
     const { limits } = this
     const store = this.store as TokenStore<T>
     const turn = ++this.#started
@@ -87,11 +102,11 @@ class StoreSync<T extends Tokens> {
     const stored = new Promise((resolve) => resolve(given ? store.set(given) : store.delete()))
     stored.then(() => {
       if (turn < this.#newestLanded && limits.ordered) {
-        this.held = 0 // older state over newer: behind, brought up again at once
+        this.#held = 0 // older state over newer: behind, brought up again at once
         if (!limits.lifetime.aborted) this.bringUp().catch(() => {})
       } else {
         this.#newestLanded = turn
-        this.held = Math.max(this.held, version)
+        this.#held = Math.max(this.#held, version)
       }
     }, () => {})
     // The next call waits for this one, at most its deadline.
@@ -107,7 +122,7 @@ class StoreSync<T extends Tokens> {
 
   bringUp(ms?: number, lasting?: boolean): Promise<void> {
     if (!this.store) return Promise.resolve()
-    const operation = this.wanted.tokens ? 'set' : 'delete'
+    const operation = this.#wanted.tokens ? 'set' : 'delete'
     // Called at once when nothing runs: a store may read its own state as the call is made (a
     // fenced write, a seed only into an empty key), so the call is made when it is asked for.
     const atOnce = (this.#idle || !this.limits.ordered) && !this.#next
@@ -118,14 +133,14 @@ class StoreSync<T extends Tokens> {
       })
     }
     const shared = atOnce ? this.#land() : (this.#next as Promise<unknown>)
-    this.busy++
+    this.#busy++
     return this.call(operation, () => shared, ms, lasting).then(
       () => {
-        this.busy--
+        this.#busy--
       },
       (error: unknown) => {
-        this.busy--
-        this.retryAt = Date.now() + 1_000
+        this.#busy--
+        this.#retryAt = Date.now() + 1_000
         throw error
       },
     )
@@ -161,10 +176,8 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
       sync.want(tokens)
       return sync.bringUp(ms, lasting)
     },
-    wants: (tokens) => sync.wanted.tokens?.accessToken === tokens.accessToken,
-    retryPending() {
-      if (store && limits.ordered && sync.held < sync.wanted.version && sync.busy === 0 && Date.now() >= sync.retryAt) sync.bringUp().catch(() => {})
-    },
+    wants: (tokens) => sync.wants(tokens),
+    retryPending: () => sync.retryIfBehind(),
     remove() {
       sync.want(undefined)
       return sync.bringUp()
@@ -172,7 +185,7 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     adopted(tokens) {
       sync.want(tokens)
       // A shared store has them from the copy that got them.
-      if (store?.shared !== false) sync.held = sync.wanted.version
+      if (store?.shared !== false) sync.heldElsewhere()
       else sync.bringUp().catch(() => {})
     },
   }
