@@ -70,6 +70,59 @@ function writeRecord(storage: TabStorage, key: string, record: LockRecord): bool
   }
 }
 
+// This owner's record at the lock's key, and until when the record it last wrote is live.
+class OwnRecord {
+  claimedUntil = 0
+  /** Releases the lock while this owner holds it. */
+  releaseHeld: (() => void) | undefined
+
+  constructor(
+    readonly storage: TabStorage,
+    readonly key: string,
+    readonly owner: string,
+    readonly now: () => number,
+    readonly ttlMs: number,
+  ) {}
+
+  read(): LockRecord | undefined {
+    return readRecord(this.storage, this.key, this.now() + this.ttlMs)
+  }
+
+  write(): boolean {
+    const until = this.now() + this.ttlMs
+    const written = writeRecord(this.storage, this.key, { owner: this.owner, until })
+    if (written) this.claimedUntil = until
+    return written
+  }
+}
+
+// Holds the lock whose record was just read back: extends it every `heartbeatMs` until released.
+function hold(record: OwnRecord, holdMs: number, heartbeatMs: number): Pick<HeldStorageLock, 'release' | 'held'> {
+  const { owner, now } = record
+  const deadline = now() + holdMs
+  let lost = false
+  // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later, or once
+  // another owner's record is there; a record gone (another script cleared storage) is put back.
+  // Found gone, another's, or gone stale (the tab was frozen): another tab may have held it since.
+  const heartbeat = setInterval(() => {
+    const holder = record.read()?.owner
+    if (holder !== owner || now() > record.claimedUntil) lost = true
+    if ((holder !== undefined && holder !== owner) || now() >= deadline) clearInterval(heartbeat)
+    else record.write()
+  }, heartbeatMs)
+  const release = (): void => {
+    clearInterval(heartbeat)
+    if (record.releaseHeld === release) record.releaseHeld = undefined
+    try {
+      if (record.read()?.owner === owner) record.storage.removeItem(record.key)
+    } catch {
+      // Blocked storage: the record expires by itself.
+    }
+  }
+  record.releaseHeld = release
+  return { release, held: () => !lost && now() <= record.claimedUntil && record.read()?.owner === owner }
+}
+
 /**
  * Creates a {@link StorageLock}: a lock without Web Locks that stores no token. A claim is written,
  * left to settle, and read back: of tabs claiming at once, the last write wins everywhere. The
@@ -85,47 +138,12 @@ export function createStorageLock(
   now: () => number = Date.now,
   timing: StorageLockTiming = storageLockTiming,
 ): StorageLock {
-  let releaseHeld: (() => void) | undefined
-  let claimedUntil = 0 // when the record this owner last wrote goes stale
-
-  const read = (): LockRecord | undefined => readRecord(storage, key, now() + timing.ttlMs)
-  const write = (): boolean => {
-    const until = now() + timing.ttlMs
-    const written = writeRecord(storage, key, { owner, until })
-    if (written) claimedUntil = until
-    return written
-  }
-
-  function hold(holdMs: number): Pick<HeldStorageLock, 'release' | 'held'> {
-    const deadline = now() + holdMs
-    let lost = false
-    // Stops extending past `holdMs`, so even a wedged holder frees the lock `ttlMs` later, or once
-    // another owner's record is there; a record gone (another script cleared storage) is put back.
-    // Found gone, another's, or gone stale (the tab was frozen): another tab may have held it since.
-    const heartbeat = setInterval(() => {
-      const holder = read()?.owner
-      if (holder !== owner || now() > claimedUntil) lost = true
-      if ((holder !== undefined && holder !== owner) || now() >= deadline) clearInterval(heartbeat)
-      else write()
-    }, timing.heartbeatMs)
-    const release = (): void => {
-      clearInterval(heartbeat)
-      if (releaseHeld === release) releaseHeld = undefined
-      try {
-        if (read()?.owner === owner) storage.removeItem(key)
-      } catch {
-        // Blocked storage: the record expires by itself.
-      }
-    }
-    releaseHeld = release
-    return { release, held: () => !lost && now() <= claimedUntil && read()?.owner === owner }
-  }
-
+  const record = new OwnRecord(storage, key, owner, now, timing.ttlMs)
   return {
     async acquire(holdMs, giveUp) {
       for (;;) {
         if (giveUp()) return undefined
-        const held = read()
+        const held = record.read()
         const waitMs = held && held.owner !== owner ? held.until - now() : 0
         if (waitMs > 0) {
           await notices.next(waitMs)
@@ -134,18 +152,18 @@ export function createStorageLock(
         const tookOver = held !== undefined && held.owner !== owner
         // Storage refuses writes (full, blocked): there is no lock to be had. A random pause spreads
         // tabs that started together, so the first one's `refreshing` news may reach the others.
-        if (!write()) {
+        if (!record.write()) {
           await sleep(Math.random() * 4 * timing.settleMs)
           return { release() {}, tookOver: false, unlocked: true, held: () => true }
         }
         await sleep(timing.settleMs)
-        if (read()?.owner !== owner) continue
-        const holding = hold(holdMs)
+        if (record.read()?.owner !== owner) continue
+        const holding = hold(record, holdMs, timing.heartbeatMs)
         if (!giveUp()) return { ...holding, tookOver }
         holding.release()
         return undefined
       }
     },
-    releaseIfHeld: () => releaseHeld?.(),
+    releaseIfHeld: () => record.releaseHeld?.(),
   }
 }

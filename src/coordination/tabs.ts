@@ -5,10 +5,10 @@ import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } 
 import { tabFingerprint } from './tab-fingerprint.js'
 import { openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
 import type { TabMessage } from './tab-message.js'
-import { createTabNews } from './tab-news.js'
+import { createTabNews, type TabNews } from './tab-news.js'
 import { storageLockTiming } from './tab-storage-lock.js'
 import { eventHost } from './tab-storage.js'
-import { createNoticeWaiter } from './wake-on-notice.js'
+import { createNoticeWaiter, type NoticeWaiter } from './wake-on-notice.js'
 
 export type { TabChannelKind } from './tab-channel.js'
 export type { TabLockKind } from './tab-lock.js'
@@ -56,56 +56,30 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
   const options = knownOptions('tabCoordinator', given ?? {}, known)
   assertOptionalString('name', options.name)
   assertOptionalDuration('graceMs', options.graceMs, 0)
-  const name = options.name ?? 'tokenflight'
   const notices = createNoticeWaiter()
   const news = createTabNews<T>(options.graceMs ?? 2_000, notices)
+  const mechanism = { lock: tabLockKind(), channel: tabChannelKind() }
   // Until attached: a channel that posts nowhere and no lock.
-  let channel: TabChannel<T> = { kind: 'none', post() {}, close() {} }
-  let lock: TabLock = { kind: 'none', run: (fn) => fn(false), close() {} }
+  let opened: OpenedTabs<T> = { channel: { kind: 'none', post() {}, close() {} }, lock: { kind: 'none', run: (fn) => fn(false), close() {} }, close() {} }
   let link: CoordinatorLink<T> | undefined
   let warned = false
   let running = 0 // refreshes here, waiting for the lock included
-  let detach: (() => void) | undefined
-  const post = (message: TabMessage<T>): void => channel.post(message)
-  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
-  const onPageHide = (): void => {
-    if (news.refreshing) post({ type: 'failed', stale: news.refreshing })
-  }
-  const mechanism = { lock: tabLockKind(), channel: tabChannelKind() }
+  const post = (message: TabMessage<T>): void => opened.channel.post(message)
   return {
     mechanism,
     attach(attached) {
       link = attached
-      channel = openTabChannel<T>(name, (message) => {
-        // Another tab just started: it gets the tokens this one holds (it may have spent ones),
-        // unless this one just started too (its own, rendered into the page, may be spent).
-        if (message.type !== 'ask') return news.hear(message, (tokens) => link?.adopt(tokens))
-        const tokens = link?.current?.()
-        if (tokens && !news.asking) post({ type: 'tokens', replaces: undefined, tokens })
-      })
-      mechanism.channel = channel.kind // another, where a BroadcastChannel could not be made
-      // Without a channel no answer can come: the first refresh does not wait for one.
-      if (channel.kind !== 'none') {
-        news.asked()
-        post({ type: 'ask' })
-      }
-      eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
-      lock = openTabLock(name, notices, (error) => link?.emit('coordinationDegraded', { error }))
-      detach = () => {
-        eventHost()?.removeEventListener('pagehide', onPageHide)
-        channel.close()
-        lock.close()
-      }
+      opened = openTabs(options.name ?? 'tokenflight', news, notices, () => link, mechanism)
       // A refresh running when the session is destroyed finishes for the other tabs (the session
       // lets it): they need its tokens on the channel, and the lock held until then.
       return () => {
-        if (running === 0) detach?.()
+        if (running === 0) opened.close()
         else link = undefined
       }
     },
     async refresh(stale, work) {
       const fingerprint = tabFingerprint(stale.accessToken)
-      if (lock.kind === 'none' && !warned && link) {
+      if (opened.lock.kind === 'none' && !warned && link) {
         warned = true
         link.emit('coordinationDegraded', { error: new Error('No lock between tabs here: refreshing alone') })
       }
@@ -115,11 +89,56 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
-        return await lock.run((tookOver, held) => news.refresh(fingerprint, () => work(held), tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
+        return await opened.lock.run((tookOver, held) => news.refresh(fingerprint, () => work(held), tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
       } finally {
-        if (--running === 0 && !link) detach?.()
+        if (--running === 0 && !link) opened.close()
       }
     },
     announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
+  }
+}
+
+// The channel and lock of an attached session, and how to close them.
+interface OpenedTabs<T extends Tokens> {
+  channel: TabChannel<T>
+  lock: TabLock
+  close(): void
+}
+
+// Opens the channel and the lock for a session that attached; `linked` is it until destroyed.
+function openTabs<T extends Tokens>(
+  name: string,
+  news: TabNews<T>,
+  notices: NoticeWaiter,
+  linked: () => CoordinatorLink<T> | undefined,
+  mechanism: { channel: TabChannelKind },
+): OpenedTabs<T> {
+  const channel: TabChannel<T> = openTabChannel<T>(name, (message) => {
+    // Another tab just started: it gets the tokens this one holds (it may have spent ones),
+    // unless this one just started too (its own, rendered into the page, may be spent).
+    if (message.type !== 'ask') return news.hear(message, (tokens) => linked()?.adopt(tokens))
+    const tokens = linked()?.current?.()
+    if (tokens && !news.asking) channel.post({ type: 'tokens', replaces: undefined, tokens })
+  })
+  mechanism.channel = channel.kind // another, where a BroadcastChannel could not be made
+  // Without a channel no answer can come: the first refresh does not wait for one.
+  if (channel.kind !== 'none') {
+    news.asked()
+    channel.post({ type: 'ask' })
+  }
+  // A tab going away mid-refresh can deliver nothing: the others need not wait out the grace.
+  const onPageHide = (): void => {
+    if (news.refreshing) channel.post({ type: 'failed', stale: news.refreshing })
+  }
+  eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
+  const lock = openTabLock(name, notices, (error) => linked()?.emit('coordinationDegraded', { error }))
+  return {
+    channel,
+    lock,
+    close() {
+      eventHost()?.removeEventListener('pagehide', onPageHide)
+      channel.close()
+      lock.close()
+    },
   }
 }
