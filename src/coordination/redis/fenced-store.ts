@@ -84,6 +84,8 @@ export interface FencedStoreOptions {
   waitMs: number
   /** Called when tokens Redis missed were written back: the other processes are told then. */
   writtenBack(): void
+  /** Called whenever Redis answers a write: after an outage, it is back and holds these tokens or newer ones. */
+  answered(): void
 }
 
 // A write Redis did not take, and the value it was to replace (a late write-back never buries
@@ -127,15 +129,16 @@ function pendingWrite<T extends Tokens>(write: (expected: Expected, tokens: T) =
  * Creates the coordinator's store at `key`.
  *
  * @example
- * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {} })
+ * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {}, answered: () => {} })
  */
-export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, waitMs, writtenBack }: FencedStoreOptions): FencedStore<T> {
+export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, waitMs, writtenBack, answered }: FencedStoreOptions): FencedStore<T> {
   // The stored value as last read or written here: what a write Redis missed is written back over.
   let seen: string | null | undefined
   let fence: Expected | undefined
   const write = async (expected: Expected, tokens: T): Promise<boolean> => {
     const value = JSON.stringify(tokens)
     const written = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
+    answered()
     if (written) seen = value
     return written
   }

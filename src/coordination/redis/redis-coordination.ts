@@ -32,7 +32,8 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const resolved = resolveRedisCoordination(options)
   const { client, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: retryMs, commandTimeoutMs: timeoutMs } = resolved
   // A write-back is news like a refresh: a sign-in made during an outage reaches the others then.
-  const store = fencedStore<T>({ client, key: keys.tokens, lockKey: keys.lock, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify() })
+  // Redis answering a write ends an outage for this process (`coordinationRestored`).
+  const store = fencedStore<T>({ client, key: keys.tokens, lockKey: keys.lock, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify(), answered: () => shared.links.restored() })
   const unwritten = trackUnwritten(store)
   const read = async (): Promise<T | undefined> => parseStoredTokens<T>(await store.readRaw())
   const shared: Shared<T> = {

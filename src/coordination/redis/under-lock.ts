@@ -64,7 +64,7 @@ async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: C
 
 /**
  * Refreshes without the lock because Redis stayed unreachable (docs/scaling.md): the session
- * hears `coordinationDegraded`, and `coordinationRestored` once Redis has the tokens.
+ * hears `coordinationDegraded`, and `coordinationRestored` once Redis answers a write (the store says so).
  *
  * @example
  * return alone(shared, error, work)
@@ -72,7 +72,6 @@ async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: C
 export async function alone<T extends Tokens>(shared: Shared<T>, error: unknown, work: () => Promise<T>): Promise<T> {
   shared.links.degraded(error)
   const next = await work()
-  // Redis taking the write-back (at once, or on a retry) is the end of the outage.
-  void (shared.unwritten.writeBack(next) ?? Promise.resolve()).then(() => shared.store.pending === undefined && shared.links.restored())
+  void shared.unwritten.writeBack(next) // tracked until Redis takes them: older tokens there are not adopted meanwhile
   return next
 }

@@ -659,6 +659,64 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await b.destroy()
     }, 15_000)
 
+    it('a refresh under the lock cut off by an outage, then a refresh alone that fails: coordinationRestored once Redis takes the first one\'s tokens, not before', async () => {
+      const gate = deferred()
+      const strategy = countingStrategy(async (call) => {
+        if (call > 1) throw new RefreshError('refresh token revoked', { transient: false, status: 401 })
+        await gate.promise
+        return { accessToken: 'token-1', refreshToken: 'r1' }
+      })
+      const key = redis.nextKey()
+      const a = await outageSession(strategy, key, { coordinationWaitMs: 150 })
+      const events: string[] = []
+      a.on('coordinationDegraded', () => events.push('degraded'))
+      a.on('coordinationRestored', () => events.push('restored'))
+      await tokensForSend(a)
+      const underLock = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      await redis.server.stop()
+      gate.resolve()
+      await expect(underLock).resolves.toMatchObject({ accessToken: 'token-1' }) // written nowhere yet
+      await expect(a.refresh()).rejects.toThrow() // alone after coordinationWaitMs, refused for good
+      await sleep(300) // Redis still down: nothing is restored
+      expect(events).toEqual(['degraded'])
+      await redis.server.start()
+      await until(() => events.length === 2)
+      expect(events).toEqual(['degraded', 'restored'])
+      expect(JSON.parse((await (await redis.connect()).get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
+      await a.destroy()
+    }, 15_000)
+
+    it('a refresh alone whose write outlasts the refresh deadline (a command queued while Redis is away): coordinationRestored waits for Redis to answer it', async () => {
+      const { strategy } = rotatingProvider()
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      let down = false
+      const gone = () => Promise.reject(new Error('Connection is closed.'))
+      // While down, the tokens write (2 keys, 4 arguments) hangs as in an offline queue; every other command fails at once.
+      const client = faulty(real, {
+        get: (k) => (down ? gone() : real.get(k)),
+        eval: (script, count, ...rest) => (!down ? real.eval(script, count, ...rest) : rest.length === 6 ? new Promise(() => {}) : gone()),
+        publish: (c, m) => (down ? gone() : real.publish(c, m)),
+      })
+      const coordination = redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, coordinationWaitMs: 100, commandTimeoutMs: 2_000 })
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 400, ...coordination })
+      const events: string[] = []
+      a.on('coordinationDegraded', () => events.push('degraded'))
+      a.on('coordinationRestored', () => events.push('restored'))
+      await tokensForSend(a)
+      down = true
+      await a.refresh().catch(() => {}) // alone after coordinationWaitMs; its write misses the refresh deadline
+      await until(() => strategy.calls === 1)
+      await sleep(800) // past the session's wait for the write
+      expect(events).toEqual(['degraded'])
+      down = false
+      await until(() => events.length === 2)
+      expect(events).toEqual(['degraded', 'restored'])
+      expect(JSON.parse((await real.get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
+      await a.destroy()
+    }, 15_000)
+
     it('a sign-in made while Redis is down reaches the other processes once it is written back', async () => {
       const key = redis.nextKey()
       const a = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
