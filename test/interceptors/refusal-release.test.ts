@@ -118,5 +118,42 @@ describe('what a refusal rule reads stays readable after the replay leaves', () 
     expect(body).toEqual({ code: 'EXPIRED' })
     expect(await input.body()).toBe(body)
   })
-})
 
+  // Through fetch the refused body is discarded before the refresh wait (it holds a connection).
+  async function keptThroughFetch(readInRule: boolean) {
+    let kept: AuthFailureInput | undefined
+    let inRule: unknown
+    const fakeFetch = (async (_input: RequestInfo | URL, init?: RequestInit) =>
+      new Headers(init?.headers).get('authorization') === 'Bearer token-1'
+        ? new Response('ok')
+        : new Response('{"code":"EXPIRED"}', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"', 'content-length': '18' } })) as typeof fetch
+    const authedFetch = wrapFetch(fakeFetch, refreshedSession(), {
+      origins: ['https://api.test'],
+      authFailure: async (input) => {
+        kept = input
+        if (readInRule) inRule = await input.body()
+        return input.status === 401
+      },
+    })
+    expect(await (await authedFetch('https://api.test/me')).text()).toBe('ok')
+    return { input: kept as AuthFailureInput, inRule }
+  }
+
+  it('through fetch: status and headers as read before, and a body read in the rule', async () => {
+    const { input, inRule } = await keptThroughFetch(true)
+    expect(input.status).toBe(401)
+    expect(input.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"')
+    expect(inRule).toEqual({ code: 'EXPIRED' })
+    expect(await input.body()).toBe(inRule)
+  })
+
+  it('through fetch: a body first asked for after the refusal rejects, saying when to read it (never a throw)', async () => {
+    const { input } = await keptThroughFetch(false)
+    let read: Promise<unknown> | undefined
+    expect(() => {
+      read = input.body()
+    }).not.toThrow()
+    await expect(read).rejects.toThrow(/discarded once judged: with fetch, read body\(\) while the authFailure rule runs/)
+    expect(input.status).toBe(401)
+  })
+})
