@@ -61,7 +61,7 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
         return settled !== undefined
       })
       if (!held) return settled as R
-      if (held.unlocked) unlocked(new Error('localStorage refused the lock record (full or blocked): refreshing without a lock between tabs'))
+      if (held.unlocked) unlocked(new Error('localStorage did not keep the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
         return await fn(held.tookOver, held.held)
       } finally {

@@ -139,8 +139,16 @@ export function createStorageLock(
   timing: StorageLockTiming = storageLockTiming,
 ): StorageLock {
   const record = new OwnRecord(storage, key, owner, now, timing.ttlMs)
+  // Storage that refuses or drops the record (full, blocked, writes ignored, reads failing): there
+  // is no lock to be had. A random pause spreads tabs that started together, so the first one's
+  // `refreshing` news may reach the others.
+  const withoutLock = async (): Promise<HeldStorageLock> => {
+    await sleep(Math.random() * 4 * timing.settleMs)
+    return { release() {}, tookOver: false, unlocked: true, held: () => true }
+  }
   return {
     async acquire(holdMs, giveUp) {
+      let vanished = 0 // claims written and then not found at all: no tab removes another's
       for (;;) {
         if (giveUp()) return undefined
         const held = record.read()
@@ -150,14 +158,13 @@ export function createStorageLock(
           continue
         }
         const tookOver = held !== undefined && held.owner !== owner
-        // Storage refuses writes (full, blocked): there is no lock to be had. A random pause spreads
-        // tabs that started together, so the first one's `refreshing` news may reach the others.
-        if (!record.write()) {
-          await sleep(Math.random() * 4 * timing.settleMs)
-          return { release() {}, tookOver: false, unlocked: true, held: () => true }
-        }
+        if (!record.write()) return withoutLock()
         await sleep(timing.settleMs)
-        if (record.read()?.owner !== owner) continue
+        const claimed = record.read()
+        // Twice in a row, not once: another script may clear storage.
+        vanished = claimed === undefined ? vanished + 1 : 0
+        if (vanished === 2) return withoutLock()
+        if (claimed?.owner !== owner) continue
         const holding = hold(record, holdMs, timing.heartbeatMs)
         if (!giveUp()) return { ...holding, tookOver }
         holding.release()

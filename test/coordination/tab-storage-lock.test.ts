@@ -197,4 +197,40 @@ describe('createStorageLock', () => {
     await vi.advanceTimersByTimeAsync(ttlMs)
     expect(outcome).toBeUndefined()
   })
+
+  // Storage that takes every write without error and keeps none, or whose reads fail.
+  it.each([
+    ['writes dropped', { getItem: () => null, setItem() {}, removeItem() {} }],
+    [
+      'reads failing',
+      {
+        getItem: () => {
+          throw new DOMException('blocked', 'SecurityError')
+        },
+        setItem() {},
+        removeItem() {},
+      },
+    ],
+  ])('storage that does not keep the record (%s): no lock, said so, within a few settle times, not a claim for ever', async (_, storage) => {
+    const lock = createStorageLock(storage, key, 'owner-0', createNoticeWaiter())
+    let outcome: unknown = 'claiming'
+    void lock.acquire(60_000, never).then((held) => {
+      outcome = held?.unlocked
+    })
+    await vi.advanceTimersByTimeAsync(2 * settleMs + 4 * settleMs + 10)
+    expect(outcome).toBe(true)
+  })
+
+  it('a claim cleared once by another script is claimed again, not given up', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [tab] = tabs(area, 1) as [Tab]
+    let outcome: unknown = 'claiming'
+    void tab.lock.acquire(60_000, never).then((held) => {
+      outcome = held && { unlocked: held.unlocked, held: held.held() }
+    })
+    await vi.advanceTimersByTimeAsync(settleMs / 2)
+    tab.storage.local.delete(key) // another script cleared it
+    await vi.advanceTimersByTimeAsync(2 * settleMs + 10)
+    expect(outcome).toEqual({ unlocked: undefined, held: true })
+  })
 })
