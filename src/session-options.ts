@@ -10,6 +10,7 @@ import {
   invalidArgument,
   knownOptions,
 } from './invalid-argument.js'
+import { RefreshError } from './errors/refresh-error.js'
 import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
@@ -96,7 +97,8 @@ const known = {
 
 const knownRetry = { retries: true, minDelayMs: true, maxDelayMs: true } satisfies Record<keyof RetryOptions, true>
 
-const missingFetch: typeof fetch = () => Promise.reject(new TypeError('No global fetch: pass `fetch` to createSession'))
+// Not a network failure: no call was made, and none can be until a fetch is given.
+const missingFetch: typeof fetch = () => Promise.reject(new RefreshError('No fetch here for the refresh call (a page or runtime without fetch): pass `fetch` to createSession', { transient: true }))
 
 // The fetch refresh calls use: the given one, else the global at creation. Each call says
 // `skip` to any wrapper of ours on its way (installFetch's global, a bound or instrumented copy of

@@ -16,6 +16,7 @@ export async function callEndpoint(context: RefreshContext, provider: string, ur
     response = await context.fetch(url, { ...init, redirect: 'manual', signal: context.signal })
   } catch (cause) {
     if (context.signal.aborted) throw reasonOf(context.signal)
+    if (cause instanceof RefreshError) throw cause // ours, saying why no call was made
     // The cause keeps only safe words: a fetch (a wrapper, an instrumented client) may quote the
     // request it failed, its credentials encoded (Basic, form-encoded) or in a field of the error.
     throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: safeError('fetch failed', cause) })

@@ -566,3 +566,29 @@ describe('what user code throws never carries a token into our errors', () => {
     expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
   })
 })
+
+describe('a runtime without fetch', () => {
+  it('a built-in strategy fails saying no fetch was given, not that its endpoint could not be reached; a given fetch is used', async () => {
+    const global = globalThis as { fetch?: typeof fetch | undefined }
+    const real = global.fetch
+    delete global.fetch
+    let session: ReturnType<typeof createSession>
+    let given: ReturnType<typeof createSession>
+    const calls: string[] = []
+    try {
+      session = createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens: { accessToken: 'a', refreshToken: 'r' }, retry: { retries: 0 } })
+      const fetchFn = (async (input: RequestInfo | URL) => {
+        calls.push(String(input))
+        return new Response('{}', { status: 503 })
+      }) as typeof fetch
+      given = createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens: { accessToken: 'a', refreshToken: 'r' }, retry: { retries: 0 }, fetch: fetchFn })
+    } finally {
+      global.fetch = real
+    }
+    const error = await session.refresh().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error).toMatchObject({ transient: true, message: expect.stringMatching(/No fetch here for the refresh call.*pass `fetch` to createSession/) })
+    await expect(given.refresh()).rejects.toThrow(/HTTP 503/)
+    expect(calls).toHaveLength(1)
+  })
+})
