@@ -181,7 +181,7 @@ describe('tabCoordinator when storage misbehaves', () => {
     for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.push(error))
     expect(await Promise.all(sessions.map((session) => session.refresh()))).toEqual(['new-access-token', 'new-access-token'])
     expect(strategy.calls).toBe(1)
-    expect(degraded.map((error) => error.message)).toEqual(Array(2).fill(expect.stringMatching(/localStorage refused the lock/)))
+    expect(degraded.map((error) => error.message)).toEqual(Array(2).fill(expect.stringMatching(/localStorage did not keep the lock record/)))
     await Promise.all(sessions.map((session) => session.destroy()))
   })
 
