@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import Redis from 'ioredis'
-import { createSession, RefreshError, RefreshTimeoutError, SessionExpiredError, type Strategy, type Tokens } from '../../../src/index.js'
+import { createSession, RefreshError, RefreshTimeoutError, type Session, SessionExpiredError, type Strategy, type Tokens } from '../../../src/index.js'
 import { redisCoordination } from '../../../src/redis.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { deferred, flush } from '../../_helpers/deferred.js'
@@ -25,6 +25,15 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     const admin = await redis.connect({ retryStrategy: () => 50 })
     const listening = async () => Number(((await admin.pubsub('NUMSUB', `{${key}}:refreshed`)) as [string, number])[1])
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await listening().catch(() => 0)) < count; ) await sleep(50)
+  }
+
+  // Refreshes token-0 under the lock held by the gate, stops Redis, then lets the provider answer: token-1, written nowhere yet.
+  async function refreshCutOff(session: Session<Tokens>, strategy: { calls: number }, gate: { resolve(): void }): Promise<void> {
+    const refreshing = afterRefusal(session, 'token-0')
+    await until(() => strategy.calls === 1)
+    await redis.server.stop()
+    gate.resolve()
+    await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
   }
 
   async function pair(strategy: Strategy<Tokens> = countingStrategy(), options: { lockTtlMs?: number; pollIntervalMs?: number } = {}) {
@@ -452,11 +461,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       const b = await outageSession(strategy, key, { coordinationWaitMs: 10_000 })
       await tokensForSend(a)
       await tokensForSend(b)
-      const refreshing = afterRefusal(a, 'token-0')
-      await until(() => strategy.calls === 1)
-      await redis.server.stop()
-      gate.resolve()
-      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' }) // written nowhere yet
+      await refreshCutOff(a, strategy, gate)
       const waiting = afterRefusal(b, 'token-0')
       await sleep(1_200) // b keeps asking Redis for the lock
       await redis.server.start()
@@ -672,11 +677,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       a.on('coordinationDegraded', () => events.push('degraded'))
       a.on('coordinationRestored', () => events.push('restored'))
       await tokensForSend(a)
-      const underLock = afterRefusal(a, 'token-0')
-      await until(() => strategy.calls === 1)
-      await redis.server.stop()
-      gate.resolve()
-      await expect(underLock).resolves.toMatchObject({ accessToken: 'token-1' }) // written nowhere yet
+      await refreshCutOff(a, strategy, gate)
       await expect(a.refresh()).rejects.toThrow() // alone after coordinationWaitMs, refused for good
       await sleep(300) // Redis still down: nothing is restored
       expect(events).toEqual(['degraded'])
