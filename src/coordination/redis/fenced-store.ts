@@ -40,7 +40,7 @@ if ARGV[1] == 'any' or (current == false and ARGV[2] == '') or current == ARGV[2
   redis.call('SET', KEYS[1], ARGV[3])
   return 1
 end
-return 0`
+return current`
 
 const idle = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -54,10 +54,11 @@ interface Expected {
   owner?: string | undefined
 }
 
-// Writes `value` over what is `expected`.
-async function writeOver(client: RedisClient, keys: [string, string], timeoutMs: number, expected: Expected, value: string): Promise<boolean> {
+// Writes `value` over what is `expected`: `true`, or what the key holds instead (a refusal reads it).
+async function writeOver(client: RedisClient, keys: [string, string], timeoutMs: number, expected: Expected, value: string): Promise<true | { found: string | null }> {
   const args = expected.value === 'any' ? ['any', '', value, ''] : ['if', expected.value ?? '', value, expected.owner ?? '']
-  return (await bounded(client.eval(writeScript, 2, ...keys, ...args), timeoutMs)) === 1
+  const answer = await bounded(client.eval(writeScript, 2, ...keys, ...args), timeoutMs)
+  return answer === 1 || { found: typeof answer === 'string' ? answer : null }
 }
 
 // A client without an offline queue fails commands until connected: its first read waits for it a while.
@@ -137,10 +138,12 @@ export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs,
   let fence: Expected | undefined
   const write = async (expected: Expected, tokens: T): Promise<boolean> => {
     const value = JSON.stringify(tokens)
-    const written = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
+    const answer = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
     answered()
-    if (written) seen = value
-    return written
+    // A write refused (a seed that lost, a fence that failed) learns what is there: a later
+    // write-back is fenced on that, not on a value the key no longer holds.
+    seen = answer === true ? value : answer.found
+    return answer === true
   }
   const later = pendingWrite<T>(write, retryMs, writtenBack)
 

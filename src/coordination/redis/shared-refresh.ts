@@ -38,7 +38,10 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
   let unreachableSince: number | undefined // the outage is timed from Redis's first failure, not from the wait's start
   for (;;) {
     // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
-    if (shared.links.abandoned) throw new RefreshError('The session was destroyed while it waited for the shared refresh', { transient: true })
+    if (shared.links.abandoned) {
+      void shared.lock.release(owner) // lock requests a client queued during an outage may still land
+      throw new RefreshError('The session was destroyed while it waited for the shared refresh', { transient: true })
+    }
     let taken: { raw: string | null } | undefined
     try {
       taken = await take(shared, owner)
@@ -54,6 +57,9 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
         await sleep(pollIntervalMs)
         continue
       }
+      // A client that queues commands while Redis is away runs this owner's lock requests when it
+      // is back: the release, queued after them, frees what they take. Not awaited: Redis is down.
+      void shared.lock.release(owner)
       return alone(shared, error, work)
     }
     unreachableSince = undefined

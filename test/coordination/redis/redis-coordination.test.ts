@@ -718,6 +718,55 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await a.destroy()
     }, 15_000)
 
+    it('a process whose seed lost to another\'s, refreshing alone in an outage: its tokens reach Redis when it is back, and the other adopts them (no reuse)', async () => {
+      const { strategy, reuses } = rotatingProvider()
+      const key = redis.nextKey()
+      const b = await outageSession(strategy, key, { coordinationWaitMs: 150 })
+      await tokensForSend(b) // read empty, seeded
+      // a read the key empty just before b's seed landed (processes started together): its own seed loses.
+      const real = await redis.connect({ retryStrategy: () => 50 })
+      let first = true
+      const client = faulty(real, {
+        get: (k) => {
+          const answer = first && k === key ? Promise.resolve(null) : real.get(k)
+          if (k === key) first = false
+          return answer
+        },
+      })
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, coordinationWaitMs: 150 }) })
+      await tokensForSend(a)
+      await sleep(100) // its seed has been refused
+      await redis.server.stop()
+      await expect(a.refresh()).resolves.toBe('token-1') // alone: spends r0
+      await redis.server.start()
+      const admin = await redis.connect()
+      await until(async () => ((await admin.get(key).catch(() => null)) ?? '').includes('token-1'))
+      expect(JSON.parse((await admin.get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await a.destroy()
+      await b.destroy()
+    }, 15_000)
+
+    it('a client that queues commands while Redis is away (offline queue): the lock requests it ran late do not block the next refresh', async () => {
+      const { strategy } = rotatingProvider()
+      const key = redis.nextKey()
+      const client = await redis.connect({ retryStrategy: () => 50, enableOfflineQueue: true, maxRetriesPerRequest: null })
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 3_000, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, coordinationWaitMs: 300, commandTimeoutMs: 100 }) })
+      await tokensForSend(a)
+      await redis.server.stop()
+      await expect(a.refresh()).resolves.toBe('token-1') // alone, its lock requests still queued
+      await redis.server.start()
+      const admin = await redis.connect()
+      await until(async () => ((await admin.get(key).catch(() => null)) ?? '').includes('token-1'))
+      await sleep(200) // the queue has run
+      expect(await admin.get(`{${key}}:lock`)).toBeNull()
+      const began = Date.now()
+      await expect(a.refresh()).resolves.toBe('token-2')
+      expect(Date.now() - began).toBeLessThan(1_000) // not the lock's 5 s TTL
+      await a.destroy()
+    }, 15_000)
+
     it('a sign-in made while Redis is down reaches the other processes once it is written back', async () => {
       const key = redis.nextKey()
       const a = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
