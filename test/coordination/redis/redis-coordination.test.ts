@@ -36,6 +36,12 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
   }
 
+  // b never refreshed: its next refresh finds a's token-1 in Redis and makes no call, and nothing was reused.
+  async function adoptsWithoutCall(b: Session<Tokens>, strategy: { calls: number }, reuses: () => number): Promise<void> {
+    await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+    expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+  }
+
   async function pair(strategy: Strategy<Tokens> = countingStrategy(), options: { lockTtlMs?: number; pollIntervalMs?: number } = {}) {
     const key = redis.nextKey()
     const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, ...options }) })
@@ -657,9 +663,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(events).toEqual(['degraded', 'restored'])
       const stored = JSON.parse((await (await redis.connect()).get(key)) ?? 'null')
       expect(stored).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
-      // b never refreshed: its next refresh finds a's tokens in Redis and makes no call.
-      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
-      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await adoptsWithoutCall(b, strategy, reuses)
       await a.destroy()
       await b.destroy()
     }, 15_000)
@@ -742,8 +746,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       const admin = await redis.connect()
       await until(async () => ((await admin.get(key).catch(() => null)) ?? '').includes('token-1'))
       expect(JSON.parse((await admin.get(key)) ?? 'null')).toMatchObject({ accessToken: 'token-1', refreshToken: 'r1' })
-      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
-      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await adoptsWithoutCall(b, strategy, reuses)
       await a.destroy()
       await b.destroy()
     }, 15_000)
