@@ -69,21 +69,18 @@ export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequ
 export interface WrapFetchOptions extends ClientOptions {}
 
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
-// Once the refusal is judged the body is discarded: a rule that reads it later is told so.
+// Once the refusal is judged the body is discarded (used): a rule that reads it later is told so.
 class FetchInput implements AuthFailureInput {
   readonly status: number
   #read: Promise<unknown> | undefined
-  constructor(
-    readonly response: Response,
-    private readonly refusal: { discarded: boolean },
-  ) {
+  constructor(readonly response: Response) {
     this.status = response.status
   }
   get headers(): ResponseHeaders {
     return this.response.headers
   }
   body(): Promise<unknown> {
-    this.#read ??= this.refusal.discarded
+    this.#read ??= this.response.bodyUsed
       ? Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
       : this.response.clone().text().then(parseBody)
     return this.#read
@@ -108,12 +105,10 @@ async function flow(
   let kept = await send(headers, true)
   // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
   if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
-  const refusal = { discarded: false } // not the input: the refused response must not outlive its replay's start
-  const answer = exchange.after(sent, new FetchInput(kept, refusal), rule, () => ({
+  const answer = exchange.after(sent, new FetchInput(kept), rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(new Headers(init.headers)), false) : undefined,
     onRefused: async () => {
-      refusal.discarded = true
       kept = await withoutBody(kept)
     },
     refused: () => kept,

@@ -60,9 +60,9 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
 
   // Not async when the state is at hand: no promise of its own per refused request, only the shared refresh.
   function afterRefusal(sentWith: string | undefined): Promise<T | undefined> {
-    if (state.loading || state.isOver()) return whenUsable().then(() => verdictAfterRefusal(state, flight, now, sentWith))
+    if (state.loading || state.isOver()) return whenUsable().then(() => verdictAfterRefusal(state, flight, sentWith))
     try {
-      return verdictAfterRefusal(state, flight, now, sentWith)
+      return verdictAfterRefusal(state, flight, sentWith)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -72,13 +72,13 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
 }
 
 // The tokens to replay a refusal of `sentWith` with: a refresh of them, or the ones that replaced them.
-function verdictAfterRefusal<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, now: () => number, sentWith: string | undefined): Promise<T | undefined> {
+function verdictAfterRefusal<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, sentWith: string | undefined): Promise<T | undefined> {
   const { tokens } = state
   if (!tokens) return Promise.resolve(undefined)
   if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
   // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
   // one is itself due (the next request would start that refresh anyway).
   if (flight.running()) return flight.refreshOnce('unauthorized')
-  const phase = state.phase(now())
+  const phase = state.phase(state.now())
   return phase === 'fresh' ? Promise.resolve(tokens) : flight.refreshOnce(phase === 'expired' ? 'expired' : 'ahead')
 }
