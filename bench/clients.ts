@@ -156,6 +156,39 @@ export const handWritten: ClientFactory = (emulator, tokens) => {
   return (path) => api.get(path).then(statusOf)
 }
 
+// The same by hand around fetch, in its usual form: one shared refresh promise, and a 401's
+// response left unread (its body goes with the response).
+export const handWrittenFetch: ClientFactory = (emulator, tokens) => {
+  let current = { accessToken: tokens.accessToken, refreshToken: String(tokens.refreshToken) }
+  let refreshing: Promise<void> | undefined
+  const refresh = (): Promise<void> => {
+    refreshing ??= fibRefreshByFetch(emulator.url, current.refreshToken)
+      .then((next) => void (current = next))
+      .finally(() => (refreshing = undefined))
+    return refreshing
+  }
+  const authed = (url: string) => fetch(url, { headers: { Authorization: `Bearer ${current.accessToken}` } })
+  return async (path) => {
+    const url = `${emulator.url}${path}`
+    const sentWith = current.accessToken
+    let res = await authed(url)
+    if (res.status === 401) {
+      if (current.accessToken === sentWith) await refresh()
+      res = await authed(url)
+    }
+    await res.arrayBuffer()
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    return res.status
+  }
+}
+
+async function fibRefreshByFetch(baseURL: string, refreshToken: string): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await fetch(`${baseURL}${REFRESH_PATH}`, { method: 'PATCH', headers: { Authorization: `Bearer ${refreshToken}` } })
+  if (!res.ok) throw new Error(`refresh: HTTP ${res.status}`)
+  const { data } = (await res.json()) as { data: { accessToken: string; refreshToken: string } }
+  return { accessToken: data.accessToken, refreshToken: data.refreshToken }
+}
+
 /** The clients that refresh, by the name the tables give them. */
 export const refreshingClients: Record<string, ClientFactory> = {
   'tokenflight (axios)': tokenflightAxios,
