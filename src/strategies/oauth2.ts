@@ -85,7 +85,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
   }
   const url = endpointUrl('tokenEndpoint', o.tokenEndpoint, undefined, o.allowInsecureHttp)
   const authorize = tokenHeader(o.authorization)
-  const basic = clientAuth === 'basic' && `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`
+  const basicCredential = clientAuth === 'basic' ? btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`) : undefined
 
   return {
     name: 'oauth2',
@@ -96,8 +96,9 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       if (clientAuth !== 'basic') form.set('client_id', clientId)
       if (clientAuth === 'body') form.set('client_secret', clientSecret)
       const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }
-      if (basic) headers.Authorization = basic
-      const secrets = secretsOf(current, [clientSecret])
+      if (basicCredential) headers.Authorization = `Basic ${basicCredential}`
+      // The Basic value as sent too: a server quoting the header it refused quotes it encoded.
+      const secrets = secretsOf(current, [clientSecret, basicCredential])
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())

@@ -8,8 +8,9 @@
  */
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSession, RefreshError, type Tokens } from '../../src/index.js'
-import { type LoopbackServer, type ProviderCase, providerCases, startLoopback } from '../_helpers/strategy-harness.js'
+import { createSession, RefreshError, type Strategy, type Tokens } from '../../src/index.js'
+import { oauth2 } from '../../src/strategies/index.js'
+import { type LoopbackServer, type ProviderCase, providerCases, type Received, startLoopback } from '../_helpers/strategy-harness.js'
 
 const servers: LoopbackServer[] = []
 afterEach(async () => {
@@ -82,6 +83,56 @@ describe.each(providerCases)('$name refusal text', (provider) => {
     expect(error).toBeInstanceOf(RefreshError)
     expect((error as RefreshError).body).toEqual(body)
     expect(Object.keys(error as object)).not.toContain('body')
+  })
+})
+
+// What the refresh request carried that holds a credential, as it travelled: a header's value after
+// its scheme (Basic's base64 included), a form or JSON field's value.
+function wireCredentials(request: Received, secrets: string[]): string[] {
+  const holds = (text: string): boolean => secrets.some((secret) => text.includes(secret))
+  const decoded = (text: string): string => {
+    try {
+      return decodeURIComponent(atob(text).replace(/\+/g, ' '))
+    } catch {
+      return ''
+    }
+  }
+  const headerValues = Object.values(request.headers).flatMap((v) => (v === undefined ? [] : [v].flat())).map((v) => v.replace(/^\w+ /, ''))
+  let bodyValues: string[] = []
+  try {
+    bodyValues = Object.values(JSON.parse(request.body) as Record<string, unknown>).filter((v): v is string => typeof v === 'string')
+  } catch {
+    bodyValues = [...new URLSearchParams(request.body).values()]
+  }
+  return [...headerValues, ...bodyValues].filter((value) => holds(value) || holds(decoded(value)))
+}
+
+const quotingCases = [
+  ...providerCases,
+  { ...(providerCases.find((p) => p.name === 'oauth2') as ProviderCase), name: 'oauth2 (Basic)' as const, make: (url: string) => oauth2({ tokenEndpoint: `${url}/oauth/token`, clientId: 'web', clientSecret: 'cs-K7v2Qp9Wz3Rt8Y' }) as Strategy<Tokens> },
+]
+
+describe.each(quotingCases)('$name: a server quoting the credentials as they came', (provider) => {
+  it.each(['as it came', 'without base64 padding'])('%s: no 8 characters of any of them in any text', async (how) => {
+    let quote = 0 // which of the request's credentials this answer quotes
+    const server = await startLoopback((request, res) => {
+      const quoted = wireCredentials(request, provider.secrets)[quote] ?? 'none'
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(poisoned(how === 'as it came' ? quoted : quoted.replace(/=+$/, ''))))
+    })
+    servers.push(server)
+    const sent = async () => {
+      const session = createSession({ strategy: provider.make(server.url), tokens: provider.tokens as Tokens, retry: false })
+      const events: unknown[] = []
+      session.on('refreshFailed', (event) => events.push(event))
+      const error = await session.refresh().catch((e: unknown) => e)
+      return { error, events, sent: wireCredentials(server.requests.at(-1) as Received, provider.secrets) }
+    }
+    const first = await sent()
+    expect(first.sent.length).toBeGreaterThan(0)
+    for (; quote < first.sent.length; quote++) {
+      const { error, events } = await sent()
+      for (const piece of [...texts(error), ...events.flatMap(texts)]) expect(leaks(piece, first.sent)).toBeUndefined()
+    }
   })
 })
 
