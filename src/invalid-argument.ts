@@ -58,8 +58,12 @@ export function assertOptionalString(name: string, value: unknown): asserts valu
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f]/
 
-// A header carries Latin-1 without control characters: fetch refuses more, axios would send another value.
-export const NOT_FOR_A_HEADER = /[^\u0020-\u007e\u00a0-\u00ff]/
+// A header carries Latin-1 without control characters (fetch refuses more, axios would send another
+// value), and drops spaces at either end (a token would be sent altered, or as none).
+export const NOT_FOR_A_HEADER = /[^\u0020-\u007e\u00a0-\u00ff]|^ | $/
+
+/** What {@link NOT_FOR_A_HEADER} asks of a value, as error messages say it. */
+export const HEADER_VALUE = 'a header can carry as it is (Latin-1, no control characters, no space at either end)'
 
 /**
  * Throws unless `value` is a non-empty string without control characters. A secret (token, key)
@@ -85,7 +89,7 @@ export function assertOptionalSecret(name: string, value: unknown): asserts valu
  */
 export function assertHeaderSecret(name: string, value: unknown): asserts value is string {
   assertSecret(name, value)
-  if (NOT_FOR_A_HEADER.test(value)) throw invalidArgument(name, 'a string a header can carry (Latin-1, no control characters)', value, { wrongType: false, secret: true })
+  if (NOT_FOR_A_HEADER.test(value)) throw invalidArgument(name, `a string ${HEADER_VALUE}`, value, { wrongType: false, secret: true })
 }
 
 /** Throws unless `value` is undefined or a header secret as {@link assertHeaderSecret} checks it. */

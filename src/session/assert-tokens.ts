@@ -1,4 +1,4 @@
-import { CONTROL, invalidArgument, NOT_FOR_A_HEADER } from '../invalid-argument.js'
+import { CONTROL, HEADER_VALUE, invalidArgument, NOT_FOR_A_HEADER } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 
 /** What is wrong with a token set: the field (`''` for the set itself), what it should be, and what it holds. */
@@ -13,7 +13,7 @@ export interface TokensProblem {
 function secretProblem(field: string, value: unknown, optional: boolean): TokensProblem | undefined {
   if (optional && value === undefined) return undefined
   if (typeof value !== 'string' || value === '') return { field, expected: 'a non-empty string', value, wrongType: typeof value !== 'string' }
-  if (NOT_FOR_A_HEADER.test(value)) return { field, expected: 'a string a header can carry (Latin-1, no control characters)', value, wrongType: false }
+  if (NOT_FOR_A_HEADER.test(value)) return { field, expected: `a string ${HEADER_VALUE}`, value, wrongType: false }
   return undefined
 }
 

@@ -1,6 +1,6 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
 import { hasOwn } from '../has-own.js'
-import { NOT_FOR_A_HEADER } from '../invalid-argument.js'
+import { HEADER_VALUE, NOT_FOR_A_HEADER } from '../invalid-argument.js'
 
 /**
  * Reads a dotted path (`data.accessToken`) from a parsed body, own fields only (never what
@@ -16,14 +16,14 @@ export function fieldAt(body: unknown, path: string): unknown {
 }
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
-/** A non-empty string a header can carry (Latin-1, no control characters): every token is sent in one. */
+/** A non-empty string a header can carry as it is: every token is sent in one. */
 export const isHeaderValue = (value: unknown): value is string => typeof value === 'string' && value !== '' && !NOT_FOR_A_HEADER.test(value)
 
 /** A required token field: a non-empty string that can go in a header, or an error naming it (never its value). */
 export function requireString(body: unknown, path: string): string {
   const value = fieldAt(body, path)
   if (isHeaderValue(value)) return value
-  throw new InvalidRefreshResponseError(path, 'a non-empty string a header can carry (Latin-1, no control characters)', value === '' ? 'an empty string' : kindOf(value), { body })
+  throw new InvalidRefreshResponseError(path, `a non-empty string ${HEADER_VALUE}`, value === '' ? 'an empty string' : kindOf(value), { body })
 }
 
 /**

@@ -2,8 +2,8 @@
  * Tokens are refused where they enter, with an error naming the field and never the value: a
  * token passed where the tokens object belongs (it was printed in the TypeError), and tokens with
  * CR, LF, NUL or any control character (they made every request fail with a Headers error quoting
- * `Bearer <token>`), and access or refresh tokens beyond Latin-1 (a header cannot carry them), in
- * options, setTokens and refresh results.
+ * `Bearer <token>`), and access or refresh tokens beyond Latin-1 or with a space at either end (a
+ * header cannot carry them as they are), in options, setTokens and refresh results.
  */
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -36,6 +36,10 @@ const misplaced: Array<[string, unknown, string]> = [
   ...controls.map((c): [string, unknown, string] => [`refreshToken with ${JSON.stringify(c)}`, { accessToken: 'a', refreshToken: `${c}${SECRET}` }, '`tokens.refreshToken`']),
   ...beyondLatin1.map((c): [string, unknown, string] => [`accessToken with ${JSON.stringify(c)}`, { accessToken: `${SECRET}${c}x` }, '`tokens.accessToken`']),
   ...beyondLatin1.map((c): [string, unknown, string] => [`refreshToken with ${JSON.stringify(c)}`, { accessToken: 'a', refreshToken: `${c}${SECRET}` }, '`tokens.refreshToken`']),
+  // A header drops spaces at either end: `"   "` went out as `Bearer` alone, ` tok ` as another value.
+  ['accessToken of spaces only', { accessToken: '   ' }, '`tokens.accessToken`'],
+  ['accessToken with a leading space', { accessToken: ` ${SECRET}` }, '`tokens.accessToken`'],
+  ['refreshToken with a trailing space', { accessToken: 'a', refreshToken: `${SECRET} ` }, '`tokens.refreshToken`'],
   ['a provider field (sessionToken) with CRLF', { accessToken: 'a', sessionToken: `${SECRET}\r\nX-Evil: 1` }, '`tokens.sessionToken`'],
 ]
 

@@ -36,6 +36,16 @@ describe.each(providerCases)('$name', (provider) => {
     expect((error as Error).message).not.toContain('evil')
   })
 
+  it.each(['   ', ' spaced-token-new', 'spaced-token-new '])('an answer whose token has a space at either end (%j) → InvalidRefreshResponseError: a header would drop it', async (token) => {
+    const answer = JSON.stringify(provider.answer(300)).replace(/"[a-z0-9]+-(access|id-token)-new"/, JSON.stringify(token))
+    const auth = await startLoopback((_request, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer))
+    servers.push(auth)
+    const error = await provider.make(auth.url).refresh(provider.tokens, context()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRefreshResponseError)
+    expect((error as Error).message).toMatch(/no space at either end/)
+    expect((error as Error).message).not.toContain('spaced')
+  })
+
   it('a credential a header cannot carry (not Latin-1) → terminal RefreshError before any call, not "could not be reached"', async () => {
     const auth = await startLoopback((_request, res) => res.writeHead(200).end('{}'))
     servers.push(auth)
