@@ -124,3 +124,85 @@ describe('what a store returns is checked like user input', () => {
     for (const secret of ['stored-secret', 'tok\n', 'r\u0000']) expect(message).not.toContain(secret)
   })
 })
+
+// A listener that answers a failed store call with another call (sign out, sign in again) must
+// not spin on a dead store: every call it asks for within a second of the failure waits for the
+// second's end and they share one store call. A refresh's own write is not held back.
+describe('a storeFailed listener calling clear() or setTokens() on a store that keeps failing', () => {
+  const GUARD = 2_000 // the listener stops here, so that a loop ends
+  it.each(['clear', 'setTokens'] as const)('%s: about one store call a second, and timers still fire', async (call) => {
+    let calls = 0
+    const failing = () => {
+      calls++
+      throw new Error('storage blocked')
+    }
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ set: failing, delete: failing }) })
+    let events = 0
+    session.on('storeFailed', () => {
+      if (++events > GUARD) return
+      const next = call === 'clear' ? session.clear() : session.setTokens({ accessToken: `token-again-${events}` })
+      next.catch(() => {})
+    })
+    await session.getAccessToken()
+    session.clear().catch(() => {})
+    const asked = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const timerLate = performance.now() - asked - 20
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(timerLate).toBeLessThan(200)
+    expect(calls).toBeGreaterThanOrEqual(2) // called again after the second: a store that comes back is brought up
+    expect(calls).toBeLessThanOrEqual(4)
+    await session.destroy()
+  })
+
+  it('a setTokens() asked for within the second lands once it is over, with the latest tokens', async () => {
+    let failNext = true
+    const written: Tokens[] = []
+    const session = createSession({
+      strategy: countingStrategy(),
+      tokens: start,
+      store: store({
+        get: () => start,
+        set: (tokens) => {
+          if (failNext) {
+            failNext = false
+            throw new Error('storage blocked')
+          }
+          written.push(tokens)
+        },
+      }),
+    })
+    await session.getAccessToken()
+    await expect(session.setTokens({ accessToken: 'first' })).rejects.toThrow("The token store's set() failed")
+    const began = performance.now()
+    const second = session.setTokens({ accessToken: 'second' })
+    const third = session.setTokens({ accessToken: 'third' })
+    expect(session.state).toBe('active')
+    await expect(port(session).tokensForSend()).resolves.toMatchObject({ accessToken: 'third' }) // in use at once
+    await Promise.all([second, third])
+    expect(performance.now() - began).toBeGreaterThan(900)
+    expect(written).toEqual([{ accessToken: 'third' }])
+  })
+
+  it("a refresh's own write within the second is made at once: its rotated refresh token must land", async () => {
+    let failNext = true
+    const written: Tokens[] = []
+    const session = createSession({
+      strategy: countingStrategy(),
+      tokens: start,
+      store: store({
+        get: () => start,
+        set: (tokens) => {
+          if (failNext) {
+            failNext = false
+            throw new Error('storage blocked')
+          }
+          written.push(tokens)
+        },
+      }),
+    })
+    await expect(session.setTokens(start)).rejects.toThrow("The token store's set() failed")
+    await expect(session.refresh()).resolves.toBe('token-1')
+    expect(written).toEqual([expect.objectContaining({ accessToken: 'token-1' })])
+  })
+})
