@@ -163,8 +163,12 @@ export const handWrittenFetch: ClientFactory = (emulator, tokens) => {
   let refreshing: Promise<void> | undefined
   const refresh = (): Promise<void> => {
     refreshing ??= fibRefreshByFetch(emulator.url, current.refreshToken)
-      .then((next) => void (current = next))
-      .finally(() => (refreshing = undefined))
+      .then((next) => {
+        current = next
+      })
+      .finally(() => {
+        refreshing = undefined
+      })
     return refreshing
   }
   const authed = (url: string) => fetch(url, { headers: { Authorization: `Bearer ${current.accessToken}` } })

@@ -1,6 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import { readTabMessage, type TabMessage } from './tab-message.js'
-import { onStorageKey, usableLocalStorage } from './tab-storage.js'
+import { keepsWrites, onStorageKey, usableLocalStorage } from './tab-storage.js'
 
 export type { TabMessage } from './tab-message.js'
 
@@ -28,9 +28,10 @@ export function tabChannelKind(): TabChannelKind {
 
 /**
  * BroadcastChannel where there is one; else the `storage` event of localStorage (Safari 14, old
- * Firefox); else nothing (a single context needs no channel). Whatever arrives is checked first.
+ * Firefox) where it keeps what is written; else nothing (a single context needs no channel).
+ * Whatever arrives is checked first; `lost` hears of news localStorage did not keep (full).
  */
-export function openTabChannel<T extends Tokens>(name: string, hear: (message: TabMessage<T>) => void): TabChannel<T> {
+export function openTabChannel<T extends Tokens>(name: string, hear: (message: TabMessage<T>) => void, lost: (error: Error) => void): TabChannel<T> {
   const kind = tabChannelKind()
   const deliver = (data: unknown): void => {
     const message = readTabMessage<T>(data)
@@ -49,7 +50,8 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
   remove()
   const broadcast = kind === 'broadcast-channel' ? openBroadcast<T>(name, deliver) : undefined
   if (broadcast) return broadcast
-  if (!storage) return { kind: 'none', post() {}, close() {} }
+  // Storage that drops writes silently (blocked, some private modes) carries no news either.
+  if (!storage || !keepsWrites(storage, `${name}:probe`)) return { kind: 'none', post() {}, close() {} }
   const stop = onStorageKey(key, (value) => {
     if (value === null) return
     try {
@@ -63,12 +65,16 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     post(message) {
       // Written and removed in the same task: the other tabs' `storage` events still carry the
       // value, and it never rests in storage (see docs/scaling.md for what remains).
+      let kept = false
       try {
-        storage.setItem(key, JSON.stringify(message))
+        const value = JSON.stringify(message)
+        storage.setItem(key, value)
+        kept = storage.getItem(key) === value
       } catch {
-        // Storage full or blocked: the other tabs miss this news (docs/scaling.md says so).
+        // Storage full or blocked: said below.
       }
       remove()
+      if (!kept) lost(new Error('localStorage did not keep the news for the other tabs (full or blocked): they may refresh on their own'))
     },
     close: stop,
   }

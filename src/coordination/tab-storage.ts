@@ -28,6 +28,23 @@ export function usableLocalStorage(): TabStorage | undefined {
   }
 }
 
+/** Whether `storage` keeps what is written at `key` (blocked storage may drop writes without a word); leaves nothing there. */
+export function keepsWrites(storage: TabStorage, key: string): boolean {
+  const probe = String(Math.random())
+  try {
+    storage.setItem(key, probe)
+    return storage.getItem(key) === probe
+  } catch {
+    return false
+  } finally {
+    try {
+      storage.removeItem(key)
+    } catch {
+      // Nothing was kept to remove.
+    }
+  }
+}
+
 /** The global that receives `storage` and `pagehide` events, when this context has one. */
 export function eventHost(): EventHost | undefined {
   const host = globalThis as Partial<EventHost>

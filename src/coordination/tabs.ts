@@ -43,8 +43,9 @@ export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T
  * Safari < 15.4, Firefox < 96). The new tokens reach the other tabs on a BroadcastChannel, else
  * through `storage` events of a value written and removed at once. The lock holder announces
  * `refreshing` first, so a tab that gets the lock next waits for that outcome instead of spending
- * the same refresh token. `mechanism` says what this context got; a context with no lock emits
- * `coordinationDegraded` at its first refresh.
+ * the same refresh token. `mechanism` says what this context got; a context with no lock, or no
+ * channel (the next lock holder then cannot hear the outcome), emits `coordinationDegraded` at its
+ * first refresh.
  *
  * @example
  * const coordinator = tabCoordinator()
@@ -62,14 +63,24 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
   // Until attached: a channel that posts nowhere and no lock.
   let opened: OpenedTabs<T> = { channel: { kind: 'none', post() {}, close() {} }, lock: { kind: 'none', run: (fn) => fn(false), close() {} }, close() {} }
   let link: CoordinatorLink<T> | undefined
-  let warned = false
   let running = 0 // refreshes here, waiting for the lock included
+  const said = new Set<string>()
+  let untold: Error | undefined
+  // Each way this context falls short of coordinating, said once; what comes as a session
+  // attaches (its listeners not added yet) is said at its first refresh.
+  const degraded = (error: Error): void => {
+    if (running === 0) untold ??= error
+    else if (link && !said.has(error.message)) {
+      said.add(error.message)
+      link.emit('coordinationDegraded', { error })
+    }
+  }
   const post = (message: TabMessage<T>): void => opened.channel.post(message)
   return {
     mechanism,
     attach(attached) {
       link = attached
-      opened = openTabs(options.name ?? 'tokenflight', news, notices, () => link, mechanism)
+      opened = openTabs(options.name ?? 'tokenflight', news, notices, () => link, mechanism, degraded)
       // A refresh running when the session is destroyed finishes for the other tabs (the session
       // lets it): they need its tokens on the channel, and the lock held until then.
       return () => {
@@ -79,13 +90,13 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
     },
     async refresh(stale, work) {
       const fingerprint = tabFingerprint(stale.accessToken)
-      if (opened.lock.kind === 'none' && !warned && link) {
-        warned = true
-        link.emit('coordinationDegraded', { error: new Error('No lock between tabs here: refreshing alone') })
-      }
+      running++
+      const shortOf = shortfall(opened.lock.kind, opened.channel.kind)
+      if (shortOf) degraded(new Error(shortOf))
+      if (untold) degraded(untold)
+      untold = undefined
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
-      running++
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
@@ -96,6 +107,14 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
     },
     announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
   }
+}
+
+// What a context without a lock or a channel cannot do, or `undefined` when it has both.
+function shortfall(lock: TabLockKind, channel: TabChannelKind): string | undefined {
+  if (lock === 'none') return channel === 'none' ? 'No lock and no channel between tabs here: each tab refreshes on its own' : 'No lock between tabs here: refreshing alone'
+  // A lock without news: the next holder cannot learn what this refresh got, and refreshes too.
+  if (channel === 'none') return 'No channel between tabs here (no BroadcastChannel, no localStorage that keeps a value): each tab refreshes on its own'
+  return undefined
 }
 
 // The channel and lock of an attached session, and how to close them.
@@ -112,14 +131,19 @@ function openTabs<T extends Tokens>(
   notices: NoticeWaiter,
   linked: () => CoordinatorLink<T> | undefined,
   mechanism: { channel: TabChannelKind },
+  degraded: (error: Error) => void,
 ): OpenedTabs<T> {
-  const channel: TabChannel<T> = openTabChannel<T>(name, (message) => {
+  const hear = (message: TabMessage<T>): void => {
     // Another tab just started: it gets the tokens this one holds (it may have spent ones),
     // unless this one just started too (its own, rendered into the page, may be spent).
-    if (message.type !== 'ask') return news.hear(message, (tokens) => linked()?.adopt(tokens))
+    if (message.type !== 'ask') {
+      news.hear(message, (tokens) => linked()?.adopt(tokens))
+      return
+    }
     const tokens = linked()?.current?.()
     if (tokens && !news.asking) channel.post({ type: 'tokens', replaces: undefined, tokens })
-  })
+  }
+  const channel: TabChannel<T> = openTabChannel<T>(name, hear, degraded)
   mechanism.channel = channel.kind // another, where a BroadcastChannel could not be made
   // Without a channel no answer can come: the first refresh does not wait for one.
   if (channel.kind !== 'none') {

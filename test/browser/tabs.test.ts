@@ -4,7 +4,8 @@
  * BroadcastChannel), a plain-http intranet name (no Web Locks), `navigator.locks` removed, and
  * both `navigator.locks` and `BroadcastChannel` removed (Safari 14, old Firefox). In each: one
  * refresh call for a burst after expiry, a tab closed while holding the lock does not block the
- * others, rolling expiries cost one refresh each, and no token is left in Web Storage.
+ * others, rolling expiries cost one refresh each, and no token is left in Web Storage. With Web
+ * Locks but no channel (BroadcastChannel removed, storage blocked) every tab is told.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -295,5 +296,36 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     expect(emulator.stats.refreshCalls).toBe(1)
     expect(emulator.stats.reuseDetections).toBe(0)
     await (tab as Page).context().close()
+  }, 60_000)
+
+  // Web Locks queue the tabs, but no news reaches the next holder: it presents the same refresh
+  // token. Nothing can prevent that here; each tab must be told, and `mechanism` must not claim a channel.
+  it.each([
+    ['throws', "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })"],
+    ['drops writes without a word', 'Storage.prototype.setItem = function () {}'],
+  ])('Web Locks, no BroadcastChannel, localStorage that %s: channel none, and every tab hears coordinationDegraded', async (_label, blockStorage) => {
+    const emulator = await emulate()
+    const { context, tabs } = await openTabs(browser, `${emulator.url}/`, 2, [withoutApi.broadcastChannel, blockStorage])
+    const tokens = emulator.signIn()
+    const mechanisms = await Promise.all(
+      tabs.map((tab) =>
+        tab.evaluate((initial) => {
+          const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
+          const coordinator = tabCoordinator()
+          const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator })
+          ;(window as any).degraded = []
+          session.on('coordinationDegraded', ({ error }: { error: Error }) => (window as any).degraded.push(error.message))
+          ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin] })
+          return coordinator.mechanism
+        }, tokens),
+      ),
+    )
+    expect(mechanisms).toEqual(Array(2).fill({ lock: 'web-locks', channel: 'none' }))
+    emulator.expireAccessTokens()
+    await burst(tabs, 3)
+    const heard = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as any).degraded as string[])))
+    expect(heard).toEqual(Array(2).fill([expect.stringMatching(/^No channel between tabs here/)]))
+    expect(emulator.issuedTokens().filter((token) => heard.join().includes(token))).toEqual([])
+    await context.close()
   }, 60_000)
 })

@@ -313,3 +313,70 @@ describe('a sign-in or sign-out in one tab while another refreshes', () => {
     await Promise.all(tabs.map((tab) => tab.destroy()))
   })
 })
+
+// Web Locks queue the tabs, but without a channel the next holder cannot learn what a refresh
+// got, and presents the same refresh token: a context short of a channel says so, as one short
+// of a lock does.
+describe('tabCoordinator with a lock but no channel that carries news', () => {
+  function webLocks(): { request<R>(name: string, callback: () => Promise<R>): Promise<R> } {
+    const tails = new Map<string, Promise<unknown>>()
+    return {
+      request(name, callback) {
+        const run = (tails.get(name) ?? Promise.resolve()).then(callback)
+        tails.set(name, run.catch(() => {}))
+        return run
+      },
+    }
+  }
+
+  async function twoTabs(name: string) {
+    const strategy = countingStrategy()
+    const coordinators = [0, 1].map(() => tabCoordinator({ name, graceMs: 50 }))
+    const sessions = coordinators.map((coordinator) => createSession({ strategy, tokens: { accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' }, coordinator }))
+    const degraded: string[] = []
+    for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.push(error.message))
+    await Promise.all(sessions.map((session) => session.refresh()))
+    await Promise.all(sessions.map((session) => session.destroy()))
+    return { coordinators, degraded }
+  }
+
+  it.each([
+    ['no BroadcastChannel and no localStorage', undefined],
+    ['no BroadcastChannel, and a localStorage that drops writes without a word', { getItem: () => null, setItem: () => {}, removeItem: () => {} }],
+    [
+      'no BroadcastChannel, and a localStorage whose every write throws',
+      {
+        getItem: () => null,
+        setItem: () => {
+          throw new DOMException('blocked', 'SecurityError')
+        },
+        removeItem: () => {},
+      },
+    ],
+  ])('%s: mechanism says channel none, and each tab hears coordinationDegraded once, token-free', async (_label, storage) => {
+    vi.stubGlobal('navigator', { locks: webLocks() })
+    vi.stubGlobal('BroadcastChannel', undefined)
+    vi.stubGlobal('localStorage', storage)
+    const { coordinators, degraded } = await twoTabs(`no-channel-${Math.random()}`)
+    expect(coordinators.map((c) => c.mechanism)).toEqual(Array(2).fill({ lock: 'web-locks', channel: 'none' }))
+    expect(degraded).toEqual(Array(2).fill(expect.stringMatching(/^No channel between tabs here/)))
+    expect(degraded.join()).not.toMatch(/secret/)
+  })
+
+  it('localStorage that keeps the probe but not the news (full): the posting tab hears coordinationDegraded once', async () => {
+    const storage = memoryLocalStorage()
+    vi.stubGlobal('navigator', { locks: webLocks() })
+    vi.stubGlobal('BroadcastChannel', undefined)
+    vi.stubGlobal('localStorage', {
+      ...storage,
+      setItem: (key: string, value: string) => {
+        if (key.endsWith(':message')) throw new DOMException('quota', 'QuotaExceededError')
+        storage.setItem(key, value)
+      },
+    })
+    const { coordinators, degraded } = await twoTabs(`full-news-${Math.random()}`)
+    expect(coordinators.map((c) => c.mechanism.channel)).toEqual(['storage-event', 'storage-event'])
+    expect(new Set(degraded)).toEqual(new Set(['localStorage did not keep the news for the other tabs (full or blocked): they may refresh on their own']))
+    expect(degraded).toHaveLength(2) // once per tab, not once per message
+  })
+})
