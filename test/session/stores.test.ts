@@ -155,23 +155,22 @@ describe('a storeFailed listener calling clear() or setTokens() on a store that 
     await session.destroy()
   })
 
-  it('a setTokens() asked for within the second lands once it is over, with the latest tokens', async () => {
+  // A session whose store holds `start` and fails its first set(), then keeps what it is given.
+  function failingOnce() {
     let failNext = true
     const written: Tokens[] = []
-    const session = createSession({
-      strategy: countingStrategy(),
-      tokens: start,
-      store: store({
-        get: () => start,
-        set: (tokens) => {
-          if (failNext) {
-            failNext = false
-            throw new Error('storage blocked')
-          }
-          written.push(tokens)
-        },
-      }),
-    })
+    const set = (tokens: Tokens): void => {
+      if (failNext) {
+        failNext = false
+        throw new Error('storage blocked')
+      }
+      written.push(tokens)
+    }
+    return { session: createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set }) }), written }
+  }
+
+  it('a setTokens() asked for within the second lands once it is over, with the latest tokens', async () => {
+    const { session, written } = failingOnce()
     await session.getAccessToken()
     await expect(session.setTokens({ accessToken: 'first' })).rejects.toThrow("The token store's set() failed")
     const began = performance.now()
@@ -185,22 +184,7 @@ describe('a storeFailed listener calling clear() or setTokens() on a store that 
   })
 
   it("a refresh's own write within the second is made at once: its rotated refresh token must land", async () => {
-    let failNext = true
-    const written: Tokens[] = []
-    const session = createSession({
-      strategy: countingStrategy(),
-      tokens: start,
-      store: store({
-        get: () => start,
-        set: (tokens) => {
-          if (failNext) {
-            failNext = false
-            throw new Error('storage blocked')
-          }
-          written.push(tokens)
-        },
-      }),
-    })
+    const { session, written } = failingOnce()
     await expect(session.setTokens(start)).rejects.toThrow("The token store's set() failed")
     await expect(session.refresh()).resolves.toBe('token-1')
     expect(written).toEqual([expect.objectContaining({ accessToken: 'token-1' })])
