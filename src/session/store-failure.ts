@@ -1,13 +1,13 @@
 import { StoreTimeoutError } from '../errors/index.js'
-import { safeError } from '../errors/safe-words.js'
+import { isSafeError, safeError } from '../errors/safe-words.js'
 
 /**
  * A store's failure as it may be shown (events, logs, a rejected `setTokens()` or `clear()`): a
  * new `Error` saying which call failed, with the original's code, class name and leading word
  * where they are safe words; never its message, fields, cause or stack (Redis quotes
- * `…with args beginning with: '{"accessToken…`).
+ * `…with args beginning with: '{"accessToken…`). One tokenflight wrote itself is shown as it is.
  */
 export function storeFailure(error: unknown, operation: 'get' | 'set' | 'delete'): Error {
-  if (error instanceof StoreTimeoutError) return error
+  if (error instanceof StoreTimeoutError || isSafeError(error)) return error
   return safeError(`The token store's ${operation}() failed`, error)
 }

@@ -147,19 +147,23 @@ export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs,
   }
   const later = pendingWrite<T>(write, retryMs, writtenBack)
 
-  // Writes over `expected`; Redis unreachable, kept and written back; a fenced write finding other
-  // tokens rejects (a seed finding the key taken resolves: theirs stand).
-  async function put(tokens: T, expected: Expected, fenced: boolean): Promise<void> {
+  // Writes over `expected`; Redis unreachable, or refusing writes (OOM, READONLY, an ACL), kept and
+  // written back: the provider has rotated, and only this write keeps the next process off the
+  // spent refresh token. A fenced write finding other tokens rejects (a seed finding the key taken
+  // resolves: theirs stand); finding what reads as no tokens (a foreign writer's garbage), it goes over it.
+  async function put(tokens: T, expected: Expected, kind: 'seed' | 'set' | 'fenced'): Promise<void> {
     let written: boolean
     try {
       written = await write(expected, tokens)
+      if (!written && kind === 'fenced' && seen != null && parseStoredTokens(seen) === undefined) written = await write({ value: seen, owner: expected.owner }, tokens)
     } catch (error) {
       const fatal = misconfiguration(error, key)
-      if (fatal) throw fatal
-      return later.keep(tokens, expected.value === 'any' ? { value: seen ?? null } : expected) // written back when Redis answers
+      if (kind !== 'seed' || !fatal) later.keep(tokens, expected.value === 'any' ? { value: seen ?? null } : expected) // written back when Redis takes it
+      if (fatal) throw fatal // said at once (storeFailed), though kept
+      return
     }
     later.clear()
-    if (!written && fenced) throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+    if (!written && kind === 'fenced') throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
   }
 
   const store: FencedStore<T> = {
@@ -179,9 +183,9 @@ export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs,
       const fenced = fence
       fence = undefined
       // Unfenced, a sign-in or a refresh alone: it overwrites. A seed comes through `seed()`.
-      await put(tokens, fenced ?? { value: 'any' }, fenced !== undefined)
+      await put(tokens, fenced ?? { value: 'any' }, fenced ? 'fenced' : 'set')
     },
-    seed: (tokens) => put(tokens, { value: null }, false),
+    seed: (tokens) => put(tokens, { value: null }, 'seed'),
     // A sign-out Redis did not take rejects (`clear()` with it): the others still hold the login.
     async delete() {
       later.clear()

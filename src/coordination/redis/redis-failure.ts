@@ -1,11 +1,12 @@
 import { RefreshError } from '../../errors/index.js'
+import { markSafe } from '../../errors/safe-words.js'
 
 // Redis answers that no retry can change: the deployment, not the network, is wrong.
 const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string]> = [
   [/^WRONGTYPE/, (key) => `The Redis key \`${key}\` holds a value of another type (WRONGTYPE); tokenflight neither reads nor overwrites it: delete it or choose another key`],
   [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
   // Outside a script Redis says NOPERM; a command refused inside one (the lock, the fenced write) is an ERR.
-  [/^NOPERM|^ERR The user executing the script can't run/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL, PUBLISH, SUBSCRIBE): check its ACL`],
+  [/^NOPERM|^ERR The user executing the script can't run/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL; in its scripts PTTL, PEXPIRE, EXISTS; PUBLISH, SUBSCRIBE): check its ACL`],
   [/^NOSCRIPT|^ERR (Error (compiling|running) script|user_script)/, () => 'This Redis server refused the scripts of redisCoordination'],
   // Answers from a Redis that is up but takes no writes: refreshing alone would spend the token twice.
   [/^READONLY/, () => 'This Redis server is a read-only replica: redisCoordination needs the primary'],
@@ -27,7 +28,7 @@ export function misconfiguration(error: unknown, key: string): RefreshError | un
   const message = error instanceof Error ? error.message : String(error)
   const found = misconfigurations.find(([pattern]) => pattern.test(message))
   if (!found) return undefined
-  const fatal = new RefreshError(found[1](key), { transient: true, details: { redis: message.split(' ', 1)[0] ?? '' } })
+  const fatal = markSafe(new RefreshError(found[1](key), { transient: true, details: { redis: message.split(' ', 1)[0] ?? '' } }))
   ours.add(fatal)
   return fatal
 }

@@ -377,6 +377,50 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
   })
 
   describe('Redis misbehaving: clear errors, no stall, nothing overwritten', () => {
+    // The provider has rotated: the refresh's tokens must reach Redis, or the next process presents the spent refresh token.
+    it.each([
+      ['out of memory (OOM)', "OOM command not allowed when used memory > 'maxmemory'.", /out of memory/],
+      ['a read-only replica (READONLY)', "READONLY You can't write against a read only replica.", /read-only replica/],
+      ['an ACL refusal (NOPERM)', "NOPERM this user has no permissions to run the 'eval' command", /ACL/],
+    ])('the refresh’s write refused by %s after the provider rotated: kept, written once Redis takes writes, the other process adopts it with no call', async (_, answer, message) => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider(() => gate.promise)
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      let refuseWrites = false
+      const isTokensWrite = (script: string): boolean => script.includes("redis.call('SET', KEYS[1], ARGV[3])")
+      const client = faulty(real, { eval: (script, count, ...rest) => (refuseWrites && isTokensWrite(script) ? Promise.reject(new Error(answer)) : real.eval(script, count, ...rest)) })
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      const failures: Error[] = []
+      a.on('storeFailed', ({ error }) => failures.push(error))
+      const refreshing = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      refuseWrites = true
+      gate.resolve()
+      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(message)]) // says why, in our words
+      refuseWrites = false
+      await until(async () => (await real.get(key))?.includes('token-1') ?? false)
+      await adoptsWithoutCall(b, strategy, reuses)
+    })
+
+    it('a value no tokens read from (garbage, JSON of another shape) written at the key during a refresh: the refresh’s tokens go over it, the other process adopts them', async () => {
+      for (const garbage of ['not json {', JSON.stringify({ accessToken: 42 })]) {
+        const gate = deferred()
+        const { strategy, reuses } = rotatingProvider(() => gate.promise)
+        const { key, a, b } = await pair(strategy, { pollIntervalMs: 20 })
+        await Promise.all([tokensForSend(a), tokensForSend(b)])
+        const refreshing = afterRefusal(a, 'token-0')
+        await until(() => strategy.calls === 1)
+        await (await redis.connect()).set(key, garbage) // a foreign writer
+        gate.resolve()
+        await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' })
+        await adoptsWithoutCall(b, strategy, reuses)
+      }
+    })
+
     it('WRONGTYPE at the tokens key: a RefreshError saying so at once, the value left alone, no degraded mode', async () => {
       const key = redis.nextKey()
       const raw = await redis.connect()
@@ -888,5 +932,22 @@ describe.skipIf(missing('redis-server'))('redisCoordination for a Redis user who
     expect(tookMs).toBeLessThan(1_500)
     expect(JSON.stringify(error) + String(error) + String(error.cause ?? '')).not.toContain('secret-value')
     expect(strategy.calls).toBe(0)
+  })
+
+  // docs/scaling.md's ACL for a service's own keys, with and without a hash tag: two processes, one refresh.
+  it.each([
+    ['svc:billing', ['~svc:*', '~{svc:*', '&svc:*', '&{svc:*']],
+    ['svc:{billing}', ['~svc:*', '&svc:*']],
+  ])('the ACL the docs give for key %s lets two processes share one refresh', async (key, patterns) => {
+    const admin = await redis.connect()
+    const user = `tfsvc${patterns.length}`
+    await admin.call('ACL', 'SETUSER', user, 'reset', 'on', '>pw', ...patterns, '+get', '+set', '+del', '+eval', '+pttl', '+pexpire', '+exists', '+publish', '+subscribe', '+ping', '+info', '+client', '+wait')
+    const { strategy, reuses } = rotatingProvider()
+    const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect({ username: user, password: 'pw' }), key }) })
+    const [a, b] = [await make(), await make()]
+    await Promise.all([tokensForSend(a), tokensForSend(b)])
+    const [ta, tb] = await Promise.all([afterRefusal(a, 'token-0'), afterRefusal(b, 'token-0')])
+    expect({ a: ta?.accessToken, b: tb?.accessToken, calls: strategy.calls, reuse: reuses() }).toEqual({ a: 'token-1', b: 'token-1', calls: 1, reuse: 0 })
+    await Promise.all([a.destroy(), b.destroy()])
   })
 })
