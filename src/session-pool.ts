@@ -98,6 +98,11 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
         return existing.value.session
       }
       const session = created(create, key, creating)
+      // A create() that destroyed the pool: nothing may be held past its destroy().
+      if (closed) {
+        void session.destroy()
+        throw new TypeError('This session pool was destroyed')
+      }
       entries.set(key, order.push({ key, session }, now()))
       evictWhile(() => entries.size > maxSessions)
       timer.arm()
@@ -154,10 +159,11 @@ function eviction<K, T extends Tokens>(entries: Map<K, LruNode<Entry<K, T>>>, or
   }
   // Evicts the least recently used sessions while `more(oldest)`. One mid-refresh is working, not
   // idle: evicted, its refresh would race its user's next session for the user's store (or be cut
-  // off). It counts as used now and the next one goes; each session is looked at once.
+  // off); so is one whose requests wait on its store's first read. It counts as used now and the
+  // next one goes; each session is looked at once.
   function evictWhile(more: (oldest: LruNode<Entry<K, T>>) => boolean): void {
     for (let left = entries.size, node = order.oldest; left > 0 && node && more(node); left--, node = order.oldest) {
-      if (internalsOf(node.value.session)?.refreshing()) order.touch(node, now())
+      if (internalsOf(node.value.session)?.inUse()) order.touch(node, now())
       else void evict(node)
     }
   }

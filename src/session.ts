@@ -155,7 +155,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     now,
     lifetime: lifetime.signal,
     expiredError: () => state.expiredError(),
-    refreshing: flight.running,
+    inUse: () => flight.running() || state.loading !== undefined,
   }
   attachInternals(session, internals)
   return session

@@ -134,6 +134,7 @@ describe('createSessionPool', () => {
     alice.refresh().catch(() => {})
     await flush()
     const bob = pool.get('bob')
+    await flush() // bob's store read: done, bob is idle
     pool.get('carol') // alice is the least recently used, but refreshing: bob goes
     expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, undefined])
     expect(await destroyed(bob)).toBe(true)
@@ -153,6 +154,37 @@ describe('createSessionPool', () => {
       maxSessions: 2,
     })
     expect(() => pool.get('alice')).toThrow(/create\(\) asked the session pool for the key it is creating/)
+    expect(pool.size).toBe(0)
+  })
+
+  it('a create() that destroys the pool: get() throws, and the session it made is destroyed, not held', async () => {
+    let made: Session | undefined
+    const pool: ReturnType<typeof createSessionPool<string>> = createSessionPool<string>({
+      create: (user) => {
+        void pool.destroy()
+        made = userSession(user)
+        return made
+      },
+    })
+    expect(() => pool.get('alice')).toThrow(/destroyed/)
+    expect(pool.size).toBe(0)
+    expect(await destroyed(made as Session)).toBe(true)
+  })
+
+  // Its requests wait on it: evicted, they would fail with "destroyed" though the user is active.
+  it('a session whose store’s first read outlasts idleMs is not evicted: the request waiting on it gets its token', async () => {
+    const read = deferred<Tokens | undefined>()
+    const pool = createSessionPool({
+      create: () => createSession({ strategy: countingStrategy(), store: { get: () => read.promise, set: () => {}, delete: () => {} } }),
+      idleMs: 20,
+    })
+    const alice = pool.get('alice')
+    const token = alice.getAccessToken()
+    await new Promise((resolve) => setTimeout(resolve, 100)) // several idle periods
+    expect(pool.peek('alice')).toBe(alice)
+    read.resolve({ accessToken: 'alice-token' })
+    await expect(token).resolves.toBe('alice-token')
+    await new Promise((resolve) => setTimeout(resolve, 100)) // idle now: evicted
     expect(pool.size).toBe(0)
   })
 

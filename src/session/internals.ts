@@ -33,8 +33,11 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   readonly lifetime: AbortSignal
   /** The error for a call that cannot be served now: destroyed, expired or signed out. */
   expiredError(): Error
-  /** Whether a refresh of the current tokens is running (a pool does not evict such a session). */
-  refreshing(): boolean
+  /**
+   * Whether the session is working for its requests: a refresh of the current tokens running, or
+   * the first read of its store that they wait on (a pool does not evict such a session).
+   */
+  inUse(): boolean
 }
 
 // A registry symbol, not a WeakMap: a session made by one copy of the package (ESM) is still

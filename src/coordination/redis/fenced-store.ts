@@ -3,6 +3,7 @@ import type { Tokens } from '../../strategy.js'
 import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
 import type { TokenStore } from '../../token-store.js'
+import { type Expected, idle, pendingWrite } from './pending-write.js'
 import { misconfiguration, rethrowFor } from './redis-failure.js'
 
 /**
@@ -42,17 +43,6 @@ if ARGV[1] == 'any' or (current == false and ARGV[2] == '') or current == ARGV[2
 end
 return current`
 
-const idle = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms) as { unref?: () => void }
-    timer.unref?.() // a write-back alone does not keep a Node process alive
-  })
-
-/** What a write may replace: `null` only an empty key, 'any' whatever is there; `owner` a refresh's lock. */
-interface Expected {
-  value: string | null | 'any'
-  owner?: string | undefined
-}
 
 // Writes `value` over what is `expected`: `true`, or what the key holds instead (a refusal reads it).
 async function writeOver(client: RedisClient, keys: [string, string], timeoutMs: number, expected: Expected, value: string): Promise<true | { found: string | null }> {
@@ -89,90 +79,24 @@ export interface FencedStoreOptions {
   answered(): void
 }
 
-// A write Redis did not take, and the value it was to replace (a late write-back never buries
-// newer tokens): tried again every `retryMs` until Redis answers.
-function pendingWrite<T extends Tokens>(write: (expected: Expected, tokens: T) => Promise<boolean>, retryMs: number, writtenBack: () => void) {
-  let pending: { tokens: T; expected: Expected } | undefined
-  let retrying: Promise<void> | undefined
-  const later = {
-    get tokens() {
-      return pending?.tokens
-    },
-    keep(tokens: T, expected: Expected): void {
-      pending = { tokens, expected }
-      void later.written()
-    },
-    clear(): void {
-      pending = undefined
-    },
-    async flush(): Promise<void> {
-      const held = pending
-      if (!held) return
-      // Finding other tokens, it yields: they were written since.
-      if (await write(held.expected, held.tokens)) writtenBack()
-      if (pending === held) pending = undefined
-    },
-    written(): Promise<void> {
-      retrying ??= (async () => {
-        while (pending) {
-          await idle(retryMs)
-          await later.flush().catch(() => {})
-        }
-        retrying = undefined
-      })()
-      return retrying
-    },
-  }
-  return later
-}
-
 /**
  * Creates the coordinator's store at `key`.
  *
  * @example
  * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {}, answered: () => {} })
  */
-export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, waitMs, writtenBack, answered }: FencedStoreOptions): FencedStore<T> {
-  // The stored value as last read or written here: what a write Redis missed is written back over.
-  let seen: string | null | undefined
+export function fencedStore<T extends Tokens>(options: FencedStoreOptions): FencedStore<T> {
+  const { client, key, timeoutMs, retryMs, waitMs } = options
+  const writes = fencedWrites<T>(options)
+  const { later, put } = writes
   let fence: Expected | undefined
-  const write = async (expected: Expected, tokens: T): Promise<boolean> => {
-    const value = JSON.stringify(tokens)
-    const answer = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
-    answered()
-    // A write refused (a seed that lost, a fence that failed) learns what is there: a later
-    // write-back is fenced on that, not on a value the key no longer holds.
-    seen = answer === true ? value : answer.found
-    return answer === true
-  }
-  const later = pendingWrite<T>(write, retryMs, writtenBack)
-
-  // Writes over `expected`; Redis unreachable, or refusing writes (OOM, READONLY, an ACL), kept and
-  // written back: the provider has rotated, and only this write keeps the next process off the
-  // spent refresh token. A fenced write finding other tokens rejects (a seed finding the key taken
-  // resolves: theirs stand); finding what reads as no tokens (a foreign writer's garbage), it goes over it.
-  async function put(tokens: T, expected: Expected, kind: 'seed' | 'set' | 'fenced'): Promise<void> {
-    let written: boolean
-    try {
-      written = await write(expected, tokens)
-      if (!written && kind === 'fenced' && seen != null && parseStoredTokens(seen) === undefined) written = await write({ value: seen, owner: expected.owner }, tokens)
-    } catch (error) {
-      const fatal = misconfiguration(error, key)
-      if (kind !== 'seed' || !fatal) later.keep(tokens, expected.value === 'any' ? { value: seen ?? null } : expected) // written back when Redis takes it
-      if (fatal) throw fatal // said at once (storeFailed), though kept
-      return
-    }
-    later.clear()
-    if (!written && kind === 'fenced') throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
-  }
-
   const store: FencedStore<T> = {
     get pending() {
       return later.tokens
     },
     async readRaw() {
       const raw = await bounded(client.get(key), timeoutMs).catch(rethrowFor(key))
-      seen = raw
+      writes.seen = raw
       return raw
     },
     get: async () => parseStoredTokens<T>(await readWaiting(store.readRaw, key, waitMs, retryMs)),
@@ -195,4 +119,39 @@ export function fencedStore<T extends Tokens>({ client, key, lockKey, timeoutMs,
     whenWritten: () => (later.tokens ? later.written() : Promise.resolve()),
   }
   return store
+}
+
+// The store's writes: `seen` is the stored value as last read or written here, what a write Redis
+// missed is written back over.
+function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, writtenBack, answered }: FencedStoreOptions) {
+  const writes = { seen: undefined as string | null | undefined, later: pendingWrite<T>(write, retryMs, writtenBack), put }
+  async function write(expected: Expected, tokens: T): Promise<boolean> {
+    const value = JSON.stringify(tokens)
+    const answer = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
+    answered()
+    // A write refused (a seed that lost, a fence that failed) learns what is there: a later
+    // write-back is fenced on that, not on a value the key no longer holds.
+    writes.seen = answer === true ? value : answer.found
+    return answer === true
+  }
+  // Writes over `expected`; Redis unreachable, or refusing writes (OOM, READONLY, an ACL), kept and
+  // written back: the provider has rotated, and only this write keeps the next process off the
+  // spent refresh token. A fenced write finding other tokens rejects (a seed finding the key taken
+  // resolves: theirs stand); finding what reads as no tokens (a foreign writer's garbage), it goes over it.
+  async function put(tokens: T, expected: Expected, kind: 'seed' | 'set' | 'fenced'): Promise<void> {
+    let written: boolean
+    try {
+      written = await write(expected, tokens)
+      const { seen } = writes
+      if (!written && kind === 'fenced' && seen != null && parseStoredTokens(seen) === undefined) written = await write({ value: seen, owner: expected.owner }, tokens)
+    } catch (error) {
+      const fatal = misconfiguration(error, key)
+      if (kind !== 'seed' || !fatal) writes.later.keep(tokens, expected.value === 'any' ? { value: writes.seen ?? null } : expected) // written back when Redis takes it
+      if (fatal) throw fatal // said at once (storeFailed), though kept
+      return
+    }
+    writes.later.clear()
+    if (!written && kind === 'fenced') throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+  }
+  return writes
 }

@@ -44,7 +44,10 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     await port(alice).tokensForSend()
     alice.refresh().catch(() => {}) // alice's own caller is released by the eviction
     while (strategy.calls === 0) await flush()
-    pool.get('bob') // past maxSessions, but alice is refreshing: she stays, bob goes
+    const bob = pool.get('bob') // past maxSessions, but alice is refreshing and bob's first read under way: both stay
+    expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, bob])
+    await port(bob).tokensForSend()
+    pool.get('carol') // alice still refreshing, carol's read under way: bob, idle now, goes
     expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, undefined])
     const deleting = pool.delete('alice') // deleted while her refresh holds the lock in Redis
     expect(pool.peek('alice')).toBeUndefined()
