@@ -83,6 +83,20 @@ interceptor's (which took 992 ms in the first and 579 ms in the second):
   the origin getters per request (~3.5 µs) became a lookup of the origin's remembered verdict.
   Over loopback, where a request's client side costs 600 – 900 µs, that is under 1%: the
   steady-state ratios above move more than that between runs, in both directions.
+- **Through fetch, against a hand-written interceptor around fetch.** Until 2026-12-02 the
+  fetch path was judged only against the hand-written interceptor around axios, and bare fetch
+  costs 1.3 – 1.5× bare axios's CPU per request here. The run of 2026-12-02 (this one) adds the
+  same interceptor written around fetch (one shared refresh promise, 401 bodies left unread):
+  tokenflight's fetch path took 0.87× its wall time at 1,000 (p99 1.02×) and 0.88× at 10,000
+  (p99 0.90×), 1 refresh and 0 failed each. A first, partial run beside two probing helpers (a
+  load average of 9) had 10,000-request fetch bursts lose 2,259 (tokenflight) and 3,608 (the
+  hand-written one) replays to \`UND_ERR_SOCKET\`; four such bursts through tokenflight rerun in a
+  process each, the helpers still running, lost 997, 0, 0 and 0 (the server process never held
+  more than 10,234 descriptors of its 20,000: not a descriptor limit); this run, on a quiet
+  machine, lost none (1 in 10 did on 2026-12-01). The hand-written interceptor around axios made 2 refresh
+  calls in the median 1,000 revoked burst of this run: a 401 that comes back after its refresh has
+  ended starts another (isRefreshing is false again); tokenflight replays such a refusal with the
+  new token.
 - **401 bursts.** Every burst: 1 refresh call, 0 failed. Until 2026-12-02 \`replayConcurrency\`
   was a fixed 256 by default; it now adapts: the replays of one refused token may run as many at
   once as were sent before its first refusal came back (they were in flight together), at least
