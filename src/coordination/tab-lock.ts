@@ -7,18 +7,32 @@ import type { NoticeWaiter } from './wake-on-notice.js'
 /** Which lock keeps tabs from refreshing at once: Web Locks, the localStorage lock, or none. */
 export type TabLockKind = 'web-locks' | 'storage' | 'none'
 
+/** How a turn of the lock came: held, taken from a dead holder, or without a lock at all. */
+export interface LockTurn {
+  /** The lock was taken from a holder that died (it will never announce its outcome). */
+  tookOver: boolean
+  /** Where the lock can be lost (the storage lock): whether it still is held. */
+  held?: LockHeld | undefined
+  /** No lock was had (none here, or storage refused it): the tabs agree on one refresher over the channel. */
+  unlocked: boolean
+}
+
+const UNLOCKED: LockTurn = { tookOver: false, unlocked: true }
+const LOCKED: LockTurn = { tookOver: false, unlocked: false }
+
 /** One refresh at a time across the tabs (and workers) of an origin. */
 export interface TabLock {
   readonly kind: TabLockKind
   /**
-   * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die);
-   * `fn(true)` when the lock was taken from a holder that died; `held`, where the lock can be lost
-   * (the storage lock), says whether it still is. While waiting, resolves with `early()` instead
-   * as soon as that is defined.
+   * Runs `fn` holding the lock (held at most `holdMs` where the lock cannot see a holder die),
+   * told how the turn came. While waiting, resolves with `early()` instead as soon as that is defined.
    */
-  run<R>(fn: (tookOver: boolean, held?: LockHeld) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
+  run<R>(fn: (turn: LockTurn) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R>
   close(): void
 }
+
+/** The lock of a context that has none: every turn is unlocked. */
+export const noTabLock: TabLock = { kind: 'none', run: (fn) => fn(UNLOCKED), close() {} }
 
 interface LockManagerLike {
   request<R>(name: string, callback: () => Promise<R>): Promise<R>
@@ -43,9 +57,9 @@ export function tabLockKind(): TabLockKind {
  */
 export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (error: Error) => void): TabLock {
   const locks = webLocks()
-  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(false)), close() {} }
+  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(LOCKED)), close() {} }
   const storage = usableLocalStorage()
-  if (!storage) return { kind: 'none', run: (fn) => fn(false), close() {} }
+  if (!storage) return noTabLock
   const key = `${name}:lock`
   const lock = createStorageLock(storage, key, randomUuid(), notices)
   const stopWatching = onStorageKey(key, () => notices.wake())
@@ -54,7 +68,7 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
   eventHost()?.addEventListener('pagehide', onPageHide)
   return {
     kind: 'storage',
-    async run<R>(fn: (tookOver: boolean, held?: LockHeld) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
+    async run<R>(fn: (turn: LockTurn) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
       let settled: R | undefined
       const held = await lock.acquire(holdMs, () => {
         settled = early()
@@ -63,7 +77,7 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
       if (!held) return settled as R
       if (held.unlocked) unlocked(new Error('localStorage did not keep the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
-        return await fn(held.tookOver, held.held)
+        return await fn({ tookOver: held.tookOver, held: held.held, unlocked: held.unlocked === true })
       } finally {
         held.release()
       }

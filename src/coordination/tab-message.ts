@@ -11,6 +11,8 @@ export type TabMessage<T> =
   | { type: 'failed'; stale: string; terminal?: true | undefined }
   /** A tab that just started asks for the tokens the others hold (it may hold spent ones). */
   | { type: 'ask' }
+  /** Without a lock, a tab about to refresh `stale` says so first; of those that claim it at once, the lowest `id` refreshes. */
+  | { type: 'claim'; stale: string; id: string }
 
 // Enough to be tokens a session can send: the session checks nothing more of tokens it adopts
 // than of tokens the user sets (an `expiresAt` that is not a number reads as unknown).
@@ -32,6 +34,7 @@ export function readTabMessage<T extends Tokens>(data: unknown): TabMessage<T> |
     return { type: 'failed', stale: message.stale, terminal: message.terminal === true || undefined }
   }
   if (message.type === 'ask') return { type: 'ask' }
+  if (message.type === 'claim') return typeof message.stale === 'string' && typeof message.id === 'string' ? { type: 'claim', stale: message.stale, id: message.id } : undefined
   if (message.type !== 'tokens') return undefined
   if (message.replaces !== undefined && typeof message.replaces !== 'string') return undefined
   if (message.tokens !== undefined && !isTokens(message.tokens)) return undefined

@@ -1,14 +1,19 @@
 import { RefreshError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import { tabFingerprint } from './tab-fingerprint.js'
+import type { LockTurn } from './tab-lock.js'
 import type { TabMessage } from './tab-message.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
+import { monotonicNow } from '../monotonic.js'
 
 const REMEMBERED = 32
 const MIN_REANNOUNCED_GRACE_MS = 100
 // How long a tab that asked the others for their tokens waits for an answer before refreshing what
 // it has: one message's trip, and only once, when nobody answers (a lone tab).
 const ANSWER_WAIT_MS = 150
+// Without a lock: how long a tab that claimed a refresh listens for the claims of tabs that
+// started at the same moment (many times a message's trip), and how long a claim heard counts.
+export const CLAIM_WAIT_MS = 60
 
 function remember(set: Set<string>, fingerprint: string): void {
   set.add(fingerprint)
@@ -17,7 +22,7 @@ function remember(set: Set<string>, fingerprint: string): void {
 
 function rememberWhen(map: Map<string, number>, fingerprint: string): void {
   map.delete(fingerprint) // re-inserted: the newest is the last to be forgotten
-  map.set(fingerprint, Date.now())
+  map.set(fingerprint, monotonicNow())
   if (map.size > REMEMBERED) map.delete(map.keys().next().value as string)
 }
 
@@ -30,11 +35,13 @@ export interface TabNews<T> {
   /**
    * Refreshes `stale` here unless another tab did or is doing it: waits for an outcome it heard
    * announced, for as long as the announcer keeps saying so, and `graceMs` past its last word
-   * (none when `tookOver`: the lock came from a dead holder that will never say), then runs
-   * `work`, announcing it (again every `graceMs / 2`) and its outcome on `post`. Its tokens are
-   * announced only if `stands()` after it: a sign-in or sign-out made meanwhile wins.
+   * (none when the turn `tookOver`: the lock came from a dead holder that will never say), then
+   * runs `work`, announcing it (again every `graceMs / 2`) and its outcome on `post`. An unlocked
+   * turn claims the refresh first, and yields to a tab that claimed it at the same moment with a
+   * lower id. Its tokens are announced only if `stands()` after it: a sign-in or sign-out made
+   * meanwhile wins.
    */
-  refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void, stands: () => boolean): Promise<T>
+  refresh(stale: string, work: () => Promise<T>, turn: LockTurn, post: (message: TabMessage<T>) => void, stands: () => boolean): Promise<T>
   /** The fingerprint this tab is refreshing now, if any. */
   readonly refreshing: string | undefined
   /** This tab has asked the others for their tokens: a refresh waits a moment for an answer first. */
@@ -48,6 +55,7 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
   readonly #announced = new Map<string, number>() // stale tokens another tab said it is replacing, and when it last said so
   readonly #replaced = new Set<string>() // … that another tab did replace
   readonly #refused = new Set<string>() // … whose refresh token the provider refused for good in another tab
+  readonly #claims = new Map<string, Array<{ id: string; at: number }>>() // … the claims other tabs made lately
   #latest: T | undefined
   #refreshing: string | undefined
   #answerBy = 0 // until when a refresh waits for the others' tokens (the tab asked)
@@ -62,11 +70,11 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
   }
 
   get asking(): boolean {
-    return Date.now() < this.#answerBy
+    return monotonicNow() < this.#answerBy
   }
 
   asked(): void {
-    this.#answerBy = Date.now() + ANSWER_WAIT_MS
+    this.#answerBy = monotonicNow() + ANSWER_WAIT_MS
   }
 
   adopted(stale: string): T | undefined {
@@ -74,7 +82,8 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
   }
 
   hear(message: TabMessage<T>, adopt: (tokens: T | undefined) => void): void {
-    if (message.type === 'refreshing') rememberWhen(this.#announced, message.stale)
+    if (message.type === 'claim') this.#heardClaim(message.stale, message.id)
+    else if (message.type === 'refreshing') rememberWhen(this.#announced, message.stale)
     else if (message.type === 'failed') {
       this.#announced.delete(message.stale)
       if (message.terminal) remember(this.#refused, message.stale)
@@ -97,16 +106,47 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     for (;;) {
       const said = this.#announced.get(stale)
       const deadline = (said ?? 0) + this.graceMs
-      if (said === undefined || this.#replaced.has(stale) || Date.now() >= deadline) return
-      await this.notices.next(deadline - Date.now())
+      if (said === undefined || this.#replaced.has(stale) || monotonicNow() >= deadline) return
+      await this.notices.next(deadline - monotonicNow())
     }
   }
 
-  async refresh(stale: string, work: () => Promise<T>, tookOver: boolean, post: (message: TabMessage<T>) => void, stands: () => boolean): Promise<T> {
+  #heardClaim(stale: string, id: string): void {
+    const recent = (this.#claims.get(stale) ?? []).filter((claim) => monotonicNow() - claim.at < 4 * CLAIM_WAIT_MS)
+    this.#claims.delete(stale) // re-inserted: the newest is the last to be forgotten
+    this.#claims.set(stale, [...recent, { id, at: monotonicNow() }])
+    if (this.#claims.size > REMEMBERED) this.#claims.delete(this.#claims.keys().next().value as string)
+  }
+
+  // The claims of `stale` other tabs made since `since`.
+  #claimsSince(stale: string, since: number): Array<{ id: string; at: number }> {
+    return (this.#claims.get(stale) ?? []).filter((claim) => claim.at >= since)
+  }
+
+  // Without a lock: yields to a tab that claimed `stale` lately; else claims it, listens for a
+  // moment, and refreshes unless a tab that claimed it at the same moment has a lower id. Returns
+  // once this tab is the one to refresh, or the outcome is known (adopted or refused).
+  async #claim(stale: string, post: (message: TabMessage<T>) => void): Promise<void> {
+    for (;;) {
+      await this.#outcome(stale)
+      if (this.adopted(stale) || this.#refused.has(stale)) return
+      const since = monotonicNow()
+      if (this.#claimsSince(stale, since - 2 * CLAIM_WAIT_MS).length === 0) {
+        const id = `${Math.random().toString(36).slice(2)}.${since}`
+        post({ type: 'claim', stale, id })
+        for (const until = since + CLAIM_WAIT_MS; monotonicNow() < until; ) await this.notices.next(until - monotonicNow())
+        if (this.#claimsSince(stale, since).every((other) => other.id > id)) return
+      }
+      // Another tab claimed it: its outcome is waited for as if it had announced it.
+      rememberWhen(this.#announced, stale)
+    }
+  }
+
+  async refresh(stale: string, work: () => Promise<T>, turn: LockTurn, post: (message: TabMessage<T>) => void, stands: () => boolean): Promise<T> {
     // A tab that just started may hold tokens another tab has spent: their answer comes first.
-    while (Date.now() < this.#answerBy) await this.notices.next(this.#answerBy - Date.now())
-    if (tookOver) this.#announced.delete(stale)
-    await this.#outcome(stale)
+    while (monotonicNow() < this.#answerBy) await this.notices.next(this.#answerBy - monotonicNow())
+    if (turn.tookOver) this.#announced.delete(stale)
+    await (turn.unlocked ? this.#claim(stale, post) : this.#outcome(stale))
     const already = this.adopted(stale)
     if (already) return already
     // Presented again, a refused refresh token is one more reuse detection at the provider.

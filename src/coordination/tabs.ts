@@ -3,7 +3,7 @@ import { assertOptionalDuration, assertOptionalObject, assertOptionalString, kno
 import type { Tokens } from '../strategy.js'
 import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } from './tab-channel.js'
 import { tabFingerprint } from './tab-fingerprint.js'
-import { openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
+import { noTabLock, openTabLock, type TabLock, type TabLockKind, tabLockKind } from './tab-lock.js'
 import type { TabMessage } from './tab-message.js'
 import { createTabNews, type TabNews } from './tab-news.js'
 import { storageLockTiming } from './tab-storage-lock.js'
@@ -43,9 +43,10 @@ export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T
  * Safari < 15.4, Firefox < 96). The new tokens reach the other tabs on a BroadcastChannel, else
  * through `storage` events of a value written and removed at once. The lock holder announces
  * `refreshing` first, so a tab that gets the lock next waits for that outcome instead of spending
- * the same refresh token. `mechanism` says what this context got; a context with no lock, or no
- * channel (the next lock holder then cannot hear the outcome), emits `coordinationDegraded` at its
- * first refresh.
+ * the same refresh token. Without a lock, a tab claims a refresh on the channel first and the
+ * lowest of the claims made at the same moment refreshes. `mechanism` says what this context got;
+ * a context with no lock, or no channel (the next lock holder then cannot hear the outcome), emits
+ * `coordinationDegraded` at its first refresh.
  *
  * @example
  * const coordinator = tabCoordinator()
@@ -61,7 +62,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
   const news = createTabNews<T>(options.graceMs ?? 2_000, notices)
   const mechanism = { lock: tabLockKind(), channel: tabChannelKind() }
   // Until attached: a channel that posts nowhere and no lock.
-  let opened: OpenedTabs<T> = { channel: { kind: 'none', post() {}, close() {} }, lock: { kind: 'none', run: (fn) => fn(false), close() {} }, close() {} }
+  let opened: OpenedTabs<T> = { channel: { kind: 'none', post() {}, close() {} }, lock: noTabLock, close() {} }
   let link: CoordinatorLink<T> | undefined
   let running = 0 // refreshes here, waiting for the lock included
   const said = new Set<string>()
@@ -100,7 +101,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
-        return await opened.lock.run((tookOver, held) => news.refresh(fingerprint, () => work(held), tookOver, post, stands), holdMs, () => news.adopted(fingerprint))
+        return await opened.lock.run((turn) => news.refresh(fingerprint, () => work(turn.held), turn, post, stands), holdMs, () => news.adopted(fingerprint))
       } finally {
         if (--running === 0 && !link) opened.close()
       }
@@ -111,7 +112,9 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
 
 // What a context without a lock or a channel cannot do, or `undefined` when it has both.
 function shortfall(lock: TabLockKind, channel: TabChannelKind): string | undefined {
-  if (lock === 'none') return channel === 'none' ? 'No lock and no channel between tabs here: each tab refreshes on its own' : 'No lock between tabs here: refreshing alone'
+  if (lock === 'none') {
+    return channel === 'none' ? 'No lock and no channel between tabs here: each tab refreshes on its own' : 'No lock between tabs here: tabs refreshing at the same moment agree on one over the channel'
+  }
   // A lock without news: the next holder cannot learn what this refresh got, and refreshes too.
   if (channel === 'none') return 'No channel between tabs here (no BroadcastChannel, no localStorage that keeps a value): each tab refreshes on its own'
   return undefined

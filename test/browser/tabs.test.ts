@@ -298,6 +298,45 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     await (tab as Page).context().close()
   }, 60_000)
 
+  // No lock to be had, but a channel: the tabs claim each refresh there and the lowest claim makes it.
+  it('navigator.locks removed and localStorage blocked: 4 tabs refreshing at the same instant, 3 times → 1 refresh call each, 0 reuse, every request served', async () => {
+    const emulator = await emulate()
+    const blocked = "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })"
+    const { context, tabs } = await openTabs(browser, `${emulator.url}/`, 4, [withoutApi.locks, blocked])
+    const tokens = emulator.signIn()
+    const mechanisms = await Promise.all(
+      tabs.map((tab) =>
+        tab.evaluate((initial) => {
+          const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
+          const coordinator = tabCoordinator()
+          const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator })
+          ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin] })
+          ;(window as any).session = session
+          return coordinator.mechanism
+        }, tokens),
+      ),
+    )
+    expect(mechanisms).toEqual(Array(4).fill({ lock: 'none', channel: 'broadcast-channel' }))
+    await new Promise((resolve) => setTimeout(resolve, 300)) // past the start-up question
+    // Every tab refreshes at the same instant (a shared time target), then sends.
+    const together = (at: number) =>
+      Promise.all(
+        tabs.map((tab) =>
+          tab.evaluate(async (at) => {
+            await new Promise((resolve) => setTimeout(resolve, at - Date.now()))
+            await (window as any).session.refresh().catch(() => {})
+            return Promise.all(Array.from({ length: 10 }, () => (window as any).authedFetch('/api/together').then((r: Response) => r.status, (e: Error) => e.name)))
+          }, at),
+        ),
+      ).then((statuses) => statuses.flat())
+    for (let expiry = 1; expiry <= 3; expiry++) {
+      emulator.expireAccessTokens()
+      const statuses = await together(Date.now() + 300)
+      expect({ expiry, statuses: new Set(statuses), calls: emulator.stats.refreshCalls, reuse: emulator.stats.reuseDetections }).toEqual({ expiry, statuses: new Set([200]), calls: expiry, reuse: 0 })
+    }
+    await context.close()
+  }, 60_000)
+
   // Web Locks queue the tabs, but no news reaches the next holder: it presents the same refresh
   // token. Nothing can prevent that here; each tab must be told, and `mechanism` must not claim a channel.
   it.each([

@@ -380,3 +380,32 @@ describe('tabCoordinator with a lock but no channel that carries news', () => {
     expect(degraded).toHaveLength(2) // once per tab, not once per message
   })
 })
+
+// No Web Locks and no storage (an insecure page with storage blocked), but a channel: the tabs
+// that refresh at the same moment claim it there, and the lowest claim refreshes.
+describe('tabCoordinator without a lock, with a BroadcastChannel', () => {
+  it('4 copies refreshing at the same moment, 5 rounds: one refresh call a round, no refresh token presented twice', async () => {
+    const name = `claims-${Math.random()}`
+    let live = 'refresh-0'
+    let reused = 0
+    const strategy = countingStrategy(async (call, current) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      if (current.refreshToken !== live) {
+        reused++
+        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      }
+      live = `refresh-${call}`
+      return { accessToken: `access-${call}`, refreshToken: live }
+    })
+    const sessions = [0, 1, 2, 3].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name }) }))
+    const degraded = new Set<string>()
+    for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.add(error.message))
+    await new Promise((resolve) => setTimeout(resolve, 200)) // past the start-up question
+    for (let round = 1; round <= 5; round++) {
+      const tokens = await Promise.all(sessions.map((session) => session.refresh()))
+      expect({ round, tokens: new Set(tokens).size, calls: strategy.calls, reused }).toEqual({ round, tokens: 1, calls: round, reused: 0 })
+    }
+    expect([...degraded]).toEqual([expect.stringMatching(/^No lock between tabs here: tabs refreshing at the same moment agree on one/)])
+    await Promise.all(sessions.map((session) => session.destroy()))
+  })
+})
