@@ -17,12 +17,12 @@ export function linkCoordinator<T extends Tokens>(
     // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
     adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
-      const read = given === undefined ? undefined : foreignTokens(given, state.now())
+      const read = given === undefined ? undefined : foreignTokens(given, state.clock())
       if (read?.problem) return
       const next = read?.tokens as T | undefined
       if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
       store.adopted(next)
-      state.reset(next, next ? state.now() : undefined)
+      state.reset(next, next ? state.clock() : undefined)
     },
     emit,
     refreshDeadlineMs,

@@ -6,13 +6,16 @@ import { safeError } from '../errors/safe-words.js'
 import type { LockHeld } from '../coordinator.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { copyTokens, foreignTokens } from './assert-tokens.js'
+import { monotonicNow } from '../monotonic.js'
 
 /** What one refresh may do: its strategy, its budget and its retries. */
 export interface RefreshPlan<T extends Tokens> {
   strategy: Strategy<T>
   fetch: typeof fetch
   now: () => number
-  /** `Date.now()` past which no attempt runs and the one running is aborted. */
+  /** The session's clock, or the system's where it fails: the provider has answered by then. */
+  clock: () => number
+  /** The time ({@link monotonicNow}) past which no attempt runs and the one running is aborted. */
   deadlineAt: number
   /** The whole budget, for the timeout error's message. */
   timeoutMs: number
@@ -40,11 +43,11 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   const controller = new AbortController()
   const stop = (): void => abortWith(controller, plan.signal && reasonOf(plan.signal))
   plan.signal?.addEventListener('abort', stop, { once: true })
-  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - Date.now()))
+  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - monotonicNow()))
   try {
     // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
     const call = Promise.resolve().then(() => plan.strategy.refresh(copyTokens(current) as T, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
-    return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.now())
+    return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.clock())
   } catch (error) {
     if (controller.signal.aborted) throw reasonOf(controller.signal)
     // Shared with every waiter and event: a foreign error (an AxiosError keeps the request's body
@@ -70,7 +73,7 @@ function retryDelay(error: Error, retry: number, plan: RefreshPlan<Tokens>): num
   // A provider asking for longer than the backoff ceiling is not waited for: the session blocks instead.
   if (error.retryAfterMs !== undefined && error.retryAfterMs > plan.maxDelayMs) return undefined
   const delay = Math.max(backoffDelay(retry, plan.minDelayMs, plan.maxDelayMs, Math.random), error.retryAfterMs ?? 0)
-  return Date.now() + delay < plan.deadlineAt ? delay : undefined
+  return monotonicNow() + delay < plan.deadlineAt ? delay : undefined
 }
 
 /** Runs the strategy's attempts within the plan's deadline: resolves with checked tokens or rejects with the last failure. */

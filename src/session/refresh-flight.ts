@@ -8,6 +8,7 @@ import type { Tokens } from '../strategy.js'
 import type { Persistence } from './persistence.js'
 import { refreshWithRetries } from './refresh-attempts.js'
 import type { TokenState } from './token-state.js'
+import { monotonicNow } from '../monotonic.js'
 
 const noop = (): void => {}
 
@@ -48,7 +49,7 @@ function succeeded<T extends Tokens>({ state, emit, store, coordinator }: Flight
   // Tokens of this copy's own call tell the provider's clock; another copy's, got earlier, do not.
   const own = !coordinator || store.wants(next)
   if (!own) store.adopted(next)
-  state.adopt(next, state.now(), own ? askedAt : undefined)
+  state.adopt(next, state.clock(), own ? askedAt : undefined)
   emit('refreshed', { reason, expiresAt: state.window.expiresAt })
   // A listener may have signed in (or out) meanwhile: what it set wins.
   return state.epoch === startEpoch ? next : state.currentOrThrow()
@@ -60,8 +61,8 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
   // Ours, or the strategy's already reduced to its safe words; anything else is a coordinator's own.
   const error = isTokenflightError(caught) || isSafeError(caught) ? (caught as Error) : safeError('The coordinated refresh failed', caught)
   const terminal = error instanceof RefreshError && !error.transient
-  state.lastFailureAt = state.now()
-  if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.now() + error.retryAfterMs, error }
+  state.lastFailureAt = state.clock()
+  if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.clock() + error.retryAfterMs, endsBy: monotonicNow() + error.retryAfterMs, error }
   if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
   // A listener may have signed in (or out) meanwhile: what it set wins over this failure.
   if (state.epoch !== startEpoch) return state.currentOrThrow()
@@ -80,13 +81,13 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   if (state.epoch !== startEpoch) return state.tokens ? Promise.resolve(state.tokens) : Promise.reject(state.expiredError())
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
   if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
-  const deadlineAt = deadline ?? Date.now() + config.refreshTimeoutMs
+  const deadlineAt = deadline ?? monotonicNow() + config.refreshTimeoutMs
   // Outlives destroy() where others depend on it: other copies (a coordinator), or the next session
   // reading the store (a pool's eviction): the rotated refresh token must reach them.
   const signal = outlives(coordinator, config) ? undefined : state.lifetime
-  const plan = { ...config, now: state.now, deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
+  const plan = { ...config, now: state.now, clock: () => state.clock(), deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
   return refreshWithRetries(current, plan).then(async (next) => {
-    if (state.epoch === startEpoch) await store.write(next, deadlineAt - Date.now(), true).catch(noop)
+    if (state.epoch === startEpoch) await store.write(next, deadlineAt - monotonicNow(), true).catch(noop)
     return next
   })
 }
@@ -119,7 +120,7 @@ function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps
     if (flight.callers === callers) flight.callers = undefined
     if (flight.timedOut) throw error
     flight.timedOut = true
-    state.lastFailureAt = state.now()
+    state.lastFailureAt = state.clock()
     emit('refreshFailed', { reason, error, terminal: false })
     // A coordinator that never settles must not wedge the session: one more deadline, then let go.
     const release = setTimeout(flight.done, ms)
@@ -136,7 +137,7 @@ function start<T extends Tokens>(deps: FlightDeps<T>, reason: RefreshReason, cur
   const startEpoch = state.epoch
   const askedAt = state.now()
   emit('refreshing', { reason })
-  const deadline = after && Date.now() + config.refreshTimeoutMs
+  const deadline = after && monotonicNow() + config.refreshTimeoutMs
   const run = (held?: LockHeld | void): Promise<T> => work(deps, current, startEpoch, deadline, typeof held === 'function' ? held : undefined)
   const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
   // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.

@@ -4,6 +4,7 @@ import type { Tokens } from '../strategy.js'
 import type { TokenStore } from '../token-store.js'
 import { copyTokens } from './assert-tokens.js'
 import type { StoreCall, StoreCallLimits } from './store-call.js'
+import { monotonicNow } from '../monotonic.js'
 
 /** What bounds a session's store calls, and how its store is treated. */
 export interface StoreLimits extends StoreCallLimits {
@@ -53,7 +54,7 @@ export class StoreSync<T extends Tokens> {
 
   /** Brings a user's store up in the background when it is behind, nothing runs and no failure is recent. */
   retryIfBehind(): void {
-    if (this.store && this.limits.ordered && this.#held < this.#wanted.version && this.#busy === 0 && Date.now() >= this.#retryAt) this.bringUp().catch(() => {})
+    if (this.store && this.limits.ordered && this.#held < this.#wanted.version && this.#busy === 0 && monotonicNow() >= this.#retryAt) this.bringUp().catch(() => {})
   }
 
   /** What is wanted is in the store already: a shared store got it from another copy. */
@@ -95,7 +96,7 @@ export class StoreSync<T extends Tokens> {
     // Within a second of a failure the store is called again only at its end, whoever asks (a
     // `storeFailed` listener answering with `clear()` would spin on a dead store), and the askers
     // share that call. A refresh's own write goes at once: its rotated refresh token must land.
-    const wait = lasting ? 0 : this.#retryAt - Date.now()
+    const wait = lasting ? 0 : this.#retryAt - monotonicNow()
     if (wait <= 0) return this.#bringUpNow(ms, lasting)
     this.#resume ??= sleep(wait, this.limits.lifetime).then(
       () => {
@@ -136,6 +137,6 @@ export class StoreSync<T extends Tokens> {
 
   /** A write or delete failed: the next waits a second. Marked before `storeFailed` is heard. */
   failed(): void {
-    this.#retryAt = Date.now() + 1_000
+    this.#retryAt = monotonicNow() + 1_000
   }
 }

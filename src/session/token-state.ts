@@ -2,6 +2,7 @@ import { SessionExpiredError } from '../errors/index.js'
 import type { Tokens } from '../strategy.js'
 import { providerSkew, tokenExpiry, tokenIssuedAt } from '../token-expiry.js'
 import { clampExpiry, type TokenPhase, tokenPhase, type WindowInput } from './refresh-window.js'
+import { monotonicNow } from '../monotonic.js'
 
 /** A session's state: its tokens and their refresh window, and whether it is over. No I/O here. */
 export class TokenState<T extends Tokens> {
@@ -11,8 +12,8 @@ export class TokenState<T extends Tokens> {
   epoch = 0
   /** The terminal failure that ended the session, until the next reset. */
   declare expiredBy: Error | undefined
-  /** A provider's Retry-After past the backoff ceiling: no refresh call until then. */
-  declare blocked: { until: number; error: Error } | undefined
+  /** A provider's Retry-After past the backoff ceiling: no refresh call until then (by either clock: the system's may be set back). */
+  declare blocked: { until: number; endsBy: number; error: Error } | undefined
   lastFailureAt = Number.NEGATIVE_INFINITY
   /** How far the provider's clock is ahead of this one (ms), as its last plausible JWT said. */
   skewMs = 0
@@ -36,12 +37,24 @@ export class TokenState<T extends Tokens> {
    */
   adopt(next: T | undefined, obtainedAt?: number, askedAt?: number): void {
     if (next && askedAt !== undefined && obtainedAt !== undefined) this.skewMs = providerSkew(next, askedAt, obtainedAt) ?? this.skewMs
-    const expiresAt = next && tokenExpiry(next, this.skewMs)
+    const issuedAt = obtainedAt ?? (next && tokenIssuedAt(next, this.skewMs))
+    let expiresAt = next && tokenExpiry(next, this.skewMs)
+    // Expired as it came (`expires_in: 0`, an `exp` behind this clock): refreshed ahead, it would be
+    // refreshed before every request. It is used until refused, as a token of unknown expiry.
+    if (expiresAt !== undefined && issuedAt !== undefined && expiresAt <= issuedAt) expiresAt = undefined
     this.tokens = next
-    this.window = {
-      ...this.window,
-      expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.now()),
-      obtainedAt: obtainedAt ?? (next && tokenIssuedAt(next, this.skewMs)),
+    this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.clock()), obtainedAt: issuedAt }
+  }
+
+  /**
+   * The session's clock, or the system's where it fails: what a provider answered (a rotated
+   * refresh token) is never dropped for a broken clock; the next call that reads it reports it.
+   */
+  clock(): number {
+    try {
+      return this.now()
+    } catch {
+      return Date.now()
     }
   }
 
@@ -67,7 +80,7 @@ export class TokenState<T extends Tokens> {
 
   /** Whether a provider's Retry-After still forbids a refresh call. */
   isBlocked(): boolean {
-    return this.blocked !== undefined && this.now() < this.blocked.until
+    return this.blocked !== undefined && this.now() < this.blocked.until && monotonicNow() < this.blocked.endsBy
   }
 
   /** The error for a call that cannot be served: destroyed, expired (with its cause) or signed out. */

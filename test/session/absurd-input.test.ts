@@ -29,6 +29,45 @@ describe('a clock that returns something other than a finite number', () => {
   })
 })
 
+describe('a clock that breaks while a refresh answer arrives', () => {
+  it('the rotated tokens are kept all the same: the next refresh presents the new refresh token, and refreshing ends in refreshed', async () => {
+    let broken = false
+    const presented: Array<string | undefined> = []
+    const strategy = countingStrategy((call, current) => {
+      presented.push(current.refreshToken)
+      broken = true // the provider has rotated; the clock fails as its answer is taken
+      return { accessToken: `token-${call}`, refreshToken: `refresh-${call}` }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-0' }, now: () => (broken ? Number.NaN : Date.now()) })
+    const heard: string[] = []
+    for (const type of ['refreshing', 'refreshed', 'refreshFailed'] as const) session.on(type, () => heard.push(type))
+    await session.refresh().catch(() => {})
+    broken = false
+    await session.refresh()
+    expect(presented).toEqual(['refresh-0', 'refresh-1'])
+    expect(heard).toEqual(['refreshing', 'refreshed', 'refreshing', 'refreshed'])
+  })
+})
+
+// A token expired as it came (`expires_in: 0`, an `exp` behind this clock) is used until refused:
+// refreshed ahead, it was refreshed before every request.
+describe('tokens expired on arrival', () => {
+  it.each([
+    ['expiresAt before the answer', (now: number) => ({ expiresAt: now - 1_000 })],
+    ['expiresAt at the answer (expires_in: 0)', (now: number) => ({ expiresAt: now })],
+  ])('%s: 20 requests after the refresh cost no further refresh', async (_label, expiry) => {
+    let time = 1_700_000_000_000
+    const strategy = countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}`, ...expiry(time) }))
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-0' }, now: () => time })
+    await session.refresh()
+    for (let i = 0; i < 20; i++) {
+      time += 100
+      await expect(port(session).tokensForSend()).resolves.toMatchObject({ accessToken: 'token-1' })
+    }
+    expect(strategy.calls).toBe(1)
+  })
+})
+
 describe('absurd lifetimes from a provider are clamped, the tokens kept', () => {
   it.each([
     ['Infinity', Number.POSITIVE_INFINITY],

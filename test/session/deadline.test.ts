@@ -65,6 +65,56 @@ describe('one deadline for a refresh, retries included', () => {
   })
 })
 
+// Deadlines are measured on a monotonic clock: the system's time set back an hour mid-refresh
+// (Date.now() jumps; timers and performance.now() do not) used to stretch the deadline by the hour.
+describe('the system clock set back or forward during a refresh', () => {
+  it.each([
+    ['back an hour', -3_600_000],
+    ['forward an hour', 3_600_000],
+  ])('%s between attempts: the refresh still ends at refreshTimeoutMs, retried as planned', async (_label, jumpMs) => {
+    const realNow = Date.now
+    let offset = 0
+    Date.now = () => realNow() + offset
+    try {
+      const hang = deferred<Tokens>()
+      const strategy = countingStrategy((call) => {
+        if (call > 1) return hang.promise // the retry hangs
+        offset = jumpMs
+        throw new RefreshError('busy', { transient: true, status: 503 })
+      })
+      const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 300, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 20 } })
+      const began = performance.now()
+      const error = await Promise.race([port(session).afterRefusal('token-0').catch((e: unknown) => e), new Promise((resolve) => setTimeout(() => resolve('still pending'), 2_000))])
+      expect(error).toBeInstanceOf(RefreshTimeoutError)
+      expect(performance.now() - began).toBeLessThan(1_000)
+      expect(strategy.calls).toBe(2) // the retry was made, not skipped for a deadline that seemed past
+    } finally {
+      Date.now = realNow
+    }
+  })
+
+  it('back an hour while a Retry-After blocks refreshes: the block still ends when the time asked for has passed', async () => {
+    const realNow = Date.now
+    let offset = 0
+    Date.now = () => realNow() + offset
+    try {
+      let limited = true
+      const strategy = countingStrategy((call, current) => {
+        if (!limited) return { ...current, accessToken: `token-${call}` }
+        limited = false
+        throw new RefreshError('slow down', { transient: true, status: 429, retryAfterMs: 200 })
+      })
+      const session = createSession({ strategy, tokens: start, retry: { retries: 0, minDelayMs: 1, maxDelayMs: 50 } })
+      await expect(session.refresh()).rejects.toMatchObject({ status: 429 })
+      offset = -3_600_000
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      await expect(session.refresh()).resolves.toBe('token-2')
+    } finally {
+      Date.now = realNow
+    }
+  })
+})
+
 describe('with a coordinator', () => {
   it('callers are released at the deadline; the work runs on, is stored and adopted, and no second refresh starts', async () => {
     const gate = deferred()

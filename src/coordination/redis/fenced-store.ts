@@ -5,6 +5,7 @@ import { bounded, type RedisClient } from '../../stores/redis-client.js'
 import type { TokenStore } from '../../token-store.js'
 import { type Expected, idle, pendingWrite } from './pending-write.js'
 import { misconfiguration, rethrowFor } from './redis-failure.js'
+import { monotonicNow } from '../../monotonic.js'
 
 /**
  * The coordinator's own view of the tokens key: a store whose `set` is a fenced write while a
@@ -53,12 +54,12 @@ async function writeOver(client: RedisClient, keys: [string, string], timeoutMs:
 
 // A client without an offline queue fails commands until connected: its first read waits for it a while.
 async function readWaiting(read: () => Promise<string | null>, key: string, waitMs: number, retryMs: number): Promise<string | null> {
-  const began = Date.now()
+  const began = monotonicNow()
   for (;;) {
     try {
       return await read()
     } catch (error) {
-      if (misconfiguration(error, key) || Date.now() - began + retryMs > waitMs) throw error
+      if (misconfiguration(error, key) || monotonicNow() - began + retryMs > waitMs) throw error
       await idle(retryMs)
     }
   }

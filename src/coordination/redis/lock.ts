@@ -1,5 +1,6 @@
 import { bounded, type RedisClient } from '../../stores/redis-client.js'
 import { rethrowFor } from './redis-failure.js'
+import { monotonicNow } from '../../monotonic.js'
 
 /** Appended to the owner in a lock its holder took back after Redis lost it. */
 export const RETAKEN = ':retaken'
@@ -62,10 +63,10 @@ export function redisLock(client: RedisClient, keys: { lock: string; tokens: str
       return (await bounded(client.eval(acquireScript, 1, lockKey, owner, ttlMs), timeoutMs).catch(rethrowFor(lockKey))) === 1
     },
     keepAlive(owner, maxMs) {
-      const began = Date.now()
+      const began = monotonicNow()
       // A failed renewal is retried at the next tick: a stall shorter than four fifths of the TTL costs nothing.
       const timer = setInterval(() => {
-        if (Date.now() - began > maxMs) clearInterval(timer)
+        if (monotonicNow() - began > maxMs) clearInterval(timer)
         else void bounded(client.eval(renewScript, 2, lockKey, keys.tokens, owner, ttlMs), timeoutMs).catch(() => {})
       }, renewalPeriodMs(ttlMs))
       ;(timer as { unref?: () => void }).unref?.()

@@ -6,6 +6,7 @@ import { renewalPeriodMs } from './lock.js'
 import { misconfiguration } from './redis-failure.js'
 import type { Shared } from './shared.js'
 import { alone, underLock } from './under-lock.js'
+import { monotonicNow } from '../../monotonic.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -31,7 +32,7 @@ async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise
  */
 export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: T, work: CoordinatedWork<T>): Promise<T> {
   const { coordinationWaitMs, pollIntervalMs, lockTtlMs, key } = shared.options
-  const began = Date.now()
+  const began = monotonicNow()
   const limitMs = shared.links.deadlineMs()
   const owner = randomUuid()
   let waitedOnEmpty = false
@@ -52,8 +53,8 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
         await shared.lock.release(owner)
         throw fatal
       }
-      unreachableSince ??= Date.now()
-      if (Date.now() - unreachableSince < coordinationWaitMs) {
+      unreachableSince ??= monotonicNow()
+      if (monotonicNow() - unreachableSince < coordinationWaitMs) {
         await sleep(pollIntervalMs)
         continue
       }
@@ -69,21 +70,21 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
       // refresh token is spent already. A live holder takes its lock back at its next renewal.
       waitedOnEmpty = true
       await shared.lock.release(owner)
-      const adopted = await waitForNewer(shared, stale, Math.min(2 * renewalPeriodMs(lockTtlMs), limitMs - (Date.now() - began)))
+      const adopted = await waitForNewer(shared, stale, Math.min(2 * renewalPeriodMs(lockTtlMs), limitMs - (monotonicNow() - began)))
       if (adopted) return adopted
       continue
     }
     await shared.notices.next(pollIntervalMs) // another process holds the lock: wait for its notice
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
-    if (Date.now() - began >= limitMs) throw new RefreshTimeoutError(limitMs)
+    if (monotonicNow() - began >= limitMs) throw new RefreshTimeoutError(limitMs)
   }
 }
 
 // Tokens replacing `stale` that arrive within `ms` (woken by notices), else `undefined`.
 async function waitForNewer<T extends Tokens>(shared: Shared<T>, stale: T, ms: number): Promise<T | undefined> {
-  const until = Date.now() + ms
-  for (let left = ms; left > 0; left = until - Date.now()) {
+  const until = monotonicNow() + ms
+  for (let left = ms; left > 0; left = until - monotonicNow()) {
     await shared.notices.next(left)
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
