@@ -26,6 +26,8 @@ export function launchChromium(): Promise<Browser> {
 export const withoutApi = {
   locks: 'delete Navigator.prototype.locks; delete navigator.locks',
   broadcastChannel: 'delete globalThis.BroadcastChannel',
+  // Blocked storage (cookies blocked, a sandboxed frame): reading `localStorage` throws.
+  localStorage: "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })",
 } as const
 
 /** Opens `count` tabs of one browser context at `url`, each after `initScripts` ran. */

@@ -298,24 +298,31 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     await (tab as Page).context().close()
   }, 60_000)
 
-  // No lock to be had, but a channel: the tabs claim each refresh there and the lowest claim makes it.
-  it('navigator.locks removed and localStorage blocked: 4 tabs refreshing at the same instant, 3 times → 1 refresh call each, 0 reuse, every request served', async () => {
-    const emulator = await emulate()
-    const blocked = "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })"
-    const { context, tabs } = await openTabs(browser, `${emulator.url}/`, 4, [withoutApi.locks, blocked])
-    const tokens = emulator.signIn()
-    const mechanisms = await Promise.all(
+  // A session with tabCoordinator() in each tab, as `session` and `authedFetch`, hearing
+  // coordinationDegraded into `degraded`; resolves with each tab's mechanism.
+  function coordinatedSessions(tabs: readonly Page[], tokens: unknown): Promise<unknown[]> {
+    return Promise.all(
       tabs.map((tab) =>
         tab.evaluate((initial) => {
           const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
           const coordinator = tabCoordinator()
           const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator })
+          ;(window as any).degraded = []
+          session.on('coordinationDegraded', ({ error }: { error: Error }) => (window as any).degraded.push(error.message))
           ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin] })
           ;(window as any).session = session
           return coordinator.mechanism
         }, tokens),
       ),
     )
+  }
+
+  // No lock to be had, but a channel: the tabs claim each refresh there and the lowest claim makes it.
+  it('navigator.locks removed and localStorage blocked: 4 tabs refreshing at the same instant, 3 times → 1 refresh call each, 0 reuse, every request served', async () => {
+    const emulator = await emulate()
+    const { context, tabs } = await openTabs(browser, `${emulator.url}/`, 4, [withoutApi.locks, withoutApi.localStorage])
+    const tokens = emulator.signIn()
+    const mechanisms = await coordinatedSessions(tabs, tokens)
     expect(mechanisms).toEqual(Array(4).fill({ lock: 'none', channel: 'broadcast-channel' }))
     await new Promise((resolve) => setTimeout(resolve, 300)) // past the start-up question
     // Every tab refreshes at the same instant (a shared time target), then sends.
@@ -340,25 +347,13 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
   // Web Locks queue the tabs, but no news reaches the next holder: it presents the same refresh
   // token. Nothing can prevent that here; each tab must be told, and `mechanism` must not claim a channel.
   it.each([
-    ['throws', "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })"],
+    ['throws', withoutApi.localStorage],
     ['drops writes without a word', 'Storage.prototype.setItem = function () {}'],
   ])('Web Locks, no BroadcastChannel, localStorage that %s: channel none, and every tab hears coordinationDegraded', async (_label, blockStorage) => {
     const emulator = await emulate()
     const { context, tabs } = await openTabs(browser, `${emulator.url}/`, 2, [withoutApi.broadcastChannel, blockStorage])
     const tokens = emulator.signIn()
-    const mechanisms = await Promise.all(
-      tabs.map((tab) =>
-        tab.evaluate((initial) => {
-          const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
-          const coordinator = tabCoordinator()
-          const session = createSession({ strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator })
-          ;(window as any).degraded = []
-          session.on('coordinationDegraded', ({ error }: { error: Error }) => (window as any).degraded.push(error.message))
-          ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin] })
-          return coordinator.mechanism
-        }, tokens),
-      ),
-    )
+    const mechanisms = await coordinatedSessions(tabs, tokens)
     expect(mechanisms).toEqual(Array(2).fill({ lock: 'web-locks', channel: 'none' }))
     emulator.expireAccessTokens()
     await burst(tabs, 3)
