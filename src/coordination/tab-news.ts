@@ -86,6 +86,7 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     else if (message.type === 'refreshing') rememberWhen(this.#announced, message.stale)
     else if (message.type === 'failed') {
       this.#announced.delete(message.stale)
+      this.#claims.delete(message.stale)
       if (message.terminal) remember(this.#refused, message.stale)
     } else if (message.type === 'tokens') {
       this.#answerBy = 0 // any tokens news answers the question
@@ -111,8 +112,14 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     }
   }
 
+  // How long a claim heard counts: until its tab announces (or fails), a grace at most, and never
+  // less than a few claim windows (a grace of 0 must not let a second tab claim mid-refresh).
+  get #claimLiveMs(): number {
+    return Math.max(4 * CLAIM_WAIT_MS, this.graceMs)
+  }
+
   #heardClaim(stale: string, id: string): void {
-    const recent = (this.#claims.get(stale) ?? []).filter((claim) => monotonicNow() - claim.at < 4 * CLAIM_WAIT_MS)
+    const recent = this.#claimsSince(stale, monotonicNow() - this.#claimLiveMs)
     this.#claims.delete(stale) // re-inserted: the newest is the last to be forgotten
     this.#claims.set(stale, [...recent, { id, at: monotonicNow() }])
     if (this.#claims.size > REMEMBERED) this.#claims.delete(this.#claims.keys().next().value as string)
@@ -123,22 +130,28 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     return (this.#claims.get(stale) ?? []).filter((claim) => claim.at >= since)
   }
 
-  // Without a lock: yields to a tab that claimed `stale` lately; else claims it, listens for a
-  // moment, and refreshes unless a tab that claimed it at the same moment has a lower id. Returns
-  // once this tab is the one to refresh, or the outcome is known (adopted or refused).
+  // Without a lock: yields to a tab whose claim of `stale` still counts; else claims it, listens
+  // for a moment, and refreshes unless a tab that claimed it meanwhile has a lower id. A window
+  // that ran late (a throttled background tab) is claimed again rather than decided. Returns once
+  // this tab is the one to refresh, or the outcome is known (adopted or refused).
   async #claim(stale: string, post: (message: TabMessage<T>) => void): Promise<void> {
     for (;;) {
       await this.#outcome(stale)
       if (this.adopted(stale) || this.#refused.has(stale)) return
       const since = monotonicNow()
-      if (this.#claimsSince(stale, since - 2 * CLAIM_WAIT_MS).length === 0) {
+      if (this.#claimsSince(stale, since - this.#claimLiveMs).length === 0) {
         const id = `${Math.random().toString(36).slice(2)}.${since}`
         post({ type: 'claim', stale, id })
-        for (const until = since + CLAIM_WAIT_MS; monotonicNow() < until; ) await this.notices.next(until - monotonicNow())
-        if (this.#claimsSince(stale, since).every((other) => other.id > id)) return
+        const until = since + CLAIM_WAIT_MS
+        while (monotonicNow() < until) await this.notices.next(until - monotonicNow())
+        const late = monotonicNow() > until + CLAIM_WAIT_MS
+        if (!late && this.#claimsSince(stale, since).every((other) => other.id > id)) return
+        if (late && this.#claimsSince(stale, since).length === 0) continue
       }
-      // Another tab claimed it: its outcome is waited for as if it had announced it.
+      // Another tab claimed it: its outcome is waited for as if it had announced it (at least a
+      // window: a grace of 0 must not spin).
       rememberWhen(this.#announced, stale)
+      await this.notices.next(CLAIM_WAIT_MS)
     }
   }
 

@@ -17,7 +17,7 @@ export type { TabLockKind } from './tab-lock.js'
 export interface TabCoordinatorOptions {
   /** Names the lock and the channel; tabs with the same name share refreshes. @default 'tokenflight' */
   name?: string | undefined
-  /** How long a tab that got the lock waits for news of a refresh another tab announced. @default 2000 */
+  /** How long a tab that got the lock (or, without one, yielded to another tab's claim) waits for news of a refresh another tab announced. @default 2000 */
   graceMs?: number | undefined
 }
 

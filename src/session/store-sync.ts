@@ -104,7 +104,9 @@ export class StoreSync<T extends Tokens> {
         return this.#bringUpNow()
       },
       (reason: unknown) => {
+        // Destroyed within the second: the call asked for is still made, unawaited (a sign-out must reach the store).
         this.#resume = undefined
+        void this.#land()
         throw reason
       },
     )

@@ -39,9 +39,11 @@ export class TokenState<T extends Tokens> {
     if (next && askedAt !== undefined && obtainedAt !== undefined) this.skewMs = providerSkew(next, askedAt, obtainedAt) ?? this.skewMs
     const issuedAt = obtainedAt ?? (next && tokenIssuedAt(next, this.skewMs))
     let expiresAt = next && tokenExpiry(next, this.skewMs)
-    // Expired as it came (`expires_in: 0`, an `exp` behind this clock): refreshed ahead, it would be
-    // refreshed before every request. It is used until refused, as a token of unknown expiry.
-    if (expiresAt !== undefined && issuedAt !== undefined && expiresAt <= issuedAt) expiresAt = undefined
+    // This copy's own refresh answered with a token expired as it came (`expires_in: 0`, an `exp`
+    // behind this clock): refreshed ahead, it would be refreshed before every request. It is used
+    // until refused, as a token of unknown expiry. (Tokens adopted from another copy may simply
+    // have expired there: they keep their expiry.)
+    if (askedAt !== undefined && expiresAt !== undefined && issuedAt !== undefined && expiresAt <= issuedAt) expiresAt = undefined
     this.tokens = next
     this.window = { ...this.window, expiresAt: expiresAt === undefined ? undefined : clampExpiry(expiresAt, this.clock()), obtainedAt: issuedAt }
   }

@@ -384,7 +384,7 @@ describe('tabCoordinator with a lock but no channel that carries news', () => {
 // No Web Locks and no storage (an insecure page with storage blocked), but a channel: the tabs
 // that refresh at the same moment claim it there, and the lowest claim refreshes.
 describe('tabCoordinator without a lock, with a BroadcastChannel', () => {
-  it('4 copies refreshing at the same moment, 5 rounds: one refresh call a round, no refresh token presented twice', async () => {
+  it.each([2_000, 0])('graceMs %i: 4 copies refreshing at the same moment, 5 rounds: one refresh call a round, no refresh token presented twice', async (graceMs) => {
     const name = `claims-${Math.random()}`
     let live = 'refresh-0'
     let reused = 0
@@ -397,7 +397,7 @@ describe('tabCoordinator without a lock, with a BroadcastChannel', () => {
       live = `refresh-${call}`
       return { accessToken: `access-${call}`, refreshToken: live }
     })
-    const sessions = [0, 1, 2, 3].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name }) }))
+    const sessions = [0, 1, 2, 3].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs }) }))
     const degraded = new Set<string>()
     for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.add(error.message))
     await new Promise((resolve) => setTimeout(resolve, 200)) // past the start-up question

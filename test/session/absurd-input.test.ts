@@ -5,7 +5,7 @@
  * losing the rotated refresh token: such expiries are clamped to a year, never dropped.
  */
 import { describe, expect, it } from 'vitest'
-import { type Coordinator, createSession, type Tokens } from '../../src/index.js'
+import { type Coordinator, type CoordinatorLink, createSession, type Tokens } from '../../src/index.js'
 import { MAX_LIFETIME_MS } from '../../src/session/refresh-window.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { port } from '../_helpers/session-port.js'
@@ -64,6 +64,23 @@ describe('tokens expired on arrival', () => {
       time += 100
       await expect(port(session).tokensForSend()).resolves.toMatchObject({ accessToken: 'token-1' })
     }
+    expect(strategy.calls).toBe(1)
+  })
+
+  it('tokens another copy hands over, expired there since: refreshed before use, not taken for expired on arrival', async () => {
+    let link: CoordinatorLink<Tokens> | undefined
+    const coordinator: Coordinator<Tokens> = {
+      attach: (attached) => {
+        link = attached
+        return () => {}
+      },
+      refresh: (_stale, work) => work(),
+    }
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-0' }, coordinator })
+    await session.getAccessToken()
+    link?.adopt({ accessToken: 'token-elsewhere', refreshToken: 'refresh-elsewhere', expiresAt: Date.now() - 60_000 })
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
     expect(strategy.calls).toBe(1)
   })
 })

@@ -183,6 +183,30 @@ describe('a storeFailed listener calling clear() or setTokens() on a store that 
     expect(written).toEqual([{ accessToken: 'third' }])
   })
 
+  it('destroy() within the second: the clear() asked for still reaches the store (a sign-out must land)', async () => {
+    let deleted = 0
+    let failNext = true
+    const session = createSession({
+      strategy: countingStrategy(),
+      tokens: start,
+      store: store({
+        get: () => start,
+        set: () => {
+          if (failNext) {
+            failNext = false
+            throw new Error('storage blocked')
+          }
+        },
+        delete: () => void deleted++,
+      }),
+    })
+    await expect(session.setTokens(start)).rejects.toThrow("The token store's set() failed")
+    const cleared = session.clear()
+    await session.destroy()
+    await expect(cleared).rejects.toThrow(/destroyed/)
+    expect(deleted).toBe(1)
+  })
+
   it("a refresh's own write within the second is made at once: its rotated refresh token must land", async () => {
     const { session, written } = failingOnce()
     await expect(session.setTokens(start)).rejects.toThrow("The token store's set() failed")

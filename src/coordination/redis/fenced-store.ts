@@ -125,26 +125,31 @@ export function fencedStore<T extends Tokens>(options: FencedStoreOptions): Fenc
 // The store's writes: `seen` is the stored value as last read or written here, what a write Redis
 // missed is written back over.
 function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, writtenBack, answered }: FencedStoreOptions) {
-  const writes = { seen: undefined as string | null | undefined, later: pendingWrite<T>(write, retryMs, writtenBack), put }
+  const writes = { seen: undefined as string | null | undefined, later: pendingWrite<T>(writeOverGarbage, retryMs, writtenBack), put }
   async function write(expected: Expected, tokens: T): Promise<boolean> {
     const value = JSON.stringify(tokens)
     const answer = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
     answered()
     // A write refused (a seed that lost, a fence that failed) learns what is there: a later
-    // write-back is fenced on that, not on a value the key no longer holds.
+    // write-back is fenced on that, not on a value the key no longer holds. Finding this very
+    // value there (a copy of the write a client queued while Redis was away ran first), it is done.
     writes.seen = answer === true ? value : answer.found
-    return answer === true
+    return answer === true || answer.found === value
+  }
+  // A refresh's write, or its write-back: finding what reads as no tokens (a foreign writer's garbage), it goes over it.
+  async function writeOverGarbage(expected: Expected, tokens: T): Promise<boolean> {
+    if (await write(expected, tokens)) return true
+    const { seen } = writes
+    return seen != null && parseStoredTokens(seen) === undefined && write({ value: seen, owner: expected.owner }, tokens)
   }
   // Writes over `expected`; Redis unreachable, or refusing writes (OOM, READONLY, an ACL), kept and
   // written back: the provider has rotated, and only this write keeps the next process off the
   // spent refresh token. A fenced write finding other tokens rejects (a seed finding the key taken
-  // resolves: theirs stand); finding what reads as no tokens (a foreign writer's garbage), it goes over it.
+  // resolves: theirs stand).
   async function put(tokens: T, expected: Expected, kind: 'seed' | 'set' | 'fenced'): Promise<void> {
     let written: boolean
     try {
-      written = await write(expected, tokens)
-      const { seen } = writes
-      if (!written && kind === 'fenced' && seen != null && parseStoredTokens(seen) === undefined) written = await write({ value: seen, owner: expected.owner }, tokens)
+      written = await (kind === 'fenced' ? writeOverGarbage : write)(expected, tokens)
     } catch (error) {
       const fatal = misconfiguration(error, key)
       if (kind !== 'seed' || !fatal) writes.later.keep(tokens, expected.value === 'any' ? { value: writes.seen ?? null } : expected) // written back when Redis takes it

@@ -831,6 +831,31 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await b.destroy()
     }, 15_000)
 
+    // What a client that queues commands does across a restart: the write runs, its answer is lost.
+    it('a sign-in whose write landed though the client reported it failed: the write-back finds it there, and the others hear of it', async () => {
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      let loseAnswers = 0
+      const isTokensWrite = (script: string): boolean => script.includes("redis.call('SET', KEYS[1], ARGV[3])")
+      const client = faulty(real, {
+        eval: (script, count, ...rest) => {
+          const ran = real.eval(script, count, ...rest)
+          return isTokensWrite(script) && loseAnswers-- > 0 ? ran.then(() => Promise.reject(new Error('Connection is closed.'))) : ran
+        },
+        // The sign-in's own notice is lost with Redis away: only the write-back's can tell the others.
+        publish: (channel, message) => (loseAnswers >= 0 ? Promise.reject(new Error('Connection is closed.')) : real.publish(channel, message)),
+      })
+      const a = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      const b = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      await sleep(100) // both subscriptions are live
+      loseAnswers = 1
+      await a.setTokens({ accessToken: 'signed-in-again', refreshToken: 'r-new' }) // kept, written back
+      await until(async () => (await tokensForSend(b))?.accessToken === 'signed-in-again')
+      expect((await tokensForSend(b))?.accessToken).toBe('signed-in-again')
+      await Promise.all([a.destroy(), b.destroy()])
+    })
+
     it('a sign-out Redis does not take rejects, so the caller knows the others still hold the login', async () => {
       const key = redis.nextKey()
       const a = await outageSession(countingStrategy(), key, { coordinationWaitMs: 150 })
