@@ -6,8 +6,6 @@ export interface Expected {
   owner?: string | undefined
 }
 
-const MAX_RETRY_MS = 5_000
-
 /** Resolves after `ms` without keeping a Node process alive: a write-back alone does not. */
 export const idle = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -16,8 +14,7 @@ export const idle = (ms: number): Promise<void> =>
   })
 
 // A write Redis did not take, and the value it was to replace (a late write-back never buries
-// newer tokens): tried again every `retryMs` until Redis answers, backing off to 5 s while Redis
-// answers with a refusal (out of memory, an ACL) that may last.
+// newer tokens): tried again every `retryMs` until Redis answers.
 export function pendingWrite<T extends Tokens>(write: (expected: Expected, tokens: T) => Promise<boolean>, retryMs: number, writtenBack: () => void) {
   let pending: { tokens: T; expected: Expected } | undefined
   let retrying: Promise<void> | undefined
@@ -41,8 +38,8 @@ export function pendingWrite<T extends Tokens>(write: (expected: Expected, token
     },
     written(): Promise<void> {
       retrying ??= (async () => {
-        for (let delay = retryMs; pending; delay = Math.min(2 * delay, Math.max(retryMs, MAX_RETRY_MS))) {
-          await idle(delay)
+        while (pending) {
+          await idle(retryMs)
           await later.flush().catch(() => {})
         }
         retrying = undefined

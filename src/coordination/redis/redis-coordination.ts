@@ -64,10 +64,11 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
         // empty key alone (Redis restarted empty) signs nobody out.
         void read().then((tokens) => (tokens || what === 'cleared') && link.adopt(tokens), () => {})
       })
-      // Subscribe on every (re)connection: with the offline queue off, a command sent before the connection is ready fails.
-      const listen = (): void => void subscriber?.subscribe(keys.channel).catch(() => {})
-      subscriber.on('ready', listen)
-      listen()
+      // Notices sent while the connection was away are lost: subscribed again, it reads the key once.
+      subscribeAlways(subscriber, keys.channel, async () => {
+        const tokens = unwritten.any ? undefined : await read()
+        if (tokens) link.adopt(tokens)
+      })
       return () => {
         shared.links.delete(link)
         subscriber?.disconnect()
@@ -81,4 +82,19 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     seed: (tokens) => store.seed(tokens),
   }
   return { store, coordinator }
+}
+
+// Subscribes on every (re)connection (with the offline queue off, a command sent before the
+// connection is ready fails); `resubscribed` runs after each subscription but the first.
+function subscribeAlways(subscriber: RedisSubscriber, channel: string, resubscribed: () => Promise<void>): void {
+  let subscriptions = 0
+  const listen = (): void => {
+    const again = subscriptions++ > 0
+    void subscriber
+      .subscribe(channel)
+      .then(() => (again ? resubscribed() : undefined))
+      .catch(() => {})
+  }
+  subscriber.on('ready', listen)
+  listen()
 }
