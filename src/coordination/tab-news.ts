@@ -145,8 +145,9 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
         const until = since + CLAIM_WAIT_MS
         while (monotonicNow() < until) await this.notices.next(until - monotonicNow())
         const late = monotonicNow() > until + CLAIM_WAIT_MS
-        if (!late && this.#claimsSince(stale, since).every((other) => other.id > id)) return
-        if (late && this.#claimsSince(stale, since).length === 0) continue
+        const rivals = this.#claimsSince(stale, since)
+        if (!late && rivals.every((other) => other.id > id)) return
+        if (late && rivals.length === 0) continue
       }
       // Another tab claimed it: its outcome is waited for as if it had announced it (at least a
       // window: a grace of 0 must not spin).

@@ -1,5 +1,6 @@
 import type { TabStorage } from './tab-storage.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
+import { sleep } from '../abort.js'
 
 /** Timing of the storage lock (ms). */
 export interface StorageLockTiming {
@@ -43,8 +44,6 @@ interface LockRecord {
   owner: string
   until: number
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // The record at `key`, or `undefined` for anything else. A record dated after `latest` (further
 // ahead than any holder writes) is garbage too: it must not block for longer than a real one.

@@ -7,8 +7,7 @@ import { misconfiguration } from './redis-failure.js'
 import type { Shared } from './shared.js'
 import { alone, underLock } from './under-lock.js'
 import { monotonicNow } from '../../monotonic.js'
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+import { sleep } from '../../abort.js'
 
 // Takes the lock and reads the tokens under it: `undefined` when another process holds it.
 async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise<{ raw: string | null } | undefined> {
