@@ -2,9 +2,10 @@
  * The public types, checked by the compiler (vitest typecheck and `tsc`): what must compile does,
  * and each `@ts-expect-error` line must fail to compile, or the check fails.
  */
-import axios from 'axios'
+import axios, { type AxiosError, type AxiosResponse } from 'axios'
 import { describe, expectTypeOf, it } from 'vitest'
 import { createSession, type Session, type SessionEvents, type SessionListener, type Tokens } from '../src/index.js'
+import createAuthRefresh from '../src/compat/axios-auth-refresh.js'
 import '../src/interceptors/axios.js'
 import { custom, fib, s360, type FibTokens, type S360Tokens } from '../src/strategies/index.js'
 
@@ -92,5 +93,26 @@ describe('strategies and tokens', () => {
     createSession({ strategy, refreshTimeout: 5 })
     // @ts-expect-error the tokens object, not a token
     createSession({ strategy, tokens: 'eyJ' })
+  })
+})
+
+describe('the axios-auth-refresh compat module', () => {
+  const api = axios.create()
+  it("compiles the peer's own examples unchanged", () => {
+    // examples/network-error.ts: the peer's argument is untyped, so any value goes into `response`.
+    createAuthRefresh(
+      api,
+      async (failedRequest) => {
+        failedRequest.response = failedRequest.response || {}
+        failedRequest.response.config.headers.Authorization = 'Bearer x'
+        expectTypeOf(failedRequest.response).toEqualTypeOf<AxiosResponse>()
+      },
+      { interceptNetworkError: true },
+    )
+    // examples/custom-status-codes.ts: a predicate typed for the body the API sends.
+    createAuthRefresh(api, async () => undefined, { shouldRefresh: (error: AxiosError<{ message: string }>) => error.response?.data.message === 'expired' })
+    createAuthRefresh(api, async () => undefined, { shouldRefresh: undefined })
+    // @ts-expect-error the predicate answers a boolean
+    createAuthRefresh(api, async () => undefined, { shouldRefresh: (error: AxiosError) => error.message })
   })
 })

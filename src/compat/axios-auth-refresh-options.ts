@@ -2,12 +2,19 @@ import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, Inte
 import { assertCount, assertDuration, assertObject, assertOptionalBoolean, assertOptionalFunction, invalidArgument, knownOptions } from '../invalid-argument.js'
 import { warnDeprecatedOnce } from './deprecation-warning.js'
 
+// A method's type: parameters checked both ways, as for the peer's `shouldRefresh?(error)`.
+type ShouldRefresh = { shouldRefresh(error: AxiosError): boolean }['shouldRefresh']
+
 /** The options of axios-auth-refresh 5, plus its older names and `refreshTimeoutMs`. */
 export interface AxiosAuthRefreshOptions {
   /** Response statuses that mean "refresh, then retry". @default [401] */
   statusCodes?: number[] | undefined
-  /** Decides instead of `statusCodes`. A throw counts as `false`. @default undefined (statusCodes decide) */
-  shouldRefresh?: ((error: AxiosError) => boolean) | undefined
+  /**
+   * Decides instead of `statusCodes`. A throw counts as `false`. Typed as the peer's method is
+   * (checked loosely): a callback typed for `AxiosError<MyBody>` is accepted.
+   * @default undefined (statusCodes decide)
+   */
+  shouldRefresh?: ShouldRefresh | undefined
   /** The instance that sends the retries. @default the intercepted instance */
   retryInstance?: AxiosInstance | undefined
   /** Also refresh on a network error with no response (a CORS-less 401). @default false */
@@ -39,8 +46,15 @@ export interface AxiosAuthRefreshRequestConfig extends AxiosRequestConfig {
   skipAuthRefresh?: boolean | undefined
 }
 
-/** The failed request handed to the refresh logic: an axios error that always has `response.config`. */
-export type FailedRequest = AxiosError & { response: AxiosResponse }
+/**
+ * The failed request handed to the refresh logic: an axios error that always has
+ * `response.config` (a network error gets a response holding just the config). It takes any
+ * value as `response`, as the peer's untyped argument does (`failedRequest.response ||= {}`).
+ */
+export interface FailedRequest extends AxiosError {
+  get response(): AxiosResponse
+  set response(value: unknown)
+}
 
 /** The options once defaults are applied and every value is checked. */
 export interface CompatSettings {
