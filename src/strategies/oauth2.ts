@@ -6,7 +6,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { requireCredential } from './require-credential.js'
-import { expiryAt, informativeString, optionalString, requireString } from './response-fields.js'
+import { expiryAt, fieldAt, informativeString, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -107,7 +107,8 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the
       // user's call. Terminal: the answer may have spent the refresh token, and every later call would get the same.
       // One that names no type (empty, not a string) is read as absent: refusing it would drop the rotated token.
-      const tokenType = informativeString(body, 'token_type')?.trim()
+      const named = fieldAt(body, 'token_type')
+      const tokenType = typeof named === 'string' ? named.trim() : undefined
       if (!authorize && tokenType && tokenType.toLowerCase() !== 'bearer') {
         throw new RefreshError('The OAuth2 token endpoint issued a token of another type than Bearer, which tokenflight cannot send: sign in again, or set the authorization option', {
           transient: false,

@@ -1,6 +1,6 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
 import { hasOwn } from '../has-own.js'
-import { HEADER_VALUE, NOT_FOR_A_HEADER } from '../invalid-argument.js'
+import { CONTROL, HEADER_VALUE, NOT_FOR_A_HEADER } from '../invalid-argument.js'
 
 /**
  * Reads a dotted path (`data.accessToken`) from a parsed body, own fields only (never what
@@ -35,24 +35,27 @@ export function optionalString(body: unknown, path: string): string | undefined 
 }
 
 /**
- * A field that only informs (a granted scope, an id_token): a string, else absent. Refusing the
- * answer over it would drop the refresh token the provider just rotated, and end the session.
+ * A field that only informs (a granted scope, an id_token): a string without control characters
+ * (a token set refuses them), else absent. Refusing the answer over it would drop the refresh
+ * token the provider just rotated, and end the session.
  */
 export function informativeString(body: unknown, path: string): string | undefined {
   const value = fieldAt(body, path)
-  return typeof value === 'string' && value !== '' ? value : undefined
+  return typeof value === 'string' && value !== '' && !CONTROL.test(value) ? value : undefined
 }
 
 const MAX_LIFETIME_S = 31_536_000 // a year: past it a lifetime is a provider's bug, not a promise
 
 /**
  * A lifetime field in seconds, counted from `sentAt`, as epoch ms; at most a year. Absent or
- * unusable (negative, NaN, not a number) is unknown (`undefined`), never a failure: the answer's
- * rotated tokens must be kept whatever its lifetimes say. Digit strings (`"3600"`) are read.
+ * unusable (under a second, negative, NaN, not a number) is unknown (`undefined`), never a
+ * failure: the answer's rotated tokens must be kept whatever its lifetimes say, and the server,
+ * not a lifetime of 0 (Keycloak's "no limit"), says when a credential is spent. Digit strings
+ * (`"3600"`) are read.
  */
 export function expiryAt(body: unknown, path: string, sentAt: number): number | undefined {
   const value = fieldAt(body, path)
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-  if (typeof seconds !== 'number' || !(seconds >= 0)) return undefined
+  if (typeof seconds !== 'number' || !(seconds >= 1)) return undefined
   return sentAt + Math.min(seconds, MAX_LIFETIME_S) * 1000
 }

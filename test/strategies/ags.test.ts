@@ -75,6 +75,20 @@ describe('ags strategy', () => {
     expect(expired).toBe(1)
   })
 
+  it.each([
+    ['0', { refresh_expires_in: 0, fixed_refresh_expires_in: 0 }],
+    ['a fraction of a second', { refresh_expires_in: 0.001, fixed_refresh_expires_in: 0.5 }],
+  ])('refresh lifetimes of %s read as unknown: the next refresh asks the server, the session is not ended here', async (_, lifetimes) => {
+    let time = NOW
+    nock(HOST).post(PATH).reply(200, { ...success, ...lifetimes })
+    const session = createSession({ strategy: ags({ baseURL: HOST, authServiceId: 'sso-1' }), tokens, now: () => time })
+    await session.refresh()
+    time += 1_000
+    const scope = nock(HOST).post(PATH).reply(200, { ...success, access_token: 'newer' })
+    await expect(session.refresh()).resolves.toBe('newer')
+    expect(scope.isDone()).toBe(true)
+  })
+
   it('never moves the fixed cap later, whatever a later answer says', async () => {
     nock(HOST).post(PATH).reply(200, { ...success, fixed_refresh_expires_in: 9_999_999 })
     const writes: Array<Record<string, unknown>> = []

@@ -71,6 +71,17 @@ describe('ciam strategy', () => {
     expect(expired).toBe(1)
   })
 
+  it.each([0, 0.001, '0'])('an expire of %s reads as unknown: the next refresh asks the server, the session is not ended here', async (expire) => {
+    let time = NOW
+    nock(DOMAIN).post(PATH).reply(200, { session_token: 'session-1', expire, id_token: 'opaque-1' })
+    const session = createSession({ strategy: ciam({ baseURL: DOMAIN, clientId, device }), tokens, now: () => time })
+    await session.refresh()
+    time += 1_000
+    const scope = nock(DOMAIN).post(PATH).reply(200, { session_token: 'session-2', expire: 604800, id_token: 'opaque-2' })
+    await expect(session.refresh()).resolves.toBe('opaque-2')
+    expect(scope.isDone()).toBe(true)
+  })
+
   it.each([
     { code: 'IDAAS.SDK.PARAM.0001', terminal: true, hint: /X-device-fingerprint/ },
     { code: 'IDAAS.SDK.PARAM.0002', terminal: true, hint: /clientId/ },

@@ -37,7 +37,7 @@ describe.each(withLifetimes)('$name lifetimes', (provider) => {
     for (const expiry of provider.expiries(tokens)) expect(expiry).toBe(NOW + YEAR_MS)
   })
 
-  it.each(['-1', '-1e308', '"soon"', '"3600s"', 'null', 'true', '{}', '[]'])('%s is unknown: tokens kept, no expiry', async (lifetime) => {
+  it.each(['0', '"0"', '0.5', '-1', '-1e308', '"soon"', '"3600s"', 'null', 'true', '{}', '[]'])('%s is unknown: tokens kept, no expiry', async (lifetime) => {
     const tokens = await refreshWith(provider, lifetime)
     expect(provider.credential(tokens)).toMatch(/rotated-2$/)
     for (const expiry of provider.expiries(tokens)) expect(expiry === undefined || Number.isFinite(expiry)).toBe(true)
@@ -47,7 +47,7 @@ describe.each(withLifetimes)('$name lifetimes', (provider) => {
   it.each([
     ['300', 300_000],
     ['"300"', 300_000],
-    ['0', 0],
+    ['1', 1_000],
   ])('%s counts from the send', async (lifetime, ms) => {
     const tokens = await refreshWith(provider, lifetime)
     expect(provider.expiries(tokens)[0]).toBe(NOW + ms)

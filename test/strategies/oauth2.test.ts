@@ -68,7 +68,10 @@ describe('oauth2 strategy (RFC 6749 §6)', () => {
     ['scope a number', { scope: 42 }],
     ['scope an array', { scope: ['openid'] }],
     ['id_token an object', { id_token: { raw: 'x' } }],
-  ])('an informative field of the wrong type (%s) reads as absent: the rotated refresh token is kept, not the answer refused', async (_, odd) => {
+    ['scope with a line break', { scope: 'read\nwrite' }],
+    ['scope with a tab', { scope: 'read\twrite' }],
+    ['id_token with CRLF', { id_token: 'eyJ\r\nX-Injected: 1' }],
+  ])('an informative field that cannot be kept (%s) reads as absent: the rotated refresh token is kept, not the answer refused', async (_, odd) => {
     nock(ISSUER).post(PATH).reply(200, { ...success, ...odd })
     const session = createSession({ strategy: oauth2(confidential), tokens, now: () => NOW })
     await expect(session.refresh()).resolves.toBe('new-access')
