@@ -186,7 +186,7 @@ function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () 
       }
       arm()
     }
-    timer = setTimeout(fire, Math.max(0, usedAt + idleMs - now()))
+    timer = setTimeout(fire, Math.min(idleMs, Math.max(0, usedAt + idleMs - now()))) // a clock set back: idleMs at most
     // The pool must not keep a Node process alive on its own.
     ;(timer as { unref?: () => void }).unref?.()
   }

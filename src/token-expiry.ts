@@ -13,7 +13,8 @@ function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
   }
 }
 
-const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined)
+// A NumericDate counts seconds; from 1e11 (the year 5138) on, it was written in milliseconds: unknown.
+const seconds = (value: unknown): number | undefined => (typeof value === 'number' && Math.abs(value) < 1e11 ? value * 1000 : undefined)
 
 // Differences under this are the refresh-ahead window's business, not a clock to correct.
 const NOTICEABLE_SKEW_MS = 5_000

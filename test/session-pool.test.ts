@@ -188,6 +188,23 @@ describe('createSessionPool', () => {
     expect(pool.size).toBe(0)
   })
 
+  it('a clock set back by a month: the idle timer waits idleMs at most, it does not spin', async () => {
+    let offset = 0
+    let reads = 0
+    const now = (): number => {
+      reads++
+      return Date.now() + offset
+    }
+    const pool = createSessionPool({ create: userSession, idleMs: 100, now })
+    const alice = pool.get('alice')
+    offset = -30 * 86_400_000 // past setTimeout's 2^31 - 1 ms, which Node fires after 1 ms
+    reads = 0
+    await new Promise((resolve) => setTimeout(resolve, 450))
+    expect(reads).toBeLessThan(20) // a sweep per idleMs; spinning, several hundred
+    expect(pool.peek('alice')).toBe(alice) // used "in the future": not idle by this clock
+    await pool.destroy()
+  })
+
   it('a clock that reads NaN: get() fails with a TypeError naming now(), and no timer spins', () => {
     const pool = createSessionPool({ create: userSession, now: () => Number.NaN })
     expect(() => pool.get('alice')).toThrow(/now\(\)/)

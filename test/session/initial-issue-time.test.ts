@@ -108,6 +108,29 @@ describe('implausible JWT claims in a refresh’s answer', () => {
   })
 })
 
+describe('JWT times written in milliseconds (both iat and exp)', () => {
+  it('read as unknown: the token is used until refused, and the next token’s times are read without a skew', async () => {
+    let time = signIn
+    const strategy = countingStrategy((call) => ({ accessToken: jwt({ iat: time, exp: time + 3_600_000, call }) }))
+    const session = createSession({ strategy, tokens: { accessToken: 'opaque-0' }, now: () => time })
+    await session.refresh()
+    time += 7_200_000 // past what either reading of the claims would make of the token
+    await session.getAccessToken()
+    await flush()
+    expect(strategy.calls).toBe(1)
+    // A sign-in's ordinary 60 s JWT, by this clock.
+    const issued = time / 1000
+    await session.setTokens({ accessToken: jwt({ iat: issued, exp: issued + 60 }) })
+    time += 30_000
+    await session.getAccessToken()
+    await flush()
+    expect(strategy.calls).toBe(1)
+    time += 31_000
+    await session.getAccessToken()
+    expect(strategy.calls).toBe(2)
+  })
+})
+
 describe('a skewed provider’s JWT adopted from another copy of the session', () => {
   it('once each copy has refreshed, tokens adopted back and forth are not taken for expired', async () => {
     let time = signIn
