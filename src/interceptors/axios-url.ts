@@ -1,4 +1,5 @@
 import type { AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { fetchLanding } from './axios-fetch-landing.js'
 import { type HrefPolicy, landedWhereSent } from './origin-policy.js'
 
 // axios's own test for an absolute URL (scheme:// or protocol-relative //).
@@ -21,7 +22,8 @@ function sentHref(config: InternalAxiosRequestConfig): string {
 }
 
 // What axios's adapters say of where a response came from: Node's last request (follow-redirects
-// counts the redirects and puts the final URL on the response), or the browser's XHR.
+// counts the redirects and puts the final URL on the response), the browser's XHR, or (the fetch
+// adapter) what tokenflight's fetch noted of the `Request`.
 interface LandedRequest {
   responseURL?: unknown
   res?: { responseUrl?: unknown }
@@ -35,7 +37,7 @@ interface LandedRequest {
 export function landedWhereSentBy(config: InternalAxiosRequestConfig, response: AxiosResponse): boolean {
   const request = response.request as LandedRequest | undefined
   const redirected = Number(request?._redirectable?._redirectCount) > 0
-  const landed = redirected ? request?.res?.responseUrl : request?.responseURL
+  const landed = redirected ? request?.res?.responseUrl : (request?.responseURL ?? fetchLanding(request))
   return typeof landed !== 'string' || landedWhereSent(landed, sentHref(config))
 }
 

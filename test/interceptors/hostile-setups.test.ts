@@ -11,6 +11,7 @@ import { attachAxios } from '../../src/interceptors/axios.js'
 import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { serverPool } from '../_helpers/resource-server.js'
+import { custom } from '../../src/strategies/index.js'
 
 const servers = serverPool()
 const closers: Array<() => Promise<void>> = []
@@ -132,7 +133,7 @@ describe('the token stays where it may go', () => {
     expect(client.defaults.transformRequest).toBe(steps)
   })
 
-  it.each(['axios', 'fetch'])('%s: a 401 from another allowed origin a redirect led to (it never got the token) starts no refresh', async (client) => {
+  it.each(['axios', 'axios (fetch adapter)', 'fetch'])('%s: a 401 from another allowed origin a redirect led to (it never got the token) starts no refresh', async (client) => {
     const landing = await servers.start(() => false)
     const api = await servers.start(() => true)
     const strategy = countingStrategy()
@@ -140,8 +141,8 @@ describe('the token stays where it may go', () => {
     const origins = [api.url, landing.url]
     const path = `/redirect?to=${encodeURIComponent(`${landing.url}/file`)}`
     for (let i = 0; i < 3; i++) {
-      if (client === 'axios') {
-        const instance = axios.create({ baseURL: api.url })
+      if (client !== 'fetch') {
+        const instance = axios.create({ baseURL: api.url, ...(client === 'axios' ? {} : { adapter: 'fetch' as const }) })
         attachAxios(instance, session, { origins })
         expect(await statusOf(instance.get(path))).toBe(401)
       } else {
@@ -150,6 +151,22 @@ describe('the token stays where it may go', () => {
     }
     expect(strategy.calls).toBe(0)
     expect(landing.requests.map((r) => r.authorization)).toEqual([undefined, undefined, undefined])
+  })
+
+  it('axios (fetch adapter): a 401 from a disallowed origin a redirect led to starts no refresh, and no new token follows it there', async () => {
+    const landing = await servers.start(() => false)
+    const api = await servers.start(() => true)
+    let calls = 0
+    const strategy = custom(async () => ({ accessToken: `token-${++calls}` }), { authorization: { header: 'X-Auth-Token', scheme: '' } })
+    const instance = axios.create({ baseURL: api.url, adapter: 'fetch' })
+    const detach = attachAxios(instance, createSession({ strategy, tokens }))
+    expect(await statusOf(instance.get(`/redirect?to=${encodeURIComponent(`${landing.url}/file`)}`))).toBe(401)
+    expect(calls).toBe(0)
+    // fetch keeps a custom header on a redirect (documented): the token it went with, never a new one.
+    expect(landing.requests.map((r) => r.headers['x-auth-token'])).toEqual(['token-0'])
+    // The own request's env was taken over, and is back once detached.
+    detach()
+    expect(instance.defaults.env?.fetch).toBeUndefined()
   })
 })
 
