@@ -1,3 +1,5 @@
+import { whenSettled } from './when-settled.js'
+
 // Reasons kept for signals of a platform older than `AbortSignal.reason` (Chrome < 98, Firefox < 97,
 // Safari < 15.4: the `<script>` build's targets), where `abort(reason)` drops its argument.
 const reasons = /* @__PURE__ */ new WeakMap<AbortSignal, unknown>()
@@ -32,7 +34,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(reasonOf(signal))
     signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    whenSettled(promise.then(resolve, reject), () => signal.removeEventListener('abort', onAbort))
   })
 }
 
@@ -47,7 +49,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => 
     timer = setTimeout(() => reject(timedOut()), ms)
   })
   promise.catch(() => {})
-  return raceAbort(Promise.race([promise, late]), signal).finally(() => clearTimeout(timer))
+  return whenSettled(raceAbort(Promise.race([promise, late]), signal), () => clearTimeout(timer))
 }
 
 /** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
@@ -56,5 +58,5 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   const delay = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms)
   })
-  return raceAbort(delay, signal).finally(() => clearTimeout(timer))
+  return whenSettled(raceAbort(delay, signal), () => clearTimeout(timer))
 }

@@ -10,6 +10,7 @@ import {
   invalidArgument,
   knownOptions,
 } from './invalid-argument.js'
+import { asOwnCall } from './own-call.js'
 import { RefreshError } from './errors/refresh-error.js'
 import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
@@ -102,10 +103,11 @@ const missingFetch: typeof fetch = () => Promise.reject(new RefreshError('No fet
 
 // The fetch refresh calls use: the given one, else the global at creation. Each call says
 // `skip` to any wrapper of ours on its way (installFetch's global, a bound or instrumented copy of
-// it), which lets it through untouched: a refresh never carries an access token.
+// it), and an XHR opened within it (a fetch polyfill) passes installXHR: all let it through
+// untouched, since a refresh never carries an access token.
 function refreshFetch(given: typeof fetch | undefined): typeof fetch {
   const fetchFn = given ?? globalThis.fetch?.bind(globalThis) ?? missingFetch
-  return (input, init) => fetchFn(input, { ...init, tokenflight: { skip: true } } as RequestInit)
+  return (input, init) => asOwnCall(() => fetchFn(input, { ...init, tokenflight: { skip: true } } as RequestInit))
 }
 
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {

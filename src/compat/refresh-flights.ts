@@ -4,6 +4,7 @@ import { RefreshTimeoutError } from '../errors/index.js'
 import { ownError } from '../exchange/own-error.js'
 import { configRecord } from '../interceptors/config-record.js'
 import type { CompatSettings, FailedRequest } from './axios-auth-refresh-options.js'
+import { whenSettled } from '../when-settled.js'
 
 /** A request config with the per-request flag, as the interceptors see it. */
 export type Config = InternalAxiosRequestConfig & { skipAuthRefresh?: boolean | undefined }
@@ -110,23 +111,22 @@ export class RefreshFlights {
     const outcome = runLogic(this.refreshAuthLogic, error)
     // Installed after the logic started, so requests it sends synchronously are not paused.
     const pauseId = this.settings.pause ? this.#pauseFor(flight) : undefined
-    flight.done = outcome
-      .then(
-        () => {
-          const after = authorizationOf(response.config as Config | undefined)
-          if (after !== before) Object.assign(flight, { authorization: after, replaced: before })
-        },
-        (failure: unknown) => {
-          flight.failure = { error: failure }
-          throw failure
-        },
-      )
-      .finally(() => {
-        flight.ended = this.sends
-        this.lastSettled = flight
-        if (this.inflight === flight) this.inflight = undefined
-        if (pauseId !== undefined) this.instance.interceptors.request.eject(pauseId)
-      })
+    const judged = outcome.then(
+      () => {
+        const after = authorizationOf(response.config as Config | undefined)
+        if (after !== before) Object.assign(flight, { authorization: after, replaced: before })
+      },
+      (failure: unknown) => {
+        flight.failure = { error: failure }
+        throw failure
+      },
+    )
+    flight.done = whenSettled(judged, () => {
+      flight.ended = this.sends
+      this.lastSettled = flight
+      if (this.inflight === flight) this.inflight = undefined
+      if (pauseId !== undefined) this.instance.interceptors.request.eject(pauseId)
+    })
     void flight.done.catch(() => {}) // its callers each get the failure through wait()
     this.inflight = flight
     return flight

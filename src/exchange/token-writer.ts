@@ -21,7 +21,8 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
     }
   }
   return (tokens, sink) => {
-    const headers = sink instanceof Headers ? sink : new Headers()
+    // Without `Headers` (a page without fetch), the XHR's own list, which has its methods.
+    const headers = typeof Headers !== 'function' || sink instanceof Headers ? (sink as Headers) : new Headers()
     strategy.authorize?.(tokens, headers)
     const names: string[] = []
     if (headers === sink) return names

@@ -1,5 +1,6 @@
 import type { HeaderSink } from '../exchange.js'
 import type { RequestOptions } from './client-options.js'
+import { whenSettled } from '../when-settled.js'
 
 // Marks a replay. axios's mergeConfig copies plain objects but keeps class instances by
 // reference, so this survives `instance.request()`. It carries the exchange's writer of the token
@@ -22,7 +23,7 @@ export class Replay implements RequestOptions {
   }
   /** `sending`, marked over once it settles. */
   follow<R>(sending: Promise<R>): Promise<R> {
-    return sending.finally(() => {
+    return whenSettled(sending, () => {
       this.#over = true
     })
   }

@@ -10,9 +10,11 @@ import { Replay } from './axios-replay.js'
 import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
+import { noteFetchLandings } from './axios-fetch-landing.js'
 import { guardFirst, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, redirectGuard, urlRule } from './axios-url.js'
 import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
+import { whenSettled } from '../when-settled.js'
 
 export type { AuthFailureRule } from '../exchange/refusal-rule.js'
 export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
@@ -96,7 +98,7 @@ function beforeSend(
         throw error
       },
     )
-    return cancel ? waited.finally(cancel.release) : waited
+    return cancel ? whenSettled(waited, cancel.release) : waited
   }
 }
 
@@ -147,6 +149,7 @@ export function attachAxios<T extends Tokens>(
   const ownSteps = instance.defaults.transformRequest
   guardFirst(instance.defaults, lateGuard)
   const redirects = guardInstanceRedirects(instance.defaults, allowsHref)
+  const restoreEnv = noteFetchLandings(instance.defaults)
   const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, allowed, sentRequests, lateGuard, redirects.guard))
   const attachment: AxiosAttachment = { instance, guard: lateGuard, detached: false }
   const after = afterResponse(attachment, rule, sentRequests, allowed)
@@ -162,5 +165,6 @@ export function attachAxios<T extends Tokens>(
     const steps = instance.defaults.transformRequest
     if (Array.isArray(steps) && steps[0] === lateGuard) Reflect.set(instance.defaults, 'transformRequest', ownSteps)
     redirects.restore()
+    restoreEnv()
   }
 }

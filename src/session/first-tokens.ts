@@ -1,6 +1,7 @@
 import type { Tokens } from '../strategy.js'
 import type { Persistence } from './persistence.js'
 import type { TokenState } from './token-state.js'
+import { whenSettled } from '../when-settled.js'
 
 /**
  * Sets the session's first tokens: the initial ones, or with a store what it holds (read once,
@@ -26,7 +27,7 @@ export function loadFirstTokens<T extends Tokens>(
     // Seeded only into a store known to be empty: one that failed may hold rotated tokens.
     if (read.ok && initial) seed(initial).catch(() => {})
   }
-  state.loading = load().finally(() => {
+  state.loading = whenSettled(load(), () => {
     state.loading = undefined
   })
 }

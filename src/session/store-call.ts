@@ -1,6 +1,7 @@
 import { reasonOf, withTimeout } from '../abort.js'
 import { StoreTimeoutError } from '../errors/index.js'
 import { storeFailure } from './store-failure.js'
+import { whenSettled } from '../when-settled.js'
 
 /** A store method's name, as `storeFailed` reports it. */
 export type StoreOperation = 'get' | 'set' | 'delete'
@@ -46,13 +47,12 @@ export function storeCaller({ timeoutMs, failed, lifetime }: StoreCallLimits): S
     if (!lasting) waiting().add(stop)
     // `new Promise` turns a synchronous throw into a rejection.
     const settled = new Promise<R>((resolve) => resolve(run()))
-    return withTimeout(Promise.race([settled, ended]), Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs))
-      .catch((error: unknown) => {
-        if (lifetime.aborted && error === reasonOf(lifetime)) throw error
-        const reason = storeFailure(error, operation)
-        failed(operation, reason)
-        throw reason
-      })
-      .finally(() => waits?.delete(stop))
+    const call = withTimeout(Promise.race([settled, ended]), Math.max(0, ms), () => new StoreTimeoutError(operation, timeoutMs)).catch((error: unknown) => {
+      if (lifetime.aborted && error === reasonOf(lifetime)) throw error
+      const reason = storeFailure(error, operation)
+      failed(operation, reason)
+      throw reason
+    })
+    return whenSettled(call, () => waits?.delete(stop))
   }
 }

@@ -1,3 +1,4 @@
+import { whenSettled } from '../when-settled.js'
 /**
  * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
  * Another client fits with a small adapter: see docs/scaling.md.
@@ -44,5 +45,5 @@ export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
     }, ms)
   })
   command.catch(() => {})
-  return Promise.race([command, late]).finally(() => clearTimeout(timer))
+  return whenSettled(Promise.race([command, late]), () => clearTimeout(timer))
 }

@@ -7,8 +7,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
 async function readText(response: Response): Promise<string> {
   const reader = response.body?.getReader()
   if (!reader) return response.text()
-  const decoder = new TextDecoder()
-  let text = ''
+  const chunks: Uint8Array[] = []
   let size = 0
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
     size += next.value.length
@@ -16,9 +15,16 @@ async function readText(response: Response): Promise<string> {
       reader.cancel().catch(() => {})
       throw new InvalidRefreshResponseError('body', 'at most 1 MiB', 'more')
     }
-    text += decoder.decode(next.value, { stream: true })
+    chunks.push(next.value)
   }
-  return text + decoder.decode()
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.length
+  }
+  // A page may lack TextDecoder (taken away): a Response decodes UTF-8 as well.
+  return typeof TextDecoder === 'function' ? new TextDecoder().decode(bytes) : new Response(bytes).text()
 }
 
 /**

@@ -4,16 +4,15 @@ import { ownRequestOptions } from '../client-options.js'
 import { landedWhereSent } from '../origin-policy.js'
 import { copyOf } from './copy-of.js'
 import { DrivenXhr } from './driven-xhr.js'
+import { newHeaders } from './header-list.js'
 import { HeldEvents } from './held-events.js'
 import { invalidState } from './invalid-state.js'
-import type { OpenRest } from './look-alike.js'
+import type { Body, OpenRest } from './look-alike.js'
 import { nextTask } from './next-task.js'
 import type { Phase } from './phase.js'
 import { openTarget } from './request.js'
 import { responseInput } from './response-input.js'
 import { type Setup, setupOf } from './setup.js'
-
-type Body = Parameters<XMLHttpRequest['send']>[0]
 
 /**
  * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for the session's single refresh and is
@@ -22,7 +21,7 @@ type Body = Parameters<XMLHttpRequest['send']>[0]
 export class AuthedXhr extends DrivenXhr {
   #phase: Phase = 'idle'
   #exchange: Exchange | undefined
-  #headers = new Headers()
+  #headers = newHeaders()
   #body: Body
   #rule: AuthFailureRule | undefined // the request's own, else the client's, as read at send()
   #sentAt = 0
@@ -79,7 +78,7 @@ export class AuthedXhr extends DrivenXhr {
     const generation = this.#generation
     this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
     if (generation !== this.#generation) return // its handler aborted or opened again: this send is over
-    const headers = new Headers(this.#headers)
+    const headers = newHeaders(this.#headers)
     new Promise<Sent>((resolve) => resolve(exchange.before(headers, signal))).then(
       (sent) => generation === this.#generation && this.#sendNative(headers, sent),
       (error: unknown) => generation === this.#generation && this.#cancel('error', error),
@@ -103,7 +102,7 @@ export class AuthedXhr extends DrivenXhr {
     this.#sent = undefined
     this.#held?.clear()
     this.#held = undefined
-    this.#headers = new Headers()
+    this.#headers = newHeaders()
   }
 
   // `sent` is the first send's record; a replay has none (its response goes back as it comes).
@@ -174,7 +173,7 @@ export class AuthedXhr extends DrivenXhr {
         // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
         if (this.#held?.drain().over === false) this.quietly((inner) => inner.abort())
         this.#held = undefined
-        this.#sendNative(authorize(new Headers(this.#headers)), undefined)
+        this.#sendNative(authorize(newHeaders(this.#headers)), undefined)
       }),
     )
   }

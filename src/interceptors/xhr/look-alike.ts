@@ -5,6 +5,8 @@ import type { XhrRequestOptions } from './request.js'
 
 /** The arguments of `open()` after the URL. */
 export type OpenRest = [async?: boolean, username?: string | null, password?: string | null]
+/** What `send()` takes. */
+export type Body = Parameters<XMLHttpRequest['send']>[0]
 type Handler = ((this: XMLHttpRequest, event: Event) => unknown) | null
 
 // The `<script>` build loads anywhere; only installXHR (where EventTarget exists) constructs this.
