@@ -10,6 +10,27 @@ type Fetch = (input: unknown, init?: unknown) => Promise<{ redirected?: boolean;
 /** Where a redirected request of axios's fetch adapter landed; `undefined` when it was not redirected or is unknown. */
 export const fetchLanding = (request: unknown): string | undefined => (typeof request === 'object' && request !== null ? landings.get(request) : undefined)
 
+const noting = (fetchOf: () => Fetch): Fetch => (input, init) =>
+  fetchOf()(input, init).then((response) => {
+    if (response?.redirected && typeof response.url === 'string' && typeof input === 'object' && input !== null) landings.set(input, response.url)
+    return response
+  })
+
+// One noting fetch per fetch it calls: axios keeps an adapter for each fetch function it is given.
+let aroundGlobal: Fetch | undefined
+const around = /* @__PURE__ */ new WeakMap<object, Fetch>()
+const ours = /* @__PURE__ */ new WeakSet<object>()
+function notingFetch(own: unknown): Fetch {
+  if (typeof own === 'function' && ours.has(own)) return own as Fetch
+  let made = typeof own === 'function' ? around.get(own) : aroundGlobal
+  if (made) return made
+  made = noting(typeof own === 'function' ? () => own as Fetch : () => globalThis.fetch as unknown as Fetch)
+  ours.add(made)
+  if (typeof own === 'function') around.set(own, made)
+  else aroundGlobal = made
+  return made
+}
+
 /**
  * Puts the noting fetch on `defaults.env`, around the one configured there or, at each call, the
  * global one; a request with a `fetch` of its own in `env` goes unnoted (its refusals judged as
@@ -17,15 +38,9 @@ export const fetchLanding = (request: unknown): string | undefined => (typeof re
  */
 export function noteFetchLandings(defaults: { env?: unknown }): () => void {
   const env = defaults.env as { fetch?: unknown } | undefined
-  const own = env?.fetch
   // Where there is no fetch, axios must keep finding none.
-  if (typeof own !== 'function' && typeof globalThis.fetch !== 'function') return () => {}
-  const noting: Fetch = (input, init) =>
-    ((typeof own === 'function' ? own : globalThis.fetch) as Fetch)(input, init).then((response) => {
-      if (response?.redirected && typeof response.url === 'string' && typeof input === 'object' && input !== null) landings.set(input, response.url)
-      return response
-    })
-  const installed = { ...env, fetch: noting }
+  if (typeof env?.fetch !== 'function' && typeof globalThis.fetch !== 'function') return () => {}
+  const installed = { ...env, fetch: notingFetch(env?.fetch) }
   defaults.env = installed
   return () => {
     if (defaults.env === installed) defaults.env = env

@@ -168,6 +168,23 @@ describe('the token stays where it may go', () => {
     detach()
     expect(instance.defaults.env?.fetch).toBeUndefined()
   })
+
+  it('axios (fetch adapter): instances attached one by one share one noting fetch per fetch they call (axios keeps an adapter per fetch function)', () => {
+    const session = createSession({ strategy: countingStrategy(), tokens })
+    const own = (() => Promise.reject(new Error('unused'))) as typeof fetch
+    const fetches = (env?: { fetch?: typeof fetch }) =>
+      Array.from({ length: 3 }, () => {
+        const instance = axios.create({ baseURL: 'https://api.example.com', adapter: 'fetch', ...(env && { env }) })
+        attachAxios(instance, session)
+        attachAxios(instance, session) // twice on one instance: not wrapped again
+        return instance.defaults.env?.fetch
+      })
+    const [global, ownWrapped] = [fetches(), fetches({ fetch: own })]
+    expect(new Set(global).size).toBe(1)
+    expect(new Set(ownWrapped).size).toBe(1)
+    expect(global[0]).not.toBe(ownWrapped[0])
+    expect(ownWrapped[0]).not.toBe(own)
+  })
 })
 
 describe('a refused axios response read as a stream', () => {
