@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest'
+
 /**
  * A native XMLHttpRequest for Node tests: the readyState machine and the events a browser fires
  * (readystatechange, loadstart, progress, load, error, abort, timeout, loadend), backed by the
@@ -157,4 +159,23 @@ export class FakeXMLHttpRequest extends EventTarget {
   #fire(type: string): void {
     this.dispatchEvent(new FakeProgressEvent(type))
   }
+}
+
+/**
+ * For each test of the file: the fake as the global `XMLHttpRequest` (and `ProgressEvent` where
+ * Node has none), taken away after it with whatever the test pushed on the returned cleanups.
+ */
+export function fakeXhrPerTest(): Array<() => unknown> {
+  const scope = globalThis as { XMLHttpRequest?: unknown }
+  const cleanups: Array<() => unknown> = []
+  beforeEach(() => {
+    cleanups.push(withProgressEvent())
+    scope.XMLHttpRequest = FakeXMLHttpRequest
+    cleanups.push(() => delete scope.XMLHttpRequest)
+  })
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()?.()
+    sentByFakes.length = 0
+  })
+  return cleanups
 }

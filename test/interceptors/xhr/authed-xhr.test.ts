@@ -4,26 +4,17 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createSession, type Session, type Tokens } from '../../../src/index.js'
 import { installXHR } from '../../../src/interceptors/xhr.js'
 import { custom } from '../../../src/strategies/index.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { deferred } from '../../_helpers/deferred.js'
-import { FakeXMLHttpRequest, sentByFakes, withProgressEvent } from '../../_helpers/fake-xhr.js'
+import { FakeXMLHttpRequest, fakeXhrPerTest, sentByFakes } from '../../_helpers/fake-xhr.js'
 import { type Refusal, startMatrixApi } from '../../_helpers/matrix-api.js'
 
 const scope = globalThis as { XMLHttpRequest?: unknown }
-const cleanups: Array<() => unknown> = []
-beforeEach(() => {
-  cleanups.push(withProgressEvent())
-  scope.XMLHttpRequest = FakeXMLHttpRequest
-  cleanups.push(() => delete scope.XMLHttpRequest)
-})
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.()
-  sentByFakes.length = 0
-})
+const cleanups = fakeXhrPerTest()
 
 interface Traced {
   xhr: XMLHttpRequest

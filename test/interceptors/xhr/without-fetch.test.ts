@@ -3,26 +3,17 @@
  * polyfill built on XMLHttpRequest for the refresh call, which then goes through the installed
  * class itself.
  */
-import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import { afterEach, expect, it, vi } from 'vitest'
 import { createSession } from '../../../src/index.js'
 import { installXHR } from '../../../src/interceptors/xhr.js'
 import { custom } from '../../../src/strategies/index.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
-import { FakeXMLHttpRequest, sentByFakes, withProgressEvent } from '../../_helpers/fake-xhr.js'
+import { fakeXhrPerTest, sentByFakes } from '../../_helpers/fake-xhr.js'
 import { startMatrixApi } from '../../_helpers/matrix-api.js'
 
 const scope = globalThis as { XMLHttpRequest?: unknown }
-const cleanups: Array<() => unknown> = []
-beforeEach(() => {
-  cleanups.push(withProgressEvent())
-  scope.XMLHttpRequest = FakeXMLHttpRequest
-  cleanups.push(() => delete scope.XMLHttpRequest)
-})
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.()
-  vi.unstubAllGlobals()
-  sentByFakes.length = 0
-})
+const cleanups = fakeXhrPerTest()
+afterEach(() => vi.unstubAllGlobals())
 
 // A page's XHR: resolves with its status once it has ended.
 function xhrRequest(method: string, url: string, headers: Array<[string, string]> = [], body: string | null = null): Promise<number> {
