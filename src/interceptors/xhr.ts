@@ -1,4 +1,4 @@
-import { inOwnCall } from '../own-call.js'
+import { isOwnCall } from '../own-call.js'
 import type { Tokens } from '../strategy.js'
 import { type ClientOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
@@ -33,7 +33,7 @@ export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, 
   return patchGlobal('XMLHttpRequest', 'installXHR', (Native, installed) => {
     // Uninstalled, a class something else kept (a subclass of ours) makes plain native requests; a
     // refresh call of ours (a fetch polyfill built on XHR) is sent as it is.
-    const setup = { pick: (request: XhrRequest) => (installed() && !inOwnCall() ? pick(request) : undefined), isAllowed, rule }
+    const setup = { pick: (request: XhrRequest) => (installed() && !isOwnCall(request.url) ? pick(request) : undefined), isAllowed, rule }
     const Authed = class extends AuthedXhr {
       static override native = Native
     }

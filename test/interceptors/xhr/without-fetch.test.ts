@@ -26,16 +26,23 @@ function xhrRequest(method: string, url: string, headers: Array<[string, string]
   })
 }
 
-// A fetch polyfill of the whatwg-fetch kind: an XMLHttpRequest opened and sent within the call.
-const xhrFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> =>
-  new Promise((resolve, reject) => {
-    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
-    xhr.onload = () => resolve(new Response(xhr.responseText, { status: xhr.status }))
-    xhr.onerror = () => reject(new TypeError('Network request failed'))
-    xhr.open(init.method ?? 'GET', String(input))
-    for (const [name, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) xhr.setRequestHeader(name, value)
-    xhr.send((init.body as string | undefined) ?? null)
-  })
+// A fetch polyfill of the whatwg-fetch kind: an XMLHttpRequest opened and sent once `opening` lets it.
+const xhrFetch =
+  (opening: () => Promise<void> | undefined) =>
+  (input: string | URL | Request, init: RequestInit = {}): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const send = (): void => {
+        const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+        xhr.onload = () => resolve(new Response(xhr.responseText, { status: xhr.status }))
+        xhr.onerror = () => reject(new TypeError('Network request failed'))
+        xhr.open(init.method ?? 'GET', String(input))
+        for (const [name, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) xhr.setRequestHeader(name, value)
+        xhr.send((init.body as string | undefined) ?? null)
+      }
+      const later = opening()
+      if (later) later.then(send)
+      else send()
+    })
 
 it.each([
   ['the strategy’s header', undefined],
@@ -56,7 +63,11 @@ it.each([
   expect(calls).toBe(1)
 })
 
-it('a refresh call through an XHR-based fetch polyfill on an allowed origin passes installXHR untouched: its own credential, no wait on itself', async () => {
+it.each([
+  ['within the call', () => undefined],
+  ['after a microtask', () => Promise.resolve()],
+  ['after a timer', () => new Promise<void>((resolve) => setTimeout(resolve, 5))],
+])('a refresh call through an XHR-based fetch polyfill that opens its XHR %s passes installXHR untouched: its own credential, no wait on itself', async (_, opening) => {
   const api = await startMatrixApi((token, path) => (path === '/token' ? token !== 'refresh-0' : token !== 'token-1'))
   cleanups.push(api.stop)
   const strategy = countingStrategy(async (call, current, context) => {
@@ -64,7 +75,7 @@ it('a refresh call through an XHR-based fetch polyfill on an allowed origin pass
     if (!answer.ok) throw new Error(`token endpoint answered ${answer.status}`)
     return { ...current, accessToken: `token-${call}` }
   })
-  const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-0' }, fetch: xhrFetch as typeof fetch, refreshTimeoutMs: 2_000 })
+  const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-0' }, fetch: xhrFetch(opening) as typeof fetch, refreshTimeoutMs: 2_000 })
   cleanups.push(installXHR(session, { origins: [api.url] }))
   expect(await Promise.all([xhrRequest('GET', `${api.url}/a`), xhrRequest('GET', `${api.url}/b`)])).toEqual([200, 200])
   expect(api.seen.filter((s) => s.path === '/token').map((s) => s.authorization)).toEqual(['Bearer refresh-0'])
