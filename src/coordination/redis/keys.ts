@@ -12,8 +12,8 @@ export interface RedisKeys {
   readonly refused: string
 }
 
-// Redis Cluster hashes only the part between the first `{` and the next `}` when it is non-empty.
-function hashTag(key: string): string | undefined {
+/** The part of `key` Redis Cluster hashes when there is one: between the first `{` and the next `}`, non-empty. */
+export function hashTag(key: string): string | undefined {
   const open = key.indexOf('{')
   const close = open < 0 ? -1 : key.indexOf('}', open + 1)
   return close > open + 1 ? key.slice(open + 1, close) : undefined

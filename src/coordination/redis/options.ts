@@ -1,6 +1,6 @@
 import { assertNonEmptyString, assertObject, assertOptionalCount, assertOptionalDuration, invalidArgument, knownOptions } from '../../invalid-argument.js'
 import type { RedisClient } from '../../stores/redis-client.js'
-import { type RedisKeys, redisKeys } from './keys.js'
+import { hashTag, type RedisKeys, redisKeys } from './keys.js'
 
 /** Options of `redisCoordination`. */
 export interface RedisCoordinationOptions {
@@ -9,6 +9,7 @@ export interface RedisCoordinationOptions {
   /**
    * Names this shared session: tokens at `key`, the lock and the notices next to it in the same
    * Redis Cluster slot (`{key}:lock`, `{key}:refreshed`; with a hash tag, `key:lock`, `key:refreshed`).
+   * Under an ioredis `Cluster` with a `keyPrefix`, a key with a hash tag (`svc:{billing}`).
    */
   key: string
   /**
@@ -25,7 +26,8 @@ export interface RedisCoordinationOptions {
   commandTimeoutMs?: number | undefined
   /**
    * Replicas that must have the lock (Redis `WAIT`, bounded by `commandTimeoutMs`) before the
-   * refresh call goes out; needs `client.wait`. 0 skips it. @default 0
+   * refresh call goes out; needs `client.wait`, and is refused with an ioredis `Cluster` (its
+   * `WAIT` reaches a random master). 0 skips it. @default 0
    */
   replicasToWait?: number | undefined
 }
@@ -46,6 +48,18 @@ const known = {
   replicasToWait: true,
 } satisfies Record<keyof RedisCoordinationOptions, true>
 const commands = ['get', 'set', 'del', 'eval', 'publish', 'duplicate'] as const
+
+// An ioredis Cluster puts its keyPrefix on every key but never into a hash tag tokenflight made
+// (`{key}:lock`): tokens and lock would sit in two slots, each script refused (CROSSSLOT) like an
+// outage while the lock runs out. Its WAIT goes to a random master, not the one holding the lock.
+function assertClusterFits(client: object, key: string, replicasToWait: number): void {
+  const cluster = client as { isCluster?: unknown; options?: { keyPrefix?: unknown } }
+  if (cluster.isCluster !== true) return
+  if (cluster.options?.keyPrefix && hashTag(key) === undefined) {
+    throw invalidArgument('key', 'a key with a hash tag (`svc:{billing}`) under an ioredis Cluster with a `keyPrefix`', key, { wrongType: false })
+  }
+  if (replicasToWait > 0) throw invalidArgument('replicasToWait', '0 with an ioredis Cluster client (its WAIT reaches a random master)', replicasToWait, { wrongType: false })
+}
 
 /**
  * Checks the options of `redisCoordination` and fills in the defaults.
@@ -69,6 +83,7 @@ export function resolveRedisCoordination(given: RedisCoordinationOptions): Resol
   assertOptionalCount('replicasToWait', options.replicasToWait)
   const replicasToWait = options.replicasToWait ?? defaults.replicasToWait
   if (replicasToWait > 0 && typeof client.wait !== 'function') throw invalidArgument('client.wait', 'a function when `replicasToWait` is above 0', client.wait)
+  assertClusterFits(client, key, replicasToWait)
   return {
     client,
     key,

@@ -25,6 +25,9 @@ describe('redisCoordination options: checked at creation, like createSession', (
     ['a NaN commandTimeoutMs', { client, key: 'k', commandTimeoutMs: Number.NaN }, /`commandTimeoutMs`/],
     ['a fractional replicasToWait', { client, key: 'k', replicasToWait: 0.5 }, /`replicasToWait`/],
     ['replicasToWait with a client that cannot WAIT', { client, key: 'k', replicasToWait: 1 }, /`client.wait`/],
+    // ioredis Cluster: a keyPrefix splits an untagged key's tokens and lock over two slots; WAIT reaches a random master.
+    ['an ioredis Cluster with a keyPrefix and a key without a hash tag', { client: { ...client, isCluster: true, options: { keyPrefix: 'tenantA:' } }, key: 'tokenflight:billing' }, /`key`.*hash tag/],
+    ['replicasToWait with an ioredis Cluster', { client: { ...client, isCluster: true, options: {}, wait: async () => 1 }, key: 'svc:{k}', replicasToWait: 1 }, /`replicasToWait`/],
   ])('%s is a TypeError naming the option', (_, options, message) => {
     const call = () => redisCoordination(options as never)
     expect(call).toThrow(TypeError)
@@ -34,5 +37,8 @@ describe('redisCoordination options: checked at creation, like createSession', (
   it('the documented defaults and explicit undefined values are accepted', () => {
     expect(() => redisCoordination({ client, key: 'k', lockTtlMs: undefined, coordinationWaitMs: 0, replicasToWait: 0 })).not.toThrow()
     expect(() => redisCoordination({ client: { ...client, wait: async () => 1 }, key: 'svc:{k}', replicasToWait: 1 })).not.toThrow()
+    const prefixed = { ...client, isCluster: true, options: { keyPrefix: 'tenantA:' } } as unknown as RedisClient
+    expect(() => redisCoordination({ client: prefixed, key: 'tokenflight:{billing}' })).not.toThrow()
+    expect(() => redisCoordination({ client: { ...client, options: { keyPrefix: 'tenantA:' } } as unknown as RedisClient, key: 'k' })).not.toThrow() // one node: one slot
   })
 })
