@@ -5,7 +5,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
-import { expiryAt, optionalString, requireString } from './response-fields.js'
+import { credentialDeadlineAt, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -114,7 +114,7 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
       const body = await readJson(response)
       const accessToken = requireString(body, 'id_token')
       const rotated = optionalString(body, 'session_token')
-      const fromSend = expiryAt(body, 'expire', sentAt)
+      const fromSend = credentialDeadlineAt(body, 'expire', sentAt)
       const old = current.sessionExpiresAt
       // A new session_token starts a new validity; an unchanged one cannot outlive its old deadline.
       const sessionExpiresAt =

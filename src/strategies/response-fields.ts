@@ -48,14 +48,26 @@ const MAX_LIFETIME_S = 31_536_000 // a year: past it a lifetime is a provider's 
 
 /**
  * A lifetime field in seconds, counted from `sentAt`, as epoch ms; at most a year. Absent or
- * unusable (under a second, negative, NaN, not a number) is unknown (`undefined`), never a
- * failure: the answer's rotated tokens must be kept whatever its lifetimes say, and the server,
- * not a lifetime of 0 (Keycloak's "no limit"), says when a credential is spent. Digit strings
- * (`"3600"`) are read.
+ * unusable (zero, negative, NaN, not a number) is unknown (`undefined`), never a failure: the
+ * answer's rotated tokens must be kept whatever its lifetimes say. Digit strings (`"3600"`) are
+ * read.
  */
 export function expiryAt(body: unknown, path: string, sentAt: number): number | undefined {
+  return lifetimeAt(body, path, sentAt, 0)
+}
+
+/**
+ * The deadline of a credential (a refresh token, a session) past which the endpoint is not called
+ * and the session ends here: under a second is unknown, so that the server, not a lifetime of 0
+ * (Keycloak's "no limit") or a fraction, says when the credential is spent.
+ */
+export function credentialDeadlineAt(body: unknown, path: string, sentAt: number): number | undefined {
+  return lifetimeAt(body, path, sentAt, 1)
+}
+
+function lifetimeAt(body: unknown, path: string, sentAt: number, below: number): number | undefined {
   const value = fieldAt(body, path)
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-  if (typeof seconds !== 'number' || !(seconds >= 1)) return undefined
+  if (typeof seconds !== 'number' || !(seconds > 0 && seconds >= below)) return undefined
   return sentAt + Math.min(seconds, MAX_LIFETIME_S) * 1000
 }

@@ -37,7 +37,7 @@ describe.each(withLifetimes)('$name lifetimes', (provider) => {
     for (const expiry of provider.expiries(tokens)) expect(expiry).toBe(NOW + YEAR_MS)
   })
 
-  it.each(['0', '"0"', '0.5', '-1', '-1e308', '"soon"', '"3600s"', 'null', 'true', '{}', '[]'])('%s is unknown: tokens kept, no expiry', async (lifetime) => {
+  it.each(['0', '"0"', '-0', '-1', '-1e308', '"soon"', '"3600s"', 'null', 'true', '{}', '[]'])('%s is unknown: tokens kept, no expiry', async (lifetime) => {
     const tokens = await refreshWith(provider, lifetime)
     expect(provider.credential(tokens)).toMatch(/rotated-2$/)
     for (const expiry of provider.expiries(tokens)) expect(expiry === undefined || Number.isFinite(expiry)).toBe(true)
@@ -51,5 +51,12 @@ describe.each(withLifetimes)('$name lifetimes', (provider) => {
   ])('%s counts from the send', async (lifetime, ms) => {
     const tokens = await refreshWith(provider, lifetime)
     expect(provider.expiries(tokens)[0]).toBe(NOW + ms)
+  })
+
+  it('0.5 counts for an access token; a credential deadline (CIAM session, AGS refresh and cap) under a second is unknown', async () => {
+    const tokens = await refreshWith(provider, '0.5')
+    const [first, ...deadlines] = provider.expiries(tokens)
+    expect(first).toBe(provider.name === 'ciam' ? undefined : NOW + 500)
+    for (const deadline of deadlines) expect(deadline).toBeUndefined()
   })
 })
