@@ -1,6 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import { readTabMessage, type TabMessage } from './tab-message.js'
-import { keepsWrites, onStorageKey, usableLocalStorage } from './tab-storage.js'
+import { keepsWrites, onStorageKey, type TabStorage, usableLocalStorage } from './tab-storage.js'
 
 export type { TabMessage } from './tab-message.js'
 
@@ -29,10 +29,10 @@ export function tabChannelKind(): TabChannelKind {
 /**
  * BroadcastChannel where there is one; else the `storage` event of localStorage (Safari 14, old
  * Firefox) where it keeps what is written; else nothing (a single context needs no channel).
- * Whatever arrives is checked first; `lost` hears of news localStorage did not keep (full).
+ * A BroadcastChannel that refuses a message gives way to the storage event for good, so every tab
+ * hears that too. Whatever arrives is checked first; `lost` hears of news that could not be sent.
  */
 export function openTabChannel<T extends Tokens>(name: string, hear: (message: TabMessage<T>) => void, lost: (error: Error) => void): TabChannel<T> {
-  const kind = tabChannelKind()
   const deliver = (data: unknown): void => {
     const message = readTabMessage<T>(data)
     if (message) hear(message)
@@ -48,23 +48,49 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
   }
   // Earlier versions left messages (tokens) at this key: nothing may rest there.
   remove()
-  const broadcast = kind === 'broadcast-channel' ? openBroadcast<T>(name, deliver) : undefined
-  if (broadcast) return broadcast
+  const stopHearing = storage
+    ? onStorageKey(key, (value) => {
+        if (value === null) return
+        try {
+          deliver(JSON.parse(value))
+        } catch {
+          // Not JSON: someone else's value, ignored.
+        }
+      })
+    : () => {}
   // Storage that drops writes silently (blocked, some private modes) carries no news either.
-  if (!storage || !keepsWrites(storage, `${name}:probe`)) return { kind: 'none', post() {}, close() {} }
-  const stop = onStorageKey(key, (value) => {
-    if (value === null) return
-    try {
-      deliver(JSON.parse(value))
-    } catch {
-      // Not JSON: someone else's value, ignored.
-    }
-  })
+  const viaStorage = (): TabChannel<T> => (storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, lost) : noChannel)
+  const broadcast = tabChannelKind() === 'broadcast-channel' ? openBroadcast(name, deliver) : undefined
+  let instead: TabChannel<T> | undefined = broadcast ? undefined : viaStorage()
+  return {
+    get kind() {
+      return instead ? instead.kind : 'broadcast-channel'
+    },
+    post(message) {
+      if (!instead && broadcast?.tryPost(message)) return
+      if (!instead) {
+        instead = viaStorage()
+        const then = instead.kind === 'none' ? 'each tab refreshes on its own' : 'news goes through localStorage instead'
+        lost(new Error(`BroadcastChannel refused a message: ${then}`))
+      }
+      instead.post(message)
+    },
+    close() {
+      stopHearing()
+      broadcast?.close()
+    },
+  }
+}
+
+const noChannel: TabChannel<never> = { kind: 'none', post() {}, close() {} }
+
+// Posts through the `storage` event: written and removed in the same task.
+function storageChannel<T>(storage: TabStorage, key: string, remove: () => void, lost: (error: Error) => void): TabChannel<T> {
   return {
     kind: 'storage-event',
     post(message) {
-      // Written and removed in the same task: the other tabs' `storage` events still carry the
-      // value, and it never rests in storage (see docs/scaling.md for what remains).
+      // The other tabs' `storage` events still carry the value, and it never rests in storage
+      // (see docs/scaling.md for what remains).
       let kept = false
       try {
         const value = JSON.stringify(message)
@@ -76,13 +102,19 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
       remove()
       if (!kept) lost(new Error('localStorage did not keep the news for the other tabs (full or blocked): they may refresh on their own'))
     },
-    close: stop,
+    close() {},
   }
+}
+
+interface BroadcastPoster {
+  readonly kind: 'broadcast-channel'
+  tryPost(message: unknown): boolean
+  close(): void
 }
 
 // A BroadcastChannel, or `undefined` where constructing one throws (blocked by a page's policy,
 // replaced by page code): the storage event serves instead.
-function openBroadcast<T extends Tokens>(name: string, deliver: (data: unknown) => void): TabChannel<T> | undefined {
+function openBroadcast(name: string, deliver: (data: unknown) => void): BroadcastPoster | undefined {
   let channel: BroadcastLike
   try {
     channel = new (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel(name)
@@ -90,12 +122,13 @@ function openBroadcast<T extends Tokens>(name: string, deliver: (data: unknown) 
   } catch {
     return undefined
   }
-  const post = (message: TabMessage<T>): void => {
+  const tryPost = (message: unknown): boolean => {
     try {
       channel.postMessage(message)
+      return true
     } catch {
-      // Tokens that cannot be cloned (a function in them): this tab keeps them; the news is lost.
+      return false // closed, replaced by page code, or a message it cannot clone
     }
   }
-  return { kind: 'broadcast-channel', post, close: () => channel.close() }
+  return { kind: 'broadcast-channel', tryPost, close: () => channel.close() }
 }

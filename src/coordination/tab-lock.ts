@@ -36,6 +36,7 @@ export const noTabLock: TabLock = { kind: 'none', run: (fn) => fn(UNLOCKED), clo
 
 interface LockManagerLike {
   request<R>(name: string, callback: () => Promise<R>): Promise<R>
+  query?(): Promise<unknown>
 }
 
 function webLocks(): LockManagerLike | undefined {
@@ -52,12 +53,53 @@ export function tabLockKind(): TabLockKind {
 /**
  * Web Locks where they exist (secure contexts, Safari 15.4+, Firefox 96+; released by the browser
  * when a tab dies); else the localStorage lock (insecure contexts, older browsers); else none
- * (a worker in an insecure context). `notices` wakes waiters when another tab has news;
- * `unlocked` hears of a refresh that ran without the storage lock because storage refused it.
+ * (a worker in an insecure context). Web Locks the browser refuses (an opaque origin: a sandboxed
+ * frame) give way to the next at their first refusal. `notices` wakes waiters when another tab
+ * has news; `degraded` hears of each way this falls short (said once by the caller).
  */
-export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (error: Error) => void): TabLock {
+export function openTabLock(name: string, notices: NoticeWaiter, degraded: (error: Error) => void): TabLock {
   const locks = webLocks()
-  if (locks) return { kind: 'web-locks', run: (fn) => locks.request(`${name}:refresh`, () => fn(LOCKED)), close() {} }
+  const fallback = (): TabLock => openStorageLock(name, notices, degraded)
+  return locks ? webTabLock(locks, name, fallback, degraded) : fallback()
+}
+
+// Web Locks, until a call is refused before its callback ran: then `fallback()` for good.
+function webTabLock(locks: LockManagerLike, name: string, fallback: () => TabLock, degraded: (error: Error) => void): TabLock {
+  let instead: TabLock | undefined
+  const refused = (error: unknown): TabLock => {
+    if (instead) return instead
+    instead = fallback()
+    const then = instead.kind === 'none' ? 'refreshing without a lock between tabs' : 'using the localStorage lock'
+    degraded(new Error(`Web Locks are refused here (${errorName(error)}): ${then}`))
+    return instead
+  }
+  // Opaque origins list the API and refuse every call: learn it before the first refresh.
+  if (typeof locks.query === 'function') Promise.resolve().then(() => locks.query?.()).catch(refused)
+  return {
+    get kind() {
+      return instead ? instead.kind : 'web-locks'
+    },
+    async run(fn, holdMs, early) {
+      if (instead) return instead.run(fn, holdMs, early)
+      let entered = false
+      try {
+        return await locks.request(`${name}:refresh`, () => {
+          entered = true
+          return fn(LOCKED)
+        })
+      } catch (error) {
+        if (entered) throw error
+        return refused(error).run(fn, holdMs, early)
+      }
+    },
+    close: () => instead?.close(),
+  }
+}
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error)
+
+// The localStorage lock, or none where this context has no usable localStorage.
+function openStorageLock(name: string, notices: NoticeWaiter, degraded: (error: Error) => void): TabLock {
   const storage = usableLocalStorage()
   if (!storage) return noTabLock
   const key = `${name}:lock`
@@ -66,8 +108,11 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
   // A closing tab frees the lock at once; a crashed one only after the lock's ttl.
   const onPageHide = (): void => lock.releaseIfHeld()
   eventHost()?.addEventListener('pagehide', onPageHide)
+  let refusedLast = false // storage refused the last turn's record: no lock is in use
   return {
-    kind: 'storage',
+    get kind() {
+      return refusedLast ? 'none' : 'storage'
+    },
     async run<R>(fn: (turn: LockTurn) => Promise<R>, holdMs: number, early: () => R | undefined): Promise<R> {
       let settled: R | undefined
       const held = await lock.acquire(holdMs, () => {
@@ -75,9 +120,10 @@ export function openTabLock(name: string, notices: NoticeWaiter, unlocked: (erro
         return settled !== undefined
       })
       if (!held) return settled as R
-      if (held.unlocked) unlocked(new Error('localStorage did not keep the lock record (full or blocked): refreshing without a lock between tabs'))
+      refusedLast = held.unlocked === true
+      if (refusedLast) degraded(new Error('localStorage did not keep the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
-        return await fn({ tookOver: held.tookOver, held: held.held, unlocked: held.unlocked === true })
+        return await fn({ tookOver: held.tookOver, held: held.held, unlocked: refusedLast })
       } finally {
         held.release()
       }

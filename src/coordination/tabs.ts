@@ -33,7 +33,7 @@ export interface TabMechanism {
 
 /** A {@link Coordinator} for the tabs of one origin that says which mechanism it uses. */
 export interface TabCoordinator<T extends Tokens = Tokens> extends Coordinator<T> {
-  /** The lock and channel in use here, decided when the coordinator is created (the channel confirmed when a session attaches). */
+  /** The lock and channel in use here: foreseen when the coordinator is created, then what its session opened; a lock or channel the browser refuses gives way to the next at its first refusal (said with `coordinationDegraded`). */
   readonly mechanism: TabMechanism
 }
 
@@ -60,50 +60,63 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
   assertOptionalDuration('graceMs', options.graceMs, 0)
   const notices = createNoticeWaiter()
   const news = createTabNews<T>(options.graceMs ?? 2_000, notices)
-  const mechanism = { lock: tabLockKind(), channel: tabChannelKind() }
+  const predicted: TabMechanism = { lock: tabLockKind(), channel: tabChannelKind() }
   // Until attached: a channel that posts nowhere and no lock.
-  let opened: OpenedTabs<T> = { channel: { kind: 'none', post() {}, close() {} }, lock: noTabLock, close() {} }
+  let opened: OpenedTabs<T> | undefined
+  const channel = (): TabChannel<T> => opened?.channel ?? { kind: 'none', post() {}, close() {} }
+  // What is in use once attached: a lock or channel the browser refuses gives way to the next.
+  const mechanism: TabMechanism = {
+    get lock() {
+      return opened ? opened.lock.kind : predicted.lock
+    },
+    get channel() {
+      return opened ? opened.channel.kind : predicted.channel
+    },
+  }
   let link: CoordinatorLink<T> | undefined
   let running = 0 // refreshes here, waiting for the lock included
   const said = new Set<string>()
-  let untold: Error | undefined
-  // Each way this context falls short of coordinating, said once; what comes as a session
-  // attaches (its listeners not added yet) is said at its first refresh.
+  const untold: Error[] = []
+  // Each way this context falls short of coordinating, said once; what comes while no refresh
+  // runs (as a session attaches, its listeners not added yet) is said at the next refresh.
   const degraded = (error: Error): void => {
-    if (running === 0) untold ??= error
-    else if (link && !said.has(error.message)) {
+    if (said.has(error.message) || untold.some((told) => told.message === error.message)) return
+    if (running === 0 || !link) untold.push(error)
+    else {
       said.add(error.message)
       link.emit('coordinationDegraded', { error })
     }
   }
-  const post = (message: TabMessage<T>): void => opened.channel.post(message)
+  const post = (message: TabMessage<T>): void => channel().post(message)
   return {
     mechanism,
     attach(attached) {
       link = attached
-      opened = openTabs(options.name ?? 'tokenflight', news, notices, () => link, mechanism, degraded)
+      const tabs = openTabs(options.name ?? 'tokenflight', news, notices, () => link, degraded)
+      opened = tabs
+      // What this context lacks, said at the first refresh; a refusal later says so itself.
+      const shortOf = shortfall(tabs.lock.kind, tabs.channel.kind)
+      if (shortOf) degraded(new Error(shortOf))
       // A refresh running when the session is destroyed finishes for the other tabs (the session
       // lets it): they need its tokens on the channel, and the lock held until then.
       return () => {
-        if (running === 0) opened.close()
+        if (running === 0) tabs.close()
         else link = undefined
       }
     },
     async refresh(stale, work) {
       const fingerprint = tabFingerprint(stale.accessToken)
       running++
-      const shortOf = shortfall(opened.lock.kind, opened.channel.kind)
-      if (shortOf) degraded(new Error(shortOf))
-      if (untold) degraded(untold)
-      untold = undefined
+      const lock = opened?.lock ?? noTabLock
+      for (const error of untold.splice(0)) degraded(error)
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken
-        return await opened.lock.run((turn) => news.refresh(fingerprint, () => work(turn.held), turn, post, stands), holdMs, () => news.adopted(fingerprint))
+        return await lock.run((turn) => news.refresh(fingerprint, () => work(turn.held), turn, post, stands), holdMs, () => news.adopted(fingerprint))
       } finally {
-        if (--running === 0 && !link) opened.close()
+        if (--running === 0 && !link) opened?.close()
       }
     },
     announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
@@ -133,7 +146,6 @@ function openTabs<T extends Tokens>(
   news: TabNews<T>,
   notices: NoticeWaiter,
   linked: () => CoordinatorLink<T> | undefined,
-  mechanism: { channel: TabChannelKind },
   degraded: (error: Error) => void,
 ): OpenedTabs<T> {
   const hear = (message: TabMessage<T>): void => {
@@ -147,7 +159,6 @@ function openTabs<T extends Tokens>(
     if (tokens && !news.asking) channel.post({ type: 'tokens', replaces: undefined, tokens })
   }
   const channel: TabChannel<T> = openTabChannel<T>(name, hear, degraded)
-  mechanism.channel = channel.kind // another, where a BroadcastChannel could not be made
   // Without a channel no answer can come: the first refresh does not wait for one.
   if (channel.kind !== 'none') {
     news.asked()
@@ -158,7 +169,7 @@ function openTabs<T extends Tokens>(
     if (news.refreshing) channel.post({ type: 'failed', stale: news.refreshing })
   }
   eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
-  const lock = openTabLock(name, notices, (error) => linked()?.emit('coordinationDegraded', { error }))
+  const lock = openTabLock(name, notices, degraded)
   return {
     channel,
     lock,

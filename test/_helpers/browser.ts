@@ -30,6 +30,13 @@ export const withoutApi = {
   localStorage: "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError') } })",
 } as const
 
+/** Init scripts that leave an API in place but make it refuse, as some contexts and page code do. */
+export const hostileApi = {
+  locksRefusing:
+    "for (const m of ['request', 'query']) LockManager.prototype[m] = () => Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError'))",
+  broadcastRefusing: "BroadcastChannel.prototype.postMessage = () => { throw new DOMException('closed', 'InvalidStateError') }",
+} as const
+
 /** Opens `count` tabs of one browser context at `url`, each after `initScripts` ran. */
 export async function openTabs(browser: Browser, url: string, count: number, initScripts: readonly string[] = []): Promise<{ context: BrowserContext; tabs: Page[] }> {
   const context = await browser.newContext()

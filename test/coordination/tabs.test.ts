@@ -70,6 +70,72 @@ describe('tabCoordinator where constructing a BroadcastChannel throws (page poli
   })
 })
 
+describe('tabCoordinator where Web Locks exist but refuse every call (an opaque origin: a sandboxed frame)', () => {
+  const refusing = (withQuery: boolean) => {
+    const denied = () => Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError'))
+    return withQuery ? { request: denied, query: denied } : { request: denied }
+  }
+
+  it.each([
+    ['refused query() as it attaches', true, undefined, 'none'],
+    ['refused query() as it attaches, localStorage there', true, memoryLocalStorage(), 'storage'],
+    ['no query(): the first refused request()', false, undefined, 'none'],
+  ])('%s: the next lock takes over, mechanism and one coordinationDegraded say so, and the refresh goes ahead', async (_label, withQuery, storage, lock) => {
+    vi.stubGlobal('navigator', { locks: refusing(withQuery) })
+    vi.stubGlobal('localStorage', storage)
+    const coordinator = tabCoordinator({ name: `refused-locks-${Math.random()}` })
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' }, coordinator })
+    const degraded: string[] = []
+    session.on('coordinationDegraded', ({ error }) => degraded.push(error.message))
+    await expect(session.refresh()).resolves.toBe('token-1')
+    await expect(session.refresh()).resolves.toBe('token-2')
+    expect(strategy.calls).toBe(2)
+    expect(coordinator.mechanism.lock).toBe(lock)
+    expect(degraded.filter((message) => /Web Locks are refused here \(SecurityError\)/.test(message))).toHaveLength(1)
+    expect(degraded.join()).not.toMatch(/secret/)
+    await session.destroy()
+  })
+
+  it('an error thrown by the refresh under a granted lock is that error, not a refusal of the lock', async () => {
+    vi.stubGlobal('navigator', { locks: { request: (_name: string, callback: () => Promise<unknown>) => callback() } })
+    const coordinator = tabCoordinator({ name: `granted-${Math.random()}` })
+    const strategy = countingStrategy(() => Promise.reject(new RefreshError('refused', { transient: false, status: 401 })))
+    const session = createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator })
+    await expect(session.refresh()).rejects.toBeInstanceOf(SessionExpiredError)
+    expect(coordinator.mechanism.lock).toBe('web-locks')
+    expect(strategy.calls).toBe(1)
+  })
+})
+
+describe('tabCoordinator where the BroadcastChannel refuses a message (closed, replaced by page code)', () => {
+  it('news goes through the storage event from then on, and mechanism and one coordinationDegraded say so', async () => {
+    const storage = memoryLocalStorage()
+    const written: string[] = []
+    const setItem = (key: string, value: string): void => {
+      written.push(key)
+      storage.setItem(key, value)
+    }
+    vi.stubGlobal('localStorage', { ...storage, setItem })
+    const name = `refusing-channel-${Math.random()}`
+    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(() => {
+      throw new DOMException('closed', 'InvalidStateError')
+    })
+    const coordinator = tabCoordinator({ name })
+    expect(coordinator.mechanism.channel).toBe('broadcast-channel')
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator })
+    const degraded: string[] = []
+    session.on('coordinationDegraded', ({ error }) => degraded.push(error.message))
+    expect(coordinator.mechanism.channel).toBe('storage-event')
+    await expect(session.refresh()).resolves.toBe('token-1')
+    await expect(session.refresh()).resolves.toBe('token-2')
+    expect(degraded.filter((message) => /BroadcastChannel refused a message: news goes through localStorage instead/.test(message))).toHaveLength(1)
+    expect(written.filter((key) => key === `${name}:message`).length).toBeGreaterThanOrEqual(3) // the ask, then each refresh's news
+    expect(storage.dump()).toBe('') // nothing rests there
+    await session.destroy()
+  })
+})
+
 describe('tabCoordinator with localStorage but no Web Locks (an insecure page)', () => {
   it('two copies refreshing at once make one call; the channel carries a fingerprint of the stale token, and nothing rests in storage', async () => {
     const storage = memoryLocalStorage()
@@ -176,12 +242,15 @@ describe('tabCoordinator when storage misbehaves', () => {
       return { accessToken: 'new-access-token', refreshToken: 'refresh-2' }
     })
     const initial = { accessToken: 'stale-access-token', refreshToken: 'refresh-1' }
-    const sessions = [0, 1].map(() => createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) }))
+    const coordinators = [0, 1].map(() => tabCoordinator({ name }))
+    const sessions = coordinators.map((coordinator) => createSession({ strategy, tokens: initial, coordinator }))
     const degraded: Error[] = []
     for (const session of sessions) session.on('coordinationDegraded', ({ error }) => degraded.push(error))
     expect(await Promise.all(sessions.map((session) => session.refresh()))).toEqual(['new-access-token', 'new-access-token'])
     expect(strategy.calls).toBe(1)
+    await sessions[0]?.refresh() // said once per tab, not once per refresh
     expect(degraded.map((error) => error.message)).toEqual(Array(2).fill(expect.stringMatching(/localStorage did not keep the lock record/)))
+    expect(coordinators.map((coordinator) => coordinator.mechanism.lock)).toEqual(['none', 'none'])
     await Promise.all(sessions.map((session) => session.destroy()))
   })
 
