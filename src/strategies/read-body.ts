@@ -1,4 +1,5 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
+import { safeError } from '../errors/safe-words.js'
 
 /** The most a strategy reads of a refresh answer: a token answer is a few kB. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -33,7 +34,9 @@ async function readText(response: Response): Promise<string> {
  */
 export async function readJson(response: Response): Promise<unknown> {
   const text = await readText(response).catch((cause: unknown) => {
-    throw cause instanceof InvalidRefreshResponseError ? cause : new InvalidRefreshResponseError('body', 'a complete response body', 'a body cut off mid-way', { cause })
+    if (cause instanceof InvalidRefreshResponseError) throw cause
+    // Safe words only: a parser's error holds the raw bytes it read, tokens included.
+    throw new InvalidRefreshResponseError('body', 'a complete response body', 'a body cut off mid-way', { cause: safeError('reading the body failed', cause) })
   })
   try {
     return JSON.parse(text) as unknown
