@@ -23,6 +23,8 @@ export interface Sent {
   readonly order: number
   /** Which tokens object it went with: each starts a new round, even one with the same access token. */
   readonly generation: number
+  /** How many refreshes had ended when it left: one that ends later answers its refusal. */
+  readonly endedAtSend: number
   /**
    * The names of the headers the strategy wrote on a client's own headers object, as it spelt
    * them, for a replay to take off. None for a `Headers`: fetch and XHR replay from the request's own.
@@ -141,7 +143,7 @@ function openExchange(internals: SessionInternals): Exchange {
   function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
     const { signal } = recovery
     const dropped = dropRefused(sent, recovery)
-    const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith)) : internals.afterRefusal(sent.sentWith)
+    const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith, sent.endedAtSend)) : internals.afterRefusal(sent.sentWith, sent.endedAtSend)
     const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
     const joined = rounds.join(sent)
     return raceAbort(refusal, signal).then((next) => (next ? replayWith(open, recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
@@ -151,7 +153,7 @@ function openExchange(internals: SessionInternals): Exchange {
   const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
     const authHeaders = tokens ? write(tokens, headers) : none
     const order = rounds.count(tokens)
-    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), order, generation: rounds.generation(), authHeaders }
+    return { exchange, sentWith: tokens?.accessToken, sentAt: internals.now(), order, generation: rounds.generation(), endedAtSend: internals.refreshesEnded(), authHeaders }
   }
 
   const exchange: Exchange = {

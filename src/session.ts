@@ -135,7 +135,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   })
   const flight = refreshFlight({ config: { ...config, now }, state, store, emit: events.emit, coordinator })
   const port = tokenPort(state, flight, store, config.maxDelayMs)
-  const { tokensNow, tokensForSend, afterRefusal } = port
+  const { tokensNow, tokensForSend, afterRefusal, refreshesEnded } = port
 
   // A coordinator seeds only where the copies share nothing yet (`new Promise`: a throw is a rejection).
   const seed = coordinator?.seed ? (tokens: T) => new Promise<void>((resolve) => resolve(coordinator.seed?.(tokens))) : undefined
@@ -149,6 +149,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     tokensNow,
     tokensForSend,
     afterRefusal,
+    refreshesEnded,
     strategy,
     replayConcurrency: config.replayConcurrency,
     emit: events.emit,

@@ -202,6 +202,50 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(seen).toEqual([sent('token-0'), sent('token-1')])
   })
 
+  // Refusals that come back after the refresh their burst started has ended (a slow or spread-out
+  // API) are answered by it: they start no refresh each. `refuses(nth)`: whether a path's nth send is refused.
+  async function lateBurst(session: Session, refuses: (nth: number) => boolean) {
+    const ended = deferred()
+    session.on('refreshFailed', () => ended.resolve())
+    session.on('refreshed', () => ended.resolve())
+    let seen: (path?: string) => number = () => 0
+    const { call, api, auths } = await setUp(
+      transport,
+      async (_token, path) => {
+        const nth = seen(path)
+        // The late ones left before the refresh started, and come back after it ended.
+        if (nth === 1 && path === '/first') await expect.poll(() => seen()).toBe(5)
+        else if (nth === 1) await ended.promise
+        return refuses(nth)
+      },
+      { session },
+    )
+    seen = (path) => api.seen.filter((one) => path === undefined || one.path === path).length
+    const paths = ['/first', '/late-1', '/late-2', '/late-3', '/late-4']
+    return { call, auths, burst: () => Promise.all(paths.map((path) => call(path))) }
+  }
+
+  it('late refusals after a failed refresh share its failure: 1 refresh call; a call sent after it starts the next', async () => {
+    const strategy = countingStrategy(() => {
+      throw new RefreshError('unavailable', { transient: true, status: 503 })
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, retry: false })
+    const { call, burst } = await lateBurst(session, () => true)
+    expect(await burst()).toEqual(Array(5).fill({ error: 'ERR_REFRESH_FAILED' }))
+    expect(strategy.calls).toBe(1)
+    expect(await call('/after')).toEqual({ error: 'ERR_REFRESH_FAILED' })
+    expect(strategy.calls).toBe(2)
+  })
+
+  it('late refusals after a refresh that handed back the same access token replay with it: 1 refresh call', async () => {
+    const strategy = countingStrategy((_call, current) => current)
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const { burst, auths } = await lateBurst(session, (nth) => nth === 1)
+    expect(await burst()).toEqual(['/first', '/late-1', '/late-2', '/late-3', '/late-4'].map((path) => ({ status: 200, body: { ok: true, path } })))
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(Array(10).fill('Bearer token-0'))
+  })
+
   it('a 401 from another allowed origin a redirect led to, which never got the token, starts no refresh', async () => {
     const landing = await startMatrixApi(() => true)
     cleanups.push(landing.stop)

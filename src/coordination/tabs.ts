@@ -8,6 +8,7 @@ import type { TabMessage } from './tab-message.js'
 import { createTabNews, type TabNews } from './tab-news.js'
 import { storageLockTiming } from './tab-storage-lock.js'
 import { eventHost } from './tab-storage.js'
+import { saidOnce } from './said-once.js'
 import { createNoticeWaiter, type NoticeWaiter } from './wake-on-notice.js'
 
 export type { TabChannelKind } from './tab-channel.js'
@@ -64,39 +65,24 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
   // Until attached: a channel that posts nowhere and no lock.
   let opened: OpenedTabs<T> | undefined
   const channel = (): TabChannel<T> => opened?.channel ?? { kind: 'none', post() {}, close() {} }
-  // What is in use once attached: a lock or channel the browser refuses gives way to the next.
-  const mechanism: TabMechanism = {
-    get lock() {
-      return opened ? opened.lock.kind : predicted.lock
-    },
-    get channel() {
-      return opened ? opened.channel.kind : predicted.channel
-    },
-  }
   let link: CoordinatorLink<T> | undefined
   let running = 0 // refreshes here, waiting for the lock included
-  const said = new Set<string>()
-  const untold: Error[] = []
   // Each way this context falls short of coordinating, said once; what comes while no refresh
   // runs (as a session attaches, its listeners not added yet) is said at the next refresh.
-  const degraded = (error: Error): void => {
-    if (said.has(error.message) || untold.some((told) => told.message === error.message)) return
-    if (running === 0 || !link) untold.push(error)
-    else {
-      said.add(error.message)
-      link.emit('coordinationDegraded', { error })
-    }
-  }
+  const degraded = saidOnce(
+    () => running > 0 && link !== undefined,
+    (error) => link?.emit('coordinationDegraded', { error }),
+  )
   const post = (message: TabMessage<T>): void => channel().post(message)
   return {
-    mechanism,
+    mechanism: liveMechanism(predicted, () => opened),
     attach(attached) {
       link = attached
-      const tabs = openTabs(options.name ?? 'tokenflight', news, notices, () => link, degraded)
+      const tabs = openTabs(options.name ?? 'tokenflight', news, notices, () => link, degraded.report)
       opened = tabs
       // What this context lacks, said at the first refresh; a refusal later says so itself.
       const shortOf = shortfall(tabs.lock.kind, tabs.channel.kind)
-      if (shortOf) degraded(new Error(shortOf))
+      if (shortOf) degraded.report(new Error(shortOf))
       // A refresh running when the session is destroyed finishes for the other tabs (the session
       // lets it): they need its tokens on the channel, and the lock held until then.
       return () => {
@@ -108,7 +94,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       const fingerprint = tabFingerprint(stale.accessToken)
       running++
       const lock = opened?.lock ?? noTabLock
-      for (const error of untold.splice(0)) degraded(error)
+      degraded.flush()
       // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
       const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
       try {
@@ -120,6 +106,18 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       }
     },
     announce: (tokens) => post({ type: 'tokens', replaces: undefined, tokens }),
+  }
+}
+
+// What is in use once attached: a lock or channel the browser refuses gives way to the next.
+function liveMechanism(predicted: TabMechanism, opened: () => { lock: { kind: TabLockKind }; channel: { kind: TabChannelKind } } | undefined): TabMechanism {
+  return {
+    get lock() {
+      return opened()?.lock.kind ?? predicted.lock
+    },
+    get channel() {
+      return opened()?.channel.kind ?? predicted.channel
+    },
   }
 }
 

@@ -18,9 +18,12 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   /**
    * A send carrying `sentWith` was refused. Resolves with the tokens to replay with (the current
    * ones, without a refresh, when they already differ), or `undefined` when there is nothing to
-   * replay with. Concurrent callers share one refresh.
+   * replay with. Concurrent callers share one refresh; a refresh of `sentWith` that ended after
+   * the send left (`endedAtSend` from `refreshesEnded`) answers it with its failure.
    */
-  afterRefusal(sentWith: string | undefined): Promise<T | undefined>
+  afterRefusal(sentWith: string | undefined, endedAtSend?: number): Promise<T | undefined>
+  /** How many refreshes have ended so far: noted by each send. */
+  refreshesEnded(): number
   /** The session's strategy: how a token goes on a request and its own rule for a refusal. */
   readonly strategy: Strategy<T>
   /** How many queued replays run at once; `undefined`: as many as were in flight together, at least 256. */

@@ -6,6 +6,7 @@ import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
 import type { Tokens } from '../strategy.js'
 import type { Persistence } from './persistence.js'
+import { endedRefreshes } from './ended-refreshes.js'
 import { refreshWithRetries } from './refresh-attempts.js'
 import type { TokenState } from './token-state.js'
 import { monotonicNow } from '../monotonic.js'
@@ -21,6 +22,13 @@ export interface RefreshFlight<T extends Tokens> {
   refreshOnce(reason: RefreshReason): Promise<T>
   /** Whether a refresh of the current tokens is running, which `refreshOnce` would join. */
   running(): boolean
+  /** How many refreshes have ended: a send notes it, to learn later which ended after it left. */
+  ended(): number
+  /**
+   * The outcome of the last refresh if it ended after `ended` was noted, was of `accessToken`, and
+   * answers a refusal of it: its failure, or the same access token handed back for a refusal.
+   */
+  answeredSince(ended: number, accessToken: string): Promise<T> | undefined
   /** The last coordinated work, settled: destroy() waits for it. */
   settling(): Promise<void> | undefined
 }
@@ -160,6 +168,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
   const { config, state, coordinator } = deps
   let flight: Flight<T> | undefined
   let settling: Promise<void> | undefined
+  const ended = endedRefreshes<T>()
 
   // A refresh a reset overtook (a sign-in, a sign-out, another copy's tokens) refreshes tokens
   // that are no longer the session's: it runs out on its own, and is not joined.
@@ -175,7 +184,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
         started.done = () => {
           if (flight === started) flight = undefined
         }
-        started.finished.then(started.done, started.done)
+        ended.track(started.finished, { accessToken: state.tokens.accessToken, epoch: started.epoch, reason }).then(started.done)
         if (outlives(coordinator, config)) settling = Promise.all([settling, started.over]).then(noop)
         flight = started
       }
@@ -185,5 +194,7 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     // Methods, not getters: an accessor in an object literal makes it a slow (dictionary-mode) object, one per session.
     running: current,
     settling: () => settling,
+    ended: ended.count,
+    answeredSince: (noted, accessToken) => ended.answeredSince(noted, accessToken, state.epoch),
   }
 }

@@ -14,7 +14,9 @@ export interface TokenPort<T extends Tokens> {
   /** `tokensForSend`'s answer without a promise when no wait is needed (the common case), else `LATER`. */
   tokensNow(outliveMs?: number): T | undefined | typeof LATER
   tokensForSend(outliveMs?: number): Promise<T | undefined>
-  afterRefusal(sentWith: string | undefined): Promise<T | undefined>
+  afterRefusal(sentWith: string | undefined, endedAtSend?: number): Promise<T | undefined>
+  /** How many refreshes had ended when a send left (see `afterRefusal`). */
+  refreshesEnded(): number
 }
 
 /** The session's answers to a client about to send, or whose send was refused. */
@@ -59,23 +61,28 @@ export function tokenPort<T extends Tokens>(state: TokenState<T>, flight: Refres
   }
 
   // Not async when the state is at hand: no promise of its own per refused request, only the shared refresh.
-  function afterRefusal(sentWith: string | undefined): Promise<T | undefined> {
-    if (state.loading || state.isOver()) return whenUsable().then(() => verdictAfterRefusal(state, flight, sentWith))
+  // Without `endedAtSend` (when the send left is unknown) no ended refresh answers the refusal.
+  function afterRefusal(sentWith: string | undefined, endedAtSend = Number.POSITIVE_INFINITY): Promise<T | undefined> {
+    if (state.loading || state.isOver()) return whenUsable().then(() => verdictAfterRefusal(state, flight, sentWith, endedAtSend))
     try {
-      return verdictAfterRefusal(state, flight, sentWith)
+      return verdictAfterRefusal(state, flight, sentWith, endedAtSend)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  return { whenUsable, tokensNow, tokensForSend, afterRefusal }
+  return { whenUsable, tokensNow, tokensForSend, afterRefusal, refreshesEnded: flight.ended }
 }
 
 // The tokens to replay a refusal of `sentWith` with: a refresh of them, or the ones that replaced them.
-function verdictAfterRefusal<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, sentWith: string | undefined): Promise<T | undefined> {
+function verdictAfterRefusal<T extends Tokens>(state: TokenState<T>, flight: RefreshFlight<T>, sentWith: string | undefined, endedAtSend: number): Promise<T | undefined> {
   const { tokens } = state
   if (!tokens) return Promise.resolve(undefined)
-  if (tokens.accessToken === sentWith) return flight.refreshOnce('unauthorized')
+  if (tokens.accessToken === sentWith) {
+    // A refresh of this token that ended after the send left answers its refusal too: a burst's
+    // late refusals share its failure (or its same token) instead of starting one refresh each.
+    return (flight.running() ? undefined : flight.answeredSince(endedAtSend, sentWith)) ?? flight.refreshOnce('unauthorized')
+  }
   // Invariant 2: the refused token was already replaced, so no new refresh, unless the current
   // one is itself due (the next request would start that refresh anyway).
   if (flight.running()) return flight.refreshOnce('unauthorized')
