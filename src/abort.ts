@@ -32,10 +32,29 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     return Promise.reject(reasonOf(signal))
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(reasonOf(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-    whenSettled(promise.then(resolve, reject), () => signal.removeEventListener('abort', onAbort))
+    const stop = listenForAbort(signal, () => reject(reasonOf(signal)))
+    whenSettled(promise.then(resolve, reject), stop)
   })
+}
+
+/**
+ * Calls `listener` once when `signal` aborts; returns what stops listening. A caller's look-alike
+ * signal (an old polyfill's) whose methods are missing or throw is not heard: never a failure,
+ * nor an unhandled rejection, of ours.
+ */
+export function listenForAbort(signal: AbortSignal, listener: () => void): () => void {
+  try {
+    signal.addEventListener('abort', listener, { once: true })
+  } catch {
+    return () => {}
+  }
+  return () => {
+    try {
+      signal.removeEventListener('abort', listener)
+    } catch {
+      // No way to stop listening: the listener settles what has settled already, harmlessly.
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { reasonOf } from '../abort.js'
+import { listenForAbort, reasonOf } from '../abort.js'
 
 // Why not p-queue (design.md's first choice): it weighs 5.2 KB min+gzip with eventemitter3 and
 // p-timeout, more than the rest of core + axios interceptor together, while replays need only a
@@ -61,14 +61,15 @@ export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplayS
       const allowed = allowance(together)
       if (running < allowed && waiting.length === 0) return start(send, onStart)
       return new Promise((resolve, reject) => {
+        let stopListening = (): void => {}
         const entry: Entry = {
           limit: allowed,
           go: (): void => {
-            signal?.removeEventListener('abort', onAbort)
+            stopListening()
             start(send, onStart).then(resolve, reject)
           },
           drop: (reason: unknown): void => {
-            signal?.removeEventListener('abort', onAbort)
+            stopListening()
             reject(reason)
           },
         }
@@ -79,7 +80,7 @@ export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplayS
           drain() // the one behind may be allowed more at once
         }
         if (signal?.aborted) return onAbort()
-        signal?.addEventListener('abort', onAbort, { once: true })
+        if (signal) stopListening = listenForAbort(signal, onAbort)
         waiting.push(entry)
       })
     },

@@ -57,6 +57,33 @@ describe('wrapFetch and the caller’s init', () => {
   })
 })
 
+describe('wrapFetch and a caller’s look-alike signal (an old polyfill’s, without removeEventListener)', () => {
+  it('refused calls wait on the refresh and for replay slots, are replayed and settle; nothing goes unhandled', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const { fetchFn, sent } = recordingFetch()
+      const plainFetch = ((input: string, init?: RequestInit) => fetchFn(input, { ...init, signal: undefined })) as typeof fetch
+      const strategy = countingStrategy(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        return { accessToken: 'token-1' }
+      })
+      const session = createSession({ strategy, tokens: { accessToken: 'token-0' }, replayConcurrency: 1 })
+      const authedFetch = wrapFetch(plainFetch, session, { origins: [origin] })
+      const signal = { aborted: false, addEventListener() {} } as unknown as AbortSignal
+      const responses = await Promise.all([1, 2, 3].map((i) => authedFetch(`${origin}/items/${i}`, { signal })))
+      expect(responses.map((response) => response.status)).toEqual([200, 200, 200])
+      expect(strategy.calls).toBe(1)
+      expect(sent.map((one) => one.token)).toEqual([...Array(3).fill('Bearer token-0'), ...Array(3).fill('Bearer token-1')])
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
+
 describe('wrapFetch and redirects', () => {
   it('a 401 from another origin a redirect led to (the token never went there) starts no refresh', async () => {
     const { fetchFn } = recordingFetch(() => redirectedTo('https://elsewhere.test/login', 401))
