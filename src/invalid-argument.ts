@@ -22,7 +22,26 @@ export function invalidArgument(
 ): InvalidArgumentError {
   const error = new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value, secret)}`) as InvalidArgumentError
   error.code = wrongType ? 'ERR_INVALID_ARG_TYPE' : 'ERR_INVALID_ARG_VALUE'
+  ours.add(error)
   return error
+}
+
+// The errors these checks made: passed on by `readingOptions`, where anything else is replaced.
+const ours = /* @__PURE__ */ new WeakSet<object>()
+
+/**
+ * Runs `read`, which reads a caller's options, nested objects included (a store's methods, an
+ * allowlist's entries): an error it throws that these checks did not make (a getter's, a Proxy
+ * trap's) becomes a `TypeError` of ours naming `where`; its message, which may quote anything,
+ * is never shown.
+ */
+export function readingOptions<R>(where: string, read: () => R): R {
+  try {
+    return read()
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && ours.has(error)) throw error
+    throw optionError(`Expected ${where} whose fields can be read: a getter threw`)
+  }
 }
 
 /** Throws unless `value` is a boolean or `undefined`: a string (`'false'` from an environment variable) is not read as one. */
@@ -161,7 +180,11 @@ export function knownOptions<O extends object>(where: string, options: O, known:
   return own
 }
 
-const optionError = (message: string): InvalidArgumentError => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
+function optionError(message: string): InvalidArgumentError {
+  const error = Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
+  ours.add(error)
+  return error
+}
 
 /**
  * Throws when one of `keys`, left out of `value`, would be read from `Object.prototype`: code

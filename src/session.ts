@@ -1,5 +1,6 @@
 import { abortWith, withTimeout } from './abort.js'
 import { RefreshTimeoutError, SessionExpiredError } from './errors/index.js'
+import { readingOptions } from './invalid-argument.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.js'
 import { checkedTokens } from './session/assert-tokens.js'
@@ -120,7 +121,7 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
  * const off = session.on('expired', () => showLogin())
  */
 export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
-  const config = resolveSessionOptions(options)
+  const config = readingOptions('createSession options', () => resolveSessionOptions(options))
   const { strategy, coordinator } = config
   const events = isolatedEmitter<SessionEvents>(sessionEventTypes)
   const lifetime = new AbortController()

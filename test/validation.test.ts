@@ -154,6 +154,13 @@ describe('every factory reads its options as createSession does', () => {
         throw new Error('Pa55w0rd-SECRET')
       },
     })
+  // The same getter on `target` itself: an array stays an array, a RegExp a RegExp.
+  const throwingAt = <O extends object>(target: O, key: string): O =>
+    Object.defineProperty(target, key, {
+      get() {
+        throw new Error('Pa55w0rd-SECRET')
+      },
+    })
   const redis = { get() {}, set() {}, del() {}, eval() {}, evalsha() {}, publish() {}, subscribe() {}, duplicate() {}, on() {} }
   it.each([
     ['fib', () => fib(throwing({ baseURL: 'https://auth.example.com' }, 'path') as never)],
@@ -165,6 +172,13 @@ describe('every factory reads its options as createSession does', () => {
     ['createSessionPool', () => createSessionPool(throwing({ create: () => session }, 'idleMs') as never)],
     ['webStorageStore', () => webStorageStore(throwing({ getItem() {}, setItem() {} }, 'removeItem') as never, 'k')],
     ['wrapFetch', () => wrapFetch(fetch, session, throwing({ origins: ['https://a.example'] }, 'authFailure') as never)],
+    ['oauth2 (clientSecret, read to choose clientAuth)', () => oauth2(throwing({ tokenEndpoint: 'https://auth.example.com/token', clientId: 'c' }, 'clientSecret') as never)],
+    // Nested in the options: a store's method, a strategy object's hook, an allowlist's or a status list's entry, a RegExp's source.
+    ['createSession (a store’s get)', () => createSession({ strategy, store: throwing({ set() {}, delete() {} }, 'get') as never })],
+    ['createSession (a strategy object’s refresh)', () => createSession({ strategy: throwing({ name: 's' }, 'refresh') as never })],
+    ['attachAxios (an origins entry)', () => attachAxios(axios.create(), session, { origins: throwingAt(['https://a.example'], '0') })],
+    ['wrapFetch (an authFailure entry)', () => wrapFetch(fetch, session, { origins: ['https://a.example'], authFailure: throwingAt([401], '0') })],
+    ['wrapFetch (a RegExp’s source)', () => wrapFetch(fetch, session, { origins: [throwingAt(/^https:\/\/a\.example$/, 'source')] })],
   ])('%s: a getter that throws gives a TypeError of ours, never its message', (_, make) => {
     const error = (() => {
       try {

@@ -1,5 +1,5 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
-import { assertOptionalObject, knownOptions, ownFields } from '../invalid-argument.js'
+import { assertOptionalObject, knownOptions, ownFields, readingOptions } from '../invalid-argument.js'
 import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */
@@ -20,11 +20,13 @@ export function resolveClientOptions(
   given: ClientOptions,
   fallback: string | undefined,
 ): { isAllowed: OriginPolicy; allowsHref: HrefPolicy; rule: AuthFailureRule | undefined } {
-  assertOptionalObject(where, given)
-  const options = knownOptions(where, given ?? {}, known)
-  assertOptionalRule('authFailure', options.authFailure)
-  const isAllowed = createOriginPolicy(options, fallback)
-  return { isAllowed, allowsHref: hrefPolicy(isAllowed), rule: options.authFailure }
+  return readingOptions(where, () => {
+    assertOptionalObject(where, given)
+    const options = knownOptions(where, given ?? {}, known)
+    assertOptionalRule('authFailure', options.authFailure)
+    const isAllowed = createOriginPolicy(options, fallback)
+    return { isAllowed, allowsHref: hrefPolicy(isAllowed), rule: options.authFailure }
+  })
 }
 
 /** tokenflight's options for one request, the same on every transport. */

@@ -72,11 +72,12 @@ const formEncode = (value: string): string => encodeURIComponent(value).replace(
  * const strategy = oauth2({ tokenEndpoint: 'https://id.example.com/oauth/token', clientId: 'web', clientSecret, clientAuth: 'basic' })
  */
 export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
-  const o = withDefaults('oauth2 options', options, known, { clientAuth: (options?.clientSecret ? 'basic' : 'none') as ClientAuth })
+  const o = withDefaults('oauth2 options', options, known, {})
   assertNonEmptyString('clientId', o.clientId)
   assertOptionalSecret('clientSecret', o.clientSecret)
   assertOptionalString('scope', o.scope)
-  const { clientAuth, clientId, clientSecret = '' } = o
+  const { clientId, clientSecret = '' } = o
+  const clientAuth: ClientAuth = o.clientAuth ?? (clientSecret ? 'basic' : 'none')
   if (!['basic', 'body', 'none'].includes(clientAuth)) {
     throw invalidArgument('clientAuth', "'basic', 'body' or 'none'", clientAuth, { wrongType: typeof clientAuth !== 'string' })
   }

@@ -64,7 +64,7 @@ describe('wrapFetch and a caller’s look-alike signal (an old polyfill’s, wit
     process.on('unhandledRejection', onUnhandled)
     try {
       const { fetchFn, sent } = recordingFetch()
-      const plainFetch = ((input: string, init?: RequestInit) => fetchFn(input, { ...init, signal: undefined })) as typeof fetch
+      const plainFetch = ((input: string, init?: RequestInit) => fetchFn(input, { ...init, signal: null })) as typeof fetch
       const strategy = countingStrategy(async () => {
         await new Promise((resolve) => setTimeout(resolve, 20))
         return { accessToken: 'token-1' }
