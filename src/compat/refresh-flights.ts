@@ -63,7 +63,8 @@ export function withAuthorization(config: Config, flight: Flight | undefined): C
 function runLogic(refreshAuthLogic: (failedRequest: FailedRequest) => Promise<unknown>, error: AxiosError): Promise<unknown> {
   try {
     const outcome = refreshAuthLogic(error as FailedRequest)
-    if (typeof (outcome as Promise<unknown> | undefined)?.then === 'function') return outcome
+    // A thenable (a library's own promise) is adopted as `await` would: its `then` may return anything.
+    if (typeof (outcome as Promise<unknown> | undefined)?.then === 'function') return Promise.resolve(outcome)
     return Promise.reject(new TypeError('refreshAuthLogic must return a promise'))
   } catch (thrown) {
     return Promise.reject(thrown)

@@ -432,6 +432,31 @@ describe('one refresh for everyone', () => {
     await expect(api.get('/a')).rejects.toThrow(/must return a promise/)
   })
 
+  it.each([
+    ['returns itself', (thenable: PromiseLike<void>) => thenable],
+    ['returns a promise settled at once', () => Promise.resolve()],
+  ])('refresh logic returning a thenable whose then %s is waited on as a promise: one logic run, every 401 replayed with its token', async (_, thenReturns) => {
+    const { api, state } = fakeApi()
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, (failedRequest: FailedRequest) => {
+      calls.n++
+      const thenable: PromiseLike<void> = {
+        then(resolve) {
+          setTimeout(() => {
+            state.valid = 'v2'
+            failedRequest.response.config.headers.Authorization = 'Bearer v2'
+            resolve?.()
+          }, 10)
+          return thenReturns(thenable) as never
+        },
+      }
+      return thenable as never
+    })
+    const responses = await Promise.all(['/a', '/b', '/c'].map((url) => api.get(url)))
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200])
+    expect(calls.n).toBe(1)
+  })
+
   it('the refresh logic may call the same instance: its own 401 does not wait on itself', async () => {
     const { api, state } = fakeApi((config) => (config.url === '/auth/refresh' ? { status: 401 } : undefined))
     createAuthRefreshInterceptor(api, async (failedRequest: FailedRequest) => {
