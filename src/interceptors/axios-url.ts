@@ -50,11 +50,25 @@ export function landedWhereSentBy(config: InternalAxiosRequestConfig, response: 
 export function lateTokenGuard(
   allowed: (config: InternalAxiosRequestConfig) => boolean,
   namesOf: (config: InternalAxiosRequestConfig) => readonly string[] | undefined,
+  redirects: () => RedirectGuard | undefined,
 ): AxiosRequestTransformer {
   return function guard(this: InternalAxiosRequestConfig, data, headers) {
-    if (!allowed(this)) for (const name of namesOf(this) ?? []) headers.delete(name)
+    const names = namesOf(this)
+    if (!names?.length) return data
+    const allowedHere = allowed(this)
+    // An interceptor running after ours may have taken the redirect guard off (deleted, replaced).
+    const guarded = allowedHere && (redirects()?.place(this, names) ?? true)
+    if (!guarded) for (const name of names) headers.delete(name)
+    if (allowedHere && !guarded) throw unguardedError()
     return data
   }
+}
+
+/** Why a request whose redirects cannot be guarded is not sent with the token. */
+export function unguardedError(): TypeError {
+  const message =
+    'tokenflight cannot keep the token off redirects to other origins for this request: its config is frozen or sealed, or its beforeRedirect cannot be set (a request interceptor made it so); it is not sent'
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
 }
 
 /**
@@ -69,26 +83,42 @@ export function guardFirst(config: Pick<InternalAxiosRequestConfig, 'transformRe
 
 /**
  * Whether a config's request may carry the token: a relative URL, or any under
- * `allowAbsoluteUrls: false`, goes to its baseURL's origin.
+ * `allowAbsoluteUrls: false`, goes to its baseURL's origin. axios sends a protocol-relative URL
+ * (`//host/x`) as it is, so the platform resolves it against the page, never the baseURL.
  */
 export function urlRule(allowsHref: HrefPolicy): (config: InternalAxiosRequestConfig) => boolean {
   return (config) => {
     readUrlsOnce(config)
     const { url = '', baseURL, allowAbsoluteUrls } = config
-    return !baseURL || (allowAbsoluteUrls !== false && ABSOLUTE.test(url)) ? allowsHref(url, baseURL) : allowsHref(baseURL)
+    if (baseURL && (allowAbsoluteUrls === false || !ABSOLUTE.test(url))) return allowsHref(baseURL)
+    return allowsHref(url, url.startsWith('//') ? undefined : baseURL)
   }
 }
 
 type BeforeRedirect = (options: { href?: string; headers?: Record<string, unknown> }, ...details: unknown[]) => void
 
+// Every redirect hook made here, with the header names (lower case) it takes off: a config whose
+// hook is one of them, covering the names its send wrote, is guarded.
+const covers = /* @__PURE__ */ new WeakMap<object, readonly string[]>()
+const guarding = (hook: BeforeRedirect, names: readonly string[]): BeforeRedirect => {
+  covers.set(
+    hook,
+    names.map((name) => name.toLowerCase()),
+  )
+  return hook
+}
+const isGuarded = (hook: unknown, names: readonly string[]): boolean => {
+  const covered = typeof hook === 'function' ? covers.get(hook) : undefined
+  return covered !== undefined && names.every((name) => covered.includes(name.toLowerCase()))
+}
+
 // Takes `names` (any case) off a redirect's next hop, unless the allowlist lets the token go there.
-const stripping =
-  (allowsHref: HrefPolicy, names: readonly string[]): BeforeRedirect =>
-  (options) => {
+const stripping = (allowsHref: HrefPolicy, names: readonly string[]): BeforeRedirect =>
+  guarding((options) => {
     if (options.href !== undefined && allowsHref(options.href)) return
     const headers = options.headers ?? {}
     for (const key of Object.keys(headers)) if (names.some((name) => name.toLowerCase() === key.toLowerCase())) delete headers[key]
-  }
+  }, names)
 
 /**
  * The instance-wide `beforeRedirect` for a token in `Authorization` (the common case), after the
@@ -100,10 +130,13 @@ export function guardInstanceRedirects(defaults: { beforeRedirect?: unknown }, a
   const guard = stripping(allowsHref, ['authorization'])
   const installed: BeforeRedirect =
     typeof own === 'function'
-      ? (options, ...details) => {
-          ;(own as BeforeRedirect)(options, ...details)
-          guard(options)
-        }
+      ? guarding(
+          (options, ...details) => {
+            ;(own as BeforeRedirect)(options, ...details)
+            guard(options)
+          },
+          ['authorization'],
+        )
       : guard
   defaults.beforeRedirect = installed
   const restore = (): void => {
@@ -121,7 +154,12 @@ export function guardInstanceRedirects(defaults: { beforeRedirect?: unknown }, a
  * an accessor: the caller's own hook, set before or after (an interceptor running after ours),
  * runs first, then the guard; one pair of accessors per header list serves every config.
  */
-export function redirectGuard(allowsHref: HrefPolicy, instanceGuard: unknown): (config: InternalAxiosRequestConfig, names: readonly string[]) => void {
+export interface RedirectGuard {
+  /** Guards `config`'s redirects for `names`, unless it is already; whether it is guarded now (a frozen config cannot be). */
+  place(config: InternalAxiosRequestConfig, names: readonly string[]): boolean
+}
+
+export function redirectGuard(allowsHref: HrefPolicy): RedirectGuard {
   const callers = new WeakMap<object, BeforeRedirect>()
   const accessors = new WeakMap<readonly string[], PropertyDescriptor>()
   const accessorsOf = (names: readonly string[]): PropertyDescriptor => {
@@ -130,10 +168,10 @@ export function redirectGuard(allowsHref: HrefPolicy, instanceGuard: unknown): (
       get(this: object): BeforeRedirect {
         const caller = callers.get(this)
         if (!caller) return guard
-        return (options, ...details) => {
+        return guarding((options, ...details) => {
           caller(options, ...details)
           guard(options)
-        }
+        }, names)
       },
       set(this: object, caller: unknown) {
         if (typeof caller === 'function') callers.set(this, caller as BeforeRedirect)
@@ -143,9 +181,10 @@ export function redirectGuard(allowsHref: HrefPolicy, instanceGuard: unknown): (
       configurable: true,
     }
   }
-  return (config, names) => {
-    // The instance's guard came with the config, and the token is in `Authorization` alone.
-    if (config.beforeRedirect === instanceGuard && names.every((name) => name.toLowerCase() === 'authorization')) return
+  const place = (config: InternalAxiosRequestConfig, names: readonly string[]): boolean => {
+    // Guarded already: the instance's guard came with the config (a token in `Authorization`
+    // alone), or ours is there from an earlier step, or a replay's config copied it.
+    if (isGuarded(config.beforeRedirect, names)) return true
     let descriptor = accessors.get(names)
     if (descriptor === undefined) {
       descriptor = accessorsOf(names)
@@ -154,7 +193,8 @@ export function redirectGuard(allowsHref: HrefPolicy, instanceGuard: unknown): (
     // Whatever is there already (the caller's, another attachment's guard) runs first.
     const current: unknown = config.beforeRedirect
     if (typeof current === 'function') callers.set(config, current as BeforeRedirect)
-    // Reflect: a config an interceptor froze is sent as it is rather than failed.
-    Reflect.defineProperty(config, 'beforeRedirect', descriptor)
+    // Reflect: a config an interceptor froze is not guarded; the caller refuses to send the token.
+    return Reflect.defineProperty(config, 'beforeRedirect', descriptor) && isGuarded(config.beforeRedirect, names)
   }
+  return { place }
 }

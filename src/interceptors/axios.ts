@@ -11,8 +11,8 @@ import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { noteFetchLandings } from './axios-fetch-landing.js'
-import { guardFirst, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, redirectGuard, urlRule } from './axios-url.js'
-import { type HrefPolicy, pageOrigin, resolveUrl } from './origin-policy.js'
+import { guardFirst, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, type RedirectGuard, redirectGuard, unguardedError, urlRule } from './axios-url.js'
+import { pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { whenSettled } from '../when-settled.js'
 
@@ -48,18 +48,19 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(
   exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
-  allowsHref: HrefPolicy,
   allowed: (config: InternalAxiosRequestConfig) => boolean,
   sentRequests: ConfigRecord<AxiosSend>,
   lateGuard: AxiosRequestTransformer,
-  instanceRedirectGuard: unknown,
+  redirects: RedirectGuard,
 ) {
-  const guardRedirects = redirectGuard(allowsHref, instanceRedirectGuard)
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
     pinFormBoundary(config)
     if (sent.authHeaders.length) {
-      guardRedirects(config, sent.authHeaders)
+      if (!redirects.place(config, sent.authHeaders)) {
+        for (const name of sent.authHeaders) config.headers?.delete?.(name)
+        throw unguardedError()
+      }
       guardFirst(config, lateGuard)
     }
     sentRequests.set(config, new AxiosSend(sent, config))
@@ -144,13 +145,14 @@ export function attachAxios<T extends Tokens>(
   const sentRequests = configRecord<AxiosSend>('tokenflight.sent')
   const allowed = urlRule(allowsHref)
   // Per attachment: it also tells this attachment's replays from another's.
-  const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders)
+  const redirects = redirectGuard(allowsHref)
+  const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders, () => redirects)
   // First among the instance's own steps: every config gets it from there, without a list per request.
   const ownSteps = instance.defaults.transformRequest
   guardFirst(instance.defaults, lateGuard)
-  const redirects = guardInstanceRedirects(instance.defaults, allowsHref)
+  const instanceRedirects = guardInstanceRedirects(instance.defaults, allowsHref)
   const restoreEnv = noteFetchLandings(instance.defaults)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowsHref, allowed, sentRequests, lateGuard, redirects.guard))
+  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowed, sentRequests, lateGuard, redirects))
   const attachment: AxiosAttachment = { instance, guard: lateGuard, detached: false }
   const after = afterResponse(attachment, rule, sentRequests, allowed)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.
@@ -164,7 +166,7 @@ export function attachAxios<T extends Tokens>(
     instance.interceptors.response.eject(responseId)
     const steps = instance.defaults.transformRequest
     if (Array.isArray(steps) && steps[0] === lateGuard) Reflect.set(instance.defaults, 'transformRequest', ownSteps)
-    redirects.restore()
+    instanceRedirects.restore()
     restoreEnv()
   }
 }

@@ -441,6 +441,7 @@ describe('one refresh for everyone', () => {
     createAuthRefreshInterceptor(api, (failedRequest: FailedRequest) => {
       calls.n++
       const thenable: PromiseLike<void> = {
+        // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test gives the logic
         then(resolve) {
           setTimeout(() => {
             state.valid = 'v2'

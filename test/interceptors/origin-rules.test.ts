@@ -109,6 +109,26 @@ describe('axios allowAbsoluteUrls: false', () => {
   })
 })
 
+describe('axios and a protocol-relative URL (`//host/x`)', () => {
+  const adapter = async (config: InternalAxiosRequestConfig) => ({ data: {}, status: 200, statusText: 'OK', headers: {}, config })
+  it('is judged against the page it resolves against, not the baseURL: on an http page, no token for the https-only origin', async () => {
+    fakePage('http://app.example.com/shop/') // the platform sends //api.example.com/x as http://api.example.com/x
+    const api = axios.create({ baseURL: 'https://api.example.com', adapter })
+    attachAxios(api, session())
+    const { config } = await api.get('//api.example.com/x')
+    expect(config.headers.Authorization).toBeUndefined()
+  })
+
+  it('on an https page it resolves to the allowed origin and gets the token; without a page (Node) it gets none', async () => {
+    fakePage('https://app.example.com/shop/')
+    const api = axios.create({ baseURL: 'https://api.example.com', adapter })
+    attachAxios(api, session())
+    expect((await api.get('//api.example.com/x')).config.headers.Authorization).toBe('Bearer page-token')
+    restore.pop()?.()
+    expect((await api.get('//api.example.com/x')).config.headers.Authorization).toBeUndefined()
+  })
+})
+
 describe('allowlist entries are whole origins', () => {
   it.each([/^https:\/\/api\.example\.com$/g, /^https:\/\/api\.example\.com$/y, /^https:\/\/api\.example\.com$/gy])('%s: identical requests all get the token (no lastIndex alternation)', async (pattern) => {
     const { seen, fetch: fake } = recordingFetch()

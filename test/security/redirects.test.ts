@@ -109,6 +109,38 @@ describe('a token in a header of its own (the `authorization` option) on a redir
     expect(seenByCaller).toEqual([`${foreign.url}/landing`])
   })
 
+  it.each([
+    ['frozen', (config: object) => Object.freeze(config)],
+    ['sealed', (config: object) => Object.seal(config)],
+  ])('axios (Node): a config a request interceptor %s before ours (its beforeRedirect cannot be guarded) is refused with a TypeError, the token sent nowhere', async (_, lock) => {
+    const { allowed, foreign, to } = await pair()
+    const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
+    const api = axios.create({ baseURL: allowed.url })
+    attachAxios(api, session)
+    api.interceptors.request.use((config) => lock(config) as typeof config) // added after: runs before ours
+    const error = await api.get(to).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(String(error)).toMatch(/cannot keep the token off redirects/)
+    expect(String(error)).not.toContain('secret-token')
+    expect([...allowed.requests, ...foreign.requests]).toEqual([])
+  })
+
+  it('axios (Node): a beforeRedirect an interceptor running after ours deletes or replaces is guarded again before the send', async () => {
+    for (const undo of [(config: { beforeRedirect?: unknown }) => delete config.beforeRedirect, (config: { beforeRedirect?: unknown }) => (config.beforeRedirect = undefined)]) {
+      const { allowed, foreign, to } = await pair()
+      const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
+      const api = axios.create({ baseURL: allowed.url })
+      api.interceptors.request.use((config) => {
+        undo(config)
+        return config
+      })
+      attachAxios(api, session)
+      await expect(api.get(to)).resolves.toMatchObject({ status: 200 })
+      expect(allowed.requests[0]?.headers['x-auth-token']).toBe('secret-token')
+      expect(foreign.requests[0]?.headers['x-auth-token']).toBeUndefined()
+    }
+  })
+
   it('axios (Node): kept on a redirect within the allowed origins', async () => {
     const { allowed } = await pair()
     const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
