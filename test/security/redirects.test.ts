@@ -126,7 +126,15 @@ describe('a token in a header of its own (the `authorization` option) on a redir
   })
 
   it('axios (Node): a beforeRedirect an interceptor running after ours deletes or replaces is guarded again before the send', async () => {
-    for (const undo of [(config: { beforeRedirect?: unknown }) => delete config.beforeRedirect, (config: { beforeRedirect?: unknown }) => (config.beforeRedirect = undefined)]) {
+    const undos = [
+      (config: { beforeRedirect?: unknown }): void => {
+        delete config.beforeRedirect
+      },
+      (config: { beforeRedirect?: unknown }): void => {
+        config.beforeRedirect = undefined
+      },
+    ]
+    for (const undo of undos) {
       const { allowed, foreign, to } = await pair()
       const session = createSession({ strategy: strategyWithHeader(), tokens: { accessToken: 'secret-token' } })
       const api = axios.create({ baseURL: allowed.url })
