@@ -6,7 +6,8 @@ import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
 import type { Tokens } from '../strategy.js'
 import type { Persistence } from './persistence.js'
-import { endedRefreshes } from './ended-refreshes.js'
+import { type EndedRefreshes, endedRefreshes } from './ended-refreshes.js'
+import { keepOnFailure, persisted } from './refresh-outcome.js'
 import { refreshWithRetries } from './refresh-attempts.js'
 import type { TokenState } from './token-state.js'
 import { monotonicNow } from '../monotonic.js'
@@ -22,12 +23,9 @@ export interface RefreshFlight<T extends Tokens> {
   refreshOnce(reason: RefreshReason): Promise<T>
   /** Whether a refresh of the current tokens is running, which `refreshOnce` would join. */
   running(): boolean
-  /** How many refreshes have ended: a send notes it, to learn later which ended after it left. */
+  /** How many refreshes have ended: a send notes it, to learn which ended after it left. */
   ended(): number
-  /**
-   * The outcome of the last refresh if it ended after `ended` was noted, was of `accessToken`, and
-   * answers a refusal of it: its failure, or the same access token handed back for a refusal.
-   */
+  /** The last refresh's answer to a refusal of `accessToken` sent when `ended` had ended ({@link EndedRefreshes}). */
   answeredSince(ended: number, accessToken: string): Promise<T> | undefined
   /** The last coordinated work, settled: destroy() waits for it. */
   settling(): Promise<void> | undefined
@@ -81,8 +79,7 @@ function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: Refres
   throw state.expiredError()
 }
 
-// Refresh and persist (invariant 6) within one deadline. A write that misses it leaves the
-// tokens pending in memory, retried: a rotated refresh token is never dropped.
+// Refresh and persist (invariant 6) within one deadline; a write that misses it is retried from memory.
 function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number, deadline?: number, held?: LockHeld): Promise<T> {
   // Replaced while this waited for a lock (another copy's tokens adopted, a sign-in or sign-out):
   // the stale refresh token is not spent.
@@ -94,10 +91,11 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // reading the store (a pool's eviction): the rotated refresh token must reach them.
   const signal = outlives(coordinator, config) ? undefined : state.lifetime
   const plan = { ...config, now: state.now, clock: () => state.clock(), deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
-  return refreshWithRetries(current, plan).then(async (next) => {
-    if (state.epoch === startEpoch) await store.write(next, deadlineAt - monotonicNow(), true).catch(noop)
-    return next
-  })
+  const deps = { state, store, coordinator }
+  return refreshWithRetries(current, plan).then(
+    (next) => persisted(deps, startEpoch, next, deadlineAt),
+    (error: unknown) => keepOnFailure(deps, startEpoch, error, deadlineAt),
+  )
 }
 
 // One refresh's work, and the promise its current callers share.

@@ -6,7 +6,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { refusal, secretsOf } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
-import { credentialDeadlineAt, expiryAt, optionalString, requireString } from './response-fields.js'
+import { credentialDeadlineAt, expiryAt, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -104,7 +104,7 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
       const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const answer = await readJson(response)
-      const accessToken = requireString(answer, 'access_token')
+      const accessToken = keepingRotated(answer, current, 'refreshToken', 'refresh_token', () => requireString(answer, 'access_token'))
       const rotated = optionalString(answer, 'refresh_token')
       const capAt = credentialDeadlineAt(answer, 'fixed_refresh_expires_in', sentAt)
       const refreshExpiresAt = credentialDeadlineAt(answer, 'refresh_expires_in', sentAt)

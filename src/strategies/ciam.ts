@@ -5,7 +5,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
-import { credentialDeadlineAt, optionalString, requireString } from './response-fields.js'
+import { credentialDeadlineAt, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -112,7 +112,7 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
       const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
-      const accessToken = requireString(body, 'id_token')
+      const accessToken = keepingRotated(body, current, 'sessionToken', 'session_token', () => requireString(body, 'id_token'))
       const rotated = optionalString(body, 'session_token')
       const fromSend = credentialDeadlineAt(body, 'expire', sentAt)
       const old = current.sessionExpiresAt

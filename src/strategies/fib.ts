@@ -5,7 +5,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { refusal, secretsOf } from './refusal.js'
 import { requireCredential } from './require-credential.js'
-import { expiryAt, requireString } from './response-fields.js'
+import { expiryAt, keepingRotated, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -58,7 +58,7 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
       const body = await readJson(response)
       return {
         ...current,
-        accessToken: requireString(body, 'data.accessToken'),
+        accessToken: keepingRotated(body, current, 'refreshToken', 'data.refreshToken', () => requireString(body, 'data.accessToken')),
         refreshToken: requireString(body, 'data.refreshToken'),
         expiresAt: expiryAt(body, 'data.expirationTime', sentAt),
       }

@@ -6,7 +6,7 @@ import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
 import { type RefusalRules, refusal, secretsOf } from './refusal.js'
 import { requireCredential } from './require-credential.js'
-import { expiryAt, fieldAt, informativeString, optionalString, requireString } from './response-fields.js'
+import { expiryAt, fieldAt, informativeString, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
 import { tokenHeader } from './token-header.js'
 
@@ -104,7 +104,7 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
       if (!response.ok) throw await refusal(response, rules, secrets, context.now())
       const body = await readJson(response)
-      const accessToken = requireString(body, 'access_token')
+      const accessToken = keepingRotated(body, current, 'refreshToken', 'refresh_token', () => requireString(body, 'access_token'))
       // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the
       // user's call. Terminal: the answer may have spent the refresh token, and every later call would get the same.
       // One that names no type (empty, not a string) is read as absent: refusing it would drop the rotated token.

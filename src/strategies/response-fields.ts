@@ -1,4 +1,6 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
+import { keepTokens } from '../kept-tokens.js'
+import type { Tokens } from '../strategy.js'
 import { hasOwn } from '../has-own.js'
 import { CONTROL, HEADER_VALUE, NOT_FOR_A_HEADER } from '../invalid-argument.js'
 
@@ -70,4 +72,28 @@ function lifetimeAt(body: unknown, path: string, sentAt: number, below: number):
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
   if (typeof seconds !== 'number' || !(seconds > 0 && seconds >= below)) return undefined
   return sentAt + Math.min(seconds, MAX_LIFETIME_S) * 1000
+}
+
+/**
+ * Reads an answer's field with `read`. When that refuses the answer but the answer rotated the
+ * credential at `path` (into `field`) to a usable value, the error keeps the tokens with it: the
+ * provider has spent the one presented, and the session presents the rotated one next.
+ */
+export function keepingRotated<T extends Tokens, R>(body: unknown, current: T, field: keyof T & string, path: string, read: () => R): R {
+  try {
+    return read()
+  } catch (error) {
+    const rotated = error instanceof InvalidRefreshResponseError ? usableString(body, path) : undefined
+    if (rotated !== undefined && rotated !== current[field]) keepTokens(error as InvalidRefreshResponseError, { ...current, [field]: rotated })
+    throw error
+  }
+}
+
+// A string field that `optionalString` accepts, else `undefined` (never a throw).
+function usableString(body: unknown, path: string): string | undefined {
+  try {
+    return optionalString(body, path)
+  } catch {
+    return undefined
+  }
 }
