@@ -1,3 +1,4 @@
+import { idleTimer } from './pool-idle-timer.js'
 import { assertOptionalCount, assertOptionalDuration, assertOptionalFunction, invalidArgument, knownOptions } from './invalid-argument.js'
 import { LruList, type LruNode } from './lru-list.js'
 import type { Session } from './session.js'
@@ -93,7 +94,9 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       if (closed) throw new TypeError('This session pool was destroyed')
       sweep()
       const existing = entries.get(key)
-      if (existing) {
+      // A session its user destroyed is let go: a new one loads the user's store.
+      if (existing && internalsOf(existing.value.session)?.lifetime.aborted) void evict(existing)
+      else if (existing) {
         order.touch(existing, now())
         return existing.value.session
       }
@@ -168,33 +171,4 @@ function eviction<K, T extends Tokens>(entries: Map<K, LruNode<Entry<K, T>>>, or
     }
   }
   return { evict, evictWhile }
-}
-
-// One timer for the whole pool, due when the least recently used session turns idle.
-function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () => number, sweep: () => void) {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let stopped = false
-  const arm = (): void => {
-    const usedAt = oldestUse()
-    if (timer !== undefined || stopped || usedAt === undefined) return
-    const fire = (): void => {
-      timer = undefined
-      try {
-        sweep()
-      } catch {
-        return // a clock that broke: the next get() reports it
-      }
-      arm()
-    }
-    timer = setTimeout(fire, Math.min(idleMs, Math.max(0, usedAt + idleMs - now()))) // a clock set back: idleMs at most
-    // The pool must not keep a Node process alive on its own.
-    ;(timer as { unref?: () => void }).unref?.()
-  }
-  return {
-    arm,
-    stop(): void {
-      stopped = true
-      clearTimeout(timer)
-    },
-  }
 }

@@ -145,6 +145,20 @@ describe('createSessionPool', () => {
     expect(await stores.get('alice')?.get()).toEqual({ accessToken: 'new', refreshToken: 'r1' })
   })
 
+  it('a session its user destroyed is not handed out again: the next get() makes a new one, which loads the user’s store', async () => {
+    const stores = new Map<string, ReturnType<typeof memoryStore>>()
+    const storeOf = (user: string) => stores.get(user) ?? stores.set(user, memoryStore()).get(user)
+    const pool = createSessionPool({ create: (user: string) => createSession({ strategy: countingStrategy(), tokens: { accessToken: `${user}-token` }, store: storeOf(user) }) })
+    const first = pool.get('ann')
+    await first.setTokens({ accessToken: 'ann-signed-in' })
+    await first.destroy()
+    const second = pool.get('ann')
+    expect(second).not.toBe(first)
+    expect(await second.getAccessToken()).toBe('ann-signed-in')
+    expect(pool.size).toBe(1)
+    await pool.destroy()
+  })
+
   it('a create() asking the pool for the key it is creating fails, and the pool keeps one session per key', () => {
     const pool: ReturnType<typeof createSessionPool<string>> = createSessionPool<string>({
       create: (user) => {
