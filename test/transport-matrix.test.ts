@@ -168,6 +168,7 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     const { call, strategy } = await setUp(transport, () => true, { options: { authFailure } })
     expect(await call('/broken-rule')).toEqual({ error: 'TypeError' })
     expect(await call('/bad-request-rule', { tokenflight: { authFailure: '401' as never } })).toEqual({ error: 'ERR_INVALID_ARG_TYPE' })
+    expect(await call('/bad-skip', { tokenflight: { skip: 'false' as never } })).toEqual({ error: 'ERR_INVALID_ARG_TYPE' })
     expect(strategy.calls).toBe(0)
   })
 

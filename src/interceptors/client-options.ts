@@ -1,5 +1,5 @@
 import { type AuthFailureRule, assertOptionalRule } from '../exchange/refusal-rule.js'
-import { assertOptionalObject, knownOptions, ownFields, readingOptions } from '../invalid-argument.js'
+import { assertOptionalBoolean, assertOptionalObject, knownOptions, ownFields, readingOptions } from '../invalid-argument.js'
 import { createOriginPolicy, type HrefPolicy, hrefPolicy, type OriginOptions, type OriginPolicy } from './origin-policy.js'
 
 /** Options every client takes: where tokens go, and which responses mean the token was refused. */
@@ -45,5 +45,6 @@ export function ownRequestOptions(options: RequestOptions | undefined): RequestO
   if (options == null) return undefined
   const own = ownFields(options)
   assertOptionalRule('tokenflight.authFailure', own.authFailure)
+  assertOptionalBoolean('tokenflight.skip', own.skip) // `'false'` would read as true
   return own
 }
