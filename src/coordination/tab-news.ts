@@ -8,8 +8,7 @@ import { monotonicNow } from '../monotonic.js'
 
 const REMEMBERED = 32
 const MIN_REANNOUNCED_GRACE_MS = 100
-// How long a tab that asked the others for their tokens waits for an answer before refreshing what
-// it has: one message's trip, and only once, when nobody answers (a lone tab).
+// How long a tab that asked the others for their tokens waits for an answer (a lone tab: once).
 const ANSWER_WAIT_MS = 150
 // Without a lock: how long a tab that claimed a refresh listens for the claims of tabs that
 // started at the same moment (many times a message's trip), and how long a claim heard counts.
@@ -78,7 +77,8 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
   }
 
   adopted(stale: string): T | undefined {
-    return this.#replaced.has(stale) ? this.#latest : undefined
+    const latest = this.#latest // the same access token (a refresh token rotated beside it) answers no later refresh
+    return latest && this.#replaced.has(stale) && tabFingerprint(latest.accessToken) !== stale ? latest : undefined
   }
 
   hear(message: TabMessage<T>, adopt: (tokens: T | undefined) => void): void {
@@ -91,8 +91,10 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     } else if (message.type === 'tokens') {
       this.#answerBy = 0 // any tokens news answers the question
       if (message.replaces) remember(this.#replaced, message.replaces)
-      // Tokens this tab heard were replaced come from a tab that has not heard it yet (a late answer).
-      const late = message.tokens ? this.#replaced.has(tabFingerprint(message.tokens.accessToken)) : false
+      // Tokens this tab heard were replaced come from a tab that has not heard it yet (a late answer),
+      // unless they replace their own access token (a rotated refresh token beside the same one).
+      const fingerprint = message.tokens ? tabFingerprint(message.tokens.accessToken) : undefined
+      const late = fingerprint !== undefined && fingerprint !== message.replaces && this.#replaced.has(fingerprint)
       if (!late) {
         this.#latest = message.tokens
         adopt(message.tokens)

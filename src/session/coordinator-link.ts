@@ -1,3 +1,4 @@
+import { sameCredentials } from '../same-credentials.js'
 import type { Coordinator } from '../coordinator.js'
 import type { SessionEvents } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
@@ -20,7 +21,7 @@ export function linkCoordinator<T extends Tokens>(
       const read = given === undefined ? undefined : foreignTokens(given, state.clock())
       if (read?.problem) return
       const next = read?.tokens as T | undefined
-      if (state.lifetime.aborted || next?.accessToken === state.tokens?.accessToken) return
+      if (state.lifetime.aborted || sameCredentials(next, state.tokens)) return
       store.adopted(next)
       state.reset(next, next ? state.clock() : undefined)
     },

@@ -1,3 +1,5 @@
+import { RefreshTimeoutError } from '../errors/index.js'
+import { monotonicNow } from '../monotonic.js'
 import type { RefreshReason } from '../session-events.js'
 import type { Tokens } from '../strategy.js'
 
@@ -16,19 +18,20 @@ export interface EndedRefreshes<T extends Tokens> {
   track(finished: Promise<T>, of: Omit<EndedRefresh<T>, 'tokens' | 'error'>): Promise<void>
   count(): number
   /**
-   * The last refresh's outcome if it ended after the `noted` count, refreshed `accessToken` in
-   * `epoch`, and answers a refusal of it: its failure, or the same access token a refusal's refresh
-   * handed back (replayed once). `undefined`: a new refresh is the answer.
+   * The last refresh's outcome if it ended after the `noted` count, at most `withinMs` ago,
+   * refreshed `accessToken` in `epoch`, and answers a refusal of it: its failure (a timeout is
+   * never an answer to a later caller), or the same access token a refusal's refresh handed back
+   * (replayed once). `undefined`: a new refresh is the answer.
    */
-  answeredSince(noted: number, accessToken: string, epoch: number): Promise<T> | undefined
+  answeredSince(noted: number, accessToken: string, epoch: number, withinMs: number): Promise<T> | undefined
 }
 
 /** Keeps the last ended refresh only: a refusal is answered by the refresh that followed its send. */
 export function endedRefreshes<T extends Tokens>(): EndedRefreshes<T> {
   let count = 0
-  let last: (EndedRefresh<T> & { number: number }) | undefined
+  let last: (EndedRefresh<T> & { number: number; endedAt: number }) | undefined
   const record = (refresh: EndedRefresh<T>): void => {
-    last = { ...refresh, number: ++count }
+    last = { ...refresh, number: ++count, endedAt: monotonicNow() }
   }
   return {
     track: (finished, of) =>
@@ -37,8 +40,11 @@ export function endedRefreshes<T extends Tokens>(): EndedRefreshes<T> {
         (error: unknown) => record({ ...of, error }),
       ),
     count: () => count,
-    answeredSince(noted, accessToken, epoch) {
+    answeredSince(noted, accessToken, epoch, withinMs) {
       if (!last || last.number <= noted || last.accessToken !== accessToken || last.epoch !== epoch) return undefined
+      // A refusal long after (a slow upload's) deserves a new attempt: the provider may be back.
+      if (monotonicNow() - last.endedAt > withinMs) return undefined
+      if (last.error instanceof RefreshTimeoutError) return undefined
       if (last.error !== undefined) return Promise.reject(last.error)
       return last.reason === 'unauthorized' && last.tokens?.accessToken === accessToken ? Promise.resolve(last.tokens) : undefined
     },

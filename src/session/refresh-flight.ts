@@ -193,6 +193,6 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
     running: current,
     settling: () => settling,
     ended: ended.count,
-    answeredSince: (noted, accessToken) => ended.answeredSince(noted, accessToken, state.epoch),
+    answeredSince: (noted, accessToken) => ended.answeredSince(noted, accessToken, state.epoch, config.maxDelayMs),
   }
 }

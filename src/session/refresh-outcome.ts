@@ -27,8 +27,9 @@ export async function keepOnFailure<T extends Tokens>(
   deadlineAt: number,
 ): Promise<never> {
   const kept = keptTokens(error) as T | undefined
-  if (kept && state.epoch === startEpoch && !state.lifetime.aborted) {
-    state.adopt(kept)
+  // As a refresh's own tokens: stored also after destroy(), for the copies and sessions that read the store.
+  if (kept && state.epoch === startEpoch) {
+    if (!state.lifetime.aborted) state.adopt(kept)
     await store.write(kept, deadlineAt - monotonicNow(), true).catch(noop)
     await new Promise<void>((resolve) => resolve(coordinator?.announce?.(kept))).catch(noop)
   }

@@ -5,6 +5,7 @@ import type { TokenStore } from '../token-store.js'
 import { copyTokens } from './assert-tokens.js'
 import type { StoreCall, StoreCallLimits } from './store-call.js'
 import { monotonicNow } from '../monotonic.js'
+import { sameCredentials } from '../same-credentials.js'
 
 /** What bounds a session's store calls, and how its store is treated. */
 export interface StoreLimits extends StoreCallLimits {
@@ -49,7 +50,7 @@ export class StoreSync<T extends Tokens> {
 
   /** Whether `tokens` are the ones wanted in the store. */
   wants(tokens: T): boolean {
-    return this.#wanted.tokens?.accessToken === tokens.accessToken
+    return this.#wanted.tokens !== undefined && sameCredentials(this.#wanted.tokens, tokens)
   }
 
   /** Brings a user's store up in the background when it is behind, nothing runs and no failure is recent. */

@@ -3,7 +3,8 @@
  * no localStorage unless a test puts one there. What it reports, what it refuses, what it says.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSession, RefreshError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
+import { createSession, InvalidRefreshResponseError, RefreshError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
+import { keepTokens } from '../../src/kept-tokens.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
@@ -182,6 +183,36 @@ describe('tabCoordinator with localStorage but no Web Locks (an insecure page)',
     expect(strategy.calls).toBe(1)
     await destroyed
     await staying.destroy()
+  })
+})
+
+describe('a rotated refresh token beside the same access token reaches the other tabs', () => {
+  it.each(['malformed', 'same access token'] as const)('first answer %s: the other tab presents r1 next, never the spent r0', async (first) => {
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const name = `kept-${Math.random()}`
+    const state = { live: 'r0', reuse: 0, presented: [] as unknown[] }
+    const strategy = countingStrategy(async (call, current) => {
+      state.presented.push(current.refreshToken)
+      if (current.refreshToken !== state.live) {
+        state.reuse++
+        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      }
+      state.live = `r${call}`
+      if (call === 1 && first === 'malformed') throw keepTokens(new InvalidRefreshResponseError('data.accessToken', 'a non-empty string', 'an empty string'), { ...current, refreshToken: 'r1' })
+      if (call === 1) return { ...current, refreshToken: 'r1' }
+      return { accessToken: `token-${call}`, refreshToken: state.live }
+    })
+    const [a, b] = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, coordinator: tabCoordinator({ name, graceMs: 100 }) })) as [Session, Session]
+    await new Promise((resolve) => setTimeout(resolve, 50)) // their first asks answered
+    const answered = a.refresh()
+    if (first === 'malformed') await expect(answered).rejects.toBeInstanceOf(InvalidRefreshResponseError)
+    else await expect(answered).resolves.toBe('token-0')
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the news reaches b
+    // b's refresh of token-0 may be answered by a's (one refresh per token across tabs); the next presents r1.
+    const answers = [await b.refresh()]
+    if (answers[0] === 'token-0') answers.push(await b.refresh())
+    expect({ last: answers.at(-1), presented: state.presented, reuse: state.reuse }).toEqual({ last: 'token-2', presented: ['r0', 'r1'], reuse: 0 })
+    await Promise.all([a.destroy(), b.destroy()])
   })
 })
 

@@ -1,3 +1,4 @@
+import { sameCredentials } from '../../same-credentials.js'
 import type { Tokens } from '../../strategy.js'
 import type { FencedStore } from './fenced-store.js'
 
@@ -22,13 +23,13 @@ export interface Unwritten<T extends Tokens> {
  */
 export function trackUnwritten<T extends Tokens>(store: FencedStore<T>): Unwritten<T> {
   let unwritten: T | undefined
-  // By the access token, not the object: the session gives its store a copy of its tokens.
-  const same = (a: T | undefined, b: T): boolean => a?.accessToken === b.accessToken
+  // By the credentials, not the object: the session gives its store a copy of its tokens.
+  const same = (a: T | undefined, b: T): boolean => a !== undefined && sameCredentials(a, b)
   return {
     get any() {
       return unwritten !== undefined
     },
-    replaces: (stored, stale): stored is T => !!stored && stored.accessToken !== stale.accessToken && !same(unwritten, stale),
+    replaces: (stored, stale): stored is T => !!stored && !sameCredentials(stored, stale) && !same(unwritten, stale),
     writeBack(next) {
       if (!same(store.pending, next)) return undefined
       unwritten = next
