@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSession, InvalidRefreshResponseError, RefreshError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
-import { keepTokens } from '../../src/kept-tokens.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
+import { rotationBesideAccess } from '../_helpers/rotation-beside-access.js'
 import { deferred } from '../_helpers/deferred.js'
 
 function memoryLocalStorage(): { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void; dump(): string } {
@@ -190,18 +190,7 @@ describe('a rotated refresh token beside the same access token reaches the other
   it.each(['malformed', 'same access token'] as const)('first answer %s: the other tab presents r1 next, never the spent r0', async (first) => {
     vi.stubGlobal('localStorage', memoryLocalStorage())
     const name = `kept-${Math.random()}`
-    const state = { live: 'r0', reuse: 0, presented: [] as unknown[] }
-    const strategy = countingStrategy(async (call, current) => {
-      state.presented.push(current.refreshToken)
-      if (current.refreshToken !== state.live) {
-        state.reuse++
-        throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-      }
-      state.live = `r${call}`
-      if (call === 1 && first === 'malformed') throw keepTokens(new InvalidRefreshResponseError('data.accessToken', 'a non-empty string', 'an empty string'), { ...current, refreshToken: 'r1' })
-      if (call === 1) return { ...current, refreshToken: 'r1' }
-      return { accessToken: `token-${call}`, refreshToken: state.live }
-    })
+    const { strategy, state } = rotationBesideAccess(first)
     const [a, b] = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, coordinator: tabCoordinator({ name, graceMs: 100 }) })) as [Session, Session]
     await new Promise((resolve) => setTimeout(resolve, 50)) // their first asks answered
     const answered = a.refresh()

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import Redis from 'ioredis'
 import { createSession, InvalidRefreshResponseError, RefreshError, RefreshTimeoutError, type Session, SessionExpiredError, type Strategy, type Tokens } from '../../../src/index.js'
-import { keepTokens } from '../../../src/kept-tokens.js'
 import { redisCoordination } from '../../../src/redis.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { rotationBesideAccess } from '../../_helpers/rotation-beside-access.js'
 import { deferred, flush } from '../../_helpers/deferred.js'
 import { useRedisServer } from '../../_helpers/redis-server.js'
 import { afterRefusal, faulty, rotatingProvider, tokensForSend, until } from '../../_helpers/redis-sessions.js'
@@ -181,25 +181,8 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
   })
 
   describe('a rotated refresh token beside the same access token reaches every process', () => {
-    // First call: the provider rotates r0 → r1 and answers with `first`; then a rotating provider with reuse detection.
-    function provider(first: 'malformed' | 'same access token') {
-      const state = { live: 'r0', reuse: 0, presented: [] as unknown[] }
-      const strategy = countingStrategy(async (call, current) => {
-        state.presented.push(current.refreshToken)
-        if (current.refreshToken !== state.live) {
-          state.reuse++
-          throw new RefreshError('refresh token reused', { transient: false, status: 401 })
-        }
-        state.live = `r${call}`
-        if (call === 1 && first === 'malformed') throw keepTokens(new InvalidRefreshResponseError('data.accessToken', 'a non-empty string', 'an empty string'), { ...current, refreshToken: 'r1' })
-        if (call === 1) return { ...current, refreshToken: 'r1' }
-        return { accessToken: `token-${call}`, refreshToken: state.live }
-      })
-      return { strategy, state }
-    }
-
     it.each(['malformed', 'same access token'] as const)('first answer %s: the other process presents r1 next, never the spent r0', async (first) => {
-      const { strategy, state } = provider(first)
+      const { strategy, state } = rotationBesideAccess(first)
       const { a, b } = await pair(strategy)
       const answered = afterRefusal(a, 'token-0')
       if (first === 'malformed') await expect(answered).rejects.toBeInstanceOf(InvalidRefreshResponseError)
