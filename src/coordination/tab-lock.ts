@@ -63,10 +63,13 @@ export function openTabLock(name: string, notices: NoticeWaiter, degraded: (erro
   return locks ? webTabLock(locks, name, fallback, degraded) : fallback()
 }
 
-// Web Locks, until a call is refused before its callback ran: then `fallback()` for good.
+// Web Locks, until a call is refused (`SecurityError`) before its callback ran: then `fallback()`
+// for good. Another failure (a document not fully active) is this call's, not the context's: the
+// other tabs keep Web Locks, and a tab on another lock would not exclude them.
 function webTabLock(locks: LockManagerLike, name: string, fallback: () => TabLock, degraded: (error: Error) => void): TabLock {
   let instead: TabLock | undefined
   const refused = (error: unknown): TabLock => {
+    if (errorName(error) !== 'SecurityError') throw error
     if (instead) return instead
     instead = fallback()
     const then = instead.kind === 'none' ? 'refreshing without a lock between tabs' : 'using the localStorage lock'
@@ -74,7 +77,7 @@ function webTabLock(locks: LockManagerLike, name: string, fallback: () => TabLoc
     return instead
   }
   // Opaque origins list the API and refuse every call: learn it before the first refresh.
-  if (typeof locks.query === 'function') Promise.resolve().then(() => locks.query?.()).catch(refused)
+  if (typeof locks.query === 'function') Promise.resolve().then(() => locks.query?.()).catch((error: unknown) => void (errorName(error) === 'SecurityError' && refused(error)))
   return {
     get kind() {
       return instead ? instead.kind : 'web-locks'

@@ -98,6 +98,19 @@ describe('tabCoordinator where Web Locks exist but refuse every call (an opaque 
     await session.destroy()
   })
 
+  it('another failure of a lock request (a document not fully active) is that refresh’s: Web Locks stay, as in the other tabs', async () => {
+    let calls = 0
+    const request = (_name: string, callback: () => Promise<unknown>) => (++calls === 1 ? Promise.reject(new DOMException('not fully active', 'InvalidStateError')) : callback())
+    vi.stubGlobal('navigator', { locks: { request, query: () => Promise.reject(new DOMException('not fully active', 'InvalidStateError')) } })
+    vi.stubGlobal('localStorage', memoryLocalStorage())
+    const coordinator = tabCoordinator({ name: `inactive-${Math.random()}` })
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator })
+    await expect(session.refresh()).rejects.toThrow(/InvalidStateError/)
+    await expect(session.refresh()).resolves.toBe('token-1')
+    expect(coordinator.mechanism.lock).toBe('web-locks')
+    await session.destroy()
+  })
+
   it('an error thrown by the refresh under a granted lock is that error, not a refusal of the lock', async () => {
     vi.stubGlobal('navigator', { locks: { request: (_name: string, callback: () => Promise<unknown>) => callback() } })
     const coordinator = tabCoordinator({ name: `granted-${Math.random()}` })
