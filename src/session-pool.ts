@@ -94,8 +94,9 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       if (closed) throw new TypeError('This session pool was destroyed')
       sweep()
       const existing = entries.get(key)
-      // A session its user destroyed is let go: a new one loads the user's store.
-      if (existing && internalsOf(existing.value.session)?.lifetime.aborted) void evict(existing)
+      // A session its user destroyed is let go once its refresh has stored what it got: a new one loads the store.
+      const internals = existing && internalsOf(existing.value.session)
+      if (existing && internals?.lifetime.aborted && !internals.inUse()) void evict(existing)
       else if (existing) {
         order.touch(existing, now())
         return existing.value.session

@@ -159,6 +159,28 @@ describe('createSessionPool', () => {
     await pool.destroy()
   })
 
+  it('a session its user destroyed mid-refresh is replaced only once the refresh has stored what it got', async () => {
+    const store = memoryStore()
+    const gate = deferred()
+    const strategy = countingStrategy(async () => {
+      await gate.promise
+      return { accessToken: 'ann-rotated', refreshToken: 'r1' }
+    })
+    const pool = createSessionPool({ create: () => createSession({ strategy, tokens: { accessToken: 'ann-0', refreshToken: 'r0' }, store }) })
+    const first = pool.get('ann')
+    void first.refresh().catch(() => {})
+    await flush()
+    const destroyed = first.destroy() // resolves once the refresh has ended
+    await flush()
+    expect(pool.get('ann')).toBe(first) // its refresh still runs: a new session would read r0
+    gate.resolve()
+    await destroyed
+    await vi.waitFor(async () => expect((await store.get())?.refreshToken).toBe('r1'))
+    await vi.waitFor(() => expect(pool.get('ann')).not.toBe(first))
+    expect(await pool.get('ann').getAccessToken()).toBe('ann-rotated')
+    await pool.destroy()
+  })
+
   it('a create() asking the pool for the key it is creating fails, and the pool keeps one session per key', () => {
     const pool: ReturnType<typeof createSessionPool<string>> = createSessionPool<string>({
       create: (user) => {
