@@ -5,6 +5,7 @@ import { bounded, type RedisSubscriber } from '../../stores/redis-client.js'
 import type { TokenStore } from '../../token-store.js'
 import { createNoticeWaiter } from '../wake-on-notice.js'
 import { fencedStore } from './fenced-store.js'
+import { followKey } from './key-follower.js'
 import { createLinks } from './links.js'
 import { redisLock } from './lock.js'
 import { type RedisCoordinationOptions, resolveRedisCoordination } from './options.js'
@@ -56,21 +57,17 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       shared.links.add(link)
       let subscriber: RedisSubscriber | undefined = client.duplicate()
       subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
+      const follower = followKey({ store, key: keys.tokens, read, retryMs, adopt: (tokens) => link.adopt(tokens) })
       subscriber.on('message', (from, what) => {
         if (from !== keys.channel) return
         shared.notices.wake()
-        if (unwritten.any) return
-        // A sign-out elsewhere signs this copy out, unless a sign-in has filled the key since. An
-        // empty key alone (Redis restarted empty) signs nobody out.
-        void read().then((tokens) => (tokens || what === 'cleared') && link.adopt(tokens), () => {})
+        follower.news(what === 'cleared')
       })
       // Notices sent while the connection was away are lost: subscribed again, it reads the key once.
-      subscribeAlways(subscriber, keys.channel, async () => {
-        const tokens = unwritten.any ? undefined : await read()
-        if (tokens) link.adopt(tokens)
-      })
+      subscribeAlways(subscriber, keys.channel, () => follower.news(false))
       return () => {
         shared.links.delete(link)
+        follower.stop()
         subscriber?.disconnect()
         subscriber = undefined
       }
@@ -86,7 +83,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
 
 // Subscribes on every (re)connection (with the offline queue off, a command sent before the
 // connection is ready fails); `resubscribed` runs after each subscription but the first.
-function subscribeAlways(subscriber: RedisSubscriber, channel: string, resubscribed: () => Promise<void>): void {
+function subscribeAlways(subscriber: RedisSubscriber, channel: string, resubscribed: () => void): void {
   let subscriptions = 0
   const listen = (): void => {
     const again = subscriptions++ > 0

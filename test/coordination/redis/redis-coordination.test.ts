@@ -531,7 +531,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await sleep(1_200) // b keeps asking Redis for the lock
       await redis.server.start()
       await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
-      await resubscribed(key, 2) // a notice published before b listens again reaches b only at its next refresh
+      await resubscribed(key, 2)
       // a's next refresh uses its own newer tokens, never the older ones Redis held during the outage.
       await expect(a.refresh()).resolves.toBe('token-2')
       await until(async () => (await b.getAccessToken()) === 'token-2')

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { createSession, type Session, type Tokens } from '../../../src/index.js'
+import { redisCoordination } from '../../../src/redis.js'
+import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { useRedisServer } from '../../_helpers/redis-server.js'
+import { faulty, tokensForSend, until } from '../../_helpers/redis-sessions.js'
+import { missing } from '../../_helpers/requires.js'
+
+const initial = { accessToken: 'token-0', refreshToken: 'r0' }
+const signedIn = { accessToken: 'signed-in-again', refreshToken: 'r-new' }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const refused = () => Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"))
+
+// After a restart the subscriber and the command connection of one process come back at different
+// moments: news heard while one of them is away must still reach the session.
+describe.skipIf(missing('redis-server'))('news from Redis across a restart', () => {
+  const redis = useRedisServer()
+
+  // A session on `key` whose GET or EVAL fail while `down.get` / `down.eval` say so.
+  async function session(key: string, down: { get: boolean; eval: boolean }): Promise<Session<Tokens>> {
+    const real = await redis.connect({ retryStrategy: () => 50 })
+    const client = faulty(real, {
+      get: (k) => (down.get ? refused() : real.get(k)),
+      eval: (script, count, ...rest) => (down.eval ? refused() : real.eval(script, count, ...rest)),
+    })
+    return createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, coordinationWaitMs: 150 }) })
+  }
+
+  // Waits until `count` subscribers listen to `key`'s notices again.
+  async function resubscribed(key: string, count: number): Promise<void> {
+    const admin = await redis.connect({ retryStrategy: () => 50 })
+    const listening = async () => Number(((await admin.pubsub('NUMSUB', `{${key}}:refreshed`)) as [string, number])[1])
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await listening().catch(() => 0)) < count; ) await sleep(20)
+  }
+
+  async function stored(key: string): Promise<string> {
+    const admin = await redis.connect({ retryStrategy: () => 50 })
+    return (await admin.get(key)) ?? ''
+  }
+
+  it('a sign-in written back while the other process cannot read yet reaches it once it can', async () => {
+    const key = redis.nextKey()
+    const bDown = { get: false, eval: false }
+    const a = await session(key, { get: false, eval: false })
+    const b = await session(key, bDown)
+    await tokensForSend(a)
+    await tokensForSend(b)
+    await redis.server.stop()
+    await a.setTokens(signedIn) // kept, written back when Redis is back
+    bDown.get = true // b's notice and catch-up reads fail
+    await redis.server.start()
+    await resubscribed(key, 2)
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !(await stored(key).catch(() => '')).includes('signed-in-again'); ) await sleep(20)
+    await sleep(200) // the notice has come and b's read of it failed
+    expect((await tokensForSend(b))?.accessToken).toBe('token-0')
+    bDown.get = false
+    await until(async () => (await tokensForSend(b))?.accessToken === 'signed-in-again')
+    expect((await tokensForSend(b))?.accessToken).toBe('signed-in-again')
+    await a.destroy()
+    await b.destroy()
+  }, 20_000)
+
+  it('a process whose sign-in Redis has not taken yet keeps it: the older tokens Redis holds are not adopted', async () => {
+    const key = redis.nextKey()
+    const aDown = { get: false, eval: false }
+    const a = await session(key, aDown)
+    const b = await session(key, { get: false, eval: false })
+    await tokensForSend(a)
+    await tokensForSend(b)
+    await redis.server.stop()
+    await a.setTokens(signedIn)
+    aDown.eval = true // its write-back keeps failing
+    await redis.server.start()
+    await resubscribed(key, 2)
+    await sleep(300) // a's catch-up read has found token-0 in Redis
+    expect((await tokensForSend(a))?.accessToken).toBe('signed-in-again')
+    aDown.eval = false
+    await until(async () => (await tokensForSend(b))?.accessToken === 'signed-in-again')
+    expect([(await tokensForSend(a))?.accessToken, (await tokensForSend(b))?.accessToken]).toEqual(['signed-in-again', 'signed-in-again'])
+    await a.destroy()
+    await b.destroy()
+  }, 20_000)
+})
