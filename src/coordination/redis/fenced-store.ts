@@ -30,6 +30,8 @@ export interface FencedStore<T extends Tokens> extends TokenStore<T> {
   flushPending(): Promise<void>
   /** Resolves once nothing is pending. */
   whenWritten(): Promise<void>
+  /** Counts the writes begun here: a read that began before one may hold older tokens than this process. */
+  readonly writesBegun: number
 }
 
 // Every write goes through GET first, so a key of another type is a WRONGTYPE error, never overwritten.
@@ -95,6 +97,9 @@ export function fencedStore<T extends Tokens>(options: FencedStoreOptions): Fenc
     get pending() {
       return later.tokens
     },
+    get writesBegun() {
+      return writes.begun
+    },
     async readRaw() {
       const raw = await bounded(client.get(key), timeoutMs).catch(rethrowFor(key))
       writes.seen = raw
@@ -113,6 +118,7 @@ export function fencedStore<T extends Tokens>(options: FencedStoreOptions): Fenc
     seed: (tokens) => put(tokens, { value: null }, 'seed'),
     // A sign-out Redis did not take rejects (`clear()` with it): the others still hold the login.
     async delete() {
+      writes.begun++
       later.clear()
       await bounded(client.del(key), timeoutMs).catch(rethrowFor(key))
     },
@@ -125,7 +131,7 @@ export function fencedStore<T extends Tokens>(options: FencedStoreOptions): Fenc
 // The store's writes: `seen` is the stored value as last read or written here, what a write Redis
 // missed is written back over.
 function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, writtenBack, answered }: FencedStoreOptions) {
-  const writes = { seen: undefined as string | null | undefined, later: pendingWrite<T>(writeOverGarbage, retryMs, writtenBack), put }
+  const writes = { seen: undefined as string | null | undefined, begun: 0, later: pendingWrite<T>(writeOverGarbage, retryMs, writtenBack), put }
   async function write(expected: Expected, tokens: T): Promise<boolean> {
     const value = JSON.stringify(tokens)
     const answer = await writeOver(client, [key, lockKey], timeoutMs, expected, value)
@@ -147,6 +153,7 @@ function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retry
   // spent refresh token. A fenced write finding other tokens rejects (a seed finding the key taken
   // resolves: theirs stand).
   async function put(tokens: T, expected: Expected, kind: 'seed' | 'set' | 'fenced'): Promise<void> {
+    writes.begun++
     let written: boolean
     try {
       written = await (kind === 'fenced' ? writeOverGarbage : write)(expected, tokens)

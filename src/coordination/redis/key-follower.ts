@@ -24,8 +24,9 @@ export interface KeyFollower {
 /**
  * Reads the tokens key after every piece of news and hands what it holds to the session. News is
  * never dropped: a read that fails (the subscriber is back before this process's command
- * connection) is tried again every `retryMs`; tokens this process holds that Redis has not taken
- * yet are written back first, so an older copy in Redis never replaces a sign-in made during an outage.
+ * connection) is tried again every `retryMs`. Tokens this process holds that Redis has not taken
+ * yet are written back first, and a read under way while this process wrote is read again: an
+ * older copy never replaces a sign-in or refresh made here.
  *
  * @example
  * const follower = followKey({ store, key, read, retryMs: 100, adopt: link.adopt }); follower.news(false)
@@ -43,7 +44,14 @@ export function followKey<T extends Tokens>({ store, key, read, retryMs, adopt }
       signedOut = false
       try {
         await store.whenWritten()
+        const begun = store.writesBegun
         const tokens = await read()
+        if (store.writesBegun !== begun || store.pending) {
+          // This process wrote while the read was under way: what it read may be older; read again.
+          unread = true
+          signedOut ||= signOut
+          continue
+        }
         // An empty key alone (Redis restarted empty) signs nobody out; a sign-out notice does.
         if (!stopped && (tokens || signOut)) adopt(tokens)
       } catch (error) {

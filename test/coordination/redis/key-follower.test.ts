@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createSession, type Session, type Tokens } from '../../../src/index.js'
 import { redisCoordination } from '../../../src/redis.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
+import { type Deferred, deferred } from '../../_helpers/deferred.js'
 import { useRedisServer } from '../../_helpers/redis-server.js'
 import { faulty, tokensForSend } from '../../_helpers/redis-sessions.js'
 import { missing } from '../../_helpers/requires.js'
@@ -82,4 +83,40 @@ describe.skipIf(missing('redis-server'))('news from Redis across a restart', () 
     await a.destroy()
     await b.destroy()
   }, 20_000)
+
+  it('a read under way while this process signs in: the older tokens it found are not adopted', async () => {
+    const key = redis.nextKey()
+    const real = await redis.connect()
+    const held: Deferred<void>[] = []
+    let holding = false
+    // GET runs in Redis at once; while `holding`, its answer reaches the session only when released.
+    const client = faulty(real, {
+      get(k) {
+        const answer = real.get(k)
+        if (!holding) return answer
+        const gate = deferred()
+        held.push(gate)
+        return answer.then(async (value) => {
+          await gate.promise
+          return value
+        })
+      },
+    })
+    const a = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+    await tokensForSend(a)
+    await sleep(100) // the reads of its start are over
+    holding = true
+    const admin = await redis.connect()
+    await admin.publish(`{${key}}:refreshed`, 'refreshed') // news: a reads token-0, the answer held
+    await eventually(async () => held.length === 1)
+    await a.setTokens(signedIn) // written and announced
+    held[0]?.resolve()
+    await sleep(100)
+    expect((await tokensForSend(a))?.accessToken).toBe('signed-in-again')
+    holding = false
+    for (const gate of held) gate.resolve()
+    await sleep(100)
+    expect((await tokensForSend(a))?.accessToken).toBe('signed-in-again')
+    await a.destroy()
+  })
 })
