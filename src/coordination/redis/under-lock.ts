@@ -1,4 +1,5 @@
 import { RefreshError } from '../../errors/index.js'
+import { keptTokens } from '../../kept-tokens.js'
 import { bounded } from '../../stores/redis-client.js'
 import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
 import type { CoordinatedWork } from '../../coordinator.js'
@@ -27,18 +28,26 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
     return lock.release(owner)
   }
   let keepLock = false
+  // Redis went away before the rotated tokens were written: until they are, the lock stays (renewed),
+  // or a waiting process would refresh with the refresh token this one just spent.
+  const holdUntilWritten = (written: Promise<void>): void => {
+    keepLock = true
+    void written.then(() => shared.notify()).then(unlock)
+  }
   try {
     const stored = parseStoredTokens<T>(raw)
     if (unwritten.replaces(stored, stale)) return stored // refreshed while we waited
     await replicate(shared)
-    const next = await fencedWork(shared, stale, work, raw, owner)
+    const next = await fencedWork(shared, stale, work, raw, owner).catch((error: unknown) => {
+      // A refused answer that still rotated the credential: kept like a refresh's own tokens.
+      const kept = keptTokens(error) as T | undefined
+      const written = kept && unwritten.writeBack(kept)
+      if (written) holdUntilWritten(written)
+      throw error
+    })
     const written = unwritten.writeBack(next)
-    // Redis went away before the rotated tokens were written: until they are, the lock stays (renewed),
-    // or a waiting process would refresh with the refresh token this one just spent.
-    if (written) {
-      keepLock = true
-      void written.then(() => shared.notify()).then(unlock)
-    } else await shared.notify()
+    if (written) holdUntilWritten(written)
+    else await shared.notify()
     return next
   } finally {
     if (!keepLock) await unlock()

@@ -192,6 +192,31 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ next, presented: state.presented, reuse: state.reuse }).toEqual({ next: 'token-2', presented: ['r0', 'r1'], reuse: 0 })
       await Promise.all([a.destroy(), b.destroy()])
     })
+
+    it('Redis refusing the write of the kept r1: the lock stays until it is written back, the other process never presents r0 again', async () => {
+      const { strategy, state } = rotationBesideAccess('malformed')
+      const key = redis.nextKey()
+      const real = await redis.connect()
+      const down = { write: true }
+      // Only a's writes of the tokens key fail (its lock and notices go through).
+      const client = faulty(real, {
+        eval: (script, count, ...rest) =>
+          down.write && count === 2 && rest[0] === key ? Promise.reject(new Error('OOM command not allowed')) : real.eval(script, count, ...rest),
+      })
+      const options = { key, pollIntervalMs: 20, lockTtlMs: 300 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await sleep(100) // both subscriptions are live
+      await expect(afterRefusal(a, 'token-0')).rejects.toBeInstanceOf(InvalidRefreshResponseError)
+      const waiting = afterRefusal(b, 'token-0').catch((error: unknown) => error)
+      await sleep(900) // three lock lifetimes: renewed by a, not taken by b
+      expect(state.presented).toEqual(['r0'])
+      down.write = false // a's write-back lands, then the lock is let go
+      await waiting
+      await b.refresh()
+      expect({ reuse: state.reuse, r0: state.presented.filter((token) => token === 'r0').length }).toEqual({ reuse: 0, r0: 1 })
+      await Promise.all([a.destroy(), b.destroy()])
+    })
   })
 
   describe('the lock: short, renewed while its refresh runs, bounded for those who wait', () => {
