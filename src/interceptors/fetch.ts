@@ -6,6 +6,8 @@ import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
+import { followGuarded, guardsRedirects, hopRequest, withoutToken, writtenHeaders } from './fetch-redirects.js'
+import { withoutBody } from './fetch-refused-body.js'
 import { absoluteHref, landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { hasOwn } from '../has-own.js'
@@ -17,40 +19,6 @@ export type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 export interface TokenflightRequestInit extends RequestInit {
   /** tokenflight's options for this request (`skip`, `authFailure`). */
   tokenflight?: RequestOptions | undefined
-}
-
-// A refused body larger than this, or of unknown length, is cancelled rather than read; one that
-// has not ended this long after its headers (a stalled server) is cancelled too.
-const DRAIN_LIMIT_BYTES = 64 * 1024
-const DRAIN_WAIT_MS = 100
-
-// Reads a small body to its end within DRAIN_WAIT_MS, else cancels it; never rejects.
-async function discard(body: ReadableStream<Uint8Array>, small: boolean): Promise<void> {
-  const reader = body.getReader()
-  const cancel = (): Promise<void> => reader.cancel().catch(() => {})
-  if (!small) return cancel()
-  const timer = setTimeout(cancel, DRAIN_WAIT_MS)
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // a body that fails while read is as good as discarded
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-// The refused answer with its body discarded, before waiting on the refresh: an unread body holds
-// its connection (and its buffers) for as long as the refresh takes. A small body of known length
-// is read to its end, so its keep-alive connection goes back to the pool and carries the replay;
-// a large, unsized or stalled one is cancelled (its connection closed) rather than waited for. The
-// copy keeps status, headers, url and redirected, for the rare caller who gets it back.
-async function withoutBody(response: Response): Promise<Response> {
-  const length = response.headers.get('content-length')
-  // A malformed length is NaN, never small; a stalled body is bounded by DRAIN_WAIT_MS anyway.
-  const small = length !== null && Number(length) <= DRAIN_LIMIT_BYTES
-  if (response.body) await discard(response.body, small)
-  const copy = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
-  return Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } })
 }
 
 // What a wrapper hands the fetch it wraps, by the exchange that handled it: a wrapper of the same
@@ -87,18 +55,22 @@ class FetchInput implements AuthFailureInput {
   }
 }
 
+const plainHeaders = (own: Headers | undefined): Headers => new Headers(own)
+
 // One request's life: token, send, and after a refusal one shared refresh and one replay.
-// `send(headers, first)` sends a fresh copy of the request with `headers`; `init` is the caller's,
+// `send(headers, first)` sends a fresh copy of the request with `headers` (made by `headersOf` from
+// the caller's own); `init` is the caller's,
 // read at the call (a caller reusing one options object changes no request already made).
-async function flow(
+async function flow<H extends Headers>(
   exchange: Exchange,
   init: { signal?: AbortSignal | null | undefined; headers?: Headers | undefined; rule: AuthFailureRule | undefined },
   sentTo: string,
   replayable: boolean,
-  send: (headers: Headers, first: boolean) => Promise<Response>,
+  headersOf: (own: Headers | undefined) => H,
+  send: (headers: H, first: boolean) => Promise<Response>,
 ): Promise<Response> {
   const { signal, rule } = init
-  const headers = new Headers(init.headers)
+  const headers = headersOf(init.headers)
   const sent = await exchange.before(headers, signal)
   // The response as it came, then without its body once refused: held under one name only, so the
   // refused one is let go for the replay's round trip.
@@ -107,7 +79,7 @@ async function flow(
   if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
   const answer = exchange.after(sent, new FetchInput(kept), rule, () => ({
     signal,
-    replay: replayable ? (authorize) => send(authorize(new Headers(init.headers)), false) : undefined,
+    replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
     onRefused: async () => {
       kept = await withoutBody(kept)
     },
@@ -149,17 +121,42 @@ export function wrapFetch<T extends Tokens>(
       if (!allowsHref(href)) return fetchFn(href, init)
       const sendInit = { ...init } // the caller's init as it is now, for the send and the replay
       const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule: own?.authFailure ?? rule }
-      return flow(fixed, how, href, true, (headers) => fetchFn(href, handledBy(fixed, { ...sendInit, headers })))
+      if (!guardsRedirects(fixed, sendInit.redirect)) return flow(fixed, how, href, true, plainHeaders, (headers) => fetchFn(href, handledBy(fixed, { ...sendInit, headers })))
+      return flow(fixed, how, href, true, writtenHeaders, (headers) =>
+        followGuarded(
+          (hop) => fetchFn(hop.url, handledBy(fixed, { ...sendInit, method: hop.method, headers: hop.headers, redirect: 'manual' as const })),
+          { url: href, method: sendInit.method ?? 'GET', headers, withBody: false },
+          withoutToken(headers, how.headers),
+          allowsHref,
+        ),
+      )
     }
     const template = new Request(input, init)
+    // Each send gets the signal as fetch's own option: undici stops following a Request's signal
+    // once that Request is dropped, so an abort would never reach a send made from a copy. The
+    // caller's signal, else the one of the caller's Request, which `how` keeps alive meanwhile.
+    const given = init?.signal
+    const signal = given !== undefined ? given : template.signal
+    const sendInit = { signal }
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
-    if (!exchange || exchange === outer) return fetchFn(template)
+    if (!exchange || exchange === outer) return fetchFn(template, sendInit)
+    const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, { signal }))
     const replayable = !isOneShot(init?.body)
-    const how = { signal: template.signal, headers: template.headers, rule: own?.authFailure ?? rule }
-    return flow(exchange, how, template.url, replayable, (headers, first) =>
-      // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-      fetchFn(handledBy(exchange, new Request(first && replayable && template.body ? template.clone() : template, { headers }))),
+    const how = { signal, headers: template.headers, rule: own?.authFailure ?? rule, input }
+    if (!guardsRedirects(exchange, template.redirect)) {
+      return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
+        // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
+        send(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
+      )
+    }
+    return flow(exchange, how, template.url, replayable, writtenHeaders, (headers) =>
+      followGuarded(
+        (hop, redirects) => send(hopRequest(template, hop, redirects, replayable)),
+        { url: template.url, method: template.method, headers, withBody: template.body !== null },
+        withoutToken(headers, how.headers),
+        allowsHref,
+      ),
     )
   }
 }

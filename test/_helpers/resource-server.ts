@@ -36,7 +36,8 @@ export async function startResourceServer(accepts: (token: string | undefined) =
     })
     const token = authorization?.replace(/^Bearer /, '')
     if (req.url?.startsWith('/redirect')) {
-      res.writeHead(302, { location: decodeURIComponent(req.url.split('to=')[1] ?? '/') }).end()
+      const query = new URL(req.url, 'http://127.0.0.1').searchParams // ?to=<url>[&status=307]
+      res.writeHead(Number(query.get('status') ?? 302), { location: query.get('to') ?? '/' }).end()
       return
     }
     if (!(await accepts(token))) {

@@ -3,6 +3,8 @@
  * (follow-redirects) and in fetch (undici). Tokens never go over plain http to a host that is
  * not loopback unless the user opts in.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import axios from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
@@ -158,3 +160,111 @@ describe('a token in a header of its own (the `authorization` option) on a redir
     expect(allowed.requests.map((r) => r.headers['x-auth-token'])).toEqual(['secret-token', 'secret-token'])
   })
 })
+
+// fetch drops only `Authorization` on a redirect to another origin: in Node, a request whose token
+// goes in another header has its redirects followed by tokenflight, which leaves the token off
+// every hop to an origin the allowlist does not allow.
+describe('fetch (Node): a token in a header of its own on a redirect', () => {
+  const ownHeader = { authorization: { header: 'X-Auth-Token', scheme: '' } }
+  const redirect = (to: string, status = 302) => `/redirect?status=${status}&to=${encodeURIComponent(to)}`
+  const tokenOf = (request: { headers: Record<string, unknown> } | undefined) => request?.headers['x-auth-token']
+
+  async function setUp(authorize?: (tokens: { accessToken: string }, headers: Headers) => void) {
+    const { allowed, foreign } = await pair()
+    const strategy = authorize ? custom(async () => ({ accessToken: 'fresh-token' }), { authorize }) : custom(async () => ({ accessToken: 'fresh-token' }), ownHeader)
+    const session = createSession({ strategy, tokens: { accessToken: 'secret-token' } })
+    return { allowed, foreign, authedFetch: wrapFetch(fetch, session, { origins: [allowed.url] }) }
+  }
+
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`${status}, a URL and a Request with a body: not to a foreign origin, the redirect followed as fetch does`, async () => {
+      const { allowed, foreign, authedFetch } = await setUp()
+      const landing = `${foreign.url}/landing`
+      const viaUrl = await authedFetch(allowed.url + redirect(landing, status))
+      const viaRequest = await authedFetch(new Request(allowed.url + redirect(landing, status), { method: 'POST', body: 'order', headers: { 'content-type': 'text/plain' } }))
+      for (const response of [viaUrl, viaRequest]) expect([response.status, response.redirected, response.url]).toEqual([200, true, landing])
+      expect(allowed.requests.map(tokenOf)).toEqual(['secret-token', 'secret-token'])
+      expect(foreign.requests.map(tokenOf)).toEqual([undefined, undefined])
+      // 301 and 302 make a POST a GET, 303 makes anything a GET; 307 and 308 send the body again.
+      const keepsBody = status === 307 || status === 308
+      const posted = foreign.requests[1]
+      expect([posted?.method, posted?.body.toString(), posted?.contentType]).toEqual(keepsBody ? ['POST', 'order', 'text/plain'] : ['GET', '', undefined])
+    })
+  }
+
+  it('kept within the allowed origins, taken off a hop elsewhere, and put back on a hop to an allowed origin', async () => {
+    const { allowed, foreign, authedFetch } = await setUp()
+    const back = `${allowed.url}/back`
+    const response = await authedFetch(allowed.url + redirect(`${foreign.url}${redirect(back)}`))
+    expect([response.status, response.url]).toEqual([200, back])
+    expect(allowed.requests.map((r) => [r.path, tokenOf(r)])).toEqual([
+      [redirect(`${foreign.url}${redirect(back)}`), 'secret-token'],
+      ['/back', 'secret-token'],
+    ])
+    expect(foreign.requests.map(tokenOf)).toEqual([undefined])
+  })
+
+  it("the caller's own copy of the token in the strategy's header and every header a user's authorize writes stay off a foreign hop", async () => {
+    const { allowed, foreign, authedFetch } = await setUp((tokens, headers) => {
+      headers.set('X-Auth-Token', tokens.accessToken)
+      headers.set('X-Session-Proof', `proof-${tokens.accessToken}`)
+    })
+    const init = { headers: { 'X-Auth-Token': 'secret-token', 'X-Trace': 'kept' } }
+    await authedFetch(allowed.url + redirect(`${foreign.url}/landing`), init)
+    expect(allowed.requests[0]?.headers['x-session-proof']).toBe('proof-secret-token')
+    expect(foreign.requests.map((r) => [tokenOf(r), r.headers['x-session-proof'], r.headers['x-trace']])).toEqual([[undefined, undefined, 'kept']])
+  })
+
+  it('a redirect loop rejects with a TypeError after 20 redirects, as fetch does', async () => {
+    let hops = 0
+    const looping = await inlineServer((_req, res) => res.writeHead(302, { location: `/again-${++hops}` }).end())
+    const guarded = wrapFetch(fetch, createSession({ strategy: custom(async () => ({ accessToken: 'fresh-token' }), ownHeader), tokens: { accessToken: 'secret-token' } }), {
+      origins: [looping],
+    })
+    await expect(guarded(`${looping}/start`)).rejects.toThrow(TypeError)
+    expect(hops).toBe(21)
+  })
+
+  it('a 401 from a foreign origin a redirect led to is no verdict on the token: no refresh, the response as it came', async () => {
+    const { allowed, authedFetch } = await setUp()
+    const refusing = await startResourceServer(() => false)
+    servers.push(refusing)
+    const response = await authedFetch(allowed.url + redirect(`${refusing.url}/landing`))
+    expect([response.status, response.redirected, await response.json()]).toEqual([401, true, { error: 'invalid_token' }])
+    expect(refusing.requests.map(tokenOf)).toEqual([undefined])
+  })
+
+  it("the replay after a refresh is guarded too, and a caller's redirect: 'manual' is left to fetch", async () => {
+    const { foreign } = await setUp()
+    let refused = 0
+    // Refuses the first token, then redirects: the replay with the fresh one meets the redirect.
+    const origin = await inlineServer((req, res) => {
+      if (req.headers['x-auth-token'] === 'secret-token' && ++refused) res.writeHead(401).end()
+      else res.writeHead(307, { location: `${foreign.url}/landing` }).end()
+    })
+    const session = createSession({ strategy: custom(async () => ({ accessToken: 'fresh-token' }), ownHeader), tokens: { accessToken: 'secret-token' } })
+    const guarded = wrapFetch(fetch, session, { origins: [origin] })
+    await expect(guarded(`${origin}/x`)).resolves.toMatchObject({ status: 200, redirected: true })
+    expect(refused).toBe(1)
+    expect(foreign.requests.map(tokenOf)).toEqual([undefined])
+    const manual = await guarded(`${origin}/x`, { redirect: 'manual' })
+    expect([manual.status, manual.headers.get('location')]).toEqual([307, `${foreign.url}/landing`])
+  })
+})
+
+// A loopback server answering with `handler`, stopped after the test; resolves to its origin.
+async function inlineServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push({
+    url: '',
+    requests: [],
+    unauthorized: 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
