@@ -17,13 +17,14 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const CROSS_ORIGIN_HEADERS = ['authorization', 'proxy-authorization', 'cookie']
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length']
 
-type Runtime = { process?: { versions?: { node?: unknown } } }
+type Runtime = { process?: { versions?: { node?: unknown } }; document?: unknown }
 
 /**
- * Whether fetch shows a redirect's `Location` under `redirect: 'manual'` here (Node, and the
- * runtimes that say they are compatible with it); a browser answers with an opaque redirect.
+ * Whether fetch shows a redirect's `Location` under `redirect: 'manual'` here: Node, and the
+ * runtimes that say they are compatible with it, but not a page that has Node too (Electron's
+ * renderer), whose fetch is the browser's and answers with an opaque redirect.
  */
-const readableRedirects = typeof (globalThis as Runtime).process?.versions?.node === 'string'
+const readableRedirects = typeof (globalThis as Runtime).process?.versions?.node === 'string' && (globalThis as Runtime).document === undefined
 
 /**
  * Sends `first` and follows its redirects as fetch would, with one difference: a hop to an origin
