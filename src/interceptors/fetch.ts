@@ -1,14 +1,14 @@
 import { type Exchange, exchangeOf } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
-import { parseBody } from '../exchange/refusal-rule.js'
 import { assertFunction } from '../invalid-argument.js'
-import type { AuthFailureInput, ResponseHeaders, Tokens } from '../strategy.js'
+import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { followGuarded, guardsRedirects, hopRequest, withoutToken, writtenHeaders } from './fetch-redirects.js'
+import { FetchInput } from './fetch-input.js'
 import { withoutBody } from './fetch-refused-body.js'
-import { absoluteHref, landedWhereSent, pageOrigin } from './origin-policy.js'
+import { absoluteHref, type HrefPolicy, landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { hasOwn } from '../has-own.js'
 
@@ -35,25 +35,6 @@ export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequ
 
 /** Options of {@link wrapFetch}. */
 export interface WrapFetchOptions extends ClientOptions {}
-
-// A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
-// Once the refusal is judged the body is discarded (used): a rule that reads it later is told so.
-class FetchInput implements AuthFailureInput {
-  readonly status: number
-  #read: Promise<unknown> | undefined
-  constructor(readonly response: Response) {
-    this.status = response.status
-  }
-  get headers(): ResponseHeaders {
-    return this.response.headers
-  }
-  body(): Promise<unknown> {
-    this.#read ??= this.response.bodyUsed
-      ? Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
-      : this.response.clone().text().then(parseBody)
-    return this.#read
-  }
-}
 
 const plainHeaders = (own: Headers | undefined): Headers => new Headers(own)
 
@@ -90,6 +71,57 @@ async function flow<H extends Headers>(
   return replayed ? replayed.value : kept
 }
 
+// The fetch a wrapper sends with, and where its token may go.
+interface Client {
+  readonly fetchFn: typeof fetch
+  readonly allowsHref: HrefPolicy
+}
+
+// A URL without a body: the same (url, init) is sent again with new headers. `sendInit` is the
+// caller's init as it is at the call, for the send and the replay.
+function sendUrl(client: Client, exchange: Exchange, href: string, sendInit: TokenflightRequestInit, rule: AuthFailureRule | undefined): Promise<Response> {
+  const { fetchFn, allowsHref } = client
+  const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule }
+  if (!guardsRedirects(exchange, sendInit.redirect)) return flow(exchange, how, href, true, plainHeaders, (headers) => fetchFn(href, handledBy(exchange, { ...sendInit, headers })))
+  return flow(exchange, how, href, true, writtenHeaders, (headers) =>
+    followGuarded(
+      (hop) => fetchFn(hop.url, handledBy(exchange, { ...sendInit, method: hop.method, headers: hop.headers, redirect: 'manual' as const })),
+      { url: href, method: sendInit.method ?? 'GET', headers, withBody: false },
+      withoutToken(headers, how.headers),
+      allowsHref,
+    ),
+  )
+}
+
+// A request as a `Request` (`template`), sent as copies of it. `wanted.input`, the caller's own
+// `Request`, is held while the request lives: its signal is what `wanted.signal` may follow.
+function sendRequest(
+  client: Client,
+  exchange: Exchange,
+  template: Request,
+  wanted: { signal: AbortSignal | null; rule: AuthFailureRule | undefined; input: unknown },
+  replayable: boolean,
+): Promise<Response> {
+  const { fetchFn, allowsHref } = client
+  const { signal } = wanted
+  const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, { signal }))
+  const how = { ...wanted, headers: template.headers }
+  if (!guardsRedirects(exchange, template.redirect)) {
+    return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
+      // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
+      send(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
+    )
+  }
+  return flow(exchange, how, template.url, replayable, writtenHeaders, (headers) =>
+    followGuarded(
+      (hop, redirects) => send(hopRequest(template, hop, redirects, replayable)),
+      { url: template.url, method: template.method, headers, withBody: template.body !== null },
+      withoutToken(headers, how.headers),
+      allowsHref,
+    ),
+  )
+}
+
 /**
  * Wraps a fetch function: the token goes on requests to allowed origins, and a 401 waits for one
  * shared refresh, then replays once with the same body. Other origins pass through untouched.
@@ -107,6 +139,7 @@ export function wrapFetch<T extends Tokens>(
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
+  const client: Client = { fetchFn, allowsHref }
 
   return async function authedFetch(input, init) {
     const own = ownRequestOptions(init && hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
@@ -119,45 +152,19 @@ export function wrapFetch<T extends Tokens>(
       // Read once, and resolved once: neither a URL object changed nor a page's `<base>` changed while the request waits redirects it.
       const href = absoluteHref(String(input))
       if (!allowsHref(href)) return fetchFn(href, init)
-      const sendInit = { ...init } // the caller's init as it is now, for the send and the replay
-      const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule: own?.authFailure ?? rule }
-      if (!guardsRedirects(fixed, sendInit.redirect)) return flow(fixed, how, href, true, plainHeaders, (headers) => fetchFn(href, handledBy(fixed, { ...sendInit, headers })))
-      return flow(fixed, how, href, true, writtenHeaders, (headers) =>
-        followGuarded(
-          (hop) => fetchFn(hop.url, handledBy(fixed, { ...sendInit, method: hop.method, headers: hop.headers, redirect: 'manual' as const })),
-          { url: href, method: sendInit.method ?? 'GET', headers, withBody: false },
-          withoutToken(headers, how.headers),
-          allowsHref,
-        ),
-      )
+      return sendUrl(client, fixed, href, { ...init }, own?.authFailure ?? rule)
     }
     const template = new Request(input, init)
     // Each send gets the signal as fetch's own option: undici stops following a Request's signal
     // once that Request is dropped, so an abort would never reach a send made from a copy. The
-    // caller's signal, else the one of the caller's Request, which `how` keeps alive meanwhile.
+    // caller's signal, else the one of the caller's Request, kept alive meanwhile (`sendRequest`).
     const given = init?.signal
     const signal = given !== undefined ? given : template.signal
     const sendInit = { signal }
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
     if (!exchange || exchange === outer) return fetchFn(template, sendInit)
-    const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, { signal }))
-    const replayable = !isOneShot(init?.body)
-    const how = { signal, headers: template.headers, rule: own?.authFailure ?? rule, input }
-    if (!guardsRedirects(exchange, template.redirect)) {
-      return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
-        // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-        send(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
-      )
-    }
-    return flow(exchange, how, template.url, replayable, writtenHeaders, (headers) =>
-      followGuarded(
-        (hop, redirects) => send(hopRequest(template, hop, redirects, replayable)),
-        { url: template.url, method: template.method, headers, withBody: template.body !== null },
-        withoutToken(headers, how.headers),
-        allowsHref,
-      ),
-    )
+    return sendRequest(client, exchange, template, { signal, rule: own?.authFailure ?? rule, input }, !isOneShot(init?.body))
   }
 }
 
