@@ -117,6 +117,13 @@ function assertMethods(name: string, value: unknown, required: readonly string[]
   for (const method of optional) assertOptionalFunction(`${name}.${method}`, target[method])
 }
 
+// An async `authorize` (a WebCrypto signature) would set its headers after the request left. Only
+// a native async function tells so here; one that returns a promise anyway is refused per send.
+function assertSynchronousAuthorize(authorize: unknown): void {
+  if (Object.prototype.toString.call(authorize) !== '[object AsyncFunction]') return
+  throw invalidArgument('strategy.authorize', 'a synchronous function (an async one would set the headers after the request left)', authorize, { wrongType: false })
+}
+
 function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {
   if (retry !== false && retry !== undefined) {
     assertObject('retry', retry)
@@ -148,6 +155,7 @@ export function resolveSessionOptions<T extends Tokens>(given: SessionOptions<T>
   const options = knownOptions('createSession options', given, known)
   assertMethods('strategy', options.strategy, ['refresh'], ['authorize', 'isAuthFailure'])
   assertUnpolluted('the strategy', options.strategy, ['authorize', 'isAuthFailure'])
+  assertSynchronousAuthorize(options.strategy.authorize)
   assertOptionalFunction('now', options.now)
   const tokens = options.tokens === undefined ? undefined : checkedTokens<T>('tokens', options.tokens, readClock(options.now ?? Date.now))
   if (options.store !== undefined) assertMethods('store', options.store, ['get', 'set', 'delete'], [])

@@ -203,6 +203,25 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(seen).toEqual([sent('token-0'), sent('token-1')])
   })
 
+  it('an authorize that returns a promise (an async signer) fails its call with a TypeError: nothing sent, its rejection handled', async () => {
+    const api = await startMatrixApi(() => false)
+    cleanups.push(api.stop)
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    cleanups.push(async () => void process.off('unhandledRejection', onUnhandled))
+    // Not a native async function (a transpiled one), which createSession refuses at once.
+    const authorize = (_tokens: Tokens, headers: Headers) => Promise.reject(new Error(`signer down ${headers.has('x')}`))
+    const strategy = custom(async (current: Tokens) => current, { authorize: authorize as unknown as (tokens: Tokens, headers: Headers) => void })
+    const client = clientOf(transport, createSession({ strategy, tokens: { accessToken: 'token-0' } }), api.url)
+    cleanups.push(client.detach)
+    expect(await client.call('/signed')).toEqual({ error: 'ERR_INVALID_RETURN_VALUE' })
+    expect(await client.call('/signed-again')).toEqual({ error: 'ERR_INVALID_RETURN_VALUE' })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(api.seen).toEqual([])
+    expect(unhandled).toEqual([])
+  })
+
   // Refusals that come back after the refresh their burst started has ended (a slow or spread-out
   // API) are answered by it: they start no refresh each. `refuses(nth)`: whether a path's nth send is refused.
   async function lateBurst(session: Session, refuses: (nth: number) => boolean) {

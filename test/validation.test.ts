@@ -28,6 +28,9 @@ describe('createSession validates its options at creation', () => {
     [{ strategy, retry: 'yes' }, 'ERR_INVALID_ARG_TYPE', '`retry`'],
     [{ strategy, coordinator: { refresh: 1 } }, 'ERR_INVALID_ARG_TYPE', '`coordinator.refresh`'],
     [{ strategy: { refresh: () => {}, isAuthFailure: 'no' } }, 'ERR_INVALID_ARG_TYPE', '`strategy.isAuthFailure`'],
+    // An async authorize would set its headers after the request left.
+    [{ strategy: custom(async (t) => t, { authorize: async () => {} }) }, 'ERR_INVALID_ARG_VALUE', 'Expected `strategy.authorize` to be a synchronous function'],
+    [{ strategy: { refresh: async (t: Tokens) => t, async authorize() {} } }, 'ERR_INVALID_ARG_VALUE', '`strategy.authorize`'],
     [{ strategy, refreshAheadMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
     [{ strategy, replayConcurrency: 0 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
     [{ strategy, replayConcurrency: Number.NEGATIVE_INFINITY }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],

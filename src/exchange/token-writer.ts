@@ -23,7 +23,8 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
   return (tokens, sink) => {
     // Without `Headers` (a page without fetch), the XHR's own list, which has its methods.
     const headers = typeof Headers !== 'function' || sink instanceof Headers ? (sink as Headers) : new Headers()
-    strategy.authorize?.(tokens, headers)
+    const returned: unknown = strategy.authorize?.(tokens, headers)
+    if (isThenable(returned)) throw returnedPromise(returned)
     const names: string[] = []
     if (headers === sink) return names
     for (const [lowerCased, value] of headers) {
@@ -34,4 +35,19 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
     }
     return names
   }
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+
+// A promise from `authorize` means headers set after the request left: the send is refused, and
+// what the promise rejects with is handled (unhandled, it would end a Node process).
+function returnedPromise(returned: PromiseLike<unknown>): TypeError {
+  try {
+    returned.then(undefined, () => {})
+  } catch {
+    // a thenable whose `then` throws has nothing left to handle
+  }
+  const message = 'strategy.authorize returned a promise: it must set the headers before it returns, so the request is not sent'
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_RETURN_VALUE' as const })
 }
