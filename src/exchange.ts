@@ -1,7 +1,7 @@
 import { raceAbort, reasonOf } from './abort.js'
 import { BodyNotReplayableError } from './errors/index.js'
 import { ownError } from './exchange/own-error.js'
-import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
+import { type AuthFailureRule, judge, judgedWithin } from './exchange/refusal-rule.js'
 import { type ReplaySlots, replaySlots } from './exchange/replay-slots.js'
 import { sendRounds } from './exchange/send-rounds.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
@@ -77,6 +77,9 @@ export interface Exchange {
    */
   after<R, I extends AuthFailureInput>(sent: Sent, input: I, rule: AuthFailureRule | undefined, recovery: (input: I) => Recovery<R>): Promise<Replayed<R>> | undefined
 }
+
+// A session of an older copy of the package says nothing of its deadline: the default one.
+const DEFAULT_RULE_TIMEOUT_MS = 10_000
 
 // Replays at once by default, at the least, after a refresh: more when more were in flight together.
 const DEFAULT_REPLAY_FLOOR = 256
@@ -177,7 +180,7 @@ function openExchange(internals: SessionInternals): Exchange {
       if (verdict === true) return recover(sent, recovery(input), roundTrip)
       // A rule still judging when the caller aborts lets go of the request with the abort reason.
       const wanted = recovery(input)
-      return raceAbort(verdict, wanted.signal).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
+      return raceAbort(judgedWithin(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS), wanted.signal).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

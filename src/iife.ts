@@ -10,6 +10,7 @@ export {
   memoryStore,
   RefreshError,
   RefreshTimeoutError,
+  RuleTimeoutError,
   SessionExpiredError,
   StoreTimeoutError,
   tabCoordinator,

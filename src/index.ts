@@ -20,6 +20,7 @@ export {
   isTokenflightError,
   RefreshError,
   RefreshTimeoutError,
+  RuleTimeoutError,
   SessionExpiredError,
   StoreTimeoutError,
   TokenflightError,

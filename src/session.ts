@@ -153,6 +153,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     refreshesEnded,
     strategy,
     replayConcurrency: config.replayConcurrency,
+    refreshTimeoutMs: config.refreshTimeoutMs,
     emit: events.emit,
     now,
     lifetime: lifetime.signal,

@@ -203,6 +203,19 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(seen).toEqual([sent('token-0'), sent('token-1')])
   })
 
+  it('a rule that never settles releases its call with a RuleTimeoutError after refreshTimeoutMs, as the strategy\'s own; no refresh', async () => {
+    const never = () => new Promise<boolean>(() => {})
+    const strategy = countingStrategy()
+    const session = createSession({ strategy: { ...strategy, isAuthFailure: never }, tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 150 })
+    const { call } = await setUp(transport, () => true, { session })
+    expect(await call('/stalled-strategy-rule')).toEqual({ error: 'ERR_RULE_TIMEOUT' })
+    const other = await setUp(transport, () => true, { session: createSession({ strategy, tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 150 }), options: { authFailure: never } })
+    const burst = await Promise.all(['/a', '/b', '/c'].map((path) => other.call(path)))
+    expect(burst).toEqual(Array(3).fill({ error: 'ERR_RULE_TIMEOUT' }))
+    expect(lastErrors.at(-1)).toMatchObject({ name: 'RuleTimeoutError', timeoutMs: 150 })
+    expect(strategy.calls).toBe(0)
+  })
+
   it('an authorize that returns a promise (an async signer) fails its call with a TypeError: nothing sent, its rejection handled', async () => {
     const api = await startMatrixApi(() => false)
     cleanups.push(api.stop)

@@ -7,3 +7,4 @@ export { InvalidRefreshResponseError } from './invalid-refresh-response-error.js
 export { RefreshTimeoutError } from './refresh-timeout-error.js'
 export { BodyNotReplayableError } from './body-not-replayable-error.js'
 export { StoreTimeoutError } from './store-timeout-error.js'
+export { RuleTimeoutError } from './rule-timeout-error.js'

@@ -6,6 +6,7 @@ export type TokenflightErrorCode =
   | 'ERR_REFRESH_TIMEOUT'
   | 'ERR_BODY_NOT_REPLAYABLE'
   | 'ERR_STORE_TIMEOUT'
+  | 'ERR_RULE_TIMEOUT'
 
 // A registry symbol rather than `instanceof`: errors must be recognised across
 // realms (iframes, workers) and across duplicated copies of the package (ESM + CJS).

@@ -32,6 +32,8 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
   /** The session's clock (epoch ms). */
   now(): number
+  /** How long anything a request waits on may take: a refresh, a store call, a refusal rule. */
+  readonly refreshTimeoutMs: number
   /** Aborts when the session is destroyed. */
   readonly lifetime: AbortSignal
   /** The error for a call that cannot be served now: destroyed, expired or signed out. */

@@ -32,18 +32,40 @@ export function secretsOf(tokens: Tokens, extra: ReadonlyArray<string | undefine
 
 /**
  * A provider code fit for a message: a documented one (also as the prefix of
- * `invalid_grant: <text>`), else `[A-Za-z0-9._-]{1,64}` sharing no 8 characters with a secret.
+ * `invalid_grant: <text>`), else `[A-Za-z0-9._-]{1,64}` sharing no 8 characters with a secret, nor
+ * 8 letters or digits (any case, separators left out) with it as it is, reversed, in base64 or in
+ * hex: an endpoint that echoes a credential may encode it.
  */
 export function safeCode(value: unknown, documented: Readonly<Record<string, boolean>>, secrets: readonly string[]): string | undefined {
   if (typeof value !== 'string') return undefined
   const prefix = /^[A-Za-z0-9._-]+/.exec(value)?.[0]
   if (prefix && hasOwn(documented, prefix)) return prefix
   if (!CODE.test(value)) return undefined
+  const code = alphanumeric(value)
   for (const secret of secrets) {
     if (value.includes(secret)) return undefined
     for (let i = 0; i + 8 <= value.length; i++) if (secret.includes(value.slice(i, i + 8))) return undefined
+    for (const form of echoes(secret)) {
+      for (let i = 0; i + 8 <= code.length; i++) if (form.includes(code.slice(i, i + 8))) return undefined
+    }
   }
   return value
+}
+
+const alphanumeric = (text: string): string => text.replace(/[^A-Za-z0-9]/g, '').toLowerCase()
+
+// A secret as an endpoint might echo it: as it is, reversed, in base64 (each of the three
+// alignments it can have inside longer text) and in hex; compared as lower-case letters and digits.
+function echoes(secret: string): string[] {
+  const bytes = new TextEncoder().encode(secret)
+  const binary = (from: number): string => {
+    let text = ''
+    for (const byte of bytes.subarray(from)) text += String.fromCharCode(byte)
+    return text
+  }
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+  const plain = alphanumeric(secret)
+  return [plain, [...plain].reverse().join(''), ...[0, 1, 2].map((from) => alphanumeric(btoa(binary(from)))), hex]
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date, at most a year. */

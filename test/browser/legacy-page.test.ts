@@ -306,7 +306,7 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     expect(result.reason).toBe('ERR_SESSION_EXPIRED')
     expect(result.ajax).toBe(0)
     expect(result.fetched).toBe('ERR_SESSION_EXPIRED SessionExpiredError') // the minified build keeps the class's name
-    const errorClasses = ['TokenflightError', 'RefreshError', 'RefreshTimeoutError', 'SessionExpiredError', 'InvalidRefreshResponseError', 'BodyNotReplayableError', 'StoreTimeoutError']
+    const errorClasses = ['TokenflightError', 'RefreshError', 'RefreshTimeoutError', 'SessionExpiredError', 'InvalidRefreshResponseError', 'BodyNotReplayableError', 'StoreTimeoutError', 'RuleTimeoutError']
     expect(await page.evaluate((names) => names.filter((name) => (window as any).TokenFlight[name]?.name !== name), errorClasses)).toEqual([])
     expect(result.expired).toBe(true)
   }, 30_000)

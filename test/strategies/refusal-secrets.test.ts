@@ -77,6 +77,32 @@ describe.each(providerCases)('$name refusal text', (provider) => {
     },
   )
 
+  // An endpoint echoing a credential encoded: nothing of the echo may be shown either.
+  const encodings = (secret: string): Array<[string, string]> => {
+    const base64 = (text: string) => Buffer.from(text).toString('base64').replace(/=+$/, '')
+    return [
+      ['reversed', [...secret].reverse().join('')],
+      ['in base64', base64(secret)],
+      ['in base64url after a prefix (another alignment)', Buffer.from(`x${secret}`).toString('base64url')],
+      ['in hex', Buffer.from(secret).toString('hex').slice(0, 64)],
+      ['split by dots every 7 characters', secret.match(/.{1,7}/g)?.join('.') ?? secret],
+    ]
+  }
+  const shown = (text: string, echo: string): boolean => {
+    const plain = (value: string) => value.replace(/[^A-Za-z0-9]/g, '').toLowerCase()
+    const [haystack, needle] = [plain(text), plain(echo)]
+    for (let i = 0; i + 8 <= needle.length; i++) if (haystack.includes(needle.slice(i, i + 8))) return true
+    return false
+  }
+  it.each(provider.secrets.flatMap((secret) => encodings(secret).map(([label, echo]) => ({ label, echo, secret }))))(
+    'HTTP 401, the credential $label ($secret): nothing of the echo in any text',
+    async ({ echo }) => {
+      const { error, events } = await refuse(provider, 401, poisoned(echo.slice(0, 64)))
+      expect(error).toBeInstanceOf(Error)
+      for (const piece of [...texts(error), ...events.flatMap(texts)]) expect(shown(piece, echo.slice(0, 64))).toBe(false)
+    },
+  )
+
   it('the raw body stays reachable as a non-enumerable property', async () => {
     const body = poisoned(provider.secrets[0] as string)
     const { error } = await refuse(provider, 503, body)
