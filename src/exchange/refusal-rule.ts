@@ -43,6 +43,8 @@ export function judgedWithin(verdict: Promise<boolean>, timeoutMs: number): Prom
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new RuleTimeoutError(timeoutMs)), timeoutMs)
+    // A request aborted while its rule judges is settled already: its deadline keeps no process alive.
+    ;(timer as { unref?: () => void }).unref?.()
   })
   return Promise.race([verdict, late]).finally(() => clearTimeout(timer))
 }
