@@ -29,10 +29,11 @@ const readableRedirects = typeof (globalThis as Runtime).process?.versions?.node
 /**
  * Sends `first` and follows its redirects as fetch would, with one difference: a hop to an origin
  * the allowlist does not allow goes without the token. fetch drops only `Authorization` on its
- * own, so a token in another header would follow a redirect anywhere. `tokenless` is the
- * request's headers without the token (the caller's own, less every header the strategy wrote).
+ * own, so a token in another header would follow a redirect anywhere. `tokenless` makes the
+ * request's headers without the token (the caller's own, less every header the strategy wrote),
+ * only once a hop goes elsewhere.
  */
-export async function followGuarded(send: (hop: Hop, redirects: number) => Promise<Response>, first: Hop, tokenless: Headers, allowsHref: HrefPolicy): Promise<Response> {
+export async function followGuarded(send: (hop: Hop, redirects: number) => Promise<Response>, first: Hop, tokenless: () => Headers, allowsHref: HrefPolicy): Promise<Response> {
   let hop = first
   const dropped = new Set<string>()
   for (let redirects = 0; ; redirects++) {
@@ -48,7 +49,7 @@ export async function followGuarded(send: (hop: Hop, redirects: number) => Promi
     const asGet = (response.status === 303 && method !== 'GET' && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')
     if (asGet) for (const name of BODY_HEADERS) dropped.add(name)
     if (url.origin !== new URL(hop.url).origin) for (const name of CROSS_ORIGIN_HEADERS) dropped.add(name)
-    const headers = new Headers(allowsHref(url.href) ? first.headers : tokenless)
+    const headers = new Headers(allowsHref(url.href) ? first.headers : tokenless())
     for (const name of dropped) headers.delete(name)
     hop = { url: url.href, method: asGet ? 'GET' : hop.method, headers, withBody: hop.withBody && !asGet }
   }
