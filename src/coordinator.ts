@@ -51,4 +51,6 @@ export interface Coordinator<T extends Tokens = Tokens> {
    * sign-in's or a refresh's, which overwrites.
    */
   seed?(tokens: T): Promise<void>
+  /** Resolves once what this copy owes the others is done (tokens its shared store missed, written back): `destroy()` waits for it. */
+  drained?(): Promise<void>
 }

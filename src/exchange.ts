@@ -6,9 +6,8 @@ import { type ReplaySlots, replaySlots } from './exchange/replay-slots.js'
 import { sendRounds } from './exchange/send-rounds.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
 import { LATER } from './session/token-port.js'
-import type { AuthFailureInput, Tokens } from './strategy.js'
+import type { AuthFailureInput, Strategy, Tokens } from './strategy.js'
 import { type HeaderSink, tokenWriter } from './exchange/token-writer.js'
-import { placementOf } from './token-placement.js'
 
 export type { HeaderSink } from './exchange/token-writer.js'
 
@@ -60,8 +59,8 @@ export type Replayed<R> = { value: R } | undefined
 export interface Exchange {
   /** The session's clock (epoch ms). */
   now(): number
-  /** Whether fetch keeps the token on a redirect to another origin: a user's `authorize` writes it, or it goes in another header than `Authorization`. */
-  readonly tokenFollowsRedirects: boolean
+  /** The session's strategy: where its token goes tells fetch which redirects to follow itself. */
+  readonly strategy: Strategy<Tokens>
   /**
    * Tokens for this send, put on `headers` by the strategy: at once when they are at hand (the
    * common case costs no promise), else a promise that rejects with `SessionExpiredError` (a copy)
@@ -164,7 +163,7 @@ function openExchange(internals: SessionInternals): Exchange {
 
   const exchange: Exchange = {
     now: internals.now,
-    tokenFollowsRedirects: placementOf(strategy)?.header.toLowerCase() !== 'authorization',
+    strategy,
     before(headers, signal, outliveMs) {
       const ready = internals.tokensNow(outliveMs)
       if (ready !== LATER) return sent(ready, headers)

@@ -22,7 +22,6 @@ export { installFetch, wrapFetch } from './interceptors/fetch.js'
 export { installXHR } from './interceptors/xhr.js'
 export { ags, ciam, custom, defineStrategy, fib, oauth2, s360 } from './strategies/index.js'
 
-// Minifying renames classes: the error classes get their names back, for consoles and `constructor.name`.
-for (const [name, value] of Object.entries(errors)) {
-  if (typeof value === 'function' && name.endsWith('Error')) Object.defineProperty(value, 'name', { value: name })
-}
+// Minifying renames classes: the error classes (every export there is a function) get their names
+// back, for consoles and `constructor.name`.
+for (const [name, value] of Object.entries(errors)) Object.defineProperty(value, 'name', { value: name })

@@ -1,5 +1,5 @@
 import { abortWith, withTimeout } from './abort.js'
-import { RefreshTimeoutError, SessionExpiredError } from './errors/index.js'
+import { SessionExpiredError } from './errors/index.js'
 import { readingOptions } from './invalid-argument.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.js'
@@ -103,9 +103,10 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
       detachCoordinator?.()
       abortWith(lifetime, new SessionExpiredError('The session was destroyed'))
       events.clear()
-      // The coordinated refresh other copies may depend on, at most one deadline: a coordinator that never settles holds nothing.
-      const settling = flight.settling()
-      if (settling) await withTimeout(settling, config.refreshTimeoutMs, () => new RefreshTimeoutError(config.refreshTimeoutMs)).catch(() => {})
+      // What other copies may depend on, within one deadline: the coordinated refresh, then its
+      // tokens written where they read them. A coordinator that never settles holds nothing.
+      const owed = Promise.resolve(flight.settling()).then(() => coordinator?.drained?.())
+      await withTimeout(owed, config.refreshTimeoutMs, Error).catch(() => {}) // past it, nothing is waited for: the error is dropped
     },
     on: events.on,
     off: events.off,

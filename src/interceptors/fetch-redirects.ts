@@ -1,4 +1,5 @@
 import type { Exchange } from '../exchange.js'
+import { placementOf } from '../token-placement.js'
 import { type HrefPolicy, resolveUrl } from './origin-policy.js'
 
 /** One hop of a request whose redirects are followed here: where it goes, how, and with what. */
@@ -93,8 +94,9 @@ const landedAt = (response: Response, url: string): Response =>
 
 // Whether this request's redirects are followed here rather than by fetch: fetch keeps a token in
 // any header but `Authorization` on a redirect to another origin, and Node shows where one points.
+// Fetch drops only `Authorization` itself: a user's `authorize` or another header keeps the token.
 export const guardsRedirects = (exchange: Exchange, redirect: RequestRedirect | undefined): boolean =>
-  exchange.tokenFollowsRedirects && (redirect ?? 'follow') === 'follow' && readableRedirects
+  readableRedirects && (redirect ?? 'follow') === 'follow' && placementOf(exchange.strategy)?.header.toLowerCase() !== 'authorization'
 
 // One hop of a request whose redirects are followed here. The first goes as the request itself,
 // a copy when its body can be sent again (by a 307 or 308, or the replay); a later one goes to

@@ -1,3 +1,4 @@
+import { markSafe } from '../errors/safe-words.js'
 import { whenSettled } from '../when-settled.js'
 /**
  * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
@@ -41,7 +42,7 @@ export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), 0)
+      timer = setTimeout(() => reject(markSafe(new Error(`Redis did not answer within ${ms} ms`))), 0)
     }, ms)
   })
   command.catch(() => {})

@@ -3,6 +3,7 @@ import type { TokenStore } from '../token-store.js'
 import { assertNonEmptyString, assertObject, assertOptionalDuration, invalidArgument, knownOptions } from '../invalid-argument.js'
 import { parseStoredTokens } from './parse-stored-tokens.js'
 import { bounded, type RedisClient } from './redis-client.js'
+import { isSafeError, safeError } from '../errors/safe-words.js'
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -43,15 +44,20 @@ export function redisStore<T extends Tokens = Tokens>(given: RedisStoreOptions):
   assertNonEmptyString('key', key)
   assertOptionalDuration('commandTimeoutMs', options.commandTimeoutMs)
   const timeout = options.commandTimeoutMs ?? defaults.commandTimeoutMs
+  // A client's error may carry the command it refused (ioredis's `command.args`: the tokens JSON).
+  const run = <R>(operation: string, command: Promise<R>): Promise<R> =>
+    bounded(command, timeout).catch((error: unknown) => {
+      throw isSafeError(error) ? error : safeError(`redisStore ${operation}() on \`${key}\` failed`, error)
+    })
   return {
     async get() {
-      return parseStoredTokens<T>(await bounded(client.get(key), timeout))
+      return parseStoredTokens<T>(await run('get', client.get(key)))
     },
     async set(tokens) {
-      await bounded(client.set(key, JSON.stringify(tokens)), timeout)
+      await run('set', client.set(key, JSON.stringify(tokens)))
     },
     async delete() {
-      await bounded(client.del(key), timeout)
+      await run('delete', client.del(key))
     },
   }
 }

@@ -397,6 +397,26 @@ describe('listeners', () => {
     expect(await refreshing).toBeInstanceOf(SessionExpiredError)
   })
 
+  it.each([
+    ['never settles', () => new Promise<void>(() => {})],
+    ['throws', () => {
+      throw new Error('drain failed')
+    }],
+    ['rejects', () => Promise.reject(new Error('drain failed'))],
+  ])('destroy() waits for what a coordinator still owes the others, and resolves within a deadline when that %s', async (_, drained) => {
+    const owed = deferred()
+    const calls: string[] = []
+    const waiting = createSession({ strategy: rotating(), tokens: start, coordinator: { refresh: (_stale, work) => work(), drained: () => owed.promise.then(() => void calls.push('drained')) } })
+    const destroyed = waiting.destroy().then(() => calls.push('destroyed'))
+    await sleep(20)
+    expect(calls).toEqual([])
+    owed.resolve()
+    await destroyed
+    expect(calls).toEqual(['drained', 'destroyed'])
+    const session = createSession({ strategy: rotating(), tokens: start, coordinator: { refresh: (_stale, work) => work(), drained: drained as () => Promise<void> }, refreshTimeoutMs: 100 })
+    expect(await Promise.race([session.destroy().then(() => 'resolved'), sleep(1_000).then(() => 'still pending')])).toBe('resolved')
+  })
+
   it('destroy() in a refreshing listener stops the refresh before the strategy is called', async () => {
     const strategy = rotating()
     const session = createSession({ strategy, tokens: start })

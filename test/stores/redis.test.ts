@@ -51,4 +51,21 @@ describe.skipIf(missing('redis-server'))('redisStore against redis-server', () =
     await expect(never.set({ accessToken: 'a' })).rejects.toThrow(/did not answer within 50 ms/)
     await expect(never.get()).rejects.toThrow(/did not answer within 50 ms/)
   })
+
+  // ioredis's ReplyError keeps the refused command with its arguments (the tokens JSON) in an enumerable field.
+  it('a write Redis refuses (out of memory) rejects with an error saying so that holds no token, however it is printed', async () => {
+    const client = await redis.connect()
+    const admin = await redis.connect()
+    const key = redis.nextKey()
+    const store = redisStore({ client, key })
+    await admin.config('SET', 'maxmemory', '1')
+    try {
+      const error = (await store.set({ accessToken: 'AT-SECRET-1', refreshToken: 'RT-SECRET-2' }).catch((caught: unknown) => caught)) as Error
+      expect(error.message).toBe(`redisStore set() on \`${key}\` failed (ReplyError, OOM)`)
+      const { inspect } = await import('node:util')
+      expect(JSON.stringify(error) + inspect(error, { depth: 9, showHidden: true }) + String(error.stack)).not.toMatch(/SECRET/)
+    } finally {
+      await admin.config('SET', 'maxmemory', '0')
+    }
+  })
 })

@@ -28,6 +28,8 @@ export interface NodeRedisLike {
   duplicate?(): NodeRedisConnection
   /** WAIT numreplicas timeout, on a single client or a sentinel client. */
   wait?(numReplicas: number, timeoutMs: number): Promise<unknown>
+  /** False until `connect()` is called, and after the client is closed. */
+  readonly isOpen: boolean
   /** Present on a cluster only: WAIT there would go to a random node, so it is not offered. */
   getSlotMaster?: unknown
 }
@@ -92,6 +94,10 @@ export function fromNodeRedis(client: NodeRedisLike): NodeRedisClient {
   for (const command of ['get', 'set', 'del', 'eval', 'publish', 'subscribe', 'unsubscribe', 'on'] as const) {
     if (typeof client[command] !== 'function') throw invalidArgument(`client.${command}`, 'a function (a node-redis 5 client)', client[command])
   }
+  // An ioredis client has every command named above, with other arguments: pass it to redisCoordination as it is.
+  if (!('isOpen' in client)) throw invalidArgument('client', 'a node-redis client (an ioredis client is passed without fromNodeRedis)', client, { wrongType: false })
+  // Never connected, a node-redis client stays closed: not an outage that ends, and each process would refresh alone.
+  if (client.isOpen === false) throw invalidArgument('client.isOpen', 'true: a node-redis client connected (`await client.connect()`) first', false, { wrongType: false })
   const adapted: NodeRedisClient = {
     get: async (key) => ((await client.get(key)) as string | null) ?? null,
     // `{ PX, NX }` rather than 5.x's later `expiration`/`condition`: every node-redis 5 release takes it.

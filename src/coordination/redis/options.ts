@@ -75,6 +75,8 @@ export function resolveRedisCoordination(given: RedisCoordinationOptions): Resol
   for (const command of commands) {
     if (typeof client[command] !== 'function') throw invalidArgument(`client.${command}`, 'a function (an ioredis client or one of its shape)', client[command])
   }
+  // node-redis has all these names, but its eval takes keys and arguments in an object: every script would be refused.
+  if ('isOpen' in client) throw invalidArgument('client', 'an ioredis client, or a node-redis client passed through fromNodeRedis(client)', client, { wrongType: false })
   assertNonEmptyString('key', key)
   assertOptionalDuration('lockTtlMs', options.lockTtlMs, 3)
   assertOptionalDuration('coordinationWaitMs', options.coordinationWaitMs, 0)

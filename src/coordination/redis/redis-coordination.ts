@@ -45,6 +45,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     notices: createNoticeWaiter(),
     links: createLinks<T>(),
     unwritten,
+    held: new Set(),
     async newer(stale) {
       const stored = await read().catch(() => undefined)
       return unwritten.replaces(stored, stale) ? stored : undefined
@@ -77,6 +78,10 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
       await shared.notify(tokens ? 'refreshed' : 'cleared')
     },
     seed: (tokens) => store.seed(tokens),
+    async drained() {
+      await store.whenWritten()
+      await Promise.all(shared.held)
+    },
   }
   return { store, coordinator }
 }

@@ -1,8 +1,10 @@
 import { RefreshError } from '../../errors/index.js'
 import { markSafe } from '../../errors/safe-words.js'
 
-// Redis answers that no retry can change: the deployment, not the network, is wrong.
-const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string]> = [
+// Redis answers that no retry can change: the deployment, not the network, is wrong. An error
+// reply proves Redis is reachable; only the replies of a server on its way back (loading its data,
+// running a long script, a replica without its primary, a cluster failing over) are outages.
+const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string, code: string) => string]> = [
   [/^WRONGTYPE/, (key) => `The Redis key \`${key}\` holds a value of another type (WRONGTYPE); tokenflight neither reads nor overwrites it: delete it or choose another key`],
   [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
   // Outside a script Redis says NOPERM; a command refused inside one (the lock, the fenced write) is an ERR.
@@ -11,6 +13,11 @@ const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string) => string
   // Answers from a Redis that is up but takes no writes: refreshing alone would spend the token twice.
   [/^READONLY/, () => 'This Redis server is a read-only replica: redisCoordination needs the primary'],
   [/^OOM/, () => 'This Redis server is out of memory and refuses writes (maxmemory): free memory or raise the limit'],
+  [/^MISCONF/, () => 'This Redis server refuses writes because it cannot save its snapshot (MISCONF, stop-writes-on-bgsave-error): fix its disk or persistence'],
+  [/^NOREPLICAS/, () => 'This Redis primary refuses writes: fewer replicas than min-replicas-to-write are connected'],
+  // Any other error reply: Redis answered, so it is not down, and waiting it out would end in every process refreshing alone.
+  [/^ERR /, () => 'Redis refused a command of redisCoordination (ERR): pass a node-redis client through fromNodeRedis(client) and an ioredis client as it is'],
+  [/^(?!(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b)[A-Z]{2,}[A-Z_]*\b/, (_, code) => `Redis refused a command of redisCoordination (${code}): it is up, so no retry or refresh alone follows`],
 ]
 
 const ours = new WeakSet<Error>()
@@ -28,7 +35,8 @@ export function misconfiguration(error: unknown, key: string): RefreshError | un
   const message = error instanceof Error ? error.message : String(error)
   const found = misconfigurations.find(([pattern]) => pattern.test(message))
   if (!found) return undefined
-  const fatal = markSafe(new RefreshError(found[1](key), { transient: true, details: { redis: message.split(' ', 1)[0] ?? '' } }))
+  const code = /^[A-Z][A-Z_]*/.exec(message)?.[0] ?? '' // the reply's code alone: what follows may quote the command
+  const fatal = markSafe(new RefreshError(found[1](key, code), { transient: true, details: { redis: code } }))
   ours.add(fatal)
   return fatal
 }

@@ -33,8 +33,10 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
   const { coordinationWaitMs, pollIntervalMs, lockTtlMs, key } = shared.options
   const began = monotonicNow()
   const limitMs = shared.links.deadlineMs()
+  const left = (): number => limitMs - (monotonicNow() - began)
   const owner = randomUuid()
-  let waitedOnEmpty = false
+  const stoodAside = { empty: false, outage: false }
+  let sawHolder = false
   let unreachableSince: number | undefined // the outage is timed from Redis's first failure, not from the wait's start
   for (;;) {
     // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
@@ -62,21 +64,28 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
       void shared.lock.release(owner)
       return alone(shared, error, work)
     }
+    const backFromOutage = unreachableSince !== undefined
     unreachableSince = undefined
-    if (taken && (taken.raw !== null || waitedOnEmpty)) return underLock(shared, stale, work, owner, taken.raw)
     if (taken) {
       // The key empty, the lock free: Redis lost both (restart, FLUSHALL), maybe under a holder whose
       // refresh token is spent already. A live holder takes its lock back at its next renewal.
-      waitedOnEmpty = true
+      const empty = taken.raw === null && !stoodAside.empty
+      // Redis back from an outage, the holder seen before it gone: its lock may have run out while its
+      // client reconnects, with its rotated tokens still to write. It gets one lock TTL to do so.
+      const outage = backFromOutage && sawHolder && !stoodAside.outage
+      if (!empty && !outage) return underLock(shared, stale, work, owner, taken.raw)
+      stoodAside.empty ||= empty
+      stoodAside.outage ||= outage
       await shared.lock.release(owner)
-      const adopted = await waitForNewer(shared, stale, Math.min(2 * renewalPeriodMs(lockTtlMs), limitMs - (monotonicNow() - began)))
+      const adopted = await waitForNewer(shared, stale, Math.min(outage ? lockTtlMs : 2 * renewalPeriodMs(lockTtlMs), left()))
       if (adopted) return adopted
       continue
     }
+    sawHolder = true
     await shared.notices.next(pollIntervalMs) // another process holds the lock: wait for its notice
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
-    if (monotonicNow() - began >= limitMs) throw new RefreshTimeoutError(limitMs)
+    if (left() <= 0) throw new RefreshTimeoutError(limitMs)
   }
 }
 

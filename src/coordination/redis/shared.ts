@@ -16,6 +16,8 @@ export interface Shared<T extends Tokens> {
   readonly notices: NoticeWaiter
   readonly links: Links<T>
   readonly unwritten: Unwritten<T>
+  /** Locks kept until the tokens Redis missed are written, then released: a shutdown waits for them. */
+  readonly held: Set<Promise<void>>
   /** The stored tokens if they replace `stale`; never rejects. */
   newer(stale: T): Promise<T | undefined>
   /** Publishes that new tokens are stored (`refreshed`) or the user signed out (`cleared`); never rejects. */

@@ -32,7 +32,9 @@ export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, w
   // or a waiting process would refresh with the refresh token this one just spent.
   const holdUntilWritten = (written: Promise<void>): void => {
     keepLock = true
-    void written.then(() => shared.notify()).then(unlock)
+    const held = written.then(() => shared.notify()).then(unlock)
+    shared.held.add(held)
+    void held.then(() => shared.held.delete(held))
   }
   try {
     const stored = parseStoredTokens<T>(raw)

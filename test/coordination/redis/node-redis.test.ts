@@ -2,6 +2,7 @@
  * node-redis 5 through `fromNodeRedis`: the commands the coordinator sends behave as with ioredis
  * against a real redis-server, and sessions on separate node-redis connections share one refresh.
  */
+import Redis from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../../src/index.js'
@@ -40,6 +41,17 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
   ])('refuses %o with a TypeError naming what is missing', (client, message) => {
     expect(() => fromNodeRedis(client as never)).toThrow(TypeError)
     expect(() => fromNodeRedis(client as never)).toThrow(message)
+  })
+
+  // Each would be accepted and then have every script refused: clients of the wrong shape are told apart at once.
+  it('refuses an ioredis client, a node-redis client never connected, and a raw node-redis client given to redisCoordination', async () => {
+    const ioredis = new Redis({ lazyConnect: true })
+    expect(() => fromNodeRedis(ioredis as never)).toThrow(/`client` to be a node-redis client \(an ioredis client is passed without fromNodeRedis\)/)
+    const closed = createClient({ socket: { host: '127.0.0.1', port: server.port } })
+    expect(() => fromNodeRedis(closed)).toThrow(/connected \(`await client.connect\(\)`\)/)
+    const raw = await connect()
+    expect(() => redisCoordination({ client: raw as never, key: 'nr:raw' })).toThrow(/passed through fromNodeRedis\(client\)/)
+    expect(() => redisCoordination({ client: fromNodeRedis(raw), key: 'nr:raw' })).not.toThrow()
   })
 
   it('get, set, SET PX NX, eval with keys and arguments, del and WAIT answer as the RedisClient shape says', async () => {

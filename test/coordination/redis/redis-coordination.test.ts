@@ -497,9 +497,15 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(strategy.calls).toBe(0)
     })
 
+    // Any error reply proves Redis is up: taken for an outage, every process would refresh alone with the same refresh token.
     it.each([
       ['a read-only replica (READONLY)', "READONLY You can't write against a read only replica.", /read-only replica/],
       ['maxmemory with noeviction (OOM)', "OOM command not allowed when used memory > 'maxmemory'.", /out of memory/],
+      ['a failed snapshot (MISCONF)', 'MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk.', /cannot save its snapshot/],
+      ['too few replicas (NOREPLICAS)', 'NOREPLICAS Not enough good replicas to write. script: 1f2e, on @user_script:3.', /min-replicas-to-write/],
+      ['a raw node-redis client’s eval', 'ERR Lua redis lib command arguments must be strings or integers script: 1f2e, on @user_script:3.', /fromNodeRedis/],
+      ['fromNodeRedis over ioredis', 'ERR value is not an integer or out of range', /fromNodeRedis/],
+      ['a reply code never seen', 'NEWCODE something a later Redis says', /NEWCODE/],
     ])('%s refusing every write: a RefreshError at once, no refresh alone, no degraded mode', async (_, answer, message) => {
       const real = await redis.connect()
       const client = faulty(real, { eval: () => Promise.reject(new Error(answer)), set: () => Promise.reject(new Error(answer)) })
@@ -511,6 +517,62 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await expect(session.refresh()).rejects.toThrow(message)
       expect(performance.now() - began).toBeLessThan(1_000)
       expect({ calls: strategy.calls, degraded: degraded.length }).toEqual({ calls: 0, degraded: 0 })
+    })
+
+    // These replies come from a server on its way back: waited out for coordinationWaitMs like an outage.
+    it.each(['LOADING Redis is loading the dataset in memory', 'MASTERDOWN Link with MASTER is down', 'BUSY Redis is busy running a script'])('%s: waited out like an outage, then the refresh goes alone', async (answer) => {
+      const real = await redis.connect()
+      const client = faulty(real, { eval: () => Promise.reject(new Error(answer)) })
+      const strategy = countingStrategy()
+      const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 100, pollIntervalMs: 20 }) })
+      const degraded: unknown[] = []
+      session.on('coordinationDegraded', (event) => degraded.push(event))
+      await expect(session.refresh()).resolves.toBe('token-1')
+      expect({ calls: strategy.calls, degraded: degraded.length }).toEqual({ calls: 1, degraded: 1 })
+    })
+
+    it('a reply whose code runs into what it quotes (`CODE:<token>`): the error names no more than the code', async () => {
+      const real = await redis.connect()
+      const client = faulty(real, { eval: () => Promise.reject(new Error('SECRETCODE:r0-refresh-token-quoted more')) })
+      const session = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client, key: redis.nextKey() }) })
+      const error = (await session.refresh().catch((caught: unknown) => caught)) as RefreshError
+      expect(error).toBeInstanceOf(RefreshError)
+      expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/r0-refresh|quoted/)
+    })
+
+    it('a real primary refusing writes (min-replicas-to-write with no replica): 3 processes at expiry make no call and none refreshes alone', async () => {
+      const admin = await redis.connect()
+      const key = redis.nextKey()
+      const strategy = countingStrategy()
+      const sessions = await Promise.all([0, 1, 2].map(async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, coordinationWaitMs: 200, pollIntervalMs: 20 }) })))
+      await Promise.all(sessions.map((session) => tokensForSend(session)))
+      const degraded: unknown[] = []
+      for (const session of sessions) session.on('coordinationDegraded', (event) => degraded.push(event))
+      await admin.config('SET', 'min-replicas-to-write', '1')
+      try {
+        const errors = await Promise.all(sessions.map((session) => afterRefusal(session, 'token-0').catch((caught: unknown) => caught)))
+        expect(errors.map((error) => (error as Error).message)).toEqual(sessions.map(() => expect.stringMatching(/min-replicas-to-write/)))
+        await sleep(400) // past coordinationWaitMs: an outage would have ended in refreshes alone by now
+        expect({ calls: strategy.calls, degraded: degraded.length }).toEqual({ calls: 0, degraded: 0 })
+      } finally {
+        await admin.config('SET', 'min-replicas-to-write', '0')
+      }
+    })
+
+    it('a client without the password Redis asks for (NOAUTH): a RefreshError saying so at once, not an outage ridden out into a refresh alone', async () => {
+      const admin = await redis.connect()
+      await admin.config('SET', 'requirepass', 'tf-test-pw')
+      try {
+        const client = await redis.connect({ enableReadyCheck: false }) // else ioredis never gets ready, and commands fail as in an outage
+        const strategy = countingStrategy()
+        const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 200, pollIntervalMs: 20 }) })
+        const degraded: unknown[] = []
+        session.on('coordinationDegraded', (event) => degraded.push(event))
+        await expect(session.refresh()).rejects.toThrow(/\(NOAUTH\)/)
+        expect({ calls: strategy.calls, degraded: degraded.length }).toEqual({ calls: 0, degraded: 0 })
+      } finally {
+        await admin.config('SET', 'requirepass', '')
+      }
     })
 
     it('enableOfflineQueue: false and not connected yet: the first read waits for the connection instead of starting on stale initial tokens', async () => {
@@ -563,6 +625,61 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ calls: strategy.calls, reuse: reuses(), b: await b.getAccessToken() }).toEqual({ calls: 2, reuse: 0, b: 'token-2' })
       a.destroy()
       b.destroy()
+    }, 15_000)
+
+    // Clients reconnect at their own pace (ioredis backs off up to 2 s): the holder's may come back last.
+    it('an outage that outlasts the holder’s lock: the waiter back first leaves the free lock one TTL to the holder, which writes its rotated tokens; no reuse', async () => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const key = redis.nextKey()
+      const down = { a: false, b: false }
+      const cut = async (name: 'a' | 'b') => {
+        const real = await redis.connect()
+        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error('Connection is closed.')) : run())
+        return faulty(real, {
+          get: (k) => failing(() => real.get(k)),
+          set: (...args: [string, string]) => failing(() => real.set(...args)),
+          eval: (script, count, ...rest) => failing(() => real.eval(script, count, ...rest)),
+          publish: (c, m) => failing(() => real.publish(c, m)),
+        })
+      }
+      const options = { key, lockTtlMs: 500, coordinationWaitMs: 10_000, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('a'), ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('b'), ...options }) })
+      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      const refreshing = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(100) // b has found the lock held
+      down.a = down.b = true
+      gate.resolve()
+      await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' }) // rotated: r1 lives in a alone
+      await sleep(700) // a cannot renew: its lock runs out
+      down.b = false
+      await sleep(250)
+      down.a = false
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+    }, 15_000)
+
+    // The documented shutdown is `await session.destroy()`, then the client closed: tokens only in memory then are lost for good.
+    it('destroy() while the refreshed tokens wait for Redis: it resolves once they are written and the lock is let go, not before', async () => {
+      const gate = deferred()
+      const { strategy } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const key = redis.nextKey()
+      const a = await outageSession(strategy, key, { coordinationWaitMs: 10_000 })
+      await tokensForSend(a)
+      await refreshCutOff(a, strategy, gate)
+      let destroyed = false
+      const destroying = a.destroy().then(() => {
+        destroyed = true
+      })
+      await sleep(500)
+      expect(destroyed).toBe(false)
+      await redis.server.start()
+      await destroying
+      const admin = await redis.connect()
+      expect({ tokens: JSON.parse((await admin.get(key)) ?? 'null'), lock: await admin.get(`{${key}}:lock`) }).toEqual({ tokens: { accessToken: 'token-1', refreshToken: 'r1' }, lock: null })
     }, 15_000)
 
     // A restart without persistence or a FLUSHALL takes the lock with the tokens: a waiter finds both gone.
@@ -911,7 +1028,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
 
     it('coordinationDegraded carries the outage without what Redis quoted of the command (tokens may be in it)', async () => {
       const real = await redis.connect()
-      const quoting = new Error("ERR max number of clients reached, with args beginning with: 'refresh-secret-value'")
+      const quoting = new Error("BUSY Redis is busy running a script, with args beginning with: 'refresh-secret-value'")
       const client = faulty(real, { eval: () => Promise.reject(quoting), get: () => Promise.reject(quoting) })
       const strategy = countingStrategy()
       const session = createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'refresh-secret-value' }, ...redisCoordination<Tokens>({ client, key: redis.nextKey(), coordinationWaitMs: 100, pollIntervalMs: 20 }) })
@@ -919,7 +1036,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       session.on('coordinationDegraded', ({ error }) => degraded.push(error))
       await expect(session.refresh()).resolves.toBe('token-1')
       expect(degraded).toHaveLength(1)
-      expect(degraded[0]?.message).toBe('ERR max number of clients reached')
+      expect(degraded[0]?.message).toBe('BUSY Redis is busy running a script')
       expect(JSON.stringify(degraded[0]) + String(degraded[0]?.stack) + String(degraded[0]?.cause)).not.toContain('secret')
     })
 
