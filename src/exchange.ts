@@ -42,7 +42,7 @@ export interface Recovery<R> {
    * cannot be sent twice, so a refusal that could be replayed rejects with `BodyNotReplayableError`.
    */
   replay: ((authorize: <H extends HeaderSink>(headers: H) => H) => Promise<R>) | undefined
-  /** A refusal is confirmed and a refresh will be awaited: drop what holds resources (a body). */
+  /** A refusal is confirmed and a refresh will be awaited, or a rule gave no verdict: drop what holds resources (a body). */
   onRefused?: (() => Promise<void> | void) | undefined
   /** The refused response, for `BodyNotReplayableError`. */
   refused: () => unknown
@@ -131,6 +131,16 @@ async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R>, roun
   return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
 }
 
+// An async rule's verdict within its deadline; a caller's abort lets go of the request with its
+// reason. With no verdict (past the deadline, aborted, the rule threw) the response is never
+// handed back, so what it holds goes.
+function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, sent: Sent, wanted: Recovery<unknown>): Promise<boolean> {
+  return raceAbort(judgedWithin(verdict, timeoutMs), wanted.signal).catch((error: unknown) => {
+    void dropRefused(sent, wanted)?.catch(() => {})
+    throw error
+  })
+}
+
 function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
@@ -177,9 +187,8 @@ function openExchange(internals: SessionInternals): Exchange {
       if (verdict === false) return undefined
       const roundTrip = internals.now() - sent.sentAt
       if (verdict === true) return recover(sent, recovery(input), roundTrip)
-      // A rule still judging when the caller aborts lets go of the request with the abort reason.
       const wanted = recovery(input)
-      return raceAbort(judgedWithin(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS), wanted.signal).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
+      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, sent, wanted).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

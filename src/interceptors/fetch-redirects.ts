@@ -93,8 +93,8 @@ const landedAt = (response: Response, url: string): Response =>
   Object.defineProperties(response, { url: { value: url }, redirected: { value: true } })
 
 // Whether this request's redirects are followed here rather than by fetch: fetch keeps a token in
-// any header but `Authorization` on a redirect to another origin, and Node shows where one points.
-// Fetch drops only `Authorization` itself: a user's `authorize` or another header keeps the token.
+// any header but `Authorization` (a user's `authorize`, another header) on a redirect to another
+// origin, and Node shows where one points.
 export const guardsRedirects = (exchange: Exchange, redirect: RequestRedirect | undefined): boolean =>
   readableRedirects && (redirect ?? 'follow') === 'follow' && placementOf(exchange.strategy)?.header.toLowerCase() !== 'authorization'
 

@@ -99,13 +99,13 @@ function sendRequest(
   client: Client,
   exchange: Exchange,
   template: Request,
-  wanted: { signal: AbortSignal | null; rule: AuthFailureRule | undefined; input: unknown },
+  wanted: { sendInit: RequestInit & { signal: AbortSignal | null }; rule: AuthFailureRule | undefined; input: unknown },
   replayable: boolean,
 ): Promise<Response> {
   const { fetchFn, allowsHref } = client
-  const { signal } = wanted
-  const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, { signal }))
-  const how = { ...wanted, headers: template.headers }
+  const { sendInit } = wanted
+  const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, sendInit))
+  const how = { ...wanted, signal: sendInit.signal, headers: template.headers }
   if (!guardsRedirects(exchange, template.redirect)) {
     return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
@@ -121,6 +121,10 @@ function sendRequest(
     ),
   )
 }
+
+// What a `Request` carries, absent from the init sent beside one (an `undefined` member counts as
+// absent), so the request's own stand: a hop's method, headers and `redirect: 'manual'`.
+const requestOwn = { body: undefined, headers: undefined, method: undefined, redirect: undefined } as object
 
 /**
  * Wraps a fetch function: the token goes on requests to allowed origins, and a 401 waits for one
@@ -160,11 +164,12 @@ export function wrapFetch<T extends Tokens>(
     // caller's signal, else the one of the caller's Request, kept alive meanwhile (`sendRequest`).
     const given = init?.signal
     const signal = given !== undefined ? given : template.signal
-    const sendInit = { signal }
+    // What a `Request` does not carry (undici's `dispatcher`, a framework's own options) goes with every send too.
+    const sendInit = { ...init, ...requestOwn, signal }
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
     if (!exchange || exchange === outer) return fetchFn(template, sendInit)
-    return sendRequest(client, exchange, template, { signal, rule: own?.authFailure ?? rule, input }, !isOneShot(init?.body))
+    return sendRequest(client, exchange, template, { sendInit, rule: own?.authFailure ?? rule, input }, !isOneShot(init?.body))
   }
 }
 

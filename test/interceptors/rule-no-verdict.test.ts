@@ -1,0 +1,67 @@
+/**
+ * A refusal rule that gives no verdict (it runs past refreshTimeoutMs, or throws) fails its
+ * request: the response is never handed back, so its body must not keep the connection open.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import axios from 'axios'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSession } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
+import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { custom } from '../../src/strategies/index.js'
+
+// An API answering 200 with a stream that never ends (a chunk every 20 ms); `closed` counts the responses whose connection went.
+async function endlessApi() {
+  const state = { closed: 0 }
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    const timer = setInterval(() => res.write('data: tick\n\n'), 20)
+    res.on('close', () => {
+      clearInterval(timer)
+      state.closed++
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const stop = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeAllConnections()
+    await closed
+  }
+  return { origin, state, stop }
+}
+
+const session = () => createSession({ strategy: custom(async (tokens) => tokens), tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 100 })
+const rules = {
+  'never settles': () => new Promise<boolean>(() => {}),
+  throws: () => Promise.reject(new Error('rule failed')),
+}
+const stops: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop()
+})
+
+async function closedWithin(state: { closed: number }, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until && state.closed === 0; ) await new Promise((resolve) => setTimeout(resolve, 10))
+  return state.closed === 1
+}
+
+describe.each(Object.entries(rules))('a rule that %s: the unjudged stream is let go', (_, rule) => {
+  it('through fetch', async () => {
+    const api = await endlessApi()
+    stops.push(api.stop)
+    const authed = wrapFetch(fetch, session(), { origins: [api.origin], authFailure: rule })
+    await expect(authed(`${api.origin}/events`)).rejects.toThrow()
+    expect(await closedWithin(api.state, 1_000)).toBe(true)
+  })
+
+  it('through axios (responseType stream)', async () => {
+    const api = await endlessApi()
+    stops.push(api.stop)
+    const client = axios.create({ baseURL: api.origin, adapter: 'http' })
+    attachAxios(client, session(), { authFailure: rule })
+    await expect(client.get('/events', { responseType: 'stream' })).rejects.toThrow()
+    expect(await closedWithin(api.state, 1_000)).toBe(true)
+  })
+})
