@@ -88,9 +88,14 @@ export function withoutToken(sent: WrittenHeaders, own: Headers | undefined): He
   return tokenless
 }
 
-// The last hop's response, saying where it landed, as fetch's own does after a redirect.
-const landedAt = (response: Response, url: string): Response =>
-  Object.defineProperties(response, { url: { value: url }, redirected: { value: true } })
+/**
+ * A response made here (a redirect's last hop, a refused one without its body) saying where it
+ * landed as fetch's own does; its clones say so too (`clone()` reads only what fetch recorded).
+ */
+export function landedAt(response: Response, url: string, redirected = true): Response {
+  const clone = response.clone.bind(response)
+  return Object.defineProperties(response, { url: { value: url }, redirected: { value: redirected }, clone: { value: () => landedAt(clone(), url, redirected) } })
+}
 
 // Whether this request's redirects are followed here rather than by fetch: fetch keeps a token in
 // any header but `Authorization` (a user's `authorize`, another header) on a redirect to another

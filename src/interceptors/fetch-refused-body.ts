@@ -1,3 +1,5 @@
+import { landedAt } from './fetch-redirects.js'
+
 // A refused body larger than this, or of unknown length, is cancelled rather than read; one that
 // has not ended this long after its headers (a stalled server) is cancelled too.
 const DRAIN_LIMIT_BYTES = 64 * 1024
@@ -28,6 +30,5 @@ export async function withoutBody(response: Response): Promise<Response> {
   // A malformed length is NaN, never small; a stalled body is bounded by DRAIN_WAIT_MS anyway.
   const small = length !== null && Number(length) <= DRAIN_LIMIT_BYTES
   if (response.body) await discard(response.body, small)
-  const copy = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
-  return Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } })
+  return landedAt(new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers }), response.url, response.redirected)
 }

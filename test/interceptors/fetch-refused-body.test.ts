@@ -85,3 +85,15 @@ describe('the refused body before a replay', () => {
     expect(outcome).toEqual({ sameConnection: false, tokens: ['Bearer token-0', 'Bearer token-1'] })
   })
 })
+
+describe('the refused response handed back without its body', () => {
+  it('a one-shot body refused: BodyNotReplayableError holds the response, which (and its clones) says where it was sent', async () => {
+    const server = await api((res) => res.writeHead(401, { 'content-length': '0' }).end())
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const authedFetch = wrapFetch(fetch, session, { origins: [server.url] })
+    const body = new ReadableStream({ start: (controller) => controller.close() })
+    const error = (await authedFetch(`${server.url}/upload`, { method: 'POST', body, duplex: 'half' } as RequestInit).catch((caught: unknown) => caught)) as { code: string; response: Response }
+    expect(error.code).toBe('ERR_BODY_NOT_REPLAYABLE')
+    for (const response of [error.response, error.response.clone()]) expect([response.status, response.url, response.redirected]).toEqual([401, `${server.url}/upload`, false])
+  })
+})
