@@ -81,10 +81,14 @@ export function writtenHeaders(own?: Headers): WrittenHeaders {
   return new Written(own)
 }
 
-/** The caller's own headers less every one written on the send's (`sent`): the send without its token. */
-export function withoutToken(sent: WrittenHeaders, own: Headers | undefined): Headers {
+/**
+ * The caller's own headers less every one written on the send's (`sent`) and the strategy's own
+ * header, written or not (signed out, a stale copy the caller left there is a token still).
+ */
+export function withoutToken(sent: WrittenHeaders, own: Headers | undefined, exchange: Exchange): Headers {
   const tokenless = new Headers(own)
   for (const name of sent.written) tokenless.delete(name)
+  tokenless.delete(placementOf(exchange.strategy)?.header ?? 'authorization')
   return tokenless
 }
 

@@ -87,7 +87,7 @@ function sendUrl(client: Client, exchange: Exchange, href: string, sendInit: Tok
     followGuarded(
       (hop) => fetchFn(hop.url, handledBy(exchange, { ...sendInit, method: hop.method, headers: hop.headers, redirect: 'manual' as const })),
       { url: href, method: sendInit.method ?? 'GET', headers, withBody: false },
-      () => withoutToken(headers, how.headers),
+      () => withoutToken(headers, how.headers, exchange),
       allowsHref,
     ),
   )
@@ -116,7 +116,7 @@ function sendRequest(
     followGuarded(
       (hop, redirects) => send(hopRequest(template, hop, redirects, replayable)),
       { url: template.url, method: template.method, headers, withBody: template.body !== null },
-      () => withoutToken(headers, how.headers),
+      () => withoutToken(headers, how.headers, exchange),
       allowsHref,
     ),
   )

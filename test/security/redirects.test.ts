@@ -216,6 +216,15 @@ describe('fetch (Node): a token in a header of its own on a redirect', () => {
     expect(foreign.requests.map((r) => [tokenOf(r), r.headers['x-session-proof'], r.headers['x-trace']])).toEqual([[undefined, undefined, 'kept']])
   })
 
+  it("signed out, a stale token the caller left in the strategy's header stays off a foreign hop", async () => {
+    const { allowed, foreign } = await pair()
+    const session = createSession({ strategy: custom(async () => ({ accessToken: 'fresh-token' }), ownHeader) })
+    const authedFetch = wrapFetch(fetch, session, { origins: [allowed.url] })
+    await authedFetch(allowed.url + redirect(`${foreign.url}/landing`), { headers: { 'X-Auth-Token': 'stale-token', 'X-Trace': 'kept' } })
+    expect(allowed.requests.map(tokenOf)).toEqual(['stale-token']) // an allowed origin gets what the caller sent
+    expect(foreign.requests.map((r) => [tokenOf(r), r.headers['x-trace']])).toEqual([[undefined, 'kept']])
+  })
+
   it('a redirect loop rejects with a TypeError after 20 redirects, as fetch does', async () => {
     let hops = 0
     const looping = await inlineServer((_req, res) => res.writeHead(302, { location: `/again-${++hops}` }).end())
