@@ -17,7 +17,8 @@ const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string, code: str
   [/^NOREPLICAS/, () => 'This Redis primary refuses writes: fewer replicas than min-replicas-to-write are connected'],
   // Any other error reply: Redis answered, so it is not down, and waiting it out would end in every process refreshing alone.
   [/^ERR /, () => 'Redis refused a command of redisCoordination (ERR): pass a node-redis client through fromNodeRedis(client) and an ioredis client as it is'],
-  [/^(?!(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b)[A-Z]{2,}[A-Z_]*\b/, (_, code) => `Redis refused a command of redisCoordination (${code}): it is up, so no retry or refresh alone follows`],
+  // Not the replies of a server on its way back (see above), nor a bare errno (`ETIMEDOUT`) a client put as its message.
+  [/^(?!(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b|E(CONN|TIMEDOUT|PIPE|HOST|NET|NOTFOUND|AI_))[A-Z]{2,}[A-Z_]*\b/, (_, code) => `Redis refused a command of redisCoordination (${code}): it is up, so no retry or refresh alone follows`],
 ]
 
 const ours = new WeakSet<Error>()

@@ -520,7 +520,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     })
 
     // These replies come from a server on its way back: waited out for coordinationWaitMs like an outage.
-    it.each(['LOADING Redis is loading the dataset in memory', 'MASTERDOWN Link with MASTER is down', 'BUSY Redis is busy running a script'])('%s: waited out like an outage, then the refresh goes alone', async (answer) => {
+    it.each(['LOADING Redis is loading the dataset in memory', 'MASTERDOWN Link with MASTER is down', 'BUSY Redis is busy running a script', 'ETIMEDOUT', 'ECONNRESET'])('%s: waited out like an outage, then the refresh goes alone', async (answer) => {
       const real = await redis.connect()
       const client = faulty(real, { eval: () => Promise.reject(new Error(answer)) })
       const strategy = countingStrategy()
