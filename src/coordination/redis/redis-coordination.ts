@@ -1,4 +1,4 @@
-import type { Coordinator } from '../../coordinator.js'
+import type { Coordinator, CoordinatorLink } from '../../coordinator.js'
 import type { Tokens } from '../../strategy.js'
 import { parseStoredTokens } from '../../stores/parse-stored-tokens.js'
 import { bounded, type RedisSubscriber } from '../../stores/redis-client.js'
@@ -8,6 +8,7 @@ import { fencedStore } from './fenced-store.js'
 import { followKey } from './key-follower.js'
 import { createLinks } from './links.js'
 import { redisLock } from './lock.js'
+import { lockWatch } from './lock-watch.js'
 import { type RedisCoordinationOptions, resolveRedisCoordination } from './options.js'
 import { refusedMarker } from './refused-marker.js'
 import type { Shared } from './shared.js'
@@ -46,33 +47,18 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     links: createLinks<T>(),
     unwritten,
     held: new Set(),
+    watch: lockWatch(lockTtlMs),
     async newer(stale) {
       const stored = await read().catch(() => undefined)
-      return unwritten.replaces(stored, stale) ? stored : undefined
+      if (!unwritten.replaces(stored, stale)) return undefined
+      shared.watch.settled()
+      return stored
     },
     notify: (what = 'refreshed') => bounded(client.publish(keys.channel, what), timeoutMs).catch(() => {}),
   }
 
   const coordinator: Coordinator<T> = {
-    attach(link) {
-      shared.links.add(link)
-      let subscriber: RedisSubscriber | undefined = client.duplicate()
-      subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
-      const follower = followKey({ store, key: keys.tokens, read, retryMs, adopt: (tokens) => link.adopt(tokens) })
-      subscriber.on('message', (from, what) => {
-        if (from !== keys.channel) return
-        shared.notices.wake()
-        follower.news(what === 'cleared')
-      })
-      // Notices sent while the connection was away are lost: subscribed again, it reads the key once.
-      subscribeAlways(subscriber, keys.channel, () => follower.news(false))
-      return () => {
-        shared.links.delete(link)
-        follower.stop()
-        subscriber?.disconnect()
-        subscriber = undefined
-      }
-    },
+    attach: (link) => attachLink(shared, link, read),
     refresh: (stale, work) => sharedRefresh(shared, stale, work),
     async announce(tokens) {
       await shared.notify(tokens ? 'refreshed' : 'cleared')
@@ -84,6 +70,32 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
     },
   }
   return { store, coordinator }
+}
+
+// Follows the key for one session: notices on a connection of its own, a read after each; returns the detach.
+function attachLink<T extends Tokens>(shared: Shared<T>, link: CoordinatorLink<T>, read: () => Promise<T | undefined>): () => void {
+  const { client, keys, pollIntervalMs: retryMs } = shared.options
+  shared.links.add(link)
+  let subscriber: RedisSubscriber | undefined = client.duplicate()
+  subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
+  const adopt = (tokens: T): void => {
+    shared.watch.settled() // the holder's tokens reached Redis: its lock is no longer in doubt
+    link.adopt(tokens)
+  }
+  const follower = followKey({ store: shared.store, key: keys.tokens, read, retryMs, adopt })
+  subscriber.on('message', (from, what) => {
+    if (from !== keys.channel) return
+    shared.notices.wake()
+    follower.news(what === 'cleared')
+  })
+  // Notices sent while the connection was away are lost: subscribed again, it reads the key once.
+  subscribeAlways(subscriber, keys.channel, () => follower.news(false))
+  return () => {
+    shared.links.delete(link)
+    follower.stop()
+    subscriber?.disconnect()
+    subscriber = undefined
+  }
 }
 
 // Subscribes on every (re)connection (with the offline queue off, a command sent before the

@@ -35,8 +35,7 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
   const limitMs = shared.links.deadlineMs()
   const left = (): number => limitMs - (monotonicNow() - began)
   const owner = randomUuid()
-  const stoodAside = { empty: false, outage: false }
-  let sawHolder = false
+  let waitedOnEmpty = false
   let unreachableSince: number | undefined // the outage is timed from Redis's first failure, not from the wait's start
   for (;;) {
     // A destroyed session's wait ends here: refreshing for it (alone, after an outage) could only spend the shared token.
@@ -48,6 +47,7 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
     try {
       taken = await take(shared, owner)
     } catch (error) {
+      shared.watch.failed()
       // Ours (a refused token, a misconfigured Redis): no retry changes it.
       const fatal = error instanceof RefreshError ? error : misconfiguration(error, key)
       if (fatal) {
@@ -64,24 +64,25 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
       void shared.lock.release(owner)
       return alone(shared, error, work)
     }
-    const backFromOutage = unreachableSince !== undefined
     unreachableSince = undefined
     if (taken) {
       // The key empty, the lock free: Redis lost both (restart, FLUSHALL), maybe under a holder whose
       // refresh token is spent already. A live holder takes its lock back at its next renewal.
-      const empty = taken.raw === null && !stoodAside.empty
-      // Redis back from an outage, the holder seen before it gone: its lock may have run out while its
-      // client reconnects, with its rotated tokens still to write. It gets one lock TTL to do so.
-      const outage = backFromOutage && sawHolder && !stoodAside.outage
-      if (!empty && !outage) return underLock(shared, stale, work, owner, taken.raw)
-      stoodAside.empty ||= empty
-      stoodAside.outage ||= outage
+      const empty: boolean = taken.raw === null && !waitedOnEmpty
+      // The holder's lock may have run out while Redis failed it (see LockWatch): it gets time to write.
+      const asideMs = shared.watch.asideMs()
+      if (!empty && asideMs === 0) {
+        shared.watch.settled()
+        return underLock(shared, stale, work, owner, taken.raw)
+      }
+      waitedOnEmpty ||= empty
       await shared.lock.release(owner)
-      const adopted = await waitForNewer(shared, stale, Math.min(outage ? lockTtlMs : 2 * renewalPeriodMs(lockTtlMs), left()))
+      if (asideMs > 0 && left() <= 0) throw new RefreshTimeoutError(limitMs)
+      const adopted = await waitForNewer(shared, stale, Math.min(asideMs || 2 * renewalPeriodMs(lockTtlMs), left()))
       if (adopted) return adopted
       continue
     }
-    sawHolder = true
+    shared.watch.heldElsewhere()
     await shared.notices.next(pollIntervalMs) // another process holds the lock: wait for its notice
     const adopted = await shared.newer(stale)
     if (adopted) return adopted

@@ -2,6 +2,7 @@ import type { Tokens } from '../../strategy.js'
 import type { NoticeWaiter } from '../wake-on-notice.js'
 import type { FencedStore } from './fenced-store.js'
 import type { Links } from './links.js'
+import type { LockWatch } from './lock-watch.js'
 import type { RedisLock } from './lock.js'
 import type { ResolvedRedisCoordination } from './options.js'
 import type { RefusedMarker } from './refused-marker.js'
@@ -16,6 +17,7 @@ export interface Shared<T extends Tokens> {
   readonly notices: NoticeWaiter
   readonly links: Links<T>
   readonly unwritten: Unwritten<T>
+  readonly watch: LockWatch
   /** Locks kept until the tokens Redis missed are written, then released: a shutdown waits for them. */
   readonly held: Set<Promise<void>>
   /** The stored tokens if they replace `stale`; never rejects. */

@@ -628,14 +628,18 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     }, 15_000)
 
     // Clients reconnect at their own pace (ioredis backs off up to 2 s): the holder's may come back last.
-    it('an outage that outlasts the holder’s lock: the waiter back first leaves the free lock one TTL to the holder, which writes its rotated tokens; no reuse', async () => {
+    // A refusal of writes refuses the holder's renewals too, and its write-back may come a retry after the waiter.
+    it.each([
+      ['an outage', 'Connection is closed.'],
+      ['a refusal of writes (NOREPLICAS)', 'NOREPLICAS Not enough good replicas to write.'],
+    ])('%s that outlasts the holder’s lock: the waiter back first leaves the free lock one TTL to the holder, which writes its rotated tokens; no reuse', async (_, failure) => {
       const gate = deferred()
       const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
       const key = redis.nextKey()
       const down = { a: false, b: false }
       const cut = async (name: 'a' | 'b') => {
         const real = await redis.connect()
-        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error('Connection is closed.')) : run())
+        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error(failure)) : run())
         return faulty(real, {
           get: (k) => failing(() => real.get(k)),
           set: (...args: [string, string]) => failing(() => real.set(...args)),
@@ -649,16 +653,19 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       await Promise.all([tokensForSend(a), tokensForSend(b)])
       const refreshing = afterRefusal(a, 'token-0')
       await until(() => strategy.calls === 1)
-      const waiting = afterRefusal(b, 'token-0')
+      const waiting = afterRefusal(b, 'token-0').catch((error: unknown) => error) // a refusal fails it at once
       await sleep(100) // b has found the lock held
       down.a = down.b = true
       gate.resolve()
       await expect(refreshing).resolves.toMatchObject({ accessToken: 'token-1' }) // rotated: r1 lives in a alone
       await sleep(700) // a cannot renew: its lock runs out
       down.b = false
+      const again = afterRefusal(b, 'token-0').catch((error: unknown) => error)
       await sleep(250)
       down.a = false
-      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      // Waiting through an outage, b's first call adopts; a refusal failed it at once, in our words.
+      expect(await waiting).toMatchObject(failure.startsWith('NOREPLICAS') ? { message: expect.stringMatching(/min-replicas-to-write/) } : { accessToken: 'token-1' })
+      expect(await again).toMatchObject({ accessToken: 'token-1' })
       expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
     }, 15_000)
 
