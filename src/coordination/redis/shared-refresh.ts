@@ -90,11 +90,12 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
   }
 }
 
-// Tokens replacing `stale` that arrive within `ms` (woken by notices), else `undefined`.
+// Tokens replacing `stale` that arrive within `ms`, woken by notices and looked for every poll
+// interval (a subscriber not back from an outage yet misses the holder's notice).
 async function waitForNewer<T extends Tokens>(shared: Shared<T>, stale: T, ms: number): Promise<T | undefined> {
   const until = monotonicNow() + ms
   for (let left = ms; left > 0; left = until - monotonicNow()) {
-    await shared.notices.next(left)
+    await shared.notices.next(Math.min(left, shared.options.pollIntervalMs))
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
   }

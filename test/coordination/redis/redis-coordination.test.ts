@@ -669,6 +669,43 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
     }, 15_000)
 
+    it('standing aside after an outage, a waiter whose notices are lost (its subscriber not back yet) still adopts the holder’s tokens at its next poll, not at the end of the TTL', async () => {
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const key = redis.nextKey()
+      const down = { a: false, b: false }
+      const deaf = { subscribe: async () => {}, on() {}, disconnect() {} } as unknown as ReturnType<Redis['duplicate']>
+      const cut = async (name: 'a' | 'b') => {
+        const real = await redis.connect()
+        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error('Connection is closed.')) : run())
+        return faulty(real, {
+          get: (k) => failing(() => real.get(k)),
+          eval: (script, count, ...rest) => failing(() => real.eval(script, count, ...rest)),
+          publish: (c, m) => failing(() => real.publish(c, m)),
+          ...(name === 'b' ? { duplicate: () => deaf } : {}),
+        })
+      }
+      const options = { key, lockTtlMs: 2_000, coordinationWaitMs: 10_000, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('a'), ...options }) })
+      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('b'), ...options }) })
+      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      const refreshing = afterRefusal(a, 'token-0')
+      await until(() => strategy.calls === 1)
+      const waiting = afterRefusal(b, 'token-0')
+      await sleep(100)
+      down.a = down.b = true
+      gate.resolve()
+      await refreshing
+      await sleep(2_200) // a's lock runs out
+      down.b = false
+      await sleep(250)
+      down.a = false
+      const back = performance.now()
+      await expect(waiting).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(performance.now() - back).toBeLessThan(1_000) // the aside window had 1.75 s left
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+    }, 15_000)
+
     // The documented shutdown is `await session.destroy()`, then the client closed: tokens only in memory then are lost for good.
     it('destroy() while the refreshed tokens wait for Redis: it resolves once they are written and the lock is let go, not before', async () => {
       const gate = deferred()
