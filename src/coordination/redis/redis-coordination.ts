@@ -24,8 +24,9 @@ import { trackUnwritten } from './unwritten.js'
  * (`clear`) in one process reaches the others the same way. If Redis is unreachable for
  * `coordinationWaitMs`, a process refreshes alone and the session emits `coordinationDegraded`;
  * its tokens (a sign-in's too) are written back and announced when Redis answers again. A
- * sign-out Redis does not take rejects: the others still hold the login. A WRONGTYPE value at the key, a server
- * without EVAL or an ACL refusal is a `RefreshError` saying so, never taken for an outage.
+ * sign-out Redis does not take rejects: the others still hold the login. An error reply (a
+ * WRONGTYPE value, a server without EVAL or taking no writes, an ACL refusal), but one of a server
+ * on its way back, is a `RefreshError` saying so, never taken for an outage.
  *
  * @example
  * const session = createSession({ strategy, tokens, ...redisCoordination({ client: new Redis({ enableOfflineQueue: false }), key: 'tokenflight:svc-billing' }) })

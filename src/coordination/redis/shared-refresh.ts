@@ -5,6 +5,7 @@ import type { Tokens } from '../../strategy.js'
 import { renewalPeriodMs } from './lock.js'
 import { misconfiguration } from './redis-failure.js'
 import type { Shared } from './shared.js'
+import type { LockWatch } from './lock-watch.js'
 import { alone, underLock } from './under-lock.js'
 import { monotonicNow } from '../../monotonic.js'
 import { sleep } from '../../abort.js'
@@ -24,7 +25,8 @@ async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise
  * The coordinator's `refresh`: the tokens replacing `stale`, adopted from another process or made
  * by `work()` under the lock. Waiting for another holder ends at the session's refresh deadline
  * (`RefreshTimeoutError`); Redis unreachable for `coordinationWaitMs` in a row is waited out, then the
- * refresh goes alone; a misconfigured Redis or a refused token rejects at once.
+ * refresh goes alone; a misconfigured Redis or a refused token rejects at once. A free lock whose
+ * holder may have lost it to Redis failing it is left alone one lock TTL ({@link LockWatch}).
  *
  * @example
  * const coordinator = { refresh: (stale, work) => sharedRefresh(shared, stale, work) }
