@@ -79,8 +79,11 @@ function attachLink<T extends Tokens>(shared: Shared<T>, link: CoordinatorLink<T
   shared.links.add(link)
   let subscriber: RedisSubscriber | undefined = client.duplicate()
   subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
-  const adopt = (tokens: T): void => {
-    shared.watch.settled() // the holder's tokens reached Redis: its lock is no longer in doubt
+  const adopt = (tokens: T | undefined): void => {
+    // Tokens replacing this process's: the holder's reached Redis, its lock is no longer in doubt.
+    // A re-read of the same ones (a notice, a re-subscription) proves nothing.
+    const current = link.current?.()
+    if (tokens && current && shared.unwritten.replaces(tokens, current)) shared.watch.settled()
     link.adopt(tokens)
   }
   const follower = followKey({ store: shared.store, key: keys.tokens, read, retryMs, adopt })
