@@ -21,6 +21,28 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     return createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20, ...options }) })
   }
 
+  // Two sessions on `key` whose own commands fail with `failure` while `down[name]` (an outage or a
+  // refusal as each client meets it, the server up meanwhile). `readsPass`: a refusal of writes lets GET through.
+  async function cutPair(strategy: Strategy<Tokens>, options: { key: string; lockTtlMs: number }, failure: string, { readsPass = false, deafB = false } = {}) {
+    const down = { a: false, b: false }
+    const deaf = { subscribe: async () => {}, on() {}, disconnect() {} } as unknown as ReturnType<Redis['duplicate']>
+    const cut = async (name: 'a' | 'b') => {
+      const real = await redis.connect()
+      const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error(failure)) : run())
+      const client = faulty(real, {
+        get: (k) => (readsPass ? real.get(k) : failing(() => real.get(k))),
+        set: (...args: [string, string]) => failing(() => real.set(...args)),
+        eval: (script, count, ...rest) => failing(() => real.eval(script, count, ...rest)),
+        publish: (c, m) => failing(() => real.publish(c, m)),
+        ...(deafB && name === 'b' ? { duplicate: () => deaf } : {}),
+      })
+      return createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, coordinationWaitMs: 10_000, pollIntervalMs: 20, ...options }) })
+    }
+    const sessions = { down, a: await cut('a'), b: await cut('b') }
+    await Promise.all([tokensForSend(sessions.a), tokensForSend(sessions.b)])
+    return sessions
+  }
+
   // After a restart: waits (up to 10 s, a loaded machine reconnects slowly) until `count` sessions of `key` listen to its notices again.
   async function resubscribed(key: string, count: number): Promise<void> {
     const admin = await redis.connect({ retryStrategy: () => 50 })
@@ -637,23 +659,9 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
     ])('%s that outlasts the holder’s lock: the waiter back first leaves the free lock one TTL to the holder, which writes its rotated tokens; no reuse', async (_, failure, notice) => {
       const gate = deferred()
       const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
-      const key = redis.nextKey()
-      const down = { a: false, b: false }
       const refusal = failure.startsWith('NOREPLICAS')
-      const cut = async (name: 'a' | 'b') => {
-        const real = await redis.connect()
-        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error(failure)) : run())
-        return faulty(real, {
-          get: (k) => (refusal ? real.get(k) : failing(() => real.get(k))), // a refusal of writes lets reads through
-          set: (...args: [string, string]) => failing(() => real.set(...args)),
-          eval: (script, count, ...rest) => failing(() => real.eval(script, count, ...rest)),
-          publish: (c, m) => failing(() => real.publish(c, m)),
-        })
-      }
-      const options = { key, lockTtlMs: 500, coordinationWaitMs: 10_000, pollIntervalMs: 20 }
-      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('a'), ...options }) })
-      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('b'), ...options }) })
-      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      const key = redis.nextKey()
+      const { down, a, b } = await cutPair(strategy, { key, lockTtlMs: 500 }, failure, { readsPass: refusal })
       const refreshing = afterRefusal(a, 'token-0')
       await until(() => strategy.calls === 1)
       const waiting = afterRefusal(b, 'token-0').catch((error: unknown) => error) // a refusal fails it at once
@@ -678,22 +686,7 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       const gate = deferred()
       const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
       const key = redis.nextKey()
-      const down = { a: false, b: false }
-      const deaf = { subscribe: async () => {}, on() {}, disconnect() {} } as unknown as ReturnType<Redis['duplicate']>
-      const cut = async (name: 'a' | 'b') => {
-        const real = await redis.connect()
-        const failing = <R>(run: () => Promise<R>): Promise<R> => (down[name] ? Promise.reject(new Error('Connection is closed.')) : run())
-        return faulty(real, {
-          get: (k) => failing(() => real.get(k)),
-          eval: (script, count, ...rest) => failing(() => real.eval(script, count, ...rest)),
-          publish: (c, m) => failing(() => real.publish(c, m)),
-          ...(name === 'b' ? { duplicate: () => deaf } : {}),
-        })
-      }
-      const options = { key, lockTtlMs: 2_000, coordinationWaitMs: 10_000, pollIntervalMs: 20 }
-      const a = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('a'), ...options }) })
-      const b = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await cut('b'), ...options }) })
-      await Promise.all([tokensForSend(a), tokensForSend(b)])
+      const { down, a, b } = await cutPair(strategy, { key, lockTtlMs: 2_000 }, 'Connection is closed.', { deafB: true })
       const refreshing = afterRefusal(a, 'token-0')
       await until(() => strategy.calls === 1)
       const waiting = afterRefusal(b, 'token-0')
