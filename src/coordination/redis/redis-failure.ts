@@ -17,9 +17,11 @@ const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string, code: str
   [/^NOREPLICAS/, () => 'This Redis primary refuses writes: fewer replicas than min-replicas-to-write are connected'],
   // Any other error reply: Redis answered, so it is not down, and waiting it out would end in every process refreshing alone.
   [/^ERR /, () => 'Redis refused a command of redisCoordination (ERR): pass a node-redis client through fromNodeRedis(client) and an ioredis client as it is'],
-  // Not the replies of a server on its way back (see above), nor a bare errno (`ETIMEDOUT`) a client put as its message.
-  [/^(?!(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b|E(CONN|TIMEDOUT|PIPE|HOST|NET|NOTFOUND|AI_))[A-Z]{2,}[A-Z_]*\b/, (_, code) => `Redis refused a command of redisCoordination (${code}): it is up, so no retry or refresh alone follows`],
+  [/^[A-Z]{2,}[A-Z_]*\b/, (_, code) => `Redis refused a command of redisCoordination (${code}): it is up, so no retry or refresh alone follows`],
 ]
+
+// Outages after all: the replies of a server on its way back, and a bare errno (`ETIMEDOUT`) a client gives as its message.
+const comingBack = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b|^E(CONN|TIMEDOUT|PIPE|HOST|NET|NOTFOUND|AI_)/
 
 const ours = new WeakSet<Error>()
 
@@ -34,7 +36,7 @@ const ours = new WeakSet<Error>()
 export function misconfiguration(error: unknown, key: string): RefreshError | undefined {
   if (error instanceof RefreshError && ours.has(error)) return error
   const message = error instanceof Error ? error.message : String(error)
-  const found = misconfigurations.find(([pattern]) => pattern.test(message))
+  const found = comingBack.test(message) ? undefined : misconfigurations.find(([pattern]) => pattern.test(message))
   if (!found) return undefined
   const code = /^[A-Z][A-Z_]*/.exec(message)?.[0] ?? '' // the reply's code alone: what follows may quote the command
   const fatal = markSafe(new RefreshError(found[1](key, code), { transient: true, details: { redis: code } }))
