@@ -62,7 +62,7 @@ export function listenForAbort(signal: AbortSignal, listener: () => void): () =>
  * aborts, whichever comes first; the timer is cleared either way (a destroyed session's wait
  * keeps no process alive), and a late rejection of `promise` is not an unhandled one.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error, signal?: AbortSignal): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error, signal?: AbortSignal | null): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut()), ms)

@@ -1,7 +1,7 @@
-import { raceAbort, reasonOf } from './abort.js'
-import { BodyNotReplayableError } from './errors/index.js'
+import { raceAbort, reasonOf, withTimeout } from './abort.js'
+import { BodyNotReplayableError, RuleTimeoutError } from './errors/index.js'
 import { ownError } from './exchange/own-error.js'
-import { type AuthFailureRule, judge, judgedWithin } from './exchange/refusal-rule.js'
+import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
 import { type ReplaySlots, replaySlots } from './exchange/replay-slots.js'
 import { sendRounds } from './exchange/send-rounds.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
@@ -132,10 +132,10 @@ async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R>, roun
 }
 
 // An async rule's verdict within its deadline; a caller's abort lets go of the request with its
-// reason. With no verdict (past the deadline, aborted, the rule threw) the response is never
-// handed back, so what it holds goes.
+// reason, and of the deadline's timer (which holds the rule). With no verdict (past the deadline,
+// aborted, the rule threw) the response is never handed back, so what it holds goes.
 function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, sent: Sent, wanted: Recovery<unknown>): Promise<boolean> {
-  return raceAbort(judgedWithin(verdict, timeoutMs), wanted.signal).catch((error: unknown) => {
+  return withTimeout(verdict, timeoutMs, () => new RuleTimeoutError(timeoutMs), wanted.signal).catch((error: unknown) => {
     void dropRefused(sent, wanted)?.catch(() => {})
     throw error
   })

@@ -117,11 +117,12 @@ function assertMethods(name: string, value: unknown, required: readonly string[]
   for (const method of optional) assertOptionalFunction(`${name}.${method}`, target[method])
 }
 
-// An async `authorize` (a WebCrypto signature) would set its headers after the request left. Only
-// a native async function tells so here; one that returns a promise anyway is refused per send.
+// An async `authorize` (a WebCrypto signature) would set its headers after the request left, and a
+// generator's body would never run. Only a native one tells so here; one that returns a promise
+// anyway is refused per send.
 function assertSynchronousAuthorize(authorize: unknown): void {
-  if (Object.prototype.toString.call(authorize) !== '[object AsyncFunction]') return
-  throw invalidArgument('strategy.authorize', 'a synchronous function (an async one would set the headers after the request left)', authorize, { wrongType: false })
+  if (!/^\[object (Async|Generator|AsyncGenerator)Function\]$/.test(Object.prototype.toString.call(authorize))) return
+  throw invalidArgument('strategy.authorize', 'a synchronous function (an async or generator one sets no headers before the request leaves)', authorize, { wrongType: false })
 }
 
 function resolveRetry(retry: RetryOptions | false | undefined): Pick<ResolvedSessionOptions<Tokens>, 'retries' | 'minDelayMs' | 'maxDelayMs'> {

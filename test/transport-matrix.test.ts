@@ -216,15 +216,25 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(strategy.calls).toBe(0)
   })
 
-  it('an authorize that returns a promise (an async signer) fails its call with a TypeError: nothing sent, its rejection handled', async () => {
+  it.each([
+    // Not a native async function (a transpiled one), which createSession refuses at once.
+    ['a promise (an async signer)', (_tokens: Tokens, headers: Headers) => Promise.reject(new Error(`signer down ${headers.has('x')}`))],
+    [
+      'an object whose then cannot be read',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a then that throws when read is what this authorize returns
+        get then() {
+          throw new Error('then getter')
+        },
+      }),
+    ],
+  ])('an authorize that returns %s fails its call with a TypeError: nothing sent, its rejection handled', async (_label, authorize) => {
     const api = await startMatrixApi(() => false)
     cleanups.push(api.stop)
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown) => unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
     cleanups.push(async () => void process.off('unhandledRejection', onUnhandled))
-    // Not a native async function (a transpiled one), which createSession refuses at once.
-    const authorize = (_tokens: Tokens, headers: Headers) => Promise.reject(new Error(`signer down ${headers.has('x')}`))
     const strategy = custom(async (current: Tokens) => current, { authorize: authorize as unknown as (tokens: Tokens, headers: Headers) => void })
     const client = clientOf(transport, createSession({ strategy, tokens: { accessToken: 'token-0' } }), api.url)
     cleanups.push(client.detach)

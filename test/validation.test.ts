@@ -31,6 +31,9 @@ describe('createSession validates its options at creation', () => {
     // An async authorize would set its headers after the request left.
     [{ strategy: custom(async (t) => t, { authorize: async () => {} }) }, 'ERR_INVALID_ARG_VALUE', 'Expected `strategy.authorize` to be a synchronous function'],
     [{ strategy: { refresh: async (t: Tokens) => t, async authorize() {} } }, 'ERR_INVALID_ARG_VALUE', '`strategy.authorize`'],
+    // A generator's body never runs: requests would go without a token.
+    [{ strategy: custom(async (t) => t, { authorize: function* () {} as unknown as () => void }) }, 'ERR_INVALID_ARG_VALUE', 'Expected `strategy.authorize` to be a synchronous function'],
+    [{ strategy: { refresh: async (t: Tokens) => t, async *authorize() {} } }, 'ERR_INVALID_ARG_VALUE', '`strategy.authorize`'],
     [{ strategy, refreshAheadMs: Number.NaN }, 'ERR_INVALID_ARG_VALUE', '`refreshAheadMs`'],
     [{ strategy, replayConcurrency: 0 }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],
     [{ strategy, replayConcurrency: Number.NEGATIVE_INFINITY }, 'ERR_INVALID_ARG_VALUE', '`replayConcurrency`'],

@@ -1,4 +1,3 @@
-import { RuleTimeoutError } from '../errors/rule-timeout-error.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, Strategy, Tokens } from '../strategy.js'
 
@@ -36,17 +35,6 @@ export function judge<T extends Tokens>(rule: AuthFailureRule | undefined, strat
   } catch (error) {
     return Promise.reject(error)
   }
-}
-
-/** An async rule's verdict, or a `RuleTimeoutError` once it has judged for `timeoutMs`. */
-export function judgedWithin(verdict: Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RuleTimeoutError(timeoutMs)), timeoutMs)
-    // A request aborted while its rule judges is settled already: its deadline keeps no process alive.
-    ;(timer as { unref?: () => void }).unref?.()
-  })
-  return Promise.race([verdict, late]).finally(() => clearTimeout(timer))
 }
 
 /** Reads a response text the way every transport shows it to a rule: JSON when it parses, else the text. */

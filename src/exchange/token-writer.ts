@@ -37,8 +37,15 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
   }
 }
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+// A `then` that cannot even be read is no answer of a synchronous authorize either.
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false
+  try {
+    return typeof (value as PromiseLike<unknown>).then === 'function'
+  } catch {
+    return true
+  }
+}
 
 // A promise from `authorize` means headers set after the request left: the send is refused, and
 // what the promise rejects with is handled (unhandled, it would end a Node process).

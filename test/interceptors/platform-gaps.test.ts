@@ -36,7 +36,7 @@ async function tokenEndpoint(): Promise<{ url: string; presented: string[] }> {
 }
 
 // Two bursts of 8 through `send`, each refused until the refresh: one refresh a burst, the rotated token presented next.
-async function twoBursts(client: 'axios' | 'fetch', lose: () => () => void): Promise<void> {
+async function twoBursts(client: 'axios' | 'fetch', lose: () => () => void, authFailure?: (response: { status: number }) => Promise<boolean>): Promise<void> {
   let accepted = 'token-1'
   const api = await startMatrixApi((token) => token !== accepted)
   cleanups.push(api.stop)
@@ -44,8 +44,8 @@ async function twoBursts(client: 'axios' | 'fetch', lose: () => () => void): Pro
   const store = memoryStore({ accessToken: 'token-0', refreshToken: 'refresh-0' })
   const session = createSession({ strategy: oauth2({ tokenEndpoint: endpoint.url, clientId: 'page' }), store })
   const instance = axios.create({ baseURL: api.url })
-  attachAxios(instance, session)
-  const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+  attachAxios(instance, session, { authFailure })
+  const authedFetch = wrapFetch(fetch, session, { origins: [api.url], authFailure })
   const send = (path: string) => (client === 'axios' ? instance.get(path).then((r) => r.status) : authedFetch(`${api.url}${path}`).then((r) => r.status))
   const restore = lose()
   try {
@@ -66,6 +66,10 @@ const withoutFinally = (): (() => void) => {
 
 it.each(['axios', 'fetch'] as const)('%s: without Promise.prototype.finally, each burst is one refresh and the rotated token is presented next', async (client) => {
   await twoBursts(client, withoutFinally)
+})
+
+it.each(['axios', 'fetch'] as const)('%s: without Promise.prototype.finally, an async rule still judges each refusal', async (client) => {
+  await twoBursts(client, withoutFinally, async (response) => response.status === 401)
 })
 
 it.each(['axios', 'fetch'] as const)('%s: without TextDecoder, the refresh answer is read and its rotated token kept', async (client) => {
