@@ -52,3 +52,26 @@ describe('errors', () => {
     expect(isTokenflightError(null)).toBe(false)
   })
 })
+
+describe('on a platform older than the `cause` option of Error (Chrome < 93, Firefox < 91, Safari < 15)', () => {
+  it('each error keeps the cause it was given, as an own property left out of JSON', () => {
+    // What `super(message, options)` reaches there: an Error that ignores its options.
+    function OldError(this: unknown, message?: string) {
+      return Reflect.construct(Error, [message], new.target ?? OldError)
+    }
+    OldError.prototype = Error.prototype
+    Object.setPrototypeOf(TokenflightError, OldError)
+    try {
+      const root = new Error('root')
+      expect(Reflect.construct(OldError, ['probe', { cause: root }])).not.toHaveProperty('cause')
+      const refreshError = new RefreshError('refused', { transient: false, cause: root })
+      const expired = new SessionExpiredError(undefined, { cause: refreshError })
+      expect(refreshError.cause).toBe(root)
+      expect(expired.cause).toBe(refreshError)
+      expect(Object.keys(expired)).not.toContain('cause')
+      expect(new RefreshError('no cause', { transient: true })).not.toHaveProperty('cause', expect.anything())
+    } finally {
+      Object.setPrototypeOf(TokenflightError, Error)
+    }
+  })
+})

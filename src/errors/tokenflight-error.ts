@@ -24,6 +24,8 @@ export class TokenflightError extends Error {
 
   constructor(code: TokenflightErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
+    // A platform older than the `cause` option (Chrome 93, Firefox 91, Safari 15) drops it.
+    if (options && 'cause' in options && !('cause' in this)) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true })
     this.name = 'TokenflightError'
     this.code = code
     Object.defineProperty(this, brand, { value: true })

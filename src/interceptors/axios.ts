@@ -1,6 +1,7 @@
 import type { AxiosError, AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
+import { hasOwn } from '../has-own.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
@@ -45,6 +46,10 @@ function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
   return { set: headers.set?.bind(headers) ?? ((name, value) => void Reflect.set(headers, name, value)) }
 }
 
+// A send's record, told by a field of its own, not by `instanceof Promise`: a page's old polyfill
+// may have replaced the global `Promise`, of which the engine's promises are not.
+const isSent = (value: Sent | Promise<Sent>): value is Sent => hasOwn(value, 'exchange')
+
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(
   exchangeFor: (config: InternalAxiosRequestConfig) => Exchange | undefined,
@@ -88,7 +93,7 @@ function beforeSend(
     const signal = cancel ? cancel.signal : (config.signal as AbortSignal | undefined)
     // An aborted request goes on untouched: axios then rejects it with its own CanceledError.
     const sent = signal?.aborted ? undefined : exchange.before(sinkOf(config), signal)
-    if (!(sent instanceof Promise)) {
+    if (!sent || isSent(sent)) {
       cancel?.release()
       return sent ? sending(config, sent) : config
     }

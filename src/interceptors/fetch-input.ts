@@ -1,21 +1,43 @@
 import { parseBody } from '../exchange/refusal-rule.js'
 import type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 
+// A copy's bytes as text; a reader cancelled meanwhile ends it with what was read.
+async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const chunks: BlobPart[] = []
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(chunk.value as BlobPart)
+  return new Response(new Blob(chunks)).text()
+}
+
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
-// Once the refusal is judged the body is discarded (used): a rule that reads it later is told so.
+// Once the refusal is judged the body is discarded: a rule that reads it later is told so.
 export class FetchInput implements AuthFailureInput {
   readonly status: number
+  readonly headers: ResponseHeaders
+  // Until the refusal is judged: the refused response is let go for the replay's round trip.
+  #response: Response | undefined
   #read: Promise<unknown> | undefined
-  constructor(readonly response: Response) {
+  #copy: ReadableStreamDefaultReader<Uint8Array> | undefined
+  constructor(response: Response) {
     this.status = response.status
-  }
-  get headers(): ResponseHeaders {
-    return this.response.headers
+    this.headers = response.headers
+    this.#response = response
   }
   body(): Promise<unknown> {
-    this.#read ??= this.response.bodyUsed
-      ? Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
-      : this.response.clone().text().then(parseBody)
+    const response = this.#response
+    if (this.#read) return this.#read
+    if (!response || response.bodyUsed) {
+      this.#read = Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
+    } else {
+      // Read through a reader of our own, so that a rule left without a verdict stops reading with it.
+      const copy = response.clone()
+      this.#copy = copy.body?.getReader()
+      this.#read = (this.#copy ? readText(this.#copy) : copy.text()).then(parseBody)
+    }
     return this.#read
+  }
+  /** Judged, or no verdict will come: stops reading the copy (an endless body would hold its connection). */
+  stop(): void {
+    this.#response = undefined
+    this.#copy?.cancel().catch(() => {})
   }
 }

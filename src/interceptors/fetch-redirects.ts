@@ -112,7 +112,7 @@ export const guardsRedirects = (exchange: Exchange, redirect: RequestRedirect | 
 // where a redirect pointed, with a copy of the body for a 307 or 308 (a one-shot body has none).
 export function hopRequest(template: Request, hop: Hop, redirects: number, copyable: boolean): Request {
   const init = { headers: hop.headers, redirect: 'manual' as const }
-  if (redirects === 0) return new Request(copyable && template.body ? template.clone() : template, init)
+  if (redirects === 0) return new Request(copyable && template.body !== null ? template.clone() : template, init)
   if (hop.withBody && template.bodyUsed) throw new TypeError('fetch failed: a redirect would send a body that can be sent once again')
   const body = hop.withBody ? template.clone().body : null
   return new Request(hop.url, { ...init, method: hop.method, body, duplex: 'half' } as RequestInit)

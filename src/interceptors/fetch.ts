@@ -58,10 +58,12 @@ async function flow<H extends Headers>(
   let kept = await send(headers, true)
   // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
   if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
-  const answer = exchange.after(sent, new FetchInput(kept), rule, () => ({
+  const input = new FetchInput(kept)
+  const answer = exchange.after(sent, input, rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
     onRefused: async () => {
+      input.stop()
       kept = await withoutBody(kept)
     },
     refused: () => kept,
@@ -108,8 +110,9 @@ function sendRequest(
   const how = { ...wanted, signal: sendInit.signal, headers: template.headers }
   if (!guardsRedirects(exchange, template.redirect)) {
     return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
-      // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7).
-      send(new Request(first && replayable && template.body ? template.clone() : template, { headers })),
+      // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7). A
+      // platform without `Request.body` (Firefox, Chrome < 105) says `undefined`: cloned too.
+      send(new Request(first && replayable && template.body !== null ? template.clone() : template, { headers })),
     )
   }
   return flow(exchange, how, template.url, replayable, writtenHeaders, (headers) =>

@@ -57,7 +57,8 @@ const alphanumeric = (text: string): string => text.replace(/[^A-Za-z0-9]/g, '')
 // A secret as an endpoint might echo it: as it is, reversed, in base64 (each of the three
 // alignments it can have inside longer text) and in hex; compared as lower-case letters and digits.
 function echoes(secret: string): string[] {
-  const bytes = new TextEncoder().encode(secret)
+  // Without TextEncoder (a page's old code took it away), an ASCII secret's bytes are its char codes.
+  const bytes = typeof TextEncoder === 'function' ? new TextEncoder().encode(secret) : Uint8Array.from(secret, (char) => char.charCodeAt(0) & 255)
   const binary = (from: number): string => {
     let text = ''
     for (const byte of bytes.subarray(from)) text += String.fromCharCode(byte)

@@ -75,8 +75,10 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       .toBe(true)
   }
 
-  async function openPage(): Promise<Page> {
+  // `olderBrowser`: runs before the page's own scripts, taking away what an older browser lacks.
+  async function openPage(olderBrowser?: () => void): Promise<Page> {
     context = await browser.newContext()
+    if (olderBrowser) await context.addInitScript(olderBrowser)
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
@@ -168,6 +170,35 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       { body: '{"item":"tea"}', header: '42', auth: true },
       { body: '{"item":"tea"}', header: '42', auth: true },
     ])
+  }, 30_000)
+
+  it('as Firefox and Chrome < 105 (no Request.body) and < 93 (Error ignores its cause): a fetch POST is replayed with its body, errors keep their cause', async () => {
+    const page = await openPage(() => {
+      delete (Request.prototype as { body?: unknown }).body
+      const NativeError = Error
+      ;(window as any).Error = function OldError(this: unknown, message?: string) {
+        return Reflect.construct(NativeError, [message], new.target ?? NativeError)
+      }
+      ;(window as any).Error.prototype = NativeError.prototype
+      // What reaches the platform's fetch (tokenflight wraps this one): each POST's body as sent.
+      const nativeFetch = window.fetch
+      ;(window as any).sentBodies = []
+      window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (input instanceof Request && input.url.endsWith('/api/orders')) (window as any).sentBodies.push(await input.clone().text())
+        return nativeFetch(input, init)
+      }
+    })
+    app.emulator.expireAccessTokens()
+    const result = await page.evaluate(async () => {
+      const TF = (window as any).TokenFlight
+      const response = await fetch('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"item":"tea"}' })
+      const root = new TypeError('root')
+      const refused = new TF.RefreshError('refused', { transient: false, cause: root })
+      const expired = new TF.SessionExpiredError(undefined, { cause: refused })
+      const causes = [refused.cause === root, expired.cause === refused]
+      return { status: response.status, path: (await response.json()).path, bodyGetter: 'body' in Request.prototype, causes, sent: (window as any).sentBodies }
+    })
+    expect(result).toEqual({ status: 200, path: '/api/orders', bodyGetter: false, causes: [true, true], sent: ['{"item":"tea"}', '{"item":"tea"}'] })
   }, 30_000)
 
   it('an XHR refused after the refresh already ended (replayed at once) shows its handlers no LOADING with status 0', async () => {

@@ -5,12 +5,13 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { runInNewContext } from 'node:vm'
 import axios from 'axios'
 import { afterEach, expect, it, vi } from 'vitest'
 import { createSession, memoryStore } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
-import { oauth2 } from '../../src/strategies/index.js'
+import { custom, oauth2 } from '../../src/strategies/index.js'
 import { startMatrixApi } from '../_helpers/matrix-api.js'
 
 const cleanups: Array<() => unknown> = []
@@ -77,4 +78,34 @@ it.each(['axios', 'fetch'] as const)('%s: without TextDecoder, the refresh answe
     vi.stubGlobal('TextDecoder', undefined)
     return () => vi.unstubAllGlobals()
   })
+})
+
+it('fetch: without Request.prototype.body (Firefox, Chrome < 105), a refused POST is replayed with its body', async () => {
+  const api = await startMatrixApi((token) => token !== 'token-1')
+  cleanups.push(api.stop)
+  const session = createSession({ strategy: custom(async () => ({ accessToken: 'token-1' })), tokens: { accessToken: 'token-0' } })
+  const authedFetch = wrapFetch(fetch, session, { origins: [api.url] })
+  const body = Object.getOwnPropertyDescriptor(Request.prototype, 'body') as PropertyDescriptor
+  delete (Request.prototype as { body?: unknown }).body
+  cleanups.push(() => Object.defineProperty(Request.prototype, 'body', body))
+  const response = await authedFetch(new Request(`${api.url}/orders`, { method: 'POST', body: '{"item":"tea"}' }))
+  expect(response.status).toBe(200)
+  expect(api.seen.map(({ authorization, body }) => [authorization, body])).toEqual([
+    ['Bearer token-0', '{"item":"tea"}'],
+    ['Bearer token-1', '{"item":"tea"}'],
+  ])
+})
+
+it('axios: with the global Promise replaced (an old polyfill), a request that waits for its token goes with it', async () => {
+  const api = await startMatrixApi((token) => token !== 'token-1')
+  cleanups.push(api.stop)
+  // Expired already: the token for the send is a promise of the engine's, not of the page's `Promise`.
+  const session = createSession({ strategy: custom(async () => ({ accessToken: 'token-1', expiresAt: Date.now() + 60_000 })), tokens: { accessToken: 'token-0', expiresAt: Date.now() - 1_000 } })
+  const instance = axios.create({ baseURL: api.url })
+  attachAxios(instance, session)
+  vi.stubGlobal('Promise', runInNewContext('Promise'))
+  const status = await instance.get('/me').then((response) => response.status)
+  vi.unstubAllGlobals()
+  expect(status).toBe(200)
+  expect(api.seen.map((seen) => seen.authorization)).toEqual(['Bearer token-1'])
 })

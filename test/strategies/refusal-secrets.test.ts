@@ -7,8 +7,8 @@
  * body stays a non-enumerable `body`.
  */
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSession, RefreshError, type Strategy, type Tokens } from '../../src/index.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createSession, isTokenflightError, RefreshError, type Strategy, type Tokens } from '../../src/index.js'
 import { oauth2 } from '../../src/strategies/index.js'
 import { type LoopbackServer, type ProviderCase, providerCases, type Received, startLoopback } from '../_helpers/strategy-harness.js'
 
@@ -100,6 +100,21 @@ describe.each(providerCases)('$name refusal text', (provider) => {
       const { error, events } = await refuse(provider, 401, poisoned(echo.slice(0, 64)))
       expect(error).toBeInstanceOf(Error)
       for (const piece of [...texts(error), ...events.flatMap(texts)]) expect(shown(piece, echo.slice(0, 64))).toBe(false)
+    },
+  )
+
+  // A page whose own old code took TextEncoder away: the echo is still recognised, and the refusal still an error of ours.
+  it.each(provider.secrets.flatMap((secret) => encodings(secret).map(([label, echo]) => ({ label, echo, secret }))))(
+    'without TextEncoder, HTTP 401, the credential $label ($secret): nothing of the echo in any text',
+    async ({ echo }) => {
+      vi.stubGlobal('TextEncoder', undefined)
+      try {
+        const { error, events } = await refuse(provider, 401, poisoned(echo.slice(0, 64)))
+        expect(isTokenflightError(error)).toBe(true)
+        for (const piece of [...texts(error), ...events.flatMap(texts)]) expect(shown(piece, echo.slice(0, 64))).toBe(false)
+      } finally {
+        vi.unstubAllGlobals()
+      }
     },
   )
 
