@@ -123,7 +123,22 @@ interceptor's (which took 992 ms in the first and 579 ms in the second):
     with the one line that lets go switched by an environment variable in one build, 18 bursts
     each, interleaved in separate processes: peak heap 316 – 345 MB against 385 – 417 MB. The
     wall time did not follow: median 8.98 s against 9.08 s, each spread over 6.8 – 10.9 s.
-    Nothing traced explains the rest of the 10,000 axios gap.
+    On 2026-12-04, in separate processes against the server process, 10,000 revoked through
+    axios (wall, 4 interleaved rounds): tokenflight with a strategy refreshing through the same
+    axios agent (so, like the hand-written one, after the first sends) 5.0 – 5.8 s; with the same
+    strategy through another agent, or FIB through fetch, 6.0 – 7.0 s; the hand-written
+    interceptor 4.5 – 4.9 s, and 4.4 – 4.7 s with its refresh through another agent (it then
+    made 19 – 39 refresh calls a burst: each refusal back after a refresh ended started another).
+    Sampled every 250 ms, the agent's queue held 9,744 requests for 3.8 s while each refusal's
+    replay took the place of a first send, against 1.3 s of first sends then 0.8 s of
+    replays when the refresh came last: about 1 s of the 10,000 gap is replaying each refusal
+    as it comes while the first sends still queue, the rest (~0.4 s) the refusal path's own cost.
+    The no-socket refusal path, allocation sampled (1,000-request bursts, 10 rounds): tokenflight
+    allocates ~10 KB more per refused request than the hand-written one; ~4 KB of it its own
+    promise chain (replay slot, refusal, replay), ~4 KB axios's (merging and answering a config that
+    carries the send's record). Keeping the record in a \`WeakMap\` instead of on the config
+    saved 7 – 10 µs of ~120 µs per refused request; it stays on the config, where a copy made by
+    another interceptor (\`{ ...config, headers: { ...config.headers } }\`) still carries it.
   - *The replay cap* (~110 ms on 2026-12-01, 15 – 25% of the 1,000 burst on 2026-12-02): with a
     fixed cap equal to the agent's 256 sockets, each finished replay's socket went to the agent's
     idle pool before the next replay left (\`strace -c\`: 39,784 \`setsockopt\` calls against
