@@ -100,12 +100,13 @@ export function exchangeOf(session: unknown): Exchange | undefined {
   return exchanges.get(internals) ?? openExchange(internals)
 }
 
-// Lets go of what the refused response holds (a body) before the wait, in a scope of its own: one
-// shared with the wait's handlers would keep it until the replay ends. Sent without a token: no
-// refresh follows, the caller may get the refusal whole.
-function dropRefused(sent: Sent, { onRefused }: Recovery<unknown>): Promise<unknown> | undefined {
-  return sent.sentWith !== undefined && onRefused ? new Promise((resolve) => resolve(onRefused())) : undefined
-}
+// Lets go of what a response holds (a body), in a scope of its own: one shared with the wait's
+// handlers would keep it until the replay ends. Never rejects.
+const release = ({ onRefused }: Recovery<unknown>): Promise<unknown> | undefined =>
+  onRefused && new Promise((resolve) => resolve(onRefused())).catch(() => {})
+
+// Before the wait for a refresh. Sent without a token, no refresh follows: the caller may get the refusal whole.
+const dropRefused = (sent: Sent, recovery: Recovery<unknown>): Promise<unknown> | undefined => (sent.sentWith !== undefined ? release(recovery) : undefined)
 
 // What an exchange's replays need of it.
 interface OpenExchange {
@@ -134,9 +135,9 @@ async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R>, roun
 // An async rule's verdict within its deadline; a caller's abort lets go of the request with its
 // reason, and of the deadline's timer (which holds the rule). With no verdict (past the deadline,
 // aborted, the rule threw) the response is never handed back, so what it holds goes.
-function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, sent: Sent, wanted: Recovery<unknown>): Promise<boolean> {
+function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, wanted: Recovery<unknown>): Promise<boolean> {
   return withTimeout(verdict, timeoutMs, () => new RuleTimeoutError(timeoutMs), wanted.signal).catch((error: unknown) => {
-    void dropRefused(sent, wanted)?.catch(() => {})
+    void release(wanted) // signed in or out
     throw error
   })
 }
@@ -188,7 +189,7 @@ function openExchange(internals: SessionInternals): Exchange {
       const roundTrip = internals.now() - sent.sentAt
       if (verdict === true) return recover(sent, recovery(input), roundTrip)
       const wanted = recovery(input)
-      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, sent, wanted).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
+      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, wanted).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

@@ -32,7 +32,11 @@ async function endlessApi() {
   return { origin, state, stop }
 }
 
-const session = () => createSession({ strategy: custom(async (tokens) => tokens), tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 100 })
+// Signed in or out: either way the response is never handed back without a verdict.
+const sessions = {
+  'signed in': () => createSession({ strategy: custom(async (tokens) => tokens), tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 100 }),
+  'signed out': () => createSession({ strategy: custom(async (tokens) => tokens), refreshTimeoutMs: 100 }),
+}
 const rules: Record<string, AuthFailureRule> = {
   'never settles': () => new Promise<boolean>(() => {}),
   throws: () => Promise.reject(new Error('rule failed')),
@@ -49,7 +53,9 @@ async function closedWithin(state: { closed: number }, ms: number): Promise<bool
   return state.closed === 1
 }
 
-describe.each(Object.entries(rules))('a rule that %s: the unjudged stream is let go', (_, rule) => {
+const cases = Object.entries(rules).flatMap(([label, rule]) => Object.entries(sessions).map(([state, session]) => ({ label, rule, state, session })))
+
+describe.each(cases)('a rule that $label, $state: the unjudged stream is let go', ({ rule, session }) => {
   it('through fetch', async () => {
     const api = await endlessApi()
     stops.push(api.stop)
