@@ -68,8 +68,9 @@ async function flow<H extends Headers>(
     },
     refused: () => kept,
   }))
-  if (!answer) return kept
-  const replayed = await answer
+  const replayed = answer && (await answer)
+  // Judged: a read of the copy that the rule did not wait for serves no verdict.
+  input.stop()
   return replayed ? replayed.value : kept
 }
 

@@ -73,3 +73,20 @@ describe.each(cases)('a rule that $label, $state: the unjudged stream is let go'
     expect(await closedWithin(api.state, 1_000)).toBe(true)
   })
 })
+
+it('fetch: a rule that answers while its own body() read still goes: the read stops with the verdict, so a caller cancelling the body frees the connection', async () => {
+  const api = await endlessApi()
+  stops.push(api.stop)
+  let read: Promise<unknown> | undefined
+  const rule: AuthFailureRule = (response) => {
+    read = response.body()
+    return false
+  }
+  const authed = wrapFetch(fetch, sessions['signed in'](), { origins: [api.origin], authFailure: rule })
+  const response = await authed(`${api.origin}/events`)
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  await reader.read()
+  await reader.cancel()
+  expect(await closedWithin(api.state, 1_000)).toBe(true)
+  expect(typeof (await read)).toBe('string') // what was read by then
+})
