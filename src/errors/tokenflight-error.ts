@@ -23,9 +23,11 @@ export class TokenflightError extends Error {
   declare readonly code: TokenflightErrorCode
 
   constructor(code: TokenflightErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+    // No cause, no `cause` property (printed as `[cause]: undefined` otherwise).
+    const cause = options?.cause
+    super(message, cause === undefined ? undefined : { cause })
     // A platform older than the `cause` option (Chrome 93, Firefox 91, Safari 15) drops it.
-    if (options && 'cause' in options && !('cause' in this)) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true })
+    if (cause !== undefined && !('cause' in this)) Object.defineProperty(this, 'cause', { value: cause, writable: true, configurable: true })
     this.name = 'TokenflightError'
     this.code = code
     Object.defineProperty(this, brand, { value: true })

@@ -24,7 +24,7 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
     // Without `Headers` (a page without fetch), the XHR's own list, which has its methods.
     const headers = typeof Headers !== 'function' || sink instanceof Headers ? (sink as Headers) : new Headers()
     const returned: unknown = strategy.authorize?.(tokens, headers)
-    if (isThenable(returned)) throw returnedPromise(returned)
+    if (isThenable(returned) || isGenerator(returned)) throw returnedLater(returned)
     const names: string[] = []
     if (headers === sink) return names
     for (const [lowerCased, value] of headers) {
@@ -47,14 +47,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   }
 }
 
-// A promise from `authorize` means headers set after the request left: the send is refused, and
-// what the promise rejects with is handled (unhandled, it would end a Node process).
-function returnedPromise(returned: PromiseLike<unknown>): TypeError {
+// A generator object: the body of a wrapped or transpiled generator `authorize`, which never runs.
+const isGenerator = (value: unknown): boolean => typeof value === 'object' && value !== null && typeof (value as Generator).next === 'function' && typeof (value as Generator).throw === 'function'
+
+// A promise or a generator from `authorize` means headers set after the request left, or never:
+// the send is refused, and what a promise rejects with is handled (unhandled, it would end a Node process).
+function returnedLater(returned: unknown): TypeError {
   try {
-    returned.then(undefined, () => {})
+    ;(returned as PromiseLike<unknown>).then?.(undefined, () => {})
   } catch {
     // a thenable whose `then` throws has nothing left to handle
   }
-  const message = 'strategy.authorize returned a promise: it must set the headers before it returns, so the request is not sent'
+  const message = 'strategy.authorize returned a promise or a generator: it must set the headers before it returns, so the request is not sent'
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_RETURN_VALUE' as const })
 }
