@@ -1,12 +1,6 @@
 import { parseBody } from '../exchange/refusal-rule.js'
+import { readAllText } from '../read-all-text.js'
 import type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
-
-// A copy's bytes as text; a reader cancelled meanwhile ends it with what was read.
-async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
-  const chunks: BlobPart[] = []
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(chunk.value as BlobPart)
-  return new Response(new Blob(chunks)).text()
-}
 
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
 // Once the refusal is judged the body is discarded: a rule that reads it later is told so.
@@ -23,15 +17,15 @@ export class FetchInput implements AuthFailureInput {
     this.#response = response
   }
   body(): Promise<unknown> {
-    const response = this.#response
     if (this.#read) return this.#read
+    const response = this.#response
     if (!response || response.bodyUsed) {
       this.#read = Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
     } else {
       // Read through a reader of our own, so that a rule left without a verdict stops reading with it.
       const copy = response.clone()
       this.#copy = copy.body?.getReader()
-      this.#read = (this.#copy ? readText(this.#copy) : copy.text()).then(parseBody)
+      this.#read = (this.#copy ? readAllText(this.#copy) : copy.text()).then(parseBody)
     }
     return this.#read
   }

@@ -1,5 +1,6 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
+import { readAllText } from '../read-all-text.js'
 
 /** The most a strategy reads of a refresh answer: a token answer is a few kB. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -7,25 +8,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
 /** Reads at most `MAX_BODY_BYTES`; past that the body is cancelled, never buffered whole. */
 async function readText(response: Response): Promise<string> {
   const reader = response.body?.getReader()
-  if (!reader) return response.text()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    size += next.value.length
-    if (size > MAX_BODY_BYTES) {
-      reader.cancel().catch(() => {})
-      throw new InvalidRefreshResponseError('body', 'at most 1 MiB', 'more')
-    }
-    chunks.push(next.value)
-  }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.length
-  }
-  // A page may lack TextDecoder (taken away): a Response decodes UTF-8 as well.
-  return typeof TextDecoder === 'function' ? new TextDecoder().decode(bytes) : new Response(bytes).text()
+  return reader ? readAllText(reader, { maxBytes: MAX_BODY_BYTES, tooLarge: () => new InvalidRefreshResponseError('body', 'at most 1 MiB', 'more') }) : response.text()
 }
 
 /**
