@@ -4,6 +4,7 @@ import { readingOptions } from './invalid-argument.js'
 import { type SessionEvents, sessionEventTypes } from './session-events.js'
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.js'
 import { checkedTokens } from './session/assert-tokens.js'
+import { announce } from './session/announce.js'
 import { checkedClock } from './session/checked-clock.js'
 import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
@@ -91,13 +92,13 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
       if (lifetime.signal.aborted) throw state.expiredError()
       state.reset(next)
       await store.write(next)
-      await coordinator?.announce?.(next)
+      await announce(coordinator, next, config.refreshTimeoutMs)
     },
     async clear() {
       if (lifetime.signal.aborted) throw state.expiredError()
       state.reset(undefined)
       await store.remove()
-      await coordinator?.announce?.(undefined)
+      await announce(coordinator, undefined, config.refreshTimeoutMs)
     },
     async destroy() {
       detachCoordinator?.()

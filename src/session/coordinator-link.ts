@@ -14,7 +14,7 @@ export function linkCoordinator<T extends Tokens>(
   emit: <K extends keyof SessionEvents>(type: K, event: SessionEvents[K]) => void,
   refreshDeadlineMs: number,
 ): (() => void) | undefined {
-  return coordinator?.attach?.({
+  const detach: unknown = coordinator?.attach?.({
     // Tokens another copy stored (or cleared): adopted as if set here, without announcing them back.
     adopt(given) {
       // Another copy's tokens are input like any other: unusable ones are ignored, never sent.
@@ -29,4 +29,12 @@ export function linkCoordinator<T extends Tokens>(
     refreshDeadlineMs,
     current: () => (state.isOver() ? undefined : state.tokens),
   })
+  // A coordinator that cannot let go (an async `attach`, a detach that throws) keeps no session from ending.
+  return typeof detach === 'function'
+    ? () => {
+        try {
+          detach()
+        } catch {}
+      }
+    : undefined
 }

@@ -1,14 +1,13 @@
 import { raceAbort, reasonOf, withTimeout } from '../abort.js'
 import type { Coordinator, LockHeld } from '../coordinator.js'
-import { isTokenflightError, RefreshError, RefreshTimeoutError } from '../errors/index.js'
-import { isSafeError, safeError } from '../errors/safe-words.js'
+import { RefreshTimeoutError } from '../errors/index.js'
 import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
 import type { Tokens } from '../strategy.js'
 import type { Persistence } from './persistence.js'
 import { type EndedRefreshes, endedRefreshes } from './ended-refreshes.js'
-import { keepOnFailure, persisted } from './refresh-outcome.js'
-import { refreshWithRetries } from './refresh-attempts.js'
+import { failed, keepOnFailure, persisted, succeeded } from './refresh-outcome.js'
+import { checkRefreshResult, refreshWithRetries } from './refresh-attempts.js'
 import type { TokenState } from './token-state.js'
 import { monotonicNow } from '../monotonic.js'
 
@@ -41,43 +40,6 @@ interface FlightDeps<T extends Tokens> {
 
 // Whether a refresh runs on after destroy(): others read what it stores (other copies, the next session on the store).
 const outlives = (coordinator: unknown, config: { store?: unknown }): boolean => coordinator !== undefined || config.store !== undefined
-
-/** A refresh's tokens, adopted unless a reset overtook it (then whatever was set wins). */
-function succeeded<T extends Tokens>({ state, emit, store, coordinator }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, next: T, askedAt: number): T {
-  if (state.lifetime.aborted) return state.currentOrThrow()
-  if (state.epoch !== startEpoch) {
-    // A coordinator's notice of these very tokens may land before the refresh returns: still its end.
-    if (state.tokens?.accessToken === next.accessToken) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
-    return state.currentOrThrow()
-  }
-  // Tokens another copy refreshed, found under the lock: a shared store has them already; a store
-  // of this copy's own (sessionStorage per tab) keeps them too, so a reload restores these.
-  // Tokens of this copy's own call tell the provider's clock; another copy's, got earlier, do not.
-  const own = !coordinator || store.wants(next)
-  if (!own) store.adopted(next)
-  state.adopt(next, state.clock(), own ? askedAt : undefined)
-  emit('refreshed', { reason, expiresAt: state.window.expiresAt })
-  // A listener may have signed in (or out) meanwhile: what it set wins.
-  return state.epoch === startEpoch ? next : state.currentOrThrow()
-}
-
-/** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
-function failed<T extends Tokens>({ state, emit }: FlightDeps<T>, reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
-  if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
-  // Ours, or the strategy's already reduced to its safe words; anything else is a coordinator's own.
-  const error = isTokenflightError(caught) || isSafeError(caught) ? (caught as Error) : safeError('The coordinated refresh failed', caught)
-  const terminal = error instanceof RefreshError && !error.transient
-  state.lastFailureAt = state.clock()
-  if (error instanceof RefreshError && error.transient && error.retryAfterMs !== undefined) state.blocked = { until: state.clock() + error.retryAfterMs, endsBy: monotonicNow() + error.retryAfterMs, error }
-  if (!reported || terminal) emit('refreshFailed', { reason, error, terminal })
-  // A listener may have signed in (or out) meanwhile: what it set wins over this failure.
-  if (state.epoch !== startEpoch) return state.currentOrThrow()
-  if (!terminal) throw error
-  state.expiredBy = error
-  emit('expired', { error })
-  if (state.epoch !== startEpoch) return state.currentOrThrow()
-  throw state.expiredError()
-}
 
 // Refresh and persist (invariant 6) within one deadline; a write that misses it is retried from memory.
 function work<T extends Tokens>({ config, state, store, coordinator }: FlightDeps<T>, current: T, startEpoch: number, deadline?: number, held?: LockHeld): Promise<T> {
@@ -112,6 +74,8 @@ interface Flight<T extends Tokens> {
   timedOut: boolean
   /** Lets the session start another refresh: when the work settles, or a deadline after its callers' one. */
   done: () => void
+  /** Says `refreshing` and starts the work: once the flight is recorded. */
+  readonly begin: () => void
 }
 
 // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
@@ -142,12 +106,16 @@ function start<T extends Tokens>(deps: FlightDeps<T>, reason: RefreshReason, cur
   const { config, state, emit, coordinator } = deps
   const startEpoch = state.epoch
   const askedAt = state.now()
-  emit('refreshing', { reason })
   const deadline = after && monotonicNow() + config.refreshTimeoutMs
   const run = (held?: LockHeld | void): Promise<T> => work(deps, current, startEpoch, deadline, typeof held === 'function' ? held : undefined)
-  const go = (): Promise<T> => (coordinator ? coordinator.refresh(current, run) : run())
+  // A coordinator's answer is checked as a strategy's is: it may be another copy's, or its own mistake.
+  const go = (): Promise<T> => (coordinator ? Promise.resolve(coordinator.refresh(current, run)).then((next) => checkRefreshResult<T>(next, state.clock())) : run())
+  let launch = noop
   // `new Promise`: a coordinator that throws instead of rejecting fails this refresh, not the caller.
-  const finished = new Promise<T>((resolve) => resolve(after ? after.then(go) : go())).then(
+  const launched = new Promise<T>((resolve) => {
+    launch = () => resolve(new Promise<T>((work) => work(after ? after.then(go) : go())))
+  })
+  const finished = launched.then(
     (next) => {
       flight.settled = true
       return succeeded(deps, reason, startEpoch, next, askedAt)
@@ -157,7 +125,11 @@ function start<T extends Tokens>(deps: FlightDeps<T>, reason: RefreshReason, cur
       return failed(deps, reason, startEpoch, error, flight.timedOut)
     },
   )
-  const flight: Flight<T> = { epoch: startEpoch, reason, finished, over: finished.then(noop, noop), callers: undefined, settled: false, timedOut: false, done: noop }
+  const begin = (): void => {
+    emit('refreshing', { reason })
+    launch()
+  }
+  const flight: Flight<T> = { epoch: startEpoch, reason, finished, over: finished.then(noop, noop), callers: undefined, settled: false, timedOut: false, done: noop, begin }
   return flight
 }
 
@@ -174,20 +146,25 @@ export function refreshFlight<T extends Tokens>(deps: FlightDeps<T>): RefreshFli
 
   return {
     refreshOnce(reason) {
-      if (!flight || flight.epoch !== state.epoch) {
+      let joined = flight
+      if (!joined || joined.epoch !== state.epoch) {
         if (state.isBlocked()) return Promise.reject(state.blocked?.error)
-        if (!state.tokens) return Promise.reject(state.expiredError())
-        const started = start(deps, reason, state.tokens, flight?.over)
+        const tokens = state.tokens
+        if (!tokens) return Promise.reject(state.expiredError())
+        const started = start(deps, reason, tokens, flight?.over)
         // Held until the work settles, not a deadline: no second refresh of the same token meanwhile.
         started.done = () => {
           if (flight === started) flight = undefined
         }
-        ended.track(started.finished, { accessToken: state.tokens.accessToken, epoch: started.epoch, reason }).then(started.done)
+        ended.track(started.finished, { accessToken: tokens.accessToken, epoch: started.epoch, reason }).then(started.done)
         if (outlives(coordinator, config)) settling = Promise.all([settling, started.over]).then(noop)
-        flight = started
+        joined = flight = started
+        // Begun once recorded: a `refreshing` listener or the strategy asking for tokens (through
+        // an authed client, a sign-out) finds this refresh running and joins it.
+        started.begin()
       }
-      flight.callers ??= join(deps, flight)
-      return flight.callers
+      joined.callers ??= join(deps, joined)
+      return joined.callers
     },
     // Methods, not getters: an accessor in an object literal makes it a slow (dictionary-mode) object, one per session.
     running: current,

@@ -71,7 +71,10 @@ export class StoreSync<T extends Tokens> {
     // A user's store gets a copy to edit (one that drops the refresh token before saving edits
     // nothing here); a coordinator's own store gets the tokens it tracks as they are.
     const given = tokens && limits.ordered ? (copyTokens(tokens) as T) : tokens
-    const stored = new Promise((resolve) => resolve(given ? store.set(given) : store.delete()))
+    let call = (): void => {}
+    const stored = new Promise((resolve) => {
+      call = () => resolve(new Promise((made) => made(given ? store.set(given) : store.delete())))
+    })
     stored.then(() => {
       if (turn < this.#newestLanded && limits.ordered) {
         this.#held = 0 // older state over newer: behind, brought up again at once
@@ -89,6 +92,9 @@ export class StoreSync<T extends Tokens> {
         if (this.#queue === ended) this.#idle = true
       })
     this.#queue = ended
+    // Made last: a store that calls back into the session (its `set` sends through an authed
+    // client) finds this call under way, and what it asks for waits for it.
+    call()
     return stored
   }
 
@@ -125,8 +131,8 @@ export class StoreSync<T extends Tokens> {
         return this.#land()
       })
     }
-    const shared = atOnce ? this.#land() : (this.#next as Promise<unknown>)
     this.#busy++
+    const shared = atOnce ? this.#land() : (this.#next as Promise<unknown>)
     return this.call(operation, () => shared, ms, lasting).then(
       () => {
         this.#busy--
