@@ -104,10 +104,11 @@ const missingFetch: typeof fetch = () => Promise.reject(new RefreshError('No fet
 // The fetch refresh calls use: the given one, else the global at creation. Each call says
 // `skip` to any wrapper of ours on its way (installFetch's global, a bound or instrumented copy of
 // it), and an XHR to its URL while it runs (a fetch polyfill) passes installXHR: all let it
-// through untouched, since a refresh never carries an access token.
+// through untouched, since a refresh never carries an access token. It follows no redirect unless
+// asked to: one would carry the refresh credentials (body, headers) wherever it points.
 function refreshFetch(given: typeof fetch | undefined): typeof fetch {
   const fetchFn = given ?? globalThis.fetch?.bind(globalThis) ?? missingFetch
-  return (input, init) => asOwnCall(input, () => fetchFn(input, { ...init, tokenflight: { skip: true } } as RequestInit))
+  return (input, init) => asOwnCall(input, () => fetchFn(input, { redirect: 'manual', ...init, tokenflight: { skip: true } } as RequestInit))
 }
 
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {

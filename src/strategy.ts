@@ -14,7 +14,11 @@ export interface Tokens {
 export interface RefreshContext {
   /** Aborted when the attempt times out or the session is destroyed. */
   signal: AbortSignal
-  /** The un-intercepted fetch: the refresh call never passes through tokenflight's own wrappers. */
+  /**
+   * The un-intercepted fetch: the refresh call never passes through tokenflight's own wrappers. It
+   * follows no redirect unless the call says `redirect: 'follow'` (one would carry the refresh
+   * credentials wherever it points): a 3xx comes back as it is (in a browser, status 0).
+   */
   fetch: typeof fetch
   /**
    * The session's clock (epoch ms), for turning a lifetime into `expiresAt`. Read it before

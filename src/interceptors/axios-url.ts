@@ -42,10 +42,9 @@ export function landedWhereSentBy(config: InternalAxiosRequestConfig, response: 
 }
 
 /**
- * A `transformRequest` step put first on each send that carries the token. axios runs it after
- * every request interceptor, so a request that an interceptor running after tokenflight's (one
- * registered before it) moved to another origin leaves without the token (`namesOf`: the headers
- * the strategy wrote).
+ * A `transformRequest` step put last on each send that carries the token, run after every request
+ * interceptor and every other step: a request that one of them moved to another origin leaves
+ * without the token (`namesOf`: the headers the strategy wrote).
  */
 export function lateTokenGuard(
   allowed: (config: InternalAxiosRequestConfig) => boolean,
@@ -67,18 +66,15 @@ export function lateTokenGuard(
 /** Why a request whose redirects cannot be guarded is not sent with the token. */
 export function unguardedError(): TypeError {
   const message =
-    'tokenflight cannot keep the token off redirects to other origins for this request: its config is frozen or sealed, or its beforeRedirect cannot be set (a request interceptor made it so); it is not sent'
+    'tokenflight cannot keep the token off redirects to other origins for this request: its config is frozen or sealed, its beforeRedirect cannot be set (a request interceptor made it so), or it has a transport of its own, which axios hands no beforeRedirect; it is not sent'
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
 }
 
-/**
- * Puts `guard` first among a config's `transformRequest` steps (a new list: the defaults' is
- * shared). Reflect: a config an interceptor froze cannot be moved by a later one either.
- */
-export function guardFirst(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
+/** Puts `guard` last among a config's `transformRequest` steps (a new list: the defaults' is shared; Reflect: a frozen config stays). */
+export function guardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
   const steps = config.transformRequest
-  if (Array.isArray(steps) && steps[0] === guard) return
-  Reflect.set(config, 'transformRequest', [guard, ...(steps === undefined ? [] : Array.isArray(steps) ? steps : [steps])])
+  if (Array.isArray(steps) && steps[steps.length - 1] === guard) return
+  Reflect.set(config, 'transformRequest', [...(steps === undefined ? [] : Array.isArray(steps) ? steps : [steps]), guard])
 }
 
 /**
@@ -182,6 +178,8 @@ export function redirectGuard(allowsHref: HrefPolicy): RedirectGuard {
     }
   }
   const place = (config: InternalAxiosRequestConfig, names: readonly string[]): boolean => {
+    // A transport of the caller's own (follow-redirects', say) is handed no beforeRedirect by axios.
+    if (config.transport) return false
     // Guarded already: the instance's guard came with the config (a token in `Authorization`
     // alone), or ours is there from an earlier step, or a replay's config copied it.
     if (isGuarded(config.beforeRedirect, names)) return true

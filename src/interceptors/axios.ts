@@ -12,7 +12,7 @@ import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { noteFetchLandings } from './axios-fetch-landing.js'
-import { guardFirst, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, type RedirectGuard, redirectGuard, unguardedError, urlRule } from './axios-url.js'
+import { guardLast, guardInstanceRedirects, landedWhereSentBy, lateTokenGuard, type RedirectGuard, redirectGuard, unguardedError, urlRule } from './axios-url.js'
 import { pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { whenSettled } from '../when-settled.js'
@@ -66,7 +66,7 @@ function beforeSend(
         for (const name of sent.authHeaders) config.headers?.delete?.(name)
         throw unguardedError()
       }
-      guardFirst(config, lateGuard)
+      guardLast(config, lateGuard)
     }
     sentRequests.set(config, new AxiosSend(sent, config))
     return config
@@ -78,8 +78,10 @@ function beforeSend(
       // Another attachment's replay (two on one instance) is its own to authorize and to judge.
       if (options.owner !== lateGuard) return config
       if (options.live) {
-        // An interceptor may have sent it elsewhere since: the token only to an allowed origin.
+        // An interceptor may have sent it elsewhere since: the token only to an allowed origin,
+        // and checked again after any step it added.
         if (allowed(config)) options.authorize?.(sinkOf(config))
+        guardLast(config, lateGuard)
         return config
       }
       config.tokenflight = undefined // a copy of a replay that settled: a first send again
@@ -152,9 +154,10 @@ export function attachAxios<T extends Tokens>(
   // Per attachment: it also tells this attachment's replays from another's.
   const redirects = redirectGuard(allowsHref)
   const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders, () => redirects)
-  // First among the instance's own steps: every config gets it from there, without a list per request.
+  // Last among the instance's own steps: every config gets it from there, without a list per request.
   const ownSteps = instance.defaults.transformRequest
-  guardFirst(instance.defaults, lateGuard)
+  guardLast(instance.defaults, lateGuard)
+  const guardedSteps = instance.defaults.transformRequest
   const instanceRedirects = guardInstanceRedirects(instance.defaults, allowsHref)
   const restoreEnv = noteFetchLandings(instance.defaults)
   const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowed, sentRequests, lateGuard, redirects))
@@ -169,8 +172,10 @@ export function attachAxios<T extends Tokens>(
     attachment.detached = true
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
+    // The instance's own list back, or, where steps were added to ours since, ours without the guard.
     const steps = instance.defaults.transformRequest
-    if (Array.isArray(steps) && steps[0] === lateGuard) Reflect.set(instance.defaults, 'transformRequest', ownSteps)
+    if (steps === guardedSteps) Reflect.set(instance.defaults, 'transformRequest', ownSteps)
+    else if (Array.isArray(steps) && steps.includes(lateGuard)) Reflect.set(instance.defaults, 'transformRequest', steps.filter((step) => step !== lateGuard))
     instanceRedirects.restore()
     restoreEnv()
   }

@@ -1,6 +1,7 @@
 import type { Exchange } from '../exchange.js'
 import { placementOf } from '../token-placement.js'
 import { type HrefPolicy, resolveUrl } from './origin-policy.js'
+import { releaseStream } from './refused-stream.js'
 
 /** One hop of a request whose redirects are followed here: where it goes, how, and with what. */
 export interface Hop {
@@ -41,11 +42,14 @@ export async function followGuarded(send: (hop: Hop, redirects: number) => Promi
     const response = await send(hop, redirects)
     const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null
     if (location === null) return redirects === 0 ? response : landedAt(response, hop.url)
-    // Its body is not what the caller gets: let go of it, and of its connection.
-    response.body?.cancel().catch(() => {})
+    // Its body is not what the caller gets: let go of it, and of its connection (a wrapped fetch
+    // other than the platform's, node-fetch, gives a Node stream).
+    if (response.body) releaseStream(response.body)
     if (redirects === MAX_REDIRECTS) throw new TypeError('fetch failed: more than 20 redirects')
     const url = resolveUrl(location, hop.url)
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new TypeError('fetch failed: a redirect to a location that is not an http(s) URL')
+    // As fetch: a network error, which names no part of a location the server wrote.
+    if (url.username || url.password) throw new TypeError('fetch failed: a redirect to a location with credentials')
     const method = hop.method.toUpperCase()
     const asGet = (response.status === 303 && method !== 'GET' && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')
     if (asGet) for (const name of BODY_HEADERS) dropped.add(name)

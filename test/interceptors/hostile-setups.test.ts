@@ -105,6 +105,46 @@ describe('the token stays where it may go', () => {
     expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
   })
 
+  // A transformRequest step runs after every interceptor with the config as `this`: one that moves
+  // the request is the last word on where it goes, on the first send and on the replay.
+  const moveTo = (to: string, when: (url: string) => boolean): AxiosRequestTransformer =>
+    function (this: InternalAxiosRequestConfig, data) {
+      if (when(String(this.url))) this.url = `${to}/stolen`
+      return data
+    }
+  it.each(['http', 'fetch'] as const)('%s adapter: a transformRequest step that moves the request elsewhere: sent without the token', async (adapter) => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url, adapter })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    // Per request, and on the instance's defaults after attaching.
+    await client.get('/a', { transformRequest: [moveTo(elsewhere.url, () => true)] })
+    ;(client.defaults.transformRequest as AxiosRequestTransformer[]).push(moveTo(elsewhere.url, (url) => url === '/b'))
+    await client.get('/b')
+    expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([
+      ['/stolen', undefined],
+      ['/stolen', undefined],
+    ])
+    expect(await statusOf(client.get('/c'))).toBe(200)
+    expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
+  })
+
+  it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
+    const allowed = await servers.start((token) => token === 'token-1')
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    let sends = 0
+    // Registered after attachAxios: axios runs it before tokenflight's, on the first send and the replay.
+    client.interceptors.request.use((config) => {
+      const move = sends++ === 1
+      config.transformRequest = [...[config.transformRequest ?? []].flat(), moveTo(elsewhere.url, () => move)]
+      return config
+    })
+    await client.get('/me').catch(() => {})
+    expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([['/stolen', undefined]])
+  })
+
   it('a redirect axios follows: every header the strategy wrote, Authorization too, is taken off on the way to another origin', async () => {
     const seen: Array<Record<string, unknown>> = []
     const client = axios.create({

@@ -4,15 +4,19 @@
  * not loopback unless the user opts in.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import axios from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSession } from '../../src/index.js'
+import { createSession, RefreshError } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { custom } from '../../src/strategies/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type ResourceServer, startResourceServer } from '../_helpers/resource-server.js'
+
+// axios's own dependency: the transport a caller would hand axios to follow redirects its own way.
+const followRedirects = createRequire(import.meta.url)('follow-redirects') as { http: unknown }
 
 const servers: ResourceServer[] = []
 afterEach(async () => {
@@ -127,6 +131,22 @@ describe('a token in a header of its own (the `authorization` option) on a redir
     expect([...allowed.requests, ...foreign.requests]).toEqual([])
   })
 
+  it.each([
+    ['in a header of its own', true],
+    ['in Authorization', false],
+  ])("axios (Node): a transport of the caller's own (follow-redirects', which axios hands no beforeRedirect), token %s: refused with a TypeError, sent nowhere", async (_, ownHeader) => {
+    const { allowed, foreign, to } = await pair()
+    const session = createSession({ strategy: ownHeader ? strategyWithHeader() : countingStrategy(), tokens: { accessToken: 'secret-token' } })
+    const api = axios.create({ baseURL: allowed.url, transport: followRedirects.http } as never)
+    attachAxios(api, session)
+    const error = await api.get(to).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(String(error)).toMatch(/transport of its own/)
+    expect([...allowed.requests, ...foreign.requests]).toEqual([])
+    // Without the token (skip), the caller's transport carries the request as it would.
+    await expect(api.get(to, { tokenflight: { skip: true } })).resolves.toMatchObject({ status: 200 })
+  })
+
   it('axios (Node): a beforeRedirect an interceptor running after ours deletes or replaces is guarded again before the send', async () => {
     const undos = [
       (config: { beforeRedirect?: unknown }): void => {
@@ -225,6 +245,17 @@ describe('fetch (Node): a token in a header of its own on a redirect', () => {
     expect(foreign.requests.map((r) => [tokenOf(r), r.headers['x-trace']])).toEqual([[undefined, 'kept']])
   })
 
+  it("a redirect to a location with credentials rejects as fetch does, the server's location (a token in it) in no text", async () => {
+    const { allowed, foreign, authedFetch } = await setUp()
+    const to = new URL(`${foreign.url}/landing`)
+    to.username = 'u'
+    to.password = 'secret-token'
+    const error = (await authedFetch(allowed.url + redirect(to.href)).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(TypeError)
+    expect(`${error.message} ${error.stack} ${String(error.cause)}`).not.toContain('secret-token')
+    expect(foreign.requests).toEqual([])
+  })
+
   it('a redirect loop rejects with a TypeError after 20 redirects, as fetch does', async () => {
     let hops = 0
     const looping = await inlineServer((_req, res) => res.writeHead(302, { location: `/again-${++hops}` }).end())
@@ -278,3 +309,33 @@ async function inlineServer(handler: (req: IncomingMessage, res: ServerResponse)
   })
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
+
+describe("a custom strategy's fetch on a redirect from the auth server", () => {
+  it.each([301, 302, 303, 307, 308])('%i: not followed, so the refresh token in its body and headers goes nowhere else', async (status) => {
+    const auth = await startResourceServer(() => true)
+    const foreign = await startResourceServer(() => true)
+    servers.push(auth, foreign)
+    const strategy = custom(async (tokens, { fetch, signal }) => {
+      const to = `${auth.url}/redirect?status=${status}&to=${encodeURIComponent(`${foreign.url}/renew`)}`
+      const res = await fetch(to, { method: 'POST', signal, headers: { 'x-refresh': String(tokens.refreshToken) }, body: String(tokens.refreshToken) })
+      if (!res.ok) throw new RefreshError('renew refused', { transient: false, status: res.status })
+      return { ...tokens, accessToken: 'new-token' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'old-token', refreshToken: 'refresh-secret' } })
+    await expect(session.refresh()).rejects.toMatchObject({ cause: { status } })
+    expect(auth.requests).toHaveLength(1)
+    expect(foreign.requests).toHaveLength(0)
+  })
+
+  it("followed when the strategy's call says redirect: 'follow'", async () => {
+    const auth = await startResourceServer(() => true)
+    servers.push(auth)
+    const strategy = custom(async (tokens, { fetch, signal }) => {
+      const res = await fetch(`${auth.url}/redirect?to=${encodeURIComponent(`${auth.url}/renew`)}`, { signal, redirect: 'follow' })
+      return { ...tokens, accessToken: res.ok ? 'new-token' : 'not-followed' }
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'old-token', refreshToken: 'refresh-secret' } })
+    await expect(session.refresh()).resolves.toBe('new-token')
+    expect(auth.requests.map((request) => request.path.split('?')[0])).toEqual(['/redirect', '/renew'])
+  })
+})
