@@ -18,7 +18,6 @@ function remember(set: Set<string>, fingerprint: string): void {
   set.add(fingerprint)
   if (set.size > REMEMBERED) set.delete(set.values().next().value as string)
 }
-
 function rememberWhen(map: Map<string, number>, fingerprint: string): void {
   map.delete(fingerprint) // re-inserted: the newest is the last to be forgotten
   map.set(fingerprint, monotonicNow())
@@ -103,12 +102,13 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     this.notices.wake()
   }
 
-  // A refresh slower than the grace is still waited for while its tab says it runs: a lock cleared
-  // under its holder (another script's localStorage.clear()) must not let a second tab spend the token.
-  async #outcome(stale: string): Promise<void> {
+  // A refresh slower than the grace is still waited for while its tab says it runs (a lock cleared under
+  // it must not let a second tab spend the token), and a grace from a lock's grant: the grant may come
+  // before the news its holder posted first, after saying nothing for longer (its page busy).
+  async #outcome(stale: string, grantedAt = 0): Promise<void> {
     for (;;) {
       const said = this.#announced.get(stale)
-      const deadline = (said ?? 0) + this.graceMs
+      const deadline = Math.max(said ?? 0, grantedAt) + this.graceMs
       if (said === undefined || this.#replaced.has(stale) || monotonicNow() >= deadline) return
       await this.notices.next(deadline - monotonicNow())
     }
@@ -162,7 +162,7 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     // A tab that just started may hold tokens another tab has spent: their answer comes first.
     while (monotonicNow() < this.#answerBy) await this.notices.next(this.#answerBy - monotonicNow())
     if (turn.tookOver) this.#announced.delete(stale)
-    await (turn.unlocked ? this.#claim(stale, post) : this.#outcome(stale))
+    await (turn.unlocked ? this.#claim(stale, post) : this.#outcome(stale, monotonicNow()))
     const already = this.adopted(stale)
     if (already) return already
     // Presented again, a refused refresh token is one more reuse detection at the provider.

@@ -27,7 +27,12 @@ export function loadFirstTokens<T extends Tokens>(
     // Seeded only into a store known to be empty: one that failed may hold rotated tokens.
     if (read.ok && initial) seed(initial).catch(() => {})
   }
-  state.loading = whenSettled(load(), () => {
-    state.loading = undefined
+  // Waited on until read, or until a sign-in or sign-out decides the tokens first.
+  const decided = new Promise<void>((resolve) => {
+    state.endLoading = resolve
   })
+  const read = whenSettled(load(), () => {
+    state.loading = state.endLoading = undefined
+  })
+  state.loading = Promise.race([read, decided])
 }

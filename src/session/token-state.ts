@@ -19,6 +19,8 @@ export class TokenState<T extends Tokens> {
   skewMs = 0
   /** The first read of the store; callers wait on it. */
   declare loading: Promise<void> | undefined
+  /** Ends the wait on the first read of the store: a reset has decided the tokens. */
+  declare endLoading: (() => void) | undefined
 
   constructor(
     aheadMs: number,
@@ -63,6 +65,7 @@ export class TokenState<T extends Tokens> {
   /** Tokens replaced from outside a refresh (sign-in, sign-out, another copy): a fresh start. */
   reset(next: T | undefined, obtainedAt?: number): void {
     this.epoch++
+    this.endLoading?.()
     this.loading = undefined
     this.expiredBy = undefined
     this.blocked = undefined

@@ -148,7 +148,8 @@ export class FakeXMLHttpRequest extends EventTarget {
     this.#state(4)
     this.#fire(type)
     this.#fire('loadend')
-    if (type === 'abort') this.readyState = 0
+    // Unsent again only if no handler opened it anew meanwhile (XHR's abort() steps).
+    if (type === 'abort' && this.readyState === 4) this.readyState = 0
   }
 
   #state(state: number): void {

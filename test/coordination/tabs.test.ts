@@ -332,6 +332,42 @@ describe('tabCoordinator re-announcing a slow refresh', () => {
   })
 })
 
+describe('Web Locks: a holder silent for longer than the grace (its page busy)', () => {
+  it('its news, arriving just after the lock is granted to the next tab, is waited for: one refresh call', async () => {
+    const tails = new Map<string, Promise<unknown>>()
+    const locks = {
+      request<R>(lock: string, callback: () => Promise<R>): Promise<R> {
+        const run = (tails.get(lock) ?? Promise.resolve()).then(callback)
+        tails.set(lock, run.catch(() => {}))
+        return run
+      },
+    }
+    // The grant travels apart from the channel: the holder's tokens reach the others 30 ms after it let go.
+    const Native = BroadcastChannel
+    class LateTokens extends Native {
+      override postMessage(message: unknown): void {
+        if ((message as { type?: string }).type === 'tokens') setTimeout(() => super.postMessage(message), 30)
+        else super.postMessage(message)
+      }
+    }
+    vi.stubGlobal('navigator', { locks })
+    vi.stubGlobal('BroadcastChannel', LateTokens)
+    const name = `busy-holder-${Math.random()}`
+    // A grace too short to be re-announced, outlasted by the refresh: the holder says nothing meanwhile.
+    const strategy = countingStrategy(async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
+    })
+    const tabs = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs: 90 }) }))
+    const [first, second] = tabs as [Session, Session]
+    const holder = first.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await expect(Promise.all([holder, second.refresh()])).resolves.toEqual(['access-1', 'access-1'])
+    expect(strategy.calls).toBe(1)
+    await Promise.all(tabs.map((tab) => tab.destroy()))
+  })
+})
+
 describe('a tab that starts with spent tokens (a reload restoring them, a page rendered with the sign-in)', () => {
   // A provider that rotates refresh tokens and records every one presented.
   function rotating() {

@@ -60,6 +60,18 @@ describe('a store that never settles holds nothing past refreshTimeoutMs', () =>
     expect(failures).toEqual([{ operation: 'get', error: expect.any(StoreTimeoutError) }])
   })
 
+  it.each(['setTokens', 'clear'] as const)('get: a %s() meanwhile decides the tokens, and the calls waiting on the read go on at once', async (method) => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: never }), refreshTimeoutMs: 5_000 })
+    const startedAt = Date.now()
+    const waiting = session.getAccessToken().catch((error: Error) => error.name)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (method === 'setTokens') await session.setTokens({ accessToken: 'token-set' })
+    else await session.clear()
+    expect(await waiting).toBe(method === 'setTokens' ? 'token-set' : 'SessionExpiredError')
+    expect(Date.now() - startedAt).toBeLessThan(1_000)
+    await session.destroy()
+  })
+
   it('set during a refresh: refresh() settles with the new token by the deadline', async () => {
     const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set: never }), refreshTimeoutMs: 80 })
     const began = performance.now()

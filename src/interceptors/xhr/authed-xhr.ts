@@ -15,8 +15,8 @@ import { responseInput } from './response-input.js'
 import { type Setup, setupOf } from './setup.js'
 
 /**
- * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for the session's single refresh and is
- * sent again, while the caller's handlers see one request (one `loadstart`, no refusal). Sync requests and other origins go straight through.
+ * The auth phases of an `XMLHttpRequest` look-alike: a refused send to an allowed origin waits for the session's single refresh and is sent
+ * again, the handlers seeing one request (one `loadstart`, no refusal). Sync requests and other origins go straight through.
  */
 export class AuthedXhr extends DrivenXhr {
   #phase: Phase = 'idle'
@@ -53,13 +53,11 @@ export class AuthedXhr extends DrivenXhr {
       throw error
     }
   }
-
   setRequestHeader(name: string, value: string): void {
     if (!this.#exchange) return void this.inner.setRequestHeader(name, value)
     if (this.#phase !== 'idle' || this.inner.readyState !== 1) throw invalidState("execute 'setRequestHeader'")
     this.#headers.append(name, value) // applied at send, when the token goes on
   }
-
   send(body?: Body): void {
     const own = ownRequestOptions(this.tokenflight) // a rule that is none throws here, before anything is sent
     const exchange = own?.skip ? undefined : this.#exchange
@@ -84,7 +82,6 @@ export class AuthedXhr extends DrivenXhr {
       (error: unknown) => generation === this.#generation && this.#cancel('error', error),
     )
   }
-
   abort(): void {
     if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('abort')
     else this.inner.abort()
@@ -105,7 +102,7 @@ export class AuthedXhr extends DrivenXhr {
     this.#headers = newHeaders()
   }
 
-  // `sent` is the first send's record; a replay has none (its response goes back as it comes).
+  // `sent`: the first send's record; a replay has none (its response goes back as it comes).
   #sendNative(headers: Headers, sent: Sent | undefined): void {
     // Reopened while still held back or waiting: its readystatechange (1) is no news to the caller.
     if (!sent) this.reopenNative()
@@ -119,17 +116,21 @@ export class AuthedXhr extends DrivenXhr {
   }
 
   protected override fromNative(event: Event): void {
-    if (this.#phase === 'held') this.#held?.push(copyOf(event), this.inner.readyState)
-    if (this.#phase === 'held' || this.#phase === 'waiting') return
     const { type } = event
+    if (this.#phase === 'held') this.#held?.push(copyOf(event), this.inner.readyState)
+    // Waiting, the native request is opened, not sent: a `loadend` is the last one's (an `abort` handler sent anew), passed on as natively.
+    if (this.#phase === 'waiting' && type === 'loadend') this.dispatchEvent(copyOf(event))
+    if (this.#phase === 'held' || this.#phase === 'waiting') return
     const state = this.inner.readyState
     // The caller saw our request start at send(); a replay continues it.
     if (this.#phase === 'live' && type === 'loadstart') return
     // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
     const judged = this.#sent && type === 'readystatechange' && state === 2 && landedWhereSent(this.inner.responseURL, this.#href)
     if (judged && this.#judge(copyOf(event))) return
+    const generation = this.#generation
     this.dispatchEvent(copyOf(event))
-    if (type === 'loadend') {
+    // Over, unless a handler opened it anew (a polling loop): that request is the one now.
+    if (type === 'loadend' && generation === this.#generation) {
       this.clearDeadline()
       this.#phase = 'idle'
       this.#replayEnded?.()

@@ -222,6 +222,70 @@ describe('installXHR over a native XHR', () => {
     expect(seen.events.slice(-2)).toEqual(['timeout:4:0', 'loadend:4:0'])
   })
 
+  // A polling loop: the object is opened and sent again from its own loadend, while the next send waits for a refresh.
+  function resentFromLoadend(url: string, setup: (xhr: XMLHttpRequest) => void): { xhr: XMLHttpRequest; events: string[]; second: Promise<void> } {
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const events: string[] = []
+    let ends = 0
+    let ended = (): void => {}
+    const second = new Promise<void>((resolve) => {
+      ended = resolve
+    })
+    for (const type of ['readystatechange', 'loadstart', 'load', 'abort', 'timeout', 'error', 'loadend']) xhr.addEventListener(type, () => events.push(`${type}:${xhr.readyState}`))
+    xhr.addEventListener('loadend', () => {
+      if (ends++ > 0) return ended()
+      xhr.tokenflight = undefined
+      xhr.open('GET', `${url}/second`)
+      setup(xhr)
+      xhr.send()
+    })
+    xhr.open('GET', `${url}/first`)
+    xhr.tokenflight = { skip: true } // the first goes without the token: the second waits on the refresh
+    xhr.send()
+    return { xhr, events, second }
+  }
+
+  it.each(['abort', 'timeout'] as const)('re-sent from its own loadend while the token is awaited: %s ends it at once, nothing sent', async (how) => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0', expiresAt: Date.now() - 1_000 } })
+    const { api } = await setUp(() => false, session)
+    const call = resentFromLoadend(api.url, (xhr) => {
+      if (how === 'timeout') xhr.timeout = 50
+    })
+    await expect.poll(() => call.events.filter((e) => e.startsWith('loadstart')).length).toBe(2)
+    if (how === 'abort') call.xhr.abort()
+    const ended = await Promise.race([call.second.then(() => 'ended'), new Promise((resolve) => setTimeout(resolve, 500, 'still waiting'))])
+    expect(ended).toBe('ended')
+    expect(call.events.slice(-3)).toEqual(['readystatechange:4', `${how}:4`, 'loadend:4'])
+    refresh.resolve({ accessToken: 'token-1' })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(api.seen.map((seen) => seen.path)).toEqual(['/first'])
+  })
+
+  it('opened and sent again from onabort: the aborted request’s loadend still reaches the handlers, as natively', async () => {
+    const { api } = await setUp(async (_token, path) => {
+      if (path === '/slow') await new Promise((resolve) => setTimeout(resolve, 300))
+      return false
+    })
+    const xhr = new (scope.XMLHttpRequest as typeof XMLHttpRequest)()
+    const events: string[] = []
+    for (const type of ['loadstart', 'load', 'abort', 'loadend']) xhr.addEventListener(type, () => events.push(type))
+    let aborts = 0
+    xhr.onabort = () => {
+      if (aborts++ > 0) return
+      xhr.open('GET', `${api.url}/again`)
+      xhr.send()
+    }
+    const loaded = new Promise((resolve) => xhr.addEventListener('load', resolve))
+    xhr.open('GET', `${api.url}/slow`)
+    xhr.send()
+    await expect.poll(() => api.seen.length).toBe(1)
+    xhr.abort()
+    await loaded
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(events).toEqual(['loadstart', 'abort', 'loadstart', 'loadend', 'load', 'loadend'])
+  })
+
   it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
     const native = new FakeXMLHttpRequest()
     const { api } = await setUp(() => false)
