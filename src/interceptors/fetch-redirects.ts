@@ -107,9 +107,10 @@ export function landedAt(response: Response, url: string, redirected = true): Re
 
 // Whether this request's redirects are followed here rather than by fetch: fetch keeps a token in
 // any header but `Authorization` (a user's `authorize`, another header) on a redirect to another
-// origin, and Node shows where one points.
-export const guardsRedirects = (exchange: Exchange, redirect: RequestRedirect | undefined): boolean =>
-  readableRedirects && (redirect ?? 'follow') === 'follow' && placementOf(exchange.strategy)?.header.toLowerCase() !== 'authorization'
+// origin, and Node shows where one points. Another fetch (`platform` false: node-fetch keeps even
+// `Authorization` on a redirect to another port or a subdomain) is trusted with none.
+export const guardsRedirects = (exchange: Exchange, redirect: RequestRedirect | undefined, platform: boolean): boolean =>
+  readableRedirects && (redirect ?? 'follow') === 'follow' && (!platform || placementOf(exchange.strategy)?.header.toLowerCase() !== 'authorization')
 
 // One hop of a request whose redirects are followed here. The first goes as the request itself,
 // a copy when its body can be sent again (by a 307 or 308, or the replay); a later one goes to

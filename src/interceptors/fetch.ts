@@ -74,18 +74,22 @@ async function flow<H extends Headers>(
   return replayed ? replayed.value : kept
 }
 
-// The fetch a wrapper sends with, and where its token may go.
+// The fetch a wrapper sends with, whether it is the platform's own, and where its token may go.
 interface Client {
   readonly fetchFn: typeof fetch
+  readonly platform: boolean
   readonly allowsHref: HrefPolicy
 }
+
+// The platform's fetch as installFetch wraps it (bound to the global object).
+const platformFetches = /* @__PURE__ */ new WeakSet<object>()
 
 // A URL without a body: the same (url, init) is sent again with new headers. `sendInit` is the
 // caller's init as it is at the call, for the send and the replay.
 function sendUrl(client: Client, exchange: Exchange, href: string, sendInit: TokenflightRequestInit, rule: AuthFailureRule | undefined): Promise<Response> {
   const { fetchFn, allowsHref } = client
   const how = { signal: sendInit.signal, headers: sendInit.headers === undefined ? undefined : new Headers(sendInit.headers), rule }
-  if (!guardsRedirects(exchange, sendInit.redirect)) return flow(exchange, how, href, true, plainHeaders, (headers) => fetchFn(href, handledBy(exchange, { ...sendInit, headers })))
+  if (!guardsRedirects(exchange, sendInit.redirect, client.platform)) return flow(exchange, how, href, true, plainHeaders, (headers) => fetchFn(href, handledBy(exchange, { ...sendInit, headers })))
   return flow(exchange, how, href, true, writtenHeaders, (headers) =>
     followGuarded(
       (hop) => fetchFn(hop.url, handledBy(exchange, { ...sendInit, method: hop.method, headers: hop.headers, redirect: 'manual' as const })),
@@ -109,7 +113,7 @@ function sendRequest(
   const { sendInit } = wanted
   const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, sendInit))
   const how = { ...wanted, signal: sendInit.signal, headers: template.headers }
-  if (!guardsRedirects(exchange, template.redirect)) {
+  if (!guardsRedirects(exchange, template.redirect, client.platform)) {
     return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
       // Cloning tees the body, so `template` keeps an unread copy for the replay (invariant 7). A
       // platform without `Request.body` (Firefox, Chrome < 105) says `undefined`: cloned too.
@@ -147,7 +151,7 @@ export function wrapFetch<T extends Tokens>(
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
-  const client: Client = { fetchFn, allowsHref }
+  const client: Client = { fetchFn, platform: fetchFn === globalThis.fetch || platformFetches.has(fetchFn), allowsHref }
 
   return async function authedFetch(input, init) {
     const own = ownRequestOptions(init && hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
@@ -190,7 +194,9 @@ export interface InstallFetchOptions extends ClientOptions {}
  */
 export function installFetch<T extends Tokens>(session: SessionSource<Request, T>, options: InstallFetchOptions = {}): () => void {
   return patchGlobal('fetch', 'installFetch', (original, installed) => {
-    const authedFetch = wrapFetch(original.bind(globalThis), session, options)
+    const bound = original.bind(globalThis)
+    platformFetches.add(bound) // the global fetch, as wrapFetch(fetch) takes it
+    const authedFetch = wrapFetch(bound, session, options)
     return ((input, init) => (installed() ? authedFetch(input, init) : original.call(globalThis, input, init))) as typeof fetch
   })
 }

@@ -52,6 +52,28 @@ describe('redirects to a foreign origin', () => {
   })
 })
 
+describe('fetch (Node) around a fetch other than the platform’s', () => {
+  // As node-fetch: it follows a redirect itself unless told `redirect: 'manual'`, and keeps every
+  // header (node-fetch keeps Authorization on a redirect to another port or a subdomain).
+  const keepingHeaders: typeof fetch = async (input, init) => {
+    let response = await fetch(input, { ...init, redirect: 'manual' })
+    if (init?.redirect === 'manual') return response
+    for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
+      response = await fetch(new URL(response.headers.get('location') ?? '', response.url || String(input)), { ...init, redirect: 'manual' })
+    }
+    return response
+  }
+
+  it('Authorization does not follow a redirect to another origin: tokenflight follows it, hop by hop', async () => {
+    const { allowed, foreign, session, to } = await pair()
+    const authedFetch = wrapFetch(keepingHeaders, session, { origins: [allowed.url] })
+    const response = await authedFetch(allowed.url + to)
+    expect(allowed.requests[0]?.authorization).toBe('Bearer secret-token')
+    expect(foreign.requests.map((r) => r.authorization)).toEqual([undefined])
+    expect([response.status, response.redirected, response.url]).toEqual([200, true, `${foreign.url}/landing`])
+  })
+})
+
 describe('plain http', () => {
   // A fake fetch records what would be sent: no traffic leaves this machine.
   function recorder() {
