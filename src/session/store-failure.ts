@@ -1,4 +1,4 @@
-import { StoreTimeoutError } from '../errors/index.js'
+import { isTokenflightError } from '../errors/index.js'
 import { isSafeError, safeError } from '../errors/safe-words.js'
 
 /**
@@ -8,6 +8,7 @@ import { isSafeError, safeError } from '../errors/safe-words.js'
  * `…with args beginning with: '{"accessToken…`). One tokenflight wrote itself is shown as it is.
  */
 export function storeFailure(error: unknown, operation: 'get' | 'set' | 'delete'): Error {
-  if (error instanceof StoreTimeoutError || isSafeError(error)) return error
+  // Told by brand, not `instanceof`: a thrown Proxy's getPrototypeOf trap would throw its own text.
+  if (isTokenflightError(error) || isSafeError(error)) return error
   return safeError(`The token store's ${operation}() failed`, error)
 }

@@ -1,5 +1,5 @@
 import { reasonOf } from '../abort.js'
-import { RefreshError } from '../errors/index.js'
+import { isTokenflightError, RefreshError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
 import type { RefreshContext } from '../strategy.js'
 
@@ -16,7 +16,7 @@ export async function callEndpoint(context: RefreshContext, provider: string, ur
     response = await context.fetch(url, { ...init, redirect: 'manual', signal: context.signal })
   } catch (cause) {
     if (context.signal.aborted) throw reasonOf(context.signal)
-    if (cause instanceof RefreshError) throw cause // ours, saying why no call was made
+    if (isTokenflightError(cause) && cause instanceof RefreshError) throw cause // ours, saying why no call was made (branded first: a thrown Proxy's traps may throw)
     // The cause keeps only safe words: a fetch (a wrapper, an instrumented client) may quote the
     // request it failed, its credentials encoded (Basic, form-encoded) or in a field of the error.
     throw new RefreshError(`${provider} refresh endpoint could not be reached`, { transient: true, cause: safeError('fetch failed', cause) })

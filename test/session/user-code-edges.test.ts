@@ -572,6 +572,34 @@ describe('what user code throws never carries a token into our errors', () => {
     expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
   })
 
+  it.each(Object.keys(thrown))("the fetch a built-in strategy is given throwing %s: the caller and refreshFailed get our words only", async (name) => {
+    const fetchFn = (() => {
+      throw thrown[name as keyof typeof thrown]
+    }) as typeof fetch
+    const session = createSession({ strategy: fib({ baseURL: 'https://auth.example.com' }), tokens, retry: false, fetch: fetchFn })
+    const failures: unknown[] = []
+    session.on('refreshFailed', (event) => failures.push(event))
+    const error = await session.refresh().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
+  })
+
+  it.each(Object.keys(thrown))('a store whose set throws %s: setTokens() and storeFailed get our words only', async (name) => {
+    const store: TokenStore = {
+      get: () => undefined,
+      set: () => {
+        throw thrown[name as keyof typeof thrown]
+      },
+      delete: () => {},
+    }
+    const session = createSession({ strategy: rotating(), tokens, store })
+    const failures: unknown[] = []
+    session.on('storeFailed', (event) => failures.push(event))
+    const error = await session.setTokens(tokens).catch((caught: unknown) => caught)
+    expect((error as Error).message).toMatch(/^The token store's set\(\) failed/)
+    expect(inspect([error, failures], { depth: 10, showHidden: true })).not.toContain('secret')
+  })
+
   it.each(Object.keys(thrown))('a coordinator rejecting with %s: the caller and refreshFailed get our words only', async (name) => {
     const session = createSession({
       strategy: rotating(),
