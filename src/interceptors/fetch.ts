@@ -40,8 +40,7 @@ const plainHeaders = (own: Headers | undefined): Headers => new Headers(own)
 
 // One request's life: token, send, and after a refusal one shared refresh and one replay.
 // `send(headers, first)` sends a fresh copy of the request with `headers` (made by `headersOf` from
-// the caller's own); `init` is the caller's,
-// read at the call (a caller reusing one options object changes no request already made).
+// the caller's own); `init` is the caller's, read at the call (a caller reusing one options object changes no request already made).
 async function flow<H extends Headers>(
   exchange: Exchange,
   init: { signal?: AbortSignal | null | undefined; headers?: Headers | undefined; rule: AuthFailureRule | undefined },
@@ -81,8 +80,7 @@ interface Client {
   readonly allowsHref: HrefPolicy
 }
 
-// The platform's fetch as installFetch wraps it (bound to the global object).
-const platformFetches = /* @__PURE__ */ new WeakSet<object>()
+const platformFetches = /* @__PURE__ */ new WeakSet<object>() // the global fetch as installFetch binds it
 
 // A URL without a body: the same (url, init) is sent again with new headers. `sendInit` is the
 // caller's init as it is at the call, for the send and the replay.
