@@ -1,9 +1,10 @@
-import { raceAbort, reasonOf, withTimeout } from './abort.js'
-import { BodyNotReplayableError, RuleTimeoutError } from './errors/index.js'
+import { raceAbort, reasonOf } from './abort.js'
+import { BodyNotReplayableError } from './errors/index.js'
 import { ownError } from './exchange/own-error.js'
-import { type AuthFailureRule, judge } from './exchange/refusal-rule.js'
-import { type ReplaySlots, replaySlots } from './exchange/replay-slots.js'
-import { sendRounds } from './exchange/send-rounds.js'
+import { type AuthFailureRule, awaitVerdict, judge } from './exchange/refusal-rule.js'
+import { replaySlots } from './exchange/replay-slots.js'
+import { type OpenExchange, replayWith } from './exchange/replay-with.js'
+import { type SendRounds, sendRounds } from './exchange/send-rounds.js'
 import { internalsOf, type SessionInternals } from './session/internals.js'
 import { LATER } from './session/token-port.js'
 import type { AuthFailureInput, Strategy, Tokens } from './strategy.js'
@@ -75,6 +76,8 @@ export interface Exchange {
    * the abort reason, `BodyNotReplayableError`, or the rule's own error.
    */
   after<R, I extends AuthFailureInput>(sent: Sent, input: I, rule: AuthFailureRule | undefined, recovery: (input: I) => Recovery<R>): Promise<Replayed<R>> | undefined
+  /** Answers a refusal already judged, of a send made through a session that a pool has since evicted. */
+  inherit<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number, released: boolean): Promise<Replayed<R>>
 }
 
 // A session of an older copy of the package says nothing of its deadline: the default one.
@@ -108,38 +111,49 @@ const release = ({ onRefused }: Recovery<unknown>): Promise<unknown> | undefined
 // Before the wait for a refresh. Sent without a token, no refresh follows: the caller may get the refusal whole.
 const dropRefused = (sent: Sent, recovery: Recovery<unknown>): Promise<unknown> | undefined => (sent.sentWith !== undefined ? release(recovery) : undefined)
 
-// What an exchange's replays need of it.
-interface OpenExchange {
-  readonly internals: SessionInternals
-  readonly slots: ReplaySlots
-  readonly write: (tokens: Tokens, sink: HeaderSink) => readonly string[]
+// Errors from the session are shared by every waiter: each request gets its own copy.
+const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
+  throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
 }
 
-// Sends the refused request again once a slot is free, with the tokens checked as it leaves.
-async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R>, roundTrip: number, together: number): Promise<Replayed<R>> {
-  const { internals, slots, write } = exchange
-  const { signal, replay } = recovery
-  if (!replay) throw new BodyNotReplayableError(recovery.refused())
-  const send = async (): Promise<R> => {
-    const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
-    // Signed out since the refusal: the replay would only be refused again, as a wait would end.
-    if (!tokens) throw internals.expiredError()
-    return replay(<H extends HeaderSink>(headers: H): H => {
-      write(tokens, headers)
-      return headers
-    })
+// The exchange of the session a pool put in this one's place, once this one is over.
+function heirOf(internals: SessionInternals): Exchange | undefined {
+  if (!internals.lifetime.aborted) return undefined
+  try {
+    return exchangeOf(internals.successor?.())
+  } catch {
+    return undefined // a create() that throws: the refusal ends as the session did
   }
-  return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
 }
 
-// An async rule's verdict within its deadline; a caller's abort lets go of the request with its
-// reason, and of the deadline's timer (which holds the rule). With no verdict (past the deadline,
-// aborted, the rule threw) the response is never handed back, so what it holds goes.
-function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, wanted: Recovery<unknown>): Promise<boolean> {
-  return withTimeout(verdict, timeoutMs, () => new RuleTimeoutError(timeoutMs), wanted.signal).catch((error: unknown) => {
-    void release(wanted) // signed in or out
-    throw error
-  })
+// What recovering a refusal needs of its exchange.
+interface Open extends OpenExchange {
+  readonly rounds: SendRounds
+}
+
+// A promise chain up to the refresh, not an async function: a suspended async frame (generator
+// and registers) would be the most a request waiting on it holds, times every waiting request.
+// `released`: what the response held was let go already, by the session it was handed over from.
+function recover<R>(open: Open, sent: Sent, recovery: Recovery<R>, roundTrip: number, released = false): Promise<Replayed<R>> {
+  const { internals, rounds } = open
+  const { signal } = recovery
+  const evictedBefore = heirOf(internals)
+  if (evictedBefore) return evictedBefore.inherit(sent, recovery, roundTrip, released)
+  const dropped = released ? undefined : dropRefused(sent, recovery)
+  const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith, sent.endedAtSend)) : internals.afterRefusal(sent.sentWith, sent.endedAtSend)
+  let replaying = false
+  const failed = (error: unknown): Promise<Replayed<R>> => {
+    if (error instanceof BodyNotReplayableError) return Promise.reject(error)
+    // Evicted while it waited, before it was sent again: the heir answers.
+    const evicted = replaying || signal?.aborted ? undefined : heirOf(internals)
+    return evicted ? evicted.inherit(sent, recovery, roundTrip, true) : own(error, signal)
+  }
+  const joined = rounds.join(sent)
+  const sending = (): void => {
+    replaying = true
+  }
+  const replayed = (next: Tokens | undefined) => next && replayWith(open, recovery, roundTrip, joined.together, sending).catch(failed)
+  return raceAbort(refusal, signal).then(replayed, failed)
 }
 
 function openExchange(internals: SessionInternals): Exchange {
@@ -147,23 +161,8 @@ function openExchange(internals: SessionInternals): Exchange {
   const write = tokenWriter(strategy)
   const cap = internals.replayConcurrency
   const slots = replaySlots(cap === undefined ? { atLeast: DEFAULT_REPLAY_FLOOR } : { fixed: cap }, internals.lifetime)
-  const open: OpenExchange = { internals, slots, write }
   const rounds = sendRounds()
-  // Errors from the session are shared by every waiter: each request gets its own copy.
-  const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
-    throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
-  }
-
-  // A promise chain up to the refresh, not an async function: a suspended async frame (generator
-  // and registers) would be the most a request waiting on it holds, times every waiting request.
-  function recover<R>(sent: Sent, recovery: Recovery<R>, roundTrip: number): Promise<Replayed<R>> {
-    const { signal } = recovery
-    const dropped = dropRefused(sent, recovery)
-    const refusal = dropped ? dropped.then(() => internals.afterRefusal(sent.sentWith, sent.endedAtSend)) : internals.afterRefusal(sent.sentWith, sent.endedAtSend)
-    const failed = (error: unknown): Promise<never> => (error instanceof BodyNotReplayableError ? Promise.reject(error) : own(error, signal))
-    const joined = rounds.join(sent)
-    return raceAbort(refusal, signal).then((next) => (next ? replayWith(open, recovery, roundTrip, joined.together).catch(failed) : undefined), failed)
-  }
+  const open: Open = { internals, slots, write, rounds }
 
   const none: readonly string[] = []
   const sent = (tokens: Tokens | undefined, headers: HeaderSink): Sent => {
@@ -183,13 +182,16 @@ function openExchange(internals: SessionInternals): Exchange {
         (error: unknown) => own(error, signal),
       )
     },
+    // A send of another session is counted as this one's latest: only refreshes from now on answer it.
+    inherit: (sent, recovery, roundTrip, released) =>
+      recover(open, { ...sent, exchange, order: 0, generation: rounds.generation(), endedAtSend: internals.refreshesEnded() }, recovery, roundTrip, released),
     after(sent, input, rule, recovery) {
       const verdict = judge(rule, strategy, input)
       if (verdict === false) return undefined
       const roundTrip = internals.now() - sent.sentAt
-      if (verdict === true) return recover(sent, recovery(input), roundTrip)
+      if (verdict === true) return recover(open, sent, recovery(input), roundTrip)
       const wanted = recovery(input)
-      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, wanted).then((refused) => (refused ? recover(sent, wanted, roundTrip) : undefined))
+      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, wanted.signal, () => release(wanted)).then((refused) => (refused ? recover(open, sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

@@ -10,7 +10,10 @@ import type { Tokens } from './strategy.js'
 export interface SessionPoolOptions<K, T extends Tokens = Tokens> {
   /** Creates the session of `key` on its first use (with Redis: `redisCoordination` keyed by it). */
   create: (key: K) => Session<T>
-  /** A session unused this long is destroyed; used again later, it is created anew. @default 600000 */
+  /**
+   * A session unused this long is destroyed; used again later, it is created anew. A refusal of a
+   * request it sent comes back to the key's next session. @default 600000
+   */
   idleMs?: number | undefined
   /** Most sessions held at once; past it the least recently used one is destroyed. @default 10000 */
   maxSessions?: number | undefined
@@ -81,7 +84,8 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   const finishing = new Set<Promise<void>>()
   const creating = new Set<K>()
   let closed = false
-  const { evict, evictWhile } = eviction(entries, order, finishing, now)
+  // An evicted session hands a refusal that comes back after its eviction to its key's next one.
+  const { evict, evictWhile } = eviction(entries, order, finishing, now, (key) => () => (closed ? undefined : pool.get(key)))
 
   function sweep(): void {
     const oldest = now() - idleMs
@@ -91,7 +95,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
 
   const pool: SessionPool<K, T> = {
     get(key) {
-      if (closed) throw new TypeError('This session pool was destroyed')
+      if (closed) throw destroyedPool()
       sweep()
       const existing = entries.get(key)
       // A session its user destroyed is let go once its refresh has stored what it got: a new one loads the store.
@@ -103,12 +107,10 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
       }
       const session = created(create, key, creating)
       // A create() that destroyed the pool: nothing may be held past its destroy().
-      if (closed) {
-        void session.destroy()
-        throw new TypeError('This session pool was destroyed')
-      }
+      if (closed) throw destroyedPool(session)
+      // Room is made before the new session joins: with every other one in use, it must not be the one to go.
+      evictWhile(() => entries.size >= maxSessions)
       entries.set(key, order.push({ key, session }, now()))
-      evictWhile(() => entries.size > maxSessions)
       timer.arm()
       return session
     },
@@ -134,6 +136,12 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   return pool
 }
 
+// The error of a get() on a destroyed pool; `made` (a session created meanwhile) is destroyed, not held.
+function destroyedPool(made?: Session<Tokens>): TypeError {
+  void made?.destroy()
+  return new TypeError('This session pool was destroyed')
+}
+
 // A new session for `key`, made by the pool's `create`.
 function created<K, T extends Tokens>(create: (key: K) => Session<T>, key: K, creating: Set<K>): Session<T> {
   // A create() asking the pool for its own key would make two sessions for one user.
@@ -151,7 +159,13 @@ function created<K, T extends Tokens>(create: (key: K) => Session<T>, key: K, cr
 }
 
 // How a pool lets go of sessions: each destroyed (tracked in `finishing` until it has), least recently used first.
-function eviction<K, T extends Tokens>(entries: Map<K, LruNode<Entry<K, T>>>, order: LruList<Entry<K, T>>, finishing: Set<Promise<void>>, now: () => number) {
+function eviction<K, T extends Tokens>(
+  entries: Map<K, LruNode<Entry<K, T>>>,
+  order: LruList<Entry<K, T>>,
+  finishing: Set<Promise<void>>,
+  now: () => number,
+  successor: (key: K) => () => unknown,
+) {
   function evict(node: LruNode<Entry<K, T>>): Promise<void> {
     entries.delete(node.value.key)
     order.remove(node)
@@ -167,8 +181,12 @@ function eviction<K, T extends Tokens>(entries: Map<K, LruNode<Entry<K, T>>>, or
   // next one goes; each session is looked at once.
   function evictWhile(more: (oldest: LruNode<Entry<K, T>>) => boolean): void {
     for (let left = entries.size, node = order.oldest; left > 0 && node && more(node); left--, node = order.oldest) {
-      if (internalsOf(node.value.session)?.inUse()) order.touch(node, now())
-      else void evict(node)
+      const internals = internalsOf(node.value.session)
+      if (internals?.inUse()) order.touch(node, now())
+      else {
+        if (internals) internals.successor = successor(node.value.key)
+        void evict(node)
+      }
     }
   }
   return { evict, evictWhile }

@@ -8,7 +8,7 @@ import { announce } from './session/announce.js'
 import { checkedClock } from './session/checked-clock.js'
 import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
-import { attachInternals } from './session/internals.js'
+import { attachInternals, type SessionInternals } from './session/internals.js'
 import { type IsolatedEmitter, isolatedEmitter } from './session/isolated-emitter.js'
 import { type Persistence, persistence } from './session/persistence.js'
 import { type RefreshFlight, refreshFlight } from './session/refresh-flight.js'
@@ -148,7 +148,7 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
   const stateOf = (): SessionState => (state.isOver() ? 'expired' : state.loading ? 'loading' : state.tokens ? 'active' : 'signed-out')
   const methods = userMethods({ config, state, store, flight, port, lifetime, events, now, detachCoordinator })
   const session: Session<T> = Object.assign(new SessionObject(stateOf), methods)
-  const internals = {
+  const internals: SessionInternals<T> = {
     tokensNow,
     tokensForSend,
     afterRefusal,

@@ -145,6 +145,23 @@ describe('createSessionPool', () => {
     expect(await stores.get('alice')?.get()).toEqual({ accessToken: 'new', refreshToken: 'r1' })
   })
 
+  it('past maxSessions with every other session in use, get() hands out a live session: the new one is never the one evicted', async () => {
+    const answer = deferred<Tokens>()
+    const strategy = countingStrategy(() => answer.promise)
+    const pool = createSessionPool({ create: (user: string) => createSession({ strategy, tokens: { accessToken: `${user}-old` } }), maxSessions: 1 })
+    const alice = pool.get('alice')
+    alice.refresh().catch(() => {})
+    await flush()
+    const bob = pool.get('bob') // alice is refreshing: the pool holds both for now
+    expect([pool.peek('alice'), pool.peek('bob')]).toEqual([alice, bob])
+    expect(await bob.getAccessToken()).toBe('bob-old')
+    answer.resolve({ accessToken: 'alice-new' })
+    await flush()
+    pool.get('carol') // both idle now: room is made for carol
+    expect(pool.size).toBe(1)
+    await pool.destroy()
+  })
+
   it('a session its user destroyed is not handed out again: the next get() makes a new one, which loads the user’s store', async () => {
     const stores = new Map<string, ReturnType<typeof memoryStore>>()
     const storeOf = (user: string) => stores.get(user) ?? stores.set(user, memoryStore()).get(user)

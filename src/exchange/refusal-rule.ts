@@ -1,3 +1,5 @@
+import { withTimeout } from '../abort.js'
+import { RuleTimeoutError } from '../errors/index.js'
 import { invalidArgument } from '../invalid-argument.js'
 import type { AuthFailureInput, Strategy, Tokens } from '../strategy.js'
 
@@ -35,6 +37,18 @@ export function judge<T extends Tokens>(rule: AuthFailureRule | undefined, strat
   } catch (error) {
     return Promise.reject(error)
   }
+}
+
+/**
+ * An async rule's verdict within its deadline; a caller's abort lets go of the request with its
+ * reason, and of the deadline's timer (which holds the rule). With no verdict (past the deadline,
+ * aborted, the rule threw) the response is never handed back: `noVerdict` lets go of what it holds.
+ */
+export function awaitVerdict(verdict: Promise<boolean>, timeoutMs: number, signal: AbortSignal | null | undefined, noVerdict: () => unknown): Promise<boolean> {
+  return withTimeout(verdict, timeoutMs, () => new RuleTimeoutError(timeoutMs), signal).catch((error: unknown) => {
+    noVerdict() // signed in or out
+    throw error
+  })
 }
 
 /** Reads a response text the way every transport shows it to a rule: JSON when it parses, else the text. */

@@ -43,6 +43,11 @@ export interface SessionInternals<T extends Tokens = Tokens> {
    * the first read of its store that they wait on (a pool does not evict such a session).
    */
   inUse(): boolean
+  /**
+   * Set by a pool that evicted the session: the session of the same key now. A refusal that
+   * comes back after the eviction is answered by it, not failed as if the user were signed out.
+   */
+  successor?: (() => unknown) | undefined
 }
 
 // A registry symbol, not a WeakMap: a session made by one copy of the package (ESM) is still

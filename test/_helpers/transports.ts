@@ -9,6 +9,9 @@ import { FakeXMLHttpRequest, withProgressEvent } from './fake-xhr.js'
 export const TRANSPORTS = ['axios', 'fetch', 'xhr'] as const
 export type Transport = (typeof TRANSPORTS)[number]
 
+/** A session per request, as `createSessionPool().resolver` gives: each transport hands it its own request (all have a `url`). */
+export type SessionResolver = (request: { url?: string | URL | undefined }) => Session | undefined
+
 /** What a caller ends with, the same shape whatever the transport. */
 export type Outcome = { status: number; body: unknown } | { error: string }
 
@@ -42,11 +45,11 @@ const named = (error: unknown): string => {
  * A client of `transport` with tokenflight attached for `base` (a loopback origin). Returns the
  * call function and the detach function; the XHR one installs over a fake native XHR.
  */
-export function clientOf(transport: Transport, session: Session, base: string, options: AttachAxiosOptions = {}): { call: (path: string, call?: Call) => Promise<Outcome>; detach: () => void } {
+export function clientOf(transport: Transport, session: Session | SessionResolver, base: string, options: AttachAxiosOptions = {}): { call: (path: string, call?: Call) => Promise<Outcome>; detach: () => void } {
   const opts = { origins: [base], ...options }
   if (transport === 'axios') {
     const api = axios.create({ baseURL: base })
-    const detach = attachAxios(api, session, opts)
+    const detach = attachAxios(api, session as Session, opts)
     const call = ({ method = 'GET', body, signal, tokenflight }: Call = {}, path = '') =>
       api.request({ url: path, method, data: body ?? null, signal: signal ?? null, tokenflight: tokenflight as never } as never).then(
         (res) => ({ status: res.status, body: typeof res.data === 'string' ? parse(res.data) : res.data }),
@@ -55,7 +58,7 @@ export function clientOf(transport: Transport, session: Session, base: string, o
     return { call: (path, c) => call(c, path), detach }
   }
   if (transport === 'fetch') {
-    const authed = wrapFetch(fetch, session, opts as never)
+    const authed = wrapFetch(fetch, session as Session, opts as never)
     const call = async (path: string, { method = 'GET', body, signal, tokenflight }: Call = {}): Promise<Outcome> => {
       try {
         const res = await authed(`${base}${path}`, { method, body: body ?? null, signal: signal ?? null, tokenflight: tokenflight as never })
@@ -70,7 +73,7 @@ export function clientOf(transport: Transport, session: Session, base: string, o
   const before = scope.XMLHttpRequest
   const removeProgress = withProgressEvent()
   scope.XMLHttpRequest = FakeXMLHttpRequest
-  const uninstall = installXHR(session, opts as never)
+  const uninstall = installXHR(session as Session, opts as never)
   const Authed = scope.XMLHttpRequest as typeof XMLHttpRequest
   const call = (path: string, { method = 'GET', body, signal, tokenflight }: Call = {}): Promise<Outcome> =>
     new Promise((resolve) => {
