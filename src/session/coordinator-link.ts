@@ -24,6 +24,7 @@ export function linkCoordinator<T extends Tokens>(
       if (state.lifetime.aborted || sameCredentials(next, state.tokens)) return
       store.adopted(next)
       state.reset(next, next ? state.clock() : undefined)
+      state.fromCopy = state.epoch
     },
     emit,
     refreshDeadlineMs,

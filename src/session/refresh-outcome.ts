@@ -46,7 +46,7 @@ export function succeeded<T extends Tokens>({ state, emit, store, coordinator }:
   if (state.lifetime.aborted) return state.currentOrThrow()
   if (state.epoch !== startEpoch) {
     // A coordinator's notice of these very tokens may land before the refresh returns: still its end.
-    if (state.tokens?.accessToken === next.accessToken) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
+    if (state.tokens?.accessToken === next.accessToken || state.heldFromCopy()) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
     return state.currentOrThrow()
   }
   // Tokens another copy refreshed, found under the lock: a shared store has them already; a store
@@ -62,7 +62,11 @@ export function succeeded<T extends Tokens>({ state, emit, store, coordinator }:
 
 /** A refresh's failure: reported once, Retry-After remembered, a terminal one ends the session. */
 export function failed<T extends Tokens>({ state, emit }: OutcomeDeps<T>, reason: RefreshReason, startEpoch: number, caught: unknown, reported: boolean): T {
-  if (state.epoch !== startEpoch || state.lifetime.aborted) return state.currentOrThrow()
+  if (state.epoch !== startEpoch || state.lifetime.aborted) {
+    // Overtaken by tokens another copy refreshed: its callers get them, so it ended as a refresh.
+    if (state.heldFromCopy() && !reported) emit('refreshed', { reason, expiresAt: state.window.expiresAt })
+    return state.currentOrThrow()
+  }
   // Ours, or the strategy's already reduced to its safe words; anything else is a coordinator's own.
   const error = isTokenflightError(caught) || isSafeError(caught) ? (caught as Error) : safeError('The coordinated refresh failed', caught)
   const terminal = error instanceof RefreshError && !error.transient

@@ -15,6 +15,8 @@ export class TokenState<T extends Tokens> {
   /** A provider's Retry-After past the backoff ceiling: no refresh call until then (by either clock: the system's may be set back). */
   declare blocked: { until: number; endsBy: number; error: Error } | undefined
   lastFailureAt = Number.NEGATIVE_INFINITY
+  /** The epoch whose tokens another copy refreshed: a refresh they overtook ended with them. */
+  fromCopy = -1
   /** How far the provider's clock is ahead of this one (ms), as its last plausible JWT said. */
   skewMs = 0
   /** The first read of the store; callers wait on it. */
@@ -71,6 +73,11 @@ export class TokenState<T extends Tokens> {
     this.blocked = undefined
     this.lastFailureAt = Number.NEGATIVE_INFINITY
     this.adopt(next, obtainedAt)
+  }
+
+  /** Whether the current tokens came from another copy (not a sign-in or sign-out here) and are usable. */
+  heldFromCopy(): boolean {
+    return this.fromCopy === this.epoch && this.tokens !== undefined && !this.isOver()
   }
 
   /** Expired by a terminal failure, or destroyed. */

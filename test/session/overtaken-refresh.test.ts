@@ -127,3 +127,37 @@ describe('a coordinated refresh whose lock was lost', () => {
     expect(spent).toHaveLength(2)
   })
 })
+
+// Every `refreshing` is heard to end, unless the user's own setTokens() or clear() overtook it.
+describe('the events of a refresh overtaken while it runs', () => {
+  it.each([
+    { by: 'another copy’s tokens', outcome: 'succeeds', events: ['refreshing', 'refreshed'] },
+    { by: 'another copy’s tokens', outcome: 'fails', events: ['refreshing', 'refreshed'] },
+    { by: 'setTokens()', outcome: 'succeeds', events: ['refreshing'] },
+    { by: 'setTokens()', outcome: 'fails', events: ['refreshing'] },
+  ])('by $by, the refresh $outcome: $events', async ({ by, outcome, events }) => {
+    const answer = deferred<Tokens>()
+    let adopt: ((tokens: Tokens | undefined) => void) | undefined
+    const coordinator = {
+      refresh: (_stale: Tokens, work: CoordinatedWork<Tokens>) => work(),
+      attach: (link: { adopt(tokens: Tokens | undefined): void }) => {
+        adopt = (tokens) => link.adopt(tokens)
+        return () => {}
+      },
+    }
+    const session = createSession({ strategy: custom(() => answer.promise), tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, coordinator })
+    const heard: string[] = []
+    for (const type of ['refreshing', 'refreshed', 'refreshFailed'] as const) session.on(type, () => heard.push(type))
+    const refreshed = session.refresh()
+    await flush()
+    if (by === 'setTokens()') await session.setTokens({ accessToken: 'at-mine', refreshToken: 'rt-mine' })
+    else adopt?.({ accessToken: 'at-theirs', refreshToken: 'rt-theirs' })
+    if (outcome === 'succeeds') answer.resolve({ accessToken: 'at-own', refreshToken: 'rt-own' })
+    else answer.reject(new RefreshError('timed out', { transient: true }))
+    // Its callers get the tokens that overtook it.
+    expect(await refreshed).toBe(by === 'setTokens()' ? 'at-mine' : 'at-theirs')
+    await flush()
+    expect(heard).toEqual(events)
+    await session.destroy()
+  })
+})
