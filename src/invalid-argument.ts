@@ -1,4 +1,5 @@
 import { hasOwn } from './has-own.js'
+import { shownKey } from './shown-key.js'
 /** A `TypeError` with a Node-style `code`, for bad options caught at creation time. */
 export type InvalidArgumentError = TypeError & { code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' }
 
@@ -174,7 +175,7 @@ export function ownFields<O extends object>(options: O, where = 'options'): O {
 export function knownOptions<O extends object>(where: string, options: O, known: Readonly<Record<string, true>>): O {
   const own = ownFields(options, where)
   for (const key of Object.keys(own)) {
-    if (!hasOwn(known, key)) throw optionError(`Unknown option \`${key}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
+    if (!hasOwn(known, key)) throw optionError(`Unknown option \`${shownKey(key)}\` in ${where}; known options: ${Object.keys(known).join(', ')}`)
   }
   assertUnpolluted(where, own, Object.keys(known))
   return own

@@ -149,6 +149,28 @@ describe('a string an option got is never printed', () => {
     expect(error?.message).toContain(`\`${option}\``)
     expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
   })
+
+  // A map of users to tokens spread into the options, or tokens with a field named by a token.
+  it.each([
+    ['createSession options', () => createSession({ strategy, 'Pa55w0rdSECRETabcdef': 1 } as never), /Unknown option `<a key of 20 characters>`/],
+    ['createSession options', () => createSession({ strategy, 'eyJhbGciOiJIUzI1NiJ9.e30.Pa55w0rd': 1 } as never), /Unknown option `<a key of 33 characters>`/],
+    ['fib options', () => fib({ baseURL: 'https://auth.example.com', 'Pa55w0rd-SECRET': true } as never), /Unknown option `<a key of 15 characters>`/],
+    ['tokens', () => createSession({ strategy, tokens: { accessToken: 'a', 'Pa55w0rd-SECRET': 'x\ny' } as never }), /`tokens.<a key of 15 characters>`/],
+  ])('%s with a token as a key: the key is told by its length, never shown (%#)', (_, make, message) => {
+    const error = (() => {
+      try {
+        make()
+      } catch (caught) {
+        return caught as TypeError
+      }
+    })()
+    expect(error?.message).toMatch(message)
+    expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
+  })
+
+  it.each(['maxSesions', 'refreshAhead', 'baseURL', 'id_token', 'refreshTokenTTL'])('a key that reads as a name (%s) is still quoted, for the typo it is', (key) => {
+    expect(() => createSession({ strategy, [key]: 1 } as never)).toThrow(`Unknown option \`${key}\``)
+  })
 })
 
 describe('every factory reads its options as createSession does', () => {

@@ -1,4 +1,5 @@
 import { CONTROL, HEADER_VALUE, invalidArgument, NOT_FOR_A_HEADER } from '../invalid-argument.js'
+import { shownKey } from '../shown-key.js'
 import type { Tokens } from '../strategy.js'
 
 /** What is wrong with a token set: the field (`''` for the set itself), what it should be, and what it holds. */
@@ -41,7 +42,7 @@ export function tokensProblem(tokens: unknown, now?: number): TokensProblem | un
   }
   for (const [key, value] of Object.entries(tokens)) {
     if (typeof value === 'string' && CONTROL.test(value)) {
-      return { field: `.${key}`, expected: 'a string without control characters (CR, LF, NUL…)', value, wrongType: false }
+      return { field: `.${shownKey(key)}`, expected: 'a string without control characters (CR, LF, NUL…)', value, wrongType: false }
     }
   }
   return undefined
