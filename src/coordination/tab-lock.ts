@@ -15,10 +15,16 @@ export interface LockTurn {
   held?: LockHeld | undefined
   /** No lock was had (none here, or storage refused it): the tabs agree on one refresher over the channel. */
   unlocked: boolean
+  /**
+   * Another tab held or awaited the lock when this one asked for it: that tab's news may still be
+   * on its way, as Web Locks grant apart from the channel.
+   */
+  afterAnother?: boolean
 }
 
 const UNLOCKED: LockTurn = { tookOver: false, unlocked: true }
 const LOCKED: LockTurn = { tookOver: false, unlocked: false }
+const AFTER_ANOTHER: LockTurn = { tookOver: false, unlocked: false, afterAnother: true }
 
 /** One refresh at a time across the tabs (and workers) of an origin. */
 export interface TabLock {
@@ -36,6 +42,7 @@ export const noTabLock: TabLock = { kind: 'none', run: (fn) => fn(UNLOCKED), clo
 
 interface LockManagerLike {
   request<R>(name: string, callback: () => Promise<R>): Promise<R>
+  request<R>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<R> | undefined): Promise<R | undefined>
   query?(): Promise<unknown>
 }
 
@@ -85,11 +92,26 @@ function webTabLock(locks: LockManagerLike, name: string, fallback: () => TabLoc
     async run(fn, holdMs, early) {
       if (instead) return instead.run(fn, holdMs, early)
       let entered = false
+      let busy = false
+      const enter = (turn: LockTurn) => {
+        entered = true
+        return fn(turn)
+      }
       try {
-        return await locks.request(`${name}:refresh`, () => {
-          entered = true
-          return fn(LOCKED)
-        })
+        // Taken at once if free; else waited for, after another tab's turn. A LockManager that
+        // takes no options (a polyfill) throws a TypeError or never calls back: asked plainly then.
+        const free = await Promise.resolve()
+          .then(() =>
+            locks.request(`${name}:refresh`, { ifAvailable: true }, (lock) => {
+              busy = !lock
+              return lock ? enter(LOCKED) : undefined
+            }),
+          )
+          .catch((error: unknown) => {
+            if (entered || !(error instanceof TypeError)) throw error
+          })
+        if (entered) return free as Awaited<ReturnType<typeof fn>>
+        return await locks.request(`${name}:refresh`, () => enter(busy ? AFTER_ANOTHER : LOCKED))
       } catch (error) {
         if (entered) throw error
         return refused(error).run(fn, holdMs, early)

@@ -102,14 +102,14 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     this.notices.wake()
   }
 
-  // A refresh slower than the grace is still waited for while its tab says it runs (a lock cleared under
-  // it must not let a second tab spend the token), and a grace from a lock's grant: the grant may come
-  // before the news its holder posted first, after saying nothing for longer (its page busy).
-  async #outcome(stale: string, grantedAt = 0): Promise<void> {
+  // A refresh slower than the grace is still waited for while its tab says it runs (a lock cleared under it must
+  // not let a second tab spend the token), and a grace from a lock's grant: the grant may come before the news its
+  // holder posted, after it said nothing for longer (its page busy) or nothing at all (`afterAnother`).
+  async #outcome(stale: string, grantedAt = 0, afterAnother = false): Promise<void> {
     for (;;) {
       const said = this.#announced.get(stale)
       const deadline = Math.max(said ?? 0, grantedAt) + this.graceMs
-      if (said === undefined || this.#replaced.has(stale) || monotonicNow() >= deadline) return
+      if ((said === undefined && !afterAnother) || this.#replaced.has(stale) || this.#refused.has(stale) || monotonicNow() >= deadline) return
       await this.notices.next(deadline - monotonicNow())
     }
   }
@@ -162,7 +162,7 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
     // A tab that just started may hold tokens another tab has spent: their answer comes first.
     while (monotonicNow() < this.#answerBy) await this.notices.next(this.#answerBy - monotonicNow())
     if (turn.tookOver) this.#announced.delete(stale)
-    await (turn.unlocked ? this.#claim(stale, post) : this.#outcome(stale, monotonicNow()))
+    await (turn.unlocked ? this.#claim(stale, post) : this.#outcome(stale, monotonicNow(), turn.afterAnother))
     const already = this.adopted(stale)
     if (already) return already
     // Presented again, a refused refresh token is one more reuse detection at the provider.

@@ -368,6 +368,57 @@ describe('Web Locks: a holder silent for longer than the grace (its page busy)',
   })
 })
 
+describe('Web Locks granted before the holder’s news arrives (storage events, a slow channel)', () => {
+  // A LockManager as browsers have it: FIFO per name, and `ifAvailable` refused while another holds or awaits it.
+  function fifoLocks() {
+    const tails = new Map<string, Promise<unknown>>()
+    const outstanding = new Map<string, number>()
+    return {
+      request(lock: string, ...args: unknown[]): Promise<unknown> {
+        const callback = args.at(-1) as (lock: unknown) => unknown
+        if ((args[0] as { ifAvailable?: boolean }).ifAvailable && (outstanding.get(lock) ?? 0) > 0) return Promise.resolve().then(() => callback(null))
+        outstanding.set(lock, (outstanding.get(lock) ?? 0) + 1)
+        const run = (tails.get(lock) ?? Promise.resolve()).then(() => callback({ name: lock })).finally(() => outstanding.set(lock, (outstanding.get(lock) ?? 1) - 1))
+        tails.set(lock, run.catch(() => {}))
+        return run
+      },
+    }
+  }
+
+  // A polyfill that takes no options cannot say the lock was taken: it is used as before, and the race stays.
+  it.each([
+    { locks: 'with ifAvailable', calls: 1 },
+    { locks: 'of a polyfill without options', calls: 2 },
+  ])('a tab that waited for the lock waits for the news of the tab before it, not only for what it announced: $calls refresh call(s) ($locks)', async ({ locks, calls }) => {
+    const fifo = fifoLocks()
+    // A polyfill calls its second argument back, whatever it is.
+    const polyfill = { request: (lock: string, callback: unknown) => fifo.request(lock, callback) }
+    vi.stubGlobal('navigator', { locks: locks === 'with ifAvailable' ? fifo : polyfill })
+    // Every message reaches the other tab 30 ms after it was posted: after the lock it was posted under is free.
+    const Native = BroadcastChannel
+    class Late extends Native {
+      override postMessage(message: unknown): void {
+        setTimeout(() => super.postMessage(message), 30)
+      }
+    }
+    vi.stubGlobal('BroadcastChannel', Late)
+    const name = `late-news-${Math.random()}`
+    const strategy = countingStrategy(async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
+    })
+    const tabs = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs: 500 }) }))
+    const [first, second] = tabs as [Session, Session]
+    await new Promise((resolve) => setTimeout(resolve, 200)) // the tabs' first questions answered
+    const holder = first.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    const outcomes = await Promise.all([holder, second.refresh()])
+    expect(strategy.calls).toBe(calls)
+    expect(outcomes).toEqual(calls === 1 ? ['access-1', 'access-1'] : ['access-1', 'access-2'])
+    await Promise.all(tabs.map((tab) => tab.destroy()))
+  })
+})
+
 describe('a tab that starts with spent tokens (a reload restoring them, a page rendered with the sign-in)', () => {
   // A provider that rotates refresh tokens and records every one presented.
   function rotating() {
