@@ -127,6 +127,16 @@ describe('interceptors validate at attach time', () => {
   })
 })
 
+// What `make` throws, if anything.
+function thrown(make: () => unknown): TypeError | undefined {
+  try {
+    make()
+  } catch (caught) {
+    return caught as TypeError
+  }
+  return undefined
+}
+
 describe('a string an option got is never printed', () => {
   const session = createSession({ strategy, tokens })
   it.each([
@@ -138,13 +148,7 @@ describe('a string an option got is never printed', () => {
     ['a token where a base URL belongs', () => fib({ baseURL: 'Pa55w0rd-SECRET' }), 'baseURL'],
     ['a token where memoryStore takes its initial tokens', () => memoryStore('Pa55w0rd-SECRET' as never), 'memoryStore initial tokens'],
   ])('%s: the TypeError names the option, not the value', (_, make, option) => {
-    const error = (() => {
-      try {
-        make()
-      } catch (caught) {
-        return caught as TypeError
-      }
-    })()
+    const error = thrown(make)
     expect(error).toBeInstanceOf(TypeError)
     expect(error?.message).toContain(`\`${option}\``)
     expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
@@ -157,13 +161,7 @@ describe('a string an option got is never printed', () => {
     ['fib options', () => fib({ baseURL: 'https://auth.example.com', 'Pa55w0rd-SECRET': true } as never), /Unknown option `<a key of 15 characters>`/],
     ['tokens', () => createSession({ strategy, tokens: { accessToken: 'a', 'Pa55w0rd-SECRET': 'x\ny' } as never }), /`tokens.<a key of 15 characters>`/],
   ])('%s with a token as a key: the key is told by its length, never shown (%#)', (_, make, message) => {
-    const error = (() => {
-      try {
-        make()
-      } catch (caught) {
-        return caught as TypeError
-      }
-    })()
+    const error = thrown(make)
     expect(error?.message).toMatch(message)
     expect(`${error?.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain('Pa55w0rd')
   })

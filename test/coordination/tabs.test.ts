@@ -332,6 +332,16 @@ describe('tabCoordinator re-announcing a slow refresh', () => {
   })
 })
 
+// Two tabs of one name, signed in with the same tokens; each refresh call takes `refreshMs`.
+function twoSlowTabs(name: string, refreshMs: number, graceMs: number) {
+  const strategy = countingStrategy(async (call) => {
+    await new Promise((resolve) => setTimeout(resolve, refreshMs))
+    return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
+  })
+  const tabs = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs }) }))
+  return { strategy, tabs: tabs as [Session, Session] }
+}
+
 describe('Web Locks: a holder silent for longer than the grace (its page busy)', () => {
   it('its news, arriving just after the lock is granted to the next tab, is waited for: one refresh call', async () => {
     const tails = new Map<string, Promise<unknown>>()
@@ -352,14 +362,9 @@ describe('Web Locks: a holder silent for longer than the grace (its page busy)',
     }
     vi.stubGlobal('navigator', { locks })
     vi.stubGlobal('BroadcastChannel', LateTokens)
-    const name = `busy-holder-${Math.random()}`
     // A grace too short to be re-announced, outlasted by the refresh: the holder says nothing meanwhile.
-    const strategy = countingStrategy(async (call) => {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
-    })
-    const tabs = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs: 90 }) }))
-    const [first, second] = tabs as [Session, Session]
+    const { strategy, tabs } = twoSlowTabs(`busy-holder-${Math.random()}`, 200, 90)
+    const [first, second] = tabs
     const holder = first.refresh()
     await new Promise((resolve) => setTimeout(resolve, 20))
     await expect(Promise.all([holder, second.refresh()])).resolves.toEqual(['access-1', 'access-1'])
@@ -402,13 +407,8 @@ describe('Web Locks granted before the holder’s news arrives (storage events, 
       }
     }
     vi.stubGlobal('BroadcastChannel', Late)
-    const name = `late-news-${Math.random()}`
-    const strategy = countingStrategy(async (call) => {
-      await new Promise((resolve) => setTimeout(resolve, 10))
-      return { accessToken: `access-${call}`, refreshToken: `refresh-${call}` }
-    })
-    const tabs = [0, 1].map(() => createSession({ strategy, tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' }, coordinator: tabCoordinator({ name, graceMs: 500 }) }))
-    const [first, second] = tabs as [Session, Session]
+    const { strategy, tabs } = twoSlowTabs(`late-news-${Math.random()}`, 10, 500)
+    const [first, second] = tabs
     await new Promise((resolve) => setTimeout(resolve, 200)) // the tabs' first questions answered
     const holder = first.refresh()
     await new Promise((resolve) => setTimeout(resolve, 1))
