@@ -332,6 +332,26 @@ describe('tabCoordinator re-announcing a slow refresh', () => {
   })
 })
 
+// A BroadcastChannel whose messages reach the other tabs `delayMs(message)` late (`undefined`: at
+// once). One closed meanwhile (its tab destroyed) drops them, where the timer would throw.
+function lateChannel(delayMs: (message: unknown) => number | undefined): typeof BroadcastChannel {
+  return class Late extends BroadcastChannel {
+    #closed = false
+    override close(): void {
+      this.#closed = true
+      super.close()
+    }
+    override postMessage(message: unknown): void {
+      const delay = delayMs(message)
+      if (delay === undefined) super.postMessage(message)
+      else
+        setTimeout(() => {
+          if (!this.#closed) super.postMessage(message)
+        }, delay)
+    }
+  }
+}
+
 // Two tabs of one name, signed in with the same tokens; each refresh call takes `refreshMs`.
 function twoSlowTabs(name: string, refreshMs: number, graceMs: number) {
   const strategy = countingStrategy(async (call) => {
@@ -353,15 +373,8 @@ describe('Web Locks: a holder silent for longer than the grace (its page busy)',
       },
     }
     // The grant travels apart from the channel: the holder's tokens reach the others 30 ms after it let go.
-    const Native = BroadcastChannel
-    class LateTokens extends Native {
-      override postMessage(message: unknown): void {
-        if ((message as { type?: string }).type === 'tokens') setTimeout(() => super.postMessage(message), 30)
-        else super.postMessage(message)
-      }
-    }
     vi.stubGlobal('navigator', { locks })
-    vi.stubGlobal('BroadcastChannel', LateTokens)
+    vi.stubGlobal('BroadcastChannel', lateChannel((message) => ((message as { type?: string }).type === 'tokens' ? 30 : undefined)))
     // A grace too short to be re-announced, outlasted by the refresh: the holder says nothing meanwhile.
     const { strategy, tabs } = twoSlowTabs(`busy-holder-${Math.random()}`, 200, 90)
     const [first, second] = tabs
@@ -400,13 +413,7 @@ describe('Web Locks granted before the holder’s news arrives (storage events, 
     const polyfill = { request: (lock: string, callback: unknown) => fifo.request(lock, callback) }
     vi.stubGlobal('navigator', { locks: locks === 'with ifAvailable' ? fifo : polyfill })
     // Every message reaches the other tab 30 ms after it was posted: after the lock it was posted under is free.
-    const Native = BroadcastChannel
-    class Late extends Native {
-      override postMessage(message: unknown): void {
-        setTimeout(() => super.postMessage(message), 30)
-      }
-    }
-    vi.stubGlobal('BroadcastChannel', Late)
+    vi.stubGlobal('BroadcastChannel', lateChannel(() => 30))
     const { strategy, tabs } = twoSlowTabs(`late-news-${Math.random()}`, 10, 500)
     const [first, second] = tabs
     await new Promise((resolve) => setTimeout(resolve, 200)) // the tabs' first questions answered
