@@ -116,11 +116,12 @@ const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
   throw signal?.aborted && error === reasonOf(signal) ? error : ownError(error)
 }
 
-// The exchange of the session a pool put in this one's place, once this one is over.
+// The live session a pool put in this one's place once it is over (a create() may hand back this very one).
 function heirOf(internals: SessionInternals): Exchange | undefined {
   if (!internals.lifetime.aborted) return undefined
   try {
-    return exchangeOf(internals.successor?.())
+    const heir = internals.successor?.()
+    return internalsOf(heir)?.lifetime.aborted === false ? exchangeOf(heir) : undefined
   } catch {
     return undefined // a create() that throws: the refusal ends as the session did
   }

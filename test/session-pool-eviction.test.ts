@@ -4,7 +4,7 @@
  * (which loads the user's store), not failed as if the user had signed out.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSession, createSessionPool, memoryStore, type SessionPool, type Tokens, type TokenStore } from '../src/index.js'
+import { createSession, createSessionPool, memoryStore, type Session, type SessionPool, type Tokens, type TokenStore } from '../src/index.js'
 import { custom } from '../src/strategies/index.js'
 import { deferred } from './_helpers/deferred.js'
 import { startMatrixApi } from './_helpers/matrix-api.js'
@@ -25,23 +25,31 @@ const userOf = (request: { url?: string | URL | undefined }): string | undefined
 async function setUp(
   transport: Transport,
   refuses: (token: string | undefined, path: string) => boolean | Promise<boolean>,
-  { replayConcurrency, idleMs }: { replayConcurrency?: number; idleMs?: number } = {},
+  { replayConcurrency, idleMs, cached }: { replayConcurrency?: number; idleMs?: number; cached?: boolean } = {},
 ) {
   const api = await startMatrixApi(refuses)
   cleanups.push(api.stop)
   const stores = new Map<string, TokenStore<Tokens>>()
   const refreshes: string[] = []
+  const made = new Map<string, Session>()
+  let creates = 0
   const pool: SessionPool<string> = createSessionPool({
     maxSessions: 1,
     idleMs,
+    // `cached`: a create() with a cache of its own in front, handing back the session it made before.
     create: (user: string) => {
+      creates++
+      const before = cached ? made.get(user) : undefined
+      if (before) return before
       const store = stores.get(user) ?? memoryStore<Tokens>()
       stores.set(user, store)
       const strategy = custom<Tokens>(({ accessToken }) => {
         refreshes.push(accessToken)
         return { accessToken: `${user}-${Number(accessToken.split('-')[1]) + 1}` }
       })
-      return createSession({ strategy, tokens: { accessToken: `${user}-0` }, store, replayConcurrency })
+      const session = createSession({ strategy, tokens: { accessToken: `${user}-0` }, store, replayConcurrency })
+      made.set(user, session)
+      return session
     },
   })
   cleanups.push(() => pool.destroy())
@@ -50,7 +58,7 @@ async function setUp(
     return user === undefined ? undefined : pool.get(user)
   }, api.url)
   cleanups.push(client.detach)
-  return { api, pool, refreshes, call: client.call, auths: () => api.seen.map((seen) => `${seen.path} ${seen.authorization}`) }
+  return { api, pool, refreshes, creates: () => creates, call: client.call, auths: () => api.seen.map((seen) => `${seen.path} ${seen.authorization}`) }
 }
 
 describe.each(TRANSPORTS)('%s', (transport) => {
@@ -114,5 +122,25 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(await first.getAccessToken().catch((error: Error) => error.message)).toMatch(/destroyed/)
     expect(refreshes).toEqual(['alice-0'])
     expect(auths()).toEqual(['/alice/slow Bearer alice-0', '/alice/slow Bearer alice-1'])
+  })
+
+  it('a create() that hands back the session it made before (destroyed by the eviction): the refusal ends as that session did, create() asked at most twice', async () => {
+    const held = deferred()
+    const { call, creates, refreshes, api } = await setUp(
+      transport,
+      async (token, path) => {
+        if (path === '/alice/slow') await held.promise
+        return token === 'alice-0'
+      },
+      { cached: true },
+    )
+    const slow = call('/alice/slow')
+    await expect.poll(() => api.seen.length).toBe(1)
+    await call('/bob/quick') // evicts alice's session while her request is out
+    const before = creates()
+    held.resolve()
+    expect(await slow).toEqual({ error: 'ERR_SESSION_EXPIRED' })
+    expect(creates() - before).toBeLessThanOrEqual(2) // asked when the refusal came, and when its wait failed
+    expect(refreshes).toEqual([])
   })
 })
