@@ -14,6 +14,7 @@ import { refusedMarker } from './refused-marker.js'
 import type { Shared } from './shared.js'
 import { sharedRefresh } from './shared-refresh.js'
 import { trackUnwritten } from './unwritten.js'
+import { ownResubscribing } from './own-resubscribing.js'
 
 /**
  * One refresh per expiry for every process sharing a refresh token: tokens live in Redis; a
@@ -77,7 +78,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
 function attachLink<T extends Tokens>(shared: Shared<T>, link: CoordinatorLink<T>, read: () => Promise<T | undefined>): () => void {
   const { client, keys, pollIntervalMs: retryMs } = shared.options
   shared.links.add(link)
-  let subscriber: RedisSubscriber | undefined = client.duplicate()
+  let subscriber: RedisSubscriber | undefined = ownResubscribing(client.duplicate())
   subscriber.on('error', () => {}) // outages surface through commands; the client reconnects by itself
   const adopt = (tokens: T | undefined): void => {
     // Tokens replacing this process's: the holder's reached Redis, its lock is no longer in doubt.

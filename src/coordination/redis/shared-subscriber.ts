@@ -1,5 +1,6 @@
 import { assertFunction, assertObject } from '../../invalid-argument.js'
 import type { RedisClient, RedisSubscriber } from '../../stores/redis-client.js'
+import { ownResubscribing } from './own-resubscribing.js'
 
 /** A subscriber that can also leave a channel (ioredis's and `fromNodeRedis`'s can). */
 type Unsubscribing = RedisSubscriber & { unsubscribe?(channel: string): Promise<unknown> }
@@ -25,7 +26,7 @@ function each<A extends unknown[]>(hub: Hub, pick: (handle: Handle) => Set<(...a
 
 function open(hub: Hub): Unsubscribing {
   if (hub.shared) return hub.shared
-  const connection: Unsubscribing = hub.client.duplicate()
+  const connection: Unsubscribing = ownResubscribing(hub.client.duplicate())
   connection.on('message', (channel, message) => {
     for (const handle of hub.listening.get(channel) ?? []) for (const listener of handle.message) listener(channel, message)
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import Redis from 'ioredis'
 import { createSession, InvalidRefreshResponseError, RefreshError, RefreshTimeoutError, type Session, SessionExpiredError, type Strategy, type Tokens } from '../../../src/index.js'
-import { redisCoordination } from '../../../src/redis.js'
+import { redisCoordination, sharedSubscriber } from '../../../src/redis.js'
 import { countingStrategy } from '../../_helpers/counting-strategy.js'
 import { rotationBesideAccess } from '../../_helpers/rotation-beside-access.js'
 import { deferred, flush } from '../../_helpers/deferred.js'
@@ -1173,5 +1173,33 @@ describe.skipIf(missing('redis-server'))('redisCoordination for a Redis user who
     const [ta, tb] = await Promise.all([afterRefusal(a, 'token-0'), afterRefusal(b, 'token-0')])
     expect({ a: ta?.accessToken, b: tb?.accessToken, calls: strategy.calls, reuse: reuses() }).toEqual({ a: 'token-1', b: 'token-1', calls: 1, reuse: 0 })
     await Promise.all([a.destroy(), b.destroy()])
+  })
+
+  // ioredis subscribes again by itself after a reconnection, with no handler for the answer: refused,
+  // that is an unhandled rejection, and a Node process ends on one.
+  it.each(['its own subscriber', 'sharedSubscriber'])('a re-subscription the server refuses after a reconnection (the ACL changed meanwhile), %s: no unhandled rejection, the session goes on', async (subscriber) => {
+    const admin = await redis.connect()
+    const user = 'tfresubscribe'
+    await admin.call('ACL', 'SETUSER', user, 'reset', 'on', '>pw', '~*', '&*', '+@all')
+    const unhandled: unknown[] = []
+    const hear = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', hear)
+    try {
+      const connected = await redis.connect({ username: user, password: 'pw', retryStrategy: () => 50 })
+      const client = subscriber === 'sharedSubscriber' ? sharedSubscriber(connected) : connected
+      const key = redis.nextKey()
+      const session = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }) })
+      await tokensForSend(session)
+      await until(async () => Number(((await admin.call('PUBSUB', 'NUMSUB', `{${key}}:refreshed`)) as [string, number])[1]) === 1)
+      await admin.call('ACL', 'SETUSER', user, '-subscribe')
+      await admin.call('CLIENT', 'KILL', 'USER', user)
+      await sleep(500) // reconnected, every SUBSCRIBE refused
+      expect(unhandled).toEqual([])
+      await expect(session.refresh()).resolves.toBe('token-1')
+      await session.destroy()
+    } finally {
+      process.off('unhandledRejection', hear)
+      await admin.call('ACL', 'DELUSER', user)
+    }
   })
 })
