@@ -104,9 +104,12 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
       detachCoordinator?.()
       abortWith(lifetime, new SessionExpiredError('The session was destroyed'))
       events.clear()
-      // What other copies may depend on, within one deadline: the coordinated refresh, then its
-      // tokens written where they read them. A coordinator that never settles holds nothing.
-      const owed = Promise.resolve(flight.settling()).then(() => coordinator?.drained?.())
+      // What other copies and the next session on the store depend on, within one deadline: the
+      // refresh, a write a failure left behind, then tokens written where other copies read them.
+      // A coordinator that never settles holds nothing.
+      const owed = Promise.resolve(flight.settling())
+        .then(() => store.flush(config.refreshTimeoutMs).catch(() => {}))
+        .then(() => coordinator?.drained?.())
       await withTimeout(owed, config.refreshTimeoutMs, Error).catch(() => {}) // past it, nothing is waited for: the error is dropped
     },
     on: events.on,
@@ -160,7 +163,13 @@ export function createSession<T extends Tokens = Tokens>(options: SessionOptions
     now,
     lifetime: lifetime.signal,
     expiredError: () => state.expiredError(),
-    inUse: () => flight.running() || state.loading !== undefined,
+    // A store that misses the tokens is asked again (at most once a second) each time a pool looks;
+    // once destroyed, the session has made its last attempt.
+    inUse: () => {
+      const behind = !lifetime.signal.aborted && store.behind()
+      if (behind) store.retryPending()
+      return flight.running() || state.loading !== undefined || behind
+    },
   }
   attachInternals(session, internals)
   return session

@@ -162,6 +162,34 @@ describe('createSessionPool', () => {
     await pool.destroy()
   })
 
+  it('a session whose store missed its rotated tokens (a write failed) is not evicted until a retry lands: the next session reads them', async () => {
+    let down = true
+    const saved = new Map<string, Tokens>()
+    const storeOf = (user: string) => ({
+      get: () => saved.get(user),
+      set: (tokens: Tokens) => {
+        if (down) throw new Error('store down')
+        saved.set(user, tokens)
+      },
+      delete: () => void saved.delete(user),
+    })
+    const strategy = countingStrategy((call, current) => ({ accessToken: `${current.accessToken}-${call}`, refreshToken: `r${call}` }))
+    const pool = createSessionPool({ create: (user: string) => createSession({ strategy, tokens: { accessToken: user, refreshToken: 'r0' }, store: storeOf(user) }), maxSessions: 1 })
+    const alice = pool.get('alice')
+    await alice.refresh() // rotated to r1; its write failed
+    pool.get('bob') // alice's store is behind: she stays
+    expect(pool.peek('alice')).toBe(alice)
+    down = false
+    await new Promise((resolve) => setTimeout(resolve, 1_050)) // a failed store is asked again at most once a second
+    pool.get('carol') // looking at alice retries her write
+    await flush()
+    expect(saved.get('alice')).toMatchObject({ refreshToken: 'r1' })
+    pool.get('dave') // written: she goes now
+    expect(pool.peek('alice')).toBeUndefined()
+    await expect(pool.get('alice').getAccessToken()).resolves.toBe('alice-1')
+    await pool.destroy()
+  })
+
   it('a session its user destroyed is not handed out again: the next get() makes a new one, which loads the user’s store', async () => {
     const stores = new Map<string, ReturnType<typeof memoryStore>>()
     const storeOf = (user: string) => stores.get(user) ?? stores.set(user, memoryStore()).get(user)

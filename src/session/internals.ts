@@ -39,8 +39,9 @@ export interface SessionInternals<T extends Tokens = Tokens> {
   /** The error for a call that cannot be served now: destroyed, expired or signed out. */
   expiredError(): Error
   /**
-   * Whether the session is working for its requests: a refresh of the current tokens running, or
-   * the first read of its store that they wait on (a pool does not evict such a session).
+   * Whether the session is working for its requests: a refresh of the current tokens running, the
+   * first read of its store that they wait on, or its store missing the tokens it holds (a pool
+   * does not evict such a session). Asking retries that store's write, at most once a second.
    */
   inUse(): boolean
   /**

@@ -27,6 +27,10 @@ export interface Persistence<T extends Tokens> {
    * go over another copy's newer tokens.
    */
   retryPending(): void
+  /** Writes what a failed write left behind, within `ms`, even after the session ended. */
+  flush(ms: number): Promise<void>
+  /** Whether a user's store misses the session's tokens (its write failed, or is under way). */
+  behind(): boolean
   /** Deletes the stored tokens. */
   remove(): Promise<void>
   /**
@@ -73,6 +77,8 @@ export function persistence<T extends Tokens>(store: TokenStore<T> | undefined, 
     },
     wants: (tokens) => sync.wants(tokens),
     retryPending: () => sync.retryIfBehind(),
+    flush: (ms) => sync.flushIfBehind(ms),
+    behind: () => sync.behind(),
     remove() {
       sync.want(undefined)
       return sync.bringUp()

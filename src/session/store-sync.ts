@@ -58,6 +58,23 @@ export class StoreSync<T extends Tokens> {
     if (this.store && this.limits.ordered && this.#held < this.#wanted.version && this.#busy === 0 && monotonicNow() >= this.#retryAt) this.bringUp().catch(() => {})
   }
 
+  /**
+   * Brings a user's store up at once if it is behind, whenever the last failure was: a session
+   * that ends passes on what it holds (a rotated refresh token a failed write left in memory).
+   */
+  flushIfBehind(ms: number): Promise<void> {
+    // A call under way, or one asked for within the second after a failure (made as the session
+    // ends), writes what is wanted already: it is not waited for, nor made twice.
+    const idle = this.#idle && !this.#resume && !this.#next
+    if (!this.store || !this.limits.ordered || !idle || this.#held >= this.#wanted.version) return Promise.resolve()
+    return this.#bringUpNow(ms, true)
+  }
+
+  /** Whether a user's store misses what is wanted (a write failed, or one is under way). */
+  behind(): boolean {
+    return this.store !== undefined && this.limits.ordered && this.#held < this.#wanted.version
+  }
+
   /** What is wanted is in the store already: a shared store got it from another copy. */
   heldElsewhere(): void {
     this.#held = this.#wanted.version

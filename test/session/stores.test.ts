@@ -120,6 +120,30 @@ describe('a failed write after a rotation keeps the rotated refresh token', () =
   })
 })
 
+describe('a session destroyed while its store is behind (a pool evicting it, a shutdown)', () => {
+  it.each([
+    { store: 'back by then', written: [{ accessToken: 'token-1', refreshToken: 'refresh-1' }] },
+    { store: 'still down', written: [] },
+  ])('destroy() writes the rotated tokens a failed write left in memory ($store), within the deadline', async ({ store: state }) => {
+    let down = true
+    const written: Tokens[] = []
+    const flaky = store({
+      get: () => start,
+      set: (tokens) => {
+        if (down) throw new Error('store down')
+        written.push(tokens)
+      },
+    })
+    const session = createSession({ strategy: countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}` })), store: flaky, refreshTimeoutMs: 300 })
+    await expect(session.refresh()).resolves.toBe('token-1')
+    down = state === 'still down'
+    const began = performance.now()
+    await session.destroy()
+    expect(written).toEqual(state === 'still down' ? [] : [{ accessToken: 'token-1', refreshToken: 'refresh-1' }])
+    expect(performance.now() - began).toBeLessThan(1_000)
+  })
+})
+
 describe('what a store returns is checked like user input', () => {
   it.each([
     ['a token with a line feed', { accessToken: 'tok\nen', refreshToken: 'r' }],
