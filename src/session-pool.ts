@@ -28,8 +28,9 @@ export interface SessionPool<K, T extends Tokens = Tokens> {
   /** The session of `key` if the pool holds one, without creating it or counting a use. */
   peek(key: K): Session<T> | undefined
   /**
-   * Destroys the session of `key` here; resolves once a refresh it shares has finished. Its store
-   * keeps the tokens (the next `get` loads them): a sign-out calls `clear()` on it first.
+   * Destroys the session of `key` here; resolves once its refresh has stored what it got. Until
+   * then `get(key)` hands out the destroyed session: a new one would read the refresh token being
+   * spent. Its store keeps the tokens (the next `get` loads them): a sign-out calls `clear()` first.
    */
   delete(key: K): Promise<void>
   /** A resolver for `attachAxios` / `wrapFetch`: the session of the request's key, none when `keyOf` gives none. */
@@ -85,7 +86,7 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
   const creating = new Set<K>()
   let closed = false
   // An evicted session hands a refusal that comes back after its eviction to its key's next one.
-  const { evict, evictWhile } = eviction(entries, order, finishing, now, (key) => () => (closed ? undefined : pool.get(key)))
+  const { evict, evictWhile, finish } = eviction(entries, order, finishing, now, (key) => () => (closed ? undefined : pool.get(key)))
 
   function sweep(): void {
     const oldest = now() - idleMs
@@ -117,7 +118,9 @@ export function createSessionPool<K, T extends Tokens = Tokens>(options: Session
     peek: (key) => entries.get(key)?.value.session,
     delete(key) {
       const node = entries.get(key)
-      return node ? evict(node) : Promise.resolve()
+      if (!node) return Promise.resolve()
+      // Mid-refresh it stays listed, destroyed, until its refresh is stored (as one its user destroyed).
+      return internalsOf(node.value.session)?.inUse() ? finish(node.value.session) : evict(node)
     },
     resolver: (keyOf) => (request) => {
       const key = keyOf(request)
@@ -169,8 +172,11 @@ function eviction<K, T extends Tokens>(
   function evict(node: LruNode<Entry<K, T>>): Promise<void> {
     entries.delete(node.value.key)
     order.remove(node)
-    // A destroy that rejects must not reject the pool's own destroy() or go unhandled.
-    const done = node.value.session.destroy().catch(() => {})
+    return finish(node.value.session)
+  }
+  // Destroys `session`; the pool's destroy() waits for it. One that rejects must not reject that or go unhandled.
+  function finish(session: Session<T>): Promise<void> {
+    const done = session.destroy().catch(() => {})
     finishing.add(done)
     void done.then(() => finishing.delete(done))
     return done
@@ -189,5 +195,5 @@ function eviction<K, T extends Tokens>(
       }
     }
   }
-  return { evict, evictWhile }
+  return { evict, evictWhile, finish }
 }

@@ -204,7 +204,7 @@ describe('createSessionPool', () => {
     await pool.destroy()
   })
 
-  it('a session its user destroyed mid-refresh is replaced only once the refresh has stored what it got', async () => {
+  it.each(['its user destroyed', 'delete() let go of'])('a session %s mid-refresh is replaced only once the refresh has stored what it got', async (how) => {
     const store = memoryStore()
     const gate = deferred()
     const strategy = countingStrategy(async () => {
@@ -215,7 +215,7 @@ describe('createSessionPool', () => {
     const first = pool.get('ann')
     void first.refresh().catch(() => {})
     await flush()
-    const destroyed = first.destroy() // resolves once the refresh has ended
+    const destroyed = how === 'its user destroyed' ? first.destroy() : pool.delete('ann') // resolves once the refresh has ended
     await flush()
     expect(pool.get('ann')).toBe(first) // its refresh still runs: a new session would read r0
     gate.resolve()
