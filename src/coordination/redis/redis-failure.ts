@@ -1,5 +1,5 @@
 import { RefreshError } from '../../errors/index.js'
-import { markSafe } from '../../errors/safe-words.js'
+import { isSafeError, markSafe, safeError } from '../../errors/safe-words.js'
 
 // Redis answers that no retry can change: the deployment, not the network, is wrong. An error
 // reply proves Redis is reachable; only the replies of a server on its way back (loading its data,
@@ -57,14 +57,19 @@ export const rethrowFor =
     throw misconfiguration(error, key) ?? error
   }
 
+// The outage messages of ioredis and node-redis, and ours: fixed words, shown as they are.
+const knownOutage =
+  /^(?:Connection is closed\.|Stream isn't writeable and enableOfflineQueue options is false|Command timed out|Reached the max retries per request limit \(which is \d+\)\. Refer to "maxRetriesPerRequest" option for details\.|The client is closed|Socket closed unexpectedly|Connection timeout|None of startup nodes is available|Failed to refresh slots cache\.|All sentinels are unreachable\.?|Redis did not answer within \d+ ms)$/
+
 /**
- * An outage reported without what Redis may have quoted of the command (`…with args beginning
- * with: …`): the error goes to `coordinationDegraded` listeners and logs.
+ * An outage as `coordinationDegraded` listeners and logs get it: a client's known words as they
+ * are, anything else by its safe words only (a client or proxy may quote the command, tokens in it).
  *
  * @example
  * link.emit('coordinationDegraded', { error: redisOutage(error) })
  */
 export function redisOutage(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error)
-  return new Error(message.split(/,? with args/i, 1)[0]?.slice(0, 200) ?? 'Redis did not answer')
+  if (isSafeError(error)) return error
+  const message = error instanceof Error ? error.message : undefined
+  return message !== undefined && knownOutage.test(message) ? markSafe(new Error(message)) : safeError('Redis did not answer', error)
 }
