@@ -66,8 +66,7 @@ export class StoreSync<T extends Tokens> {
     // A call under way, or one asked for within the second after a failure (made as the session
     // ends), writes what is wanted already: it is not waited for, nor made twice.
     const idle = this.#idle && !this.#resume && !this.#next
-    if (!this.store || !this.limits.ordered || !idle || this.#held >= this.#wanted.version) return Promise.resolve()
-    return this.#bringUpNow(ms, true)
+    return idle && this.behind() ? this.#bringUpNow(ms, true) : Promise.resolve()
   }
 
   /** Whether a user's store misses what is wanted (a write failed, or one is under way). */

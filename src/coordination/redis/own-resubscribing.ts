@@ -5,7 +5,9 @@
  * subscribes again itself on each `ready`, and handles the answer. Other clients are left as they are.
  */
 export function ownResubscribing<S>(subscriber: S): S {
-  const options = (subscriber as { options?: { autoResubscribe?: unknown } } | null | undefined)?.options
-  if (typeof options === 'object' && options !== null && options.autoResubscribe === true) options.autoResubscribe = false
+  try {
+    const options = (subscriber as { options?: { autoResubscribe?: unknown } } | null | undefined)?.options
+    if (typeof options === 'object' && options !== null && options.autoResubscribe === true) options.autoResubscribe = false
+  } catch {} // a client of the user's own whose `options` cannot be read or written: left as it is
   return subscriber
 }
