@@ -93,12 +93,14 @@ describe('<base href>: the URL the platform will request', () => {
 
 describe('axios allowAbsoluteUrls: false', () => {
   const adapter = async (config: InternalAxiosRequestConfig) => ({ data: {}, status: 200, statusText: 'OK', headers: {}, config })
-  it('an absolute URL is appended to the allowed baseURL, so it is judged as the baseURL', async () => {
+  it('an absolute URL appended to the allowed baseURL here gets no token: axios before 1.8 (and some 1.8 adapters) send it where it points', async () => {
     const api = axios.create({ baseURL: 'https://api.example.com', allowAbsoluteUrls: false, adapter })
     attachAxios(api, session())
     const { config } = await api.get('https://evil.example/x')
     expect(axios.getUri(config)).toBe('https://api.example.com/https://evil.example/x')
-    expect(config.headers.Authorization).toBe('Bearer page-token')
+    expect(config.headers.Authorization).toBeUndefined()
+    const same = await api.get('https://api.example.com/x')
+    expect(same.config.headers.Authorization).toBe('Bearer page-token')
   })
 
   it('with a baseURL that is not allowed, an absolute allowed URL still gets no token', async () => {
