@@ -95,7 +95,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
       config.data = send.data // sending used it up: the caller's body, transformed anew
       if (!send.sizedByCaller) config.headers.delete('Content-Length')
     }
-    const replay = new Replay(attachment.guard, authorize)
+    const replay = new Replay(attachment.guard, authorize, send.sent.authHeaders)
     config.tokenflight = replay
     if (authorize) {
       this.#response = this.#outcome = undefined

@@ -12,6 +12,8 @@ export class Replay implements RequestOptions {
     /** The attachment that sent it: another one on the same instance leaves it alone. */
     readonly owner: object,
     readonly authorize: ((headers: HeaderSink) => unknown) | undefined,
+    /** What the strategy wrote on the refused send: axios before 1.19 drops the config's symbol-keyed record on a replay. */
+    readonly authHeaders: readonly string[],
   ) {}
   /**
    * Whether a send carrying this mark is the replay: its own send, or a resend of it before it

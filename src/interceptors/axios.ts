@@ -154,7 +154,11 @@ export function attachAxios<T extends Tokens>(
   const allowed = urlRule(allowsHref)
   // Per attachment: it also tells this attachment's replays from another's.
   const redirects = redirectGuard(allowsHref)
-  const lateGuard = lateTokenGuard(allowed, (config) => sentRequests.get(config)?.sent.authHeaders, () => redirects)
+  const namesOf = (config: InternalAxiosRequestConfig) => {
+    const replay = config.tokenflight
+    return sentRequests.get(config)?.sent.authHeaders ?? (replay instanceof Replay && replay.owner === lateGuard ? replay.authHeaders : undefined)
+  }
+  const lateGuard = lateTokenGuard(allowed, namesOf, () => redirects)
   // Last among the instance's own steps: every config gets it from there, without a list per request.
   const ownSteps = instance.defaults.transformRequest
   guardLast(instance.defaults, lateGuard)

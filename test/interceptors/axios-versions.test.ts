@@ -3,7 +3,7 @@
  * `allowAbsoluteUrls`), 1.8.1 (whose Node adapter ignores `allowAbsoluteUrls` while `getUri`
  * honours it, and which reads it as `== false`) and the version the rest of the tests run.
  */
-import axios, { type AxiosInstance, type AxiosStatic } from 'axios'
+import axios, { type AxiosInstance, type AxiosRequestTransformer, type AxiosStatic, type InternalAxiosRequestConfig } from 'axios'
 import axios160 from 'axios-1.6.0'
 import axios181 from 'axios-1.8.1'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -65,6 +65,24 @@ describe.each(versions)('axios %s', (_, lib) => {
   it('a same-origin absolute URL under allowAbsoluteUrls: false still carries the token', async () => {
     const { instance, home } = await attached(lib, { allowAbsoluteUrls: false })
     expect(await statusOf(instance.get(`${home.url}/x`))).toBe(200)
+  })
+
+  it('a transformRequest step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
+    const { instance, foreign, tokensAt } = await attached(lib)
+    let sends = 0
+    // Registered after attachAxios: axios runs it before tokenflight's, on the first send and the replay.
+    instance.interceptors.request.use((config) => {
+      const move = sends++ === 1
+      const moveThere: AxiosRequestTransformer = function (this: InternalAxiosRequestConfig, data) {
+        if (move) this.url = `${foreign.url}/stolen`
+        return data
+      }
+      config.transformRequest = [...[config.transformRequest ?? []].flat(), moveThere]
+      return config
+    })
+    await statusOf(instance.get('/me'))
+    expect(foreign.requests.map((r) => r.path)).toEqual(['/stolen'])
+    expect(tokensAt(foreign)).toEqual([undefined])
   })
 
   it('a redirect to another origin: the token does not follow it', async () => {
