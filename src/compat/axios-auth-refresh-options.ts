@@ -20,15 +20,16 @@ export interface AxiosAuthRefreshOptions {
   /** Also refresh on a network error with no response (a CORS-less 401). @default false */
   interceptNetworkError?: boolean | undefined
   /**
-   * Pause the instance while refreshing: new requests wait for the refresh before going out.
-   * There is one refresh at a time either way (see docs/migration.md). @default true
+   * Accepted, with no effect: new requests wait for a running refresh before going out, as
+   * axios-auth-refresh holds them whatever this says, and a refusal that arrives during it joins
+   * it (what `false` asks of axios-auth-refresh). See docs/migration.md. @default true
    */
   deduplicateRefresh?: boolean | undefined
   /** Changes a request's config before it is retried or released from the pause. @default undefined */
   onRetry?: ((requestConfig: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>) | undefined
   /** How many times one request may be retried after a refresh; tokenflight retries at most once. @default 3 */
   maxRetries?: number | undefined
-  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`. @default undefined */
+  /** @deprecated axios-auth-refresh 3.x's name for `deduplicateRefresh`; no effect either. @default undefined */
   pauseInstanceWhileRefreshing?: boolean | undefined
   /**
    * @deprecated Removed by axios-auth-refresh 5, which ignores it; accepted with a one-time
@@ -62,7 +63,6 @@ export interface CompatSettings {
   shouldRefresh: ((error: AxiosError) => boolean) | undefined
   retryInstance: AxiosInstance | undefined
   interceptNetworkError: boolean
-  pause: boolean
   onRetry: AxiosAuthRefreshOptions['onRetry']
   maxRetries: number
   refreshTimeoutMs: number
@@ -110,7 +110,6 @@ export function compatSettings(given: AxiosAuthRefreshOptions): CompatSettings {
     shouldRefresh,
     retryInstance,
     interceptNetworkError: options.interceptNetworkError ?? false,
-    pause: options.deduplicateRefresh ?? options.pauseInstanceWhileRefreshing ?? true,
     onRetry,
     maxRetries,
     refreshTimeoutMs,

@@ -33,13 +33,10 @@ async function onRefused(flights: RefreshFlights, error: AxiosError): Promise<Ax
   // Unrecorded (an interceptor built a new config, or ours was cleared): as if sent just now.
   const sent = flights.sentOf(config) ?? { sequence: Number.POSITIVE_INFINITY, flight: undefined }
   const { inflight, lastSettled } = flights
+  // Sent while this refresh ran and not paused: the refresh logic's own call, which must not wait on itself.
+  if (inflight && sent.flight === inflight) throw error
   let flight: Flight
-  if (inflight && sent.flight === inflight) {
-    // Sent while this refresh ran and not paused: with the pause on, that is the refresh logic's
-    // own call, which must not wait on itself. Without the pause, it waits like any other.
-    if (flights.settings.pause) throw error
-    flight = inflight
-  } else if (inflight) {
+  if (inflight) {
     flight = inflight
   } else if (lastSettled && sent.sequence <= lastSettled.ended) {
     // The last refresh settled after this request went out: its token was replaced (retry now,

@@ -102,7 +102,7 @@ export class RefreshFlights {
     return withTimeout(flight.done, refreshTimeoutMs, () => new RefreshTimeoutError(refreshTimeoutMs))
   }
 
-  /** Starts a refresh for `error`'s request: runs the logic and, with the pause on, holds new requests. */
+  /** Starts a refresh for `error`'s request: runs the logic and holds new requests until it settles. */
   start(error: AxiosError): Flight {
     // The refresh logic reads and patches `failedRequest.response.config`, also on a network error.
     error.response ??= { config: error.config } as AxiosResponse
@@ -111,7 +111,7 @@ export class RefreshFlights {
     const flight: Flight = { done: Promise.resolve(), ended: Infinity }
     const outcome = runLogic(this.refreshAuthLogic, error)
     // Installed after the logic started, so requests it sends synchronously are not paused.
-    const pauseId = this.settings.pause ? this.#pauseFor(flight) : undefined
+    const pauseId = this.#pauseFor(flight)
     const judged = outcome.then(
       () => {
         const after = authorizationOf(response.config as Config | undefined)
@@ -126,7 +126,7 @@ export class RefreshFlights {
       flight.ended = this.sends
       this.lastSettled = flight
       if (this.inflight === flight) this.inflight = undefined
-      if (pauseId !== undefined) this.instance.interceptors.request.eject(pauseId)
+      this.instance.interceptors.request.eject(pauseId)
     })
     void flight.done.catch(() => {}) // its callers each get the failure through wait()
     this.inflight = flight
