@@ -136,8 +136,23 @@ export class RefreshFlights {
   #pauseFor(flight: Flight): number {
     return this.instance.interceptors.request.use(async (config: Config) => {
       if (skipped(config) || this.inflight !== flight) return config
-      await this.wait(flight).catch((failure: unknown) => Promise.reject(ownError(failure))) // a failed refresh rejects the paused request
+      try {
+        await this.wait(flight)
+      } catch (failure) {
+        // A refresh that timed out rejects it; one that failed cancels it, as axios-auth-refresh does.
+        if (failure instanceof RefreshTimeoutError) throw ownError(failure)
+        return cancelled(config)
+      }
       return applyOnRetry(withAuthorization(config, flight), this.settings.onRetry)
     })
   }
+}
+
+// A held request never sent: given an aborted signal, axios rejects it with its own `CanceledError`
+// (so `axios.isCancel` holds, whichever copy of axios), without the refresh's error and what it carries.
+function cancelled(config: Config): Config {
+  const controller = new AbortController()
+  controller.abort()
+  config.signal = controller.signal
+  return config
 }

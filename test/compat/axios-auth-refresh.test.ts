@@ -372,7 +372,27 @@ describe('one refresh for everyone', () => {
     expect(calls.n).toBe(1)
   })
 
-  it('a failed refresh rejects every waiting and paused request with its error; the next 401 tries again', async () => {
+  it.each([
+    ['the compat layer', createAuthRefreshInterceptor],
+    ['axios-auth-refresh 5.0.2 itself', peerCreateAuthRefresh as unknown as typeof createAuthRefreshInterceptor],
+  ])('a request paused by a refresh that fails is cancelled, never sent (%s)', async (_, create) => {
+    const { api, state } = fakeApi()
+    const gate = deferred()
+    create(api, async () => {
+      await gate.promise
+      throw new Error('refresh endpoint said no')
+    })
+    const first = api.get('/a').catch((e: unknown) => e)
+    await vi.waitFor(() => expect(state.seen).toHaveLength(1))
+    await flush()
+    const paused = api.get('/c').catch((e: unknown) => e)
+    gate.resolve()
+    expect(axios.isCancel(await paused)).toBe(true)
+    expect(axios.isCancel(await first)).toBe(false)
+    expect(state.seen.map((s) => s.url)).toEqual(['/a'])
+  })
+
+  it('a failed refresh rejects every waiting request with its error and cancels every paused one; the next 401 tries again', async () => {
     const { api, state } = fakeApi()
     const gate = deferred()
     let attempt = 0
@@ -394,8 +414,11 @@ describe('one refresh for everyone', () => {
     const settled = await Promise.allSettled([...waiting, paused])
     const reasons = settled.map((s) => (s.status === 'rejected' ? s.reason : s.value.status))
     // Each request gets its own copy of the refresh's error (axios writes each caller's stack into it).
-    for (const reason of reasons) expect(Object.getPrototypeOf(reason)).toBe(failure)
+    for (const reason of reasons.slice(0, 2)) expect(Object.getPrototypeOf(reason)).toBe(failure)
     expect(new Set(reasons).size).toBe(3)
+    // The paused one was never sent: axios's CanceledError, as axios-auth-refresh rejects it.
+    expect(axios.isCancel(reasons[2])).toBe(true)
+    expect(state.seen.map((s) => s.url)).not.toContain('/c')
     expect(failure.stack).toBe(stackBefore)
     expect((await api.get('/d')).status).toBe(200)
     expect(attempt).toBe(2)
