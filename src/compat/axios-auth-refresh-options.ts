@@ -97,7 +97,8 @@ export function compatSettings(given: AxiosAuthRefreshOptions): CompatSettings {
   for (const flag of ['interceptNetworkError', 'deduplicateRefresh', 'pauseInstanceWhileRefreshing'] as const) assertOptionalBoolean(flag, options[flag])
   assertOptionalFunction('shouldRefresh', shouldRefresh)
   assertOptionalFunction('onRetry', onRetry)
-  assertCount('maxRetries', maxRetries)
+  // Any count, Infinity too (axios-auth-refresh takes it): a request is retried once either way.
+  if (maxRetries !== Number.POSITIVE_INFINITY) assertCount('maxRetries', maxRetries)
   assertDuration('refreshTimeoutMs', refreshTimeoutMs)
   if (options.skipWhileRefreshing !== undefined) {
     warnDeprecatedOnce(

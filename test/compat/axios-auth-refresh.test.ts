@@ -289,6 +289,14 @@ describe('retrying', () => {
     await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
     expect(calls.n).toBe(0)
   })
+
+  it('maxRetries: Infinity (axios-auth-refresh takes it) is accepted; a request is still retried once', async () => {
+    const { api, state } = fakeApi(() => ({ status: 401 }))
+    const calls = { n: 0 }
+    createAuthRefreshInterceptor(api, readmeLogic(state, calls), { maxRetries: Number.POSITIVE_INFINITY })
+    await expect(api.get('/a')).rejects.toMatchObject({ response: { status: 401 } })
+    expect([calls.n, state.seen.length]).toEqual([1, 2])
+  })
 })
 
 describe('one refresh for everyone', () => {
