@@ -99,7 +99,7 @@ function webTabLock(locks: LockManagerLike, name: string, fallback: () => TabLoc
       }
       try {
         // Taken at once if free; else waited for, after another tab's turn. A LockManager that
-        // takes no options (a polyfill) throws a TypeError or never calls back: asked plainly then.
+        // takes no options (a polyfill) throws a TypeError, or settles without calling back: asked plainly then.
         const free = await Promise.resolve()
           .then(() =>
             locks.request(`${name}:refresh`, { ifAvailable: true }, (lock) => {

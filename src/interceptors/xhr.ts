@@ -28,6 +28,11 @@ export interface InstallXHROptions extends ClientOptions {}
  * $.getJSON('/api/me', (me) => render(me)) // Authorization: Bearer <token>, refreshed as needed
  */
 export function installXHR<T extends Tokens>(session: SessionSource<XhrRequest, T>, options: InstallXHROptions = {}): () => void {
+  // The look-alike is an EventTarget firing the native XHR's events: without these (a page's own
+  // code removed one) the page keeps its own XHR, rather than one that cannot work.
+  for (const name of ['EventTarget', 'Event', 'ProgressEvent']) {
+    if (typeof (globalThis as Record<string, unknown>)[name] !== 'function') throw new TypeError(`installXHR needs ${name}, which this page lacks`)
+  }
   const pick = toExchanges(session)
   const { isAllowed, rule } = resolveClientOptions('installXHR options', options, pageOrigin())
   return patchGlobal('XMLHttpRequest', 'installXHR', (Native, installed) => {

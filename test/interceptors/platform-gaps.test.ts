@@ -11,6 +11,7 @@ import { afterEach, expect, it, vi } from 'vitest'
 import { createSession, memoryStore } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { installXHR } from '../../src/interceptors/xhr.js'
 import { custom, oauth2 } from '../../src/strategies/index.js'
 import { startMatrixApi } from '../_helpers/matrix-api.js'
 
@@ -108,4 +109,15 @@ it('axios: with the global Promise replaced (an old polyfill), a request that wa
   vi.unstubAllGlobals()
   expect(status).toBe(200)
   expect(api.seen.map((seen) => seen.authorization)).toEqual(['Bearer token-1'])
+})
+
+it.each(['EventTarget', 'Event', 'ProgressEvent'])('installXHR without %s (a page that deleted it): a TypeError naming it, and the native XMLHttpRequest stays', (name) => {
+  class NativeXhr {}
+  vi.stubGlobal('XMLHttpRequest', NativeXhr)
+  vi.stubGlobal('ProgressEvent', globalThis.ProgressEvent ?? class extends Event {})
+  vi.stubGlobal(name, undefined)
+  const session = createSession({ strategy: custom(async () => ({ accessToken: 'a' })) })
+  cleanups.push(() => session.destroy())
+  expect(() => installXHR(session, { origins: ['https://api.example.com'] })).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(new RegExp(`installXHR needs ${name}`)) }))
+  expect(globalThis.XMLHttpRequest).toBe(NativeXhr)
 })
