@@ -1,9 +1,10 @@
 /**
- * node-redis 5 through `fromNodeRedis`: the commands the coordinator sends behave as with ioredis
+ * node-redis 5 and 6 (RESP3 by default) through `fromNodeRedis`: the commands the coordinator sends behave as with ioredis
  * against a real redis-server, and sessions on separate node-redis connections share one refresh.
  */
 import Redis from 'ioredis'
-import { createClient } from 'redis'
+import { createClient as createClient5 } from 'redis'
+import { createClient as createClient6 } from 'redis-6.4.0'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../../src/index.js'
 import { fromNodeRedis, redisCoordination } from '../../../src/redis.js'
@@ -13,7 +14,12 @@ import { missing } from '../../_helpers/requires.js'
 import { rollingSessions } from '../../_helpers/rolling-sessions.js'
 import { port } from '../../_helpers/session-port.js'
 
-describe.skipIf(missing('redis-server'))('needs redis-server', () => {
+const versions = [
+  ['5', createClient5],
+  ['6', createClient6 as unknown as typeof createClient5],
+] as const
+
+describe.skipIf(missing('redis-server')).each(versions)('node-redis %s, needs redis-server', (_, createClient) => {
   let server: RedisServer
   const opened: Array<{ destroy(): void }> = []
   beforeAll(async () => {
