@@ -24,7 +24,8 @@ const expected: Record<string, string> = {
 }
 
 const root = process.cwd()
-const { exports } = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown> }
+const { exports, devDependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, unknown>; devDependencies: Record<string, string> }
+const devAxios = devDependencies.axios
 const subpaths = Object.keys(exports).filter((subpath) => subpath !== './package.json')
 const unlisted = subpaths.filter((subpath) => !(subpath in expected))
 if (unlisted.length) throw new Error(`pack-check: add an expected export for ${unlisted.join(', ')}`)
@@ -40,7 +41,10 @@ try {
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', resolve(dir, packed.filename)], dir)
 
   const rows: Array<{ subpath: string; export: string; esm: string; cjs: string }> = []
-  for (const subpath of subpaths) {
+  // Every subpath loads without its optional peers, but the drop-in: it makes axios's CanceledError, as the peer does.
+  const needsAxios = './compat/axios-auth-refresh'
+  for (const subpath of [...subpaths.filter((s) => s !== needsAxios), needsAxios]) {
+    if (subpath === needsAxios) npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `axios@${devAxios}`], dir)
     const specifier = subpath === '.' ? 'tokenflight' : `tokenflight/${subpath.slice(2)}`
     const name = expected[subpath] as string
     const esm = `import * as m from '${specifier}'; if (typeof m.${name} !== 'function') throw new Error('${specifier}: no ${name}')`

@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { type AxiosError, type AxiosInstance, type AxiosResponse, CanceledError, type InternalAxiosRequestConfig } from 'axios'
 import { withTimeout } from '../abort.js'
 import { RefreshTimeoutError } from '../errors/index.js'
 import { ownError } from '../exchange/own-error.js'
@@ -139,20 +139,11 @@ export class RefreshFlights {
       try {
         await this.wait(flight)
       } catch (failure) {
-        // A refresh that timed out rejects it; one that failed cancels it, as axios-auth-refresh does.
-        if (failure instanceof RefreshTimeoutError) throw ownError(failure)
-        return cancelled(config)
+        // A refresh that timed out rejects it; one that failed cancels it, as axios-auth-refresh
+        // does: thrown here, so no interceptor running after the pause can send it after all.
+        throw failure instanceof RefreshTimeoutError ? ownError(failure) : new CanceledError('Request call failed', undefined, config)
       }
       return applyOnRetry(withAuthorization(config, flight), this.settings.onRetry)
     })
   }
-}
-
-// A held request never sent: given an aborted signal, axios rejects it with its own `CanceledError`
-// (so `axios.isCancel` holds, whichever copy of axios), without the refresh's error and what it carries.
-function cancelled(config: Config): Config {
-  const controller = new AbortController()
-  controller.abort()
-  config.signal = controller.signal
-  return config
 }

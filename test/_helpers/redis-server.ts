@@ -61,8 +61,10 @@ export async function startRedisServer(options: { args?: string[] } = {}): Promi
 /**
  * Registers a redis-server for the enclosing `describe` (started once, stopped after) and
  * returns what its tests use: ioredis clients disconnected after each test, and fresh keys.
+ * `Client`: another ioredis (a major in the peer range), constructed the same way.
  */
-export function useRedisServer(options: { args?: string[] } = {}) {
+export function useRedisServer(options: { args?: string[]; Client?: new (options: RedisOptions) => Redis } = {}) {
+  const Client = options.Client ?? Redis
   const clients: Redis[] = []
   let keyIndex = 0
   const context = {
@@ -70,7 +72,7 @@ export function useRedisServer(options: { args?: string[] } = {}) {
     /** A connected client (offline queue off, as docs/scaling.md recommends); `ready: false` returns it at once. */
     async connect(extra: RedisOptions & { ready?: boolean } = {}): Promise<Redis> {
       const { ready = true, ...rest } = extra
-      const client = new Redis({ port: context.server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, ...rest })
+      const client = new Client({ port: context.server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, ...rest })
       client.on('error', () => {})
       clients.push(client)
       if (ready && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))

@@ -73,3 +73,6 @@ export function serverPool(): { start: typeof startResourceServer; stopAll: () =
     },
   }
 }
+
+/** An axios call's status, whether axios fulfilled or rejected it; anything else it rejected with, as it is. */
+export const statusOf = (call: Promise<{ status: number }>) => call.then((r) => r.status, (e: { response?: { status: number } }) => e.response?.status ?? e)

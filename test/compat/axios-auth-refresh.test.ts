@@ -380,11 +380,22 @@ describe('one refresh for everyone', () => {
     expect(calls.n).toBe(1)
   })
 
+  const ours = createAuthRefreshInterceptor
+  const peer = peerCreateAuthRefresh as unknown as typeof createAuthRefreshInterceptor
   it.each([
-    ['the compat layer', createAuthRefreshInterceptor],
-    ['axios-auth-refresh 5.0.2 itself', peerCreateAuthRefresh as unknown as typeof createAuthRefreshInterceptor],
-  ])('a request paused by a refresh that fails is cancelled, never sent (%s)', async (_, create) => {
+    ['the compat layer', ours, false],
+    ['axios-auth-refresh 5.0.2 itself', peer, false],
+    ['the compat layer, a request interceptor of the caller setting its own signal after the pause', ours, true],
+    ['axios-auth-refresh 5.0.2 itself, the same interceptor', peer, true],
+  ] as const)('a request paused by a refresh that fails is cancelled, never sent (%s)', async (_, create, ownSignal) => {
     const { api, state } = fakeApi()
+    // Registered before createAuthRefresh: axios runs it after the pause (a timeout set per request, say).
+    if (ownSignal) {
+      api.interceptors.request.use((config) => {
+        config.signal = new AbortController().signal
+        return config
+      })
+    }
     const gate = deferred()
     create(api, async () => {
       await gate.promise
@@ -395,7 +406,9 @@ describe('one refresh for everyone', () => {
     await flush()
     const paused = api.get('/c').catch((e: unknown) => e)
     gate.resolve()
-    expect(axios.isCancel(await paused)).toBe(true)
+    const reason = await paused
+    expect(axios.isCancel(reason)).toBe(true)
+    expect((reason as Error).message).toBe('Request call failed')
     expect(axios.isCancel(await first)).toBe(false)
     expect(state.seen.map((s) => s.url)).toEqual(['/a'])
   })

@@ -11,7 +11,7 @@ import { createSession } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
-import { serverPool } from '../_helpers/resource-server.js'
+import { serverPool, statusOf } from '../_helpers/resource-server.js'
 
 const servers = serverPool()
 afterEach(() => servers.stopAll())
@@ -22,7 +22,6 @@ const versions = [
   [axios.VERSION, axios],
 ] as unknown as Array<[string, AxiosStatic]>
 
-const statusOf = (call: Promise<{ status: number }>) => call.then((r) => r.status, (e: { response?: { status: number } }) => e.response?.status ?? e)
 
 // An instance of `lib` on a server that accepts `token-1` only, attached to a session holding `token-0`.
 async function attached(lib: AxiosStatic, config: Record<string, unknown> = {}, answer?: Parameters<typeof countingStrategy>[0]) {

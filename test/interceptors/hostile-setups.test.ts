@@ -10,7 +10,7 @@ import { createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
-import { serverPool } from '../_helpers/resource-server.js'
+import { serverPool, statusOf } from '../_helpers/resource-server.js'
 import { custom } from '../../src/strategies/index.js'
 
 const servers = serverPool()
@@ -20,7 +20,6 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()))
 })
 
-const statusOf = (call: Promise<{ status: number }>) => call.then((r) => r.status, (e: { response?: { status: number } }) => e.response?.status ?? e)
 const tokens: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
 
 describe('two attachments on one axios instance', () => {

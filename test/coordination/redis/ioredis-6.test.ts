@@ -5,9 +5,9 @@
  */
 import Redis from 'ioredis-6.1.0'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSession, type Tokens } from '../../../src/index.js'
+import { createSession, type Session, type Tokens } from '../../../src/index.js'
 import { type RedisClient, redisCoordination, sharedSubscriber } from '../../../src/redis.js'
-import { startRedisServer, type RedisServer } from '../../_helpers/redis-server.js'
+import { useRedisServer } from '../../_helpers/redis-server.js'
 import { afterRefusal, rotatingProvider, tokensForSend, until } from '../../_helpers/redis-sessions.js'
 import { missing } from '../../_helpers/requires.js'
 
@@ -15,30 +15,17 @@ const initial = { accessToken: 'token-0', refreshToken: 'r0' }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.skipIf(missing('redis-server'))('ioredis 6 (RESP3)', () => {
-  const closers: Array<() => unknown> = []
-  afterEach(async () => {
-    while (closers.length) await closers.pop()?.()
-  })
-
-  async function setUp() {
-    const server: RedisServer = await startRedisServer()
-    closers.push(() => server.dispose())
-    const connect = async () => {
-      const client = new Redis({ port: server.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
-      client.on('error', () => {})
-      closers.push(() => client.disconnect())
-      await new Promise((resolve) => client.once('ready', resolve))
-      return client as unknown as RedisClient
-    }
-    return { server, connect, key: `tokenflight:test:${process.pid}:ioredis6` }
-  }
+  const redis = useRedisServer({ Client: Redis as never })
+  const sessions: Session<Tokens>[] = []
+  afterEach(() => Promise.all(sessions.splice(0).map((session) => session.destroy())))
+  const connect = async () => (await redis.connect({ retryStrategy: () => 50 })) as unknown as RedisClient
 
   it('two processes refused on the same token: one refresh, the other adopts it, no reuse', async () => {
-    const { connect, key } = await setUp()
+    const key = redis.nextKey()
     const { strategy, reuses } = rotatingProvider()
     const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await connect(), key }) })
     const [a, b] = [await make(), await make()]
-    closers.push(() => Promise.all([a.destroy(), b.destroy()]))
+    sessions.push(a, b)
     await Promise.all([tokensForSend(a), tokensForSend(b)])
     await sleep(100) // both subscriptions are live
     const [ta, tb] = await Promise.all([afterRefusal(a, 'token-0'), afterRefusal(b, 'token-0')])
@@ -46,14 +33,14 @@ describe.skipIf(missing('redis-server'))('ioredis 6 (RESP3)', () => {
   })
 
   it('Redis restarted between refreshes: the next refresh is one, and the other process hears of it', async () => {
-    const { server, connect, key } = await setUp()
+    const key = redis.nextKey()
     const { strategy, reuses } = rotatingProvider()
     const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await connect(), key, pollIntervalMs: 60_000 }) })
     const [a, b] = [await make(), await make()]
-    closers.push(() => Promise.all([a.destroy(), b.destroy()]))
+    sessions.push(a, b)
     await Promise.all([tokensForSend(a), tokensForSend(b)])
-    await server.stop()
-    await server.start()
+    await redis.server.stop()
+    await redis.server.start()
     await sleep(500) // reconnected and subscribed again
     await expect(afterRefusal(a, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
     // Polling is off (a minute): b hears of it through the reconnected clients.
@@ -62,18 +49,17 @@ describe.skipIf(missing('redis-server'))('ioredis 6 (RESP3)', () => {
   })
 
   it('sharedSubscriber: sessions of several keys on one subscriber connection each hear their own key', async () => {
-    const { connect } = await setUp()
     const client = sharedSubscriber(await connect())
     const { strategy } = rotatingProvider()
-    const sessions = await Promise.all(
+    const shared = await Promise.all(
       ['k1', 'k1', 'k2', 'k2'].map(async (key) => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client, key: `tokenflight:test:${key}`, pollIntervalMs: 60_000 }) })),
     )
-    closers.push(() => Promise.all(sessions.map((session) => session.destroy())))
-    await Promise.all(sessions.map((session) => tokensForSend(session)))
+    sessions.push(...shared)
+    await Promise.all(shared.map((session) => tokensForSend(session)))
     await sleep(100)
-    await afterRefusal(sessions[0] as never, 'token-0')
-    await until(async () => (await sessions[1]?.getAccessToken()) === 'token-1')
-    expect(await sessions[2]?.getAccessToken()).toBe('token-0')
+    await afterRefusal(shared[0] as never, 'token-0')
+    await until(async () => (await shared[1]?.getAccessToken()) === 'token-1')
+    expect(await shared[2]?.getAccessToken()).toBe('token-0')
     expect(strategy.calls).toBe(1)
   })
 })
