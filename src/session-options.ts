@@ -108,7 +108,7 @@ const missingFetch: typeof fetch = () => Promise.reject(new RefreshError('No fet
 // asked to: one would carry the refresh credentials (body, headers) wherever it points.
 function refreshFetch(given: typeof fetch | undefined): typeof fetch {
   const fetchFn = given ?? globalThis.fetch?.bind(globalThis) ?? missingFetch
-  return (input, init) => asOwnCall(input, () => fetchFn(input, { redirect: 'manual', ...init, tokenflight: { skip: true } } as RequestInit))
+  return (input, init) => asOwnCall(input, () => fetchFn(input, { ...init, redirect: init?.redirect ?? 'manual', tokenflight: { skip: true } } as RequestInit))
 }
 
 function assertMethods(name: string, value: unknown, required: readonly string[], optional: readonly string[]): void {

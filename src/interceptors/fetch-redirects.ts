@@ -105,6 +105,19 @@ export function landedAt(response: Response, url: string, redirected = true): Re
   return Object.defineProperties(response, { url: { value: url }, redirected: { value: redirected }, clone: { value: () => landedAt(clone(), url, redirected) } })
 }
 
+/**
+ * Whether `fn` is Node's own fetch (undici's, which drops `Authorization` on a redirect to another
+ * origin), told by its source: a polyfill put on the global in its place (node-fetch keeps it on a
+ * redirect to another port) is not, whatever the global says.
+ */
+export function isNodeFetch(fn: unknown): boolean {
+  try {
+    return typeof fn === 'function' && /undici/.test(Function.prototype.toString.call(fn))
+  } catch {
+    return false
+  }
+}
+
 // Whether this request's redirects are followed here rather than by fetch: fetch keeps a token in
 // any header but `Authorization` (a user's `authorize`, another header) on a redirect to another
 // origin, and Node shows where one points. Another fetch (`platform` false: node-fetch keeps even

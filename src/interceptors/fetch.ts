@@ -5,7 +5,7 @@ import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
-import { followGuarded, guardsRedirects, hopRequest, withoutToken, writtenHeaders } from './fetch-redirects.js'
+import { followGuarded, guardsRedirects, hopRequest, isNodeFetch, withoutToken, writtenHeaders } from './fetch-redirects.js'
 import { FetchInput } from './fetch-input.js'
 import { withoutBody } from './fetch-refused-body.js'
 import { absoluteHref, type HrefPolicy, landedWhereSent, pageOrigin } from './origin-policy.js'
@@ -149,7 +149,7 @@ export function wrapFetch<T extends Tokens>(
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
-  const client: Client = { fetchFn, platform: fetchFn === globalThis.fetch || platformFetches.has(fetchFn), allowsHref }
+  const client: Client = { fetchFn, platform: platformFetches.has(fetchFn) || (fetchFn === globalThis.fetch && isNodeFetch(fetchFn)), allowsHref }
 
   return async function authedFetch(input, init) {
     const own = ownRequestOptions(init && hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
@@ -193,7 +193,7 @@ export interface InstallFetchOptions extends ClientOptions {}
 export function installFetch<T extends Tokens>(session: SessionSource<Request, T>, options: InstallFetchOptions = {}): () => void {
   return patchGlobal('fetch', 'installFetch', (original, installed) => {
     const bound = original.bind(globalThis)
-    platformFetches.add(bound) // the global fetch, as wrapFetch(fetch) takes it
+    if (isNodeFetch(original)) platformFetches.add(bound) // the global fetch, as wrapFetch(fetch) takes it
     const authedFetch = wrapFetch(bound, session, options)
     return ((input, init) => (installed() ? authedFetch(input, init) : original.call(globalThis, input, init))) as typeof fetch
   })

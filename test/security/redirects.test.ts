@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import axios from 'axios'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSession, RefreshError } from '../../src/index.js'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { createSession, RefreshError, type Session } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
-import { wrapFetch } from '../../src/interceptors/fetch.js'
+import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
 import { custom } from '../../src/strategies/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { type ResourceServer, startResourceServer } from '../_helpers/resource-server.js'
@@ -55,14 +55,18 @@ describe('redirects to a foreign origin', () => {
 describe('fetch (Node) around a fetch other than the platform’s', () => {
   // As node-fetch: it follows a redirect itself unless told `redirect: 'manual'`, and keeps every
   // header (node-fetch keeps Authorization on a redirect to another port or a subdomain).
+  const platformFetch = globalThis.fetch
   const keepingHeaders: typeof fetch = async (input, init) => {
-    let response = await fetch(input, { ...init, redirect: 'manual' })
+    let response = await platformFetch(input, { ...init, redirect: 'manual' })
     if (init?.redirect === 'manual') return response
     for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
-      response = await fetch(new URL(response.headers.get('location') ?? '', response.url || String(input)), { ...init, redirect: 'manual' })
+      response = await platformFetch(new URL(response.headers.get('location') ?? '', response.url || String(input)), { ...init, redirect: 'manual' })
     }
     return response
   }
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
 
   it('Authorization does not follow a redirect to another origin: tokenflight follows it, hop by hop', async () => {
     const { allowed, foreign, session, to } = await pair()
@@ -71,6 +75,25 @@ describe('fetch (Node) around a fetch other than the platform’s', () => {
     expect(allowed.requests[0]?.authorization).toBe('Bearer secret-token')
     expect(foreign.requests.map((r) => r.authorization)).toEqual([undefined])
     expect([response.status, response.redirected, response.url]).toEqual([200, true, `${foreign.url}/landing`])
+  })
+
+  // A page or service that polyfills fetch (`globalThis.fetch = nodeFetch`): the global is no platform fetch.
+  it.each([
+    ['wrapFetch(globalThis.fetch)', (session: Session, origin: string) => wrapFetch(globalThis.fetch, session, { origins: [origin] })],
+    [
+      'installFetch',
+      (session: Session, origin: string) => {
+        onTestFinished(installFetch(session, { origins: [origin] }))
+        return globalThis.fetch
+      },
+    ],
+  ])('the global fetch replaced by it, %s: Authorization does not follow a redirect to another origin', async (_, wrap) => {
+    const { allowed, foreign, session, to } = await pair()
+    vi.stubGlobal('fetch', keepingHeaders)
+    const response = await wrap(session, allowed.url)(allowed.url + to)
+    expect(allowed.requests[0]?.authorization).toBe('Bearer secret-token')
+    expect(foreign.requests.map((r) => r.authorization)).toEqual([undefined])
+    expect(response.status).toBe(200)
   })
 })
 
@@ -333,13 +356,14 @@ async function inlineServer(handler: (req: IncomingMessage, res: ServerResponse)
 }
 
 describe("a custom strategy's fetch on a redirect from the auth server", () => {
-  it.each([301, 302, 303, 307, 308])('%i: not followed, so the refresh token in its body and headers goes nowhere else', async (status) => {
+  // `redirect: undefined`: a helper forwarding an option its caller left unset.
+  it.each([301, 302, 303, 307, 308].flatMap((status) => [{ status, init: {} }, { status, init: { redirect: undefined } as object }]))('$status, $init: not followed, so the refresh token in its body and headers goes nowhere else', async ({ status, init }) => {
     const auth = await startResourceServer(() => true)
     const foreign = await startResourceServer(() => true)
     servers.push(auth, foreign)
     const strategy = custom(async (tokens, { fetch, signal }) => {
       const to = `${auth.url}/redirect?status=${status}&to=${encodeURIComponent(`${foreign.url}/renew`)}`
-      const res = await fetch(to, { method: 'POST', signal, headers: { 'x-refresh': String(tokens.refreshToken) }, body: String(tokens.refreshToken) })
+      const res = await fetch(to, { ...init, method: 'POST', signal, headers: { 'x-refresh': String(tokens.refreshToken) }, body: String(tokens.refreshToken) })
       if (!res.ok) throw new RefreshError('renew refused', { transient: false, status: res.status })
       return { ...tokens, accessToken: 'new-token' }
     })
