@@ -21,6 +21,12 @@ export interface RefusalRules {
 }
 
 const CODE = /^[A-Za-z0-9._-]{1,64}$/
+// Between separators: words of at most 16 letters (`invalid`, `FlogoException`, `HTTPError`), a
+// number, or letters then a number (`E0003`). A credential echoed in an encoding (rot13, base32) seldom reads so.
+const PART = /^(?:[A-Z]{0,16}[a-z]{0,16}(?:[A-Z][a-z]{1,15})*|[A-Za-z]{1,8}\d{1,8}|\d{1,10})$/
+const readsAsCode = (text: string): boolean => text.split(/[._-]/).every((part) => PART.test(part))
+// A support id (S360's `esbUUID`): hex digits only, so an echo in it can only be a hex form.
+const supportId = (text: string): boolean => /^[\da-f]{8}(?:-[\da-f]{4}){3}-[\da-f]{12}$/i.test(text) || readsAsCode(text)
 const MAX_WAIT_MS = 31_536_000_000 // a year: a longer Retry-After is nonsense, not a reason for Infinity
 const defaultTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429
 
@@ -32,15 +38,15 @@ export function secretsOf(tokens: Tokens, extra: ReadonlyArray<string | undefine
 
 /**
  * A provider code fit for a message: a documented one (also as the prefix of
- * `invalid_grant: <text>`), else `[A-Za-z0-9._-]{1,64}` sharing no 8 characters with a secret, nor
- * 8 letters or digits (any case, separators left out) with it as it is, reversed, in base64 or in
- * hex: an endpoint that echoes a credential may encode it.
+ * `invalid_grant: <text>`), else `[A-Za-z0-9._-]{1,64}` that reads as a code (`shaped`) and shares
+ * no 8 characters with a secret, nor 8 letters or digits (any case, separators left out) with it
+ * as it is, reversed, in base64 or in hex: an endpoint that echoes a credential may encode it.
  */
-export function safeCode(value: unknown, documented: Readonly<Record<string, boolean>>, secrets: readonly string[]): string | undefined {
+export function safeCode(value: unknown, documented: Readonly<Record<string, boolean>>, secrets: readonly string[], shaped = readsAsCode): string | undefined {
   if (typeof value !== 'string') return undefined
   const prefix = /^[A-Za-z0-9._-]+/.exec(value)?.[0]
   if (prefix && hasOwn(documented, prefix)) return prefix
-  if (!CODE.test(value)) return undefined
+  if (!CODE.test(value) || !shaped(value)) return undefined
   const code = alphanumeric(value)
   for (const secret of secrets) {
     if (value.includes(secret)) return undefined
@@ -69,10 +75,15 @@ function echoes(secret: string): string[] {
   return [plain, [...plain].reverse().join(''), ...[0, 1, 2].map((from) => alphanumeric(btoa(binary(from)))), hex]
 }
 
+// IMF-fixdate, RFC 850 and asctime (RFC 9110 §5.6.7): a weekday, then a date, then the time.
+const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? [\w -]+ \d\d:\d\d:\d\d\b/
+
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date, at most a year. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined
-  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now
+  const text = value.trim()
+  // Only an HTTP date is read as one: `Date.parse` makes a date of nearly any text with a number in it.
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : HTTP_DATE.test(text) ? Date.parse(text) - now : Number.NaN
   return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_WAIT_MS)
 }
 
@@ -92,7 +103,7 @@ export function refusalError(status: number, headers: Headers, body: unknown, ru
   const hint = documented(rules.hints)
   const details: Record<string, string> = {}
   for (const path of rules.detailsAt ?? []) {
-    const id = safeCode(fieldAt(body, path), {}, secrets)
+    const id = safeCode(fieldAt(body, path), {}, secrets, supportId)
     if (id) details[path] = id
   }
   const suffix = providerCode ? ` (${providerCode})${hint ? `: ${hint}` : ''}` : ''

@@ -39,6 +39,12 @@ const disguises = (secret: string): Array<[string, string]> => [
   ['8 characters of the credential', secret.slice(2, 10)],
 ]
 
+// RFC 4648 base32, unpadded.
+function base32(text: string): string {
+  const bits = [...Buffer.from(text)].map((byte) => byte.toString(2).padStart(8, '0')).join('')
+  return (bits.match(/.{1,5}/g) ?? []).map((five) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Number.parseInt(five.padEnd(5, '0'), 2)]).join('')
+}
+
 function leaks(text: string, secrets: string[]): string | undefined {
   for (const secret of secrets) {
     for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return secret.slice(i, i + 8)
@@ -86,6 +92,11 @@ describe.each(providerCases)('$name refusal text', (provider) => {
       ['in base64url after a prefix (another alignment)', Buffer.from(`x${secret}`).toString('base64url')],
       ['in hex', Buffer.from(secret).toString('hex').slice(0, 64)],
       ['split by dots every 7 characters', secret.match(/.{1,7}/g)?.join('.') ?? secret],
+      ['its bytes reversed, in hex', Buffer.from(secret).reverse().toString('hex').slice(0, 64)],
+      ['its bytes reversed, in base64', base64(Buffer.from(secret).reverse().toString('latin1'))],
+      // Encodings not looked for: the code must not read as one.
+      ['in rot13', secret.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 84) % 26) + (c < 'a' ? 65 : 97)))],
+      ['in base32', base32(secret)],
     ]
   }
   const shown = (text: string, echo: string): boolean => {
