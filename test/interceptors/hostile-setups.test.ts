@@ -104,6 +104,37 @@ describe('the token stays where it may go', () => {
     expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
   })
 
+  // Copies made from string keys leave tokenflight's symbol-keyed record behind (Ramda's assoc, a for…in loop).
+  const copies: Array<[string, (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig]> = [
+    ['{ ...config }', (config) => ({ ...config })],
+    [
+      'a for…in copy',
+      (config) => {
+        const copy: Record<string, unknown> = {}
+        for (const key in config) copy[key] = config[key as keyof InternalAxiosRequestConfig]
+        return copy as unknown as InternalAxiosRequestConfig
+      },
+    ],
+    ['Object.fromEntries(Object.entries(config))', (config) => Object.fromEntries(Object.entries(config)) as unknown as InternalAxiosRequestConfig],
+  ]
+  it.each(copies)('an interceptor running after tokenflight returns %s: moved elsewhere, sent without the token; kept home, refused, refreshed and replayed', async (_, copy) => {
+    const allowed = await servers.start((token) => token === 'token-1')
+    const elsewhere = await servers.start(() => true)
+    const strategy = countingStrategy()
+    const client = axios.create({ baseURL: allowed.url })
+    client.interceptors.request.use((config: InternalAxiosRequestConfig) => {
+      const next = copy(config)
+      if (next.url?.startsWith('/mirror')) next.baseURL = elsewhere.url
+      return next
+    })
+    attachAxios(client, createSession({ strategy, tokens }))
+    expect(await statusOf(client.get('/mirror/x'))).toBe(200)
+    expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
+    expect(await statusOf(client.get('/own'))).toBe(200)
+    expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', 'Bearer token-1'])
+    expect(strategy.calls).toBe(1)
+  })
+
   // A transformRequest step runs after every interceptor with the config as `this`: one that moves
   // the request is the last word on where it goes, on the first send and on the replay.
   const moveTo = (to: string, when: (url: string) => boolean): AxiosRequestTransformer =>
