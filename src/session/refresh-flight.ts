@@ -78,11 +78,32 @@ interface Flight<T extends Tokens> {
   readonly begin: () => void
 }
 
+// The work's outcome, or what a reset that overtakes it set (a sign-in, a sign-out, another copy's
+// tokens) at once: that is what the work will answer anyway, once it has run out.
+function outcomeOf<T extends Tokens>(state: TokenState<T>, finished: Promise<T>): Promise<T> {
+  return Promise.race([
+    finished,
+    new Promise<T>((resolve, reject) => {
+      const answer = (): void => {
+        try {
+          resolve(state.currentOrThrow())
+        } catch (error) {
+          reject(error)
+        }
+      }
+      state.resetListeners.add(answer)
+      const forget = (): void => void state.resetListeners.delete(answer)
+      finished.then(forget, forget)
+    }),
+  ])
+}
+
 // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
 // coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
 // together are cut loose at their deadline, and later ones wait on the same work afresh.
 function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps<T>, flight: Flight<T>): Promise<T> {
-  const { finished, reason } = flight
+  const { reason } = flight
+  const finished = outcomeOf(state, flight.finished)
   if (!coordinator) return raceAbort(finished, state.lifetime)
   const ms = config.refreshTimeoutMs
   const callers: Promise<T> = withTimeout(finished, ms, () => new RefreshTimeoutError(ms), state.lifetime).catch((error: unknown) => {
@@ -94,7 +115,7 @@ function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps
     emit('refreshFailed', { reason, error, terminal: false })
     // A coordinator that never settles must not wedge the session: one more deadline, then let go.
     const release = setTimeout(flight.done, ms)
-    finished.then(() => clearTimeout(release), () => clearTimeout(release))
+    flight.finished.then(() => clearTimeout(release), () => clearTimeout(release))
     throw error
   })
   return callers

@@ -23,6 +23,8 @@ export class TokenState<T extends Tokens> {
   declare loading: Promise<void> | undefined
   /** Ends the wait on the first read of the store: a reset has decided the tokens. */
   declare endLoading: (() => void) | undefined
+  /** Called at the next reset, then forgotten: the callers of a refresh it overtakes are answered at once. */
+  readonly resetListeners = new Set<() => void>()
 
   constructor(
     aheadMs: number,
@@ -73,6 +75,9 @@ export class TokenState<T extends Tokens> {
     this.blocked = undefined
     this.lastFailureAt = Number.NEGATIVE_INFINITY
     this.adopt(next, obtainedAt)
+    const listeners = [...this.resetListeners]
+    this.resetListeners.clear()
+    for (const listener of listeners) listener()
   }
 
   /** Whether the current tokens came from another copy (not a sign-in or sign-out here) and are usable. */

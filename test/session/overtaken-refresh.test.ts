@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CoordinatedWork } from '../../src/coordinator.js'
-import { createSession, RefreshError, type Tokens } from '../../src/index.js'
+import axios from 'axios'
+import { createSession, RefreshError, SessionExpiredError, type Tokens } from '../../src/index.js'
+import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
 import { custom } from '../../src/strategies/index.js'
 import { deferred } from '../_helpers/deferred.js'
@@ -74,6 +76,28 @@ describe('a refresh overtaken by setTokens', () => {
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer at-2', 'Bearer at-from-rt-2'])
     expect(spent).toEqual(['rt-1', 'rt-2'])
     await old
+    await session.destroy()
+    await servers.stopAll()
+  })
+})
+
+describe('the callers of a refresh a sign-in or sign-out overtakes', () => {
+  // The refresh hangs well past the test: only the reset can answer its callers.
+  const still = (call: Promise<unknown>) => Promise.race([call.catch((error: unknown) => error), new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting'))])
+  it.each(['setTokens', 'clear'] as const)('%s: refresh(), axios and fetch calls waiting on it are answered at once', async (method) => {
+    const servers = serverPool()
+    const api = await servers.start((token) => token === 'at-2')
+    const { strategy, release } = heldStrategy()
+    const session = createSession({ strategy, tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, refreshTimeoutMs: 60_000 })
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, session)
+    const calls = [session.refresh(), client.get('/a').then((r) => r.status), wrapFetch(fetch, session, { origins: [api.url] })(`${api.url}/b`).then((r) => r.status)]
+    await new Promise((resolve) => setTimeout(resolve, 100)) // both refused, waiting on the hung refresh
+    await (method === 'setTokens' ? session.setTokens({ accessToken: 'at-2', refreshToken: 'rt-2' }) : session.clear())
+    const outcomes = await Promise.all(calls.map(still))
+    if (method === 'setTokens') expect(outcomes).toEqual(['at-2', 200, 200])
+    else for (const outcome of outcomes) expect(outcome).toBeInstanceOf(SessionExpiredError)
+    release()
     await session.destroy()
     await servers.stopAll()
   })
