@@ -106,13 +106,14 @@ export function landedAt(response: Response, url: string, redirected = true): Re
 }
 
 /**
- * Whether `fn` is Node's own fetch (undici's, which drops `Authorization` on a redirect to another
- * origin), told by its source: a polyfill put on the global in its place (node-fetch keeps it on a
- * redirect to another port) is not, whatever the global says.
+ * Whether `fn` is Node's own fetch (its bundled undici, which drops `Authorization` on a redirect to
+ * another origin), told by its source, which loads a module no user code can: a polyfill put on the
+ * global in its place (node-fetch, or an older undici package, keeps it on a redirect to another
+ * port) is not, whatever the global says.
  */
 export function isNodeFetch(fn: unknown): boolean {
   try {
-    return typeof fn === 'function' && /undici/.test(Function.prototype.toString.call(fn))
+    return typeof fn === 'function' && Function.prototype.toString.call(fn).includes("require('internal/deps/undici/undici')")
   } catch {
     return false
   }

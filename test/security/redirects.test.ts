@@ -56,7 +56,8 @@ describe('fetch (Node) around a fetch other than the platform’s', () => {
   // As node-fetch: it follows a redirect itself unless told `redirect: 'manual'`, and keeps every
   // header (node-fetch keeps Authorization on a redirect to another port or a subdomain).
   const platformFetch = globalThis.fetch
-  const keepingHeaders: typeof fetch = async (input, init) => {
+  // Named after undici (a wrapper of an older undici package's fetch would be): its name proves nothing.
+  const keepingHeaders: typeof fetch = async function undiciFetch(input, init) {
     let response = await platformFetch(input, { ...init, redirect: 'manual' })
     if (init?.redirect === 'manual') return response
     for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
