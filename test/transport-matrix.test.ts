@@ -90,6 +90,22 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expectNoTokenInErrors('token-0', 'token-1')
   })
 
+  it.each(['setTokens', 'clear'] as const)('%s during a hung refresh: the waiting call is answered at once, not at the deadline', async (method) => {
+    const refresh = deferred<Tokens>()
+    const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' }, refreshTimeoutMs: 60_000 })
+    const { call, auths } = await setUp(transport, (token) => token !== 'token-set', { session })
+    const pending = call('/overtaken')
+    await expect.poll(() => auths().length).toBe(1)
+    await flush()
+    await (method === 'setTokens' ? session.setTokens({ accessToken: 'token-set' }) : session.clear())
+    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting'))])
+    if (method === 'setTokens') expect(outcome).toEqual({ status: 200, body: { ok: true, path: '/overtaken' } })
+    else expect(outcome).toEqual({ error: 'ERR_SESSION_EXPIRED' })
+    refresh.resolve({ accessToken: 'token-1' })
+    expect(auths()).toEqual(method === 'setTokens' ? ['Bearer token-0', 'Bearer token-set'] : ['Bearer token-0'])
+    expectNoTokenInErrors('token-0', 'token-set')
+  })
+
   it.each([
     ['the client rule', { authFailure: async (res: { body(): Promise<unknown> }) => JSON.stringify(await res.body()).includes('UNAUTHENTICATED') }, undefined],
     ['the strategy rule', {}, async (res: { body(): Promise<unknown> }) => JSON.stringify(await res.body()).includes('UNAUTHENTICATED')],

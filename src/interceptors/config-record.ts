@@ -32,6 +32,10 @@ export function configRecord<V>(description: string): ConfigRecord<V> {
       else if (headers) byHeaders.delete(headers)
     },
     // A config with the key (even `undefined`: no record) is its own word; one without is a copy.
-    get: (config) => (key in config ? (config as Record<symbol, (() => V) | undefined>)[key] : byHeaders.get(headersOf(config) ?? config))?.(),
+    get: (config) => {
+      if (key in config) return (config as Record<symbol, (() => V) | undefined>)[key]?.()
+      const headers = headersOf(config)
+      return headers && byHeaders.get(headers)?.()
+    },
   }
 }

@@ -28,11 +28,13 @@ export function loadFirstTokens<T extends Tokens>(
     if (read.ok && initial) seed(initial).catch(() => {})
   }
   // Waited on until read, or until a sign-in or sign-out decides the tokens first.
+  let forget = (): void => {}
   const decided = new Promise<void>((resolve) => {
-    state.endLoading = resolve
+    forget = state.onNextReset(resolve)
   })
   const read = whenSettled(load(), () => {
-    state.loading = state.endLoading = undefined
+    forget()
+    state.loading = undefined
   })
   state.loading = Promise.race([read, decided])
 }

@@ -81,21 +81,12 @@ interface Flight<T extends Tokens> {
 // The work's outcome, or what a reset that overtakes it set (a sign-in, a sign-out, another copy's
 // tokens) at once: that is what the work will answer anyway, once it has run out.
 function outcomeOf<T extends Tokens>(state: TokenState<T>, finished: Promise<T>): Promise<T> {
-  return Promise.race([
-    finished,
-    new Promise<T>((resolve, reject) => {
-      const answer = (): void => {
-        try {
-          resolve(state.currentOrThrow())
-        } catch (error) {
-          reject(error)
-        }
-      }
-      state.resetListeners.add(answer)
-      const forget = (): void => void state.resetListeners.delete(answer)
-      finished.then(forget, forget)
-    }),
-  ])
+  const overtaken = new Promise<T>((resolve) => {
+    // Read at the reset; `currentOrThrow` throwing (signed out) rejects.
+    const forget = state.onNextReset(() => resolve(new Promise<T>((current) => current(state.currentOrThrow()))))
+    finished.then(forget, forget)
+  })
+  return Promise.race([finished, overtaken])
 }
 
 // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A

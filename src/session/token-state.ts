@@ -21,10 +21,8 @@ export class TokenState<T extends Tokens> {
   skewMs = 0
   /** The first read of the store; callers wait on it. */
   declare loading: Promise<void> | undefined
-  /** Ends the wait on the first read of the store: a reset has decided the tokens. */
-  declare endLoading: (() => void) | undefined
-  /** Called at the next reset, then forgotten: the callers of a refresh it overtakes are answered at once. */
-  readonly resetListeners = new Set<() => void>()
+  // Called at the next reset, then forgotten.
+  private readonly resetListeners = new Set<() => void>()
 
   constructor(
     aheadMs: number,
@@ -69,7 +67,6 @@ export class TokenState<T extends Tokens> {
   /** Tokens replaced from outside a refresh (sign-in, sign-out, another copy): a fresh start. */
   reset(next: T | undefined, obtainedAt?: number): void {
     this.epoch++
-    this.endLoading?.()
     this.loading = undefined
     this.expiredBy = undefined
     this.blocked = undefined
@@ -78,6 +75,15 @@ export class TokenState<T extends Tokens> {
     const listeners = [...this.resetListeners]
     this.resetListeners.clear()
     for (const listener of listeners) listener()
+  }
+
+  /**
+   * Calls `listener` once, at the next reset: a sign-in, a sign-out or another copy's tokens decide
+   * what a wait (the store's first read, a refresh it overtakes) would answer. Returns the way to forget it.
+   */
+  onNextReset(listener: () => void): () => void {
+    this.resetListeners.add(listener)
+    return () => void this.resetListeners.delete(listener)
   }
 
   /** Whether the current tokens came from another copy (not a sign-in or sign-out here) and are usable. */
