@@ -69,6 +69,8 @@ function beforeSend(
       }
       guardLast(config, lateGuard)
     }
+    // Options of this send's own: a copy of the config made from string keys shares them, and the record with them.
+    Reflect.set(config, 'tokenflight', { ...config.tokenflight })
     sentRequests.set(config, new AxiosSend(sent, config))
     return config
   }

@@ -4,7 +4,7 @@
  */
 import { Agent, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import axios, { type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
+import axios, { AxiosHeaders, type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
@@ -116,6 +116,21 @@ describe('the token stays where it may go', () => {
       },
     ],
     ['Object.fromEntries(Object.entries(config))', (config) => Object.fromEntries(Object.entries(config)) as unknown as InternalAxiosRequestConfig],
+    // The headers rebuilt too: the record is left with neither the config nor its headers.
+    [
+      'a for…in copy of the config and of its headers (Ramda’s assocPath)',
+      (config) => {
+        const copy: Record<string, unknown> = {}
+        for (const key in config) copy[key] = config[key as keyof InternalAxiosRequestConfig]
+        const headers: Record<string, unknown> = {}
+        for (const key in config.headers) headers[key] = config.headers[key]
+        return { ...copy, headers: { ...headers, 'X-Trace': 'abc' } } as unknown as InternalAxiosRequestConfig
+      },
+    ],
+    [
+      'Object.entries with new AxiosHeaders(config.headers)',
+      (config) => ({ ...Object.fromEntries(Object.entries(config)), headers: new AxiosHeaders(config.headers) }) as unknown as InternalAxiosRequestConfig,
+    ],
   ]
   it.each(copies)('an interceptor running after tokenflight returns %s: moved elsewhere, sent without the token; kept home, refused, refreshed and replayed', async (_, copy) => {
     const allowed = await servers.start((token) => token === 'token-1')
