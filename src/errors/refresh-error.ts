@@ -12,7 +12,7 @@ export interface RefreshErrorOptions {
   providerCode?: string | undefined
   /** Milliseconds the provider asked us to wait (`Retry-After`). */
   retryAfterMs?: number | undefined
-  /** Provider-specific details safe to log (a support id such as S360's `esbUUID`). */
+  /** Provider-specific details (a support id such as S360's `esbUUID`). Kept non-enumerable: the endpoint wrote them. */
   details?: Readonly<Record<string, string>> | undefined
   /** The parsed response body. Kept non-enumerable: it may contain tokens. */
   body?: unknown
@@ -47,7 +47,7 @@ export class RefreshError extends TokenflightError {
     this.status = options.status
     this.providerCode = options.providerCode
     this.retryAfterMs = retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_LIFETIME_MS)
-    this.details = options.details ?? {}
+    attachHidden(this, 'details', options.details ?? {})
     attachHidden(this, 'body', options.body)
   }
 }

@@ -4,7 +4,7 @@ import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
-import { refusal, secretsOf } from './refusal.js'
+import { refusal } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
 import { credentialDeadlineAt, expiryAt, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
@@ -51,8 +51,8 @@ const known = {
   path: true,
 } satisfies Record<keyof AgsOptions, true>
 const defaults = { path: '/ags/refresh', parameters: [] as readonly AgsParameter[], correlationId: randomUuid }
-// The document lists 400, 401 and 403 and no error codes: a body's code is shown only sanitised.
-const rules = { provider: 'AGS', codeAt: ['error', 'code', 'errorCode'] }
+// The document lists 400, 401 and 403 and no error codes: the status says it all, the body stays hidden.
+const rules = { provider: 'AGS', codeAt: [] }
 
 function assertParameters(parameters: unknown): void {
   if (!Array.isArray(parameters)) throw invalidArgument('parameters', 'an array of { name, value }', parameters)
@@ -100,9 +100,8 @@ export function ags(options: AgsOptions): Strategy<AgsTokens> {
         'x-correlation-id': correlationId,
         ...(o.tenantId && { 'nv-tenant-id': o.tenantId }),
       }
-      const secrets = secretsOf(current)
       const response = await callEndpoint(context, 'AGS', url, { method: 'POST', headers, body })
-      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
+      if (!response.ok) throw await refusal(response, rules, context.now())
       const answer = await readJson(response)
       const accessToken = keepingRotated(answer, current, 'refreshToken', 'refresh_token', () => requireString(answer, 'access_token'))
       const rotated = optionalString(answer, 'refresh_token')

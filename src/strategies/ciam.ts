@@ -3,7 +3,7 @@ import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
-import { type RefusalRules, refusal, secretsOf } from './refusal.js'
+import { type RefusalRules, refusal } from './refusal.js'
 import { assertNotPast, requireCredential } from './require-credential.js'
 import { credentialDeadlineAt, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
@@ -108,9 +108,8 @@ export function ciam(options: CiamOptions): Strategy<CiamTokens> {
       const sessionToken = requireCredential(current, 'sessionToken', 'CIAM')
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       assertNotPast(current.sessionExpiresAt, sentAt, 'session_token', 'CIAM')
-      const secrets = secretsOf(current)
       const response = await callEndpoint(context, 'CIAM', url, { method: 'POST', headers: { ...fixedHeaders, 'session-token': sessionToken } })
-      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
+      if (!response.ok) throw await refusal(response, rules, context.now())
       const body = await readJson(response)
       const accessToken = keepingRotated(body, current, 'sessionToken', 'session_token', () => requireString(body, 'id_token'))
       const rotated = optionalString(body, 'session_token')

@@ -3,7 +3,7 @@ import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
-import { refusal, secretsOf } from './refusal.js'
+import { refusal } from './refusal.js'
 import { requireCredential } from './require-credential.js'
 import { expiryAt, keepingRotated, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
@@ -24,9 +24,9 @@ export interface FibTokens extends Tokens {
 
 const known = { ...commonKeys, baseURL: true, path: true } satisfies Record<keyof FibOptions, true>
 const defaults = { path: '/auth/api/v1/authentication-management/session' }
-// FIB documents 400, 401, 404 and 422 as final and 500 as a server fault; its error names
-// (`status.name`) are not documented, so they are shown only in a sanitised form.
-const rules = { provider: 'FIB', codeAt: ['status.name'] }
+// FIB documents 400, 401, 404 and 422 as final and 500 as a server fault, and no error codes: its
+// envelope's `status.name` stays in the hidden body.
+const rules = { provider: 'FIB', codeAt: [] }
 
 /**
  * FIB bearer refresh-token rotation: `PATCH /auth/api/v1/authentication-management/session`
@@ -51,10 +51,9 @@ export function fib(options: FibOptions): Strategy<FibTokens> {
       // counted from the send, it ends early, never late. Counted from when the answer is read, a
       // busy process would believe a token alive that the server already refuses.
       const sentAt = context.now()
-      const secrets = secretsOf(current)
       const headers = { Authorization: `Bearer ${refreshToken}`, Accept: 'application/json' }
       const response = await callEndpoint(context, 'FIB', url, { method: 'PATCH', headers })
-      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
+      if (!response.ok) throw await refusal(response, rules, context.now())
       const body = await readJson(response)
       return {
         ...current,

@@ -4,7 +4,7 @@ import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
-import { type RefusalRules, refusal, secretsOf } from './refusal.js'
+import { type RefusalRules, refusal } from './refusal.js'
 import { requireCredential } from './require-credential.js'
 import { expiryAt, fieldAt, informativeString, keepingRotated, optionalString, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
@@ -44,7 +44,8 @@ const known = {
 } satisfies Record<keyof OAuth2Options, true>
 // RFC 6749 §5.2: every error code of the token endpoint is final (invalid_grant: the refresh token
 // is invalid, expired, revoked or reused). `temporarily_unavailable` and `server_error` (§4.1.2.1)
-// are what some servers send while overloaded: retried.
+// are what some servers send while overloaded: retried, as is `slow_down` (RFC 8628). The rest are
+// the registered codes a token endpoint may send (RFC 8707, 9396, 9449); any other is not shown.
 const rules: RefusalRules = {
   provider: 'OAuth2',
   codeAt: ['error'],
@@ -55,8 +56,14 @@ const rules: RefusalRules = {
     unauthorized_client: false,
     unsupported_grant_type: false,
     invalid_scope: false,
+    access_denied: false,
     temporarily_unavailable: true,
     server_error: true,
+    slow_down: true,
+    invalid_target: false,
+    invalid_authorization_details: false,
+    invalid_dpop_proof: false,
+    use_dpop_nonce: false,
   },
 }
 
@@ -98,11 +105,9 @@ export function oauth2(options: OAuth2Options): Strategy<OAuth2Tokens> {
       if (clientAuth === 'body') form.set('client_secret', clientSecret)
       const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }
       if (basicCredential) headers.Authorization = `Basic ${basicCredential}`
-      // The Basic value as sent too: a server quoting the header it refused quotes it encoded.
-      const secrets = secretsOf(current, [clientSecret, basicCredential])
       const sentAt = context.now() // lifetimes in the answer count from the send (see fib)
       const response = await callEndpoint(context, 'OAuth2', url, { method: 'POST', headers, body: form.toString() })
-      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
+      if (!response.ok) throw await refusal(response, rules, context.now())
       const body = await readJson(response)
       const accessToken = keepingRotated(body, current, 'refreshToken', 'refresh_token', () => requireString(body, 'access_token'))
       // Sent as `Bearer`, another token type (DPoP, MAC) would be sent wrong; a configured header is the

@@ -4,7 +4,7 @@ import type { Strategy, Tokens } from '../strategy.js'
 import { callEndpoint } from './call-endpoint.js'
 import { endpointUrl } from './endpoint-url.js'
 import { readJson } from './read-body.js'
-import { type RefusalRules, refusal, refusalError, secretsOf } from './refusal.js'
+import { type RefusalRules, refusal, refusalError } from './refusal.js'
 import { requireCredential } from './require-credential.js'
 import { fieldAt, requireString } from './response-fields.js'
 import { type CommonOptions, commonKeys, withDefaults } from './strategy-options.js'
@@ -36,18 +36,26 @@ const SUCCESS = 'ESB-IDP-S0000'
 const rules: RefusalRules = {
   provider: 'S360',
   codeAt: ['desc.code'],
-  codes: { 'ESB-IDP-E0003': false, 'ESB-IDP-E0004': false },
+  // The session codes, and the gateway's names the document gives beside its statuses (the status decides).
+  codes: {
+    'ESB-IDP-E0003': false,
+    'ESB-IDP-E0004': false,
+    APIMGatewayTimeout: false,
+    APIMDeveloperInactive: false,
+    FlogoException: false,
+    APIMServiceUnavailable: false,
+  },
   transientStatus: (status) => status >= 500 || status === 404 || status === 408 || status === 429,
   detailsAt: ['esbUUID'],
 }
 
 // A 200 whose envelope reports a failure is that failure: by the envelope's status when it is
 // one, else only the document's session codes end the session.
-function envelopeFailure(response: Response, body: unknown, code: string, secrets: readonly string[], now: number) {
+function envelopeFailure(response: Response, body: unknown, code: string, now: number) {
   const status = fieldAt(body, 'status')
-  if (typeof status === 'number' && status >= 400) return refusalError(status, response.headers, body, rules, secrets, now)
+  if (typeof status === 'number' && status >= 400) return refusalError(status, response.headers, body, rules, now)
   const terminal = hasOwn(rules.codes ?? {}, code)
-  return refusalError(response.status, response.headers, body, { ...rules, transientStatus: () => !terminal }, secrets, now)
+  return refusalError(response.status, response.headers, body, { ...rules, transientStatus: () => !terminal }, now)
 }
 
 /**
@@ -70,16 +78,15 @@ export function s360(options: S360Options): Strategy<S360Tokens> {
     async refresh(current, context) {
       const sessionToken = requireCredential(current, 'sessionToken', 'S360')
       const sessionId = requireCredential(current, 'sessionId', 'S360')
-      const secrets = secretsOf(current, [o.apiKey])
       const response = await callEndpoint(context, 'S360', url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', api_key: o.apiKey, 'X-Request-Id': randomUuid() },
         body: JSON.stringify({ sessionToken, sessionId }),
       })
-      if (!response.ok) throw await refusal(response, rules, secrets, context.now())
+      if (!response.ok) throw await refusal(response, rules, context.now())
       const body = await readJson(response)
       const code = fieldAt(body, 'desc.code')
-      if (typeof code === 'string' && code !== SUCCESS) throw envelopeFailure(response, body, code, secrets, context.now())
+      if (typeof code === 'string' && code !== SUCCESS) throw envelopeFailure(response, body, code, context.now())
       // The new JWT's own `exp` gives the expiry, so the previous one must not linger.
       return { ...current, accessToken: requireString(body, 'data.accessToken'), expiresAt: undefined }
     },

@@ -113,7 +113,9 @@ describe('ags strategy', () => {
     nock(HOST).post(PATH).reply(status, { error: `code_${status}` })
     const { session, result } = refreshOnce(ags({ baseURL: HOST, authServiceId: 'sso-1' }), tokens)
     const refreshError = await expectRefreshFailure(session, result, terminal)
-    expect(refreshError).toMatchObject({ status, transient: !terminal, providerCode: `code_${status}` })
+    // The document names no codes: the body's stays in the hidden body.
+    expect(refreshError).toMatchObject({ status, transient: !terminal, providerCode: undefined, message: `AGS refresh failed with HTTP ${status}` })
+    expect(refreshError.body).toEqual({ error: `code_${status}` })
   })
 
   it.each<MalformedCase>([

@@ -70,11 +70,11 @@ describe('fib strategy', () => {
     const error = await result.catch((e: unknown) => e)
     if (terminal) {
       expect(error).toBeInstanceOf(SessionExpiredError)
-      expect((error as SessionExpiredError).cause).toMatchObject({ status, transient: false, providerCode: `NAME_${status}` })
+      expect((error as SessionExpiredError).cause).toMatchObject({ status, transient: false, providerCode: undefined, message: `FIB refresh failed with HTTP ${status}` })
       expect(session.state).toBe('expired')
     } else {
       expect(error).toBeInstanceOf(RefreshError)
-      expect(error).toMatchObject({ status, transient: true, providerCode: `NAME_${status}` })
+      expect(error).toMatchObject({ status, transient: true, providerCode: undefined, message: `FIB refresh failed with HTTP ${status}` })
       expect(session.state).toBe('active')
     }
   })

@@ -45,6 +45,10 @@ function base32(text: string): string {
   return (bits.match(/.{1,5}/g) ?? []).map((five) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Number.parseInt(five.padEnd(5, '0'), 2)]).join('')
 }
 
+// Each hex digit of the bytes as a letter a–p, in dot-separated words of 16 letters: reads like `kfjdlmaobepcgdhn.…`.
+const shapedAsCode = (text: string): string =>
+  (Buffer.from(text).toString('hex').replace(/./g, (digit) => String.fromCharCode(97 + Number.parseInt(digit, 16))).match(/.{1,16}/g) ?? []).join('.')
+
 function leaks(text: string, secrets: string[]): string | undefined {
   for (const secret of secrets) {
     for (let i = 0; i + 8 <= secret.length; i++) if (text.includes(secret.slice(i, i + 8))) return secret.slice(i, i + 8)
@@ -94,9 +98,10 @@ describe.each(providerCases)('$name refusal text', (provider) => {
       ['split by dots every 7 characters', secret.match(/.{1,7}/g)?.join('.') ?? secret],
       ['its bytes reversed, in hex', Buffer.from(secret).reverse().toString('hex').slice(0, 64)],
       ['its bytes reversed, in base64', base64(Buffer.from(secret).reverse().toString('latin1'))],
-      // Encodings not looked for: the code must not read as one.
+      // Encodings no check looks for, the last shaped to read as a code (words of letters a–p).
       ['in rot13', secret.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 84) % 26) + (c < 'a' ? 65 : 97)))],
       ['in base32', base32(secret)],
+      ['in hex written with the letters a–p, in words of 16', shapedAsCode(secret)],
     ]
   }
   const shown = (text: string, echo: string): boolean => {
@@ -198,9 +203,27 @@ describe('documented codes', () => {
     expect(cause.message).toBe('OAuth2 refresh failed with HTTP 400 (invalid_grant)')
   })
 
-  it('an undocumented but harmless code is kept as it is', async () => {
-    const { error } = await refuse(oauth, 429, { error: 'slow_down' })
-    expect(error).toMatchObject({ providerCode: 'slow_down', transient: true, message: 'OAuth2 refresh failed with HTTP 429 (slow_down)' })
+  it('a registered extension code is shown and read: slow_down (RFC 8628) is retried', async () => {
+    const { error } = await refuse(oauth, 400, { error: 'slow_down' })
+    expect(error).toMatchObject({ providerCode: 'slow_down', transient: true, message: 'OAuth2 refresh failed with HTTP 400 (slow_down)' })
+  })
+
+  it('an undocumented code, however harmless it looks, is not shown: the body keeps it', async () => {
+    const { error } = await refuse(oauth, 429, { error: 'quota_exceeded' })
+    expect(error).toMatchObject({ providerCode: undefined, transient: true, message: 'OAuth2 refresh failed with HTTP 429' })
+    expect((error as RefreshError).body).toEqual({ error: 'quota_exceeded' })
+  })
+
+  // A UUID can carry 16 bytes of anything: the support id is kept for a deliberate read, never rendered.
+  it('S360: an esbUUID is kept in details, which no rendering of the error shows', async () => {
+    const s360 = providerCases.find((p) => p.name === 's360') as ProviderCase
+    const id = Buffer.from(s360.secrets[0] as string).reverse().toString('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-')
+    const { error, events } = await refuse(s360, 401, { esbUUID: id, desc: { code: 'ESB-IDP-E0003' } })
+    const cause = ((error as Error).cause ?? error) as RefreshError
+    expect(cause.details).toEqual({ esbUUID: id })
+    for (const piece of [inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error), ...events.map((event) => inspect(event, { depth: 10, showHidden: true }))]) {
+      expect(piece).not.toContain(id)
+    }
   })
 })
 

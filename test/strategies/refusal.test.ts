@@ -1,9 +1,10 @@
 /**
  * How a refused answer's `Retry-After` and provider code are read: an HTTP date or delta-seconds
- * only (nothing else becomes a date a year away), and a code shown only when it reads as one.
+ * only (nothing else becomes a date a year away), and a code shown only when the provider documents it.
  */
 import { describe, expect, it } from 'vitest'
-import { parseRetryAfter, safeCode } from '../../src/strategies/refusal.js'
+import fc from 'fast-check'
+import { documentedCode, parseRetryAfter, refusalError } from '../../src/strategies/refusal.js'
 
 const now = Date.parse('2026-12-04T12:00:00Z')
 
@@ -29,17 +30,55 @@ describe('parseRetryAfter', () => {
   })
 })
 
-describe('safeCode', () => {
-  it.each(['invalid_grant', 'slow_down', 'FlogoException', 'HTTPError', 'invalidGrant', 'ACCOUNT_LOCKED', 'E0003', 'ESB-IDP-E0099', 'COM.0002', 'PARAM.0023', '40001'])('%s, undocumented, is shown', (code) => {
-    expect(safeCode(code, {}, ['a-refresh-credential'])).toBe(code)
+describe('documentedCode', () => {
+  const documented = { invalid_grant: false, 'ESB-IDP-E0003': false, X9kQ2: true }
+
+  it.each([
+    ['invalid_grant', 'invalid_grant'],
+    ['invalid_grant: refresh token abc revoked', 'invalid_grant'],
+    ['ESB-IDP-E0003', 'ESB-IDP-E0003'],
+    ['X9kQ2', 'X9kQ2'], // whatever its shape
+  ])('%j → %s', (value, code) => {
+    expect(documentedCode(value, documented)).toBe(code)
   })
 
-  // Echoes in encodings that are not looked for: they do not read as a code.
-  it.each(['erserfuGbx3aNFQSTUwxyzaOIPK', 'OJSWM4TFONUFI33LGNXECU2EIZDUQ2TLNRWW4QSWINMA', 'aNFQSTUwxyzaOIPK', 'x9Kq2LmZ', 'dGVzdA', 'MZUWELLSOQWVMYRTJZYTQWDXGFGHANQ'])('%s is not shown', (code) => {
-    expect(safeCode(code, {}, [])).toBeUndefined()
-  })
+  // Undocumented: harmless-looking or an echo shaped to look like a code, none is shown.
+  it.each(['slow_down', 'FlogoException', 'E0003', 'invalid_grant_x', ' invalid_grant', 'ESB-IDP-E0099', 'kfjd.lmao.bepc', 'constructor', '__proto__', 'toString'])(
+    '%j is not shown',
+    (value) => {
+      expect(documentedCode(value, documented)).toBeUndefined()
+    },
+  )
 
-  it('a documented code is shown whatever its shape', () => {
-    expect(safeCode('X9kQ2', { X9kQ2: false }, [])).toBe('X9kQ2')
+  it.each([undefined, null, 42, {}, ['invalid_grant']])('%j (not a string) is not shown', (value) => {
+    expect(documentedCode(value, documented)).toBeUndefined()
+  })
+})
+
+// Whatever a refused answer holds, in whichever field a provider reads, the message is built from
+// constants: the provider, the status, and a documented code with its hint.
+describe('refusalError: a message of constants only', () => {
+  const rules = {
+    provider: 'P',
+    codeAt: ['error', 'desc.code'],
+    codes: { invalid_grant: false, 'ESB-IDP-E0003': false },
+    hints: { invalid_grant: 'sign in again' },
+    detailsAt: ['esbUUID'],
+  }
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('invalid_grant', 'ESB-IDP-E0003', 'invalid_grant: x', 'slow_down'))
+  const body = fc.record({ error: text, desc: fc.record({ code: text, en: text }), esbUUID: fc.oneof(text, fc.uuid()), message: text }, { requiredKeys: [] })
+
+  it('fast-check: message, providerCode and every enumerable field hold no text of the body', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 400, max: 599 }), body, fc.option(text), (status, answer, retryAfter) => {
+        const headers = new Headers()
+        if (retryAfter !== null && /^[\t\x20-\x7e]*$/.test(retryAfter)) headers.set('retry-after', retryAfter)
+        const error = refusalError(status, headers, answer, rules, now)
+        expect(error.message).toMatch(/^P refresh failed with HTTP \d{3}(?: \((?:invalid_grant\): sign in again|ESB-IDP-E0003\)))?$/)
+        expect([undefined, 'invalid_grant', 'ESB-IDP-E0003']).toContain(error.providerCode)
+        for (const value of Object.values(error)) if (typeof value === 'string') expect(['RefreshError', 'ERR_REFRESH_FAILED', error.message, error.providerCode]).toContain(value)
+      }),
+      { numRuns: 500 },
+    )
   })
 })

@@ -9,7 +9,8 @@ const PATH = '/idp/sso/v1/refresh'
 const tokens = { accessToken: 'old-jwt', sessionToken: 'session-token-1', sessionId: 'c9e12c13-589e-4f3a-9273-e9300fda0ef1' }
 const strategy = () => s360({ baseURL: API, apiKey: '5k5a9rnknaj87kthytganapc' })
 const success = { status: 200, esbUUID: '51368f50-4a67-42d4-803c-ddc80c0be491', desc: { en: 'Success', ar: 'نجاح', code: 'ESB-IDP-S0000' }, data: { accessToken: 'new-jwt' } }
-const failure = (status: number, code: string) => ({ status, esbUUID: 'support-id-123', desc: { en: 'Error', ar: 'خطأ', code } })
+const SUPPORT_ID = '51368f50-4a67-42d4-803c-ddc80c0be491'
+const failure = (status: number, code: string) => ({ status, esbUUID: SUPPORT_ID, desc: { en: 'Error', ar: 'خطأ', code } })
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
@@ -38,15 +39,23 @@ describe('s360 strategy', () => {
     { status: 401, code: 'ESB-IDP-E0003', terminal: true },
     { status: 401, code: 'ESB-IDP-E0004', terminal: true },
     { status: 403, code: 'APIMDeveloperInactive', terminal: true },
-    { status: 500, code: 'ESB-IDP-E0500', terminal: false },
     { status: 503, code: 'APIMServiceUnavailable', terminal: false },
     { status: 504, code: 'APIMGatewayTimeout', terminal: false },
     { status: 404, code: 'FlogoException', terminal: false },
-  ])('HTTP $status $code → terminal: $terminal, providerCode and esbUUID kept', async ({ status, code, terminal }) => {
+    { status: 500, code: 'ESB-IDP-E0500', terminal: false, shown: false }, // not in the document
+  ])('HTTP $status $code → terminal: $terminal, providerCode and esbUUID kept', async ({ status, code, terminal, shown = true }) => {
     nock(API).post(PATH).reply(status, failure(status, code))
     const { session, result } = refreshOnce(strategy(), tokens)
     const refreshError = await expectRefreshFailure(session, result, terminal)
-    expect(refreshError).toMatchObject({ status, providerCode: code, transient: !terminal, details: { esbUUID: 'support-id-123' } })
+    expect(refreshError).toMatchObject({ status, providerCode: shown ? code : undefined, transient: !terminal })
+    expect(refreshError.details).toEqual({ esbUUID: SUPPORT_ID })
+    expect(refreshError.message).toBe(`S360 refresh failed with HTTP ${status}${shown ? ` (${code})` : ''}`)
+  })
+
+  it('an esbUUID that is not a UUID is not kept', async () => {
+    nock(API).post(PATH).reply(401, { ...failure(401, 'ESB-IDP-E0003'), esbUUID: 'support-id-123' })
+    const { session, result } = refreshOnce(strategy(), tokens)
+    expect((await expectRefreshFailure(session, result, true)).details).toEqual({})
   })
 
   it.each<MalformedCase>([
@@ -70,7 +79,7 @@ describe('s360 strategy', () => {
     nock(API).post(PATH).reply(200, body)
     const { session, result } = refreshOnce(strategy(), tokens)
     const refreshError = await expectRefreshFailure(session, result, terminal)
-    expect(refreshError).toMatchObject({ status, providerCode: body.desc.code, transient: !terminal })
+    expect(refreshError).toMatchObject({ status, providerCode: body.desc.code === 'ESB-IDP-E0999' ? undefined : body.desc.code, transient: !terminal })
   })
 
   it('expires the session without a call when sessionToken or sessionId is missing', async () => {
