@@ -29,7 +29,7 @@ export interface RefreshContext {
 
 /** The response headers a refusal rule may read (`WWW-Authenticate`…): the part of `Headers` every transport can offer. */
 export interface ResponseHeaders {
-  /** The header's value (several joined with `, `), or `null` when the response has none. */
+  /** The header's value by any case of its name (several joined with `, `), or `null` when the response has none (or the name is not one a header can have). */
   get(name: string): string | null
 }
 

@@ -177,6 +177,23 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(auths()).toEqual(['Bearer token-0', 'Bearer token-0', 'Bearer token-1'])
   })
 
+  // A rule reads headers the same way wherever it runs: fetch's Headers.get throws on a bad name,
+  // axios's object answered `constructor` from its prototype, XHR returns null.
+  it('a rule reading headers by any name gets the same answers: any case, none for a name no header can have', async () => {
+    const refusal = (): Refusal => ({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: '{}' })
+    const names = ['WWW-Authenticate', 'www-authenticate', 'bad name', 'constructor', '__proto__', 'toString', 'x-missing', '', 'Www-Authenticate\n']
+    const seen: Array<Array<string | null>> = []
+    const authFailure = (res: { status: number; headers: { get(name: string): string | null } }) => {
+      seen.push(names.map((name) => res.headers.get(name)))
+      return res.status === 401
+    }
+    const { call, strategy } = await setUp(transport, (token) => token === 'token-0', { refusal, options: { authFailure } })
+    expect(await call('/me')).toEqual({ status: 200, body: { ok: true, path: '/me' } })
+    expect(strategy.calls).toBe(1)
+    const challenge = 'Bearer error="invalid_token"'
+    expect(seen).toEqual([[challenge, challenge, null, null, null, null, null, null, null]])
+  })
+
   it('a throwing rule fails the call with its own error; nothing hangs, no refresh', async () => {
     const authFailure = () => {
       throw new TypeError('rule broke')

@@ -1,4 +1,4 @@
-import type { AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosHeaders, AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Recovery, Replayed } from '../exchange.js'
 import { parseBody } from '../exchange/refusal-rule.js'
 import type { AuthFailureInput } from '../strategy.js'
@@ -8,6 +8,8 @@ import { isOneShot } from './one-shot-body.js'
 import { releaseStream } from './refused-stream.js'
 import { type CancelTokenSignal, cancelTokenSignal } from './cancel-token.js'
 import { reasonOf } from '../abort.js'
+import { hasOwn } from '../has-own.js'
+import { responseHeaders } from './response-headers.js'
 
 /** One `attachAxios`: its instance, its guard (its first transform step, and the mark of its replays), whether it was detached. */
 export interface AxiosAttachment {
@@ -48,13 +50,10 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     this.#data = response.data
   }
   get headers(): AuthFailureInput['headers'] {
-    const headers = this.#headers
-    return {
-      get: (name) => {
-        const value = headers[name.toLowerCase()]
-        return value == null ? null : String(value)
-      },
-    }
+    const headers = this.#headers as Record<string, unknown> & { get?: unknown }
+    // axios makes every response's headers an AxiosHeaders, which finds a name in any case; a plain
+    // object an interceptor put there is read by its own lower-case keys.
+    return responseHeaders((name) => (typeof headers.get === 'function' ? (headers as AxiosHeaders).get(name) : hasOwn(headers, name) ? headers[name] : undefined))
   }
   body(): Promise<unknown> {
     const data = this.#data

@@ -1,6 +1,7 @@
 import { parseBody } from '../exchange/refusal-rule.js'
 import { readAllText } from '../read-all-text.js'
 import type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
+import { responseHeaders } from './response-headers.js'
 
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
 // Once the refusal is judged the body is discarded: a rule that reads it later is told so.
@@ -13,7 +14,8 @@ export class FetchInput implements AuthFailureInput {
   #copy: ReadableStreamDefaultReader<Uint8Array> | undefined
   constructor(response: Response) {
     this.status = response.status
-    this.headers = response.headers
+    const { headers } = response
+    this.headers = responseHeaders((name) => headers.get(name))
     this.#response = response
   }
   body(): Promise<unknown> {

@@ -18,30 +18,38 @@ export interface IsolatedEmitter<Events extends Record<string, unknown>> {
 
 /**
  * Creates an {@link IsolatedEmitter} of the `known` event types: a map of listener lists, smaller
- * than any dependency. `on` checks its arguments: a listener that is not a function would
+ * than any dependency. `on` and `off` check their arguments: a listener that is not a function would
  * otherwise fail only when its event comes, far from the mistake.
  */
 export function isolatedEmitter<Events extends Record<string, unknown>>(known: Record<keyof Events, true>): IsolatedEmitter<Events> {
   // Lists are replaced, never mutated: a listener removing itself (or another) while an event is
   // emitted must not make the loop skip one.
   const all = new Map<keyof Events, ReadonlyArray<Listener<never>>>()
-  const off: IsolatedEmitter<Events>['off'] = (type, handler) => {
+  // A misspelt type would otherwise subscribe to nothing, or leave its listener subscribed.
+  const assertKnown = (type: unknown) => {
+    if (typeof type !== 'string' || !hasOwn(known, type)) throw invalidArgument('event type', `one of ${Object.keys(known).join(', ')}`, type)
+  }
+  const remove = (type: keyof Events, handler: Listener<never> | undefined) => {
     const list = all.get(type) ?? []
     const at = handler ? list.indexOf(handler) : -1 // the first one only, as added
     all.set(type, handler ? list.filter((_, i) => i !== at) : [])
   }
   return {
     on(type, handler) {
-      if (typeof type !== 'string' || !hasOwn(known, type)) throw invalidArgument('event type', `one of ${Object.keys(known).join(', ')}`, type)
+      assertKnown(type)
       assertFunction('listener', handler)
       all.set(type, [...(all.get(type) ?? []), handler])
       let subscribed = true
       return () => {
-        if (subscribed) off(type, handler)
+        if (subscribed) remove(type, handler)
         subscribed = false
       }
     },
-    off,
+    off(type, handler) {
+      assertKnown(type)
+      if (handler !== undefined) assertFunction('listener', handler)
+      remove(type, handler)
+    },
     emit(type, event) {
       for (const handler of (all.get(type) ?? []) as ReadonlyArray<Listener<typeof event>>) {
         try {

@@ -90,8 +90,14 @@ export class FakeXMLHttpRequest extends EventTarget {
     if (this.readyState > 2) throw new DOMException('loading or done', 'InvalidStateError')
   }
 
+  // As browsers do: a name no header can have is simply not found (fetch's Headers.get would throw).
   getResponseHeader(name: string): string | null {
-    return this.readyState >= 2 ? (this.#responseHeaders?.get(name) ?? null) : null
+    if (this.readyState < 2) return null
+    try {
+      return this.#responseHeaders?.get(name) ?? null
+    } catch {
+      return null
+    }
   }
 
   getAllResponseHeaders(): string {

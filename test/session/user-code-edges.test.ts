@@ -432,6 +432,22 @@ describe('listeners', () => {
     expect(() => on('expird', () => {})).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('event type') }))
   })
 
+  // A misspelt off() would leave the listener subscribed without a word.
+  it('off() refuses an event that does not exist and a listener that is not a function; a valid off() removes', async () => {
+    const session = createSession({ strategy: rotating(), tokens: start })
+    const off = session.off as (type: unknown, listener?: unknown) => unknown
+    let calls = 0
+    const listener = () => void calls++
+    session.on('refreshed', listener)
+    expect(() => off('refreshd', listener)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('event type') }))
+    expect(() => off('refreshed', 'listener')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }))
+    await session.refresh()
+    expect(calls).toBe(1)
+    off('refreshed', listener)
+    await session.refresh()
+    expect(calls).toBe(1)
+  })
+
   it('calling an unsubscribe function twice removes its own subscription only', async () => {
     const session = createSession({ strategy: rotating(), tokens: start })
     let calls = 0

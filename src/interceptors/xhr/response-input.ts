@@ -1,5 +1,6 @@
 import { parseBody } from '../../exchange/refusal-rule.js'
 import type { AuthFailureInput } from '../../strategy.js'
+import { responseHeaders } from '../response-headers.js'
 
 /**
  * A native response as every refusal rule sees it, once its headers are in. `body()` waits for
@@ -9,7 +10,7 @@ export function responseInput(inner: XMLHttpRequest, whenOver: () => Promise<voi
   let read: Promise<unknown> | undefined
   return {
     status: inner.status,
-    headers: { get: (name) => inner.getResponseHeader(name) },
+    headers: responseHeaders((name) => inner.getResponseHeader(name)),
     body() {
       read ??= whenOver().then(() => (inner.responseType === '' || inner.responseType === 'text' ? parseBody(inner.responseText) : inner.response))
       return read
