@@ -52,6 +52,21 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(auths().filter((a) => a === 'Bearer token-1')).toHaveLength(20)
   })
 
+  // The event says a replay went: a listener that signs out on hearing it cannot make that untrue.
+  it('a replayed listener that signs out: the replay it was told of still goes and answers the call', async () => {
+    const { call, session, strategy, auths } = await setUp(transport, (token) => token !== 'token-1')
+    const told: number[] = []
+    session.on('replayed', ({ queueDepth }) => {
+      told.push(queueDepth)
+      session.clear()
+    })
+    expect(await call('/me')).toEqual({ status: 200, body: { ok: true, path: '/me' } })
+    expect(told).toEqual([0])
+    expect(strategy.calls).toBe(1)
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
+    expect(session.state).toBe('signed-out')
+  })
+
   it('stale refusal: a token replaced meanwhile starts no refresh; the call is replayed with the current one', async () => {
     const held = deferred()
     const { call, strategy, session, auths } = await setUp(transport, async (token) => {

@@ -21,15 +21,22 @@ export async function replayWith<R>(exchange: OpenExchange, recovery: Recovery<R
   const { internals, slots, write } = exchange
   const { signal, replay } = recovery
   if (!replay) throw new BodyNotReplayableError(recovery.refused())
+  let queueDepth = 0
   const send = async (): Promise<R> => {
     const tokens = await raceAbort(internals.tokensForSend(roundTrip), signal)
     // Signed out since the refusal: the replay would only be refused again, as a wait would end.
     if (!tokens) throw internals.expiredError()
     sending()
-    return replay(<H extends HeaderSink>(headers: H): H => {
+    const replayed = replay(<H extends HeaderSink>(headers: H): H => {
       write(tokens, headers)
       return headers
     })
+    // Told once the replay is on its way: a listener's sign-out cannot make the event untrue.
+    internals.emit('replayed', { queueDepth })
+    return replayed
   }
-  return { value: await slots.run(send, signal, (queueDepth) => internals.emit('replayed', { queueDepth }), together) }
+  const started = (depth: number): void => {
+    queueDepth = depth
+  }
+  return { value: await slots.run(send, signal, started, together) }
 }
