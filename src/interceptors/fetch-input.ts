@@ -7,16 +7,20 @@ import { responseHeaders } from './response-headers.js'
 // Once the refusal is judged the body is discarded: a rule that reads it later is told so.
 export class FetchInput implements AuthFailureInput {
   readonly status: number
-  readonly headers: ResponseHeaders
+  readonly #headers: Headers
   // Until the refusal is judged: the refused response is let go for the replay's round trip.
   #response: Response | undefined
   #read: Promise<unknown> | undefined
   #copy: ReadableStreamDefaultReader<Uint8Array> | undefined
   constructor(response: Response) {
     this.status = response.status
-    const { headers } = response
-    this.headers = responseHeaders((name) => headers.get(name))
+    this.#headers = response.headers
     this.#response = response
+  }
+  // Built when a rule reads it: an input is made for every response, most of them never judged by a rule.
+  get headers(): ResponseHeaders {
+    const headers = this.#headers
+    return responseHeaders((name) => headers.get(name))
   }
   body(): Promise<unknown> {
     if (this.#read) return this.#read

@@ -10,7 +10,9 @@ export function responseInput(inner: XMLHttpRequest, whenOver: () => Promise<voi
   let read: Promise<unknown> | undefined
   return {
     status: inner.status,
-    headers: responseHeaders((name) => inner.getResponseHeader(name)),
+    get headers() {
+      return responseHeaders((name) => inner.getResponseHeader(name))
+    },
     body() {
       read ??= whenOver().then(() => (inner.responseType === '' || inner.responseType === 'text' ? parseBody(inner.responseText) : inner.response))
       return read
