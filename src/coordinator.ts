@@ -8,8 +8,9 @@ export interface CoordinatorLink<T extends Tokens = Tokens> {
   /** Emits a session event (`coordinationDegraded`, `coordinationRestored`). */
   emit<K extends keyof SessionEvents>(type: K, event: SessionEvents[K]): void
   /**
-   * The longest a refresh may take in this session, retries included (ms): the callers waiting on
-   * it are released with a transient error past it, so a lock guarding it should be derived from it.
+   * The longest a caller waits on a refresh in this session, retries included (ms): past it, it is
+   * released with a transient error. The coordinated work runs on up to twice this (a late answer
+   * may carry rotated tokens), so a lock guarding it should last that long.
    */
   readonly refreshDeadlineMs: number
   /** The tokens this copy holds now, `undefined` when it has none or is over: for a copy that asks. */

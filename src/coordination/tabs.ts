@@ -95,8 +95,8 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       running++
       const lock = opened?.lock ?? noTabLock
       degraded.flush()
-      // A holder that cannot be seen dying keeps the lock no longer than a refresh may take.
-      const holdMs = (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
+      // A holder that cannot be seen dying keeps the lock no longer than a coordinated refresh may run.
+      const holdMs = 2 * (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken

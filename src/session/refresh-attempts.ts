@@ -15,8 +15,10 @@ export interface RefreshPlan<T extends Tokens> {
   now: () => number
   /** The session's clock, or the system's where it fails: the provider has answered by then. */
   clock: () => number
-  /** The time ({@link monotonicNow}) past which no attempt runs and the one running is aborted. */
+  /** The time ({@link monotonicNow}) past which no attempt or retry starts. */
   deadlineAt: number
+  /** The time past which the attempt running is aborted: the deadline, or later for work other copies wait on. */
+  endsAt: number
   /** The whole budget, for the timeout error's message. */
   timeoutMs: number
   retries: number
@@ -43,9 +45,9 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   const controller = new AbortController()
   const stop = (): void => abortWith(controller, plan.signal && reasonOf(plan.signal))
   plan.signal?.addEventListener('abort', stop, { once: true })
-  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.deadlineAt - monotonicNow()))
+  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.endsAt - monotonicNow()))
   try {
-    // raceAbort: a strategy that ignores its signal still cannot hold anyone past the deadline.
+    // raceAbort: a strategy that ignores its signal still cannot hold the work past its end.
     const call = Promise.resolve().then(() => plan.strategy.refresh(copyTokens(current) as T, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))
     return checkRefreshResult<T>(await raceAbort(call, controller.signal), plan.clock())
   } catch (error) {

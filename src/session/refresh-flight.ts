@@ -49,14 +49,18 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
   if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
   const deadlineAt = deadline ?? monotonicNow() + config.refreshTimeoutMs
+  // A coordinated call answering late is let finish, up to one more deadline, and its tokens are
+  // adopted (its callers are released at theirs): cut off after the provider rotated, it would
+  // leave every copy holding a spent refresh token.
+  const endsAt = coordinator ? deadlineAt + config.refreshTimeoutMs : deadlineAt
   // Outlives destroy() where others depend on it: other copies (a coordinator), or the next session
   // reading the store (a pool's eviction): the rotated refresh token must reach them.
   const signal = outlives(coordinator, config) ? undefined : state.lifetime
-  const plan = { ...config, now: state.now, clock: () => state.clock(), deadlineAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
+  const plan = { ...config, now: state.now, clock: () => state.clock(), deadlineAt, endsAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
   const deps = { state, store, coordinator }
   return refreshWithRetries(current, plan).then(
-    (next) => persisted(deps, startEpoch, next, deadlineAt),
-    (error: unknown) => keepOnFailure(deps, startEpoch, error, deadlineAt),
+    (next) => persisted(deps, startEpoch, next, endsAt),
+    (error: unknown) => keepOnFailure(deps, startEpoch, error, endsAt),
   )
 }
 
@@ -90,7 +94,7 @@ function outcomeOf<T extends Tokens>(state: TokenState<T>, finished: Promise<T>)
 }
 
 // Without a coordinator the work itself ends at the deadline (attempt aborted, write bounded). A
-// coordinated one may run on (a lock to wait for, other copies to serve): the callers that joined
+// coordinated one may run on (a lock to wait for, a late answer, other copies to serve): the callers that joined
 // together are cut loose at their deadline, and later ones wait on the same work afresh.
 function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps<T>, flight: Flight<T>): Promise<T> {
   const { reason } = flight

@@ -53,8 +53,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     await Promise.all(emulators.map((emulator) => emulator.stop()))
   })
 
-  async function emulate(accessTtlMs = 60_000): Promise<Emulator<'fib'>> {
-    const emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true, accessTtlMs })
+  async function emulate({ accessTtlMs = 60_000, latencyMs = 0 } = {}): Promise<Emulator<'fib'>> {
+    const emulator = await startEmulator({ provider: 'fib', rotateRefreshTokens: true, reuseDetection: true, accessTtlMs, latencyMs })
     emulator.serveFile('/', 'text/html', page)
     emulator.serveFile('/tokenflight.js', 'text/javascript', script)
     emulators.push(emulator)
@@ -63,7 +63,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
   // Four tabs at the emulator's page (reusing `open` tabs: a new tab costs ~0.5 s here), each with a
   // session restoring one sign-in, as tabs of one session would.
-  async function signedInTabs(emulator: Emulator<'fib'>, where: Context, open: Page[], refreshAheadMs?: number, count = 4): Promise<Page[]> {
+  async function signedInTabs(emulator: Emulator<'fib'>, where: Context, open: Page[], { refreshAheadMs, refreshTimeoutMs, count = 4 }: { refreshAheadMs?: number; refreshTimeoutMs?: number; count?: number } = {}): Promise<Page[]> {
     const url = `${emulator.url.replace('127.0.0.1', where.host)}/`
     const context = open[0]?.context()
     const tabs = context ? [...open, ...(await Promise.all(Array.from({ length: count - open.length }, () => context.newPage())))] : (await openTabs(browser, url, count, where.init)).tabs
@@ -72,10 +72,16 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
     const seen = await Promise.all(
       tabs.map((tab) =>
         tab.evaluate(
-          async ({ initial, aheadMs }) => {
+          async ({ initial, aheadMs, timeoutMs }) => {
             const { createSession, fib, tabCoordinator, wrapFetch } = (window as any).TokenFlight
             const coordinator = tabCoordinator()
-            const options = { strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }), tokens: initial, coordinator, ...(aheadMs === undefined ? {} : { refreshAheadMs: aheadMs }) }
+            const options = {
+              strategy: fib({ baseURL: location.origin, allowInsecureHttp: true }),
+              tokens: initial,
+              coordinator,
+              ...(aheadMs === undefined ? {} : { refreshAheadMs: aheadMs }),
+              ...(timeoutMs === undefined ? {} : { refreshTimeoutMs: timeoutMs, retry: false }),
+            }
             const session = createSession(options)
             ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin], allowInsecureHttp: true })
             ;(window as any).session = session
@@ -85,7 +91,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
             await new Promise((resolve) => setTimeout(resolve))
             return { mechanism: { ...coordinator.mechanism }, secure: window.isSecureContext }
           },
-          { initial: tokens, aheadMs: refreshAheadMs },
+          { initial: tokens, aheadMs: refreshAheadMs, timeoutMs: refreshTimeoutMs },
         ),
       ),
     )
@@ -249,8 +255,8 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
 
     it('3 rolling expiries with 4 tabs → refresh calls ≤ expiries + 1, 0 failed, no token at rest', async () => {
       const lifeMs = 1_200
-      const emulator = await emulate(lifeMs)
-      open = await signedInTabs(emulator, where, open, 150)
+      const emulator = await emulate({ accessTtlMs: lifeMs })
+      open = await signedInTabs(emulator, where, open, { refreshAheadMs: 150 })
       const tabs = open
       const startedAt = Date.now()
       const statuses: (number | string)[] = []
@@ -265,6 +271,27 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       await expectNoTokenAtRest(emulator, tabs)
     }, 60_000)
   })
+
+  // The provider rotates as it answers, after 900 ms; the tabs’ deadline is 600 ms. Cut off at the
+  // deadline, the call's rotated tokens would be lost and the next refresh would present the spent one.
+  it.each([contexts[0], contexts[2]])('$name: a refresh call answering after the deadline is let finish; the tabs adopt its tokens, and the next refresh presents the rotated one (0 reuse)', async (where) => {
+    const emulator = await emulate({ latencyMs: 900 })
+    const tabs = await signedInTabs(emulator, where, [], { refreshTimeoutMs: 600, count: 2 })
+    try {
+      emulator.expireAccessTokens()
+      const late = await burst(tabs, 5)
+      expect(late.every((status) => String(status).startsWith('RefreshTimeoutError'))).toBe(true)
+      await until(() => emulator.stats.refreshSucceeded === 1, 5_000)
+      await new Promise((resolve) => setTimeout(resolve, 200)) // the tokens on their way to the other tab
+      expect(await burst(tabs, 5)).toEqual(Array(10).fill(200))
+      // A second late refresh: it presents the refresh token the first one got.
+      await tabs[1]?.evaluate(() => (window as any).session.refresh().catch(() => {}))
+      await until(() => emulator.stats.refreshSucceeded + emulator.stats.refreshRefused === 2, 5_000)
+      expect([emulator.stats.refreshCalls, emulator.stats.refreshSucceeded, emulator.stats.reuseDetections]).toEqual([2, 2, 0])
+    } finally {
+      await tabs[0]?.context().close()
+    }
+  }, 60_000)
 
   it('a page and a dedicated worker of one origin (secure context) share one refresh: Web Locks and BroadcastChannel exist in workers', async () => {
     const emulator = await emulate()
@@ -286,7 +313,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       }`,
     )
     const where = contexts[0]
-    const [tab] = await signedInTabs(emulator, where, [], undefined, 1)
+    const [tab] = await signedInTabs(emulator, where, [], { count: 1 })
     const tokens = emulator.signIn()
     const ask = (message: unknown): Promise<any> =>
       (tab as Page).evaluate((message) => {

@@ -3,10 +3,11 @@
  * no localStorage unless a test puts one there. What it reports, what it refuses, what it says.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSession, InvalidRefreshResponseError, RefreshError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
+import { createSession, InvalidRefreshResponseError, RefreshError, RefreshTimeoutError, type Session, SessionExpiredError, tabCoordinator, webStorageStore } from '../../src/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { rotationBesideAccess } from '../_helpers/rotation-beside-access.js'
 import { deferred } from '../_helpers/deferred.js'
+import { rotatingProvider } from '../_helpers/redis-sessions.js'
 
 function memoryLocalStorage(): { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void; dump(): string } {
   const items = new Map<string, string>()
@@ -197,6 +198,29 @@ describe('tabCoordinator with localStorage but no Web Locks (an insecure page)',
     expect(strategy.calls).toBe(1)
     await destroyed
     await staying.destroy()
+  })
+})
+
+describe('a provider answering after the refresh deadline (rotating on receipt)', () => {
+  it.each([
+    ['the storage lock', true],
+    ['no lock (agreed over the channel)', false],
+  ])('with %s: the call is let finish, both tabs adopt its tokens, the spent refresh token is never presented again', async (_, locked) => {
+    if (locked) vi.stubGlobal('localStorage', memoryLocalStorage())
+    const name = `late-${Math.random()}`
+    const aborted: boolean[] = []
+    const { strategy, reuses } = rotatingProvider(async (call, signal) => {
+      if (call === 1) await new Promise((resolve) => setTimeout(resolve, 300))
+      aborted.push(signal.aborted)
+    })
+    const initial = { accessToken: 'token-0', refreshToken: 'r0' }
+    const tabs = [0, 1].map(() => createSession({ strategy, tokens: initial, refreshTimeoutMs: 200, retry: false, coordinator: tabCoordinator({ name }) }))
+    const outcomes = await Promise.allSettled(tabs.map((tab) => tab.refresh()))
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(RefreshTimeoutError) })
+    for (const tab of tabs) await vi.waitFor(async () => expect(await tab.getAccessToken()).toBe('token-1'))
+    expect(await tabs[1]?.refresh()).toBe('token-2')
+    expect({ calls: strategy.calls, aborted, reuse: reuses() }).toEqual({ calls: 2, aborted: [false, false], reuse: 0 })
+    await Promise.all(tabs.map((tab) => tab.destroy()))
   })
 })
 

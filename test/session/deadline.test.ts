@@ -4,7 +4,7 @@
  * coordinator the callers are released at the deadline with RefreshTimeoutError while the
  * coordinated work runs on to completion and is adopted: other copies depend on it.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type Coordinator, type CoordinatorLink, createSession, RefreshError, RefreshTimeoutError, type Tokens } from '../../src/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
@@ -143,6 +143,58 @@ describe('with a coordinator', () => {
     await expect(timed.getAccessToken()).resolves.toBe('token-1')
     expect(strategy.calls).toBe(1)
     await timed.destroy()
+  })
+
+  // A provider that rotates on receipt and answers late: a call cut off at the deadline would have
+  // spent the refresh token all the same, and the next refresh would present it again.
+  it('a call answering after its callers were released is let finish: its rotated tokens are stored and adopted, the spent refresh token never presented again', async () => {
+    const provider = { live: 'refresh-0', reuse: 0 }
+    const aborted: boolean[] = []
+    const strategy = countingStrategy(async (call, current, { signal }) => {
+      const presented = current.refreshToken
+      provider.live = `refresh-${call}`
+      if (call === 1) await new Promise((resolve) => setTimeout(resolve, 150))
+      aborted.push(signal.aborted)
+      if (presented !== `refresh-${call - 1}`) provider.reuse++
+      return { accessToken: `token-${call}`, refreshToken: provider.live }
+    })
+    const stored: Tokens[] = []
+    const direct: Coordinator = { refresh: (_stale, work) => work() }
+    const session = createSession({ strategy, tokens: start, coordinator: direct, refreshTimeoutMs: 80, store: { get: () => start, set: (t) => void stored.push(t), delete: () => {} } })
+    const began = performance.now()
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    expect(performance.now() - began).toBeLessThan(140) // released at its own deadline, not the call's end
+    await vi.waitFor(() => expect(stored.map((t) => t.refreshToken)).toContain('refresh-1'))
+    await expect(session.getAccessToken()).resolves.toBe('token-1')
+    await expect(port(session).afterRefusal('token-1')).resolves.toMatchObject({ accessToken: 'token-2' })
+    expect({ calls: strategy.calls, aborted, reuse: provider.reuse }).toEqual({ calls: 2, aborted: [false, false], reuse: 0 })
+    await session.destroy()
+  })
+
+  it.each([
+    ['with a coordinator: one deadline after its callers’', true, 2],
+    ['without one: at its callers’ deadline', false, 1],
+  ] as const)('a call that never answers is aborted %s, and the next request refreshes anew', async (_, coordinated, deadlines) => {
+    const abortedAfter: number[] = []
+    let began = 0
+    const strategy = countingStrategy((call, current, { signal }) => {
+      if (call > 1) return { ...current, accessToken: `token-${call}` }
+      began = performance.now()
+      return new Promise<Tokens>((_resolve, reject) =>
+        signal.addEventListener('abort', () => {
+          abortedAfter.push(performance.now() - began)
+          reject(signal.reason)
+        }),
+      )
+    })
+    const direct: Coordinator = { refresh: (_stale, work) => work() }
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 60, retry: false, ...(coordinated ? { coordinator: direct } : {}) })
+    await expect(port(session).afterRefusal('token-0')).rejects.toBeInstanceOf(RefreshTimeoutError)
+    await vi.waitFor(() => expect(abortedAfter).toHaveLength(1))
+    expect(abortedAfter[0]).toBeGreaterThanOrEqual(deadlines * 60 - 5)
+    expect(abortedAfter[0]).toBeLessThan(deadlines * 60 + 50)
+    await expect(port(session).afterRefusal('token-0')).resolves.toMatchObject({ accessToken: 'token-2' })
+    await session.destroy()
   })
 
   it('a coordinator that never settles does not wedge the session: one more deadline, then a new refresh may start', async () => {

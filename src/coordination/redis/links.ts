@@ -13,6 +13,8 @@ export interface Links<T extends Tokens> {
   readonly abandoned: boolean
   /** The shortest refresh deadline of the attached sessions (ms). */
   deadlineMs(): number
+  /** The longest a coordinated refresh of any attached session may run (ms): twice its deadline ({@link CoordinatorLink}). */
+  workMs(): number
   /** Emits `coordinationDegraded` once per outage (the error stripped of what Redis quoted). */
   degraded(error: unknown): void
   /** Emits `coordinationRestored` if an outage was reported. */
@@ -39,6 +41,7 @@ export function createLinks<T extends Tokens>(): Links<T> {
       return attached && links.size === 0
     },
     deadlineMs: () => (links.size ? Math.min(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS),
+    workMs: () => 2 * (links.size ? Math.max(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS),
     degraded(error) {
       if (!outage) for (const link of links) link.emit('coordinationDegraded', { error: redisOutage(error) })
       outage = true

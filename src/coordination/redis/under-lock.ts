@@ -21,8 +21,8 @@ async function replicate<T extends Tokens>({ options: { client, replicasToWait, 
  */
 export async function underLock<T extends Tokens>(shared: Shared<T>, stale: T, work: CoordinatedWork<T>, owner: string, raw: string | null): Promise<T> {
   const { lock, unwritten, options } = shared
-  // The watchdog's own bound: a refresh is over by the session's deadline; twice that is slack, not a lease for ever.
-  const stop = lock.keepAlive(owner, 2 * shared.links.deadlineMs() + options.lockTtlMs)
+  // The watchdog's own bound: the longest a coordinated refresh may run, not a lease for ever.
+  const stop = lock.keepAlive(owner, shared.links.workMs() + options.lockTtlMs)
   const unlock = (): Promise<void> => {
     stop()
     return lock.release(owner)

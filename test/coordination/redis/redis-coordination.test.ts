@@ -311,6 +311,26 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       }
     })
 
+    it('a provider answering after the refresh deadline (rotating on receipt): the call is let finish, its tokens reach Redis and every process, no reuse', async () => {
+      const key = redis.nextKey()
+      const aborted: boolean[] = []
+      const { strategy, reuses } = rotatingProvider(async (call, signal) => {
+        if (call === 1) await sleep(700)
+        aborted.push(signal.aborted)
+      })
+      const make = async () => createSession({ strategy, tokens: initial, refreshTimeoutMs: 400, retry: false, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+      const [a, b] = [await make(), await make()]
+      for (const s of [a, b]) await tokensForSend(s)
+      const outcomes = await Promise.allSettled([afterRefusal(a, 'token-0'), afterRefusal(b, 'token-0')])
+      for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(RefreshTimeoutError) })
+      const raw = await redis.connect()
+      await until(async () => (await raw.get(key))?.includes('"r1"') === true)
+      for (const s of [a, b]) await until(async () => (await tokensForSend(s))?.accessToken === 'token-1')
+      expect(await Promise.all([a, b].map(async (s) => (await tokensForSend(s))?.accessToken))).toEqual(['token-1', 'token-1'])
+      await expect(afterRefusal(b, 'token-1')).resolves.toMatchObject({ accessToken: 'token-2' })
+      expect({ calls: strategy.calls, aborted, reuse: reuses() }).toEqual({ calls: 2, aborted: [false, false], reuse: 0 })
+    })
+
     it('a token the provider refused for good (its holder died after the provider rotated) is presented once, not once per process', async () => {
       const key = redis.nextKey()
       const { strategy, reuses } = rotatingProvider()
