@@ -58,9 +58,11 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   const signal = outlives(coordinator, config) ? undefined : state.lifetime
   const plan = { ...config, now: state.now, clock: () => state.clock(), deadlineAt, endsAt, timeoutMs: config.refreshTimeoutMs, signal, wanted: () => state.epoch === startEpoch, held }
   const deps = { state, store, coordinator }
+  // The write fits in the callers' deadline; a late answer's, with nobody waiting, in the work's end.
+  const writeBy = (): number => (monotonicNow() < deadlineAt ? deadlineAt : endsAt)
   return refreshWithRetries(current, plan).then(
-    (next) => persisted(deps, startEpoch, next, endsAt),
-    (error: unknown) => keepOnFailure(deps, startEpoch, error, endsAt),
+    (next) => persisted(deps, startEpoch, next, writeBy()),
+    (error: unknown) => keepOnFailure(deps, startEpoch, error, writeBy()),
   )
 }
 

@@ -72,8 +72,11 @@ describe('a store that never settles holds nothing past refreshTimeoutMs', () =>
     await session.destroy()
   })
 
-  it('set during a refresh: refresh() settles with the new token by the deadline', async () => {
-    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set: never }), refreshTimeoutMs: 80 })
+  it.each([
+    ['', {}],
+    [' (coordinated: the work may run past the deadline, its write on time may not)', { coordinator: { refresh: (_stale: Tokens, work: () => Promise<Tokens>) => work() } }],
+  ])('set during a refresh: refresh() settles with the new token by the deadline%s', async (_, coordinated) => {
+    const session = createSession({ strategy: countingStrategy(), tokens: start, store: store({ get: () => start, set: never }), refreshTimeoutMs: 80, ...coordinated })
     const began = performance.now()
     // The write misses the deadline: the tokens are adopted anyway (pending, retried), not dropped.
     await expect(session.refresh()).resolves.toBe('token-1')
