@@ -1,0 +1,78 @@
+/**
+ * Platform APIs that page code replaced with ones that throw (a privacy extension, a broken
+ * polyfill) are met like missing ones: tokenflight falls back instead of throwing the page's error.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createSession, RefreshTimeoutError, tabCoordinator } from '../src/index.js'
+import { randomUuid } from '../src/random-uuid.js'
+import { countingStrategy } from './_helpers/counting-strategy.js'
+
+const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const refuse = (): never => {
+  throw new DOMException('blocked', 'NotSupportedError')
+}
+
+afterEach(() => {
+  vi.restoreAllMocks()
+  vi.unstubAllGlobals()
+})
+
+describe('crypto that throws', () => {
+  it.each([
+    ['randomUUID throws', () => vi.spyOn(crypto, 'randomUUID').mockImplementation(refuse)],
+    ['randomUUID and getRandomValues throw', () => [vi.spyOn(crypto, 'randomUUID').mockImplementation(refuse), vi.spyOn(crypto, 'getRandomValues').mockImplementation(refuse)]],
+    ['randomUUID gone (an insecure page), getRandomValues throws', () => vi.stubGlobal('crypto', { getRandomValues: refuse })],
+    ['no crypto at all', () => vi.stubGlobal('crypto', undefined)],
+  ])('%s: ids are still version 4 UUIDs, each different', (_, breakCrypto) => {
+    breakCrypto()
+    const ids = new Set(Array.from({ length: 50 }, () => randomUuid()))
+    expect(ids.size).toBe(50)
+    for (const id of ids) expect(id).toMatch(uuidV4)
+  })
+
+  it('a tab coordinator taking a storage lock (ids for its owner) attaches and refreshes', async () => {
+    const items = new Map<string, string>()
+    vi.stubGlobal('localStorage', { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) })
+    vi.spyOn(crypto, 'randomUUID').mockImplementation(refuse)
+    vi.spyOn(crypto, 'getRandomValues').mockImplementation(refuse)
+    const coordinator = tabCoordinator({ name: `crypto-${Math.random()}` })
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0', refreshToken: 'r0' }, coordinator })
+    expect(coordinator.mechanism.lock).toBe('storage')
+    await expect(session.refresh()).resolves.toBe('token-1')
+    await session.destroy()
+  })
+})
+
+describe('performance.now that throws or answers nonsense', () => {
+  // The clock keeps its fallback once taken: each case gets the module afresh.
+  const freshClock = async () => {
+    vi.resetModules()
+    return (await import('../src/monotonic.js')).monotonicNow
+  }
+
+  it.each([
+    ['throws', refuse],
+    ['answers NaN', () => Number.NaN],
+  ])('%s midway: the clock goes on from its last reading, never back, never leaping', async (_, broken) => {
+    const monotonicNow = await freshClock()
+    const before = monotonicNow()
+    vi.spyOn(performance, 'now').mockImplementation(broken)
+    const after = monotonicNow()
+    expect(after).toBeGreaterThanOrEqual(before)
+    expect(after - before).toBeLessThan(50)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(monotonicNow() - after).toBeGreaterThanOrEqual(25)
+  })
+
+  it('throwing from the start: sessions keep their deadlines', async () => {
+    vi.spyOn(performance, 'now').mockImplementation(refuse)
+    vi.resetModules()
+    const { createSession: create } = await import('../src/index.js')
+    const session = create({ strategy: countingStrategy(() => new Promise(() => {})), tokens: { accessToken: 'token-0', refreshToken: 'r0' }, refreshTimeoutMs: 60 })
+    const began = Date.now()
+    await expect(session.refresh()).rejects.toMatchObject({ name: RefreshTimeoutError.name })
+    expect(Date.now() - began).toBeGreaterThanOrEqual(55)
+    expect(Date.now() - began).toBeLessThan(1_000)
+    await session.destroy()
+  })
+})
