@@ -35,7 +35,9 @@ export interface SessionOptions<T extends Tokens = Tokens> {
   refreshAheadMs?: number | undefined
   /**
    * The longest a request waits for a refresh, every attempt and backoff included: past it the
-   * waiting callers get `RefreshTimeoutError`. Each attempt gets what is left of it.
+   * waiting callers get `RefreshTimeoutError`. Each attempt gets what is left of it. With a
+   * coordinator, a call still running then is let finish for up to one more `refreshTimeoutMs`:
+   * its tokens are adopted, since it may have rotated the refresh token the copies share.
    * @default 10000
    */
   refreshTimeoutMs?: number | undefined
