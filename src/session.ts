@@ -38,7 +38,8 @@ export interface Session<T extends Tokens = Tokens> {
   /**
    * Rejects what waits and every later call with `SessionExpiredError`, drops every listener, and
    * aborts a refresh in flight, except one shared through a coordinator: the other copies depend
-   * on its result, so it finishes and is stored. Resolves once it has (at once without one).
+   * on its result, so it finishes and is stored. Resolves once it has, within twice
+   * `refreshTimeoutMs` (at once without one).
    */
   destroy(): Promise<void>
   /** `loading` (the store is being read), `signed-out`, `active` or `expired`. */
@@ -104,13 +105,15 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
       detachCoordinator?.()
       abortWith(lifetime, new SessionExpiredError('The session was destroyed'))
       events.clear()
-      // What other copies and the next session on the store depend on, within one deadline: the
-      // refresh, a write a failure left behind, then tokens written where other copies read them.
-      // A coordinator that never settles holds nothing.
+      // What other copies and the next session on the store depend on: the refresh, a write a
+      // failure left behind, then tokens written where other copies read them. Bounded by what the
+      // refresh may run (a coordinated one, answering late, twice the deadline): a coordinator that
+      // never settles holds nothing.
       const owed = Promise.resolve(flight.settling())
         .then(() => store.flush(config.refreshTimeoutMs).catch(() => {}))
         .then(() => coordinator?.drained?.())
-      await withTimeout(owed, config.refreshTimeoutMs, Error).catch(() => {}) // past it, nothing is waited for: the error is dropped
+      const boundMs = (coordinator ? 2 : 1) * config.refreshTimeoutMs
+      await withTimeout(owed, boundMs, Error).catch(() => {}) // past it, nothing is waited for: the error is dropped
     },
     on: events.on,
     off: events.off,

@@ -11,7 +11,7 @@ export interface Links<T extends Tokens> {
   delete(link: CoordinatorLink<T>): void
   /** True once every attached session has detached (destroyed): nobody is left to refresh for. */
   readonly abandoned: boolean
-  /** The shortest refresh deadline of the attached sessions (ms). */
+  /** The longest refresh deadline of the attached sessions (ms): each releases its own callers at its own. */
   deadlineMs(): number
   /** The longest a coordinated refresh of any attached session may run (ms): twice its deadline ({@link CoordinatorLink}). */
   workMs(): number
@@ -31,6 +31,7 @@ export function createLinks<T extends Tokens>(): Links<T> {
   const links = new Set<CoordinatorLink<T>>()
   let attached = false
   let outage = false
+  const deadlineMs = (): number => (links.size ? Math.max(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS)
   return {
     add(link) {
       links.add(link)
@@ -40,8 +41,8 @@ export function createLinks<T extends Tokens>(): Links<T> {
     get abandoned() {
       return attached && links.size === 0
     },
-    deadlineMs: () => (links.size ? Math.min(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS),
-    workMs: () => 2 * (links.size ? Math.max(...[...links].map((link) => link.refreshDeadlineMs)) : DEFAULT_DEADLINE_MS),
+    deadlineMs,
+    workMs: () => 2 * deadlineMs(),
     degraded(error) {
       if (!outage) for (const link of links) link.emit('coordinationDegraded', { error: redisOutage(error) })
       outage = true

@@ -331,6 +331,24 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ calls: strategy.calls, aborted, reuse: reuses() }).toEqual({ calls: 2, aborted: [false, false], reuse: 0 })
     })
 
+    it('two sessions on one coordinator with different deadlines: each waits for the shared refresh by its own', async () => {
+      const { strategy, reuses } = rotatingProvider(async (call) => {
+        if (call === 1) await sleep(500)
+      })
+      const coordination = redisCoordination<Tokens>({ client: await redis.connect(), key: redis.nextKey(), pollIntervalMs: 20 })
+      const short = createSession({ strategy, tokens: initial, refreshTimeoutMs: 300, retry: false, ...coordination })
+      const long = createSession({ strategy, tokens: initial, refreshTimeoutMs: 1_500, retry: false, ...coordination })
+      await tokensForSend(short)
+      await tokensForSend(long)
+      const first = afterRefusal(short, 'token-0').catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      const second = afterRefusal(long, 'token-0')
+      await expect(second).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect(await first).toBeInstanceOf(RefreshTimeoutError)
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await Promise.all([short.destroy(), long.destroy()])
+    })
+
     it('a token the provider refused for good (its holder died after the provider rotated) is presented once, not once per process', async () => {
       const key = redis.nextKey()
       const { strategy, reuses } = rotatingProvider()
@@ -874,6 +892,26 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
       a.destroy()
       c.destroy()
+    })
+
+    it('destroy() of a session whose shared call answers after the refresh deadline waits for it: a quit() after loses nothing, no reuse', async () => {
+      const { strategy, reuses } = rotatingProvider(async (call) => {
+        if (call === 1) await sleep(600)
+      })
+      const key = redis.nextKey()
+      const client = await redis.connect()
+      const options = { key, pollIntervalMs: 20 }
+      const a = createSession({ strategy, tokens: initial, refreshTimeoutMs: 400, retry: false, ...redisCoordination<Tokens>({ client, ...options }) })
+      const b = createSession({ strategy, tokens: initial, refreshTimeoutMs: 400, retry: false, ...redisCoordination<Tokens>({ client: await redis.connect(), ...options }) })
+      await tokensForSend(a)
+      await tokensForSend(b)
+      void afterRefusal(a, 'token-0').catch(() => {})
+      await until(() => strategy.calls === 1)
+      await a.destroy() // the documented shutdown: destroy(), then quit()
+      await client.quit()
+      await expect(afterRefusal(b, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ calls: strategy.calls, reuse: reuses() }).toEqual({ calls: 1, reuse: 0 })
+      await b.destroy()
     })
 
     it('destroying a session mid-refresh releases its callers but lets the shared refresh finish: the others adopt it, no reuse', async () => {
