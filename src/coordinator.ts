@@ -18,6 +18,12 @@ export interface CoordinatorLink<T extends Tokens = Tokens> {
 }
 
 /**
+ * How long a coordinated refresh may run (ms): its callers' deadline, then as long again for a call
+ * answering late (it may carry rotated tokens). A lock guarding it, and a `destroy()` waiting for it, last this long.
+ */
+export const coordinatedRunMs = (refreshDeadlineMs: number): number => 2 * refreshDeadlineMs
+
+/**
  * Whether this copy still holds the shared lock it refreshes under. A lock that can be lost (it
  * expires while its holder is frozen) is asked before each retry: the retry would present the
  * same refresh token, which the copy that took the lock may have spent.

@@ -6,6 +6,7 @@ import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions
 import { checkedTokens } from './session/assert-tokens.js'
 import { announce } from './session/announce.js'
 import { checkedClock } from './session/checked-clock.js'
+import { coordinatedRunMs } from './coordinator.js'
 import { linkCoordinator } from './session/coordinator-link.js'
 import { loadFirstTokens } from './session/first-tokens.js'
 import { attachInternals, type SessionInternals } from './session/internals.js'
@@ -112,7 +113,7 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
       const owed = Promise.resolve(flight.settling())
         .then(() => store.flush(config.refreshTimeoutMs).catch(() => {}))
         .then(() => coordinator?.drained?.())
-      const boundMs = (coordinator ? 2 : 1) * config.refreshTimeoutMs
+      const boundMs = coordinator ? coordinatedRunMs(config.refreshTimeoutMs) : config.refreshTimeoutMs
       await withTimeout(owed, boundMs, Error).catch(() => {}) // past it, nothing is waited for: the error is dropped
     },
     on: events.on,

@@ -1,4 +1,4 @@
-import type { Coordinator, CoordinatorLink } from '../coordinator.js'
+import { type Coordinator, type CoordinatorLink, coordinatedRunMs } from '../coordinator.js'
 import { assertOptionalDuration, assertOptionalObject, assertOptionalString, knownOptions } from '../invalid-argument.js'
 import type { Tokens } from '../strategy.js'
 import { openTabChannel, type TabChannel, type TabChannelKind, tabChannelKind } from './tab-channel.js'
@@ -96,7 +96,7 @@ export function tabCoordinator<T extends Tokens = Tokens>(given: TabCoordinatorO
       const lock = opened?.lock ?? noTabLock
       degraded.flush()
       // A holder that cannot be seen dying keeps the lock no longer than a coordinated refresh may run.
-      const holdMs = 2 * (link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
+      const holdMs = coordinatedRunMs(link?.refreshDeadlineMs ?? 30_000) + storageLockTiming.ttlMs
       try {
         // The refresh stands unless the session was signed in or out meanwhile (a destroyed one's still serves the others).
         const stands = (): boolean => !link?.current || link.current()?.accessToken === stale.accessToken

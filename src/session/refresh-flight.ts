@@ -1,5 +1,5 @@
 import { raceAbort, reasonOf, withTimeout } from '../abort.js'
-import type { Coordinator, LockHeld } from '../coordinator.js'
+import { type Coordinator, coordinatedRunMs, type LockHeld } from '../coordinator.js'
 import { RefreshTimeoutError } from '../errors/index.js'
 import type { RefreshReason, SessionEvents } from '../session-events.js'
 import type { ResolvedSessionOptions } from '../session-options.js'
@@ -49,10 +49,11 @@ function work<T extends Tokens>({ config, state, store, coordinator }: FlightDep
   // Destroyed meanwhile (a `refreshing` listener may do it): the refresh token is not spent.
   if (state.lifetime.aborted) return Promise.reject(reasonOf(state.lifetime))
   const deadlineAt = deadline ?? monotonicNow() + config.refreshTimeoutMs
-  // A coordinated call answering late is let finish, up to one more deadline, and its tokens are
+  // A coordinated call answering late is let finish ({@link coordinatedRunMs}) and its tokens are
   // adopted (its callers are released at theirs): cut off after the provider rotated, it would
   // leave every copy holding a spent refresh token.
-  const endsAt = coordinator ? deadlineAt + config.refreshTimeoutMs : deadlineAt
+  const runMs = coordinator ? coordinatedRunMs(config.refreshTimeoutMs) : config.refreshTimeoutMs
+  const endsAt = deadlineAt - config.refreshTimeoutMs + runMs
   // Outlives destroy() where others depend on it: other copies (a coordinator), or the next session
   // reading the store (a pool's eviction): the rotated refresh token must reach them.
   const signal = outlives(coordinator, config) ? undefined : state.lifetime

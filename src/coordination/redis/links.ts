@@ -1,4 +1,4 @@
-import type { CoordinatorLink } from '../../coordinator.js'
+import { type CoordinatorLink, coordinatedRunMs } from '../../coordinator.js'
 import type { Tokens } from '../../strategy.js'
 import { redisOutage } from './redis-failure.js'
 
@@ -13,7 +13,7 @@ export interface Links<T extends Tokens> {
   readonly abandoned: boolean
   /** The longest refresh deadline of the attached sessions (ms): each releases its own callers at its own. */
   deadlineMs(): number
-  /** The longest a coordinated refresh of any attached session may run (ms): twice its deadline ({@link CoordinatorLink}). */
+  /** The longest a coordinated refresh of any attached session may run (ms, {@link coordinatedRunMs}). */
   workMs(): number
   /** Emits `coordinationDegraded` once per outage (the error stripped of what Redis quoted). */
   degraded(error: unknown): void
@@ -42,7 +42,7 @@ export function createLinks<T extends Tokens>(): Links<T> {
       return attached && links.size === 0
     },
     deadlineMs,
-    workMs: () => 2 * deadlineMs(),
+    workMs: () => coordinatedRunMs(deadlineMs()),
     degraded(error) {
       if (!outage) for (const link of links) link.emit('coordinationDegraded', { error: redisOutage(error) })
       outage = true
