@@ -80,11 +80,56 @@ export function unguardedError(): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
 }
 
-/** Puts `guard` last among a config's `transformRequest` steps (a new list: the defaults' is shared; Reflect: a frozen config stays). */
+type Steps = InternalAxiosRequestConfig['transformRequest']
+
+// A config's steps as a list, `guard` last (a new list when it is not: the defaults' and a caller's are shared).
+function withGuardLast(steps: Steps, guard: AxiosRequestTransformer): AxiosRequestTransformer[] {
+  const list = steps == null ? [] : Array.isArray(steps) ? steps : [steps]
+  return list[list.length - 1] === guard ? list : [...list.filter((step) => step !== guard), guard]
+}
+
+/** Puts `guard` last among a config's `transformRequest` steps (Reflect: a frozen config stays). */
 export function guardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
   const steps = config.transformRequest
   if (Array.isArray(steps) && steps[steps.length - 1] === guard) return
-  Reflect.set(config, 'transformRequest', [...(steps === undefined ? [] : Array.isArray(steps) ? steps : [steps]), guard])
+  Reflect.set(config, 'transformRequest', withGuardLast(steps, guard))
+}
+
+/**
+ * Whether a request interceptor other than `own` may run after it: axios runs them last-added
+ * first, so any added before `own` (a list it does not know how to read counts as one).
+ */
+export function interceptorsAfter(manager: unknown, own: unknown): boolean {
+  const handlers: unknown = (manager as { handlers?: unknown } | undefined)?.handlers
+  if (!Array.isArray(handlers)) return true
+  for (const handler of handlers as Array<{ fulfilled?: unknown } | null | undefined>) {
+    if (handler?.fulfilled === own) return false
+    if (handler) return true
+  }
+  return true
+}
+
+/**
+ * Keeps `guard` last among one send's `transformRequest` steps whatever a request interceptor
+ * running after ours does to them: another list or step assigned, steps pushed onto the list, or
+ * the list deleted (the property stays: a `delete` fails, and throws in strict code). Without it
+ * such an interceptor could move the request elsewhere and drop the guard that keeps the token home.
+ */
+export function keepGuardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
+  let steps = config.transformRequest
+  const kept = Reflect.defineProperty(config, 'transformRequest', {
+    get: () => {
+      steps = withGuardLast(steps, guard)
+      return steps
+    },
+    set: (next: Steps) => {
+      steps = next
+    },
+    enumerable: true,
+    configurable: false,
+  })
+  // Already kept (a copy of a kept config took its steps as a plain list), or frozen: as before.
+  if (!kept) guardLast(config, guard)
 }
 
 /**

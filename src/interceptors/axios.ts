@@ -13,7 +13,7 @@ import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { noteFetchLandings } from './axios-fetch-landing.js'
 import { guardInstanceRedirects, type RedirectGuard, redirectGuard } from './axios-redirect-guard.js'
-import { guardLast, landedWhereSentBy, lateTokenGuard, unguardedError, urlRule } from './axios-url.js'
+import { guardLast, interceptorsAfter, keepGuardLast, landedWhereSentBy, lateTokenGuard, unguardedError, urlRule } from './axios-url.js'
 import { pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { whenSettled } from '../when-settled.js'
@@ -58,6 +58,7 @@ function beforeSend(
   sentRequests: ConfigRecord<AxiosSend>,
   lateGuard: AxiosRequestTransformer,
   redirects: RedirectGuard,
+  guardSteps: (config: InternalAxiosRequestConfig) => void,
 ) {
   // The token is on the config already; the send is remembered for its response.
   const sending = (config: InternalAxiosRequestConfig, sent: Sent): InternalAxiosRequestConfig => {
@@ -67,7 +68,7 @@ function beforeSend(
         for (const name of sent.authHeaders) config.headers?.delete?.(name)
         throw unguardedError()
       }
-      guardLast(config, lateGuard)
+      guardSteps(config)
     }
     // Options of this send's own: a copy of the config made from string keys shares them, and the record with them.
     Reflect.set(config, 'tokenflight', { ...config.tokenflight })
@@ -81,10 +82,9 @@ function beforeSend(
       // Another attachment's replay (two on one instance) is its own to authorize and to judge.
       if (options.owner !== lateGuard) return config
       if (options.live) {
-        // An interceptor may have sent it elsewhere since: the token only to an allowed origin,
-        // and checked again after any step it added.
+        // An interceptor may have moved it since: the token only to an allowed origin, checked after its steps.
         if (allowed(config)) options.authorize?.(sinkOf(config))
-        guardLast(config, lateGuard)
+        guardSteps(config)
         return config
       }
       config.tokenflight = undefined // a copy of a replay that settled: a first send again
@@ -167,7 +167,10 @@ export function attachAxios<T extends Tokens>(
   const guardedSteps = instance.defaults.transformRequest
   const instanceRedirects = guardInstanceRedirects(instance.defaults, allowsHref)
   const restoreEnv = noteFetchLandings(instance.defaults)
-  const requestId = instance.interceptors.request.use(beforeSend(exchangeFor, allowed, sentRequests, lateGuard, redirects))
+  // The guard last among a send's steps, kept last by an accessor only where an interceptor runs after ours (it costs µs a send).
+  const guardSteps = (config: InternalAxiosRequestConfig) => (interceptorsAfter(instance.interceptors.request, onRequest) ? keepGuardLast : guardLast)(config, lateGuard)
+  const onRequest = beforeSend(exchangeFor, allowed, sentRequests, lateGuard, redirects, guardSteps)
+  const requestId = instance.interceptors.request.use(onRequest)
   const attachment: AxiosAttachment = { instance, guard: lateGuard, detached: false }
   const after = afterResponse(attachment, rule, sentRequests, allowed)
   // A refusal comes back rejected by default, or fulfilled when the instance's `validateStatus` accepts it.

@@ -174,6 +174,50 @@ describe('the token stays where it may go', () => {
     expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
   })
 
+  // Registered before attachAxios, so axios runs it after tokenflight's: what it does to the config's
+  // steps must not take off the guard that keeps the token home.
+  const stepChanges: Array<[string, (config: InternalAxiosRequestConfig, step: AxiosRequestTransformer) => unknown]> = [
+    ['assigns a list of its own', (config, step) => Reflect.set(config, 'transformRequest', [step])],
+    ['assigns one step', (config, step) => Reflect.set(config, 'transformRequest', step)],
+    ["assigns axios's default list plus its step", (config, step) => Reflect.set(config, 'transformRequest', [...(axios.defaults.transformRequest as AxiosRequestTransformer[]), step])],
+    ['pushes a step onto the list', (config, step) => void (config.transformRequest as AxiosRequestTransformer[]).push(step)],
+  ]
+  describe.each(['http', 'fetch'] as const)('%s adapter: an interceptor running after tokenflight moves the request elsewhere', (adapter) => {
+    it.each(stepChanges)('and %s: its step runs, the request goes without the token', async (_, change) => {
+      const allowed = await servers.start(() => true)
+      const elsewhere = await servers.start(() => true)
+      const client = axios.create({ baseURL: allowed.url, adapter })
+      let ran = 0
+      client.interceptors.request.use((config) => {
+        config.baseURL = elsewhere.url
+        change(config, (data) => {
+          ran++
+          return data
+        })
+        return config
+      })
+      attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+      expect(await statusOf(client.get('/me'))).toBe(200)
+      expect(ran).toBe(1)
+      expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
+      expect(allowed.requests).toEqual([])
+    })
+
+    it('and deletes the steps: the delete throws (strict code), nothing is sent', async () => {
+      const allowed = await servers.start(() => true)
+      const elsewhere = await servers.start(() => true)
+      const client = axios.create({ baseURL: allowed.url, adapter })
+      client.interceptors.request.use((config) => {
+        config.baseURL = elsewhere.url
+        delete config.transformRequest
+        return config
+      })
+      attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+      await expect(client.get('/me')).rejects.toThrow(TypeError)
+      expect([...elsewhere.requests, ...allowed.requests]).toEqual([])
+    })
+  })
+
   it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
     const allowed = await servers.start((token) => token === 'token-1')
     const elsewhere = await servers.start(() => true)
