@@ -1,8 +1,11 @@
 /**
- * docs/benchmarks.svg: three panels of horizontal bars, one bar per client, drawn from the
- * results of the same run: failed requests and refresh calls in the 1,000 burst, and steady-state
- * client CPU per request relative to the bare client. Plain SVG, no dependency.
+ * docs/benchmarks.svg, drawn from the results of the same run: every goal with its verdict and the
+ * figure reached, then three panels of horizontal bars, one bar per client: failed requests and
+ * refresh calls in the 1,000 burst, and steady-state client CPU per request relative to the bare
+ * client. Plain SVG, no dependency.
  */
+import type { GoalRow } from './goals.js'
+
 type Row = Record<string, unknown>
 
 interface Panel {
@@ -32,7 +35,24 @@ function panel({ title, bars, format }: Panel, top: number): { svg: string; heig
   return { svg: heading + rows.join(''), height: 36 + bars.length * ROW }
 }
 
-export function barChart(burst: Row[], steady: Row[]): string {
+const VERDICT_COLOURS: Record<GoalRow['verdict'], string> = { met: '#2e9e5b', missed: '#d9534f', 'not run': '#9aa4b2' }
+
+// One row per goal: its verdict as a coloured mark, and the figure reached.
+function goalPanel(goals: GoalRow[], top: number): { svg: string; height: number } {
+  const rows = goals.map(({ short, verdict, reached }, i) => {
+    const y = top + 28 + i * ROW
+    return [
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" text-anchor="end">${escapeXml(short)}</text>`,
+      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="56" height="${ROW - 6}" fill="${VERDICT_COLOURS[verdict]}"/>`,
+      `<text x="${LABEL_WIDTH + 28}" y="${y + 14}" text-anchor="middle" fill="#fff">${verdict}</text>`,
+      `<text x="${LABEL_WIDTH + 64}" y="${y + 14}">${escapeXml(reached)}</text>`,
+    ].join('')
+  })
+  const heading = `<text x="8" y="${top + 18}" font-weight="bold">Goals: the figure reached in this run (why a goal is missed: docs/benchmarks.md)</text>`
+  return { svg: heading + rows.join(''), height: 36 + goals.length * ROW }
+}
+
+export function barChart(goals: GoalRow[], burst: Row[], steady: Row[]): string {
   const panels: Panel[] = [
     {
       title: 'Burst of 1,000 concurrent 401s: failed requests (lower is better)',
@@ -50,8 +70,9 @@ export function barChart(burst: Row[], steady: Row[]): string {
       format: (value) => `${value.toFixed(2)}×`,
     },
   ]
-  let top = 0
-  const parts: string[] = []
+  const goalsDrawn = goalPanel(goals, 0)
+  let top = goalsDrawn.height + 12
+  const parts: string[] = [goalsDrawn.svg]
   for (const each of panels) {
     const drawn = panel(each, top)
     parts.push(drawn.svg)

@@ -24,9 +24,13 @@ import type { ServerProcess } from './server-process.js'
 import { cpuSince, median, round } from './statistics.js'
 import { turnOrder } from './turn-order.js'
 
+// A second copy of each bare client, measured against the first like any other: how far two
+// identical clients differ in the same run, the floor under every other ratio.
 const clients: Record<string, ClientFactory> = {
   'bare axios': bareAxios,
   'bare fetch': bareFetch,
+  'bare axios, again': bareAxios,
+  'bare fetch, again': bareFetch,
   'tokenflight (axios)': tokenflightAxios,
   'tokenflight (fetch)': tokenflightFetch,
   'tokenflight compat (axios-auth-refresh API)': compatAuthRefresh,
@@ -52,7 +56,7 @@ async function batch(send: Send, count: number, inFlight: number): Promise<{ cpu
   return { cpuUs: cpuSince(cpuBefore) / count, wallUs: ((performance.now() - began) * 1000) / count }
 }
 
-export async function steady(server: ServerProcess, inFlight: number, rounds = 24, perRound = scaled(400)) {
+export async function steady(server: ServerProcess, inFlight: number, rounds = 20, perRound = scaled(400)) {
   return server.withEmulator({ accessTtlMs: 3_600_000 }, async (emulator) => {
     // One sign-in per client (its own token family); tokens live an hour: nothing refreshes here.
     const senders: Array<[string, Send]> = []
