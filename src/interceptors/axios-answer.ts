@@ -88,13 +88,14 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     if (authorize && attachment.detached) return Promise.reject(DETACHED)
     // Without what the strategy put on the refused send (axios finds a name whatever its case).
     for (const name of send.sent.authHeaders) config.headers.delete(name)
-    if (!isOneShot(config.data)) {
+    const resendable = !isOneShot(config.data)
+    if (resendable) {
       config.transformRequest = [attachment.guard] // the body as it went, byte for byte: transformed once
     } else {
       config.data = send.data // sending used it up: the caller's body, transformed anew
       if (!send.sizedByCaller) config.headers.delete('Content-Length')
     }
-    const replay = new Replay(attachment.guard, authorize, send.sent.authHeaders)
+    const replay = new Replay(attachment.guard, authorize, send.sent.authHeaders, resendable ? { data: config.data } : undefined)
     config.tokenflight = replay
     if (authorize) {
       this.#response = this.#outcome = undefined

@@ -14,7 +14,16 @@ export class Replay implements RequestOptions {
     readonly authorize: ((headers: HeaderSink) => unknown) | undefined,
     /** What the strategy wrote on the refused send: axios before 1.19 drops the config's symbol-keyed record on a replay. */
     readonly authHeaders: readonly string[],
+    /** The body the refused send sent, when it can go again as it went. */
+    readonly sentBody?: { readonly data: unknown },
   ) {}
+  /**
+   * The replay's body once its steps ran: the refused send's as it went (a step an interceptor adds
+   * on every send would change it twice), unless the replay was given a body of its own.
+   */
+  body(config: { data?: unknown }, transformed: unknown): unknown {
+    return this.sentBody && config.data === this.sentBody.data ? this.sentBody.data : transformed
+  }
   /**
    * Whether a send carrying this mark is the replay: its own send, or a resend of it before it
    * settled (a retry plugin in the response chain). A copy sent after it settled (a caller

@@ -54,23 +54,36 @@ export function landedWhereSentBy(config: InternalAxiosRequestConfig, response: 
 /**
  * A `transformRequest` step put last on each send that carries the token, run after every request
  * interceptor and every other step: a request that one of them moved to another origin leaves
- * without the token (`namesOf`: the headers the strategy wrote).
+ * without the token (`namesOf`: the headers the strategy wrote; `bodyOf`: what a replay sends).
  */
 export function lateTokenGuard(
   allowed: (config: InternalAxiosRequestConfig) => boolean,
   namesOf: (config: InternalAxiosRequestConfig) => readonly string[] | undefined,
   redirects: () => RedirectGuard | undefined,
+  bodyOf: (config: InternalAxiosRequestConfig, transformed: unknown) => unknown,
 ): AxiosRequestTransformer {
-  return function guard(this: InternalAxiosRequestConfig, data, headers) {
+  return function guard(this: InternalAxiosRequestConfig, transformed, headers) {
+    const data = bodyOf(this, transformed)
     const names = namesOf(this)
     if (!names?.length) return data
     const allowedHere = allowed(this)
     // An interceptor running after ours may have taken the redirect guard off (deleted, replaced).
     const guarded = allowedHere && (redirects()?.place(this, names) ?? true)
-    if (!guarded) for (const name of names) headers.delete(name)
+    if (!guarded) {
+      for (const name of names) headers.delete(name)
+      // A step may have put other headers on the config: those are what the adapter sends.
+      if (this.headers !== headers) dropHeaders(this.headers, names)
+    }
     if (allowedHere && !guarded) throw unguardedError()
     return data
   }
+}
+
+// Takes `names` off headers of any shape (axios's own keep each header as an own property).
+function dropHeaders(headers: unknown, names: readonly string[]): void {
+  if (typeof headers !== 'object' || headers === null) return
+  const lowerCased = names.map((name) => name.toLowerCase())
+  for (const key of Object.keys(headers)) if (lowerCased.includes(key.toLowerCase())) Reflect.deleteProperty(headers, key)
 }
 
 /** Why a request whose redirects cannot be guarded is not sent with the token. */
@@ -97,17 +110,26 @@ export function guardLast(config: Pick<InternalAxiosRequestConfig, 'transformReq
 
 /**
  * Whether a request interceptor other than `own` may run after it: axios runs them last-added
- * first, so any added before `own` (a list it does not know how to read counts as one).
+ * first, or (`inAddOrder`) in the order added (a list it does not know how to read counts as one).
  */
-export function interceptorsAfter(manager: unknown, own: unknown): boolean {
+export function interceptorsAfter(manager: unknown, own: unknown, inAddOrder: boolean): boolean {
   const handlers: unknown = (manager as { handlers?: unknown } | undefined)?.handlers
   if (!Array.isArray(handlers)) return true
-  for (const handler of handlers as Array<{ fulfilled?: unknown } | null | undefined>) {
-    if (handler?.fulfilled === own) return false
-    if (handler) return true
-  }
-  return true
+  const at = handlers.findIndex((handler: { fulfilled?: unknown } | null | undefined) => handler?.fulfilled === own)
+  if (at < 0) return true
+  const [from, to] = inAddOrder ? [at + 1, handlers.length] : [0, at]
+  for (let i = from; i < to; i++) if (handlers[i]) return true
+  return false
 }
+
+/**
+ * Whether axios (1.13.5 on) runs a config's request interceptors in the order added: its
+ * transitional options, as merged (a request's own replace the instance's), leave out
+ * `legacyInterceptorReqResOrdering`. Earlier versions never do: there it only puts the accessor
+ * on sends that would not need it.
+ */
+export const inAddOrder = ({ transitional }: InternalAxiosRequestConfig): boolean =>
+  transitional != null && !(transitional as { legacyInterceptorReqResOrdering?: unknown }).legacyInterceptorReqResOrdering
 
 /**
  * Keeps `guard` last among one send's `transformRequest` steps whatever a request interceptor

@@ -4,7 +4,7 @@
  */
 import { Agent, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import axios, { AxiosHeaders, type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
+import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
@@ -67,6 +67,50 @@ describe('the body axios sent is the body replayed', () => {
     expect(replay?.body.toString()).toBe('{"envelope":{"item":42}}')
     expect(replay?.body.equals(first?.body ?? Buffer.alloc(0))).toBe(true)
     expect(replay?.headers['content-length']).toBe(first?.headers['content-length'])
+  })
+
+  // An interceptor adding a step on every send adds it again to the replay, which goes through the instance's interceptors.
+  const stepAdders: Array<[string, (client: AxiosInstance, add: (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig) => void]> = [
+    [
+      'added before attachAxios (runs after it)',
+      (client, add) => {
+        client.interceptors.request.use(add)
+        attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+      },
+    ],
+    [
+      'added after attachAxios (runs before it)',
+      (client, add) => {
+        attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+        client.interceptors.request.use(add)
+      },
+    ],
+  ]
+  it.each((['http', 'fetch'] as const).flatMap((adapter) => stepAdders.map(([name, attach]) => [adapter, name, attach] as const)))('%s adapter: an interceptor %s that adds a step changing the body: the replay sends the bytes first sent', async (adapter, _, attach) => {
+    const api = await servers.start((token) => token === 'token-1')
+    const client = axios.create({ baseURL: api.url, adapter })
+    const bang: AxiosRequestTransformer = (data) => (typeof data === 'string' ? `${data}!` : data)
+    attach(client, (config) => {
+      config.transformRequest = [...[config.transformRequest ?? []].flat(), bang]
+      return config
+    })
+    const response = await client.post('/x', { item: 42 })
+    expect(response.status).toBe(200)
+    expect(api.requests.map((r) => r.body.toString())).toEqual(['{"item":42}!', '{"item":42}!'])
+  })
+
+  it('an interceptor that gives the replay a body of its own: that body is sent', async () => {
+    const api = await servers.start((token) => token === 'token-1')
+    const client = axios.create({ baseURL: api.url })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    let sends = 0
+    client.interceptors.request.use((config) => {
+      config.data = JSON.stringify({ send: ++sends })
+      return config
+    })
+    const response = await client.post('/x', {}, { headers: { 'Content-Type': 'application/json' } })
+    expect(response.status).toBe(200)
+    expect(api.requests.map((r) => r.body.toString())).toEqual(['{"send":1}', '{"send":2}'])
   })
 
   it('postForm with a plain object (axios streams it as multipart) is replayed with the same fields', async () => {
@@ -174,47 +218,97 @@ describe('the token stays where it may go', () => {
     expect(allowed.requests.map((r) => r.authorization)).toEqual(['Bearer token-0'])
   })
 
-  // Registered before attachAxios, so axios runs it after tokenflight's: what it does to the config's
-  // steps must not take off the guard that keeps the token home.
+  // What an interceptor running after tokenflight's does to the config's steps must not take off
+  // the guard that keeps the token home.
   const stepChanges: Array<[string, (config: InternalAxiosRequestConfig, step: AxiosRequestTransformer) => unknown]> = [
     ['assigns a list of its own', (config, step) => Reflect.set(config, 'transformRequest', [step])],
     ['assigns one step', (config, step) => Reflect.set(config, 'transformRequest', step)],
     ["assigns axios's default list plus its step", (config, step) => Reflect.set(config, 'transformRequest', [...(axios.defaults.transformRequest as AxiosRequestTransformer[]), step])],
     ['pushes a step onto the list', (config, step) => void (config.transformRequest as AxiosRequestTransformer[]).push(step)],
   ]
+  // How an interceptor comes to run after tokenflight's: added before it (axios runs the last added
+  // first), or added after it where axios (1.13.5 on) is told to run them in the order added.
+  type Attach = (client: AxiosInstance, interceptor: (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig) => AxiosRequestConfig
+  const orders: Array<[string, Attach]> = [
+    [
+      'added before attachAxios',
+      (client, interceptor) => {
+        client.interceptors.request.use(interceptor)
+        attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+        return {}
+      },
+    ],
+    [
+      'added after it, the instance running interceptors in the order added',
+      (client, interceptor) => {
+        client.defaults.transitional = { ...client.defaults.transitional, legacyInterceptorReqResOrdering: false }
+        attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+        client.interceptors.request.use(interceptor)
+        return {}
+      },
+    ],
+    [
+      'added after it, the request asking for the order added',
+      (client, interceptor) => {
+        attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+        client.interceptors.request.use(interceptor)
+        return { transitional: { legacyInterceptorReqResOrdering: false } }
+      },
+    ],
+  ]
   describe.each(['http', 'fetch'] as const)('%s adapter: an interceptor running after tokenflight moves the request elsewhere', (adapter) => {
-    it.each(stepChanges)('and %s: its step runs, the request goes without the token', async (_, change) => {
-      const allowed = await servers.start(() => true)
-      const elsewhere = await servers.start(() => true)
-      const client = axios.create({ baseURL: allowed.url, adapter })
-      let ran = 0
-      client.interceptors.request.use((config) => {
-        config.baseURL = elsewhere.url
-        change(config, (data) => {
-          ran++
-          return data
+    describe.each(orders)('%s', (_, attach) => {
+      it.each(stepChanges)('and %s: its step runs, the request goes without the token', async (_, change) => {
+        const allowed = await servers.start(() => true)
+        const elsewhere = await servers.start(() => true)
+        const client = axios.create({ baseURL: allowed.url, adapter })
+        let ran = 0
+        const config = attach(client, (config) => {
+          config.baseURL = elsewhere.url
+          change(config, (data) => {
+            ran++
+            return data
+          })
+          return config
         })
-        return config
+        expect(await statusOf(client.get('/me', config))).toBe(200)
+        expect(ran).toBe(1)
+        expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
+        expect(allowed.requests).toEqual([])
       })
-      attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-      expect(await statusOf(client.get('/me'))).toBe(200)
-      expect(ran).toBe(1)
-      expect(elsewhere.requests.map((r) => r.authorization)).toEqual([undefined])
-      expect(allowed.requests).toEqual([])
+
+      it('and deletes the steps: the delete throws (strict code), nothing is sent', async () => {
+        const allowed = await servers.start(() => true)
+        const elsewhere = await servers.start(() => true)
+        const client = axios.create({ baseURL: allowed.url, adapter })
+        const config = attach(client, (config) => {
+          config.baseURL = elsewhere.url
+          delete config.transformRequest
+          return config
+        })
+        await expect(client.get('/me', config)).rejects.toThrow(TypeError)
+        expect([...elsewhere.requests, ...allowed.requests]).toEqual([])
+      })
     })
 
-    it('and deletes the steps: the delete throws (strict code), nothing is sent', async () => {
+    // The adapter sends the config's headers as they are after the last step, not the list the steps were handed.
+    const newHeaders: Array<[string, (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig['headers']]> = [
+      ['new AxiosHeaders', (config) => new AxiosHeaders(config.headers)],
+      ['a plain object', (config) => ({ ...config.headers.toJSON() }) as unknown as InternalAxiosRequestConfig['headers']],
+    ]
+    it.each(newHeaders)('a step that moves the request and puts %s on the config as its headers: sent without the token', async (_, copy) => {
       const allowed = await servers.start(() => true)
       const elsewhere = await servers.start(() => true)
       const client = axios.create({ baseURL: allowed.url, adapter })
-      client.interceptors.request.use((config) => {
-        config.baseURL = elsewhere.url
-        delete config.transformRequest
-        return config
-      })
       attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-      await expect(client.get('/me')).rejects.toThrow(TypeError)
-      expect([...elsewhere.requests, ...allowed.requests]).toEqual([])
+      const step: AxiosRequestTransformer = function (this: InternalAxiosRequestConfig, data) {
+        this.url = `${elsewhere.url}/stolen`
+        this.headers = copy(this)
+        return data
+      }
+      expect(await statusOf(client.get('/me', { transformRequest: [step] }))).toBe(200)
+      expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([['/stolen', undefined]])
+      expect(allowed.requests).toEqual([])
     })
   })
 
