@@ -1,6 +1,6 @@
 /**
- * The client machinery alone: axios with an adapter that answers at once, fetch as a function
- * that does, so no socket, parser or server adds its noise. Per client the median CPU µs per
+ * The client machinery alone: axios with an adapter that answers at once, Node's fetch with a
+ * dispatcher that does, so no socket, parser or server adds its noise. Per client the median CPU µs per
  * request over interleaved rounds, and what tokenflight (or a peer) adds to the bare client. Set
  * next to the steady state's loopback request, the added µs say what a ratio there cannot
  * resolve on a noisy machine.
@@ -8,6 +8,7 @@
 import axios, { type AxiosAdapter, type AxiosInstance } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
 import { attachAxios, createSession, fib, wrapFetch } from './built.js'
+import { answeringDispatcher } from './answering-dispatcher.js'
 import { progress } from './knobs.js'
 import type { Row } from './results.js'
 import { cpuSince, quantile, round } from './statistics.js'
@@ -15,7 +16,8 @@ import { turnOrder } from './turn-order.js'
 
 const origin = 'https://api.example.com'
 const answered: AxiosAdapter = (config) => Promise.resolve({ data: '{}', status: 200, statusText: 'OK', headers: {}, config, request: {} })
-const fakeFetch = (async () => new Response('{}', { status: 200 })) as typeof fetch
+// As fetch's non-standard option, which tokenflight passes on with every send.
+const answeredBy = { dispatcher: answeringDispatcher(() => ({ status: 200, body: '{}' }), false) } as RequestInit
 const tokens = { accessToken: 'token-1', refreshToken: 'refresh-1', expiresAt: Date.now() + 3_600_000 }
 const session = () => createSession({ strategy: fib({ baseURL: origin }), tokens })
 const axiosWith = (setUp?: (api: AxiosInstance) => void, headers: Record<string, string> = {}) => {
@@ -37,12 +39,12 @@ const clients: Record<string, { bare: string; send: () => Promise<unknown> }> = 
       createAuthRefresh(api, () => Promise.resolve())
     }),
   },
-  'bare fetch': { bare: 'bare fetch', send: () => fakeFetch(`${origin}/me`, { headers: { Authorization: `Bearer ${tokens.accessToken}` } }).then((r) => r.arrayBuffer()) },
+  'bare fetch': { bare: 'bare fetch', send: () => fetch(`${origin}/me`, { ...answeredBy, headers: { Authorization: `Bearer ${tokens.accessToken}` } }).then((r) => r.arrayBuffer()) },
   'tokenflight (fetch)': {
     bare: 'bare fetch',
     send: (() => {
-      const authedFetch = wrapFetch(fakeFetch, session(), { origins: [origin] })
-      return () => authedFetch(`${origin}/me`).then((r) => r.arrayBuffer())
+      const authedFetch = wrapFetch(fetch, session(), { origins: [origin] })
+      return () => authedFetch(`${origin}/me`, answeredBy).then((r) => r.arrayBuffer())
     })(),
   },
 }

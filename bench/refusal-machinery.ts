@@ -1,6 +1,6 @@
 /**
- * A refused request's machinery alone: axios with an adapter, or a fetch function, that answers
- * after one turn of the event loop (401 to any token but the current one), a refresh that takes
+ * A refused request's machinery alone: axios with an adapter, or Node's fetch with a dispatcher,
+ * that answers after one turn of the event loop (401 to any token but the current one), a refresh that takes
  * one turn too, no socket. Each
  * round the server "revokes" the token and a burst of requests goes out: every one is refused,
  * one refresh runs, every one is replayed. What is left per request is the client's own work for
@@ -10,6 +10,7 @@
 import axios, { type AxiosAdapter, AxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
 import { attachAxios, createSession, custom, wrapFetch } from './built.js'
+import { answeringDispatcher } from './answering-dispatcher.js'
 import { progress } from './knobs.js'
 import type { Row } from './results.js'
 import { cpuSince, quantile, round } from './statistics.js'
@@ -39,14 +40,11 @@ const answered: AxiosAdapter = (config) =>
 const origin = 'https://api.example.com'
 const instance = (): AxiosInstance => axios.create({ baseURL: origin, adapter: answered })
 
-// The same server as a fetch function; the body as a server's (no length known), read or cancelled by the client.
-const answeredFetch = ((_: unknown, init?: RequestInit) =>
-  new Promise<Response>((resolve) =>
-    setImmediate(() => {
-      const ok = new Headers(init?.headers).get('authorization') === `Bearer ${accepted}`
-      resolve(new Response(ok ? '{}' : '{"error":"invalid_token"}', { status: ok ? 200 : 401 }))
-    }),
-  )) as typeof fetch
+// The same server behind Node's fetch, as fetch's non-standard option that tokenflight passes on
+// with every send; the body as a server's (no length known), read or cancelled by the client.
+const answeredBy = {
+  dispatcher: answeringDispatcher((authorization) => (authorization === `Bearer ${accepted}` ? { status: 200, body: '{}' } : { status: 401, body: '{"error":"invalid_token"}' }), true),
+} as RequestInit
 
 type Send = (path: string) => Promise<unknown>
 const viaAxios = (api: AxiosInstance): Send => (path) => api.get(path)
@@ -110,7 +108,7 @@ const clients: Record<string, () => Send> = {
   'hand-written failedQueue (fetch)': () => {
     let token = accepted
     let refreshing: Promise<void> | undefined
-    const authed = (path: string) => answeredFetch(`${origin}${path}`, { headers: { Authorization: `Bearer ${token}` } })
+    const authed = (path: string) => fetch(`${origin}${path}`, { ...answeredBy, headers: { Authorization: `Bearer ${token}` } })
     return async (path) => {
       const sentWith = token
       const res = await authed(path)
@@ -127,8 +125,8 @@ const clients: Record<string, () => Send> = {
   },
   'tokenflight (fetch)': () => {
     const session = createSession({ strategy: custom(async () => ({ accessToken: await refreshed() })), tokens: { accessToken: accepted } })
-    const authedFetch = wrapFetch(answeredFetch, session, { origins: [origin] })
-    return (path) => readFetch(authedFetch(`${origin}${path}`))
+    const authedFetch = wrapFetch(fetch, session, { origins: [origin] })
+    return (path) => readFetch(authedFetch(`${origin}${path}`, answeredBy))
   },
 }
 

@@ -110,8 +110,8 @@ interceptor's (which took 992 ms in the first and 579 ms in the second):
   sockets bound the replays either way, and early replays wait in the agent's queue beside the
   first sends still queued. The fixed cap had been chosen after an uncapped 10,000-request
   fetch burst lost 2 – 26% of its replays to \`UND_ERR_SOCKET\`/\`ECONNRESET\`; uncapped or adaptive,
-  none of the 12 such bursts run on 2026-12-02 lost one (fetch cancels the emulator's unsized 401
-  bodies, so each replay opens a connection). Where tokenflight's native axios path loses to the
+  none of the 12 such bursts run on 2026-12-02 lost one (fetch then cancelled the emulator's unsized 401
+  bodies, so each replay opened a connection). Where tokenflight's native axios path loses to the
   hand-written interceptor (1,000-request revoked burst, 10 interleaved rounds each, medians,
   2026-12-01): client CPU 2,251 ms against 1,840 ms. The parts, each measured by changing one thing:
   - *When the refresh runs* (~100 – 200 ms): tokenflight's FIB strategy refreshes through
@@ -165,7 +165,17 @@ interceptor's (which took 992 ms in the first and 579 ms in the second):
   Measured again on 2026-12-02 with adaptive replays, 10,000 through fetch, bodies of any length
   read up to 64 KB: 9.0 – 12.8 s against 7.7 – 10.8 s cancelled, and two of nine drained bursts
   lost 375 and 557 replays to \`UND_ERR_SOCKET\` (a kept-alive connection the server was closing,
-  reused under load): unsized bodies are still cancelled.
+  reused under load). On 2026-12-05 the no-socket refusal table moved to Node's own fetch (a
+  dispatcher answering in the process; a fetch function of the bench's own had taken the path
+  tokenflight keeps for other fetches, which follows redirects itself), and showed reading or
+  cancelling the refused body to be most of the fetch refusal path's cost: +80 – 84 µs per
+  refused request over the hand-written interceptor's, +13 – 34 µs with the body left unread
+  (two interleaved runs each). Refused bodies are now left unread, as the hand-written
+  interceptor leaves them (one known to be over 64 KB is still cancelled). The revoked bursts,
+  the whole scenario run five times with the change and twice without, 10,000 through fetch:
+  1.02 – 1.14× the hand-written interceptor's wall time (before: 0.94 – 1.08× that day, 1.44× in
+  the full run before it) and 0.92 – 1.13× tokenflight's axios path (before: 1.14 – 1.21×), none
+  of the 10,000 replays lost in any of the seven.
 - **Rolling.** The scenario now runs against the server process in interleaved turns, so client
   CPU, not the emulator sharing the process, decides how many requests fit: tokenflight serves
   0.98 – 1.08× the better axios-auth-refresh setup's requests across the runs of the day, with 0

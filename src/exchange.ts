@@ -43,8 +43,8 @@ export interface Recovery<R> {
    * cannot be sent twice, so a refusal that could be replayed rejects with `BodyNotReplayableError`.
    */
   replay: ((authorize: <H extends HeaderSink>(headers: H) => H) => Promise<R>) | undefined
-  /** A refusal is confirmed and a refresh will be awaited, or a rule gave no verdict: drop what holds resources (a body). */
-  onRefused?: (() => Promise<void> | void) | undefined
+  /** A refusal is confirmed and a refresh awaited (`judged`), or no verdict came and it is never handed back: drop what holds resources. */
+  onRefused?: ((judged: boolean) => Promise<void> | void) | undefined
   /** The refused response, for `BodyNotReplayableError`. */
   refused: () => unknown
 }
@@ -105,11 +105,11 @@ export function exchangeOf(session: unknown): Exchange | undefined {
 
 // Lets go of what a response holds (a body), in a scope of its own: one shared with the wait's
 // handlers would keep it until the replay ends. Never rejects.
-const release = ({ onRefused }: Recovery<unknown>): Promise<unknown> | undefined =>
-  onRefused && new Promise((resolve) => resolve(onRefused())).catch(() => {})
+const release = ({ onRefused }: Recovery<unknown>, judged: boolean): Promise<unknown> | undefined =>
+  onRefused && new Promise((resolve) => resolve(onRefused(judged))).catch(() => {})
 
 // Before the wait for a refresh. Sent without a token, no refresh follows: the caller may get the refusal whole.
-const dropRefused = (sent: Sent, recovery: Recovery<unknown>): Promise<unknown> | undefined => (sent.sentWith !== undefined ? release(recovery) : undefined)
+const dropRefused = (sent: Sent, recovery: Recovery<unknown>): Promise<unknown> | undefined => (sent.sentWith !== undefined ? release(recovery, true) : undefined)
 
 // Errors from the session are shared by every waiter: each request gets its own copy.
 const own = (error: unknown, signal: AbortSignal | null | undefined): never => {
@@ -192,7 +192,7 @@ function openExchange(internals: SessionInternals): Exchange {
       const roundTrip = internals.now() - sent.sentAt
       if (verdict === true) return recover(open, sent, recovery(input), roundTrip)
       const wanted = recovery(input)
-      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, wanted.signal, () => release(wanted)).then((refused) => (refused ? recover(open, sent, wanted, roundTrip) : undefined))
+      return awaitVerdict(verdict, internals.refreshTimeoutMs ?? DEFAULT_RULE_TIMEOUT_MS, wanted.signal, () => release(wanted, false)).then((refused) => (refused ? recover(open, sent, wanted, roundTrip) : undefined))
     },
   }
   exchanges.set(internals, exchange)

@@ -1,34 +1,20 @@
 import { landedAt } from './fetch-redirects.js'
 
-// A refused body larger than this, or of unknown length, is cancelled rather than read; one that
-// has not ended this long after its headers (a stalled server) is cancelled too.
-const DRAIN_LIMIT_BYTES = 64 * 1024
-const DRAIN_WAIT_MS = 100
+// A refused body known to be larger than this is cancelled rather than left unread.
+const UNREAD_LIMIT_BYTES = 64 * 1024
 
-// Reads a small body to its end within DRAIN_WAIT_MS, else cancels it; never rejects.
-async function discard(body: ReadableStream<Uint8Array>, small: boolean): Promise<void> {
-  const reader = body.getReader()
-  const cancel = (): Promise<void> => reader.cancel().catch(() => {})
-  if (!small) return cancel()
-  const timer = setTimeout(cancel, DRAIN_WAIT_MS)
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // a body that fails while read is as good as discarded
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-// The refused answer with its body discarded, before waiting on the refresh: an unread body holds
-// its connection (and its buffers) for as long as the refresh takes. A small body of known length
-// is read to its end, so its keep-alive connection goes back to the pool and carries the replay;
-// a large, unsized or stalled one is cancelled (its connection closed) rather than waited for. The
-// copy keeps status, headers, url and redirected, for the rare caller who gets it back.
-export async function withoutBody(response: Response): Promise<Response> {
-  const length = response.headers.get('content-length')
-  // A malformed length is NaN, never small; a stalled body is bounded by DRAIN_WAIT_MS anyway.
-  const small = length !== null && Number(length) <= DRAIN_LIMIT_BYTES
-  if (response.body) await discard(response.body, small)
+/**
+ * The refused answer without its body, before waiting on the refresh (`judged`); the copy keeps
+ * status, headers, url and redirected, for the rare caller who gets it back. The body is left
+ * unread and let go with the response, as callers of fetch let a 401's go: one that has arrived
+ * leaves its keep-alive connection free for the replay (cancelling a body that has not quite
+ * ended closes the connection), and undici cancels one still arriving when the response is
+ * collected. One known to be large would hold its connection through the refresh, and one no
+ * verdict was given on is never handed back: those are cancelled now.
+ */
+export async function withoutBody(response: Response, judged: boolean): Promise<Response> {
+  // A malformed length is NaN: left unread, as an unsized one.
+  const large = Number(response.headers.get('content-length')) > UNREAD_LIMIT_BYTES
+  if (response.body && (large || !judged)) await response.body.cancel().catch(() => {})
   return landedAt(new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers }), response.url, response.redirected)
 }

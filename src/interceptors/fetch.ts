@@ -61,9 +61,9 @@ async function flow<H extends Headers>(
   const answer = exchange.after(sent, input, rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
-    onRefused: async () => {
+    onRefused: async (judged) => {
       input.stop()
-      kept = await withoutBody(kept)
+      kept = await withoutBody(kept, judged)
     },
     refused: () => kept,
   }))

@@ -1,7 +1,7 @@
 /**
- * What happens to a refused response's body before the replay: a small body of known length is
- * read to its end, so its keep-alive connection carries the replay; a large or unsized one is
- * cancelled (its connection closed) instead of downloaded while the refresh runs.
+ * What happens to a refused response's body before the replay: one that has arrived whole is left
+ * unread, so its keep-alive connection carries the replay; one known to be large is cancelled (its
+ * connection closed) instead of downloaded while the refresh runs; one still arriving is not waited for.
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -44,8 +44,17 @@ async function refusedThenReplayed(refuse: (res: ServerResponse) => void) {
 }
 
 describe('the refused body before a replay', () => {
-  it('a small body of known length is read: the replay goes out on the same connection', async () => {
+  it('a small body of known length is left unread: the replay goes out on the same connection', async () => {
     const outcome = await refusedThenReplayed((res) => res.writeHead(401, { 'content-type': 'application/json', 'content-length': '27' }).end('{"error":"token_expired"}\n\n'))
+    expect(outcome).toEqual({ sameConnection: true, tokens: ['Bearer token-0', 'Bearer token-1'] })
+  })
+
+  it('a small body of unknown length (chunked) that ends while the refresh runs: the replay goes out on the same connection', async () => {
+    const outcome = await refusedThenReplayed((res) => {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      res.write('{"error":')
+      setTimeout(() => res.end('"token_expired"}'), 5)
+    })
     expect(outcome).toEqual({ sameConnection: true, tokens: ['Bearer token-0', 'Bearer token-1'] })
   })
 
@@ -66,7 +75,7 @@ describe('the refused body before a replay', () => {
     expect(written).toBeLessThan(1024 * 1024)
   })
 
-  it('a small body that stalls (declared 27 bytes, 10 sent, then nothing) is cancelled, not waited for: the replay goes out', async () => {
+  it('a small body that stalls (declared 27 bytes, 10 sent, then nothing) is not waited for: the replay goes out on another connection', async () => {
     const began = performance.now()
     const outcome = await refusedThenReplayed((res) => {
       res.writeHead(401, { 'content-length': '27' })
@@ -76,7 +85,7 @@ describe('the refused body before a replay', () => {
     expect(performance.now() - began).toBeLessThan(2_000)
   })
 
-  it('a body of unknown length (chunked) is cancelled, whatever its size', async () => {
+  it('a body of unknown length (chunked) still arriving is not waited for: the replay goes out on another connection', async () => {
     const outcome = await refusedThenReplayed((res) => {
       res.writeHead(401, { 'content-type': 'text/plain' })
       res.write('expired')
