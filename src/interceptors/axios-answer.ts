@@ -89,13 +89,15 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     // Without what the strategy put on the refused send (axios finds a name whatever its case).
     for (const name of send.sent.authHeaders) config.headers.delete(name)
     const resendable = !isOneShot(config.data)
+    // The steps that made the body, for a replay an interceptor gives a body of its own.
+    const steps = [config.transformRequest ?? []].flat().filter((step) => step !== attachment.guard)
     if (resendable) {
       config.transformRequest = [attachment.guard] // the body as it went, byte for byte: transformed once
     } else {
       config.data = send.data // sending used it up: the caller's body, transformed anew
       if (!send.sizedByCaller) config.headers.delete('Content-Length')
     }
-    const replay = new Replay(attachment.guard, authorize, send.sent.authHeaders, resendable ? { data: config.data } : undefined)
+    const replay = new Replay(attachment.guard, authorize, send.sent.authHeaders, resendable ? { data: config.data, steps } : undefined)
     config.tokenflight = replay
     if (authorize) {
       this.#response = this.#outcome = undefined

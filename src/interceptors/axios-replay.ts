@@ -1,3 +1,4 @@
+import type { AxiosRequestHeaders, AxiosRequestTransformer, InternalAxiosRequestConfig } from 'axios'
 import type { HeaderSink } from '../exchange.js'
 import type { RequestOptions } from './client-options.js'
 import { whenSettled } from '../when-settled.js'
@@ -14,15 +15,20 @@ export class Replay implements RequestOptions {
     readonly authorize: ((headers: HeaderSink) => unknown) | undefined,
     /** What the strategy wrote on the refused send: axios before 1.19 drops the config's symbol-keyed record on a replay. */
     readonly authHeaders: readonly string[],
-    /** The body the refused send sent, when it can go again as it went. */
-    readonly sentBody?: { readonly data: unknown },
+    /** The body the refused send sent, when it can go again as it went, and the steps that made it. */
+    readonly sentBody?: { readonly data: unknown; readonly steps: readonly AxiosRequestTransformer[] },
   ) {}
   /**
    * The replay's body once its steps ran: the refused send's as it went (a step an interceptor adds
-   * on every send would change it twice), unless the replay was given a body of its own.
+   * on every send would change it twice), unless the replay was given a body of its own, which the
+   * refused send's steps then make and axios measures anew.
    */
-  body(config: { data?: unknown }, transformed: unknown): unknown {
-    return this.sentBody && config.data === this.sentBody.data ? this.sentBody.data : transformed
+  body(config: InternalAxiosRequestConfig, transformed: unknown, headers: AxiosRequestHeaders): unknown {
+    const sent = this.sentBody
+    if (!sent) return transformed
+    if (config.data === sent.data) return sent.data
+    headers.delete('Content-Length')
+    return sent.steps.reduce((data, step) => step.call(config, data, headers), config.data)
   }
   /**
    * Whether a send carrying this mark is the replay: its own send, or a resend of it before it

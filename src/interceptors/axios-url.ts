@@ -1,4 +1,4 @@
-import type { AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosHeaders, AxiosRequestHeaders, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { RedirectGuard } from './axios-redirect-guard.js'
 import { fetchLanding } from './axios-fetch-landing.js'
 import { type HrefPolicy, landedWhereSent } from './origin-policy.js'
@@ -60,10 +60,10 @@ export function lateTokenGuard(
   allowed: (config: InternalAxiosRequestConfig) => boolean,
   namesOf: (config: InternalAxiosRequestConfig) => readonly string[] | undefined,
   redirects: () => RedirectGuard | undefined,
-  bodyOf: (config: InternalAxiosRequestConfig, transformed: unknown) => unknown,
+  bodyOf: (config: InternalAxiosRequestConfig, transformed: unknown, headers: AxiosRequestHeaders) => unknown,
 ): AxiosRequestTransformer {
   return function guard(this: InternalAxiosRequestConfig, transformed, headers) {
-    const data = bodyOf(this, transformed)
+    const data = bodyOf(this, transformed, headers)
     const names = namesOf(this)
     if (!names?.length) return data
     const allowedHere = allowed(this)
@@ -71,20 +71,30 @@ export function lateTokenGuard(
     const guarded = allowedHere && (redirects()?.place(this, names) ?? true)
     if (!guarded) {
       for (const name of names) headers.delete(name)
-      // A step may have put other headers on the config: those are what the adapter sends.
-      if (this.headers !== headers) dropHeaders(this.headers, names)
+      // A step may have put other headers on the config (of any shape axios reads): those are what the adapter sends.
+      if (this.headers !== headers && !putBackWithout(this, headers, names)) throw unstrippedError()
     }
     if (allowedHere && !guarded) throw unguardedError()
     return data
   }
 }
 
-// Takes `names` off headers of any shape (axios's own keep each header as an own property).
-function dropHeaders(headers: unknown, names: readonly string[]): void {
-  if (typeof headers !== 'object' || headers === null) return
-  const lowerCased = names.map((name) => name.toLowerCase())
-  for (const key of Object.keys(headers)) if (lowerCased.includes(key.toLowerCase())) Reflect.deleteProperty(headers, key)
+// The config's headers, as `like`'s kind (axios's own) reads them, put back without `names`; false where that fails.
+function putBackWithout(config: InternalAxiosRequestConfig, like: AxiosHeaders, names: readonly string[]): boolean {
+  try {
+    const rebuilt = new (like.constructor as new (headers: unknown) => AxiosHeaders)(config.headers)
+    for (const name of names) rebuilt.delete(name)
+    return names.every((name) => !rebuilt.has(name)) && Reflect.set(config, 'headers', rebuilt)
+  } catch {
+    return false
+  }
 }
+
+/** Why a request moved to another origin with headers the token cannot be taken off is not sent. */
+const unstrippedError = (): TypeError =>
+  Object.assign(new TypeError('tokenflight cannot take the token off the headers a transformRequest step gave a request it moved to another origin; it is not sent'), {
+    code: 'ERR_INVALID_ARG_VALUE' as const,
+  })
 
 /** Why a request whose redirects cannot be guarded is not sent with the token. */
 export function unguardedError(): TypeError {
@@ -95,41 +105,43 @@ export function unguardedError(): TypeError {
 
 type Steps = InternalAxiosRequestConfig['transformRequest']
 
-// A config's steps as a list, `guard` last (a new list when it is not: the defaults' and a caller's are shared).
-function withGuardLast(steps: Steps, guard: AxiosRequestTransformer): AxiosRequestTransformer[] {
+// A config's steps as a list, `guards` last (a new list when they are not: the defaults' and a caller's are shared).
+function withGuardsLast(steps: Steps, guards: readonly AxiosRequestTransformer[]): AxiosRequestTransformer[] {
   const list = steps == null ? [] : Array.isArray(steps) ? steps : [steps]
-  return list[list.length - 1] === guard ? list : [...list.filter((step) => step !== guard), guard]
+  const last = list.length - guards.length
+  return guards.every((guard, i) => list[last + i] === guard) ? list : [...list.filter((step) => !guards.includes(step)), ...guards]
 }
 
 /** Puts `guard` last among a config's `transformRequest` steps (Reflect: a frozen config stays). */
 export function guardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
   const steps = config.transformRequest
   if (Array.isArray(steps) && steps[steps.length - 1] === guard) return
-  Reflect.set(config, 'transformRequest', withGuardLast(steps, guard))
+  Reflect.set(config, 'transformRequest', withGuardsLast(steps, [guard]))
 }
 
 /**
- * Whether a request interceptor other than `own` may run after it: axios runs them last-added
- * first, or (`inAddOrder`) in the order added (a list it does not know how to read counts as one).
+ * Whether a request interceptor other than `own` may run after it. axios runs them last-added
+ * first (`legacyOrdering` true), or from 1.13.5 on, told so (false), in the order added; before
+ * 1.13.5 the option is missing, and so it is where a transitional object replaced axios's own:
+ * then either side counts. An ejected slot counts too: a chain built before the eject still runs
+ * its interceptor. A list it does not know how to read counts as one.
  */
-export function interceptorsAfter(manager: unknown, own: unknown, inAddOrder: boolean): boolean {
+export function interceptorsAfter(manager: unknown, own: unknown, legacyOrdering: unknown): boolean {
   const handlers: unknown = (manager as { handlers?: unknown } | undefined)?.handlers
   if (!Array.isArray(handlers)) return true
   const at = handlers.findIndex((handler: { fulfilled?: unknown } | null | undefined) => handler?.fulfilled === own)
   if (at < 0) return true
-  const [from, to] = inAddOrder ? [at + 1, handlers.length] : [0, at]
-  for (let i = from; i < to; i++) if (handlers[i]) return true
-  return false
+  if (legacyOrdering === true) return at > 0
+  if (legacyOrdering === false) return at < handlers.length - 1
+  return handlers.length > 1
 }
 
-/**
- * Whether axios (1.13.5 on) runs a config's request interceptors in the order added: its
- * transitional options, as merged (a request's own replace the instance's), leave out
- * `legacyInterceptorReqResOrdering`. Earlier versions never do: there it only puts the accessor
- * on sends that would not need it.
- */
-export const inAddOrder = ({ transitional }: InternalAxiosRequestConfig): boolean =>
-  transitional != null && !(transitional as { legacyInterceptorReqResOrdering?: unknown }).legacyInterceptorReqResOrdering
+/** What a config says of the order its request interceptors run in (`interceptorsAfter`). */
+export const legacyOrderingOf = ({ transitional }: InternalAxiosRequestConfig): unknown =>
+  (transitional as { legacyInterceptorReqResOrdering?: unknown } | undefined)?.legacyInterceptorReqResOrdering
+
+// The guards a config's accessor keeps last: one per attachment on its instance.
+const keptGuards = /* @__PURE__ */ new WeakMap<object, AxiosRequestTransformer[]>()
 
 /**
  * Keeps `guard` last among one send's `transformRequest` steps whatever a request interceptor
@@ -138,10 +150,16 @@ export const inAddOrder = ({ transitional }: InternalAxiosRequestConfig): boolea
  * such an interceptor could move the request elsewhere and drop the guard that keeps the token home.
  */
 export function keepGuardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
+  const kept = keptGuards.get(config)
+  if (kept) {
+    if (!kept.includes(guard)) kept.push(guard) // another attachment's on the same instance
+    return
+  }
   let steps = config.transformRequest
-  const kept = Reflect.defineProperty(config, 'transformRequest', {
+  const guards = [guard]
+  const defined = Reflect.defineProperty(config, 'transformRequest', {
     get: () => {
-      steps = withGuardLast(steps, guard)
+      steps = withGuardsLast(steps, guards)
       return steps
     },
     set: (next: Steps) => {
@@ -150,8 +168,9 @@ export function keepGuardLast(config: Pick<InternalAxiosRequestConfig, 'transfor
     enumerable: true,
     configurable: false,
   })
-  // Already kept (a copy of a kept config took its steps as a plain list), or frozen: as before.
-  if (!kept) guardLast(config, guard)
+  // Frozen, or kept by a build of ours of another copy: as without an accessor.
+  if (defined) keptGuards.set(config, guards)
+  else guardLast(config, guard)
 }
 
 /**

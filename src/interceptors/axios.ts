@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosRequestHeaders, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Exchange, HeaderSink, Sent } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { hasOwn } from '../has-own.js'
@@ -13,7 +13,7 @@ import { type ConfigRecord, configRecord } from './config-record.js'
 import { pinFormBoundary } from './form-boundary.js'
 import { noteFetchLandings } from './axios-fetch-landing.js'
 import { guardInstanceRedirects, type RedirectGuard, redirectGuard } from './axios-redirect-guard.js'
-import { guardLast, inAddOrder, interceptorsAfter, keepGuardLast, landedWhereSentBy, lateTokenGuard, unguardedError, urlRule } from './axios-url.js'
+import { guardLast, interceptorsAfter, keepGuardLast, legacyOrderingOf, landedWhereSentBy, lateTokenGuard, unguardedError, urlRule } from './axios-url.js'
 import { pageOrigin, resolveUrl } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { whenSettled } from '../when-settled.js'
@@ -158,9 +158,9 @@ export function attachAxios<T extends Tokens>(
   const redirects = redirectGuard(allowsHref)
   const ownReplay = ({ tokenflight: replay }: InternalAxiosRequestConfig) => (replay instanceof Replay && replay.owner === lateGuard ? replay : undefined)
   const namesOf = (config: InternalAxiosRequestConfig) => sentRequests.get(config)?.sent.authHeaders ?? ownReplay(config)?.authHeaders
-  const bodyOf = (config: InternalAxiosRequestConfig, transformed: unknown) => {
+  const bodyOf = (config: InternalAxiosRequestConfig, transformed: unknown, headers: AxiosRequestHeaders) => {
     const replay = ownReplay(config)
-    return replay ? replay.body(config, transformed) : transformed
+    return replay ? replay.body(config, transformed, headers) : transformed
   }
   const lateGuard = lateTokenGuard(allowed, namesOf, () => redirects, bodyOf)
   // Last among the instance's own steps: every config gets it from there, without a list per request.
@@ -170,7 +170,7 @@ export function attachAxios<T extends Tokens>(
   const instanceRedirects = guardInstanceRedirects(instance.defaults, allowsHref)
   const restoreEnv = noteFetchLandings(instance.defaults)
   // The guard last among a send's steps, kept last by an accessor only where an interceptor runs after ours (it costs µs a send).
-  const guardSteps = (config: InternalAxiosRequestConfig) => (interceptorsAfter(instance.interceptors.request, onRequest, inAddOrder(config)) ? keepGuardLast : guardLast)(config, lateGuard)
+  const guardSteps = (config: InternalAxiosRequestConfig) => (interceptorsAfter(instance.interceptors.request, onRequest, legacyOrderingOf(config)) ? keepGuardLast : guardLast)(config, lateGuard)
   const onRequest = beforeSend(exchangeFor, allowed, sentRequests, lateGuard, redirects, guardSteps)
   const requestId = instance.interceptors.request.use(onRequest)
   const attachment: AxiosAttachment = { instance, guard: lateGuard, detached: false }

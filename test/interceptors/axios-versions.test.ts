@@ -84,6 +84,38 @@ describe.each(versions)('axios %s', (_, lib) => {
     expect(tokensAt(foreign)).toEqual([undefined])
   })
 
+  // Added before attachAxios, so this version runs it after tokenflight's (its own order, whether or not it can be told otherwise).
+  async function interceptedFirst(interceptor: (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig) {
+    const home = await servers.start((token) => token === 'token-1')
+    const foreign = await servers.start(() => true)
+    const instance = lib.create({ baseURL: home.url }) as unknown as AxiosInstance
+    instance.interceptors.request.use(interceptor)
+    attachAxios(instance, createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } }))
+    return { home, foreign, instance }
+  }
+
+  it('an interceptor running after tokenflight that moves the request and assigns steps of its own: sent without the token', async () => {
+    let foreignUrl = ''
+    const { foreign, instance } = await interceptedFirst((config) => {
+      config.baseURL = foreignUrl
+      config.transformRequest = [(data) => data]
+      return config
+    })
+    foreignUrl = foreign.url
+    expect(await statusOf(instance.get('/me'))).toBe(200)
+    expect(foreign.requests.map((r) => r.authorization)).toEqual([undefined])
+  })
+
+  it('an interceptor running after tokenflight that pushes a body-changing step: the replay sends the bytes first sent', async () => {
+    const bang: AxiosRequestTransformer = (data) => (typeof data === 'string' ? `${data}!` : data)
+    const { home, instance } = await interceptedFirst((config) => {
+      config.transformRequest = [...[config.transformRequest ?? []].flat(), bang]
+      return config
+    })
+    expect(await statusOf(instance.post('/x', { item: 42 }))).toBe(200)
+    expect(home.requests.map((r) => r.body.toString())).toEqual(['{"item":42}!', '{"item":42}!'])
+  })
+
   it('a redirect to another origin: the token does not follow it', async () => {
     const { instance, foreign, tokensAt } = await attached(lib)
     await statusOf(instance.get(`/redirect?to=${encodeURIComponent(`${foreign.url}/landed`)}`))

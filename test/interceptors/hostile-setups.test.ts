@@ -99,18 +99,26 @@ describe('the body axios sent is the body replayed', () => {
     expect(api.requests.map((r) => r.body.toString())).toEqual(['{"item":42}!', '{"item":42}!'])
   })
 
-  it('an interceptor that gives the replay a body of its own: that body is sent', async () => {
+  // A body signed or stamped per send: an object (the refused send's steps make it JSON) or a string, each of another length.
+  const ownBodies: Array<[string, (send: number) => unknown]> = [
+    ['an object', (send) => ({ send, pad: 'x'.repeat(send) })],
+    ['a string', (send) => JSON.stringify({ send, pad: 'x'.repeat(send) })],
+  ]
+  it.each((['http', 'fetch'] as const).flatMap((adapter) => ownBodies.map(([name, body]) => [adapter, name, body] as const)))('%s adapter: an interceptor that gives the replay a body of its own (%s): that body is sent, whole', async (adapter, _, body) => {
     const api = await servers.start((token) => token === 'token-1')
-    const client = axios.create({ baseURL: api.url })
+    const client = axios.create({ baseURL: api.url, adapter })
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     let sends = 0
     client.interceptors.request.use((config) => {
-      config.data = JSON.stringify({ send: ++sends })
+      config.data = body(++sends)
       return config
     })
     const response = await client.post('/x', {}, { headers: { 'Content-Type': 'application/json' } })
     expect(response.status).toBe(200)
-    expect(api.requests.map((r) => r.body.toString())).toEqual(['{"send":1}', '{"send":2}'])
+    expect(api.requests.map((r) => [r.body.toString(), r.headers['content-length']])).toEqual([
+      ['{"send":1,"pad":"x"}', '20'],
+      ['{"send":2,"pad":"xx"}', '21'],
+    ])
   })
 
   it('postForm with a plain object (axios streams it as multipart) is replayed with the same fields', async () => {
@@ -292,9 +300,14 @@ describe('the token stays where it may go', () => {
     })
 
     // The adapter sends the config's headers as they are after the last step, not the list the steps were handed.
-    const newHeaders: Array<[string, (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig['headers']]> = [
+    const entries = (config: InternalAxiosRequestConfig) => Object.entries(config.headers.toJSON()).map(([name, value]) => [name, String(value)] as [string, string])
+    const newHeaders: Array<[string, (config: InternalAxiosRequestConfig) => unknown]> = [
       ['new AxiosHeaders', (config) => new AxiosHeaders(config.headers)],
-      ['a plain object', (config) => ({ ...config.headers.toJSON() }) as unknown as InternalAxiosRequestConfig['headers']],
+      ['a plain object', (config) => ({ ...config.headers.toJSON() })],
+      ['a frozen plain object', (config) => Object.freeze({ ...config.headers.toJSON() })],
+      ['a fetch Headers', (config) => new Headers(entries(config))],
+      ['a Map', (config) => new Map(entries(config))],
+      ['raw header lines', (config) => entries(config).map(([name, value]) => `${name}: ${value}`).join('\n')],
     ]
     it.each(newHeaders)('a step that moves the request and puts %s on the config as its headers: sent without the token', async (_, copy) => {
       const allowed = await servers.start(() => true)
@@ -303,13 +316,52 @@ describe('the token stays where it may go', () => {
       attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
       const step: AxiosRequestTransformer = function (this: InternalAxiosRequestConfig, data) {
         this.url = `${elsewhere.url}/stolen`
-        this.headers = copy(this)
+        this.headers = copy(this) as InternalAxiosRequestConfig['headers']
         return data
       }
       expect(await statusOf(client.get('/me', { transformRequest: [step] }))).toBe(200)
       expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([['/stolen', undefined]])
       expect(allowed.requests).toEqual([])
     })
+  })
+
+  it('two attachments on one instance (the second token in a header of its own), an interceptor running after both that moves the request and assigns steps: neither token goes', async () => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url })
+    client.interceptors.request.use((config) => {
+      config.baseURL = elsewhere.url
+      config.transformRequest = [(data) => data]
+      return config
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
+    attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    expect(await statusOf(client.get('/me'))).toBe(200)
+    expect(elsewhere.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
+  })
+
+  it('an interceptor running after tokenflight that ejects itself on its first run, a second request already on its way: neither goes elsewhere with the token', async () => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url })
+    const id = client.interceptors.request.use((config) => {
+      client.interceptors.request.eject(id)
+      config.baseURL = elsewhere.url
+      config.transformRequest = [(data) => data]
+      return config
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    // Runs first: holds the second request until the first has ejected the other.
+    client.interceptors.request.use(async (config) => {
+      if (config.url === '/second') await new Promise((resolve) => setTimeout(resolve, 30))
+      return config
+    })
+    await Promise.all([statusOf(client.get('/first')), statusOf(client.get('/second'))])
+    expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([
+      ['/first', undefined],
+      ['/second', undefined],
+    ])
   })
 
   it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
