@@ -121,27 +121,34 @@ export function guardLast(config: Pick<InternalAxiosRequestConfig, 'transformReq
 
 /**
  * Whether a request interceptor other than `own` may run after it. axios runs them last-added
- * first (`legacyOrdering` true), or from 1.13.5 on, told so (false), in the order added; before
- * 1.13.5 the option is missing, and so it is where a transitional object replaced axios's own:
- * then either side counts. An ejected slot counts too: a chain built before the eject still runs
- * its interceptor. A list it does not know how to read counts as one.
+ * first (`legacyOrdering` true), or from 1.13.5 on, told so (false), in the order added: then
+ * any may. Before 1.13.5 the option is missing, and so it is where a transitional object
+ * replaced axios's own: then either side counts. An ejected slot counts too: a chain built
+ * before the eject still runs its interceptor. A list it does not know how to read counts as one.
  */
 export function interceptorsAfter(manager: unknown, own: unknown, legacyOrdering: unknown): boolean {
+  // In the order added, one added after ours and ejected since may be gone from the list (axios
+  // trims ejected slots at its end) while a chain built before still runs it.
+  if (legacyOrdering === false) return true
   const handlers: unknown = (manager as { handlers?: unknown } | undefined)?.handlers
   if (!Array.isArray(handlers)) return true
   const at = handlers.findIndex((handler: { fulfilled?: unknown } | null | undefined) => handler?.fulfilled === own)
   if (at < 0) return true
-  if (legacyOrdering === true) return at > 0
-  if (legacyOrdering === false) return at < handlers.length - 1
-  return handlers.length > 1
+  return legacyOrdering === true ? at > 0 : handlers.length > 1
 }
 
 /** What a config says of the order its request interceptors run in (`interceptorsAfter`). */
 export const legacyOrderingOf = ({ transitional }: InternalAxiosRequestConfig): unknown =>
   (transitional as { legacyInterceptorReqResOrdering?: unknown } | undefined)?.legacyInterceptorReqResOrdering
 
-// The guards a config's accessor keeps last: one per attachment on its instance.
-const keptGuards = /* @__PURE__ */ new WeakMap<object, AxiosRequestTransformer[]>()
+// The guards a config's accessor keeps last, one per attachment on its instance: shared by every
+// copy of tokenflight loaded (its ESM and CJS builds side by side), as the accessor is.
+const KEPT_GUARDS = Symbol.for('tokenflight.keptGuards')
+const keptGuards = (): WeakMap<object, AxiosRequestTransformer[]> => {
+  const registry = globalThis as { [KEPT_GUARDS]?: WeakMap<object, AxiosRequestTransformer[]> }
+  registry[KEPT_GUARDS] ??= new WeakMap()
+  return registry[KEPT_GUARDS]
+}
 
 /**
  * Keeps `guard` last among one send's `transformRequest` steps whatever a request interceptor
@@ -150,7 +157,7 @@ const keptGuards = /* @__PURE__ */ new WeakMap<object, AxiosRequestTransformer[]
  * such an interceptor could move the request elsewhere and drop the guard that keeps the token home.
  */
 export function keepGuardLast(config: Pick<InternalAxiosRequestConfig, 'transformRequest'>, guard: AxiosRequestTransformer): void {
-  const kept = keptGuards.get(config)
+  const kept = keptGuards().get(config)
   if (kept) {
     if (!kept.includes(guard)) kept.push(guard) // another attachment's on the same instance
     return
@@ -169,7 +176,7 @@ export function keepGuardLast(config: Pick<InternalAxiosRequestConfig, 'transfor
     configurable: false,
   })
   // Frozen, or kept by a build of ours of another copy: as without an accessor.
-  if (defined) keptGuards.set(config, guards)
+  if (defined) keptGuards().set(config, guards)
   else guardLast(config, guard)
 }
 

@@ -79,8 +79,12 @@ function beforeSend(
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      // Another attachment's replay (two on one instance) is its own to authorize and to judge.
-      if (options.owner !== lateGuard) return config
+      // Another attachment's replay (two on one instance) is its own to authorize and to judge; the
+      // header ours wrote on its first send stays only where ours may go (our check, put back).
+      if (options.owner !== lateGuard) {
+        if (sentRequests.get(config)) guardSteps(config)
+        return config
+      }
       if (options.live) {
         // An interceptor may have moved it since: the token only to an allowed origin, checked after its steps.
         if (allowed(config)) options.authorize?.(sinkOf(config))

@@ -12,9 +12,10 @@ const UNREAD_LIMIT_BYTES = 64 * 1024
  * collected. One known to be large would hold its connection through the refresh, and one no
  * verdict was given on is never handed back: those are cancelled now.
  */
-export async function withoutBody(response: Response, judged: boolean): Promise<Response> {
+export function withoutBody(response: Response, judged: boolean): Response {
   // A malformed length is NaN: left unread, as an unsized one.
   const large = Number(response.headers.get('content-length')) > UNREAD_LIMIT_BYTES
-  if (response.body && (large || !judged)) await response.body.cancel().catch(() => {})
+  // Not awaited: a fetch other than the platform's may never settle a cancel.
+  if (response.body && (large || !judged)) response.body.cancel().catch(() => {})
   return landedAt(new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers }), response.url, response.redirected)
 }

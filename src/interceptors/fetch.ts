@@ -61,9 +61,9 @@ async function flow<H extends Headers>(
   const answer = exchange.after(sent, input, rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
-    onRefused: async (judged) => {
+    onRefused: (judged) => {
       input.stop()
-      kept = await withoutBody(kept, judged)
+      kept = withoutBody(kept, judged)
     },
     refused: () => kept,
   }))

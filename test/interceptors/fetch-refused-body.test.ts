@@ -106,3 +106,14 @@ describe('the refused response handed back without its body', () => {
     for (const response of [error.response, error.response.clone()]) expect([response.status, response.url, response.redirected]).toEqual([401, `${server.url}/upload`, false])
   })
 })
+
+it('a fetch of its own whose refused body (over 64 KB) never finishes cancelling: the call is replayed and settles', async () => {
+  const fakeFetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+    if (new Headers(init?.headers).get('authorization') === 'Bearer token-1') return new Response('ok')
+    const body = new ReadableStream({ cancel: () => new Promise<void>(() => {}) })
+    return new Response(body, { status: 401, headers: { 'content-length': String(100 * 1024) } })
+  }) as typeof fetch
+  const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+  const authedFetch = wrapFetch(fakeFetch, session, { origins: ['https://api.test'] })
+  expect(await (await authedFetch('https://api.test/me')).text()).toBe('ok')
+})

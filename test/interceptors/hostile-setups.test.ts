@@ -5,7 +5,7 @@
 import { Agent, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type AxiosRequestTransformer, type InternalAxiosRequestConfig } from 'axios'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSession, type Tokens } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { installFetch, wrapFetch } from '../../src/interceptors/fetch.js'
@@ -362,6 +362,64 @@ describe('the token stays where it may go', () => {
       ['/first', undefined],
       ['/second', undefined],
     ])
+  })
+
+  it('two attachments on one instance, one token refused, an interceptor sending every retry to a fallback origin: the replay takes neither token there', async () => {
+    const allowed = await servers.start((token) => token !== 'token-0')
+    const fallback = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url })
+    let sends = 0
+    client.interceptors.request.use((config) => {
+      if (sends++ > 0) config.baseURL = fallback.url
+      return config
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
+    attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    expect(await statusOf(client.get('/me'))).toBe(200)
+    expect(fallback.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
+  })
+
+  it('axios running interceptors in the order added, one added after tokenflight that ejects itself on its first run (axios drops its slot), a second request already on its way: neither goes elsewhere with the token', async () => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url, transitional: { legacyInterceptorReqResOrdering: false } })
+    // Runs first: holds the second request until the other has ejected itself.
+    client.interceptors.request.use(async (config) => {
+      if (config.url === '/second') await new Promise((resolve) => setTimeout(resolve, 30))
+      return config
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const id = client.interceptors.request.use((config) => {
+      client.interceptors.request.eject(id)
+      config.baseURL = elsewhere.url
+      config.transformRequest = [(data) => data]
+      return config
+    })
+    await Promise.all([statusOf(client.get('/first')), statusOf(client.get('/second'))])
+    expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([
+      ['/first', undefined],
+      ['/second', undefined],
+    ])
+  })
+
+  it('two copies of tokenflight (its ESM and CJS builds) attached to one instance, an interceptor running after both that moves the request and assigns steps: neither token goes', async () => {
+    const allowed = await servers.start(() => true)
+    const elsewhere = await servers.start(() => true)
+    const client = axios.create({ baseURL: allowed.url })
+    client.interceptors.request.use((config) => {
+      config.baseURL = elsewhere.url
+      config.transformRequest = [(data) => data]
+      return config
+    })
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    vi.resetModules()
+    const copy = await import('../../src/interceptors/axios.js')
+    expect(copy.attachAxios).not.toBe(attachAxios)
+    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
+    copy.attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    expect(await statusOf(client.get('/me'))).toBe(200)
+    expect(elsewhere.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
   })
 
   it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
