@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosRequestHeaders, AxiosRequestTransformer, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import type { Exchange, HeaderSink, Sent } from '../exchange.js'
+import type { Exchange, Sent } from '../exchange.js'
 import type { AuthFailureRule } from '../exchange/refusal-rule.js'
 import { hasOwn } from '../has-own.js'
 import { invalidArgument } from '../invalid-argument.js'
@@ -7,6 +7,7 @@ import type { Tokens } from '../strategy.js'
 import { type ClientOptions, ownRequestOptions, type RequestOptions, resolveClientOptions } from './client-options.js'
 import { type AxiosAttachment, AxiosAnswer, asRecovery, FULFILLED, kept } from './axios-answer.js'
 import { cancelTokenSignal } from './cancel-token.js'
+import { sinkOf } from './axios-header-sink.js'
 import { Replay } from './axios-replay.js'
 import { AxiosSend } from './axios-send.js'
 import { type ConfigRecord, configRecord } from './config-record.js'
@@ -38,18 +39,25 @@ export interface AttachAxiosOptions extends ClientOptions {}
 const isAxiosInstance = (value: unknown): value is AxiosInstance =>
   typeof (value as AxiosInstance | undefined)?.request === 'function' && typeof (value as AxiosInstance).interceptors?.response?.use === 'function'
 
-// The config's headers as the exchange writes on them; a fetch `Headers` or plain object an interceptor
-// put there is wrapped, so the exchange lists what the strategy wrote for the replay to take off.
-function sinkOf(config: InternalAxiosRequestConfig): HeaderSink {
-  config.headers ??= {} as InternalAxiosRequestConfig['headers']
-  const headers = config.headers as unknown as Record<string, string> & Partial<HeaderSink>
-  if (typeof headers.set === 'function' && !(typeof Headers === 'function' && headers instanceof Headers)) return headers as HeaderSink
-  return { set: headers.set?.bind(headers) ?? ((name, value) => void Reflect.set(headers, name, value)) }
-}
-
 // A send's record, told by a field of its own, not by `instanceof Promise`: a page's old polyfill
 // may have replaced the global `Promise`, of which the engine's promises are not.
 const isSent = (value: Sent | Promise<Sent>): value is Sent => hasOwn(value, 'exchange')
+
+// Before a replay still live (`ours`), or another attachment's on the same instance.
+function beforeReplay(
+  config: InternalAxiosRequestConfig,
+  replay: Replay,
+  ours: boolean,
+  allowed: (config: InternalAxiosRequestConfig) => boolean,
+  guardSteps: (config: InternalAxiosRequestConfig) => void,
+  sentByUs: boolean,
+): InternalAxiosRequestConfig {
+  // An interceptor may have moved it since: the token only to an allowed origin, checked after its steps.
+  if (ours && allowed(config)) replay.authorize?.(sinkOf(config))
+  // Another's is its own to authorize and judge; the header ours wrote on its first send stays only where ours may go.
+  if (ours || sentByUs) guardSteps(config)
+  return config
+}
 
 // Before a send: the token from the exchange, or the replay's token the exchange already checked.
 function beforeSend(
@@ -79,18 +87,7 @@ function beforeSend(
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      // Another attachment's replay (two on one instance) is its own to authorize and to judge; the
-      // header ours wrote on its first send stays only where ours may go (our check, put back).
-      if (options.owner !== lateGuard) {
-        if (sentRequests.get(config)) guardSteps(config)
-        return config
-      }
-      if (options.live) {
-        // An interceptor may have moved it since: the token only to an allowed origin, checked after its steps.
-        if (allowed(config)) options.authorize?.(sinkOf(config))
-        guardSteps(config)
-        return config
-      }
+      if (options.owner !== lateGuard || options.live) return beforeReplay(config, options, options.owner === lateGuard, allowed, guardSteps, !!sentRequests.get(config))
       config.tokenflight = undefined // a copy of a replay that settled: a first send again
     }
     // A config copied from an earlier send (a caller retrying `error.config`) carries its record.
