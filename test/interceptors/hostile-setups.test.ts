@@ -325,6 +325,29 @@ describe('the token stays where it may go', () => {
     })
   })
 
+  // Two sessions on one instance: the first's token in Authorization, the second's in X-Api-Token.
+  function attachTwo(client: AxiosInstance, attachSecond: typeof attachAxios = attachAxios) {
+    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
+    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
+    attachSecond(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+  }
+  const bothTokensAt = (server: { requests: Array<{ authorization?: string | undefined; headers: Record<string, unknown> }> }) =>
+    server.requests.map((r) => [r.authorization, r.headers['x-api-token']])
+  // Holds the request to /second until an interceptor running for the first has ejected itself.
+  const holdSecond = async (config: InternalAxiosRequestConfig) => {
+    if (config.url === '/second') await new Promise((resolve) => setTimeout(resolve, 30))
+    return config
+  }
+  // An interceptor that moves the request elsewhere and assigns steps of its own, once: it ejects itself.
+  function movedOnce(client: AxiosInstance, elsewhere: string) {
+    const id = client.interceptors.request.use((config) => {
+      client.interceptors.request.eject(id)
+      config.baseURL = elsewhere
+      config.transformRequest = [(data) => data]
+      return config
+    })
+  }
+
   it('two attachments on one instance (the second token in a header of its own), an interceptor running after both that moves the request and assigns steps: neither token goes', async () => {
     const allowed = await servers.start(() => true)
     const elsewhere = await servers.start(() => true)
@@ -334,29 +357,18 @@ describe('the token stays where it may go', () => {
       config.transformRequest = [(data) => data]
       return config
     })
-    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
-    attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    attachTwo(client)
     expect(await statusOf(client.get('/me'))).toBe(200)
-    expect(elsewhere.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
+    expect(bothTokensAt(elsewhere)).toEqual([[undefined, undefined]])
   })
 
   it('an interceptor running after tokenflight that ejects itself on its first run, a second request already on its way: neither goes elsewhere with the token', async () => {
     const allowed = await servers.start(() => true)
     const elsewhere = await servers.start(() => true)
     const client = axios.create({ baseURL: allowed.url })
-    const id = client.interceptors.request.use((config) => {
-      client.interceptors.request.eject(id)
-      config.baseURL = elsewhere.url
-      config.transformRequest = [(data) => data]
-      return config
-    })
+    movedOnce(client, elsewhere.url)
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-    // Runs first: holds the second request until the first has ejected the other.
-    client.interceptors.request.use(async (config) => {
-      if (config.url === '/second') await new Promise((resolve) => setTimeout(resolve, 30))
-      return config
-    })
+    client.interceptors.request.use(holdSecond) // runs first
     await Promise.all([statusOf(client.get('/first')), statusOf(client.get('/second'))])
     expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([
       ['/first', undefined],
@@ -373,29 +385,18 @@ describe('the token stays where it may go', () => {
       if (sends++ > 0) config.baseURL = fallback.url
       return config
     })
-    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
-    attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    attachTwo(client)
     expect(await statusOf(client.get('/me'))).toBe(200)
-    expect(fallback.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
+    expect(bothTokensAt(fallback)).toEqual([[undefined, undefined]])
   })
 
   it('axios running interceptors in the order added, one added after tokenflight that ejects itself on its first run (axios drops its slot), a second request already on its way: neither goes elsewhere with the token', async () => {
     const allowed = await servers.start(() => true)
     const elsewhere = await servers.start(() => true)
     const client = axios.create({ baseURL: allowed.url, transitional: { legacyInterceptorReqResOrdering: false } })
-    // Runs first: holds the second request until the other has ejected itself.
-    client.interceptors.request.use(async (config) => {
-      if (config.url === '/second') await new Promise((resolve) => setTimeout(resolve, 30))
-      return config
-    })
+    client.interceptors.request.use(holdSecond) // runs first
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
-    const id = client.interceptors.request.use((config) => {
-      client.interceptors.request.eject(id)
-      config.baseURL = elsewhere.url
-      config.transformRequest = [(data) => data]
-      return config
-    })
+    movedOnce(client, elsewhere.url)
     await Promise.all([statusOf(client.get('/first')), statusOf(client.get('/second'))])
     expect(elsewhere.requests.map((r) => [r.path, r.authorization])).toEqual([
       ['/first', undefined],
@@ -412,14 +413,12 @@ describe('the token stays where it may go', () => {
       config.transformRequest = [(data) => data]
       return config
     })
-    attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     vi.resetModules()
     const copy = await import('../../src/interceptors/axios.js')
     expect(copy.attachAxios).not.toBe(attachAxios)
-    const apiKey = custom(async (current) => current, { authorization: { header: 'X-Api-Token', scheme: '' } })
-    copy.attachAxios(client, createSession({ strategy: apiKey, tokens: { accessToken: 'api-key-0' } }))
+    attachTwo(client, copy.attachAxios)
     expect(await statusOf(client.get('/me'))).toBe(200)
-    expect(elsewhere.requests.map((r) => [r.authorization, r.headers['x-api-token']])).toEqual([[undefined, undefined]])
+    expect(bothTokensAt(elsewhere)).toEqual([[undefined, undefined]])
   })
 
   it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
