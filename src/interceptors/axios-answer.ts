@@ -90,7 +90,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
     for (const name of send.sent.authHeaders) config.headers.delete(name)
     const resendable = !isOneShot(config.data)
     // The steps that made the body, for a replay an interceptor gives a body of its own.
-    const steps = [config.transformRequest ?? []].flat().filter((step) => step !== attachment.guard)
+    const steps = config.transformRequest
     if (resendable) {
       config.transformRequest = [attachment.guard] // the body as it went, byte for byte: transformed once
     } else {

@@ -16,7 +16,7 @@ export class Replay implements RequestOptions {
     /** What the strategy wrote on the refused send: axios before 1.19 drops the config's symbol-keyed record on a replay. */
     readonly authHeaders: readonly string[],
     /** The body the refused send sent, when it can go again as it went, and the steps that made it. */
-    readonly sentBody?: { readonly data: unknown; readonly steps: readonly AxiosRequestTransformer[] },
+    readonly sentBody?: { readonly data: unknown; readonly steps: AxiosRequestTransformer | AxiosRequestTransformer[] | undefined },
   ) {}
   /**
    * The replay's body once its steps ran: the refused send's as it went (a step an interceptor adds
@@ -28,7 +28,8 @@ export class Replay implements RequestOptions {
     if (!sent) return transformed
     if (config.data === sent.data) return sent.data
     headers.delete('Content-Length')
-    return sent.steps.reduce((data, step) => step.call(config, data, headers), config.data)
+    const steps = [sent.steps ?? []].flat().filter((step) => step !== this.owner)
+    return steps.reduce((data, step) => step.call(config, data, headers), config.data)
   }
   /**
    * Whether a send carrying this mark is the replay: its own send, or a resend of it before it

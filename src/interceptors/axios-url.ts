@@ -90,17 +90,18 @@ function putBackWithout(config: InternalAxiosRequestConfig, like: AxiosHeaders, 
   }
 }
 
+// A request refused before it leaves, for what was done to its config.
+const notSentError = (message: string): TypeError => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
+
 /** Why a request moved to another origin with headers the token cannot be taken off is not sent. */
 const unstrippedError = (): TypeError =>
-  Object.assign(new TypeError('tokenflight cannot take the token off the headers a transformRequest step gave a request it moved to another origin; it is not sent'), {
-    code: 'ERR_INVALID_ARG_VALUE' as const,
-  })
+  notSentError('tokenflight cannot take the token off the headers a transformRequest step gave a request it moved to another origin; it is not sent')
 
 /** Why a request whose redirects cannot be guarded is not sent with the token. */
 export function unguardedError(): TypeError {
   const message =
     'tokenflight cannot keep the token off redirects to other origins for this request: its config is frozen or sealed, its beforeRedirect cannot be set (a request interceptor made it so), or it has a transport of its own, which axios hands no beforeRedirect; it is not sent'
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' as const })
+  return notSentError(message)
 }
 
 type Steps = InternalAxiosRequestConfig['transformRequest']
@@ -132,8 +133,9 @@ export function interceptorsAfter(manager: unknown, own: unknown, legacyOrdering
   if (legacyOrdering === false) return true
   const handlers: unknown = (manager as { handlers?: unknown } | undefined)?.handlers
   if (!Array.isArray(handlers)) return true
-  const at = handlers.findIndex((handler: { fulfilled?: unknown } | null | undefined) => handler?.fulfilled === own)
-  if (at < 0) return true
+  let at = 0
+  while (at < handlers.length && (handlers[at] as { fulfilled?: unknown } | null)?.fulfilled !== own) at++
+  if (at === handlers.length) return true
   return legacyOrdering === true ? at > 0 : handlers.length > 1
 }
 

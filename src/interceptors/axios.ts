@@ -50,12 +50,12 @@ function beforeReplay(
   ours: boolean,
   allowed: (config: InternalAxiosRequestConfig) => boolean,
   guardSteps: (config: InternalAxiosRequestConfig) => void,
-  sentByUs: boolean,
+  sentByUs: (config: InternalAxiosRequestConfig) => boolean,
 ): InternalAxiosRequestConfig {
   // An interceptor may have moved it since: the token only to an allowed origin, checked after its steps.
   if (ours && allowed(config)) replay.authorize?.(sinkOf(config))
   // Another's is its own to authorize and judge; the header ours wrote on its first send stays only where ours may go.
-  if (ours || sentByUs) guardSteps(config)
+  if (ours || sentByUs(config)) guardSteps(config)
   return config
 }
 
@@ -83,11 +83,12 @@ function beforeSend(
     sentRequests.set(config, new AxiosSend(sent, config))
     return config
   }
+  const sentByUs = (config: InternalAxiosRequestConfig) => sentRequests.get(config) !== undefined
   // Not async: with the tokens at hand (the common case) the config goes on without a promise.
   return (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> => {
     const options = config.tokenflight
     if (options instanceof Replay) {
-      if (options.owner !== lateGuard || options.live) return beforeReplay(config, options, options.owner === lateGuard, allowed, guardSteps, !!sentRequests.get(config))
+      if (options.owner !== lateGuard || options.live) return beforeReplay(config, options, options.owner === lateGuard, allowed, guardSteps, sentByUs)
       config.tokenflight = undefined // a copy of a replay that settled: a first send again
     }
     // A config copied from an earlier send (a caller retrying `error.config`) carries its record.

@@ -1,4 +1,5 @@
 import { landedAt } from './fetch-redirects.js'
+import { releaseStream } from './refused-stream.js'
 
 // A refused body known to be larger than this is cancelled rather than left unread.
 const UNREAD_LIMIT_BYTES = 64 * 1024
@@ -15,7 +16,7 @@ const UNREAD_LIMIT_BYTES = 64 * 1024
 export function withoutBody(response: Response, judged: boolean): Response {
   // A malformed length is NaN: left unread, as an unsized one.
   const large = Number(response.headers.get('content-length')) > UNREAD_LIMIT_BYTES
-  // Not awaited: a fetch other than the platform's may never settle a cancel.
-  if (response.body && (large || !judged)) response.body.cancel().catch(() => {})
+  // Not awaited (a fetch other than the platform's may never settle a cancel); node-fetch's is a Node stream.
+  if (response.body && (large || !judged)) releaseStream(response.body)
   return landedAt(new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers }), response.url, response.redirected)
 }

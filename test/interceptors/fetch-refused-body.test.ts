@@ -117,3 +117,16 @@ it('a fetch of its own whose refused body (over 64 KB) never finishes cancelling
   const authedFetch = wrapFetch(fakeFetch, session, { origins: ['https://api.test'] })
   expect(await (await authedFetch('https://api.test/me')).text()).toBe('ok')
 })
+
+it('a fetch of its own whose refused body is a Node stream (node-fetch), over 64 KB: the stream is destroyed, the call replayed', async () => {
+  const { Readable } = await import('node:stream')
+  const refused = new Readable({ read() {} })
+  const fakeFetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+    if (new Headers(init?.headers).get('authorization') === 'Bearer token-1') return new Response('ok')
+    return Object.defineProperty(new Response(null, { status: 401, headers: { 'content-length': String(100 * 1024) } }), 'body', { value: refused })
+  }) as typeof fetch
+  const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+  const authedFetch = wrapFetch(fakeFetch, session, { origins: ['https://api.test'] })
+  expect(await (await authedFetch('https://api.test/me')).text()).toBe('ok')
+  expect(refused.destroyed).toBe(true)
+})
