@@ -105,20 +105,20 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     return { kills, counts: await Promise.all(replaced) }
   }
 
-  async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; refreshTimeoutMs?: number; during?: (emulator: Emulator<'fib'>) => Promise<unknown>; killEveryMs?: number }) {
+  async function fleet(options: { coordinated: boolean; coordinationWaitMs?: number; refreshTimeoutMs?: number; durationMs?: number; during?: (emulator: Emulator<'fib'>) => Promise<unknown>; killEveryMs?: number }) {
     const emulator: Emulator<'fib'> = await startEmulator({ provider: 'fib', accessTtlMs: TTL, rotateRefreshTokens: true, reuseDetection: true })
     const env = {
       baseURL: emulator.url,
       redisPort: options.coordinated ? redis.port : undefined,
       key: `tokenflight:fleet:${Math.random().toString(36).slice(2)}`,
       tokens: emulator.signIn(),
-      durationMs: DURATION,
+      durationMs: options.durationMs ?? DURATION,
       inFlight: IN_FLIGHT,
       coordinationWaitMs: options.coordinationWaitMs ?? 3_000,
       refreshTimeoutMs: options.refreshTimeoutMs,
     }
     const children = Array.from({ length: PROCESSES }, () => startWorker(env))
-    // The 10 s of load start when every process is up: booting one takes a second or two of CPU,
+    // The load starts when every process is up: booting one takes a second or two of CPU,
     // and a process booting beside seven at full load answered its first calls 1.3 s late,
     // longer than these tokens live.
     const ready = (await Promise.all(children.map((c) => c.ready))) as Array<{ warmUpFailed: number }>
@@ -129,7 +129,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
       child.send('go')
       return counts
     })
-    const killing = options.killEveryMs ? killAndRestart(children, env, began + DURATION, options.killEveryMs) : undefined
+    const killing = options.killEveryMs ? killAndRestart(children, env, began + env.durationMs, options.killEveryMs) : undefined
     await options.during?.(emulator)
     const restarted = await killing
     // A killed process's answer is `undefined`: what counts is that every surviving process's requests settled.
@@ -165,7 +165,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     const noFailures = (run: { failed: number; errors: string[] }) => expect({ failed: run.failed, errors: run.errors }).toEqual({ failed: 0, errors: [] })
 
     it('with the Redis coordinator: 0 failed requests, ≤ one refresh per expiry period + 1, no reuse detection', loaded, async () => {
-      const run = await fleet({ coordinated: true })
+      const run = await fleet({ coordinated: true, durationMs: 6_000 }) // 12 expiry periods
       expect(run.requests).toBeGreaterThan(PROCESSES * IN_FLIGHT)
       noFailures(run)
       expect(run.reuseDetections).toBe(0)
@@ -176,7 +176,7 @@ describe.skipIf(missing('redis-server'))('needs redis-server', () => {
     })
 
     it('contrast, without a coordinator: the processes refresh on their own and trip reuse detection', async () => {
-      const run = await fleet({ coordinated: false })
+      const run = await fleet({ coordinated: false, durationMs: 4_000 }) // the first expiry already trips it
       expect(run.reuseDetections).toBeGreaterThan(0)
       expect(run.failed).toBeGreaterThan(0)
     }, 60_000)
