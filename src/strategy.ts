@@ -37,8 +37,9 @@ export interface ResponseHeaders {
  * What a refusal rule is shown of a response, the same on every transport (axios, fetch, XHR).
  * `body()` reads the body only when asked, once (later calls share the read): JSON when it
  * parses as JSON, else text; under axios it is `response.data` as axios made it. With fetch it is
- * read from a copy, so the caller still gets the body; a refused body is then discarded, so a
- * `body()` first called after the rule has judged rejects with a `TypeError`.
+ * read from a copy, so the caller still gets the body, and at most 1 MiB of it (past that `body()`
+ * rejects with a `RangeError`); a refused body is then discarded, so a `body()` first called after
+ * the rule has judged rejects with a `TypeError`.
  */
 export interface AuthFailureInput {
   readonly status: number

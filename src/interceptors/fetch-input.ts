@@ -1,7 +1,21 @@
 import { parseBody } from '../exchange/refusal-rule.js'
-import { readAllText } from '../read-all-text.js'
+import { type ChunkReader, type ReadLimit, readAllText } from '../read-all-text.js'
 import type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 import { responseHeaders } from './response-headers.js'
+
+// A hostile server's endless 401 must not fill the memory of a rule reading it: a refusal is a few kB.
+const RULE_READ_LIMIT: ReadLimit = {
+  maxBytes: 1024 * 1024,
+  tooLarge: () => new RangeError('The refused body is over 1 MiB: a refusal rule reads at most that much of it'),
+}
+
+// A web stream's reader; a fetch of its own may answer with a Node stream (node-fetch).
+function chunkReader(body: unknown): ChunkReader | undefined {
+  if (!body) return undefined
+  if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') return (body as ReadableStream<Uint8Array>).getReader()
+  const chunks = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]?.()
+  return chunks && { read: () => chunks.next() as ReturnType<ChunkReader['read']>, cancel: async () => chunks.return?.() }
+}
 
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
 // Once the refusal is judged the body is discarded: a rule that reads it later is told so.
@@ -11,7 +25,7 @@ export class FetchInput implements AuthFailureInput {
   // Until the refusal is judged: the refused response is let go for the replay's round trip.
   #response: Response | undefined
   #read: Promise<unknown> | undefined
-  #copy: ReadableStreamDefaultReader<Uint8Array> | undefined
+  #copy: ChunkReader | undefined
   constructor(response: Response) {
     this.status = response.status
     this.#headers = response.headers
@@ -30,8 +44,8 @@ export class FetchInput implements AuthFailureInput {
     } else {
       // Read through a reader of our own, so that a rule left without a verdict stops reading with it.
       const copy = response.clone()
-      this.#copy = copy.body?.getReader()
-      this.#read = (this.#copy ? readAllText(this.#copy) : copy.text()).then(parseBody)
+      this.#copy = chunkReader(copy.body)
+      this.#read = (this.#copy ? readAllText(this.#copy, RULE_READ_LIMIT) : copy.text()).then(parseBody)
     }
     return this.#read
   }
