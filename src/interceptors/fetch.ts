@@ -7,7 +7,7 @@ import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { followGuarded, guardsRedirects, hopRequest, isNodeFetch, withoutToken, writtenHeaders } from './fetch-redirects.js'
 import { FetchInput } from './fetch-input.js'
-import { withoutBody } from './fetch-refused-body.js'
+import { asResponse, releaseRefused } from './fetch-refused-body.js'
 import { absoluteHref, type HrefPolicy, landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
 import { hasOwn } from '../has-own.js'
@@ -52,9 +52,8 @@ async function flow<H extends Headers>(
   const { signal, rule } = init
   const headers = headersOf(init.headers)
   const sent = await exchange.before(headers, signal)
-  // The response as it came, then without its body once refused: held under one name only, so the
-  // refused one is let go for the replay's round trip.
-  let kept = await send(headers, true)
+  // Held under one name only: once refused, let go for the replay's round trip (only its head stays).
+  let kept: Response | (() => Response) = await send(headers, true)
   // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
   if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
   const input = new FetchInput(kept)
@@ -63,14 +62,15 @@ async function flow<H extends Headers>(
     replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
     onRefused: (judged) => {
       input.stop()
-      kept = withoutBody(kept, judged)
+      if (typeof kept !== 'function') kept = releaseRefused(kept, judged)
     },
-    refused: () => kept,
+    refused: () => asResponse(kept),
   }))
   const replayed = answer && (await answer)
   // Judged: a read of the copy that the rule did not wait for serves no verdict.
   input.stop()
-  return replayed ? replayed.value : kept
+  // Not refused, or refused while signed out (nothing to replay with).
+  return replayed ? replayed.value : asResponse(kept)
 }
 
 // The fetch a wrapper sends with, whether it is the platform's own, and where its token may go.

@@ -5,6 +5,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
@@ -96,6 +97,32 @@ describe('the refused body before a replay', () => {
 })
 
 describe('the refused response handed back without its body', () => {
+  // gzip-encoded and sized: the copy has no body, so neither header may say there is one.
+  const gzipped = gzipSync('{"error":"invalid_token"}')
+  const refuseGzipped = (res: ServerResponse) => res.writeHead(401, { 'content-encoding': 'gzip', 'content-length': String(gzipped.length), 'www-authenticate': 'Bearer error="invalid_token"' }).end(gzipped)
+  const head = (response: Response) => ({ status: response.status, length: response.headers.get('content-length'), encoding: response.headers.get('content-encoding'), challenge: response.headers.get('www-authenticate') })
+  const bodyless = { status: 401, length: null, encoding: null, challenge: 'Bearer error="invalid_token"' }
+
+  it('signed out while judged: the refusal comes back, and no framing header promises the body it no longer has', async () => {
+    const server = await api(refuseGzipped)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const signOutAndRefuse = async () => {
+      await session.clear()
+      return true
+    }
+    const response = await wrapFetch(fetch, session, { origins: [server.url], authFailure: signOutAndRefuse })(`${server.url}/me`)
+    expect(head(response)).toEqual(bodyless)
+    expect(await response.text()).toBe('')
+  })
+
+  it('a one-shot body refused: BodyNotReplayableError holds the copy, without framing headers', async () => {
+    const server = await api(refuseGzipped)
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
+    const body = new ReadableStream({ start: (controller) => controller.close() })
+    const error = (await wrapFetch(fetch, session, { origins: [server.url] })(`${server.url}/upload`, { method: 'POST', body, duplex: 'half' } as RequestInit).catch((caught: unknown) => caught)) as { response: Response }
+    expect(head(error.response)).toEqual(bodyless)
+  })
+
   it('a one-shot body refused: BodyNotReplayableError holds the response, which (and its clones) says where it was sent', async () => {
     const server = await api((res) => res.writeHead(401, { 'content-length': '0' }).end())
     const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' } })
