@@ -19,20 +19,27 @@ afterEach(() => {
 // Answers token-0 with 401 and `refuse`'s body; records the client port of every request.
 async function api(refuse: (res: ServerResponse) => void) {
   const ports: Array<{ token: string | undefined; port: number | undefined }> = []
+  let refusalSent = () => {}
+  const refusalEnded = new Promise<void>((resolve) => {
+    refusalSent = resolve
+  })
   const server = createServer((req, res) => {
     ports.push({ token: req.headers.authorization, port: req.socket.remotePort })
+    res.on('finish', refusalSent)
     if (req.headers.authorization === 'Bearer token-0') return refuse(res)
     res.writeHead(200, { 'content-length': '2' }).end('ok')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   stops.push(() => server.close())
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ports }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ports, refusalEnded }
 }
 
-async function refusedThenReplayed(refuse: (res: ServerResponse) => void) {
+// `untilRefusalEnds`: the refresh runs until the refused body has been sent whole, whatever the load.
+async function refusedThenReplayed(refuse: (res: ServerResponse) => void, untilRefusalEnds = false) {
   const server = await api(refuse)
   // The refresh takes a round trip, as a real one does: time for a read connection to return to the pool.
   const strategy = countingStrategy(async (call, current) => {
+    if (untilRefusalEnds) await server.refusalEnded
     await new Promise((resolve) => setTimeout(resolve, 30))
     return { ...current, accessToken: `token-${call}` }
   })
@@ -55,7 +62,7 @@ describe('the refused body before a replay', () => {
       res.writeHead(401, { 'content-type': 'application/json' })
       res.write('{"error":')
       setTimeout(() => res.end('"token_expired"}'), 5)
-    })
+    }, true)
     expect(outcome).toEqual({ sameConnection: true, tokens: ['Bearer token-0', 'Bearer token-1'] })
   })
 
