@@ -1,5 +1,6 @@
 import type { Strategy, Tokens } from '../strategy.js'
 import { placementOf } from '../token-placement.js'
+import { usableHeaders } from '../usable-headers.js'
 
 /** Where a send's headers go: a `Headers`, or a client's own headers object with the same `set`. */
 export interface HeaderSink {
@@ -21,8 +22,8 @@ export function tokenWriter<T extends Tokens>(strategy: Strategy<T>): (tokens: T
     }
   }
   return (tokens, sink) => {
-    // Without `Headers` (a page without fetch), the XHR's own list, which has its methods.
-    const headers = typeof Headers !== 'function' || sink instanceof Headers ? (sink as Headers) : new Headers()
+    // Without a usable `Headers` (a page without fetch), the XHR's own list, which has its methods.
+    const headers = !usableHeaders() || sink instanceof Headers ? (sink as Headers) : new Headers()
     const returned: unknown = strategy.authorize?.(tokens, headers)
     if (isThenable(returned) || isGenerator(returned)) throw returnedLater(returned)
     const names: string[] = []

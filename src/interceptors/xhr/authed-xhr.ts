@@ -77,10 +77,9 @@ export class AuthedXhr extends DrivenXhr {
     this.dispatchEvent(new ProgressEvent('loadstart')) // as the native send() does, before any wait
     if (generation !== this.#generation) return // its handler aborted or opened again: this send is over
     const headers = newHeaders(this.#headers)
-    new Promise<Sent>((resolve) => resolve(exchange.before(headers, signal))).then(
-      (sent) => generation === this.#generation && this.#sendNative(headers, sent),
-      (error: unknown) => generation === this.#generation && this.#cancel('error', error),
-    )
+    new Promise<Sent>((resolve) => resolve(exchange.before(headers, signal)))
+      .then((sent) => generation === this.#generation && this.#sendNative(headers, sent))
+      .catch((error: unknown) => generation === this.#generation && this.#cancel('error', error)) // a wait or a send that threw
   }
   abort(): void {
     if (this.#phase === 'waiting' || this.#phase === 'held') this.#cancel('abort')
@@ -110,9 +109,7 @@ export class AuthedXhr extends DrivenXhr {
     this.shown = undefined
     this.#sent = sent
     // The caller's timeout covers the whole request, the waits for tokens and the refresh included.
-    this.limitNative(this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
-    for (const [name, value] of headers) this.inner.setRequestHeader(name, value)
-    this.inner.send(this.#body)
+    this.sendInner(headers, this.#body, this.timeoutMs - ((this.#exchange as Exchange).now() - this.#sentAt))
   }
 
   protected override fromNative(event: Event): void {
@@ -164,17 +161,21 @@ export class AuthedXhr extends DrivenXhr {
     return true
   }
 
-  // Resolves when the replay has ended, so its replay slot is held that long.
+  // Resolves when the replay has ended (its replay slot is held that long). Sent in a task of its own: re-sent from
+  // the microtasks after a native event, Chromium would go on with the refused response's steps on it.
   #replay(generation: number, authorize: (headers: Headers) => Headers): Promise<void> {
-    // In a task of its own: re-sent from the microtasks after a native event, Chromium would go on with the refused response's steps on it.
-    return new Promise<void>((ended) =>
+    return new Promise<void>((ended, failed) =>
       nextTask(() => {
         if (generation !== this.#generation) return ended() // cancelled meanwhile: nothing is sent
-        this.#replayEnded = ended
-        // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
-        if (this.#held?.drain().over === false) this.quietly((inner) => inner.abort())
-        this.#held = undefined
-        this.#sendNative(authorize(newHeaders(this.#headers)), undefined)
+        try {
+          this.#replayEnded = ended
+          // A refused body still arriving (slow, or endless) is not waited for: the replay replaces it.
+          if (this.#held?.drain().over === false) this.quietly((inner) => inner.abort())
+          this.#held = undefined
+          this.#sendNative(authorize(newHeaders(this.#headers)), undefined)
+        } catch (error) {
+          failed(error) // a throwing `authorize` or send fails the replay, and the request with it
+        }
       }),
     )
   }
@@ -188,8 +189,7 @@ export class AuthedXhr extends DrivenXhr {
     this.dispatchHeld(events)
   }
 
-  // The caller aborted, its timeout passed, or tokenflight failed the request, while no native
-  // request of theirs was running: the events a native request would fire, with a network error.
+  // Aborted, timed out or failed by tokenflight with no native request of theirs running: the events a native one would fire.
   #cancel(type: 'abort' | 'timeout' | 'error', error?: unknown): void {
     const wasHeld = this.#phase === 'held'
     this.#reset()

@@ -1,4 +1,4 @@
-import { type OpenRest, XhrLookAlike } from './look-alike.js'
+import { type Body, type OpenRest, XhrLookAlike } from './look-alike.js'
 
 /**
  * The native request driven for the caller: the caller's `open()` (its `readystatechange` as
@@ -38,9 +38,11 @@ export class DrivenXhr extends XhrLookAlike {
     if (this.mimeType !== undefined) this.inner.overrideMimeType(this.mimeType)
   }
 
-  /** Gives the native request what is left of the caller's timeout (`leftMs`), if there is one. */
-  protected limitNative(leftMs: number): void {
+  /** Sends the native request with `headers`, given what is left of the caller's timeout (`leftMs`), if there is one. */
+  protected sendInner(headers: Iterable<[string, string]>, body: Body, leftMs: number): void {
     if (this.timeoutMs > 0) this.inner.timeout = Math.max(1, leftMs)
+    for (const [name, value] of headers) this.inner.setRequestHeader(name, value)
+    this.inner.send(body)
   }
 
   #open(method: string, url: string | URL, rest: OpenRest): void {

@@ -1,3 +1,5 @@
+import { usableHeaders } from '../../usable-headers.js'
+
 /**
  * An XHR's request headers where the platform has no `Headers` (a page without fetch): the part
  * of `Headers` tokenflight and an `authorize` use. Names in any case; `append` joins a
@@ -26,9 +28,9 @@ class HeaderList {
   }
 }
 
-/** A new `Headers` holding `from`'s, or, where the platform has none, a {@link HeaderList}. */
+/** A new `Headers` holding `from`'s, or, where the platform has none we can use, a {@link HeaderList}. */
 export function newHeaders(from?: Iterable<[string, string]>): Headers {
-  if (typeof Headers === 'function') return new Headers(from as HeadersInit | undefined)
+  if (usableHeaders()) return new Headers(from as HeadersInit | undefined)
   const list = new HeaderList()
   for (const [name, value] of from ?? []) list.append(name, value)
   return list as unknown as Headers

@@ -286,6 +286,69 @@ describe('installXHR over a native XHR', () => {
     expect(events).toEqual(['loadstart', 'abort', 'loadstart', 'loadend', 'load', 'loadend'])
   })
 
+  const NETWORK_ERROR = ['readystatechange:1:0', 'loadstart:1:0', 'readystatechange:4:0', 'error:4:0', 'loadend:4:0']
+
+  it('an authorize that throws on the replay: a network error with its error on xhr.tokenflightError, and the next request is served', async () => {
+    const authorize = (tokens: Tokens, headers: Headers) => {
+      if (tokens.accessToken === 'token-1') throw new Error('authorize refuses token-1')
+      headers.set('Authorization', `Bearer ${tokens.accessToken}`)
+    }
+    let calls = 0
+    const session = createSession({ strategy: custom(async () => ({ accessToken: `token-${++calls}` }), { authorize }), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((token) => token !== 'token-2', session)
+    const call = traced('GET', `${api.url}/a`)
+    expect((await call.done).events).toEqual(NETWORK_ERROR)
+    expect(call.xhr.tokenflightError?.message).toBe('authorize refuses token-1')
+    await session.refresh()
+    expect((await traced('GET', `${api.url}/b`).done).status).toBe(200)
+  })
+
+  it.each(['setRequestHeader', 'send'] as const)('the native %s throwing as the request leaves: a network error with its error, not a request left open', async (method) => {
+    const { api } = await setUp(() => false)
+    const native = FakeXMLHttpRequest.prototype[method]
+    FakeXMLHttpRequest.prototype[method] = () => {
+      throw new DOMException('refused by the native request', 'SyntaxError')
+    }
+    try {
+      const call = traced('GET', `${api.url}/a`)
+      expect((await call.done).events).toEqual(NETWORK_ERROR)
+      expect(call.xhr.tokenflightError?.message).toBe('refused by the native request')
+    } finally {
+      FakeXMLHttpRequest.prototype[method] = native as never
+    }
+  })
+
+  it('a page’s Headers shim that cannot be iterated (an old whatwg-fetch): the XHR keeps its own header list, refused then replayed', async () => {
+    const platform = globalThis.Headers
+    class ShimHeaders {
+      readonly #map = new Map<string, string>()
+      set(name: string, value: string) {
+        this.#map.set(name.toLowerCase(), value)
+      }
+      get(name: string) {
+        return this.#map.get(name.toLowerCase()) ?? null
+      }
+      forEach(fn: (value: string, name: string) => void) {
+        this.#map.forEach(fn)
+      }
+    }
+    const authorize = (tokens: Tokens, headers: Headers) => void headers.set('X-Token', tokens.accessToken)
+    let calls = 0
+    const session = createSession({ strategy: custom(async () => ({ accessToken: `token-${++calls}` }), { authorize }), tokens: { accessToken: 'token-0' } })
+    const { api } = await setUp((_token, _path, headers) => headers['x-token'] !== 'token-1', session)
+    globalThis.Headers = ShimHeaders as unknown as typeof Headers
+    try {
+      const call = traced('GET', `${api.url}/a`, (xhr) => xhr.setRequestHeader('X-Order', '42'))
+      expect((await call.done).status).toBe(200)
+    } finally {
+      globalThis.Headers = platform
+    }
+    expect(sentByFakes.map((sent) => [sent.headers['x-token'], sent.headers['x-order']])).toEqual([
+      ['token-0', '42'],
+      ['token-1', '42'],
+    ])
+  })
+
   it('objects of the native class still pass instanceof XMLHttpRequest; other origins and sync requests go untouched', async () => {
     const native = new FakeXMLHttpRequest()
     const { api } = await setUp(() => false)
