@@ -1,6 +1,6 @@
 /**
  * The single-script build for legacy pages: src/iife.ts bundled into one minified file that
- * sets the global `TokenFlight`. Used by `npm run build` (dist/tokenflight.iife.js) and by the
+ * sets the global `TokenFlight` itself. Used by `npm run build` (dist/tokenflight.iife.js) and by the
  * browser tests, so the tests load the very bytes the build ships.
  */
 import { build } from 'esbuild'
@@ -12,7 +12,6 @@ export async function bundleIife(): Promise<{ code: string; map: string }> {
     outfile: 'dist/tokenflight.iife.js',
     bundle: true,
     format: 'iife',
-    globalName: 'TokenFlight',
     platform: 'browser',
     // Browsers of the last few years; legacy pages are old code, not old browsers.
     target: ['es2020', 'chrome80', 'firefox78', 'safari14'],

@@ -1,8 +1,6 @@
 // The legacy-page build: everything a page needs on one global, `TokenFlight`, from a single
 // <script>. Node-only parts (Redis, the testing emulator) are not in it.
-import * as errors from './errors/index.js'
-
-export {
+import {
   BodyNotReplayableError,
   createSession,
   InvalidRefreshResponseError,
@@ -17,11 +15,41 @@ export {
   TokenflightError,
   webStorageStore,
 } from './index.js'
-export { attachAxios } from './interceptors/axios.js'
-export { installFetch, wrapFetch } from './interceptors/fetch.js'
-export { installXHR } from './interceptors/xhr.js'
-export { ags, ciam, custom, defineStrategy, fib, oauth2, s360 } from './strategies/index.js'
+import { attachAxios } from './interceptors/axios.js'
+import { installFetch, wrapFetch } from './interceptors/fetch.js'
+import { installXHR } from './interceptors/xhr.js'
+import { ags, ciam, custom, defineStrategy, fib, oauth2, s360 } from './strategies/index.js'
 
-// Minifying renames classes: the error classes (every export there is a function) get their names
-// back, for consoles and `constructor.name`.
-for (const [name, value] of Object.entries(errors)) Object.defineProperty(value, 'name', { value: name })
+// Built by hand, not from ES exports: the bundler's export helper walks them with `for…in`, which
+// a page's enumerable `Object.prototype` key (old library code) turned into a load-time TypeError.
+const TokenFlight = {
+  BodyNotReplayableError,
+  createSession,
+  InvalidRefreshResponseError,
+  isTokenflightError,
+  memoryStore,
+  RefreshError,
+  RefreshTimeoutError,
+  RuleTimeoutError,
+  SessionExpiredError,
+  StoreTimeoutError,
+  tabCoordinator,
+  TokenflightError,
+  webStorageStore,
+  attachAxios,
+  installFetch,
+  wrapFetch,
+  installXHR,
+  ags,
+  ciam,
+  custom,
+  defineStrategy,
+  fib,
+  oauth2,
+  s360,
+}
+
+// Minifying renames functions and classes: each export gets its name back, for consoles and `constructor.name`.
+for (const [name, value] of Object.entries(TokenFlight)) Object.defineProperty(value, 'name', { value: name })
+
+;(globalThis as { TokenFlight?: Readonly<typeof TokenFlight> }).TokenFlight = Object.freeze(TokenFlight)

@@ -201,6 +201,23 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
     expect(result).toEqual({ status: 200, path: '/api/orders', bodyGetter: false, causes: [true, true], sent: ['{"item":"tea"}', '{"item":"tea"}'] })
   }, 30_000)
 
+  it('a page whose old library code put enumerable keys on Object.prototype: the script loads, and 10 XHR + 10 fetch after expiry share 1 refresh', async () => {
+    const page = await openPage(() => {
+      ;(Object.prototype as any).foo = 'bar'
+      ;(Object.prototype as any).toJSONString = function toJSONString() {} // Crockford's old json.js
+    })
+    const before = app.emulator.stats.refreshCalls
+    app.emulator.expireAccessTokens()
+    const result = await page.evaluate(async () => {
+      const w = window as any
+      const xhr = Array.from({ length: 10 }, (_, i) => w.tracedXhr('GET', `/api/xhr/${i}`).then((seen: Seen) => seen.status))
+      const fetches = Array.from({ length: 10 }, (_, i) => fetch(`/api/fetch/${i}`).then((r) => r.status))
+      return { xhr: await Promise.all(xhr), fetch: await Promise.all(fetches), names: [w.TokenFlight.createSession.name, w.TokenFlight.RefreshError.name] }
+    })
+    expect(result).toEqual({ xhr: Array(10).fill(200), fetch: Array(10).fill(200), names: ['createSession', 'RefreshError'] })
+    expect(app.emulator.stats.refreshCalls - before).toBe(1)
+  }, 30_000)
+
   it('an XHR refused after the refresh already ended (replayed at once) shows its handlers no LOADING with status 0', async () => {
     const page = await openPage()
     app.emulator.expireAccessTokens()
