@@ -50,13 +50,15 @@ export function tokensProblem(tokens: unknown, now?: number): TokensProblem | un
 
 /**
  * Tokens from a provider, a store or another copy, as the session would keep them: a copy (see
- * {@link copyTokens}) whose `expiresAt`, if it reads as seconds, is dropped rather than refused
+ * {@link copyTokens}) whose `expiresAt`, if it reads as seconds or is NaN, is dropped rather than refused
  * (refusing would drop a refresh token the provider has already rotated: a JWT `exp`, else the
  * first 401, tells the expiry instead), and what makes it unusable, if anything.
  */
 export function foreignTokens(value: unknown, now: number): { tokens: unknown; problem: TokensProblem | undefined } {
   const tokens = copyTokens(value) as Partial<Tokens> | undefined
-  if (typeof tokens?.expiresAt === 'number' && readsAsSeconds(tokens.expiresAt, now)) delete tokens.expiresAt
+  const expiresAt = tokens?.expiresAt
+  // NaN is an expiry computed from a lifetime the answer did not have (`sentAt + body.ttl * 1000`): unknown, too.
+  if (typeof expiresAt === 'number' && (Number.isNaN(expiresAt) || readsAsSeconds(expiresAt, now))) delete tokens?.expiresAt
   return { tokens, problem: tokensProblem(tokens) }
 }
 
@@ -86,9 +88,9 @@ export function copyTokens(tokens: unknown): unknown {
   }
 }
 
-/** Throws the `TypeError` for `problem`, naming the field under `name`, never printing the value. */
+/** Throws the `TypeError` for `problem`, naming the field under `name`, never printing a token (an `expiresAt` number is shown). */
 export function throwTokensProblem(name: string, problem: TokensProblem): never {
-  throw invalidArgument(`${name}${problem.field}`, problem.expected, problem.value, { wrongType: problem.wrongType, secret: true })
+  throw invalidArgument(`${name}${problem.field}`, problem.expected, problem.value, { wrongType: problem.wrongType, secret: problem.field !== '.expiresAt' })
 }
 
 /**

@@ -368,6 +368,29 @@ describe('an expiry in seconds is refused, not refreshed on every read', () => {
   })
 })
 
+describe('an expiry of NaN (computed from a lifetime the answer lacked)', () => {
+  it('createSession and setTokens refuse it, and say NaN', async () => {
+    const refused = expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('got `NaN` (number)') })
+    expect(() => createSession({ strategy: rotating(), tokens: { accessToken: 'a', expiresAt: Number.NaN } })).toThrow(refused)
+    await expect(createSession({ strategy: rotating() }).setTokens({ accessToken: 'a', expiresAt: Number.NaN })).rejects.toEqual(refused)
+  })
+
+  it('from a provider, a store or another copy it is taken as unknown, not refused: the rotated refresh token is kept and presented next', async () => {
+    const presented: Array<string | undefined> = []
+    const strategy = countingStrategy((call, current) => {
+      presented.push(current.refreshToken)
+      return { accessToken: `token-${call}`, refreshToken: `refresh-${call}`, expiresAt: Number.NaN }
+    })
+    const session = createSession({ strategy, tokens: start, retry: false })
+    expect(await session.refresh()).toBe('token-1')
+    expect(await session.getAccessToken()).toBe('token-1') // unknown, not expired: no refresh per read
+    expect(await session.refresh()).toBe('token-2')
+    expect(presented).toEqual([start.refreshToken, 'refresh-1'])
+    const stored = createSession({ strategy: rotating(), tokens: start, store: { get: () => ({ accessToken: 'b', refreshToken: 'rb', expiresAt: Number.NaN }), set: () => {}, delete: () => {} } })
+    expect(await stored.getAccessToken()).toBe('b')
+  })
+})
+
 describe('listeners', () => {
   it('setTokens() in a refreshFailed or expired listener wins over the failure', async () => {
     for (const type of ['refreshFailed', 'expired'] as const) {
