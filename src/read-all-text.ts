@@ -4,18 +4,12 @@ export interface ReadLimit {
   tooLarge(): Error
 }
 
-/** A body's chunks one at a time: a web stream's reader, or one made of a Node stream. */
-export interface ChunkReader {
-  read(): Promise<{ done: false; value: Uint8Array } | { done: true; value?: Uint8Array | undefined }>
-  cancel(): Promise<unknown>
-}
-
 /**
  * A body's bytes, read through `reader`, as UTF-8 text. Past `limit.maxBytes` the body is
  * cancelled, never buffered whole, and `limit.tooLarge()` is thrown; a reader cancelled meanwhile
  * (by its owner) ends the text with what was read.
  */
-export async function readAllText(reader: ChunkReader, limit?: ReadLimit): Promise<string> {
+export async function readAllText(reader: ReadableStreamDefaultReader<Uint8Array>, limit?: ReadLimit): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (let next = await reader.read(); !next.done; next = await reader.read()) {

@@ -1,5 +1,5 @@
 import { parseBody } from '../exchange/refusal-rule.js'
-import { type ChunkReader, type ReadLimit, readAllText } from '../read-all-text.js'
+import { type ReadLimit, readAllText } from '../read-all-text.js'
 import type { AuthFailureInput, ResponseHeaders } from '../strategy.js'
 import { responseHeaders } from './response-headers.js'
 
@@ -7,14 +7,6 @@ import { responseHeaders } from './response-headers.js'
 const RULE_READ_LIMIT: ReadLimit = {
   maxBytes: 1024 * 1024,
   tooLarge: () => new RangeError('The refused body is over 1 MiB: a refusal rule reads at most that much of it'),
-}
-
-// A web stream's reader; a fetch of its own may answer with a Node stream (node-fetch).
-function chunkReader(body: unknown): ChunkReader | undefined {
-  if (!body) return undefined
-  if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') return (body as ReadableStream<Uint8Array>).getReader()
-  const chunks = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]?.()
-  return chunks && { read: () => chunks.next() as ReturnType<ChunkReader['read']>, cancel: async () => chunks.return?.() }
 }
 
 // A response as every refusal rule sees it: the body is read from a copy, once, only if asked.
@@ -25,7 +17,7 @@ export class FetchInput implements AuthFailureInput {
   // Until the refusal is judged: the refused response is let go for the replay's round trip.
   #response: Response | undefined
   #read: Promise<unknown> | undefined
-  #copy: ChunkReader | undefined
+  #copy: ReadableStreamDefaultReader<Uint8Array> | undefined
   constructor(response: Response) {
     this.status = response.status
     this.#headers = response.headers
@@ -41,10 +33,13 @@ export class FetchInput implements AuthFailureInput {
     const response = this.#response
     if (!response || response.bodyUsed) {
       this.#read = Promise.reject(new TypeError('The refused body was discarded once judged: with fetch, read body() while the authFailure rule runs'))
+    } else if (response.body && typeof response.body.getReader !== 'function') {
+      // node-fetch's clone() pipes one stream into two: the caller's copy, unread, would stall this one.
+      this.#read = Promise.reject(new TypeError('The refused body is a Node stream (a fetch such as node-fetch): a refusal rule cannot read it; judge by status and headers'))
     } else {
       // Read through a reader of our own, so that a rule left without a verdict stops reading with it.
       const copy = response.clone()
-      this.#copy = chunkReader(copy.body)
+      this.#copy = copy.body?.getReader()
       this.#read = (this.#copy ? readAllText(this.#copy, RULE_READ_LIMIT) : copy.text()).then(parseBody)
     }
     return this.#read

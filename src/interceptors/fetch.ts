@@ -38,9 +38,8 @@ export interface WrapFetchOptions extends ClientOptions {}
 
 const plainHeaders = (own: Headers | undefined): Headers => new Headers(own)
 
-// One request's life: token, send, and after a refusal one shared refresh and one replay.
-// `send(headers, first)` sends a fresh copy of the request with `headers` (made by `headersOf` from
-// the caller's own); `init` is the caller's, read at the call (a caller reusing one options object changes no request already made).
+// One request's life: token, send, and after a refusal one shared refresh and one replay. `send(headers, first)` sends a fresh copy
+// with `headers` (`headersOf` the caller's own); `init` is the caller's, read at the call (reusing one options object changes no request made).
 async function flow<H extends Headers>(
   exchange: Exchange,
   init: { signal?: AbortSignal | null | undefined; headers?: Headers | undefined; rule: AuthFailureRule | undefined },
@@ -56,19 +55,20 @@ async function flow<H extends Headers>(
   let kept: Response | (() => Response) = await send(headers, true)
   // A refusal from another origin a redirect led to, which never got the token, is no verdict on it.
   if (kept.redirected && !landedWhereSent(kept.url, sentTo)) return kept
-  const input = new FetchInput(kept)
+  let input: FetchInput | undefined = new FetchInput(kept)
   const answer = exchange.after(sent, input, rule, () => ({
     signal,
     replay: replayable ? (authorize) => send(authorize(headersOf(init.headers)), false) : undefined,
     onRefused: (judged) => {
-      input.stop()
+      input?.stop()
+      input = undefined // what a rule read of the body is not held through the wait
       if (typeof kept !== 'function') kept = releaseRefused(kept, judged)
     },
     refused: () => asResponse(kept),
   }))
   const replayed = answer && (await answer)
   // Judged: a read of the copy that the rule did not wait for serves no verdict.
-  input.stop()
+  input?.stop()
   // Not refused, or refused while signed out (nothing to replay with).
   return replayed ? replayed.value : asResponse(kept)
 }

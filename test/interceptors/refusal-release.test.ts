@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm'
 import { Readable } from 'node:stream'
 import axios, { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import { describe, expect, it } from 'vitest'
-import { createSession } from '../../src/index.js'
+import { createSession, type Tokens } from '../../src/index.js'
 import type { AuthFailureInput } from '../../src/interceptors/axios.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { wrapFetch } from '../../src/interceptors/fetch.js'
@@ -76,6 +76,31 @@ describe('a refused response is let go once its replay is out', () => {
     await replaying.promise
     expect(await collected(refused as WeakRef<object>)).toBe(true)
     replayAnswer.resolve()
+    expect(await (await call).text()).toBe('ok')
+  })
+
+  it('through fetch: what a rule read of the body is let go while the request waits on the refresh', async () => {
+    const refresh = deferred<Tokens>()
+    let read: WeakRef<object> | undefined
+    const fakeFetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      if (new Headers(init?.headers).get('authorization') === 'Bearer token-1') return new Response('ok')
+      return new Response(JSON.stringify({ error: 'token_expired', detail: 'x'.repeat(100_000) }), { status: 401 })
+    }) as typeof fetch
+    const rule = async (response: AuthFailureInput) => {
+      const body = (await response.body()) as { error: string }
+      read = new WeakRef(body)
+      return body.error === 'token_expired'
+    }
+    const refreshing = deferred()
+    const strategy = custom(() => {
+      refreshing.resolve()
+      return refresh.promise
+    })
+    const session = createSession({ strategy, tokens: { accessToken: 'token-0' } })
+    const call = wrapFetch(fakeFetch, session, { origins: ['https://api.test'], authFailure: rule })('https://api.test/me')
+    await refreshing.promise
+    expect(await collected(read as WeakRef<object>)).toBe(true)
+    refresh.resolve({ accessToken: 'token-1' })
     expect(await (await call).text()).toBe('ok')
   })
 
