@@ -50,6 +50,10 @@ const TokenFlight = {
 }
 
 // Minifying renames functions and classes: each export gets its name back, for consoles and `constructor.name`.
-for (const [name, value] of Object.entries(TokenFlight)) Object.defineProperty(value, 'name', { value: name })
+// Each stays as it was built (read-only, as an ES export); the object itself takes a page's own additions.
+for (const [name, value] of Object.entries(TokenFlight)) {
+  Object.defineProperty(value, 'name', { value: name })
+  Object.defineProperty(TokenFlight, name, { writable: false, configurable: false })
+}
 
-;(globalThis as { TokenFlight?: Readonly<typeof TokenFlight> }).TokenFlight = Object.freeze(TokenFlight)
+;(globalThis as { TokenFlight?: Readonly<typeof TokenFlight> }).TokenFlight = TokenFlight

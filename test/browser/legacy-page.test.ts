@@ -212,9 +212,13 @@ describe.skipIf(missing('chromium'))('needs chromium', () => {
       const w = window as any
       const xhr = Array.from({ length: 10 }, (_, i) => w.tracedXhr('GET', `/api/xhr/${i}`).then((seen: Seen) => seen.status))
       const fetches = Array.from({ length: 10 }, (_, i) => fetch(`/api/fetch/${i}`).then((r) => r.status))
-      return { xhr: await Promise.all(xhr), fetch: await Promise.all(fetches), names: [w.TokenFlight.createSession.name, w.TokenFlight.RefreshError.name] }
+      // A page may add its own things to the global, as before; the exports stay as they were.
+      w.TokenFlight.pageOwn = 1
+      w.TokenFlight.fib = null
+      const global = { pageOwn: w.TokenFlight.pageOwn, fib: typeof w.TokenFlight.fib, exports: Object.keys(w.TokenFlight).length }
+      return { xhr: await Promise.all(xhr), fetch: await Promise.all(fetches), names: [w.TokenFlight.createSession.name, w.TokenFlight.RefreshError.name], global }
     })
-    expect(result).toEqual({ xhr: Array(10).fill(200), fetch: Array(10).fill(200), names: ['createSession', 'RefreshError'] })
+    expect(result).toEqual({ xhr: Array(10).fill(200), fetch: Array(10).fill(200), names: ['createSession', 'RefreshError'], global: { pageOwn: 1, fib: 'function', exports: 25 } })
     expect(app.emulator.stats.refreshCalls - before).toBe(1)
   }, 30_000)
 
