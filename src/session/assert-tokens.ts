@@ -56,9 +56,8 @@ export function tokensProblem(tokens: unknown, now?: number): TokensProblem | un
  */
 export function foreignTokens(value: unknown, now: number): { tokens: unknown; problem: TokensProblem | undefined } {
   const tokens = copyTokens(value) as Partial<Tokens> | undefined
-  const expiresAt = tokens?.expiresAt
   // NaN is an expiry computed from a lifetime the answer did not have (`sentAt + body.ttl * 1000`): unknown, too.
-  if (typeof expiresAt === 'number' && (Number.isNaN(expiresAt) || readsAsSeconds(expiresAt, now))) delete tokens?.expiresAt
+  if (typeof tokens?.expiresAt === 'number' && (Number.isNaN(tokens.expiresAt) || readsAsSeconds(tokens.expiresAt, now))) delete tokens.expiresAt
   return { tokens, problem: tokensProblem(tokens) }
 }
 

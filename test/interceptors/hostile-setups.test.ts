@@ -22,6 +22,13 @@ afterEach(async () => {
 
 const tokens: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
 
+// An allowed origin judging tokens by `accepts`, another that takes any, and a client of the first.
+async function twoOrigins(accepts: (token: string | undefined) => boolean = () => true, config: AxiosRequestConfig = {}) {
+  const allowed = await servers.start(accepts)
+  const elsewhere = await servers.start(() => true)
+  return { allowed, elsewhere, client: axios.create({ baseURL: allowed.url, ...config }) }
+}
+
 describe('two attachments on one axios instance', () => {
   it.each([
     ['the same session attached twice (set-up code run twice)', true],
@@ -210,9 +217,7 @@ describe('the token stays where it may go', () => {
       return data
     }
   it.each(['http', 'fetch'] as const)('%s adapter: a transformRequest step that moves the request elsewhere: sent without the token', async (adapter) => {
-    const allowed = await servers.start(() => true)
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url, adapter })
+    const { allowed, elsewhere, client } = await twoOrigins(() => true, { adapter })
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     // Per request, and on the instance's defaults after attaching.
     await client.get('/a', { transformRequest: [moveTo(elsewhere.url, () => true)] })
@@ -267,9 +272,7 @@ describe('the token stays where it may go', () => {
   describe.each(['http', 'fetch'] as const)('%s adapter: an interceptor running after tokenflight moves the request elsewhere', (adapter) => {
     describe.each(orders)('%s', (_, attach) => {
       it.each(stepChanges)('and %s: its step runs, the request goes without the token', async (_, change) => {
-        const allowed = await servers.start(() => true)
-        const elsewhere = await servers.start(() => true)
-        const client = axios.create({ baseURL: allowed.url, adapter })
+        const { allowed, elsewhere, client } = await twoOrigins(() => true, { adapter })
         let ran = 0
         const config = attach(client, (config) => {
           config.baseURL = elsewhere.url
@@ -286,9 +289,7 @@ describe('the token stays where it may go', () => {
       })
 
       it('and deletes the steps: the delete throws (strict code), nothing is sent', async () => {
-        const allowed = await servers.start(() => true)
-        const elsewhere = await servers.start(() => true)
-        const client = axios.create({ baseURL: allowed.url, adapter })
+        const { allowed, elsewhere, client } = await twoOrigins(() => true, { adapter })
         const config = attach(client, (config) => {
           config.baseURL = elsewhere.url
           delete config.transformRequest
@@ -310,9 +311,7 @@ describe('the token stays where it may go', () => {
       ['raw header lines', (config) => entries(config).map(([name, value]) => `${name}: ${value}`).join('\n')],
     ]
     it.each(newHeaders)('a step that moves the request and puts %s on the config as its headers: sent without the token', async (_, copy) => {
-      const allowed = await servers.start(() => true)
-      const elsewhere = await servers.start(() => true)
-      const client = axios.create({ baseURL: allowed.url, adapter })
+      const { allowed, elsewhere, client } = await twoOrigins(() => true, { adapter })
       attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
       const step: AxiosRequestTransformer = function (this: InternalAxiosRequestConfig, data) {
         this.url = `${elsewhere.url}/stolen`
@@ -349,9 +348,7 @@ describe('the token stays where it may go', () => {
   }
 
   it('two attachments on one instance (the second token in a header of its own), an interceptor running after both that moves the request and assigns steps: neither token goes', async () => {
-    const allowed = await servers.start(() => true)
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url })
+    const { elsewhere, client } = await twoOrigins()
     client.interceptors.request.use((config) => {
       config.baseURL = elsewhere.url
       config.transformRequest = [(data) => data]
@@ -363,9 +360,7 @@ describe('the token stays where it may go', () => {
   })
 
   it('an interceptor running after tokenflight that ejects itself on its first run, a second request already on its way: neither goes elsewhere with the token', async () => {
-    const allowed = await servers.start(() => true)
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url })
+    const { elsewhere, client } = await twoOrigins()
     movedOnce(client, elsewhere.url)
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     client.interceptors.request.use(holdSecond) // runs first
@@ -377,9 +372,7 @@ describe('the token stays where it may go', () => {
   })
 
   it('two attachments on one instance, one token refused, an interceptor sending every retry to a fallback origin: the replay takes neither token there', async () => {
-    const allowed = await servers.start((token) => token !== 'token-0')
-    const fallback = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url })
+    const { elsewhere: fallback, client } = await twoOrigins((token) => token !== 'token-0')
     let sends = 0
     client.interceptors.request.use((config) => {
       if (sends++ > 0) config.baseURL = fallback.url
@@ -391,9 +384,7 @@ describe('the token stays where it may go', () => {
   })
 
   it('axios running interceptors in the order added, one added after tokenflight that ejects itself on its first run (axios drops its slot), a second request already on its way: neither goes elsewhere with the token', async () => {
-    const allowed = await servers.start(() => true)
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url, transitional: { legacyInterceptorReqResOrdering: false } })
+    const { elsewhere, client } = await twoOrigins(() => true, { transitional: { legacyInterceptorReqResOrdering: false } })
     client.interceptors.request.use(holdSecond) // runs first
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     movedOnce(client, elsewhere.url)
@@ -405,9 +396,7 @@ describe('the token stays where it may go', () => {
   })
 
   it('two copies of tokenflight (its ESM and CJS builds) attached to one instance, an interceptor running after both that moves the request and assigns steps: neither token goes', async () => {
-    const allowed = await servers.start(() => true)
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url })
+    const { elsewhere, client } = await twoOrigins()
     client.interceptors.request.use((config) => {
       config.baseURL = elsewhere.url
       config.transformRequest = [(data) => data]
@@ -422,9 +411,7 @@ describe('the token stays where it may go', () => {
   })
 
   it('a step an interceptor adds to the replay that moves it elsewhere: the new token stays home', async () => {
-    const allowed = await servers.start((token) => token === 'token-1')
-    const elsewhere = await servers.start(() => true)
-    const client = axios.create({ baseURL: allowed.url })
+    const { elsewhere, client } = await twoOrigins((token) => token === 'token-1')
     attachAxios(client, createSession({ strategy: countingStrategy(), tokens }))
     let sends = 0
     // Registered after attachAxios: axios runs it before tokenflight's, on the first send and the replay.
