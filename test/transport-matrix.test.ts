@@ -220,6 +220,20 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(strategy.calls).toBe(0)
   })
 
+  it('an authorize that throws on the replay fails the call with its own error; nothing hangs, and the next call is served', async () => {
+    let refuseNext = true
+    const authorize = (tokens: Tokens, headers: Headers) => {
+      if (tokens.accessToken === 'token-1' && refuseNext) throw new RangeError('authorize refuses token-1')
+      headers.set('Authorization', `Bearer ${tokens.accessToken}`)
+    }
+    const session = createSession({ strategy: custom(async () => ({ accessToken: 'token-1' }), { authorize }), tokens: { accessToken: 'token-0' } })
+    const { call, auths } = await setUp(transport, (token) => token !== 'token-1', { session })
+    expect(await call('/a')).toEqual({ error: 'RangeError' })
+    refuseNext = false
+    expect(await call('/b')).toEqual({ status: 200, body: { ok: true, path: '/b' } })
+    expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
+  })
+
   // The strategy's `authorization` option is set on the client's own headers; a hand-written
   // `authorize` writes on a real Headers. Either way the replay carries the new token once and
   // nothing of the refused send's.
