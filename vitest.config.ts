@@ -16,6 +16,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: exclusive,
           sequence: { groupOrder: 0 },
+          // Most unit tests wait on timers and sockets, not the CPU: two workers on two cores halve the wait.
+          maxWorkers: 2,
           // The public types: test/*.test-d.ts compiled on their own (fast), @ts-expect-error lines
           // enforced. Errors elsewhere in src/ are `tsc`'s to report (npm run check), not this check's.
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: 'tsconfig.typecheck.json', ignoreSourceErrors: true },

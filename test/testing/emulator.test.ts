@@ -1,5 +1,5 @@
 import axios from 'axios'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSession, SessionExpiredError } from '../../src/index.js'
 import { attachAxios } from '../../src/interceptors/axios.js'
 import { type EmulatedProvider, type Emulator, type EmulatorOptions, emulatedProviders, emulatorCredentials, startEmulator } from '../../src/testing/index.js'
@@ -149,7 +149,8 @@ describe('emulator behaviour', () => {
         return r.status
       }),
     )
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await vi.waitFor(() => expect(emulator.stats.resourceRequests).toBe(3))
+    await new Promise((resolve) => setTimeout(resolve, 50))
     expect({ answered, counted: emulator.stats.resourceRequests }).toEqual({ answered: 0, counted: 3 })
     emulator.releaseResourceRequests()
     expect(await Promise.all(pending)).toEqual([200, 200, 200])
