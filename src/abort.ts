@@ -4,13 +4,17 @@ import { whenSettled } from './when-settled.js'
 // Safari < 15.4: the `<script>` build's targets), where `abort(reason)` drops its argument.
 const reasons = /* @__PURE__ */ new WeakMap<AbortSignal, unknown>()
 
+// A page's own code may have removed DOMException: an Error of the same name stands in.
+const abortError = (): Error =>
+  typeof DOMException === 'function' ? new DOMException('This operation was aborted', 'AbortError') : Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })
+
 /**
  * Why `signal` aborted: its `reason`; where the platform has none, the reason tokenflight
  * aborted it with ({@link abortWith}), else one `AbortError` per signal (the same every time).
  */
 export function reasonOf(signal: AbortSignal): unknown {
   if (signal.reason !== undefined || !signal.aborted) return signal.reason
-  if (!reasons.has(signal)) reasons.set(signal, new DOMException('This operation was aborted', 'AbortError'))
+  if (!reasons.has(signal)) reasons.set(signal, abortError())
   return reasons.get(signal)
 }
 

@@ -130,6 +130,8 @@ function userMethods<T extends Tokens>({ config, state, store, flight, port, lif
  * const off = session.on('expired', () => showLogin())
  */
 export function createSession<T extends Tokens = Tokens>(options: SessionOptions<T>): Session<T> {
+  // Every wait and refresh call is cancelled through one (a page's own code may have removed it).
+  if (typeof AbortController !== 'function') throw new TypeError('createSession needs AbortController, which this page or runtime lacks')
   const config = readingOptions('createSession options', () => resolveSessionOptions(options))
   const { strategy, coordinator } = config
   const events = isolatedEmitter<SessionEvents>(sessionEventTypes)

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSession, RefreshTimeoutError, tabCoordinator } from '../src/index.js'
+import { reasonOf } from '../src/abort.js'
 import { randomUuid } from '../src/random-uuid.js'
 import { countingStrategy } from './_helpers/counting-strategy.js'
 
@@ -74,5 +75,22 @@ describe('performance.now that throws or answers nonsense', () => {
     expect(Date.now() - began).toBeGreaterThanOrEqual(55)
     expect(Date.now() - began).toBeLessThan(1_000)
     await session.destroy()
+  })
+})
+
+describe('AbortController or DOMException removed by page code', () => {
+  it('no AbortController: createSession throws a TypeError naming it, not a ReferenceError from inside', () => {
+    vi.stubGlobal('AbortController', undefined)
+    expect(() => createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0', refreshToken: 'r0' } })).toThrow(
+      new TypeError('createSession needs AbortController, which this page or runtime lacks'),
+    )
+  })
+
+  it('no DOMException: a signal without `reason` (an old platform) still aborts with an AbortError, the same one each time', () => {
+    vi.stubGlobal('DOMException', undefined)
+    const signal = { aborted: true, reason: undefined } as unknown as AbortSignal
+    const reason = reasonOf(signal)
+    expect(reason).toMatchObject({ name: 'AbortError', message: 'This operation was aborted' })
+    expect(reasonOf(signal)).toBe(reason)
   })
 })
