@@ -1,4 +1,5 @@
 import { whenSettled } from './when-settled.js'
+import { timerDelay } from './timer-delay.js'
 
 // Reasons kept for signals of a platform older than `AbortSignal.reason` (Chrome < 98, Firefox < 97,
 // Safari < 15.4: the `<script>` build's targets), where `abort(reason)` drops its argument.
@@ -69,7 +70,7 @@ export function listenForAbort(signal: AbortSignal, listener: () => void): () =>
 export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => Error, signal?: AbortSignal | null): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut()), ms)
+    timer = setTimeout(() => reject(timedOut()), timerDelay(ms))
   })
   promise.catch(() => {})
   return whenSettled(raceAbort(Promise.race([promise, late]), signal), () => clearTimeout(timer))
@@ -79,7 +80,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, timedOut: () => 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const delay = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
+    timer = setTimeout(resolve, timerDelay(ms))
   })
   return whenSettled(raceAbort(delay, signal), () => clearTimeout(timer))
 }

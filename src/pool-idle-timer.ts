@@ -1,3 +1,5 @@
+import { timerDelay } from './timer-delay.js'
+
 /** One timer for a session pool, due when its least recently used session turns idle. */
 export function idleTimer(oldestUse: () => number | undefined, idleMs: number, now: () => number, sweep: () => void) {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -14,7 +16,7 @@ export function idleTimer(oldestUse: () => number | undefined, idleMs: number, n
       }
       arm()
     }
-    timer = setTimeout(fire, Math.min(idleMs, Math.max(0, usedAt + idleMs - now()))) // a clock set back: idleMs at most
+    timer = setTimeout(fire, timerDelay(Math.min(idleMs, usedAt + idleMs - now()))) // a clock set back: idleMs at most
     // The pool must not keep a Node process alive on its own.
     ;(timer as { unref?: () => void }).unref?.()
   }

@@ -1,3 +1,4 @@
+import { timerDelay } from '../timer-delay.js'
 /** Lets waiters sleep until the next notice (pub/sub message, tab broadcast) or a timeout. */
 export interface NoticeWaiter {
   /** Resolves at the next `wake()` or after `ms`, whichever comes first. */
@@ -17,7 +18,7 @@ export function createNoticeWaiter(): NoticeWaiter {
           waiters.delete(done)
           resolve()
         }
-        const timer = setTimeout(done, Math.max(0, ms))
+        const timer = setTimeout(done, timerDelay(ms))
         waiters.add(done)
       })
     },

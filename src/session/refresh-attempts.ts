@@ -7,6 +7,7 @@ import type { LockHeld } from '../coordinator.js'
 import type { Strategy, Tokens } from '../strategy.js'
 import { copyTokens, foreignTokens } from './assert-tokens.js'
 import { monotonicNow } from '../monotonic.js'
+import { timerDelay } from '../timer-delay.js'
 
 /** What one refresh may do: its strategy, its budget and its retries. */
 export interface RefreshPlan<T extends Tokens> {
@@ -45,7 +46,7 @@ async function attempt<T extends Tokens>(current: T, plan: RefreshPlan<T>): Prom
   const controller = new AbortController()
   const stop = (): void => abortWith(controller, plan.signal && reasonOf(plan.signal))
   plan.signal?.addEventListener('abort', stop, { once: true })
-  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), Math.max(0, plan.endsAt - monotonicNow()))
+  const timer = setTimeout(() => abortWith(controller, new RefreshTimeoutError(plan.timeoutMs)), timerDelay(plan.endsAt - monotonicNow()))
   try {
     // raceAbort: a strategy that ignores its signal still cannot hold the work past its end.
     const call = Promise.resolve().then(() => plan.strategy.refresh(copyTokens(current) as T, { signal: controller.signal, fetch: plan.fetch, now: plan.now }))

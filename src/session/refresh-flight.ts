@@ -10,6 +10,7 @@ import { failed, keepOnFailure, persisted, succeeded } from './refresh-outcome.j
 import { checkRefreshResult, refreshWithRetries } from './refresh-attempts.js'
 import type { TokenState } from './token-state.js'
 import { monotonicNow } from '../monotonic.js'
+import { timerDelay } from '../timer-delay.js'
 
 const noop = (): void => {}
 
@@ -112,7 +113,7 @@ function join<T extends Tokens>({ config, state, emit, coordinator }: FlightDeps
     state.lastFailureAt = state.clock()
     emit('refreshFailed', { reason, error, terminal: false })
     // A coordinator that never settles must not wedge the session: one more deadline, then let go.
-    const release = setTimeout(flight.done, ms)
+    const release = setTimeout(flight.done, timerDelay(ms))
     flight.finished.then(() => clearTimeout(release), () => clearTimeout(release))
     throw error
   })

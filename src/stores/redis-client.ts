@@ -1,5 +1,6 @@
 import { markSafe } from '../errors/safe-words.js'
 import { whenSettled } from '../when-settled.js'
+import { timerDelay } from '../timer-delay.js'
 /**
  * The few Redis commands tokenflight uses, in ioredis's shape (ioredis 5 and 6 fit as they are).
  * Another client fits with a small adapter: see docs/scaling.md.
@@ -43,7 +44,7 @@ export function bounded<T>(command: Promise<T>, ms: number): Promise<T> {
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       timer = setTimeout(() => reject(markSafe(new Error(`Redis did not answer within ${ms} ms`))), 0)
-    }, ms)
+    }, timerDelay(ms))
   })
   command.catch(() => {})
   return whenSettled(Promise.race([command, late]), () => clearTimeout(timer))

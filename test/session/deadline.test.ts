@@ -246,3 +246,19 @@ describe('with a coordinator', () => {
     await session.destroy()
   })
 })
+
+describe('the longest deadline a session accepts', () => {
+  it.each([
+    ['without a coordinator', false],
+    ['with a coordinator (its work gets one more deadline, past what a timer can wait)', true],
+  ])('refreshTimeoutMs 2147483647 %s: a refresh answering in 50 ms succeeds, not timed out at once', async (_, coordinated) => {
+    const strategy = countingStrategy(async (call, current) => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return { ...current, accessToken: `token-${call}` }
+    })
+    const direct: Coordinator = { refresh: (_stale, work) => work() }
+    const session = createSession({ strategy, tokens: start, refreshTimeoutMs: 2_147_483_647, ...(coordinated ? { coordinator: direct } : {}) })
+    await expect(session.refresh()).resolves.toBe('token-1')
+    await session.destroy()
+  })
+})

@@ -1,3 +1,4 @@
+import { timerDelay } from '../../timer-delay.js'
 import type { Tokens } from '../../strategy.js'
 
 /** What a write may replace: `null` only an empty key, 'any' whatever is there; `owner` a refresh's lock. */
@@ -9,7 +10,7 @@ export interface Expected {
 /** Resolves after `ms` without keeping a Node process alive: a write-back alone does not. */
 export const idle = (ms: number): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms) as { unref?: () => void }
+    const timer = setTimeout(resolve, timerDelay(ms)) as { unref?: () => void }
     timer.unref?.()
   })
 

@@ -1,3 +1,4 @@
+import { timerDelay } from '../../timer-delay.js'
 import { type Body, type OpenRest, XhrLookAlike } from './look-alike.js'
 
 /**
@@ -13,7 +14,7 @@ export class DrivenXhr extends XhrLookAlike {
 
   /** Starts the caller's `timeout` (if any) over the whole request, waits included. */
   protected startDeadline(expired: () => void): void {
-    if (this.timeoutMs > 0) this.#deadline = setTimeout(expired, this.timeoutMs)
+    if (this.timeoutMs > 0) this.#deadline = setTimeout(expired, timerDelay(this.timeoutMs))
   }
 
   protected clearDeadline(): void {
