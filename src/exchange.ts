@@ -161,7 +161,7 @@ function openExchange(internals: SessionInternals): Exchange {
   const { strategy } = internals
   const write = tokenWriter(strategy)
   const cap = internals.replayConcurrency
-  const slots = replaySlots(cap === undefined ? { atLeast: DEFAULT_REPLAY_FLOOR } : { fixed: cap }, internals.lifetime)
+  const slots = replaySlots(cap === undefined ? { atLeast: DEFAULT_REPLAY_FLOOR } : { fixed: cap }, internals.lifetime, internals.refreshTimeoutMs)
   const rounds = sendRounds()
   const open: Open = { internals, slots, write, rounds }
 

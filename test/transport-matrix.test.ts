@@ -89,6 +89,28 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     expect(auths()).toEqual(['Bearer token-0', 'Bearer token-1'])
   })
 
+  // A replay the server never answers gives its slot back after refreshTimeoutMs: the calls queued
+  // behind it are replayed, not held for as long as the server likes.
+  it('a replay the server never answers holds its slot no longer than refreshTimeoutMs: the call behind it is served', async () => {
+    const never = deferred<boolean>()
+    const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0' }, replayConcurrency: 1, refreshTimeoutMs: 300 })
+    const { call } = await setUp(
+      transport,
+      async (token, path) => {
+        if (path === '/stuck') return token === 'token-0' || never.promise
+        if (token === 'token-0') await new Promise((resolve) => setTimeout(resolve, 50)) // refused after /stuck: queued behind its replay
+        return token === 'token-0'
+      },
+      { session },
+    )
+    const stuck = call('/stuck')
+    const fast = call('/fast')
+    const within = await Promise.race([fast, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000))])
+    expect(within).toEqual({ status: 200, body: { ok: true, path: '/fast' } })
+    never.resolve(true) // the stuck replay is answered at last: refused again, returned as it came
+    expect(await stuck).toEqual({ status: 401, body: { error: 'invalid_token' } })
+  })
+
   it('abort while waiting for the refresh: rejected at once, nothing sent again, no token in the error', async () => {
     const refresh = deferred<Tokens>()
     const session = createSession({ strategy: custom(() => refresh.promise), tokens: { accessToken: 'token-0' } })

@@ -1,4 +1,5 @@
 import { listenForAbort, reasonOf } from '../abort.js'
+import { slotHolders } from './slot-holders.js'
 
 // Why not p-queue (design.md's first choice): it weighs 5.2 KB min+gzip with eventemitter3 and
 // p-timeout, more than the rest of core + axios interceptor together, while replays need only a
@@ -8,7 +9,7 @@ import { listenForAbort, reasonOf } from '../abort.js'
 export interface ReplaySlots {
   /**
    * Runs `send` once a slot is free, first come first served; the slot is freed when `send`
-   * settles, whatever happens. `together`: how many requests were in flight with this one when it
+   * settles, whatever happens, or after `holdMs` (the replay then runs on without one). `together`: how many requests were in flight with this one when it
    * was refused; under an `atLeast` limit that many may run at once. `onStart`
    * must not throw (the session's `emit` isolates its listeners already). Rejects with
    * `signal.reason` at once if the caller aborts while still queued, and with the lifetime's
@@ -29,28 +30,30 @@ export type ReplayLimit = { fixed: number } | { atLeast: number }
 
 /**
  * Makes the replay queue of one session. When `lifetime` aborts (the session is destroyed), what
- * is still queued is released at once, not after the running replays.
+ * is still queued is released at once, not after the running replays. A replay holds its slot at
+ * most `holdMs`: replays a server never finishes must not hold back the ones queued behind them.
  */
-export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplaySlots {
+export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal, holdMs = Number.POSITIVE_INFINITY): ReplaySlots {
   const allowance = 'fixed' in limit ? (): number => limit.fixed : (together: number): number => Math.max(limit.atLeast, together)
-  let running = 0
   const waiting: Entry[] = []
+  // Starts queued replays, in order, while the first one's allowance has room.
+  const drain = (): void => {
+    while (waiting.length > 0 && holders.size < (waiting[0] as Entry).limit) waiting.shift()?.go()
+    if (waiting.length > 0) holders.watch()
+  }
+  const holders = slotHolders(holdMs, drain)
   lifetime?.addEventListener('abort', () => {
+    holders.stop()
     for (const entry of waiting.splice(0)) entry.drop(reasonOf(lifetime))
   })
 
-  // Starts queued replays, in order, while the first one's allowance has room.
-  const drain = (): void => {
-    while (waiting.length > 0 && running < (waiting[0] as Entry).limit) waiting.shift()?.go()
-  }
-
   async function start<R>(send: () => Promise<R>, onStart: (queueDepth: number) => void): Promise<R> {
-    running++
+    const giveBack = holders.take()
     try {
       onStart(waiting.length)
       return await send()
     } finally {
-      running--
+      giveBack()
       drain() // a slot that is never given back hangs every later refusal
     }
   }
@@ -59,7 +62,7 @@ export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplayS
     run(send, signal, onStart, together = 0) {
       if (lifetime?.aborted) return Promise.reject(reasonOf(lifetime))
       const allowed = allowance(together)
-      if (running < allowed && waiting.length === 0) return start(send, onStart)
+      if (holders.size < allowed && waiting.length === 0) return start(send, onStart)
       return new Promise((resolve, reject) => {
         let stopListening = (): void => {}
         const entry: Entry = {
@@ -82,6 +85,7 @@ export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal): ReplayS
         if (signal?.aborted) return onAbort()
         if (signal) stopListening = listenForAbort(signal, onAbort)
         waiting.push(entry)
+        drain()
       })
     },
   }
