@@ -185,7 +185,7 @@ class HeardNews<T extends Tokens> implements TabNews<T> {
       post({ type: 'tokens', replaces: stale, tokens: next })
       return next
     } catch (error) {
-      post({ type: 'failed', stale, terminal: (error instanceof RefreshError && !error.transient) || undefined })
+      post({ type: 'failed', stale, terminal: (error instanceof RefreshError && !error.transient && error.tokensRefused) || undefined })
       throw error
     } finally {
       clearInterval(stillRefreshing)

@@ -10,6 +10,13 @@ export interface RefreshErrorOptions {
   status?: number | undefined
   /** The provider's own error code (`ESB-IDP-E0003`, `IDAAS.SDK.COM.0002`, `invalid_grant`…). */
   providerCode?: string | undefined
+  /**
+   * `true`: the provider refused the session's tokens themselves (spent, revoked, expired: OAuth2's
+   * `invalid_grant`), not this client's configuration (client id or secret, API key) nor a check made
+   * before any call. With a coordinator, other processes and tabs then never present them again.
+   * @default false
+   */
+  tokensRefused?: boolean | undefined
   /** Milliseconds the provider asked us to wait (`Retry-After`). */
   retryAfterMs?: number | undefined
   /** Provider-specific details (a support id such as S360's `esbUUID`). Kept non-enumerable: the endpoint wrote them. */
@@ -30,6 +37,7 @@ export class RefreshError extends TokenflightError {
   declare readonly transient: boolean
   declare readonly status: number | undefined
   declare readonly providerCode: string | undefined
+  declare readonly tokensRefused: boolean
   declare readonly retryAfterMs: number | undefined
   declare readonly details: Readonly<Record<string, string>>
   declare readonly body: unknown
@@ -46,6 +54,7 @@ export class RefreshError extends TokenflightError {
     this.transient = transient
     this.status = options.status
     this.providerCode = options.providerCode
+    this.tokensRefused = options.tokensRefused === true
     this.retryAfterMs = retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_LIFETIME_MS)
     attachHidden(this, 'details', options.details ?? {})
     attachHidden(this, 'body', options.body)

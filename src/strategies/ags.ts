@@ -52,7 +52,8 @@ const known = {
 } satisfies Record<keyof AgsOptions, true>
 const defaults = { path: '/ags/refresh', parameters: [] as readonly AgsParameter[], correlationId: randomUuid }
 // The document lists 400, 401 and 403 and no error codes: the status says it all, the body stays hidden.
-const rules = { provider: 'AGS', codeAt: [] }
+// Its 401 is the refresh token refused; 400 and 403 may be the service id or parameters set up here.
+const rules = { provider: 'AGS', codeAt: [], refusesTokens: (status: number) => status === 401 }
 
 function assertParameters(parameters: unknown): void {
   if (!Array.isArray(parameters)) throw invalidArgument('parameters', 'an array of { name, value }', parameters)

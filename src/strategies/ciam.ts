@@ -50,6 +50,8 @@ const defaults = { path: '/api/v2/sdk/sso/session-token/id-token' }
 const rules: RefusalRules = {
   provider: 'CIAM',
   codeAt: ['error_code'],
+  // The session token empty or invalid; the other codes name the client's set-up (device, client id).
+  refusesTokens: (_status, code) => code === 'IDAAS.SDK.PARAM.0022' || code === 'IDAAS.SDK.PARAM.0023',
   codes: {
     'IDAAS.SDK.PARAM.0001': false,
     'IDAAS.SDK.PARAM.0002': false,

@@ -26,7 +26,8 @@ const known = { ...commonKeys, baseURL: true, path: true } satisfies Record<keyo
 const defaults = { path: '/auth/api/v1/authentication-management/session' }
 // FIB documents 400, 401, 404 and 422 as final and 500 as a server fault, and no error codes: its
 // envelope's `status.name` stays in the hidden body.
-const rules = { provider: 'FIB', codeAt: [] }
+// Its 401 is the refresh token (or its signature) not valid; 400 and 422 are about the request.
+const rules = { provider: 'FIB', codeAt: [], refusesTokens: (status: number) => status === 401 }
 
 /**
  * FIB bearer refresh-token rotation: `PATCH /auth/api/v1/authentication-management/session`

@@ -49,6 +49,8 @@ const known = {
 const rules: RefusalRules = {
   provider: 'OAuth2',
   codeAt: ['error'],
+  // Only invalid_grant is about the refresh token; invalid_client and the rest are this client's set-up.
+  refusesTokens: (_status, code) => code === 'invalid_grant',
   codes: {
     invalid_request: false,
     invalid_client: false,

@@ -13,6 +13,8 @@ export interface RefusalRules {
   codes?: Readonly<Record<string, boolean>>
   /** What to do about a documented code, appended to the message. */
   hints?: Readonly<Record<string, string>>
+  /** Whether a final answer refuses the session's tokens (not the client's configuration): see `RefreshError.tokensRefused`. */
+  refusesTokens: (status: number, code: string | undefined) => boolean
   /** Statuses worth retrying. @default 408, 429 and every 5xx */
   transientStatus?: (status: number) => boolean
   /** Dotted paths of support ids (S360's `esbUUID`), kept in the hidden `details` when they are UUIDs. */
@@ -70,6 +72,7 @@ export function refusalError(status: number, headers: Headers, body: unknown, ru
     transient,
     status,
     providerCode,
+    tokensRefused: !transient && rules.refusesTokens(status, providerCode),
     retryAfterMs: parseRetryAfter(headers.get('retry-after'), now),
     details,
     body,

@@ -36,6 +36,8 @@ const SUCCESS = 'ESB-IDP-S0000'
 const rules: RefusalRules = {
   provider: 'S360',
   codeAt: ['desc.code'],
+  // The session codes; the gateway's (an inactive developer key…) are the client's set-up.
+  refusesTokens: (_status, code) => code === 'ESB-IDP-E0003' || code === 'ESB-IDP-E0004',
   // The session codes, and the gateway's names the document gives beside its statuses (the status decides).
   codes: {
     'ESB-IDP-E0003': false,

@@ -22,7 +22,7 @@ export function rotatingProvider(hold?: (call: number, signal: AbortSignal) => P
     await hold?.(call, signal)
     if (current.refreshToken !== state.live) {
       state.reuse++
-      throw new RefreshError('refresh token reused', { transient: false, status: 401 })
+      throw new RefreshError('refresh token reused', { transient: false, status: 401, tokensRefused: true })
     }
     state.live = `r${call}`
     return { accessToken: `token-${call}`, refreshToken: state.live }

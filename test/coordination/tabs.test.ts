@@ -244,11 +244,15 @@ describe('a rotated refresh token beside the same access token reaches the other
 })
 
 describe('a refresh token the provider refused for good in one tab', () => {
-  it('is not presented again by another tab: it expires without a call', async () => {
+  // A refusal of the tokens themselves is news for every tab; one of the first tab's own set-up is not.
+  it.each([
+    ['the tokens refused (tokensRefused): not presented again by another tab, which expires without a call', true, 1],
+    ['a terminal refusal not of the tokens (a wrong client id in that tab): the other tab still presents them', false, 2],
+  ])('%s', async (_, tokensRefused, calls) => {
     vi.stubGlobal('localStorage', memoryLocalStorage())
     const name = `refused-${Math.random()}`
     const strategy = countingStrategy(async () => {
-      throw new RefreshError('reuse detected', { transient: false, status: 401 })
+      throw new RefreshError('refused', { transient: false, status: 401, tokensRefused })
     })
     const initial = { accessToken: 'spent-access-token', refreshToken: 'spent-refresh' }
     const first = createSession({ strategy, tokens: initial, coordinator: tabCoordinator({ name }) })
@@ -259,7 +263,7 @@ describe('a refresh token the provider refused for good in one tab', () => {
     const error = await second.refresh().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SessionExpiredError)
     expect(((error as Error).cause as RefreshError).transient).toBe(false)
-    expect(strategy.calls).toBe(1)
+    expect(strategy.calls).toBe(calls)
     await Promise.all([first.destroy(), second.destroy()])
   })
 })

@@ -59,6 +59,7 @@ describe('documentedCode', () => {
 // constants: the provider, the status, and a documented code with its hint.
 describe('refusalError: a message of constants only', () => {
   const rules = {
+    refusesTokens: () => false,
     provider: 'P',
     codeAt: ['error', 'desc.code'],
     codes: { invalid_grant: false, 'ESB-IDP-E0003': false },

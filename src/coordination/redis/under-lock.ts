@@ -66,7 +66,8 @@ async function fencedWork<T extends Tokens>(shared: Shared<T>, stale: T, work: C
     // "Invalid refresh token" may mean another process already rotated it: look before giving up.
     const adopted = await shared.newer(stale)
     if (adopted) return adopted
-    await shared.refused.mark(raw)
+    // Only a refusal of the tokens themselves: one process's own set-up (a wrong client secret) ends no other's session.
+    if (error.tokensRefused) await shared.refused.mark(raw)
     throw error
   } finally {
     shared.store.fence(undefined)

@@ -364,6 +364,24 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(reuses()).toBe(1)
     })
 
+    // One process with a wrong client secret (a rollout half done) must not end the others' sessions.
+    it('a terminal refusal not of the tokens (this process’s own set-up) is not remembered: the other processes still refresh them', async () => {
+      const key = redis.nextKey()
+      const { strategy, reuses } = rotatingProvider()
+      const misconfigured = countingStrategy(() => {
+        throw new RefreshError('OAuth2 refresh failed with HTTP 401 (invalid_client)', { transient: false, status: 401, providerCode: 'invalid_client' })
+      })
+      const options = () => redis.connect().then((client) => redisCoordination<Tokens>({ client, key, pollIntervalMs: 20 }))
+      const bad = createSession({ strategy: misconfigured, tokens: initial, ...(await options()) })
+      const good = createSession({ strategy, tokens: initial, ...(await options()) })
+      await tokensForSend(bad)
+      await tokensForSend(good)
+      await expect(afterRefusal(bad, 'token-0')).rejects.toBeInstanceOf(SessionExpiredError)
+      await expect(afterRefusal(good, 'token-0')).resolves.toMatchObject({ accessToken: 'token-1' })
+      expect({ misconfigured: misconfigured.calls, calls: strategy.calls, reuse: reuses() }).toEqual({ misconfigured: 1, calls: 1, reuse: 0 })
+      await Promise.all([bad.destroy(), good.destroy()])
+    })
+
     it('replicasToWait: WAIT for the replicas after taking the lock and before the provider call, bounded, and the refresh goes on without them', async () => {
       const real = await redis.connect()
       const order: string[] = []
