@@ -1,3 +1,6 @@
+/** What reading a body takes of a stream's reader (a web stream's own, or one over a Node stream). */
+export type ChunkReader = Pick<ReadableStreamDefaultReader<Uint8Array>, 'read' | 'cancel'>
+
 /** How much of a body may be read, and the error past that. */
 export interface ReadLimit {
   maxBytes: number
@@ -9,7 +12,7 @@ export interface ReadLimit {
  * cancelled, never buffered whole, and `limit.tooLarge()` is thrown; a reader cancelled meanwhile
  * (by its owner) ends the text with what was read.
  */
-export async function readAllText(reader: ReadableStreamDefaultReader<Uint8Array>, limit?: ReadLimit): Promise<string> {
+export async function readAllText(reader: ChunkReader, limit?: ReadLimit): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (let next = await reader.read(); !next.done; next = await reader.read()) {

@@ -7,6 +7,8 @@ import { patchGlobal } from './global-patch.js'
 import { isOneShot } from './one-shot-body.js'
 import { followGuarded, guardsRedirects, hopRequest, isNodeFetch, withoutToken, writtenHeaders } from './fetch-redirects.js'
 import { FetchInput } from './fetch-input.js'
+import { markAuthed, requestSender } from './fetch-foreign.js'
+import { handled, handledBy } from './fetch-handled.js'
 import { asResponse, releaseRefused } from './fetch-refused-body.js'
 import { absoluteHref, type HrefPolicy, landedWhereSent, pageOrigin } from './origin-policy.js'
 import { type SessionSource, toExchanges } from './session-source.js'
@@ -21,14 +23,6 @@ export interface TokenflightRequestInit extends RequestInit {
   tokenflight?: RequestOptions | undefined
 }
 
-// What a wrapper hands the fetch it wraps, by the exchange that handled it: a wrapper of the same
-// session further in (`installFetch` under `wrapFetch(globalThis.fetch)`) passes it on untouched,
-// so the call is judged, refreshed for and replayed once.
-const handled = new WeakMap<object, Exchange>()
-const handledBy = <T extends object>(exchange: Exchange, what: T): T => {
-  handled.set(what, exchange)
-  return what
-}
 
 /** A fetch with tokenflight in front of it. */
 export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequestInit) => Promise<Response>
@@ -77,6 +71,8 @@ async function flow<H extends Headers>(
 interface Client {
   readonly fetchFn: typeof fetch
   readonly platform: boolean
+  /** Sends a request made here: as it is, or as a URL and an init to a fetch that cannot read it. */
+  readonly sendMade: (request: Request, init: RequestInit) => Promise<Response>
   readonly allowsHref: HrefPolicy
 }
 
@@ -107,9 +103,9 @@ function sendRequest(
   wanted: { sendInit: RequestInit & { signal: AbortSignal | null }; rule: AuthFailureRule | undefined; input: unknown },
   replayable: boolean,
 ): Promise<Response> {
-  const { fetchFn, allowsHref } = client
+  const { allowsHref } = client
   const { sendInit } = wanted
-  const send = (request: Request): Promise<Response> => fetchFn(request, handledBy(exchange, sendInit))
+  const send = (request: Request): Promise<Response> => client.sendMade(request, handledBy(exchange, sendInit))
   const how = { ...wanted, signal: sendInit.signal, headers: template.headers }
   if (!guardsRedirects(exchange, template.redirect, client.platform)) {
     return flow(exchange, how, template.url, replayable, plainHeaders, (headers, first) =>
@@ -149,9 +145,11 @@ export function wrapFetch<T extends Tokens>(
   const exchangeFor = toExchanges(session)
   const fixed = typeof session === 'function' ? undefined : exchangeOf(session)
   const { allowsHref, rule } = resolveClientOptions('wrapFetch options', options, pageOrigin())
-  const client: Client = { fetchFn, platform: platformFetches.has(fetchFn) || (fetchFn === globalThis.fetch && isNodeFetch(fetchFn)), allowsHref }
+  const platform = platformFetches.has(fetchFn) || (fetchFn === globalThis.fetch && isNodeFetch(fetchFn))
+  const sendMade = platform ? fetchFn : requestSender(fetchFn)
+  const client: Client = { fetchFn, platform, sendMade, allowsHref }
 
-  return async function authedFetch(input, init) {
+  return markAuthed(async function authedFetch(input, init) {
     const own = ownRequestOptions(init && hasOwn(init, 'tokenflight') ? init.tokenflight : undefined)
     const carrier = init ?? input
     const outer = typeof carrier === 'object' ? handled.get(carrier) : undefined
@@ -174,9 +172,9 @@ export function wrapFetch<T extends Tokens>(
     const sendInit = { ...init, ...requestOwn, signal }
     const exchange = allowsHref(template.url) ? exchangeFor(template) : undefined
     // `template` now owns a Request input's body, so it is what goes out either way.
-    if (!exchange || exchange === outer) return fetchFn(template, sendInit)
+    if (!exchange || exchange === outer) return sendMade(template, sendInit)
     return sendRequest(client, exchange, template, { sendInit, rule: own?.authFailure ?? rule, input }, !isOneShot(init?.body))
-  }
+  })
 }
 
 /** Options of {@link installFetch}. */

@@ -1,13 +1,14 @@
 import { InvalidRefreshResponseError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
 import { readAllText } from '../read-all-text.js'
+import { answerReader } from './answer-body.js'
 
 /** The most a strategy reads of a refresh answer: a token answer is a few kB. */
 export const MAX_BODY_BYTES = 1024 * 1024
 
 /** Reads at most `MAX_BODY_BYTES`; past that the body is cancelled, never buffered whole. */
 async function readText(response: Response): Promise<string> {
-  const reader = response.body?.getReader()
+  const reader = answerReader(response.body)
   return reader ? readAllText(reader, { maxBytes: MAX_BODY_BYTES, tooLarge: () => new InvalidRefreshResponseError('body', 'at most 1 MiB', 'more') }) : response.text()
 }
 
