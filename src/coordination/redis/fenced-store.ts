@@ -80,13 +80,15 @@ export interface FencedStoreOptions {
   writtenBack(): void
   /** Called whenever Redis answers a write: after an outage, it is back and holds these tokens or newer ones. */
   answered(): void
+  /** Called when a refresh's write finds the key emptied under its lock: a sign-out, which every process must hear. */
+  emptiedUnderLock(): void
 }
 
 /**
  * Creates the coordinator's store at `key`.
  *
  * @example
- * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {}, answered: () => {} })
+ * const store = fencedStore<Tokens>({ client, key: 'svc', lockKey: '{svc}:lock', timeoutMs: 1_000, retryMs: 100, waitMs: 5_000, writtenBack: () => {}, answered: () => {}, emptiedUnderLock: () => {} })
  */
 export function fencedStore<T extends Tokens>(options: FencedStoreOptions): FencedStore<T> {
   const { client, key, timeoutMs, retryMs, waitMs } = options
@@ -130,7 +132,7 @@ export function fencedStore<T extends Tokens>(options: FencedStoreOptions): Fenc
 
 // The store's writes: `seen` is the stored value as last read or written here, what a write Redis
 // missed is written back over.
-function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, writtenBack, answered }: FencedStoreOptions) {
+function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retryMs, writtenBack, answered, emptiedUnderLock }: FencedStoreOptions) {
   const writes = { seen: undefined as string | null | undefined, begun: 0, later: pendingWrite<T>(writeOverGarbage, retryMs, writtenBack), put }
   async function write(expected: Expected, tokens: T): Promise<boolean> {
     const value = JSON.stringify(tokens)
@@ -164,7 +166,14 @@ function fencedWrites<T extends Tokens>({ client, key, lockKey, timeoutMs, retry
       return
     }
     writes.later.clear()
-    if (!written && kind === 'fenced') throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
+    if (written || kind !== 'fenced') return
+    // The key deleted under this refresh's own lock (a sign-out, an operator's DEL): no process may
+    // go on with the tokens it holds, whose refresh token this refresh has just spent.
+    if (writes.seen === null) {
+      emptiedUnderLock()
+      throw new RefreshError('The tokens in Redis were deleted while this process refreshed them (a sign-out): the new ones are not stored', { transient: true })
+    }
+    throw new RefreshError('The tokens in Redis changed since this process read them (another process wrote newer ones): not overwritten', { transient: true })
   }
   return writes
 }

@@ -37,7 +37,7 @@ export function redisCoordination<T extends Tokens = Tokens>(options: RedisCoord
   const { client, keys, lockTtlMs, coordinationWaitMs: waitMs, pollIntervalMs: retryMs, commandTimeoutMs: timeoutMs } = resolved
   // A write-back is news like a refresh: a sign-in made during an outage reaches the others then.
   // Redis answering a write ends an outage for this process (`coordinationRestored`).
-  const store = fencedStore<T>({ client, key: keys.tokens, lockKey: keys.lock, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify(), answered: () => shared.links.restored() })
+  const store = fencedStore<T>({ client, key: keys.tokens, lockKey: keys.lock, timeoutMs, retryMs, waitMs, writtenBack: () => void shared.notify(), answered: () => shared.links.restored(), emptiedUnderLock: () => void shared.notify('cleared') })
   const unwritten = trackUnwritten(store)
   const read = async (): Promise<T | undefined> => parseStoredTokens<T>(await store.readRaw())
   const shared: Shared<T> = {

@@ -364,6 +364,33 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(reuses()).toBe(1)
     })
 
+    // An operator's DEL (or a TTL running out) under a refresh's lock reads as a sign-out: every process hears it.
+    it('the tokens key deleted while a refresh holds the lock: a sign-out for every process, and the spent refresh token never presented again', async () => {
+      const key = redis.nextKey()
+      const gate = deferred()
+      const { strategy, reuses } = rotatingProvider((call) => (call === 1 ? gate.promise : undefined))
+      const admin = await redis.connect()
+      const make = async () => createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key, pollIntervalMs: 20 }) })
+      const [a, b] = [await make(), await make()]
+      await tokensForSend(a)
+      await tokensForSend(b)
+      const failures: string[] = []
+      a.on('storeFailed', ({ error }) => failures.push(String(error)))
+      const refreshing = a.refresh().catch((error: unknown) => error)
+      await until(() => strategy.calls === 1)
+      await admin.del(key)
+      gate.resolve()
+      await refreshing
+      await until(() => a.state === 'signed-out' && b.state === 'signed-out')
+      await expect(b.refresh()).rejects.toThrow()
+      expect({ calls: strategy.calls, reuse: reuses(), failures }).toEqual({
+        calls: 1,
+        reuse: 0,
+        failures: ['RefreshError: The tokens in Redis were deleted while this process refreshed them (a sign-out): the new ones are not stored'],
+      })
+      await Promise.all([a.destroy(), b.destroy()])
+    })
+
     // One process with a wrong client secret (a rollout half done) must not end the others' sessions.
     it('a terminal refusal not of the tokens (this process’s own set-up) is not remembered: the other processes still refresh them', async () => {
       const key = redis.nextKey()
