@@ -1241,6 +1241,18 @@ describe.skipIf(missing('redis-server'))('redisCoordination against a redis-serv
   })
 })
 
+describe.skipIf(missing('redis-server'))('redisCoordination against a redis-server without DEL', () => {
+  const redis = useRedisServer({ args: ['--rename-command', 'DEL', '""'] })
+
+  it('a sign-out fails with an error naming the unknown command, not blaming the client passed', async () => {
+    const session = createSession({ strategy: countingStrategy(), tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key: redis.nextKey() }) })
+    await session.getAccessToken()
+    const error = (await session.clear().catch((caught: unknown) => caught)) as Error
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error.message).toBe('This Redis server does not know a command redisCoordination uses (renamed or disabled by rename-command): it needs GET, SET, DEL, EVAL, PUBLISH and SUBSCRIBE')
+  })
+})
+
 describe.skipIf(missing('redis-server'))('redisCoordination for a Redis user whose ACL refuses a command it needs', () => {
   const redis = useRedisServer()
 
