@@ -48,7 +48,8 @@ export interface SessionOptions<T extends Tokens = Tokens> {
    * clients). By default it adapts: as many as were sent before the first of them was refused, so
    * were in flight together (a burst goes back out as it came), and at least 256 (refusals sent
    * after that add nothing: a trickle during a slow refresh is not all sent at once). A number is
-   * a fixed cap; `Infinity` lifts it.
+   * a fixed cap; `Infinity` lifts it. A replay still running after `refreshTimeoutMs` stops
+   * counting: one the server never answers holds back no call queued behind it.
    * @default adaptive, at least 256
    */
   replayConcurrency?: number | undefined

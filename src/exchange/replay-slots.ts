@@ -40,6 +40,7 @@ export function replaySlots(limit: ReplayLimit, lifetime?: AbortSignal, holdMs =
   const drain = (): void => {
     while (waiting.length > 0 && holders.size < (waiting[0] as Entry).limit) waiting.shift()?.go()
     if (waiting.length > 0) holders.watch()
+    else holders.stop()
   }
   const holders = slotHolders(holdMs, drain)
   lifetime?.addEventListener('abort', () => {

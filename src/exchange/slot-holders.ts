@@ -8,7 +8,7 @@ export interface SlotHolders {
   take(): () => void
   /** Someone waits for a slot: `freed` is called once the oldest holder's time is up. */
   watch(): void
-  /** Stops watching (the session ended). */
+  /** Nobody waits (any more): no timer is left to keep a process alive. */
   stop(): void
 }
 
@@ -46,6 +46,9 @@ export function slotHolders(holdMs: number, freed: () => void): SlotHolders {
       if (!oldest || watchdog !== undefined || holdMs === Number.POSITIVE_INFINITY) return
       watchdog = setTimeout(overdue, timerDelay(oldest.since + holdMs - monotonicNow()))
     },
-    stop: () => clearTimeout(watchdog),
+    stop() {
+      clearTimeout(watchdog)
+      watchdog = undefined
+    },
   }
 }

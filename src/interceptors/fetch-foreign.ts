@@ -1,3 +1,4 @@
+import { listenForAbort, reasonOf } from '../abort.js'
 import { isNodeFetch } from './fetch-redirects.js'
 import { handled, handledBy } from './fetch-handled.js'
 
@@ -31,9 +32,30 @@ function takesPlatformRequest(fetchFn: unknown): boolean {
 export function requestSender(fetchFn: typeof fetch): Sender {
   if (takesPlatformRequest(fetchFn)) return fetchFn
   return async (request, init) => {
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer())
+    const body = request.body === null ? null : await bytesOf(request.body, init.signal)
     const made: RequestInit = { ...init, method: request.method, headers: [...request.headers], body, redirect: request.redirect }
     const exchange = handled.get(init)
     return fetchFn(request.url, exchange ? handledBy(exchange, made) : made)
   }
+}
+
+// A body's bytes. An abort meanwhile rejects at once and stops the read: a streamed upload may never end.
+async function bytesOf(body: ReadableStream<Uint8Array>, signal: AbortSignal | null | undefined): Promise<Uint8Array<ArrayBuffer>> {
+  if (signal?.aborted) throw reasonOf(signal)
+  const reader = body.getReader()
+  const stop = signal ? listenForAbort(signal, () => void reader.cancel().catch(() => {})) : () => {}
+  const chunks: Uint8Array[] = []
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value)
+  } finally {
+    stop()
+  }
+  if (signal?.aborted) throw reasonOf(signal)
+  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0))
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.length
+  }
+  return bytes
 }

@@ -69,6 +69,23 @@ describe('wrapFetch(node-fetch)', () => {
     ])
   })
 
+  it('a streamed upload that never ends, aborted: the call rejects with the abort at once, not when the stream ends', async () => {
+    const { url } = await api()
+    const authed = wrapFetch(foreign, createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-1' } }), { origins: [url] })
+    // One chunk, then nothing more for ever.
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (stream) => {
+        stream.enqueue(new Uint8Array(1024))
+        return new Promise(() => {})
+      },
+    })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('caller gave up')), 100)
+    const init = { method: 'POST', body: endless, duplex: 'half', signal: controller.signal } as RequestInit
+    const outcome = await Promise.race([authed(`${url}/upload`, init).catch((error: Error) => error.message), new Promise((resolve) => setTimeout(() => resolve('still pending after 2 s'), 2_000))])
+    expect(outcome).toBe('caller gave up')
+  })
+
   it('a request with a body to an origin not allowed passes through with its body and no token', async () => {
     const { url, seen } = await api()
     const authed = wrapFetch(foreign, createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-1' } }), { origins: ['https://api.example.com'] })

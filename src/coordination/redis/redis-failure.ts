@@ -7,7 +7,8 @@ import { isSafeError, markSafe, safeError } from '../../errors/safe-words.js'
 const misconfigurations: ReadonlyArray<readonly [RegExp, (key: string, code: string) => string]> = [
   [/^WRONGTYPE/, (key) => `The Redis key \`${key}\` holds a value of another type (WRONGTYPE); tokenflight neither reads nor overwrites it: delete it or choose another key`],
   [/unknown command .?eval|ERR .*EVAL.* (disabled|renamed)/i, () => 'This Redis server does not run EVAL (renamed or disabled): redisCoordination needs it for its lock and fenced write'],
-  [/^ERR unknown command/i, () => 'This Redis server does not know a command redisCoordination uses (renamed or disabled by rename-command): it needs GET, SET, DEL, EVAL, PUBLISH and SUBSCRIBE'],
+  // Outside a script, or inside one (the lock and the fenced write run SET, GET, DEL in Lua).
+  [/^ERR (unknown command|.*unknown redis command called from script)/i, () => 'This Redis server does not know a command redisCoordination uses (renamed or disabled by rename-command): it needs GET, SET, DEL, EVAL, PUBLISH and SUBSCRIBE'],
   // Outside a script Redis says NOPERM; a command refused inside one (the lock, the fenced write) is an ERR.
   [/^NOPERM|^ERR The user executing the script can't run/, (key) => `The Redis user may not run the commands redisCoordination needs on \`${key}\` (GET, SET, DEL, EVAL; in its scripts PTTL, PEXPIRE, EXISTS; PUBLISH, SUBSCRIBE): check its ACL`],
   [/^NOSCRIPT|^ERR (Error (compiling|running) script|user_script)/, () => 'This Redis server refused the scripts of redisCoordination'],

@@ -1241,6 +1241,8 @@ describe.skipIf(missing('redis-server'))('redisCoordination against a redis-serv
   })
 })
 
+const unknownCommand = 'This Redis server does not know a command redisCoordination uses (renamed or disabled by rename-command): it needs GET, SET, DEL, EVAL, PUBLISH and SUBSCRIBE'
+
 describe.skipIf(missing('redis-server'))('redisCoordination against a redis-server without DEL', () => {
   const redis = useRedisServer({ args: ['--rename-command', 'DEL', '""'] })
 
@@ -1249,7 +1251,20 @@ describe.skipIf(missing('redis-server'))('redisCoordination against a redis-serv
     await session.getAccessToken()
     const error = (await session.clear().catch((caught: unknown) => caught)) as Error
     expect(error).toBeInstanceOf(RefreshError)
-    expect(error.message).toBe('This Redis server does not know a command redisCoordination uses (renamed or disabled by rename-command): it needs GET, SET, DEL, EVAL, PUBLISH and SUBSCRIBE')
+    expect(error.message).toBe(unknownCommand)
+  })
+})
+
+describe.skipIf(missing('redis-server'))('redisCoordination against a redis-server without SET', () => {
+  const redis = useRedisServer({ args: ['--rename-command', 'SET', '""'] })
+
+  it('a refresh (its lock script runs SET) fails with the same error, and calls no provider', async () => {
+    const strategy = countingStrategy()
+    const session = createSession({ strategy, tokens: initial, ...redisCoordination<Tokens>({ client: await redis.connect(), key: redis.nextKey() }) })
+    const error = (await session.refresh().catch((caught: unknown) => caught)) as Error
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error.message).toBe(unknownCommand)
+    expect(strategy.calls).toBe(0)
   })
 })
 
