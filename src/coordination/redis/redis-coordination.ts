@@ -97,6 +97,7 @@ function attachLink<T extends Tokens>(shared: Shared<T>, link: CoordinatorLink<T
   subscribeAlways(subscriber, keys.channel, () => follower.news(false))
   return () => {
     shared.links.delete(link)
+    if (shared.links.abandoned) shared.notices.wake() // a refresh waiting for Redis or a holder gives up now
     follower.stop()
     subscriber?.disconnect()
     subscriber = undefined

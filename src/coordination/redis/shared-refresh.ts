@@ -8,7 +8,6 @@ import type { Shared } from './shared.js'
 import type { LockWatch } from './lock-watch.js'
 import { alone, underLock } from './under-lock.js'
 import { monotonicNow } from '../../monotonic.js'
-import { sleep } from '../../abort.js'
 
 // Takes the lock and reads the tokens under it: `undefined` when another process holds it.
 async function take<T extends Tokens>(shared: Shared<T>, owner: string): Promise<{ raw: string | null } | undefined> {
@@ -58,7 +57,7 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
       }
       unreachableSince ??= monotonicNow()
       if (monotonicNow() - unreachableSince < coordinationWaitMs) {
-        await sleep(pollIntervalMs)
+        await shared.notices.next(pollIntervalMs) // woken early when the last session detaches
         continue
       }
       // A client that queues commands while Redis is away runs this owner's lock requests when it
@@ -96,7 +95,7 @@ export async function sharedRefresh<T extends Tokens>(shared: Shared<T>, stale: 
 // interval (a subscriber not back from an outage yet misses the holder's notice).
 async function waitForNewer<T extends Tokens>(shared: Shared<T>, stale: T, ms: number): Promise<T | undefined> {
   const until = monotonicNow() + ms
-  for (let left = ms; left > 0; left = until - monotonicNow()) {
+  for (let left = ms; left > 0 && !shared.links.abandoned; left = until - monotonicNow()) {
     await shared.notices.next(Math.min(left, shared.options.pollIntervalMs))
     const adopted = await shared.newer(stale)
     if (adopted) return adopted

@@ -364,6 +364,20 @@ describe.skipIf(missing('redis-server'))('redisCoordination against redis-server
       expect(reuses()).toBe(1)
     })
 
+    // A long pollIntervalMs must not keep a destroyed service's process alive for one more interval.
+    it('a refresh waiting out a Redis outage gives up when its last session detaches, not a poll interval later', async () => {
+      const real = await redis.connect()
+      const down = () => Promise.reject(new Error('Connection is closed.'))
+      const client = faulty(real, { get: down, set: down, del: down, eval: down, publish: down })
+      const { coordinator } = redisCoordination<Tokens>({ client, key: redis.nextKey(), pollIntervalMs: 60_000, coordinationWaitMs: 120_000 })
+      const detach = coordinator.attach?.({ adopt: () => {}, emit: () => {}, refreshDeadlineMs: 200_000 })
+      const refreshing = Promise.resolve(coordinator.refresh(initial, async () => ({ accessToken: 'token-1' }))).catch((error: unknown) => error)
+      await sleep(100) // the first lock request has failed: the refresh sleeps one poll interval
+      detach?.()
+      const outcome = await Promise.race([refreshing, sleep(2_000).then(() => 'still waiting 2 s after the detach')])
+      expect(outcome).toMatchObject({ name: 'RefreshError', message: 'The session was destroyed while it waited for the shared refresh' })
+    })
+
     // An operator's DEL (or a TTL running out) under a refresh's lock reads as a sign-out: every process hears it.
     it('the tokens key deleted while a refresh holds the lock: a sign-out for every process, and the spent refresh token never presented again', async () => {
       const key = redis.nextKey()
