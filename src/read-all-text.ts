@@ -8,11 +8,11 @@ export interface ReadLimit {
 }
 
 /**
- * A body's bytes, read through `reader`, as UTF-8 text. Past `limit.maxBytes` the body is
- * cancelled, never buffered whole, and `limit.tooLarge()` is thrown; a reader cancelled meanwhile
- * (by its owner) ends the text with what was read.
+ * A body's bytes, read through `reader`. Past `limit.maxBytes` the body is cancelled, never
+ * buffered whole, and `limit.tooLarge()` is thrown; a reader cancelled meanwhile (by its owner)
+ * ends the bytes with what was read.
  */
-export async function readAllText(reader: ChunkReader, limit?: ReadLimit): Promise<string> {
+export async function readAllBytes(reader: ChunkReader, limit?: ReadLimit): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
@@ -29,6 +29,12 @@ export async function readAllText(reader: ChunkReader, limit?: ReadLimit): Promi
     bytes.set(chunk, at)
     at += chunk.length
   }
+  return bytes
+}
+
+/** {@link readAllBytes} as UTF-8 text. */
+export async function readAllText(reader: ChunkReader, limit?: ReadLimit): Promise<string> {
+  const bytes = await readAllBytes(reader, limit)
   // A page may lack TextDecoder (taken away): a Response decodes UTF-8 as well.
   return typeof TextDecoder === 'function' ? new TextDecoder().decode(bytes) : new Response(bytes).text()
 }

@@ -5,7 +5,7 @@ import type { AuthFailureInput } from '../strategy.js'
 import { Replay } from './axios-replay.js'
 import type { AxiosSend } from './axios-send.js'
 import { isOneShot } from './one-shot-body.js'
-import { releaseStream } from './refused-stream.js'
+import { discardBody } from '../discard-body.js'
 import { type CancelTokenSignal, cancelTokenSignal } from './cancel-token.js'
 import { reasonOf } from '../abort.js'
 import { hasOwn } from '../has-own.js'
@@ -70,7 +70,7 @@ export class AxiosAnswer implements AuthFailureInput, Recovery<AxiosResponse> {
   /** A body read as a stream (`responseType: 'stream'`) holds its connection until closed. */
   get onRefused(): (() => void) | undefined {
     const data = this.#data
-    return isOneShot(data) ? () => releaseStream(data as object) : undefined
+    return isOneShot(data) ? () => discardBody(data) : undefined
   }
   refused(): AxiosResponse | undefined {
     return this.#response

@@ -1,4 +1,6 @@
 import { listenForAbort, reasonOf } from '../abort.js'
+import { readAllBytes } from '../read-all-text.js'
+import { whenSettled } from '../when-settled.js'
 import { isNodeFetch } from './fetch-redirects.js'
 import { handled, handledBy } from './fetch-handled.js'
 
@@ -44,18 +46,7 @@ async function bytesOf(body: ReadableStream<Uint8Array>, signal: AbortSignal | n
   if (signal?.aborted) throw reasonOf(signal)
   const reader = body.getReader()
   const stop = signal ? listenForAbort(signal, () => void reader.cancel().catch(() => {})) : () => {}
-  const chunks: Uint8Array[] = []
-  try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value)
-  } finally {
-    stop()
-  }
+  const bytes = await whenSettled(readAllBytes(reader), stop)
   if (signal?.aborted) throw reasonOf(signal)
-  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0))
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.length
-  }
   return bytes
 }

@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange.js'
 import { placementOf } from '../token-placement.js'
 import { type HrefPolicy, resolveUrl } from './origin-policy.js'
-import { releaseStream } from './refused-stream.js'
+import { discardBody } from '../discard-body.js'
 
 /** One hop of a request whose redirects are followed here: where it goes, how, and with what. */
 export interface Hop {
@@ -44,7 +44,7 @@ export async function followGuarded(send: (hop: Hop, redirects: number) => Promi
     if (location === null) return redirects === 0 ? response : landedAt(response, hop.url)
     // Its body is not what the caller gets: let go of it, and of its connection (a wrapped fetch
     // other than the platform's, node-fetch, gives a Node stream).
-    if (response.body) releaseStream(response.body)
+    if (response.body) discardBody(response.body)
     if (redirects === MAX_REDIRECTS) throw new TypeError('fetch failed: more than 20 redirects')
     const url = resolveUrl(location, hop.url)
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new TypeError('fetch failed: a redirect to a location that is not an http(s) URL')

@@ -1,5 +1,5 @@
 import { landedAt } from './fetch-redirects.js'
-import { releaseStream } from './refused-stream.js'
+import { discardBody } from '../discard-body.js'
 
 // A refused body known to be larger than this is cancelled rather than left unread.
 const UNREAD_LIMIT_BYTES = 64 * 1024
@@ -22,7 +22,7 @@ export function releaseRefused(response: Response, judged: boolean): () => Respo
   // A malformed length is NaN: left unread, as an unsized one.
   const large = Number(response.headers.get('content-length')) > UNREAD_LIMIT_BYTES
   // Not awaited (a fetch other than the platform's may never settle a cancel); node-fetch's is a Node stream.
-  if (response.body && (large || !judged)) releaseStream(response.body)
+  if (response.body && (large || !judged)) discardBody(response.body)
   const { status, statusText, headers: sent, url, redirected } = response
   return () => {
     const headers = new Headers(sent)

@@ -23,7 +23,6 @@ export interface TokenflightRequestInit extends RequestInit {
   tokenflight?: RequestOptions | undefined
 }
 
-
 /** A fetch with tokenflight in front of it. */
 export type AuthedFetch = (input: Request | string | URL, init?: TokenflightRequestInit) => Promise<Response>
 

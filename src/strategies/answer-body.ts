@@ -24,11 +24,3 @@ export function answerReader(body: unknown): ChunkReader | undefined {
     },
   }
 }
-
-/** Lets go of an answer's body unread (a web stream cancelled, a Node stream destroyed); never throws. */
-export function discardAnswer(body: unknown): void {
-  try {
-    if (typeof (body as ReadableStream | null)?.cancel === 'function') (body as ReadableStream).cancel().catch(() => {})
-    else if (isNodeStream(body)) body.destroy?.()
-  } catch {}
-}

@@ -2,7 +2,7 @@ import { reasonOf } from '../abort.js'
 import { isTokenflightError, RefreshError } from '../errors/index.js'
 import { safeError } from '../errors/safe-words.js'
 import type { RefreshContext } from '../strategy.js'
-import { discardAnswer } from './answer-body.js'
+import { discardBody } from '../discard-body.js'
 
 /**
  * Sends the refresh request with the attempt's signal, never following a redirect: a redirect
@@ -25,7 +25,7 @@ export async function callEndpoint(context: RefreshContext, provider: string, ur
   // `opaqueredirect` (status 0) is how browsers answer `redirect: 'manual'`; `redirected` is a fetch that followed anyway.
   const { status } = response
   if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400)) {
-    discardAnswer(response.body)
+    discardBody(response.body)
     throw new RefreshError(`${provider} refresh answered a redirect (HTTP ${status}): not followed`, {
       transient: true,
       status,
