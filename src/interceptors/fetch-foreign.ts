@@ -17,13 +17,14 @@ export function markAuthed<F extends object>(fn: F): F {
 
 /**
  * Whether `fetchFn` takes the platform's `Request`: any fetch in a browser, and in Node its own
- * (the global, or Node's bundled undici) or one wrapFetch made. A fetch of its own in Node
- * (node-fetch, an undici package) reads one as the text "[object Request]".
+ * (told by its source, not by being the global, which a service may have set to node-fetch) or
+ * one wrapFetch made. A fetch of its own in Node (node-fetch, an undici package) reads one as the
+ * text "[object Request]".
  */
 function takesPlatformRequest(fetchFn: unknown): boolean {
   const runtime = globalThis as Runtime
   const node = typeof runtime.process?.versions?.node === 'string' && runtime.document === undefined
-  return !node || fetchFn === globalThis.fetch || authedFetches.has(fetchFn as object) || isNodeFetch(fetchFn)
+  return !node || authedFetches.has(fetchFn as object) || isNodeFetch(fetchFn)
 }
 
 /**

@@ -39,23 +39,39 @@ async function api(): Promise<{ url: string; seen: Seen[] }> {
 
 const foreign = nodeFetch as unknown as typeof fetch
 
+const inputs = [
+  ['a URL string and a string body', (url: string) => [`${url}/orders`, { method: 'POST', body: '{"id":7}' }] as const],
+  ['a URL object and a byte body', (url: string) => [new URL('/orders', url), { method: 'POST', body: new TextEncoder().encode('{"id":7}') }] as const],
+  ['a Request with a body', (url: string) => [new Request(`${url}/orders`, { method: 'POST', body: '{"id":7}' })] as const],
+] as const
+
+async function refusedOnceThenReplayed(fetchFn: typeof fetch, args: (url: string) => readonly unknown[]): Promise<void> {
+  const { url, seen } = await api()
+  const strategy = countingStrategy()
+  const authed = wrapFetch(fetchFn, createSession({ strategy, tokens: { accessToken: 'token-0' } }), { origins: [url] })
+  const [input, init] = args(url) as [string, RequestInit | undefined]
+  const response = await authed(input, init)
+  expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { ok: true } })
+  expect(seen).toEqual([
+    { method: 'POST', path: '/orders', authorization: 'Bearer token-0', body: '{"id":7}' },
+    { method: 'POST', path: '/orders', authorization: 'Bearer token-1', body: '{"id":7}' },
+  ])
+  expect(strategy.calls).toBe(1)
+}
+
 describe('wrapFetch(node-fetch)', () => {
-  it.each([
-    ['a URL string and a string body', (url: string) => [`${url}/orders`, { method: 'POST', body: '{"id":7}' }] as const],
-    ['a URL object and a byte body', (url: string) => [new URL('/orders', url), { method: 'POST', body: new TextEncoder().encode('{"id":7}') }] as const],
-    ['a Request with a body', (url: string) => [new Request(`${url}/orders`, { method: 'POST', body: '{"id":7}' })] as const],
-  ])('%s, refused once: one refresh, replayed once with the same body, 200', async (_, args) => {
-    const { url, seen } = await api()
-    const strategy = countingStrategy()
-    const authed = wrapFetch(foreign, createSession({ strategy, tokens: { accessToken: 'token-0' } }), { origins: [url] })
-    const [input, init] = args(url) as [string, RequestInit | undefined]
-    const response = await authed(input, init)
-    expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { ok: true } })
-    expect(seen).toEqual([
-      { method: 'POST', path: '/orders', authorization: 'Bearer token-0', body: '{"id":7}' },
-      { method: 'POST', path: '/orders', authorization: 'Bearer token-1', body: '{"id":7}' },
-    ])
-    expect(strategy.calls).toBe(1)
+  it.each(inputs)('%s, refused once: one refresh, replayed once with the same body, 200', async (_, args) => {
+    await refusedOnceThenReplayed(foreign, args)
+  })
+
+  // A service that set `globalThis.fetch = nodeFetch` and wraps the global: it is still node-fetch.
+  it.each(inputs)('node-fetch as the global fetch, %s: refused once, replayed once with the same body', async (_, args) => {
+    const platformFetch = globalThis.fetch
+    globalThis.fetch = foreign
+    stops.push(() => {
+      globalThis.fetch = platformFetch
+    })
+    await refusedOnceThenReplayed(globalThis.fetch, args)
   })
 
   it('a 307 it is told to follow here (node-fetch would keep the token on any redirect): the body and token go to the new path of the allowed origin', async () => {
