@@ -1,10 +1,11 @@
 import type { TabStorage } from './tab-storage.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
 import { sleep } from '../abort.js'
+import { monotonicNow } from '../monotonic.js'
 
 /** Timing of the storage lock (ms). */
 export interface StorageLockTiming {
-  /** A record not extended for this long is stale: the bound a dead holder blocks the others. */
+  /** A record seen unchanged for this long is stale: the bound a dead holder blocks the others. */
   ttlMs: number
   /** How often a live holder extends its record. */
   heartbeatMs: number
@@ -29,7 +30,7 @@ export interface HeldStorageLock {
   held(): boolean
 }
 
-/** A mutual exclusion between tabs through one localStorage key holding an owner id and an expiry. */
+/** A mutual exclusion between tabs through one localStorage key holding an owner id and a heartbeat count. */
 export interface StorageLock {
   /**
    * Waits for the lock and resolves with it, or with `undefined` once `giveUp()` is true (the
@@ -40,24 +41,27 @@ export interface StorageLock {
   releaseIfHeld(): void
 }
 
+// No time is written: tabs' clocks differ (page code sets `Date` to a server's) and the system's
+// time steps. Each tab times a record by its own monotonic clock, from when it last saw it change.
 interface LockRecord {
   owner: string
-  until: number
+  beat: number
 }
 
-// The record at `key`, or `undefined` for anything else. A record dated after `latest` (further
-// ahead than any holder writes) is garbage too: it must not block for longer than a real one.
-function readRecord(storage: TabStorage, key: string, latest: number): LockRecord | undefined {
+// The record at `key`, or `undefined` for anything else.
+function readRecord(storage: TabStorage, key: string): LockRecord | undefined {
   try {
     const raw = storage.getItem(key)
     const record: unknown = raw === null ? undefined : JSON.parse(raw)
     if (typeof record !== 'object' || record === null) return undefined
-    const { owner, until } = record as Record<string, unknown>
-    return typeof owner === 'string' && typeof until === 'number' && until <= latest ? { owner, until } : undefined
+    const { owner, beat } = record as Record<string, unknown>
+    return typeof owner === 'string' && typeof beat === 'number' ? { owner, beat } : undefined
   } catch {
     return undefined
   }
 }
+
+const sameRecord = (a: LockRecord | undefined, b: LockRecord | undefined): boolean => a?.owner === b?.owner && a?.beat === b?.beat
 
 // Whether storage took the record (it refuses when full or blocked).
 function writeRecord(storage: TabStorage, key: string, record: LockRecord): boolean {
@@ -69,9 +73,10 @@ function writeRecord(storage: TabStorage, key: string, record: LockRecord): bool
   }
 }
 
-// This owner's record at the lock's key, and until when the record it last wrote is live.
+// This owner's record at the lock's key, and when it last wrote it.
 class OwnRecord {
-  claimedUntil = 0
+  writtenAt = Number.NEGATIVE_INFINITY
+  #beats = 0
   /** Releases the lock while this owner holds it. */
   releaseHeld: (() => void) | undefined
 
@@ -84,14 +89,18 @@ class OwnRecord {
   ) {}
 
   read(): LockRecord | undefined {
-    return readRecord(this.storage, this.key, this.now() + this.ttlMs)
+    return readRecord(this.storage, this.key)
   }
 
   write(): boolean {
-    const until = this.now() + this.ttlMs
-    const written = writeRecord(this.storage, this.key, { owner: this.owner, until })
-    if (written) this.claimedUntil = until
+    const written = writeRecord(this.storage, this.key, { owner: this.owner, beat: ++this.#beats })
+    if (written) this.writtenAt = this.now()
     return written
+  }
+
+  /** Whether what this owner last wrote is still live to the others (no freeze outlasted it). */
+  fresh(): boolean {
+    return this.now() - this.writtenAt <= this.ttlMs
   }
 }
 
@@ -105,7 +114,7 @@ function hold(record: OwnRecord, holdMs: number, heartbeatMs: number): Pick<Held
   // Found gone, another's, or gone stale (the tab was frozen): another tab may have held it since.
   const heartbeat = setInterval(() => {
     const holder = record.read()?.owner
-    if (holder !== owner || now() > record.claimedUntil) lost = true
+    if (holder !== owner || !record.fresh()) lost = true
     if ((holder !== undefined && holder !== owner) || now() >= deadline) clearInterval(heartbeat)
     else record.write()
   }, heartbeatMs)
@@ -119,14 +128,15 @@ function hold(record: OwnRecord, holdMs: number, heartbeatMs: number): Pick<Held
     }
   }
   record.releaseHeld = release
-  return { release, held: () => !lost && now() <= record.claimedUntil && record.read()?.owner === owner }
+  return { release, held: () => !lost && record.fresh() && record.read()?.owner === owner }
 }
 
 /**
  * Creates a {@link StorageLock}: a lock without Web Locks that stores no token. A claim is written,
  * left to settle, and read back: of tabs claiming at once, the last write wins everywhere. The
- * holder extends its record every `heartbeatMs`; a record older than `ttlMs` (a crashed or frozen
- * tab) is taken over. Values at the key that are not a well-formed, near-future record are ignored.
+ * holder rewrites its record every `heartbeatMs`; a record seen unchanged for `ttlMs` (a crashed or
+ * frozen tab) is taken over. Values at the key that are not a well-formed record are ignored.
+ * `now` is this tab's monotonic clock: no time crosses tabs.
  * `notices` is woken by the caller when the key changes in another tab.
  */
 export function createStorageLock(
@@ -134,7 +144,7 @@ export function createStorageLock(
   key: string,
   owner: string,
   notices: NoticeWaiter,
-  now: () => number = Date.now,
+  now: () => number = monotonicNow,
   timing: StorageLockTiming = storageLockTiming,
 ): StorageLock {
   const record = new OwnRecord(storage, key, owner, now, timing.ttlMs)
@@ -148,10 +158,13 @@ export function createStorageLock(
   return {
     async acquire(holdMs, giveUp) {
       let vanished = 0 // claims written and then not found at all: no tab removes another's
+      let seen: LockRecord | undefined
+      let seenAt = 0 // when `seen` was first read, on this tab's clock
       for (;;) {
         if (giveUp()) return undefined
         const held = record.read()
-        const waitMs = held && held.owner !== owner ? held.until - now() : 0
+        if (!sameRecord(held, seen)) [seen, seenAt] = [held, now()]
+        const waitMs = held && held.owner !== owner ? seenAt + timing.ttlMs - now() : 0
         if (waitMs > 0) {
           await notices.next(waitMs)
           continue

@@ -1,7 +1,8 @@
 /**
  * The lock tabs use without Web Locks (insecure contexts, Safari < 15.4, Firefox < 96): one
- * localStorage key of owner ids with an expiry. Driven by fake timers over storage replicated as
- * a multi-process browser does it (each tab its own copy, writes arriving later elsewhere).
+ * localStorage key of owner ids with a heartbeat count. Driven by fake timers over storage
+ * replicated as a multi-process browser does it (each tab its own copy, writes arriving later
+ * elsewhere). Each tab reads its own clock (the fake `Date`, shifted where a case says so).
  */
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -19,11 +20,12 @@ interface Tab {
   storage: Replica
 }
 
-function tabs(area: ReplicatedStorage, count: number): Tab[] {
+function tabs(area: ReplicatedStorage, count: number, offsets: ReadonlyArray<() => number> = []): Tab[] {
   return Array.from({ length: count }, (_, i) => {
     const notices = createNoticeWaiter()
     const storage = area.replica((changed) => changed === key && notices.wake())
-    return { lock: createStorageLock(storage, key, `owner-${i}`, notices), storage }
+    const offset = offsets[i] ?? (() => 0)
+    return { lock: createStorageLock(storage, key, `owner-${i}`, notices, () => Date.now() + offset()), storage }
   })
 }
 
@@ -119,18 +121,20 @@ describe('createStorageLock', () => {
   })
 
   it('a holder frozen past its record knows it may have lost the lock, even once its heartbeat has put the record back', async () => {
-    const area = new ReplicatedStorage(() => 1)
-    const [holder, other] = tabs(area, 2) as [Tab, Tab]
+    let frozenFor = 0
+    const [holder, other] = tabs(new ReplicatedStorage(() => 1), 2, [() => frozenFor]) as [Tab, Tab]
     await vi.advanceTimersByTimeAsync(0)
     const acquiring = holder.lock.acquire(60_000, never)
     await vi.advanceTimersByTimeAsync(settleMs + 5)
     const held = await acquiring
     expect(held?.held()).toBe(true)
-    vi.setSystemTime(Date.now() + ttlMs + 50) // frozen: no timer ran, its record went stale
+    frozenFor = ttlMs + 50 // frozen: its clock ran on, no timer of its ran, its record went stale
     expect(held?.held()).toBe(false)
     // Meanwhile another tab took the stale lock and released it; then the holder's heartbeat runs again.
-    const taken = await Promise.all([other.lock.acquire(60_000, never), vi.advanceTimersByTimeAsync(settleMs + 5)])
+    holder.storage.dead = true
+    const taken = await Promise.all([other.lock.acquire(60_000, never), vi.advanceTimersByTimeAsync(ttlMs + settleMs + 10)])
     taken[0]?.release()
+    holder.storage.dead = false
     await vi.advanceTimersByTimeAsync(storageLockTiming.heartbeatMs + 5)
     expect(holder.storage.getItem(key)).toContain('owner-0') // put back, as after another script's clear()
     expect(held?.held()).toBe(false)
@@ -155,9 +159,29 @@ describe('createStorageLock', () => {
     expect((acquiredAt as number) - releasedAt).toBeLessThanOrEqual(settleMs + 10)
   })
 
+  // Page code that sets `Date` to a server's time, or the system's time stepped by NTP: nothing
+  // another tab reads depends on this tab's clock.
+  it.each([
+    ['the holder\'s clock 5 s behind the waiter\'s', [() => -5_000]],
+    ['the holder\'s clock 5 s ahead of the waiter\'s', [() => 5_000]],
+  ])('a live holder keeps it against a waiter whose clock differs (%s)', async (_, offsets) => {
+    await liveHolderKeepsIt(tabs(new ReplicatedStorage(() => 1), 2, offsets) as [Tab, Tab], () => {})
+  })
+
+  it('a live holder keeps it when the system\'s time steps 5 s forward while it holds', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] })
+    const area = new ReplicatedStorage(() => 1)
+    const onTheirOwnClocks = [0, 1].map((i) => {
+      const notices = createNoticeWaiter()
+      const storage = area.replica((changed) => changed === key && notices.wake())
+      return { lock: createStorageLock(storage, key, `owner-${i}`, notices), storage }
+    })
+    await liveHolderKeepsIt(onTheirOwnClocks as [Tab, Tab], () => vi.setSystemTime(Date.now() + 5_000))
+  })
+
   it('garbage at the key is ignored: acquiring never throws and waits at most ttl + settle (property)', async () => {
-    const record = fc.record({ owner: fc.oneof(fc.string(), fc.anything()), until: fc.oneof(fc.double(), fc.integer(), fc.anything()) })
-    const garbage = fc.oneof(fc.string(), fc.json(), record.map((value) => JSON.stringify(value)), fc.integer({ min: -1e9, max: 1e12 }).map((ahead) => JSON.stringify({ owner: 'x', until: Date.now() + ahead })))
+    const record = fc.record({ owner: fc.oneof(fc.string(), fc.anything()), beat: fc.oneof(fc.double(), fc.integer(), fc.anything()), until: fc.anything() })
+    const garbage = fc.oneof(fc.string(), fc.json(), record.map((value) => JSON.stringify(value)), fc.integer({ min: -1e9, max: 1e12 }).map((until) => JSON.stringify({ owner: 'x', until })))
     await fc.assert(
       fc.asyncProperty(garbage, async (value) => {
         const area = new ReplicatedStorage(() => 1)
@@ -234,3 +258,20 @@ describe('createStorageLock', () => {
     expect(outcome).toEqual({ unlocked: undefined, held: true })
   })
 })
+
+// `holder` takes the lock; `meanwhile()` runs; `other` asks for it and must wait until it is released.
+async function liveHolderKeepsIt([holder, other]: [Tab, Tab], meanwhile: () => void): Promise<void> {
+  const acquiring = holder.lock.acquire(60_000, never)
+  await vi.advanceTimersByTimeAsync(settleMs + 5)
+  const held = await acquiring
+  meanwhile()
+  let acquired = false
+  void other.lock.acquire(60_000, never).then(() => {
+    acquired = true
+  })
+  await vi.advanceTimersByTimeAsync(3 * ttlMs)
+  expect({ acquired, held: held?.held() }).toEqual({ acquired: false, held: true })
+  held?.release()
+  await vi.advanceTimersByTimeAsync(settleMs + 10)
+  expect(acquired).toBe(true)
+}
