@@ -29,8 +29,10 @@ export function tabChannelKind(): TabChannelKind {
 /**
  * BroadcastChannel where there is one; else the `storage` event of localStorage (Safari 14, old
  * Firefox) where it keeps what is written; else nothing (a single context needs no channel).
- * A BroadcastChannel that refuses a message gives way to the storage event for good, so every tab
- * hears that too. Whatever arrives is checked first; `lost` hears of news that could not be sent.
+ * A BroadcastChannel is confirmed by use: until a probe it posts reaches a second channel of the
+ * name, news goes through the storage event as well, and a channel that refuses a message, or
+ * delivers no probe within {@link PROBE_MS}, gives way to the storage event for good. Every tab
+ * hears both. Whatever arrives is checked first; `lost` hears of news that could not be sent.
  */
 export function openTabChannel<T extends Tokens>(name: string, hear: (message: TabMessage<T>) => void, lost: (error: Error) => void): TabChannel<T> {
   const deliver = (data: unknown): void => {
@@ -60,20 +62,31 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     : () => {}
   // Storage that drops writes silently (blocked, some private modes) carries no news either.
   const viaStorage = (): TabChannel<T> => (storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, lost) : noChannel)
-  const broadcast = tabChannelKind() === 'broadcast-channel' ? openBroadcast(name, deliver) : undefined
-  let instead: TabChannel<T> | undefined = broadcast ? undefined : viaStorage()
+  let instead: TabChannel<T> | undefined
+  const giveWay = (why: string): TabChannel<T> => {
+    if (instead) return instead
+    instead = viaStorage()
+    lost(new Error(`BroadcastChannel ${why}: ${instead.kind === 'none' ? 'each tab refreshes on its own' : 'news goes through localStorage instead'}`))
+    return instead
+  }
+  const broadcast = tabChannelKind() === 'broadcast-channel' ? openBroadcast(name, deliver, () => giveWay(`delivered nothing within ${PROBE_MS} ms`)) : undefined
+  if (!broadcast) instead = viaStorage()
+  // Until the channel is confirmed, news goes both ways; a failure to store that copy is not news.
+  let meanwhile: TabChannel<T> | undefined
+  const alsoMeanwhile = (): TabChannel<T> => {
+    meanwhile ??= storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, () => {}) : noChannel
+    return meanwhile
+  }
   return {
     get kind() {
       return instead ? instead.kind : 'broadcast-channel'
     },
     post(message) {
-      if (!instead && broadcast?.tryPost(message)) return
-      if (!instead) {
-        instead = viaStorage()
-        const then = instead.kind === 'none' ? 'each tab refreshes on its own' : 'news goes through localStorage instead'
-        lost(new Error(`BroadcastChannel refused a message: ${then}`))
+      if (!instead && broadcast?.tryPost(message)) {
+        if (!broadcast.confirmed) alsoMeanwhile().post(message)
+        return
       }
-      instead.post(message)
+      ;(instead ?? giveWay('refused a message')).post(message)
     },
     close() {
       stopHearing()
@@ -81,6 +94,9 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
     },
   }
 }
+
+/** How long a BroadcastChannel has to deliver its probe before the storage event takes over (ms). */
+export const PROBE_MS = 1_000
 
 const noChannel: TabChannel<never> = { kind: 'none', post() {}, close() {} }
 
@@ -108,20 +124,27 @@ function storageChannel<T>(storage: TabStorage, key: string, remove: () => void,
 
 interface BroadcastPoster {
   readonly kind: 'broadcast-channel'
+  /** A probe it posted reached a second channel of the name: it delivers. */
+  readonly confirmed: boolean
   tryPost(message: unknown): boolean
   close(): void
 }
 
+type BroadcastConstructor = new (name: string) => BroadcastLike
+
 // A BroadcastChannel, or `undefined` where constructing one throws (blocked by a page's policy,
-// replaced by page code): the storage event serves instead.
-function openBroadcast(name: string, deliver: (data: unknown) => void): BroadcastPoster | undefined {
+// replaced by page code): the storage event serves instead. `silent()` is called when its probe
+// has not arrived within PROBE_MS (a stand-in whose `postMessage` does nothing).
+function openBroadcast(name: string, deliver: (data: unknown) => void, silent: () => void): BroadcastPoster | undefined {
+  const Channel = (globalThis as unknown as { BroadcastChannel: BroadcastConstructor }).BroadcastChannel
   let channel: BroadcastLike
   try {
-    channel = new (globalThis as unknown as { BroadcastChannel: new (name: string) => BroadcastLike }).BroadcastChannel(name)
+    channel = new Channel(name)
     channel.onmessage = (event) => deliver(event.data)
   } catch {
     return undefined
   }
+  const probe = confirmByUse(Channel, name, (message) => channel.postMessage(message), silent)
   const tryPost = (message: unknown): boolean => {
     try {
       channel.postMessage(message)
@@ -130,5 +153,45 @@ function openBroadcast(name: string, deliver: (data: unknown) => void): Broadcas
       return false // closed, replaced by page code, or a message it cannot clone
     }
   }
-  return { kind: 'broadcast-channel', tryPost, close: () => channel.close() }
+  return {
+    kind: 'broadcast-channel',
+    get confirmed() {
+      return probe.confirmed
+    },
+    tryPost,
+    close() {
+      probe.stop()
+      channel.close()
+    },
+  }
+}
+
+// Posts a probe through `post` and listens for it on a second channel of `name`, which hears what
+// the first posts as another tab would. Not heard within PROBE_MS (or no second channel): `silent()`.
+function confirmByUse(Channel: BroadcastConstructor, name: string, post: (message: unknown) => void, silent: () => void) {
+  const state = { confirmed: false, stop: () => {} }
+  const probe = { type: 'probe', id: Math.random() }
+  let listener: BroadcastLike | undefined
+  const timer = setTimeout(() => {
+    state.stop()
+    silent()
+  }, PROBE_MS)
+  state.stop = () => {
+    clearTimeout(timer)
+    try {
+      listener?.close()
+    } catch {}
+  }
+  try {
+    listener = new Channel(name)
+    listener.onmessage = (event) => {
+      if ((event.data as { id?: unknown } | null)?.id !== probe.id) return
+      state.confirmed = true
+      state.stop()
+    }
+    post(probe)
+  } catch {
+    // No second channel, or the probe refused: left to the timer.
+  }
+  return state
 }

@@ -35,6 +35,8 @@ export const hostileApi = {
   locksRefusing:
     "for (const m of ['request', 'query']) LockManager.prototype[m] = () => Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError'))",
   broadcastRefusing: "BroadcastChannel.prototype.postMessage = () => { throw new DOMException('closed', 'InvalidStateError') }",
+  // A stand-in some pages carry: it takes every message and delivers none.
+  broadcastSilent: 'BroadcastChannel.prototype.postMessage = function () {}',
 } as const
 
 /** Opens `count` tabs of one browser context at `url`, each after `initScripts` ran. */

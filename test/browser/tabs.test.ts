@@ -36,6 +36,14 @@ const contexts = [
   // An opaque origin (a sandboxed frame) lists Web Locks and refuses every call.
   { name: 'navigator.locks refusing every call', host: '127.0.0.1', init: [hostileApi.locksRefusing], secure: true, mechanism: { lock: 'storage', channel: 'broadcast-channel' } },
   { name: 'BroadcastChannel refusing every message', host: '127.0.0.1', init: [hostileApi.broadcastRefusing], secure: true, mechanism: { lock: 'web-locks', channel: 'storage-event' } },
+  // Still taken for a channel when the tabs start: news goes by storage events too until it is confirmed.
+  {
+    name: 'navigator.locks removed, BroadcastChannel delivering nothing',
+    host: '127.0.0.1',
+    init: [withoutApi.locks, hostileApi.broadcastSilent],
+    secure: true,
+    mechanism: { lock: 'storage', channel: 'broadcast-channel' },
+  },
 ] as const
 
 type Context = (typeof contexts)[number]
@@ -85,6 +93,7 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
             const session = createSession(options)
             ;(window as any).authedFetch = wrapFetch(window.fetch.bind(window), session, { origins: [location.origin], allowInsecureHttp: true })
             ;(window as any).session = session
+            ;(window as any).coordinator = coordinator
             ;(window as any).signedIn = initial
             // Web Locks that refuse are found out by a call the coordinator makes as it attaches.
             await navigator.locks?.query().catch(() => {})
@@ -289,6 +298,23 @@ describe.skipIf(missing('chromium'))('tabCoordinator in Chromium', () => {
       await tabs[1]?.evaluate(() => (window as any).session.refresh().catch(() => {}))
       await until(() => emulator.stats.refreshSucceeded + emulator.stats.refreshRefused === 2, 5_000)
       expect([emulator.stats.refreshCalls, emulator.stats.refreshSucceeded, emulator.stats.reuseDetections]).toEqual([2, 2, 0])
+    } finally {
+      await tabs[0]?.context().close()
+    }
+  }, 60_000)
+
+  it('a BroadcastChannel that delivers nothing gives way to storage events once its probe is overdue: 1 refresh call, 0 reuse', async () => {
+    const where = contexts.find((context) => context.init.includes(hostileApi.broadcastSilent as never)) as Context
+    const emulator = await emulate()
+    const tabs = await signedInTabs(emulator, where, [])
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_300))
+      const channels = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as any).coordinator.mechanism.channel)))
+      expect(channels).toEqual(Array(tabs.length).fill('storage-event'))
+      emulator.expireAccessTokens()
+      expect(await burst(tabs, 25)).toEqual(Array(100).fill(200))
+      expect(emulator.stats.refreshCalls).toBe(1)
+      expect(emulator.stats.reuseDetections).toBe(0)
     } finally {
       await tabs[0]?.context().close()
     }
