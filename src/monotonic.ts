@@ -9,24 +9,37 @@ const continued = (from: number): (() => number) => {
   }
 }
 
+// A `performance.now` that gives one value while the system's time moves this long has stopped
+// (a fake-timer library left installed): no real one repeats itself for a second.
+const STALLED_MS = 1_000
+
 let fallback: (() => number) | undefined
-let last = 0
+let last = Number.NEGATIVE_INFINITY
+let lastReadAt = 0 // the system's time when `last` was first read
+
+// Whether `now` is a reading a running monotonic clock could give after `last`.
+function plausible(now: number): boolean {
+  if (!Number.isFinite(now) || now < last) return false
+  if (now > last) {
+    last = now
+    lastReadAt = Date.now()
+    return true
+  }
+  return Date.now() - lastReadAt < STALLED_MS
+}
 
 /**
  * Milliseconds on a clock the system's time cannot move (set back an hour, or forward after a
  * sleep): what deadlines, waits and pauses are measured on. Not epoch time: only differences count.
- * Where `performance.now` is missing, or page code makes it throw or answer nonsense, the system's
- * clock takes over from the last reading, so no deadline jumps.
+ * Where `performance.now` is missing, or page code makes it throw, answer nonsense or stand still,
+ * the system's clock takes over from the last reading, so no deadline jumps.
  */
 export function monotonicNow(): number {
   if (fallback) return fallback()
   try {
     const now = performance.now()
-    if (Number.isFinite(now)) {
-      last = now
-      return now
-    }
+    if (plausible(now)) return now
   } catch {}
-  fallback = continued(last)
+  fallback = continued(Number.isFinite(last) ? last : 0)
   return fallback()
 }

@@ -65,6 +65,31 @@ describe('performance.now that throws or answers nonsense', () => {
     expect(monotonicNow() - after).toBeGreaterThanOrEqual(25)
   })
 
+  it('standing still (a fake-timer library left installed): the clock goes on from its last reading once the system\'s time has moved 1 s', async () => {
+    const monotonicNow = await freshClock()
+    const stopped = monotonicNow()
+    vi.spyOn(performance, 'now').mockImplementation(() => stopped)
+    const wall = vi.spyOn(Date, 'now')
+    const started = Date.now()
+    wall.mockReturnValue(started + 999)
+    expect(monotonicNow()).toBe(stopped)
+    wall.mockReturnValue(started + 1_000)
+    const after = monotonicNow()
+    wall.mockReturnValue(started + 1_250)
+    expect(monotonicNow() - after).toBeCloseTo(250)
+  })
+
+  it('standing still from the start: a coordinated session still refreshes, about a second late, not never', async () => {
+    vi.spyOn(performance, 'now').mockImplementation(() => 1_000)
+    vi.resetModules()
+    const index = await import('../src/index.js')
+    const strategy = countingStrategy()
+    const session = index.createSession({ strategy, tokens: { accessToken: 'token-0', refreshToken: 'r0' }, coordinator: index.tabCoordinator(), refreshTimeoutMs: 5_000 })
+    await expect(session.refresh()).resolves.toBe('token-1')
+    expect(strategy.calls).toBe(1)
+    await session.destroy()
+  })
+
   it('throwing from the start: sessions keep their deadlines', async () => {
     vi.spyOn(performance, 'now').mockImplementation(refuse)
     vi.resetModules()
