@@ -8,7 +8,7 @@
  * - `revoked`: the client holds an opaque access token and no `expiresAt`: it cannot know the
  *   expiry, so a 401 is the first it hears of it (a revocation, or a lifetime it was never told).
  */
-import type { Tokens } from '../src/index.js'
+import type { FibTokens } from '../src/strategies/index.js'
 import type { ClientFactory } from './clients.js'
 import { gc, progress } from './knobs.js'
 import type { ServerProcess } from './server-process.js'
@@ -31,7 +31,7 @@ function reportFailures(name: string, n: number, kind: BurstKind, results: Promi
 export async function burst(server: ServerProcess, name: string, factory: ClientFactory, n: number, kind: BurstKind) {
   return server.withEmulator({ opaqueAccessTokens: kind === 'revoked' }, async (emulator) => {
     const signedIn = await emulator.signIn()
-    const tokens: Tokens = kind === 'revoked' ? { accessToken: signedIn.accessToken, refreshToken: signedIn.refreshToken } : signedIn
+    const tokens: FibTokens = kind === 'revoked' ? { accessToken: signedIn.accessToken, refreshToken: signedIn.refreshToken } : signedIn
     const send = factory(emulator, tokens)
     await emulator.expireAccessTokens()
     gc?.()

@@ -6,7 +6,7 @@ import { Agent } from 'node:http'
 import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios'
 import { createAuthRefresh } from 'axios-auth-refresh'
 import { applyAuthTokenInterceptor, setAuthTokens } from 'axios-jwt'
-import type { Tokens } from '../src/index.js'
+import type { FibTokens } from '../src/strategies/index.js'
 import { attachAxios, compatCreateAuthRefresh, createSession, fib, wrapFetch } from './built.js'
 import type { Emulator } from '../src/testing/index.js'
 
@@ -22,7 +22,7 @@ export interface ClientOptions {
   refreshAheadMs?: number
 }
 
-export type ClientFactory = (emulator: ResourceServer, tokens: Tokens, options?: ClientOptions) => Send
+export type ClientFactory = (emulator: ResourceServer, tokens: FibTokens, options?: ClientOptions) => Send
 
 const REFRESH_PATH = '/auth/api/v1/authentication-management/session'
 

@@ -16,12 +16,20 @@ import { checkedTokens } from './session/assert-tokens.js'
 import type { Strategy, Tokens } from './strategy.js'
 import type { TokenStore } from './token-store.js'
 
+/**
+ * `T` as the strategy and the store or coordinator decide it: tokens written as an object literal
+ * do not narrow the session's type past what a `tabCoordinator()` or `redisCoordination()` beside
+ * them can match (what TypeScript 5.4's `NoInfer` does, for older compilers too). A strategy that never returns tokens
+ * (one that always throws) takes any.
+ */
+export type FromStrategy<T> = [T] extends [never] ? Tokens : [T][T extends unknown ? 0 : never]
+
 /** Options of {@link createSession}. */
 export interface SessionOptions<T extends Tokens = Tokens> {
   /** How tokens are refreshed: `fib(…)`, `oauth2(…)`, `custom(…)`… */
   strategy: Strategy<T>
   /** Initial tokens, used when the store holds none (the store wins: it may hold rotated ones). @default none (signed out) */
-  tokens?: T | undefined
+  tokens?: FromStrategy<T> | undefined
   /** Where tokens are persisted. Every call to it is bounded by `refreshTimeoutMs`. @default kept in memory only */
   store?: TokenStore<T> | undefined
   /** Shares refreshes with other processes or tabs (`redisCoordination`, `tabCoordinator`). @default none */

@@ -4,7 +4,8 @@
  */
 import axios, { type AxiosError, type AxiosResponse } from 'axios'
 import { describe, expectTypeOf, it } from 'vitest'
-import { createSession, type Session, type SessionEvents, type SessionListener, type Tokens } from '../src/index.js'
+import { createSession, type Session, type SessionEvents, type SessionListener, type Tokens, tabCoordinator } from '../src/index.js'
+import { type RedisClient, redisCoordination } from '../src/redis.js'
 import createAuthRefresh from '../src/compat/axios-auth-refresh.js'
 import '../src/interceptors/axios.js'
 import { custom, fib, s360, type FibTokens, type S360Tokens } from '../src/strategies/index.js'
@@ -78,6 +79,18 @@ describe('strategies and tokens', () => {
     createSession({ strategy: s360Strategy, tokens: { accessToken: 'a', refreshToken: 'r' } })
     const s = createSession({ strategy: s360Strategy })
     expectTypeOf(s.setTokens).parameter(0).toEqualTypeOf<S360Tokens>()
+  })
+
+  it('the strategy decides the tokens type: coordinators beside object-literal tokens take it (README, many processes and tabs)', () => {
+    const signIn = { access_token: 'a', refresh_token: 'r' }
+    const tokens = { accessToken: signIn.access_token, refreshToken: signIn.refresh_token }
+    const fibStrategy = fib({ baseURL: 'https://auth.example.com' })
+    createSession({ strategy: fibStrategy, tokens, coordinator: tabCoordinator() })
+    expectTypeOf(createSession({ strategy: fibStrategy, tokens }).setTokens).parameter(0).toEqualTypeOf<FibTokens>()
+    createSession({ strategy: fibStrategy, tokens, ...redisCoordination({ client: {} as RedisClient, key: 'tokenflight:svc' }) })
+    const loose: Tokens = { accessToken: 'a' }
+    // @ts-expect-error FIB refreshes with a refresh token, which tokens of the general type may lack
+    createSession({ strategy: fibStrategy, tokens: loose })
   })
 
   it('a custom strategy returns the tokens it was given', () => {

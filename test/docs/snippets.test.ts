@@ -1,7 +1,7 @@
 /**
  * Every ```ts block of README.md and docs/ is type-checked, each as its own module, against the
  * package as a user installs it (the built declarations, resolved by name through `exports`),
- * under `moduleResolution: node16` and `bundler`. What a page's blocks use without defining it
+ * under `moduleResolution: node16` and `bundler`, and with the strictest options. What a page's blocks use without defining it
  * is declared in that page's prelude below.
  */
 import { readFileSync } from 'node:fs'
@@ -14,8 +14,9 @@ import { documentationPages } from '../_helpers/documentation-pages.js'
 // The names a page's snippets use without defining them (examples stay short), one declaration
 // a line; a block that imports or defines a name itself does not get its declaration.
 const tokenNames = ['declare const accessToken: string', 'declare const refreshToken: string']
+// Tokens as users write them: an object literal from their sign-in, no annotation.
 const fibSession = [
-  "declare const tokens: import('tokenflight/strategies').FibTokens",
+  'declare const tokens: { accessToken: string; refreshToken: string }',
   "declare const strategy: import('tokenflight').Strategy<import('tokenflight/strategies').FibTokens>",
 ]
 const preludes: Record<string, string[]> = {
@@ -66,6 +67,13 @@ function snippetsOf(page: string): string[] {
 const modes: Record<string, ts.CompilerOptions> = {
   node16: { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 },
   bundler: { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+  // What the strictest projects add to `strict`.
+  'bundler, exactOptionalPropertyTypes, noUncheckedIndexedAccess': {
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+  },
 }
 const common: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,

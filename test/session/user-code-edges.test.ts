@@ -12,7 +12,7 @@ import { fib } from '../../src/strategies/index.js'
 import { countingStrategy } from '../_helpers/counting-strategy.js'
 import { deferred } from '../_helpers/deferred.js'
 
-const start: Tokens = { accessToken: 'token-0', refreshToken: 'refresh-0' }
+const start = { accessToken: 'token-0', refreshToken: 'refresh-0' }
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const rotating = () => countingStrategy((call) => ({ accessToken: `token-${call}`, refreshToken: `refresh-${call}` }))
 
@@ -582,7 +582,7 @@ describe('state while the store is read', () => {
 
 describe('what user code throws never carries a token into our errors', () => {
   const secret = 'refresh-secret-5678'
-  const tokens: Tokens = { accessToken: 'access-secret-1234', refreshToken: secret }
+  const tokens = { accessToken: 'access-secret-1234', refreshToken: secret }
   const revoked = Proxy.revocable({}, {})
   revoked.revoke()
   const thrown = {
