@@ -44,6 +44,33 @@ describe('crypto that throws', () => {
   })
 })
 
+describe('tab coordination APIs that page code made throw', () => {
+  const throwingGetter = (target: object, name: string) => {
+    const own = Object.getOwnPropertyDescriptor(target, name)
+    Object.defineProperty(target, name, { configurable: true, get: refuse })
+    return () => (own ? Object.defineProperty(target, name, own) : Reflect.deleteProperty(target, name))
+  }
+
+  it.each([
+    ['navigator.locks read through a throwing getter', () => vi.stubGlobal('navigator', Object.defineProperty({}, 'locks', { get: refuse })), { lock: 'storage', channel: 'broadcast-channel' }],
+    ['BroadcastChannel read through a throwing getter', () => throwingGetter(globalThis, 'BroadcastChannel'), { lock: 'storage', channel: 'storage-event' }],
+    ['addEventListener and removeEventListener that throw', () => vi.stubGlobal('addEventListener', refuse) && vi.stubGlobal('removeEventListener', refuse), { lock: 'storage', channel: 'broadcast-channel' }],
+  ] as const)('%s: met like a missing one, the coordinator attaches, refreshes and closes', async (_, breakIt, mechanism) => {
+    const items = new Map<string, string>()
+    vi.stubGlobal('localStorage', { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) })
+    const restore = breakIt()
+    try {
+      const coordinator = tabCoordinator({ name: `broken-${Math.random()}` })
+      const session = createSession({ strategy: countingStrategy(), tokens: { accessToken: 'token-0', refreshToken: 'r0' }, coordinator })
+      expect(coordinator.mechanism).toEqual(mechanism)
+      await expect(session.refresh()).resolves.toBe('token-1')
+      await session.destroy()
+    } finally {
+      if (typeof restore === 'function') restore()
+    }
+  })
+})
+
 describe('performance.now that throws or answers nonsense', () => {
   // The clock keeps its fallback once taken: each case gets the module afresh.
   const freshClock = async () => {

@@ -1,5 +1,6 @@
 import type { Tokens } from '../strategy.js'
 import { readTabMessage, type TabMessage } from './tab-message.js'
+import { broadcastChannel, openBroadcast, PROBE_MS } from './tab-broadcast.js'
 import { keepsWrites, onStorageKey, type TabStorage, usableLocalStorage } from './tab-storage.js'
 
 export type { TabMessage } from './tab-message.js'
@@ -14,15 +15,9 @@ export interface TabChannel<T> {
   close(): void
 }
 
-interface BroadcastLike {
-  onmessage: ((event: { data: unknown }) => void) | null
-  postMessage(message: unknown): void
-  close(): void
-}
-
 /** Which channel {@link openTabChannel} would open here. */
 export function tabChannelKind(): TabChannelKind {
-  if (typeof (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel === 'function') return 'broadcast-channel'
+  if (broadcastChannel()) return 'broadcast-channel'
   return usableLocalStorage() ? 'storage-event' : 'none'
 }
 
@@ -95,9 +90,6 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
   }
 }
 
-/** How long a BroadcastChannel has to deliver its probe before the storage event takes over (ms). */
-export const PROBE_MS = 1_000
-
 const noChannel: TabChannel<never> = { kind: 'none', post() {}, close() {} }
 
 // Posts through the `storage` event: written and removed in the same task.
@@ -120,78 +112,4 @@ function storageChannel<T>(storage: TabStorage, key: string, remove: () => void,
     },
     close() {},
   }
-}
-
-interface BroadcastPoster {
-  readonly kind: 'broadcast-channel'
-  /** A probe it posted reached a second channel of the name: it delivers. */
-  readonly confirmed: boolean
-  tryPost(message: unknown): boolean
-  close(): void
-}
-
-type BroadcastConstructor = new (name: string) => BroadcastLike
-
-// A BroadcastChannel, or `undefined` where constructing one throws (blocked by a page's policy,
-// replaced by page code): the storage event serves instead. `silent()` is called when its probe
-// has not arrived within PROBE_MS (a stand-in whose `postMessage` does nothing).
-function openBroadcast(name: string, deliver: (data: unknown) => void, silent: () => void): BroadcastPoster | undefined {
-  const Channel = (globalThis as unknown as { BroadcastChannel: BroadcastConstructor }).BroadcastChannel
-  let channel: BroadcastLike
-  try {
-    channel = new Channel(name)
-    channel.onmessage = (event) => deliver(event.data)
-  } catch {
-    return undefined
-  }
-  const probe = confirmByUse(Channel, name, (message) => channel.postMessage(message), silent)
-  const tryPost = (message: unknown): boolean => {
-    try {
-      channel.postMessage(message)
-      return true
-    } catch {
-      return false // closed, replaced by page code, or a message it cannot clone
-    }
-  }
-  return {
-    kind: 'broadcast-channel',
-    get confirmed() {
-      return probe.confirmed
-    },
-    tryPost,
-    close() {
-      probe.stop()
-      channel.close()
-    },
-  }
-}
-
-// Posts a probe through `post` and listens for it on a second channel of `name`, which hears what
-// the first posts as another tab would. Not heard within PROBE_MS (or no second channel): `silent()`.
-function confirmByUse(Channel: BroadcastConstructor, name: string, post: (message: unknown) => void, silent: () => void) {
-  const state = { confirmed: false, stop: () => {} }
-  const probe = { type: 'probe', id: Math.random() }
-  let listener: BroadcastLike | undefined
-  const timer = setTimeout(() => {
-    state.stop()
-    silent()
-  }, PROBE_MS)
-  state.stop = () => {
-    clearTimeout(timer)
-    try {
-      listener?.close()
-    } catch {}
-  }
-  try {
-    listener = new Channel(name)
-    listener.onmessage = (event) => {
-      if ((event.data as { id?: unknown } | null)?.id !== probe.id) return
-      state.confirmed = true
-      state.stop()
-    }
-    post(probe)
-  } catch {
-    // No second channel, or the probe refused: left to the timer.
-  }
-  return state
 }

@@ -1,7 +1,7 @@
 import type { LockHeld } from '../coordinator.js'
 import { randomUuid } from '../random-uuid.js'
 import { createStorageLock } from './tab-storage-lock.js'
-import { eventHost, onStorageKey, usableLocalStorage } from './tab-storage.js'
+import { listenGlobally, onStorageKey, usableLocalStorage } from './tab-storage.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
 
 /** Which lock keeps tabs from refreshing at once: Web Locks, the localStorage lock, or none. */
@@ -46,9 +46,14 @@ interface LockManagerLike {
   query?(): Promise<unknown>
 }
 
+// Web Locks, unless missing, or read through a getter that page code made throw (met like missing).
 function webLocks(): LockManagerLike | undefined {
-  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
-  return typeof locks?.request === 'function' ? locks : undefined
+  try {
+    const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
+    return typeof locks?.request === 'function' ? locks : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Which lock {@link openTabLock} would open here. */
@@ -132,7 +137,7 @@ function openStorageLock(name: string, notices: NoticeWaiter, degraded: (error: 
   const stopWatching = onStorageKey(key, () => notices.wake())
   // A closing tab frees the lock at once; a crashed one only after the lock's ttl.
   const onPageHide = (): void => lock.releaseIfHeld()
-  eventHost()?.addEventListener('pagehide', onPageHide)
+  const stopHearingPageHide = listenGlobally('pagehide', onPageHide)
   let refusedLast = false // storage refused the last turn's record: no lock is in use
   return {
     get kind() {
@@ -155,7 +160,7 @@ function openStorageLock(name: string, notices: NoticeWaiter, degraded: (error: 
     },
     close() {
       stopWatching()
-      eventHost()?.removeEventListener('pagehide', onPageHide)
+      stopHearingPageHide()
       lock.releaseIfHeld()
     },
   }

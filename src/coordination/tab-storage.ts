@@ -45,10 +45,26 @@ export function keepsWrites(storage: TabStorage, key: string): boolean {
   }
 }
 
-/** The global that receives `storage` and `pagehide` events, when this context has one. */
-export function eventHost(): EventHost | undefined {
+/**
+ * Listens for `type` (`storage`, `pagehide`) on the global where it has events, and returns the
+ * function that stops. An `addEventListener` or `removeEventListener` that page code made throw
+ * is met like a missing one: nothing is heard, nothing is thrown.
+ */
+export function listenGlobally(type: string, listener: (event: StorageEventLike) => void): () => void {
   const host = globalThis as Partial<EventHost>
-  return typeof host.addEventListener === 'function' ? (host as EventHost) : undefined
+  try {
+    if (typeof host.addEventListener !== 'function') return () => {}
+    host.addEventListener(type, listener)
+  } catch {
+    return () => {}
+  }
+  return () => {
+    try {
+      host.removeEventListener?.(type, listener)
+    } catch {
+      // Nothing more can be done: the listener only ever wakes a waiter or posts news.
+    }
+  }
 }
 
 /**
@@ -56,11 +72,7 @@ export function eventHost(): EventHost | undefined {
  * function that stops listening.
  */
 export function onStorageKey(key: string, changed: (newValue: string | null) => void): () => void {
-  const host = eventHost()
-  if (!host) return () => {}
-  const listener = (event: StorageEventLike): void => {
+  return listenGlobally('storage', (event) => {
     if (event.key === key || event.key === null) changed(event.key === key ? event.newValue : null)
-  }
-  host.addEventListener('storage', listener)
-  return () => host.removeEventListener('storage', listener)
+  })
 }

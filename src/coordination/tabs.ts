@@ -7,7 +7,7 @@ import { noTabLock, openTabLock, type TabLock, type TabLockKind, tabLockKind } f
 import type { TabMessage } from './tab-message.js'
 import { createTabNews, type TabNews } from './tab-news.js'
 import { storageLockTiming } from './tab-storage-lock.js'
-import { eventHost } from './tab-storage.js'
+import { listenGlobally } from './tab-storage.js'
 import { saidOnce } from './said-once.js'
 import { createNoticeWaiter, type NoticeWaiter } from './wake-on-notice.js'
 
@@ -166,13 +166,13 @@ function openTabs<T extends Tokens>(
   const onPageHide = (): void => {
     if (news.refreshing) channel.post({ type: 'failed', stale: news.refreshing })
   }
-  eventHost()?.addEventListener('pagehide', onPageHide) // before the lock's: news out, then the lock freed
+  const stopHearingPageHide = listenGlobally('pagehide', onPageHide) // before the lock's: news out, then the lock freed
   const lock = openTabLock(name, notices, degraded)
   return {
     channel,
     lock,
     close() {
-      eventHost()?.removeEventListener('pagehide', onPageHide)
+      stopHearingPageHide()
       channel.close()
       lock.close()
     },
