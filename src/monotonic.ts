@@ -15,17 +15,20 @@ const STALLED_MS = 1_000
 
 let fallback: (() => number) | undefined
 let last = Number.NEGATIVE_INFINITY
-let lastReadAt = 0 // the system's time when `last` was first read
+let repeatedSince: number | undefined // the system's time when `last` was first read again
 
-// Whether `now` is a reading a running monotonic clock could give after `last`.
+// Whether `now` is a reading a running monotonic clock could give after `last`. A coarse clock
+// repeats itself for a while; the system's time is read only then, not on every reading.
 function plausible(now: number): boolean {
   if (!Number.isFinite(now) || now < last) return false
   if (now > last) {
     last = now
-    lastReadAt = Date.now()
+    repeatedSince = undefined
     return true
   }
-  return Date.now() - lastReadAt < STALLED_MS
+  const wall = Date.now()
+  repeatedSince ??= wall
+  return wall - repeatedSince < STALLED_MS
 }
 
 /**
