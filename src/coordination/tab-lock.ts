@@ -17,7 +17,7 @@ export interface LockTurn {
   unlocked: boolean
   /**
    * Another tab held or awaited the lock when this one asked for it: that tab's news may still be
-   * on its way, as Web Locks grant apart from the channel.
+   * on its way, as either lock is granted apart from the channel.
    */
   afterAnother?: boolean
 }
@@ -153,7 +153,7 @@ function openStorageLock(name: string, notices: NoticeWaiter, degraded: (error: 
       refusedLast = held.unlocked === true
       if (refusedLast) degraded(new Error('localStorage did not keep the lock record (full or blocked): refreshing without a lock between tabs'))
       try {
-        return await fn({ tookOver: held.tookOver, held: held.held, unlocked: refusedLast })
+        return await fn({ tookOver: held.tookOver, held: held.held, unlocked: refusedLast, afterAnother: held.afterAnother === true })
       } finally {
         held.release()
       }

@@ -5,24 +5,14 @@ import type { LockTurn } from './tab-lock.js'
 import type { TabMessage } from './tab-message.js'
 import type { NoticeWaiter } from './wake-on-notice.js'
 import { monotonicNow } from '../monotonic.js'
+import { REMEMBERED, remember, rememberWhen } from './remembered.js'
 
-const REMEMBERED = 32
 const MIN_REANNOUNCED_GRACE_MS = 100
 // How long a tab that asked the others for their tokens waits for an answer (a lone tab: once).
 const ANSWER_WAIT_MS = 150
 // Without a lock: how long a tab that claimed a refresh listens for the claims of tabs that
 // started at the same moment (many times a message's trip), and how long a claim heard counts.
 export const CLAIM_WAIT_MS = 60
-
-function remember(set: Set<string>, fingerprint: string): void {
-  set.add(fingerprint)
-  if (set.size > REMEMBERED) set.delete(set.values().next().value as string)
-}
-function rememberWhen(map: Map<string, number>, fingerprint: string): void {
-  map.delete(fingerprint) // re-inserted: the newest is the last to be forgotten
-  map.set(fingerprint, monotonicNow())
-  if (map.size > REMEMBERED) map.delete(map.keys().next().value as string)
-}
 
 /** What a tab has heard of the other tabs' refreshes (by fingerprint of the stale token), and its own. */
 export interface TabNews<T> {

@@ -21,6 +21,8 @@ export interface HeldStorageLock {
   release(): void
   /** The lock was taken from a holder that stopped extending it (crashed, frozen). */
   readonly tookOver: boolean
+  /** Another tab held it while this one waited, and let it go: that tab's news may still be on its way. */
+  readonly afterAnother?: boolean
   /** Storage refused the record (full, blocked): nothing is held, the caller goes on without a lock. */
   readonly unlocked?: true
   /**
@@ -160,12 +162,14 @@ export function createStorageLock(
       let vanished = 0 // claims written and then not found at all: no tab removes another's
       let seen: LockRecord | undefined
       let seenAt = 0 // when `seen` was first read, on this tab's clock
+      let waited = false // behind another owner's record
       for (;;) {
         if (giveUp()) return undefined
         const held = record.read()
         if (!sameRecord(held, seen)) [seen, seenAt] = [held, now()]
         const waitMs = held && held.owner !== owner ? seenAt + timing.ttlMs - now() : 0
         if (waitMs > 0) {
+          waited = true
           await notices.next(waitMs)
           continue
         }
@@ -178,7 +182,7 @@ export function createStorageLock(
         if (vanished === 2) return withoutLock()
         if (claimed?.owner !== owner) continue
         const holding = hold(record, holdMs, timing.heartbeatMs)
-        if (!giveUp()) return { ...holding, tookOver }
+        if (!giveUp()) return { ...holding, tookOver, afterAnother: waited && !tookOver }
         holding.release()
         return undefined
       }

@@ -37,6 +37,19 @@ export const hostileApi = {
   broadcastRefusing: "BroadcastChannel.prototype.postMessage = () => { throw new DOMException('closed', 'InvalidStateError') }",
   // A stand-in some pages carry: it takes every message and delivers none.
   broadcastSilent: 'BroadcastChannel.prototype.postMessage = function () {}',
+  // A channel whose messages arrive 300 ms late (an overloaded renderer): within its probe's second, past the storage lock's settle time.
+  broadcastLate: `(() => {
+    const Real = BroadcastChannel
+    globalThis.BroadcastChannel = class {
+      constructor(name) {
+        this.onmessage = null
+        this.real = new Real(name)
+        this.real.onmessage = ({ data }) => setTimeout(() => this.onmessage?.({ data }), 300)
+      }
+      postMessage(message) { this.real.postMessage(message) }
+      close() { this.real.close() }
+    }
+  })()`,
 } as const
 
 /** Opens `count` tabs of one browser context at `url`, each after `initScripts` ran. */

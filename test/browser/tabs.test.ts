@@ -36,6 +36,8 @@ const contexts = [
   // An opaque origin (a sandboxed frame) lists Web Locks and refuses every call.
   { name: 'navigator.locks refusing every call', host: '127.0.0.1', init: [hostileApi.locksRefusing], secure: true, mechanism: { lock: 'storage', channel: 'broadcast-channel' } },
   { name: 'BroadcastChannel refusing every message', host: '127.0.0.1', init: [hostileApi.broadcastRefusing], secure: true, mechanism: { lock: 'web-locks', channel: 'storage-event' } },
+  // Trusted (its probe arrives within the second): the lock's next holder waits for the news it may not have yet.
+  { name: 'navigator.locks removed, BroadcastChannel 300 ms late', host: '127.0.0.1', init: [withoutApi.locks, hostileApi.broadcastLate], secure: true, mechanism: { lock: 'storage', channel: 'broadcast-channel' } },
   // Still taken for a channel when the tabs start: news goes by storage events too until it is confirmed.
   {
     name: 'navigator.locks removed, BroadcastChannel delivering nothing',

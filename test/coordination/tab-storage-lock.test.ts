@@ -179,6 +179,22 @@ describe('createStorageLock', () => {
     await liveHolderKeepsIt(onTheirOwnClocks as [Tab, Tab], () => vi.setSystemTime(Date.now() + 5_000))
   })
 
+  it('says whether it came after another owner\'s turn (that owner\'s news may still be on its way), not after a free lock or a takeover', async () => {
+    const area = new ReplicatedStorage(() => 1)
+    const [first, second, third] = tabs(area, 3) as [Tab, Tab, Tab]
+    const free = await Promise.all([first.lock.acquire(60_000, never), vi.advanceTimersByTimeAsync(settleMs + 5)])
+    expect(free[0]?.afterAnother).toBe(false)
+    const waiting = second.lock.acquire(60_000, never)
+    await vi.advanceTimersByTimeAsync(500)
+    free[0]?.release()
+    await vi.advanceTimersByTimeAsync(settleMs + 10)
+    const after = await waiting
+    expect(after).toMatchObject({ afterAnother: true, tookOver: false })
+    second.storage.dead = true // it crashed holding the lock
+    const taken = await Promise.all([third.lock.acquire(60_000, never), vi.advanceTimersByTimeAsync(ttlMs + settleMs + 10)])
+    expect(taken[0]).toMatchObject({ afterAnother: false, tookOver: true })
+  })
+
   it('garbage at the key is ignored: acquiring never throws and waits at most ttl + settle (property)', async () => {
     const record = fc.record({ owner: fc.oneof(fc.string(), fc.anything()), beat: fc.oneof(fc.double(), fc.integer(), fc.anything()), until: fc.anything() })
     const garbage = fc.oneof(fc.string(), fc.json(), record.map((value) => JSON.stringify(value)), fc.integer({ min: -1e9, max: 1e12 }).map((until) => JSON.stringify({ owner: 'x', until })))
