@@ -17,9 +17,9 @@ let fallback: (() => number) | undefined
 let last = Number.NEGATIVE_INFINITY
 let repeatedSince: number | undefined // the system's time when `last` was first read again
 
-// Whether `now` is a reading a running monotonic clock could give after `last`. A coarse clock
-// repeats itself for a while; the system's time is read only then, not on every reading.
-function plausible(now: number): boolean {
+// Takes `now` as the latest reading if a running monotonic clock could give it after `last`. A
+// coarse clock repeats itself for a while; the system's time is read only then, not every time.
+function takesReading(now: number): boolean {
   if (!Number.isFinite(now) || now < last) return false
   if (now > last) {
     last = now
@@ -41,7 +41,7 @@ export function monotonicNow(): number {
   if (fallback) return fallback()
   try {
     const now = performance.now()
-    if (plausible(now)) return now
+    if (takesReading(now)) return now
   } catch {}
   fallback = continued(Number.isFinite(last) ? last : 0)
   return fallback()

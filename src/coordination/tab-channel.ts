@@ -55,30 +55,30 @@ export function openTabChannel<T extends Tokens>(name: string, hear: (message: T
         }
       })
     : () => {}
-  // Storage that drops writes silently (blocked, some private modes) carries no news either.
-  const viaStorage = (): TabChannel<T> => (storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, lost) : noChannel)
   let instead: TabChannel<T> | undefined
+  // One storage channel, made at its first use (storage that drops writes silently, blocked or in
+  // some private modes, carries no news either): beside a BroadcastChannel not yet confirmed, whose
+  // copy failing to store is not news, or in its place.
+  let viaStorage: TabChannel<T> | undefined
+  const storageNews = (): TabChannel<T> => {
+    viaStorage ??= storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, (error) => instead && lost(error)) : noChannel
+    return viaStorage
+  }
   const giveWay = (why: string): TabChannel<T> => {
     if (instead) return instead
-    instead = viaStorage()
+    instead = storageNews()
     lost(new Error(`BroadcastChannel ${why}: ${instead.kind === 'none' ? 'each tab refreshes on its own' : 'news goes through localStorage instead'}`))
     return instead
   }
   const broadcast = tabChannelKind() === 'broadcast-channel' ? openBroadcast(name, deliver, () => giveWay(`delivered nothing within ${PROBE_MS} ms`)) : undefined
-  if (!broadcast) instead = viaStorage()
-  // Until the channel is confirmed, news goes both ways; a failure to store that copy is not news.
-  let meanwhile: TabChannel<T> | undefined
-  const alsoMeanwhile = (): TabChannel<T> => {
-    meanwhile ??= storage && keepsWrites(storage, `${name}:probe`) ? storageChannel(storage, key, remove, () => {}) : noChannel
-    return meanwhile
-  }
+  if (!broadcast) instead = storageNews()
   return {
     get kind() {
       return instead ? instead.kind : 'broadcast-channel'
     },
     post(message) {
       if (!instead && broadcast?.tryPost(message)) {
-        if (!broadcast.confirmed) alsoMeanwhile().post(message)
+        if (!broadcast.confirmed) storageNews().post(message)
         return
       }
       ;(instead ?? giveWay('refused a message')).post(message)
